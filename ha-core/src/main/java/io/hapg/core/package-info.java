@@ -1,0 +1,4 @@
+/**
+ * hapg core module.
+ */
+package io.hapg.core;

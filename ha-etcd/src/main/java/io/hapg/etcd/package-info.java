@@ -1,0 +1,4 @@
+/**
+ * hapg etcd module.
+ */
+package io.hapg.etcd;

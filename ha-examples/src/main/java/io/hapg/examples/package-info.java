@@ -1,0 +1,4 @@
+/**
+ * hapg examples module.
+ */
+package io.hapg.examples;

@@ -1,0 +1,4 @@
+/**
+ * hapg hikari module.
+ */
+package io.hapg.hikari;

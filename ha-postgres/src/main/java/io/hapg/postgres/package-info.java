@@ -1,0 +1,4 @@
+/**
+ * hapg postgres module.
+ */
+package io.hapg.postgres;

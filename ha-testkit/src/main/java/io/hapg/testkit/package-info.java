@@ -1,0 +1,4 @@
+/**
+ * hapg testkit module.
+ */
+package io.hapg.testkit;
