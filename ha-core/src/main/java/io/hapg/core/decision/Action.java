@@ -1,0 +1,56 @@
+package io.hapg.core.decision;
+
+/**
+ * What the HA loop does in one iteration. The decision engine picks exactly one; the loop carries
+ * it out through the SPIs. Actions marked "keeps the lease" renew the leader lease first when this
+ * node holds it; every other action lets the lease lapse or releases it as described.
+ */
+public enum Action {
+    /** Nothing to do: the steady state (a healthy replica following the leader). */
+    NONE(false),
+    /** Blocked on something outside this node (no leader to clone from, an action in progress). Keeps the lease. */
+    WAIT(true),
+    /** Race for the {@code initialize} key; the winner runs initdb and takes the leader key. */
+    BOOTSTRAP(false),
+    /** Replace the data directory with a clone of {@code target} and start as its replica. */
+    CLONE(false),
+    /** PostgreSQL is stopped on a replica: start it, streaming from {@code target}. */
+    START_REPLICA(false),
+    /** The leader is healthy: renew the lease, publish status, keep slots ({@code slots}) in shape. */
+    RENEW_LEASE(true),
+    /** Take the free leader key without promoting: PostgreSQL already runs as a primary. */
+    ACQUIRE_LEASE(false),
+    /** Take the leader key (unless held), run pre_promote, promote. */
+    PROMOTE(false),
+    /** Holding the lock, PostgreSQL on the primary is down: start it in place (crash recovery). Keeps the lease. */
+    RESTART_PRIMARY(true),
+    /** Stop acting as primary, in {@code demoteMode}; afterwards follow {@code target} if present. */
+    DEMOTE(false),
+    /** Reconfigure the running replica to stream from {@code target}. */
+    FOLLOW(false),
+    /** A diverged former primary: pg_rewind against {@code target}, then follow it. */
+    REWIND(false),
+    /** Wipe the data directory and clone from {@code target} again (rewind failed or impossible). */
+    REINITIALIZE(false),
+    /** Set {@code synchronous_standby_names} to {@code syncStandbys} (before publishing additions). Keeps the lease. */
+    SET_SYNC_STANDBYS(true),
+    /** Publish {@code syncStandbys} in the {@code sync} key (before removing them from the setting). Keeps the lease. */
+    WRITE_SYNC_KEY(true),
+    /** Delete a failover request that cannot or need not be carried out. Keeps the lease. */
+    CLEAR_FAILOVER(true),
+    /** Agent shutdown on the primary: stop PostgreSQL (fast) and keep the key until a replica has the checkpoint. */
+    SHUTDOWN(false),
+    /** Agent shutdown: a replica has the shutdown checkpoint (or none is needed); delete the leader key. */
+    RELEASE_LEASE(false);
+
+    private final boolean keepsLease;
+
+    Action(boolean keepsLease) {
+        this.keepsLease = keepsLease;
+    }
+
+    /** Whether the loop renews a lease it holds before carrying this action out. */
+    public boolean keepsLease() {
+        return keepsLease;
+    }
+}

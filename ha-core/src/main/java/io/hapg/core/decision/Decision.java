@@ -1,0 +1,56 @@
+package io.hapg.core.decision;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The decision engine's answer for one iteration: one action and the one-line reason an operator
+ * reads in the log ("promoting: leader key expired and I am the healthiest candidate").
+ *
+ * @param action        what to do
+ * @param reason        why, in one line
+ * @param target        the member the action is about: the leader to follow, clone or rewind
+ *                      from; the candidate of a switchover
+ * @param demoteMode    for {@link Action#DEMOTE}
+ * @param syncStandbys  for {@link Action#SET_SYNC_STANDBYS} and {@link Action#WRITE_SYNC_KEY}
+ * @param slots         for {@link Action#RENEW_LEASE}: the physical slots the primary keeps
+ */
+public record Decision(Action action, String reason, Optional<String> target, Optional<DemoteMode> demoteMode,
+                       List<String> syncStandbys, Set<String> slots) {
+
+    public Decision {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(demoteMode, "demoteMode");
+        syncStandbys = List.copyOf(syncStandbys);
+        slots = Set.copyOf(slots);
+    }
+
+    public static Decision of(Action action, String reason) {
+        return new Decision(action, reason, Optional.empty(), Optional.empty(), List.of(), Set.of());
+    }
+
+    public static Decision of(Action action, String target, String reason) {
+        return new Decision(action, reason, Optional.of(target), Optional.empty(), List.of(), Set.of());
+    }
+
+    public static Decision demote(DemoteMode mode, Optional<String> follow, String reason) {
+        return new Decision(Action.DEMOTE, reason, follow, Optional.of(mode), List.of(), Set.of());
+    }
+
+    public static Decision sync(Action action, List<String> standbys, String reason) {
+        return new Decision(action, reason, Optional.empty(), Optional.empty(), standbys, Set.of());
+    }
+
+    public static Decision renew(Set<String> slots, String reason) {
+        return new Decision(Action.RENEW_LEASE, reason, Optional.empty(), Optional.empty(), List.of(), slots);
+    }
+
+    @Override
+    public String toString() {
+        return action + ": " + reason;
+    }
+}

@@ -1,0 +1,11 @@
+package io.hapg.core.decision;
+
+/** How a primary steps down, after Patroni's demote modes. */
+public enum DemoteMode {
+    /** Switchover: fast stop with a checkpoint; release the key once a replica has it. */
+    GRACEFUL,
+    /** Lost the lock to another member: immediate stop, no release (the key is not ours), then follow. */
+    IMMEDIATE,
+    /** Cannot reach the store and failsafe does not apply: fast stop, keep nothing, wait for the store. */
+    OFFLINE
+}

@@ -1,0 +1,145 @@
+package io.hapg.core.model;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The cluster-wide settings that live in the consensus store's {@code config} key (seeded once
+ * from {@code bootstrap.dcs}), with Patroni's names and defaults. The typed fields are what the
+ * decision engine reads; {@link #raw()} keeps every key as read, so {@code /config} and
+ * {@code PATCH /config} round-trip settings hapg does not interpret.
+ *
+ * @param ttl                   leader lease lifetime (Patroni {@code ttl}, default 30 s)
+ * @param loopWait              pause between HA loop iterations ({@code loop_wait}, 10 s)
+ * @param retryTimeout          deadline for consensus and database calls ({@code retry_timeout}, 10 s)
+ * @param maximumLagOnFailover  bytes a replica may lag the last published optime and still race
+ *                              ({@code maximum_lag_on_failover}, 1 MiB)
+ * @param primaryStartTimeout   how long a crashed primary may restart in place before failing over
+ *                              ({@code primary_start_timeout}, 300 s)
+ * @param synchronousMode       {@code synchronous_mode}
+ * @param synchronousModeStrict {@code synchronous_mode_strict}: block commits rather than go standalone
+ * @param synchronousNodeCount  {@code synchronous_node_count} (1)
+ * @param failsafeMode          {@code failsafe_mode}
+ * @param checkTimeline         {@code check_timeline}
+ * @param pause                 {@code pause}: maintenance mode
+ * @param usePgRewind           {@code postgresql.use_pg_rewind}
+ * @param useSlots              {@code postgresql.use_slots} (true)
+ * @param raw                   every key as read
+ */
+public record DynamicConfig(
+        Duration ttl,
+        Duration loopWait,
+        Duration retryTimeout,
+        long maximumLagOnFailover,
+        Duration primaryStartTimeout,
+        boolean synchronousMode,
+        boolean synchronousModeStrict,
+        int synchronousNodeCount,
+        boolean failsafeMode,
+        boolean checkTimeline,
+        boolean pause,
+        boolean usePgRewind,
+        boolean useSlots,
+        Map<String, Object> raw) {
+
+    /** Patroni's defaults. */
+    public static final DynamicConfig DEFAULTS = fromMap(Map.of());
+
+    public DynamicConfig {
+        raw = Collections.unmodifiableMap(new LinkedHashMap<>(raw));
+    }
+
+    /**
+     * Reads Patroni's dynamic configuration keys; absent keys take Patroni's defaults.
+     *
+     * @throws IllegalArgumentException naming the key when a value has the wrong type or range
+     */
+    public static DynamicConfig fromMap(Map<String, ?> map) {
+        Map<String, Object> raw = new LinkedHashMap<>(map);
+        Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
+        return new DynamicConfig(
+                seconds(map, "ttl", 30, 2),
+                seconds(map, "loop_wait", 10, 1),
+                seconds(map, "retry_timeout", 10, 1),
+                number(map, "maximum_lag_on_failover", 1_048_576L, 0),
+                seconds(map, "primary_start_timeout", 300, 0),
+                syncMode(map.get("synchronous_mode")),
+                bool(map, "synchronous_mode_strict", false),
+                (int) number(map, "synchronous_node_count", 1, 1),
+                bool(map, "failsafe_mode", false),
+                bool(map, "check_timeline", false),
+                bool(map, "pause", false),
+                bool(pg, "use_pg_rewind", true),
+                bool(pg, "use_slots", true),
+                raw);
+    }
+
+    /** A copy with one top-level key replaced (and re-validated). */
+    public DynamicConfig with(String key, Object value) {
+        Map<String, Object> copy = new LinkedHashMap<>(raw);
+        copy.put(key, value);
+        return fromMap(copy);
+    }
+
+    private static Duration seconds(Map<?, ?> map, String key, long dflt, long min) {
+        return Duration.ofSeconds(number(map, key, dflt, min));
+    }
+
+    private static long number(Map<?, ?> map, String key, long dflt, long min) {
+        Object value = map.get(key);
+        if (value == null) {
+            return dflt;
+        }
+        long n;
+        if (value instanceof Number) {
+            n = ((Number) value).longValue();
+        } else {
+            try {
+                n = Long.parseLong(value.toString().strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + ": expected a whole number, got '" + value + "'");
+            }
+        }
+        if (n < min) {
+            throw new IllegalArgumentException(key + ": must be at least " + min + ", got " + n);
+        }
+        return n;
+    }
+
+    private static boolean bool(Map<?, ?> map, String key, boolean dflt) {
+        Object value = map.get(key);
+        if (value == null) {
+            return dflt;
+        }
+        if (value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        switch (value.toString().strip().toLowerCase(Locale.ROOT)) {
+            case "true": case "on": case "yes": case "1":
+                return true;
+            case "false": case "off": case "no": case "0":
+                return false;
+            default:
+                throw new IllegalArgumentException(key + ": expected true or false, got '" + value + "'");
+        }
+    }
+
+    private static boolean syncMode(Object value) {
+        if (value == null || value instanceof Boolean) {
+            return Boolean.TRUE.equals(value);
+        }
+        String s = value.toString().strip().toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "true": case "on": case "yes":
+                return true;
+            case "false": case "off": case "no":
+                return false;
+            default:
+                throw new IllegalArgumentException("synchronous_mode: expected on or off, got '" + value
+                        + "' (quorum mode is not supported)");
+        }
+    }
+}

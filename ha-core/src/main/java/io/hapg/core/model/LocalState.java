@@ -1,0 +1,121 @@
+package io.hapg.core.model;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything the decision engine knows about this node besides the cluster view: the latest
+ * database probe plus the agent's own memory. Times are monotonic nanoseconds (the same clock
+ * as the {@code now} handed to the decision engine), never wall-clock time.
+ *
+ * @param role                   the agent's current role
+ * @param database               the latest probe of the local PostgreSQL
+ * @param consensusReachable     false when the cluster read of this iteration failed; the view is
+ *                               then the last one read
+ * @param leaseDeadline          when the agent's leader lease will have expired, measured from
+ *                               when its last successful renewal was sent; empty when it holds none
+ * @param following              the leader the local PostgreSQL is configured to stream from
+ * @param primaryDownSince       when the agent, holding the lock, first found PostgreSQL not running
+ * @param actionInProgress       a slow action still running on the action executor
+ * @param peers                  other members' {@code /patroni} answers, gathered for a leader race
+ * @param failsafeAccepted       with the store unreachable: did every member accept this primary's
+ *                               failsafe call; empty when not asked
+ * @param shutdownRequested      the agent is closing
+ * @param prePromoteBackoffUntil after a pre_promote veto, no racing before this time
+ * @param rewindFailed           the last pg_rewind failed: re-clone instead of retrying it
+ */
+public record LocalState(
+        Role role,
+        DatabaseState database,
+        boolean consensusReachable,
+        OptionalLong leaseDeadline,
+        Optional<String> following,
+        OptionalLong primaryDownSince,
+        Optional<String> actionInProgress,
+        Map<String, PeerStatus> peers,
+        Optional<Boolean> failsafeAccepted,
+        boolean shutdownRequested,
+        OptionalLong prePromoteBackoffUntil,
+        boolean rewindFailed) {
+
+    public LocalState {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(leaseDeadline, "leaseDeadline");
+        Objects.requireNonNull(following, "following");
+        Objects.requireNonNull(primaryDownSince, "primaryDownSince");
+        Objects.requireNonNull(actionInProgress, "actionInProgress");
+        peers = Map.copyOf(peers);
+        Objects.requireNonNull(failsafeAccepted, "failsafeAccepted");
+        Objects.requireNonNull(prePromoteBackoffUntil, "prePromoteBackoffUntil");
+    }
+
+    /** A freshly started agent that has probed its database once. */
+    public static LocalState initial(DatabaseState database) {
+        return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
+                OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, OptionalLong.empty(), false);
+    }
+
+    /** True when the agent believes it holds the leader lease at {@code now}. */
+    public boolean holdsLease(long now) {
+        return leaseDeadline.isPresent() && now - leaseDeadline.getAsLong() < 0;
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Copy-and-change for the loop and for tests. */
+    public static final class Builder {
+        private Role role;
+        private DatabaseState database;
+        private boolean consensusReachable;
+        private OptionalLong leaseDeadline;
+        private Optional<String> following;
+        private OptionalLong primaryDownSince;
+        private Optional<String> actionInProgress;
+        private Map<String, PeerStatus> peers;
+        private Optional<Boolean> failsafeAccepted;
+        private boolean shutdownRequested;
+        private OptionalLong prePromoteBackoffUntil;
+        private boolean rewindFailed;
+
+        private Builder(LocalState s) {
+            role = s.role;
+            database = s.database;
+            consensusReachable = s.consensusReachable;
+            leaseDeadline = s.leaseDeadline;
+            following = s.following;
+            primaryDownSince = s.primaryDownSince;
+            actionInProgress = s.actionInProgress;
+            peers = s.peers;
+            failsafeAccepted = s.failsafeAccepted;
+            shutdownRequested = s.shutdownRequested;
+            prePromoteBackoffUntil = s.prePromoteBackoffUntil;
+            rewindFailed = s.rewindFailed;
+        }
+
+        public Builder role(Role v) { role = v; return this; }
+        public Builder database(DatabaseState v) { database = v; return this; }
+        public Builder consensusReachable(boolean v) { consensusReachable = v; return this; }
+        public Builder leaseDeadline(OptionalLong v) { leaseDeadline = v; return this; }
+        public Builder leaseDeadline(long v) { leaseDeadline = OptionalLong.of(v); return this; }
+        public Builder following(Optional<String> v) { following = v; return this; }
+        public Builder following(String v) { following = Optional.of(v); return this; }
+        public Builder primaryDownSince(OptionalLong v) { primaryDownSince = v; return this; }
+        public Builder actionInProgress(Optional<String> v) { actionInProgress = v; return this; }
+        public Builder peers(Map<String, PeerStatus> v) { peers = v; return this; }
+        public Builder failsafeAccepted(Optional<Boolean> v) { failsafeAccepted = v; return this; }
+        public Builder shutdownRequested(boolean v) { shutdownRequested = v; return this; }
+        public Builder prePromoteBackoffUntil(OptionalLong v) { prePromoteBackoffUntil = v; return this; }
+        public Builder rewindFailed(boolean v) { rewindFailed = v; return this; }
+
+        public LocalState build() {
+            return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
+                    actionInProgress, peers, failsafeAccepted, shutdownRequested, prePromoteBackoffUntil,
+                    rewindFailed);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.hapg.core.model;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One agent's published status: the JSON of Patroni's {@code members/<name>} key. It is
+ * written on the agent's lease, so it disappears {@code ttl} after the agent dies.
+ *
+ * @param name            member name ({@code name} in the YAML), unique in the cluster
+ * @param connUrl         {@code postgres://host:port/postgres}, how peers reach PostgreSQL
+ * @param apiUrl          {@code http://host:8008/patroni}, how peers reach the agent
+ * @param role            Patroni's wire role ({@code primary}, {@code replica}, ...); older
+ *                        Patroni writes {@code master}
+ * @param state           Patroni's PostgreSQL state ({@code running}, {@code stopped}, ...)
+ * @param xlogLocation    the member's WAL position: write LSN on a primary, otherwise the larger
+ *                        of received and replayed
+ * @param receiveLsn      last WAL received (replicas)
+ * @param replayLsn       last WAL replayed (replicas)
+ * @param timeline        PostgreSQL timeline, 0 when unknown
+ * @param replicationState {@code streaming} or {@code in archive recovery} (replicas)
+ * @param tags            the member's tags
+ * @param version         the agent's version string
+ */
+public record Member(
+        String name,
+        String connUrl,
+        String apiUrl,
+        String role,
+        String state,
+        Optional<Lsn> xlogLocation,
+        Optional<Lsn> receiveLsn,
+        Optional<Lsn> replayLsn,
+        int timeline,
+        Optional<String> replicationState,
+        Tags tags,
+        String version) {
+
+    public static final String STATE_RUNNING = "running";
+
+    public Member {
+        Objects.requireNonNull(name, "name");
+        connUrl = connUrl == null ? "" : connUrl;
+        apiUrl = apiUrl == null ? "" : apiUrl;
+        role = role == null ? "" : role;
+        state = state == null ? "" : state;
+        Objects.requireNonNull(xlogLocation, "xlogLocation");
+        Objects.requireNonNull(receiveLsn, "receiveLsn");
+        Objects.requireNonNull(replayLsn, "replayLsn");
+        Objects.requireNonNull(replicationState, "replicationState");
+        tags = tags == null ? Tags.NONE : tags;
+        version = version == null ? "" : version;
+    }
+
+    /** A member known only by name and URLs (what a fresh agent publishes). */
+    public static Member of(String name, String connUrl, String apiUrl) {
+        return new Member(name, connUrl, apiUrl, Role.UNINITIALIZED.wireName(), "stopped", Optional.empty(),
+                Optional.empty(), Optional.empty(), 0, Optional.empty(), Tags.NONE, "");
+    }
+
+    public boolean isRunning() {
+        return STATE_RUNNING.equals(state);
+    }
+
+    /** True for {@code primary} and Patroni's legacy {@code master}. */
+    public boolean isPrimaryRole() {
+        return "primary".equals(role) || "master".equals(role);
+    }
+
+    /** The best known WAL position: xlog_location, else max(received, replayed). */
+    public Optional<Lsn> walPosition() {
+        if (xlogLocation.isPresent()) {
+            return xlogLocation;
+        }
+        if (receiveLsn.isPresent() && replayLsn.isPresent()) {
+            return Optional.of(Lsn.max(receiveLsn.get(), replayLsn.get()));
+        }
+        return receiveLsn.isPresent() ? receiveLsn : replayLsn;
+    }
+
+    public Member withState(String newRole, String newState) {
+        return new Member(name, connUrl, apiUrl, newRole, newState, xlogLocation, receiveLsn, replayLsn, timeline,
+                replicationState, tags, version);
+    }
+
+    public Member withWal(Optional<Lsn> xlog, Optional<Lsn> receive, Optional<Lsn> replay, int newTimeline) {
+        return new Member(name, connUrl, apiUrl, role, state, xlog, receive, replay, newTimeline, replicationState,
+                tags, version);
+    }
+
+    public Member withTags(Tags newTags) {
+        return new Member(name, connUrl, apiUrl, role, state, xlogLocation, receiveLsn, replayLsn, timeline,
+                replicationState, newTags, version);
+    }
+}

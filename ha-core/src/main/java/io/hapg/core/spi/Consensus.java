@@ -1,0 +1,95 @@
+package io.hapg.core.spi;
+
+import io.hapg.core.model.ClusterStatus;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Member;
+import java.util.Optional;
+
+/**
+ * The consensus store (Patroni's DCS) as one agent sees it. An instance is bound to one member
+ * name and owns one lease whose lifetime is the cluster's {@code ttl}; the member key and, while
+ * this member leads, the leader key are attached to it, so both vanish when the agent dies.
+ *
+ * <p><b>Outcomes.</b> Losing a race or a compare-and-set is a {@code false} return: another
+ * member acted first, and the caller carries on. Failing to reach the store is a
+ * {@link ConsensusUnavailableException}, thrown once the call's deadline (derived from
+ * {@code retry_timeout}) has passed; no method blocks longer than that deadline.
+ *
+ * <p><b>Threads.</b> Methods may be called from any thread; the HA loop calls them from its own
+ * thread only. {@link #watch} callbacks run on a thread of the implementation and must not block.
+ *
+ * <p><b>Timing-critical</b> methods ({@link #tryAcquireLeader}, {@link #renewLeader}) decide who
+ * may accept writes: an implementation must make them atomic in the store.
+ */
+public interface Consensus extends AutoCloseable {
+
+    /**
+     * One consistent read of every key of the cluster, at a single store revision. Unparseable
+     * values are logged and read as absent; they never fail the read or hide other keys.
+     *
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    ClusterView read();
+
+    /**
+     * Creates the leader key with this member's name on this member's lease, only if the key is
+     * absent (atomic: "create revision is 0"). Also makes sure the lease is alive first.
+     *
+     * @return true if this member now holds the key; false if someone else holds it
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    boolean tryAcquireLeader();
+
+    /**
+     * Keeps this member's lease alive and confirms the leader key still holds this member's name
+     * (re-attaching it to a new lease if the old one was lost), then publishes {@code status}
+     * (the leader's optime). The caller measures its own lease deadline from when it <em>sent</em>
+     * this call, not from when it returned.
+     *
+     * @return true if this member still holds the key; false if the key is gone or names another
+     *         member (the caller must stop acting as primary)
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    boolean renewLeader(ClusterStatus status);
+
+    /**
+     * Deletes the leader key if it holds this member's name (atomic: "value is my name").
+     *
+     * @return true if the key was deleted; false if it was absent or held by another member
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    boolean releaseLeader();
+
+    /**
+     * Writes this member's status to {@code members/<name>} on this member's lease, keeping the
+     * lease alive. Unconditional (each member writes only its own key).
+     *
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    void publishMember(Member member);
+
+    /**
+     * Writes a cluster key only if its modification revision is still {@code expectedRevision}
+     * (0 = only if absent; -1 = unconditionally). An empty value deletes the key.
+     *
+     * @return true if written; false if the revision no longer matched
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value);
+
+    /**
+     * Calls {@code onChange} after any key of the cluster changes (including expiry of a lease),
+     * until the returned handle is closed. The watch survives store restarts and lost streams by
+     * re-reading; a spurious call is harmless, a missed change is a bug.
+     *
+     * @param onChange must return quickly: it runs on the implementation's thread
+     */
+    AutoCloseable watch(Runnable onChange);
+
+    /**
+     * Stops the lease keepalive and every watch, and closes connections. Does not release the
+     * leader key (call {@link #releaseLeader} first for a voluntary handover). Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,90 @@
+package io.hapg.core.spi;
+
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.Member;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Control of the local PostgreSQL: the only component that touches the data directory or the
+ * postmaster. It decides nothing: the HA loop tells it what to do, after the decision engine
+ * chose.
+ *
+ * <p><b>Threads.</b> {@link #probe()} runs on the HA loop thread; the slow operations
+ * ({@link #bootstrap}, {@link #cloneFrom}, {@link #promote}, {@link #rewind}) run on the agent's
+ * action executor while the loop keeps renewing the lease. Implementations need not be safe for
+ * two slow operations at once: the agent never runs two.
+ *
+ * <p><b>Failure.</b> Every method except {@code probe} either completes what it was asked or
+ * throws {@link DatabaseUnavailableException} naming what failed; it never leaves a process it
+ * started running unsupervised. Each has an internal timeout (the configured
+ * {@code retry_timeout} for queries; longer, configured limits for initdb, clone and rewind).
+ * A data directory that belongs to another cluster is a {@link FatalHaException}, and its data
+ * is never touched.
+ */
+public interface DatabaseNode extends AutoCloseable {
+
+    /**
+     * Looks at the data directory and the postmaster, with a short timeout. Never throws for a
+     * stopped, starting or hung database: those are states. Never blocks past its timeout.
+     */
+    DatabaseState probe();
+
+    /** initdb, configure, start as a primary and create the configured users. Empty data dir only. */
+    void bootstrap();
+
+    /**
+     * Replaces the data directory with a fresh copy of {@code source} (pg_basebackup, using this
+     * member's replication slot when slots are on), then starts it as a replica of {@code source}.
+     * Used for new replicas and to re-clone a node whose rewind failed.
+     */
+    void cloneFrom(Member source);
+
+    /**
+     * Starts PostgreSQL: as a replica streaming from {@code upstream} if given, else as a primary
+     * (crash recovery in place). Returns once it accepts connections.
+     */
+    void start(java.util.Optional<Member> upstream);
+
+    /** Stops PostgreSQL in {@code mode}; falls back to SIGKILL when a stop exceeds its timeout. */
+    void stop(StopMode mode);
+
+    /** Promotes a running replica and returns once it accepts writes. */
+    void promote();
+
+    /**
+     * Makes PostgreSQL a replica of {@code leader}: writes standby.signal and primary_conninfo
+     * (application_name = this member, primary_slot_name), then reloads where PostgreSQL allows
+     * it and restarts where it must. Turns a running primary into a replica (a demotion).
+     */
+    void follow(Member leader);
+
+    /**
+     * Rewinds a stopped, diverged former primary with pg_rewind against {@code leader}, then
+     * configures it to follow. Throws when pg_rewind fails; the caller then re-clones.
+     */
+    void rewind(Member leader);
+
+    /**
+     * Sets {@code synchronous_standby_names} to exactly {@code members} (empty = none, strict
+     * keeps commits waiting on a placeholder) and reloads; returns once the setting is in effect.
+     */
+    void setSynchronousStandbys(List<String> members, boolean strict);
+
+    /** On a primary: one physical slot per member named; drops the other member slots. */
+    void ensureSlots(Set<String> members);
+
+    /** Releases connections and threads. Does not stop PostgreSQL. Idempotent. */
+    @Override
+    void close();
+
+    /** PostgreSQL's shutdown modes. */
+    enum StopMode {
+        /** Waits for clients to disconnect. */
+        SMART,
+        /** Disconnects clients, writes a shutdown checkpoint. */
+        FAST,
+        /** No checkpoint: crash recovery at the next start. Used for fencing. */
+        IMMEDIATE
+    }
+}
