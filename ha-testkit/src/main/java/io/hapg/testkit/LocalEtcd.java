@@ -18,10 +18,11 @@ import java.util.stream.IntStream;
  * A real etcd cluster of one or three members on loopback, for integration tests.
  *
  * <p>Each member listens on free 127.0.0.1 ports, keeps its data in its own directory under one
- * temporary base directory and writes its log next to it. {@link #start(int)} returns once every
- * member reports healthy. Members are addressed by index ({@code 0..memberCount()-1}) and can be
- * stopped, killed, frozen, thawed and restarted to inject faults; every signal goes to the
- * member's PID. Timings are tuned for tests: 100 ms heartbeat, 1 s election timeout.
+ * temporary base directory and writes its log next to it ({@code m0.data}, {@code m0.log}).
+ * {@link #start(int)} returns once every member reports healthy. Members are addressed by index
+ * ({@code 0..memberCount()-1}) and can be stopped, killed, frozen, thawed and restarted to inject
+ * faults; every signal goes to the member's PID. Timings are tuned for tests: 100 ms heartbeat,
+ * 1 s election timeout.
  *
  * <p>Thread-safety: the fault methods may be called from any thread; they are serialized.
  *
@@ -165,14 +166,20 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
                 .collect(Collectors.toUnmodifiableList());
     }
 
-    /** Stops every member (SIGTERM, then SIGKILL) and deletes the base directory. Idempotent. */
+    /**
+     * Stops every member (SIGTERM, then SIGKILL after 10 s) and deletes their data directories.
+     * The logs (a few kB) stay in {@link #baseDir()} so that a failing test can still show them.
+     * Idempotent.
+     *
+     * @throws UncheckedIOException when a data directory cannot be deleted
+     */
     @Override
     public synchronized void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         members.forEach(EtcdMember::close);
-        EtcdMember.deleteTree(baseDir);
+        members.forEach(EtcdMember::wipeData);
     }
 
     @Override
@@ -180,7 +187,8 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
         return "LocalEtcd" + members.stream().map(EtcdMember::describe).collect(Collectors.toList());
     }
 
-    Path baseDir() {
+    /** The temporary directory holding each member's data directory and log. */
+    public Path baseDir() {
         return baseDir;
     }
 
@@ -232,8 +240,13 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
             }
             throw new MissingBinaryException(BINARY, "at " + explicit, INSTALL_HINT);
         }
-        return Binaries.find(BINARY, BINARY_PROPERTY, BINARY_ENV).orElseThrow(() -> new MissingBinaryException(
-                BINARY, "on PATH (or -D" + BINARY_PROPERTY + " / " + BINARY_ENV + ")", INSTALL_HINT));
+        String setting = Optional.ofNullable(System.getProperty(BINARY_PROPERTY)).filter(v -> !v.isBlank())
+                .orElse(System.getenv(BINARY_ENV));
+        String searched = setting == null || setting.isBlank()
+                ? "on PATH (or -D" + BINARY_PROPERTY + " / " + BINARY_ENV + ")"
+                : "at " + setting + " (set by -D" + BINARY_PROPERTY + " or " + BINARY_ENV + ")";
+        return Binaries.find(BINARY, BINARY_PROPERTY, BINARY_ENV)
+                .orElseThrow(() -> new MissingBinaryException(BINARY, searched, INSTALL_HINT));
     }
 
     /** Settings for {@link LocalEtcd}; {@link #start()} validates them and starts the cluster. */

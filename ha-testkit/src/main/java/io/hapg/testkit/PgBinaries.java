@@ -21,8 +21,11 @@ final class PgBinaries {
     static final String BINDIR_ENV = "HAPG_PG_BINDIR";
     static final int MIN_MAJOR = 13;
     static final int MAX_MAJOR = 17;
-    static final String INSTALL_HINT = "sudo apt-get install -y postgresql (or postgresql-15); or point -D"
-            + BINDIR_PROPERTY + " / " + BINDIR_ENV + " at a PostgreSQL " + MIN_MAJOR + "-" + MAX_MAJOR + " bin directory";
+    static final String INSTALL_HINT = "sudo apt-get install -y postgresql (or postgresql-15), or point -D"
+            + BINDIR_PROPERTY + " / " + BINDIR_ENV + " at the bin directory of PostgreSQL " + MIN_MAJOR + " to "
+            + MAX_MAJOR;
+    private static final String SEARCHED = "via -D" + BINDIR_PROPERTY + ", " + BINDIR_ENV
+            + ", pg_config --bindir or /usr/lib/postgresql/<" + MIN_MAJOR + ".." + MAX_MAJOR + ">/bin";
 
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)(?:\\.(\\d+))?");
     private static final Map<Path, PgBinaries> CHECKED = new ConcurrentHashMap<>();
@@ -45,7 +48,7 @@ final class PgBinaries {
      */
     static PgBinaries locate(Optional<Path> explicit) {
         Path dir = explicit.or(PgBinaries::configured).or(PgBinaries::fromPgConfig).or(PgBinaries::newestDebian)
-                .orElseThrow(() -> new MissingBinaryException("postgres", INSTALL_HINT));
+                .orElseThrow(() -> new MissingBinaryException("postgres", SEARCHED, INSTALL_HINT));
         return CHECKED.computeIfAbsent(dir.toAbsolutePath().normalize(), PgBinaries::check);
     }
 
@@ -60,12 +63,12 @@ final class PgBinaries {
     /**
      * The path of {@code executable} in this directory.
      *
-     * @throws MissingBinaryException naming the full path when it is not executable
+     * @throws MissingBinaryException naming the full path when it is missing or not executable
      */
     Path tool(String executable) {
         Path path = dir.resolve(executable);
         if (!Files.isExecutable(path) || Files.isDirectory(path)) {
-            throw new MissingBinaryException(path.toString(), INSTALL_HINT);
+            throw new MissingBinaryException(executable, "at " + path, INSTALL_HINT);
         }
         return path;
     }

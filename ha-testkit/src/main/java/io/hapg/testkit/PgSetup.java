@@ -25,6 +25,7 @@ final class PgSetup {
             "max_replication_slots = 10",
             "wal_keep_size = '128MB'",
             "hot_standby = on",
+            "wal_retrieve_retry_interval = '1s'",
             "wal_log_hints = on",
             "fsync = off",
             "shared_buffers = '16MB'",
