@@ -34,13 +34,22 @@ public enum Action {
     REINITIALIZE(false),
     /** Set {@code synchronous_standby_names} to {@code syncStandbys} (before publishing additions). Keeps the lease. */
     SET_SYNC_STANDBYS(true),
-    /** Publish {@code syncStandbys} in the {@code sync} key (before removing them from the setting). Keeps the lease. */
+    /**
+     * Publish {@code syncStandbys} in the {@code sync} key with this member as its leader (additions after
+     * the setting, removals before it). An empty list with {@code synchronous_mode} off means "clean up":
+     * the loop may delete the key instead. Keeps the lease.
+     */
     WRITE_SYNC_KEY(true),
     /** Delete a failover request that cannot or need not be carried out. Keeps the lease. */
     CLEAR_FAILOVER(true),
     /** Agent shutdown on the primary: stop PostgreSQL (fast) and keep the key until a replica has the checkpoint. */
     SHUTDOWN(false),
-    /** Agent shutdown: a replica has the shutdown checkpoint (or none is needed); delete the leader key. */
+    /**
+     * Delete the leader key (compare-and-delete on my name), nothing else: at agent shutdown once a replica
+     * has the shutdown checkpoint (or none is needed), or when the data directory is empty while I hold
+     * the key. The loop does not stop the agent because of this action; shutdown is driven by
+     * {@code LocalState.shutdownRequested}.
+     */
     RELEASE_LEASE(false);
 
     private final boolean keepsLease;

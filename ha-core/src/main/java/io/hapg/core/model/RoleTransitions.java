@@ -51,6 +51,36 @@ public final class RoleTransitions {
         return to;
     }
 
+    /**
+     * The shortest chain of legal changes from {@code from} to {@code to}, excluding {@code from}
+     * (empty when they are equal): e.g. PRIMARY to REPLICA goes through DEMOTING. The loop walks
+     * it so that every intermediate role is logged and announced.
+     *
+     * @throws IllegalStateTransitionException when no chain exists
+     */
+    public static java.util.List<Role> path(Role from, Role to) {
+        java.util.Map<Role, Role> previous = new EnumMap<>(Role.class);
+        java.util.ArrayDeque<Role> queue = new java.util.ArrayDeque<>(java.util.List.of(from));
+        previous.put(from, from);
+        while (!queue.isEmpty()) {
+            Role at = queue.poll();
+            if (at == to) {
+                java.util.LinkedList<Role> chain = new java.util.LinkedList<>();
+                for (Role r = to; r != from; r = previous.get(r)) {
+                    chain.addFirst(r);
+                }
+                return chain;
+            }
+            for (Role next : LEGAL.get(at)) {
+                if (!previous.containsKey(next)) {
+                    previous.put(next, at);
+                    queue.add(next);
+                }
+            }
+        }
+        throw new IllegalStateTransitionException(from, to);
+    }
+
     /** A role change the table forbids: a bug in the caller, never an operational condition. */
     public static final class IllegalStateTransitionException extends IllegalStateException {
         private static final long serialVersionUID = 1L;

@@ -78,9 +78,13 @@ public interface Consensus extends AutoCloseable {
     <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value);
 
     /**
-     * Calls {@code onChange} after any key of the cluster changes (including expiry of a lease),
-     * until the returned handle is closed. The watch survives store restarts and lost streams by
-     * re-reading; a spurious call is harmless, a missed change is a bug.
+     * Calls {@code onChange} after a key that can change a member's decision changes: the leader
+     * key (including its expiry with a lease), {@code config}, {@code initialize}, {@code sync} and
+     * {@code failover}, until the returned handle is closed. Changes to {@code members/*} and
+     * {@code status} do not call it: every member rewrites those each iteration, and waking every
+     * loop on them would make the loops wake each other forever. The watch survives store
+     * restarts and lost streams by re-reading; a spurious call is harmless, a missed change is a
+     * bug.
      *
      * @param onChange must return quickly: it runs on the implementation's thread
      */

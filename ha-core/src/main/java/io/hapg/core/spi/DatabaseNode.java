@@ -46,7 +46,11 @@ public interface DatabaseNode extends AutoCloseable {
      */
     void start(java.util.Optional<Member> upstream);
 
-    /** Stops PostgreSQL in {@code mode}; falls back to SIGKILL when a stop exceeds its timeout. */
+    /**
+     * Stops PostgreSQL in {@code mode}; falls back to SIGKILL when a stop exceeds its timeout.
+     * Returns once no postmaster runs. Unlike the other operations, this one may be called while
+     * another runs (the lease watchdog fences from its own thread): it must be thread-safe.
+     */
     void stop(StopMode mode);
 
     /** Promotes a running replica and returns once it accepts writes. */
@@ -84,7 +88,9 @@ public interface DatabaseNode extends AutoCloseable {
         SMART,
         /** Disconnects clients, writes a shutdown checkpoint. */
         FAST,
-        /** No checkpoint: crash recovery at the next start. Used for fencing. */
-        IMMEDIATE
+        /** No checkpoint: crash recovery at the next start. */
+        IMMEDIATE,
+        /** SIGKILL to the postmaster and every backend: the last resort of fencing when a stop hangs. */
+        KILL
     }
 }

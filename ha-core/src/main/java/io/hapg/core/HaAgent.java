@@ -1,0 +1,200 @@
+package io.hapg.core;
+
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.internal.HaLoop;
+import io.hapg.core.internal.HttpPeerClient;
+import io.hapg.core.internal.ListenerDispatcher;
+import io.hapg.core.internal.MemberPublisher;
+import io.hapg.core.internal.PeerClient;
+import io.hapg.core.spi.Consensus;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.HealthReporter;
+import io.hapg.core.spi.RoleChangeListener;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hapg agent: keeps the local PostgreSQL in the role the cluster needs, through the
+ * {@link Consensus} and {@link DatabaseNode} it is given. Embeddable: build it, {@link #start()}
+ * it once, {@link #close()} it when the process stops.
+ *
+ * <pre>{@code
+ * try (HaAgent agent = HaAgent.builder(config, consensus, database)
+ *         .connUrl("postgres://10.0.0.5:5432/postgres")
+ *         .apiUrl("http://10.0.0.5:8008/patroni")
+ *         .listener(myPoolSwitcher)
+ *         .build()) {
+ *     agent.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads</b> (all named after the member, all stopped by {@link #close()}):
+ * {@code ha-loop-<member>} owns all state and runs the loop; {@code ha-action-<member>} runs slow
+ * database work; {@code ha-watchdog-<member>} fences PostgreSQL before the lease deadline even if
+ * the loop is stuck; {@code ha-listeners-<member>} delivers listener calls.
+ *
+ * <p><b>Ownership</b>: the agent closes the consensus, the database node, the health reporters
+ * and the peer client it was given when it closes.
+ */
+public final class HaAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HaAgent.class);
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final HaConfig config;
+    private final Consensus consensus;
+    private final DatabaseNode database;
+    private final PeerClient peers;
+    private final List<HealthReporter> reporters;
+    private final ListenerDispatcher listeners;
+    private final HaLoop loop;
+    private final TimeSource time;
+    private final Duration shutdownTimeout;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private AutoCloseable watch;
+
+    private HaAgent(Builder b) {
+        this.config = b.config;
+        this.consensus = b.consensus;
+        this.database = b.database;
+        this.time = b.time;
+        this.peers = b.peers != null ? b.peers : new HttpPeerClient(config.name());
+        this.reporters = List.copyOf(b.reporters);
+        this.listeners = new ListenerDispatcher(config.name(), b.listeners, b.listenerTimeout);
+        Duration ttl = config.bootstrapDcs().ttl();
+        Duration margin = b.fencingMargin != null ? b.fencingMargin
+                : Duration.ofMillis(Math.min(5000, Math.max(500, ttl.toMillis() / 4)));
+        this.shutdownTimeout = b.shutdownTimeout != null ? b.shutdownTimeout : ttl.plus(config.bootstrapDcs()
+                .retryTimeout());
+        MemberPublisher publisher = new MemberPublisher(config.name(), b.connUrl, b.apiUrl, config.tags(),
+                "hapg-0.1.0");
+        this.loop = new HaLoop(config, consensus, database, time, peers, listeners, reporters, b.prePromote,
+                publisher, margin);
+    }
+
+    /**
+     * Starts the loop, the watchdog and the watch. Returns at once; the first iteration runs on
+     * the loop thread.
+     *
+     * @throws IllegalStateException if called twice or after {@link #close()}
+     */
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("HaAgent " + config.name() + " can be started only once");
+        }
+        LOG.info("{}/{}: starting", config.scope(), config.name());
+        watch = consensus.watch(loop::wake);
+        loop.start();
+    }
+
+    /** The status after the latest loop iteration; empty before the first. Any thread. */
+    public Optional<NodeStatus> status() {
+        return loop.status();
+    }
+
+    /** Runs the next loop iteration now. Any thread; never blocks. */
+    public void wake() {
+        loop.wake();
+    }
+
+    /**
+     * Stops the node: on the primary, stops PostgreSQL and releases the leader key once a replica
+     * has the shutdown checkpoint (a quick failover instead of a ttl wait); in pause, leaves
+     * PostgreSQL running. Waits for that at most about {@code ttl + retry_timeout}, then stops every
+     * thread and closes what the agent owns. Idempotent.
+     */
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        if (previous == State.STARTED) {
+            LOG.info("{}/{}: shutting down", config.scope(), config.name());
+            loop.shutdown(shutdownTimeout);
+        }
+        closeQuietly(watch);
+        listeners.close();
+        for (HealthReporter reporter : reporters) {
+            closeQuietly(reporter);
+        }
+        closeQuietly(peers);
+        closeQuietly(consensus);
+        closeQuietly(database);
+        LOG.info("{}/{}: stopped", config.scope(), config.name());
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed: {}", closeable, e.toString());
+        }
+    }
+
+    public static Builder builder(HaConfig config, Consensus consensus, DatabaseNode database) {
+        return new Builder(config, consensus, database);
+    }
+
+    /** Builder for {@link HaAgent}. */
+    public static final class Builder {
+        private final HaConfig config;
+        private final Consensus consensus;
+        private final DatabaseNode database;
+        private TimeSource time = TimeSource.system();
+        private PeerClient peers;
+        private final List<RoleChangeListener> listeners = new ArrayList<>();
+        private final List<HealthReporter> reporters = new ArrayList<>();
+        private Duration listenerTimeout = Duration.ofSeconds(30);
+        private Duration fencingMargin;
+        private Duration shutdownTimeout;
+        private PrePromoteHook prePromote = PrePromoteHook.ALLOW;
+        private String connUrl = "";
+        private String apiUrl = "";
+
+        private Builder(HaConfig config, Consensus consensus, DatabaseNode database) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.consensus = Objects.requireNonNull(consensus, "consensus");
+            this.database = Objects.requireNonNull(database, "database");
+        }
+
+        /** The clocks; tests pass a manual one. */
+        public Builder timeSource(TimeSource v) { time = Objects.requireNonNull(v, "timeSource"); return this; }
+        /** How peers are asked in a leader race; defaults to HTTP ({@code GET /patroni}). */
+        public Builder peerClient(PeerClient v) { peers = Objects.requireNonNull(v, "peerClient"); return this; }
+        public Builder listener(RoleChangeListener v) { listeners.add(Objects.requireNonNull(v, "listener")); return this; }
+        public Builder healthReporter(HealthReporter v) { reporters.add(Objects.requireNonNull(v, "reporter")); return this; }
+        /** How long one listener call may take before it is abandoned (30 s). */
+        public Builder listenerTimeout(Duration v) { listenerTimeout = positive(v, "listenerTimeout"); return this; }
+        /** How long before the lease deadline the watchdog stops PostgreSQL (ttl/4, 0.5–5 s). */
+        public Builder fencingMargin(Duration v) { fencingMargin = positive(v, "fencingMargin"); return this; }
+        /** How long {@link HaAgent#close()} waits for a clean handover (ttl + retry_timeout). */
+        public Builder shutdownTimeout(Duration v) { shutdownTimeout = positive(v, "shutdownTimeout"); return this; }
+        public Builder prePromote(PrePromoteHook v) { prePromote = Objects.requireNonNull(v, "prePromote"); return this; }
+        /** This member's {@code conn_url}, published for peers and clients. */
+        public Builder connUrl(String v) { connUrl = Objects.requireNonNull(v, "connUrl"); return this; }
+        /** This member's {@code api_url}, published for peers. */
+        public Builder apiUrl(String v) { apiUrl = Objects.requireNonNull(v, "apiUrl"); return this; }
+
+        public HaAgent build() {
+            return new HaAgent(this);
+        }
+
+        private static Duration positive(Duration v, String name) {
+            if (v == null || v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + v);
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.hapg.core.callbacks;
+
+import io.hapg.core.RoleChange;
+import io.hapg.core.model.Role;
+import io.hapg.core.spi.RoleChangeListener;
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Patroni-compatible script callbacks ({@code postgresql.callbacks}): runs
+ * {@code <cmd> <action> <role> <scope>} for {@code on_start}, {@code on_stop},
+ * {@code on_restart}, {@code on_reload} and {@code on_role_change}.
+ *
+ * <p>As in Patroni, callbacks are fire-and-forget and run one at a time: starting a callback
+ * kills the one still running (and its children). Each runs at most {@code timeout}, then is
+ * killed. Its output goes to the agent's log. {@code on_role_change} is called with
+ * {@code primary} after a promotion and {@code replica} after a demotion or a follow; the
+ * transient roles in between (candidate, demoting) are not announced, so a script sees exactly
+ * the roles Patroni would pass.
+ */
+public final class ScriptCallbacks implements RoleChangeListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ScriptCallbacks.class);
+    /** The callback names Patroni knows. */
+    public static final List<String> ACTIONS = List.of("on_start", "on_stop", "on_restart", "on_reload",
+            "on_role_change");
+
+    private final Map<String, List<String>> commands;
+    private final Duration timeout;
+    private Process running;
+
+    /**
+     * @param commands callback name → command line (split like a POSIX shell)
+     * @param timeout  how long one callback may run before it is killed
+     * @throws IllegalArgumentException naming an unknown callback name or an unparseable command
+     */
+    public ScriptCallbacks(Map<String, String> commands, Duration timeout) {
+        Map<String, List<String>> parsed = new java.util.LinkedHashMap<>();
+        commands.forEach((action, command) -> {
+            if (!ACTIONS.contains(action)) {
+                throw new IllegalArgumentException("unknown callback '" + action + "'; known: " + ACTIONS);
+            }
+            if (command != null && !command.isBlank()) {
+                parsed.put(action, CommandLine.split(command));
+            }
+        });
+        this.commands = Map.copyOf(parsed);
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void roleChanged(RoleChange change) {
+        wireRole(change.newRole()).ifPresent(role -> run("on_role_change", role, change.scope()));
+    }
+
+    @Override
+    public void lifecycle(String action, RoleChange context) {
+        run(action, wireRole(context.newRole()).orElse(context.newRole().wireName()), context.scope());
+    }
+
+    private static Optional<String> wireRole(Role role) {
+        switch (role) {
+            case PRIMARY:
+                return Optional.of("primary");
+            case REPLICA:
+                return Optional.of("replica");
+            default:
+                return Optional.empty();
+        }
+    }
+
+    private synchronized void run(String action, String role, String scope) {
+        List<String> command = commands.get(action);
+        if (command == null) {
+            return;
+        }
+        killRunning();
+        List<String> argv = new ArrayList<>(command);
+        argv.add(action);
+        argv.add(role);
+        argv.add(scope);
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            running = process;
+            LOG.info("callback {}: {} (pid {})", action, String.join(" ", argv), process.pid());
+            Thread reaper = new Thread(() -> supervise(action, process), "ha-callback-" + action);
+            reaper.setDaemon(true);
+            reaper.start();
+        } catch (IOException e) {
+            LOG.warn("callback {} could not start: {}", action, e.getMessage());
+        }
+    }
+
+    private void supervise(String action, Process process) {
+        try (var output = process.getInputStream()) {
+            Thread pump = new Thread(() -> {
+                try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(output,
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    reader.lines().forEach(line -> LOG.info("callback {}: {}", action, line));
+                } catch (IOException | java.io.UncheckedIOException ignored) {
+                    // The process was killed; nothing more to read.
+                }
+            }, "ha-callback-output-" + action);
+            pump.setDaemon(true);
+            pump.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("callback {} still running after {}: killing it", action, timeout);
+                kill(process);
+            } else if (process.exitValue() != 0) {
+                LOG.warn("callback {} exited with {}", action, process.exitValue());
+            }
+        } catch (IOException e) {
+            LOG.debug("callback {} output: {}", action, e.toString());
+        } catch (InterruptedException e) {
+            kill(process);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void killRunning() {
+        if (running != null && running.isAlive()) {
+            LOG.info("killing the previous callback (pid {}) to run the next one", running.pid());
+            kill(running);
+        }
+        running = null;
+    }
+
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,226 @@
+package io.hapg.core.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code postgresql}: this member's PostgreSQL instance and how hapg manages it. Validated on
+ * construction; errors name {@code postgresql.<key>}.
+ *
+ * @param listen                                  {@code host[,host...]:port} PostgreSQL listens on
+ *                                                (default {@code 0.0.0.0:5432})
+ * @param connectAddress                          {@code host:port} the other members and clients use
+ * @param proxyAddress                            {@code host:port} of a pooler next to PostgreSQL (published only)
+ * @param dataDir                                 data directory
+ * @param configDir                               configuration directory (default: the data directory)
+ * @param binDir                                  directory of {@code pg_ctl}, {@code initdb}... (default: PATH)
+ * @param binName                                 custom binary names ({@code pg_ctl: my_pg_ctl})
+ * @param pgpass                                  the {@code .pgpass} file hapg writes
+ * @param osUser                                  hapg extension: the unprivileged OS user to run PostgreSQL
+ *                                                as when the agent runs as root
+ * @param parameters                              GUCs as PostgreSQL text ({@code on}/{@code off} for booleans)
+ * @param pgHba                                   {@code pg_hba.conf} lines
+ * @param pgIdent                                 {@code pg_ident.conf} lines
+ * @param authentication                          the roles hapg connects as
+ * @param callbacks                               asynchronous notification scripts
+ * @param prePromote                              synchronous fencing script; non-zero exit = do not promote
+ * @param beforeStop                              synchronous script run before a shutdown; exit code ignored
+ * @param usePgRewind                             rewind a former primary instead of re-cloning it
+ * @param useUnixSocket                           connect locally through the Unix socket
+ * @param useUnixSocketRepl                       replication connections through the Unix socket
+ * @param removeDataDirectoryOnRewindFailure      re-clone when pg_rewind fails
+ * @param removeDataDirectoryOnDivergedTimelines  re-clone when timelines diverged
+ * @param createReplicaMethods                    ordered replica creation methods (default {@code basebackup})
+ * @param replicaMethodOptions                    the settings section of each non-basebackup method
+ * @param basebackup                              extra {@code pg_basebackup} options
+ * @param rewind                                  extra {@code pg_rewind} options
+ * @param pgCtlTimeout                            how long {@code pg_ctl} waits (default 60 s)
+ */
+public record PostgresqlConfig(
+        String listen,
+        Optional<HostPort> connectAddress,
+        Optional<HostPort> proxyAddress,
+        Optional<Path> dataDir,
+        Optional<Path> configDir,
+        Optional<Path> binDir,
+        Map<String, String> binName,
+        Optional<Path> pgpass,
+        Optional<String> osUser,
+        Map<String, String> parameters,
+        List<String> pgHba,
+        List<String> pgIdent,
+        PgAuthentication authentication,
+        Callbacks callbacks,
+        Optional<String> prePromote,
+        Optional<String> beforeStop,
+        boolean usePgRewind,
+        boolean useUnixSocket,
+        boolean useUnixSocketRepl,
+        boolean removeDataDirectoryOnRewindFailure,
+        boolean removeDataDirectoryOnDivergedTimelines,
+        List<String> createReplicaMethods,
+        Map<String, Map<String, Object>> replicaMethodOptions,
+        List<CliOption> basebackup,
+        List<CliOption> rewind,
+        Duration pgCtlTimeout) {
+
+    public static final PostgresqlConfig DEFAULTS = builder().build();
+
+    public PostgresqlConfig {
+        Checks.required(listen, "postgresql.listen");
+        listenPort(listen);
+        for (Object o : new Object[] {connectAddress, proxyAddress, dataDir, configDir, binDir, pgpass, osUser,
+                authentication, callbacks, prePromote, beforeStop, pgCtlTimeout}) {
+            Objects.requireNonNull(o, "postgresql");
+        }
+        binName = Checks.map(binName, "postgresql.bin_name");
+        parameters = Checks.map(parameters, "postgresql.parameters");
+        pgHba = Checks.list(pgHba, "postgresql.pg_hba");
+        pgIdent = Checks.list(pgIdent, "postgresql.pg_ident");
+        createReplicaMethods = Checks.list(createReplicaMethods, "postgresql.create_replica_methods");
+        Map<String, Map<String, Object>> methods = new LinkedHashMap<>();
+        replicaMethodOptions.forEach((k, v) -> methods.put(k, Checks.map(v, "postgresql." + k)));
+        replicaMethodOptions = Checks.map(methods, "postgresql");
+        basebackup = Checks.list(basebackup, "postgresql.basebackup");
+        rewind = Checks.list(rewind, "postgresql.rewind");
+        Checks.nonNegative(pgCtlTimeout, "postgresql.pg_ctl_timeout");
+        if (createReplicaMethods.isEmpty()) {
+            throw new ConfigException("postgresql.create_replica_methods", "must list at least one method");
+        }
+        for (String p : parameters.keySet()) {
+            if (p.isBlank()) {
+                throw new ConfigException("postgresql.parameters", "a parameter name must not be blank");
+            }
+        }
+        if (osUser.isPresent() && osUser.get().isBlank()) {
+            throw new ConfigException("postgresql.os_user", "must not be blank");
+        }
+        connectAddress.ifPresent(a -> checkHost(a, "postgresql.connect_address"));
+        proxyAddress.ifPresent(a -> checkHost(a, "postgresql.proxy_address"));
+    }
+
+    /** The port of {@link #listen()}. */
+    public int listenPort() {
+        return listenPort(listen);
+    }
+
+    /** The hosts of {@link #listen()}, e.g. {@code [0.0.0.0]}; the first is used for local connections. */
+    public List<String> listenHosts() {
+        String hosts = listen.strip().substring(0, listen.strip().lastIndexOf(':'));
+        List<String> out = new ArrayList<>();
+        for (String h : hosts.split(",")) {
+            out.add(h.strip());
+        }
+        return List.copyOf(out);
+    }
+
+    private static int listenPort(String listen) {
+        String[] parts = listen.split(",");
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (parts[i].isBlank()) {
+                throw new ConfigException("postgresql.listen", "expected host[,host...]:port, got '" + listen + "'");
+            }
+        }
+        return Checks.hostPort(parts[parts.length - 1], "postgresql.listen", 0, false).port();
+    }
+
+    private static void checkHost(HostPort address, String path) {
+        if (address.host().isEmpty()) {
+            throw new ConfigException(path, "a host is required");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder with Patroni's defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private String listen = "0.0.0.0:5432";
+        private String connectAddress;
+        private String proxyAddress;
+        private Path dataDir;
+        private Path configDir;
+        private Path binDir;
+        private Map<String, String> binName = Map.of();
+        private Path pgpass;
+        private String osUser;
+        private Map<String, String> parameters = Map.of();
+        private List<String> pgHba = List.of();
+        private List<String> pgIdent = List.of();
+        private PgAuthentication authentication = PgAuthentication.DEFAULTS;
+        private Callbacks callbacks = Callbacks.NONE;
+        private String prePromote;
+        private String beforeStop;
+        private boolean usePgRewind;
+        private boolean useUnixSocket;
+        private boolean useUnixSocketRepl;
+        private boolean removeDataDirectoryOnRewindFailure;
+        private boolean removeDataDirectoryOnDivergedTimelines;
+        private List<String> createReplicaMethods = List.of("basebackup");
+        private Map<String, Map<String, Object>> replicaMethodOptions = Map.of();
+        private List<CliOption> basebackup = List.of();
+        private List<CliOption> rewind = List.of();
+        private Duration pgCtlTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        public Builder listen(String v) { listen = v; return this; }
+        public Builder connectAddress(String v) { connectAddress = v; return this; }
+        public Builder proxyAddress(String v) { proxyAddress = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder configDir(Path v) { configDir = v; return this; }
+        public Builder binDir(Path v) { binDir = v; return this; }
+        public Builder binName(Map<String, String> v) { binName = v; return this; }
+        public Builder pgpass(Path v) { pgpass = v; return this; }
+        public Builder osUser(String v) { osUser = v; return this; }
+        public Builder parameters(Map<String, String> v) { parameters = v; return this; }
+        public Builder pgHba(List<String> v) { pgHba = v; return this; }
+        public Builder pgIdent(List<String> v) { pgIdent = v; return this; }
+        public Builder authentication(PgAuthentication v) { authentication = v; return this; }
+        public Builder callbacks(Callbacks v) { callbacks = v; return this; }
+        public Builder prePromote(String v) { prePromote = v; return this; }
+        public Builder beforeStop(String v) { beforeStop = v; return this; }
+        public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
+        public Builder useUnixSocket(boolean v) { useUnixSocket = v; return this; }
+        public Builder useUnixSocketRepl(boolean v) { useUnixSocketRepl = v; return this; }
+        public Builder removeDataDirectoryOnRewindFailure(boolean v) {
+            removeDataDirectoryOnRewindFailure = v;
+            return this;
+        }
+        public Builder removeDataDirectoryOnDivergedTimelines(boolean v) {
+            removeDataDirectoryOnDivergedTimelines = v;
+            return this;
+        }
+        public Builder createReplicaMethods(List<String> v) { createReplicaMethods = v; return this; }
+        public Builder replicaMethodOptions(Map<String, Map<String, Object>> v) {
+            replicaMethodOptions = v;
+            return this;
+        }
+        public Builder basebackup(List<CliOption> v) { basebackup = v; return this; }
+        public Builder rewind(List<CliOption> v) { rewind = v; return this; }
+        public Builder pgCtlTimeout(Duration v) { pgCtlTimeout = v; return this; }
+
+        /** @throws ConfigException naming the {@code postgresql.*} key that is invalid */
+        public PostgresqlConfig build() {
+            return new PostgresqlConfig(listen, address(connectAddress, "postgresql.connect_address"),
+                    address(proxyAddress, "postgresql.proxy_address"), Optional.ofNullable(dataDir),
+                    Optional.ofNullable(configDir), Optional.ofNullable(binDir), binName, Optional.ofNullable(pgpass),
+                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, authentication, callbacks,
+                    Optional.ofNullable(prePromote), Optional.ofNullable(beforeStop), usePgRewind, useUnixSocket,
+                    useUnixSocketRepl, removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines,
+                    createReplicaMethods, replicaMethodOptions, basebackup, rewind, pgCtlTimeout);
+        }
+
+        private static Optional<HostPort> address(String value, String path) {
+            return Optional.ofNullable(value).map(v -> Checks.hostPort(v, path, 0, false));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.hapg.core.decision;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import io.hapg.core.model.ReplicationPeer;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Pure set arithmetic behind the synchronous-replication rule of {@link Decider}: which standbys the
+ * primary wants as synchronous, and the next safe step towards them. Kept apart so the rule in
+ * {@code Decider} reads as the ordering contract and nothing else.
+ */
+final class SyncStandbys {
+
+    private SyncStandbys() {
+    }
+
+    /**
+     * The synchronous standbys the primary {@code me} wants: up to {@code count} members that stream
+     * from it right now ({@code pg_stat_replication} state {@code streaming}, application_name = a
+     * member name, no {@code nosync} tag). Current synchronous standbys come first, so a healthy
+     * standby is never swapped for one that is a few bytes further ahead (each swap is two store
+     * writes and a reload); then the most advanced by flush position; then by name, for a stable order.
+     *
+     * @param current the names that are synchronous now (the setting, and the sync key if it is mine)
+     */
+    static List<String> desired(ClusterView view, DatabaseState db, String me, int count, Set<String> current) {
+        Comparator<ReplicationPeer> order = Comparator
+                .comparing((ReplicationPeer p) -> !current.contains(p.applicationName()))
+                .thenComparing((ReplicationPeer p) -> p.flushLsn().orElse(Lsn.ZERO), Comparator.reverseOrder())
+                .thenComparing(ReplicationPeer::applicationName);
+        return db.replication().stream()
+                .filter(ReplicationPeer::isStreaming)
+                .filter(p -> !p.applicationName().equals(me))
+                .filter(p -> view.member(p.applicationName()).map(m -> !m.tags().nosync()).orElse(false))
+                .sorted(order)
+                .map(ReplicationPeer::applicationName)
+                .distinct()
+                .limit(count)
+                .collect(Collectors.toList());
+    }
+
+    /** {@code list} without the names not in {@code keep}, order preserved. */
+    static List<String> retain(List<String> list, Set<String> keep) {
+        return list.stream().filter(keep::contains).collect(Collectors.toList());
+    }
+
+    /** Whether the two lists name the same members, ignoring order. */
+    static boolean sameMembers(List<String> a, List<String> b) {
+        return new LinkedHashSet<>(a).equals(new LinkedHashSet<>(b));
+    }
+
+    /** Whether the member streams from the primary as a healthy synchronous standby could. */
+    static boolean isStreaming(Member m) {
+        return m.isRunning() && m.replicationState().map("streaming"::equals).orElse(false);
+    }
+}

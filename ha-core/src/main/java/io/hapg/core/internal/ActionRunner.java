@@ -1,0 +1,475 @@
+package io.hapg.core.internal;
+
+import io.hapg.core.PrePromoteHook;
+import io.hapg.core.RoleChange;
+import io.hapg.core.TimeSource;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.decision.Decision;
+import io.hapg.core.decision.DemoteMode;
+import io.hapg.core.model.ClusterStatus;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.HistoryEntry;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.Role;
+import io.hapg.core.model.SyncState;
+import io.hapg.core.spi.ClusterKey;
+import io.hapg.core.spi.Consensus;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.DatabaseNode.StopMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries a {@link Decision} out through the SPIs. Quick steps (lease calls, compare-and-set
+ * writes, an immediate stop for fencing) run on the loop thread; slow ones (initdb, clone,
+ * promote, rewind, start) run on this runner's single named executor
+ * ({@code ha-action-<member>}) while the loop keeps renewing the lease. A slow action hands its
+ * result back as an {@link Outcome} that the loop thread applies, so only the loop writes state.
+ */
+final class ActionRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
+
+    private final HaConfig config;
+    private final Consensus consensus;
+    private final DatabaseNode database;
+    private final TimeSource time;
+    private final PeerClient peers;
+    private final PrePromoteHook prePromote;
+    private final LeaseWatchdog watchdog;
+    private final Runnable wakeLoop;
+    private final ExecutorService executor;
+    private Future<Outcome> inFlight;
+    private String inFlightWhat = "";
+    private Set<String> lastSlots;
+
+    ActionRunner(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
+                 PrePromoteHook prePromote, LeaseWatchdog watchdog, Runnable wakeLoop) {
+        this.config = config;
+        this.consensus = consensus;
+        this.database = database;
+        this.time = time;
+        this.peers = peers;
+        this.prePromote = prePromote;
+        this.watchdog = watchdog;
+        this.wakeLoop = wakeLoop;
+        this.executor = Executors.newSingleThreadExecutor(r -> ListenerDispatcher.daemon(r,
+                "ha-action-" + config.name()));
+    }
+
+    /** What a step changes in the loop's state: a role to move to and a state update. */
+    record Outcome(Optional<Role> role, UnaryOperator<LocalState> change) {
+        static Outcome of(Role role, UnaryOperator<LocalState> change) {
+            return new Outcome(Optional.of(role), change);
+        }
+
+        static Outcome of(UnaryOperator<LocalState> change) {
+            return new Outcome(Optional.empty(), change);
+        }
+
+        LocalState apply(LocalState local) {
+            return change.apply(local);
+        }
+    }
+
+    /** What executing a decision did right away. */
+    record Result(Optional<Role> role, UnaryOperator<LocalState> change, boolean wakeAtOnce,
+                  boolean finishedShutdown) {
+        static final Result NOTHING = new Result(Optional.empty(), s -> s, false, false);
+
+        static Result of(Outcome outcome, boolean wakeAtOnce) {
+            return new Result(outcome.role(), outcome.change(), wakeAtOnce, false);
+        }
+
+        LocalState apply(LocalState local) {
+            return change.apply(local);
+        }
+    }
+
+    /** The slow action still running, if any. */
+    Optional<String> inProgress() {
+        return inFlight != null && !inFlight.isDone() ? Optional.of(inFlightWhat) : Optional.empty();
+    }
+
+    /** The outcome of a slow action that finished since the last call, or null. Loop thread only. */
+    Outcome takeFinished() {
+        if (inFlight == null || !inFlight.isDone()) {
+            return null;
+        }
+        Future<Outcome> done = inFlight;
+        inFlight = null;
+        try {
+            return done.get();
+        } catch (ExecutionException e) {
+            LOG.warn("{}/{}: {} failed: {}", config.scope(), config.name(), inFlightWhat, e.getCause().toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.CancellationException e) {
+            return null;
+        }
+    }
+
+    Result execute(Decision decision, ClusterView view, LocalState local) {
+        long now = time.nanoTime();
+        DynamicConfig dynamic = view.effectiveConfig(config.bootstrapDcs());
+        boolean holder = view.isLeader(config.name()) || local.holdsLease(now);
+        if (decision.action().keepsLease() && holder && local.consensusReachable()) {
+            Optional<Result> lost = renew(local, dynamic);
+            if (lost.isPresent()) {
+                return lost.get();
+            }
+        }
+        Optional<Member> target = decision.target().flatMap(view::member);
+        switch (decision.action()) {
+            case NONE:
+                return keepFailsafeLease(local, dynamic, now);
+            case WAIT:
+                return Result.NOTHING;
+            case RENEW_LEASE:
+                leaderHousekeeping(decision, view, local, dynamic);
+                return Result.NOTHING;
+            case BOOTSTRAP:
+                return bootstrap(dynamic);
+            case CLONE:
+            case REINITIALIZE:
+                return submit("clone from " + decision.target().orElse("?"), Role.UNINITIALIZED, () -> {
+                    database.cloneFrom(target.orElseThrow(() -> missing(decision)));
+                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target())
+                            .rewindFailed(false).build());
+                });
+            case START_REPLICA:
+                return submit("start PostgreSQL as a replica", null, () -> {
+                    database.start(target);
+                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target()).build());
+                });
+            case RESTART_PRIMARY:
+                return submit("restart PostgreSQL as the primary", null, () -> {
+                    database.start(Optional.empty());
+                    return Outcome.of(Role.PRIMARY, s -> s.toBuilder().following(Optional.empty()).build());
+                });
+            case ACQUIRE_LEASE:
+                return acquire(dynamic, local).map(deadline -> Result.of(Outcome.of(Role.PRIMARY,
+                        s -> s.toBuilder().leaseDeadline(deadline).build()), false)).orElse(Result.NOTHING);
+            case PROMOTE:
+                return promote(view, local, dynamic, holder);
+            case DEMOTE:
+                return demote(decision, view, dynamic);
+            case FOLLOW:
+                return submit("follow " + decision.target().orElse("?"), null, () -> {
+                    database.follow(target.orElseThrow(() -> missing(decision)));
+                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target()).build());
+                });
+            case REWIND:
+                return submit("rewind from " + decision.target().orElse("?"), null, () -> {
+                    try {
+                        database.rewind(target.orElseThrow(() -> missing(decision)));
+                        return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target())
+                                .rewindFailed(false).build());
+                    } catch (RuntimeException e) {
+                        LOG.warn("{}/{}: pg_rewind failed, will re-clone: {}", config.scope(), config.name(),
+                                e.getMessage());
+                        return Outcome.of(s -> s.toBuilder().rewindFailed(true).build());
+                    }
+                });
+            case SET_SYNC_STANDBYS:
+                database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
+                return wakeSoon();
+            case WRITE_SYNC_KEY:
+                writeSync(decision, view, dynamic);
+                return wakeSoon();
+            case CLEAR_FAILOVER:
+                view.failover().ifPresent(f -> consensus.compareAndSet(ClusterKey.FAILOVER, f.revision(),
+                        Optional.empty()));
+                return wakeSoon();
+            case SHUTDOWN:
+                database.stop(StopMode.FAST);
+                return new Result(Optional.empty(), s -> s, true, !holder);
+            case RELEASE_LEASE:
+                release();
+                watchdog.disarm();
+                return new Result(Optional.empty(), s -> s.toBuilder().leaseDeadline(OptionalLong.empty()).build(),
+                        false, true);
+            default:
+                throw new IllegalStateException("unhandled action " + decision.action());
+        }
+    }
+
+    /** Renews the lease; a result when the iteration must stop here (key lost or store unreachable). */
+    private Optional<Result> renew(LocalState local, DynamicConfig dynamic) {
+        long sent = time.nanoTime();
+        try {
+            if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), Map.of()))) {
+                long deadline = sent + dynamic.ttl().toNanos();
+                armIfPrimary(local.role(), dynamic, deadline);
+                return Optional.empty();
+            }
+            LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());
+            return Optional.of(new Result(Optional.empty(),
+                    s -> s.toBuilder().leaseDeadline(OptionalLong.empty()).build(), true, false));
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: could not renew the leader lease: {}", config.scope(), config.name(), e.getMessage());
+            return Optional.of(new Result(Optional.empty(), s -> s, true, false));
+        }
+    }
+
+    private Optional<Long> acquire(DynamicConfig dynamic, LocalState local) {
+        long sent = time.nanoTime();
+        if (!consensus.tryAcquireLeader()) {
+            LOG.info("{}/{}: another member took the leader key first", config.scope(), config.name());
+            return Optional.empty();
+        }
+        long deadline = sent + dynamic.ttl().toNanos();
+        armIfPrimary(Role.PRIMARY, dynamic, deadline);
+        return Optional.of(deadline);
+    }
+
+    private void armIfPrimary(Role role, DynamicConfig dynamic, long deadline) {
+        if (dynamic.pause()) {
+            watchdog.disarm();
+        } else if (role == Role.PRIMARY || role == Role.CANDIDATE) {
+            watchdog.arm(deadline);
+        }
+    }
+
+    /** Store unreachable but every member accepted us as primary: extend our own deadline by a ttl. */
+    private Result keepFailsafeLease(LocalState local, DynamicConfig dynamic, long now) {
+        if (!local.consensusReachable() && local.failsafeAccepted().orElse(false)) {
+            long deadline = now + dynamic.ttl().toNanos();
+            watchdog.arm(deadline);
+            return new Result(Optional.empty(), s -> s.toBuilder().leaseDeadline(deadline).build(), false, false);
+        }
+        return Result.NOTHING;
+    }
+
+    private Result bootstrap(DynamicConfig dynamic) {
+        if (!consensus.compareAndSet(ClusterKey.INITIALIZE, 0, Optional.of(""))) {
+            LOG.info("{}/{}: another member is bootstrapping the cluster", config.scope(), config.name());
+            return Result.NOTHING;
+        }
+        return submit("bootstrap (initdb)", Role.CANDIDATE, () -> {
+            try {
+                database.bootstrap();
+            } catch (RuntimeException e) {
+                consensus.compareAndSet(ClusterKey.INITIALIZE, -1, Optional.empty());
+                throw e;
+            }
+            Optional<Long> deadline = acquire(dynamic, null);
+            DatabaseState state = database.probe();
+            consensus.compareAndSet(ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
+            consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
+            return Outcome.of(Role.PRIMARY, s -> s.toBuilder().leaseDeadline(deadline.map(OptionalLong::of)
+                    .orElse(OptionalLong.empty())).build());
+        });
+    }
+
+    private Result promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {
+        OptionalLong deadline = local.leaseDeadline();
+        if (!holder) {
+            Optional<Long> acquired = acquire(dynamic, local);
+            if (acquired.isEmpty()) {
+                return Result.NOTHING;
+            }
+            deadline = OptionalLong.of(acquired.get());
+            watchdog.arm(acquired.get());
+        }
+        OptionalLong lease = deadline;
+        Lsn switchPoint = local.database().walPosition().orElse(Lsn.ZERO);
+        int oldTimeline = local.database().timeline();
+        List<HistoryEntry> history = view.history();
+        RoleChange context = new RoleChange(config.scope(), config.name(), local.role(), Role.PRIMARY,
+                view.leader().map(l -> l.name()), Optional.of(config.name()), view.member(config.name()));
+        Result started = submit("promote", Role.CANDIDATE, () -> {
+            if (!approved(context)) {
+                release();
+                long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
+                return Outcome.of(Role.REPLICA, s -> s.toBuilder().leaseDeadline(OptionalLong.empty())
+                        .prePromoteBackoffUntil(OptionalLong.of(backoffUntil)).build());
+            }
+            database.promote();
+            recordHistory(history, oldTimeline, switchPoint);
+            return Outcome.of(Role.PRIMARY, s -> s.toBuilder().following(Optional.empty()).build());
+        });
+        return new Result(started.role(), s -> started.apply(s).toBuilder().leaseDeadline(lease).build(), false,
+                false);
+    }
+
+    private boolean approved(RoleChange context) {
+        try {
+            if (prePromote.approve(context)) {
+                return true;
+            }
+            LOG.warn("{}/{}: pre_promote vetoed the promotion: releasing the leader key", config.scope(),
+                    config.name());
+        } catch (RuntimeException e) {
+            LOG.warn("{}/{}: pre_promote failed ({}): treating it as a veto", config.scope(), config.name(),
+                    e.toString());
+        }
+        return false;
+    }
+
+    private void recordHistory(List<HistoryEntry> history, int oldTimeline, Lsn switchPoint) {
+        if (oldTimeline <= 0) {
+            return;
+        }
+        List<HistoryEntry> updated = new ArrayList<>(history);
+        updated.removeIf(e -> e.timeline() >= oldTimeline);
+        updated.add(new HistoryEntry(oldTimeline, switchPoint, "no recovery target specified",
+                Optional.of(time.now().toString()), Optional.of(config.name())));
+        try {
+            consensus.compareAndSet(ClusterKey.HISTORY, -1, Optional.of(updated));
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: could not write history: {}", config.scope(), config.name(), e.getMessage());
+        }
+    }
+
+    private Result demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
+        DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
+        UnaryOperator<LocalState> noLease = s -> s.toBuilder().leaseDeadline(OptionalLong.empty())
+                .following(Optional.empty()).build();
+        switch (mode) {
+            case IMMEDIATE:
+                watchdog.disarm();
+                database.stop(StopMode.IMMEDIATE);
+                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+            case OFFLINE:
+                watchdog.disarm();
+                database.stop(StopMode.FAST);
+                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+            case HANDOVER:
+                watchdog.disarm();
+                release();
+                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+            case GRACEFUL:
+            default:
+                Optional<String> candidate = decision.target();
+                List<Member> others = view.members().values().stream()
+                        .filter(m -> !m.name().equals(config.name())).collect(Collectors.toList());
+                return submit("switchover: stopping PostgreSQL", null, () -> {
+                    database.stop(StopMode.FAST);
+                    Optional<Lsn> checkpoint = database.probe().checkpointLsn();
+                    awaitCheckpointOnReplica(others, candidate, checkpoint, dynamic.retryTimeout());
+                    watchdog.disarm();
+                    release();
+                    return Outcome.of(Role.DEMOTING, noLease);
+                });
+        }
+    }
+
+    /** Waits (bounded) until the candidate, or any replica, has received the shutdown checkpoint. */
+    private void awaitCheckpointOnReplica(List<Member> others, Optional<String> candidate, Optional<Lsn> checkpoint,
+                                          Duration limit) {
+        if (checkpoint.isEmpty() || others.isEmpty()) {
+            return;
+        }
+        long deadline = time.nanoTime() + limit.toNanos();
+        while (time.nanoTime() - deadline < 0) {
+            for (PeerStatus peer : peers.statuses(others, PEER_TIMEOUT).values()) {
+                boolean relevant = candidate.map(peer.name()::equals).orElse(true);
+                if (relevant && peer.walPosition().map(p -> p.compareTo(checkpoint.get()) >= 0).orElse(false)) {
+                    LOG.info("{}/{}: {} has the shutdown checkpoint {}", config.scope(), config.name(), peer.name(),
+                            checkpoint.get());
+                    return;
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("{}/{}: no replica confirmed the shutdown checkpoint {} within {}; releasing anyway",
+                config.scope(), config.name(), checkpoint.get(), limit);
+    }
+
+    private void leaderHousekeeping(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
+        DatabaseState db = local.database();
+        if (!db.isRunningPrimary()) {
+            return;
+        }
+        if (dynamic.useSlots() && !decision.slots().equals(lastSlots)) {
+            database.ensureSlots(decision.slots());
+            lastSlots = decision.slots();
+        }
+        Optional<String> init = view.initialize();
+        if ((init.isEmpty() || init.get().isEmpty()) && db.systemIdentifier().isPresent()) {
+            consensus.compareAndSet(ClusterKey.INITIALIZE, -1, db.systemIdentifier());
+        }
+        if (view.config().isEmpty()) {
+            consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
+        }
+    }
+
+    private void writeSync(Decision decision, ClusterView view, DynamicConfig dynamic) {
+        Optional<SyncState> value = decision.syncStandbys().isEmpty() && !dynamic.synchronousMode()
+                ? Optional.empty()
+                : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), 0));
+        consensus.compareAndSet(ClusterKey.SYNC, view.sync().revision(), value);
+    }
+
+    private void release() {
+        try {
+            consensus.releaseLeader();
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: could not release the leader key ({}); it expires with the lease", config.scope(),
+                    config.name(), e.getMessage());
+        }
+    }
+
+    private Result wakeSoon() {
+        return new Result(Optional.empty(), s -> s, true, false);
+    }
+
+    private Result submit(String what, Role roleNow, Callable<Outcome> work) {
+        if (inFlight != null && !inFlight.isDone()) {
+            return Result.NOTHING;
+        }
+        inFlightWhat = what;
+        inFlight = executor.submit(() -> {
+            try {
+                return work.call();
+            } finally {
+                wakeLoop.run();
+            }
+        });
+        Optional<Role> role = Optional.ofNullable(roleNow);
+        return new Result(role, s -> s.toBuilder().actionInProgress(Optional.of(what)).build(), false, false);
+    }
+
+    private IllegalStateException missing(Decision decision) {
+        return new IllegalStateException("no member record for " + decision.target().orElse("(no target)"));
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

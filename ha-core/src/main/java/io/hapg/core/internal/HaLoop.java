@@ -1,0 +1,313 @@
+package io.hapg.core.internal;
+
+import io.hapg.core.NodeStatus;
+import io.hapg.core.PrePromoteHook;
+import io.hapg.core.RoleChange;
+import io.hapg.core.TimeSource;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.decision.Decider;
+import io.hapg.core.decision.Decision;
+import io.hapg.core.decision.Now;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Member;
+import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.Role;
+import io.hapg.core.model.RoleTransitions;
+import io.hapg.core.spi.Consensus;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.FatalHaException;
+import io.hapg.core.spi.HealthReporter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HA loop: one named thread ({@code ha-loop-<member>}) that owns all of the agent's mutable
+ * state. Every {@code loop_wait}, or at once when the consensus watch fires, it reads the
+ * cluster, probes the database, asks the pure {@link Decider} what to do, has the
+ * {@link ActionRunner} do it, publishes this member's status and health, and tells listeners
+ * about real changes. Only this thread writes the fields below; the action executor hands its
+ * results back as {@link ActionRunner.Outcome}s that this thread applies.
+ */
+public final class HaLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration SHUTDOWN_TICK = Duration.ofMillis(200);
+
+    private final HaConfig config;
+    private final Consensus consensus;
+    private final DatabaseNode database;
+    private final TimeSource time;
+    private final PeerClient peers;
+    private final ListenerDispatcher listeners;
+    private final List<HealthReporter> reporters;
+    private final LeaseWatchdog watchdog;
+    private final ActionRunner runner;
+    private final MemberPublisher publisher;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicReference<NodeStatus> lastStatus = new AtomicReference<>();
+    private final Thread thread;
+    private volatile boolean shutdownRequested;
+    private volatile long shutdownDeadline;
+
+    // Loop-thread state.
+    private ClusterView view = ClusterView.empty();
+    private LocalState local = LocalState.initial(DatabaseState.empty());
+    private Optional<Instant> lastRead = Optional.empty();
+    private Optional<String> lastLeader = Optional.empty();
+    private boolean lastRunning;
+
+    public HaLoop(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
+                  ListenerDispatcher listeners, List<HealthReporter> reporters, PrePromoteHook prePromote,
+                  MemberPublisher publisher, Duration fencingMargin) {
+        this.config = config;
+        this.consensus = consensus;
+        this.database = database;
+        this.time = time;
+        this.peers = peers;
+        this.listeners = listeners;
+        this.reporters = List.copyOf(reporters);
+        this.publisher = publisher;
+        this.watchdog = new LeaseWatchdog(config.name(), database, time, fencingMargin);
+        this.runner = new ActionRunner(config, consensus, database, time, peers, prePromote, watchdog,
+                this::wake);
+        this.thread = new Thread(this::run, "ha-loop-" + config.name());
+    }
+
+    public void start() {
+        watchdog.start();
+        thread.start();
+    }
+
+    /** Runs the next iteration now instead of after {@code loop_wait}. Any thread; never blocks. */
+    public void wake() {
+        if (wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
+    }
+
+    /** The status published by the last iteration, if any. */
+    public Optional<NodeStatus> status() {
+        return Optional.ofNullable(lastStatus.get());
+    }
+
+    /**
+     * Asks the loop to shut down the node (stop PostgreSQL, hand the leader key over once a
+     * replica has the shutdown checkpoint) and waits for it, at most {@code timeout}; then stops
+     * every thread the loop owns.
+     */
+    public void shutdown(Duration timeout) {
+        // Real time, not the injected clock: this bounds how long the process waits to exit.
+        shutdownDeadline = System.nanoTime() + timeout.toNanos();
+        shutdownRequested = true;
+        wake();
+        try {
+            if (thread.isAlive() && !finished.await(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{}/{}: loop did not finish shutting down within {}; interrupting it", config.scope(),
+                        config.name(), timeout);
+                thread.interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        runner.close();
+        watchdog.close();
+    }
+
+    private void run() {
+        try {
+            boolean more = true;
+            while (more && !Thread.currentThread().isInterrupted()) {
+                long started = time.nanoTime();
+                more = iterateSafely();
+                if (more) {
+                    awaitNext(started);
+                }
+            }
+        } finally {
+            watchdog.disarm();
+            finished.countDown();
+        }
+    }
+
+    private boolean iterateSafely() {
+        try {
+            return iterate();
+        } catch (FatalHaException e) {
+            LOG.error("{}/{}: fatal: {}; the agent stops", config.scope(), config.name(), e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            // One bad iteration must never kill the agent: log it once, wait, try again.
+            LOG.error("{}/{}: unexpected error in the HA loop, retrying next iteration", config.scope(),
+                    config.name(), e);
+            return !shutdownRequested || System.nanoTime() - shutdownDeadline < 0;
+        }
+    }
+
+    private void awaitNext(long started) {
+        Duration wait = shutdownRequested ? SHUTDOWN_TICK : effectiveConfig().loopWait();
+        long left = wait.toNanos() - (time.nanoTime() - started);
+        try {
+            if (left > 0 && wakeups.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                wakeups.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdownRequested = true;
+        }
+    }
+
+    /** One iteration; false when the agent has finished shutting down. */
+    boolean iterate() {
+        ActionRunner.Outcome outcome = runner.takeFinished();
+        applyOutcome(outcome);
+        boolean reachable = readCluster();
+        DatabaseState db = database.probe();
+        long now = time.nanoTime();
+        if (watchdog.takeFenced()) {
+            local = local.toBuilder().leaseDeadline(OptionalLong.empty()).build();
+            changeRole(Role.DEMOTING);
+        }
+        local = observe(db, reachable, now);
+        Decision decision = Decider.decide(view, local, config, new Now(now, time.now()));
+        LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
+        ActionRunner.Result result = runner.execute(decision, view, local);
+        local = result.apply(local);
+        result.role().ifPresent(this::changeRole);
+        publish(db, reachable, decision);
+        if (result.wakeAtOnce()) {
+            wake();
+        }
+        return !(shutdownRequested && (result.finishedShutdown() || System.nanoTime() - shutdownDeadline >= 0));
+    }
+
+    private boolean readCluster() {
+        try {
+            view = consensus.read();
+            lastRead = Optional.of(time.now());
+            return true;
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: cannot read the cluster: {}", config.scope(), config.name(), e.getMessage());
+            return false;
+        }
+    }
+
+    private LocalState observe(DatabaseState db, boolean reachable, long now) {
+        if (local.role() == Role.UNKNOWN) {
+            changeRole(initialRole(db));
+        }
+        boolean leaderHere = view.isLeader(config.name()) || local.holdsLease(now);
+        OptionalLong downSince = leaderHere && db.hasData() && !db.isRunning()
+                && local.actionInProgress().isEmpty()
+                ? OptionalLong.of(local.primaryDownSince().orElse(now)) : OptionalLong.empty();
+        DynamicConfig dynamic = effectiveConfig();
+        List<Member> others = view.members().values().stream()
+                .filter(m -> !m.name().equals(config.name())).collect(Collectors.toList());
+        boolean race = reachable && view.leader().isEmpty() && db.isRunning() && !others.isEmpty();
+        boolean handover = shutdownRequested && leaderHere && !db.isRunning() && !others.isEmpty();
+        Map<String, PeerStatus> peerStatuses = race || handover ? peers.statuses(others, PEER_TIMEOUT) : Map.of();
+        Optional<Boolean> failsafe = !reachable && dynamic.failsafeMode() && db.isRunningPrimary()
+                && local.role() == Role.PRIMARY
+                ? Optional.of(peers.failsafe(others, config.name(), PEER_TIMEOUT)) : Optional.empty();
+        return local.toBuilder()
+                .database(db)
+                .consensusReachable(reachable)
+                .primaryDownSince(downSince)
+                .actionInProgress(runner.inProgress())
+                .peers(peerStatuses)
+                .failsafeAccepted(failsafe)
+                .shutdownRequested(shutdownRequested)
+                .build();
+    }
+
+    private Role initialRole(DatabaseState db) {
+        if (!db.hasData()) {
+            return Role.UNINITIALIZED;
+        }
+        return db.isRunningPrimary() ? Role.PRIMARY : Role.REPLICA;
+    }
+
+    private void applyOutcome(ActionRunner.Outcome outcome) {
+        if (outcome == null) {
+            return;
+        }
+        local = outcome.apply(local);
+        outcome.role().ifPresent(this::changeRole);
+    }
+
+    private void changeRole(Role target) {
+        for (Role to : RoleTransitions.path(local.role(), target)) {
+            changeRoleOnce(to);
+        }
+    }
+
+    private void changeRoleOnce(Role to) {
+        Role from = local.role();
+        RoleTransitions.check(from, to);
+        local = local.toBuilder().role(to).build();
+        if (from != Role.UNKNOWN) {
+            LOG.info("{}/{}: role {} -> {}", config.scope(), config.name(), from, to);
+            listeners.roleChanged(change(from, to, lastLeader, view.leader().map(l -> l.name())));
+        }
+        if (to != Role.PRIMARY && to != Role.CANDIDATE) {
+            watchdog.disarm();
+        }
+    }
+
+    private void publish(DatabaseState db, boolean reachable, Decision decision) {
+        if (reachable) {
+            try {
+                consensus.publishMember(publisher.member(local, db));
+            } catch (ConsensusUnavailableException e) {
+                LOG.warn("{}/{}: cannot publish member status: {}", config.scope(), config.name(), e.getMessage());
+            }
+        }
+        Optional<String> leader = view.leader().map(l -> l.name());
+        if (!leader.equals(lastLeader)) {
+            listeners.leaderChanged(change(local.role(), local.role(), lastLeader, leader));
+            lastLeader = leader;
+        }
+        if (db.isRunning() != lastRunning) {
+            listeners.lifecycle(db.isRunning() ? "on_start" : "on_stop",
+                    change(local.role(), local.role(), leader, leader));
+            lastRunning = db.isRunning();
+        }
+        long now = time.nanoTime();
+        NodeStatus status = new NodeStatus(config.scope(), config.name(), local, view,
+                local.holdsLease(now) || (reachable && view.isLeader(config.name())), decision.reason(),
+                time.now(), now, lastRead);
+        lastStatus.set(status);
+        for (HealthReporter reporter : reporters) {
+            try {
+                reporter.report(status);
+            } catch (RuntimeException e) {
+                LOG.warn("{}/{}: health reporter {} failed: {}", config.scope(), config.name(), reporter,
+                        e.toString());
+            }
+        }
+    }
+
+    private RoleChange change(Role from, Role to, Optional<String> oldLeader, Optional<String> newLeader) {
+        Optional<Member> leaderMember = newLeader.flatMap(view::member);
+        return new RoleChange(config.scope(), config.name(), from, to, oldLeader, newLeader, leaderMember);
+    }
+
+    private DynamicConfig effectiveConfig() {
+        return view.effectiveConfig(config.bootstrapDcs());
+    }
+}

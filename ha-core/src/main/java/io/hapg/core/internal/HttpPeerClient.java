@@ -1,0 +1,171 @@
+package io.hapg.core.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.Tags;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link PeerClient} over HTTP with the JDK client. Reads Patroni's {@code /patroni} document:
+ * {@code role}, {@code state}, {@code xlog.location} or {@code xlog.received_location} /
+ * {@code xlog.replayed_location}, {@code timeline}, {@code tags}.
+ */
+public final class HttpPeerClient implements PeerClient {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpPeerClient.class);
+    private final ObjectMapper json = new ObjectMapper();
+    private final ExecutorService executor;
+    private final HttpClient http;
+
+    /** @param member this node's name, for thread names */
+    public HttpPeerClient(String member) {
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "ha-peers-" + member + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Override
+    public Map<String, PeerStatus> statuses(Collection<Member> members, Duration timeout) {
+        Map<String, CompletableFuture<Optional<PeerStatus>>> calls = new LinkedHashMap<>();
+        for (Member member : members) {
+            calls.put(member.name(), get(member, timeout));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, PeerStatus> answers = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<Optional<PeerStatus>>> call : calls.entrySet()) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            try {
+                call.getValue().get(left, TimeUnit.NANOSECONDS).ifPresent(s -> answers.put(call.getKey(), s));
+            } catch (TimeoutException e) {
+                call.getValue().cancel(true);
+                LOG.debug("peer {} did not answer within {}", call.getKey(), timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                LOG.debug("peer {} unreachable: {}", call.getKey(), e.toString());
+            }
+        }
+        return answers;
+    }
+
+    @Override
+    public boolean failsafe(Collection<Member> members, String leaderName, Duration timeout) {
+        String body = "{\"name\":\"" + leaderName.replace("\"", "") + "\"}";
+        Map<String, CompletableFuture<HttpResponse<Void>>> calls = new LinkedHashMap<>();
+        for (Member member : members) {
+            Optional<URI> uri = endpoint(member, "/failsafe");
+            if (uri.isEmpty()) {
+                return false;
+            }
+            HttpRequest request = HttpRequest.newBuilder(uri.get()).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+            calls.put(member.name(), http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean all = true;
+        for (Map.Entry<String, CompletableFuture<HttpResponse<Void>>> call : calls.entrySet()) {
+            try {
+                int status = call.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                        .statusCode();
+                all &= status == 200;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (Exception e) {
+                call.getValue().cancel(true);
+                all = false;
+            }
+        }
+        return all;
+    }
+
+    private CompletableFuture<Optional<PeerStatus>> get(Member member, Duration timeout) {
+        Optional<URI> uri = endpoint(member, "/patroni");
+        if (uri.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        HttpRequest request = HttpRequest.newBuilder(uri.get()).timeout(timeout).GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> response.statusCode() == 200 || response.statusCode() == 503
+                        ? parse(member.name(), response.body()) : Optional.<PeerStatus>empty());
+    }
+
+    /** The member's api_url with its path replaced: Patroni publishes {@code http://h:8008/patroni}. */
+    static Optional<URI> endpoint(Member member, String path) {
+        try {
+            URI api = URI.create(member.apiUrl());
+            if (api.getScheme() == null || api.getHost() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new URI(api.getScheme(), null, api.getHost(), api.getPort(), path, null, null));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    Optional<PeerStatus> parse(String name, String body) {
+        try {
+            JsonNode doc = json.readTree(body);
+            JsonNode xlog = doc.path("xlog");
+            Optional<Lsn> position;
+            if (xlog.has("location")) {
+                position = lsn(xlog.get("location"));
+            } else {
+                Optional<Lsn> received = lsn(xlog.get("received_location"));
+                Optional<Lsn> replayed = lsn(xlog.get("replayed_location"));
+                position = received.isPresent() && replayed.isPresent()
+                        ? Optional.of(Lsn.max(received.get(), replayed.get()))
+                        : received.or(() -> replayed);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> tags = doc.has("tags") ? json.convertValue(doc.get("tags"), Map.class) : Map.of();
+            return Optional.of(new PeerStatus(name, doc.path("role").asText(""), doc.path("state").asText(""),
+                    position, doc.path("timeline").asInt(0), Tags.of(tags).failoverPriority()));
+        } catch (Exception e) {
+            LOG.warn("peer {} answered /patroni with something that is not a status document: {}", name,
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Lsn> lsn(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(node.isNumber() ? Lsn.of(node.asLong()) : Lsn.parse(node.asText()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

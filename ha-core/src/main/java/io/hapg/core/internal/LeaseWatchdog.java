@@ -1,0 +1,121 @@
+package io.hapg.core.internal;
+
+import io.hapg.core.TimeSource;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.DatabaseNode.StopMode;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fencing that does not depend on the HA loop: while armed, a dedicated thread
+ * ({@code ha-watchdog-<member>}) stops PostgreSQL when the lease deadline is near, even if the
+ * loop is stuck in a call. Two writable primaries must never accept commits at once; another
+ * member can only take the key after the lease expired in the store, and the store's lease
+ * started no earlier than when our last successful renewal was sent, so stopping before
+ * {@code deadline - margin} fences us in time.
+ *
+ * <p>The stop is a fast shutdown; if it has not finished within half the margin, PostgreSQL is
+ * killed. The loop arms the watchdog after every successful renewal and disarms it when it stops
+ * being primary or in pause.
+ */
+public final class LeaseWatchdog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseWatchdog.class);
+    private static final long DISARMED = Long.MIN_VALUE;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final String member;
+    private final DatabaseNode database;
+    private final TimeSource time;
+    private final Duration margin;
+    private final AtomicLong fenceAt = new AtomicLong(DISARMED);
+    private final AtomicBoolean fenced = new AtomicBoolean();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    /**
+     * @param margin how long before the deadline to stop PostgreSQL
+     */
+    public LeaseWatchdog(String member, DatabaseNode database, TimeSource time, Duration margin) {
+        this.member = member;
+        this.database = database;
+        this.time = time;
+        this.margin = margin;
+        this.thread = new Thread(this::run, "ha-watchdog-" + member);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Fence at {@code leaseDeadlineNanos - margin} unless re-armed or disarmed before. */
+    public void arm(long leaseDeadlineNanos) {
+        fenceAt.set(leaseDeadlineNanos - margin.toNanos());
+    }
+
+    public void disarm() {
+        fenceAt.set(DISARMED);
+    }
+
+    public boolean isArmed() {
+        return fenceAt.get() != DISARMED;
+    }
+
+    /** True once if the watchdog fenced since the last call: the loop then treats itself as demoted. */
+    public boolean takeFenced() {
+        return fenced.getAndSet(false);
+    }
+
+    private void run() {
+        while (running.get()) {
+            long at = fenceAt.get();
+            if (at != DISARMED && time.nanoTime() - at >= 0 && fenceAt.compareAndSet(at, DISARMED)) {
+                fence();
+            }
+            sleep(TICK_NANOS);
+        }
+    }
+
+    private void fence() {
+        LOG.warn("{}: lease deadline is {} away and was not renewed: fencing PostgreSQL (fast stop)", member,
+                margin);
+        CompletableFuture<Void> fast = CompletableFuture.runAsync(() -> database.stop(StopMode.FAST),
+                r -> new Thread(r, "ha-watchdog-stop-" + member).start());
+        try {
+            fast.get(Math.max(1, margin.toMillis() / 2), TimeUnit.MILLISECONDS);
+        } catch (Exception slowOrFailed) {
+            LOG.warn("{}: fast stop did not finish within {} ms ({}): killing PostgreSQL", member,
+                    margin.toMillis() / 2, slowOrFailed.toString());
+            try {
+                database.stop(StopMode.KILL);
+            } catch (RuntimeException e) {
+                LOG.error("{}: could not kill PostgreSQL while fencing: {}", member, e.toString());
+            }
+        }
+        fenced.set(true);
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

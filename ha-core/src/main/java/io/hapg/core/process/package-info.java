@@ -1,0 +1,6 @@
+/**
+ * Running operating-system commands: as an unprivileged account when the JVM is root
+ * ({@link io.hapg.core.process.OsUser}), and short helper commands with a timeout
+ * ({@link io.hapg.core.process.Commands}). Shared by the PostgreSQL adapter and the test kit.
+ */
+package io.hapg.core.process;

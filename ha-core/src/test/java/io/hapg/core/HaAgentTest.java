@@ -1,0 +1,217 @@
+package io.hapg.core;
+
+import static io.hapg.core.AgentCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.Role;
+import io.hapg.core.spi.RoleChangeListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The HA loop around the decision engine, on the in-memory fakes and a manual clock: bootstrap,
+ * failover, fencing when the lease is lost or the loop is stuck, listeners that misbehave, and a
+ * clean close.
+ */
+@Timeout(60)
+class HaAgentTest {
+    private static final Duration LOOP = Duration.ofSeconds(10);
+    private static final Duration TTL = Duration.ofSeconds(30);
+    private AgentCluster cluster;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Starts the members and waits until one leads and the others stream; returns the leader. */
+    private String bootstrapped(String... names) {
+        cluster = new AgentCluster();
+        for (String name : names) {
+            cluster.add(name);
+        }
+        cluster.startAll();
+        return awaitConverged();
+    }
+
+    private String awaitConverged() {
+        cluster.advanceUntil("one primary, the others streaming", LOOP, Duration.ofMinutes(3), cluster::converged);
+        return cluster.healthyPrimary().orElseThrow();
+    }
+
+    private String other(String name) {
+        return cluster.agents.keySet().stream().filter(n -> !n.equals(name)).findFirst().orElseThrow();
+    }
+
+    private Role role(String name) {
+        return cluster.agents.get(name).status().orElseThrow().local().role();
+    }
+
+    @Test
+    void oneMemberBootstrapsAndTheOthersClone() {
+        String leader = bootstrapped("n0", "n1", "n2");
+
+        assertThat(role(leader)).isEqualTo(Role.PRIMARY);
+        assertThat(cluster.databases.get(leader).calls()).anyMatch(c -> c.startsWith("bootstrap"));
+        for (String name : List.of("n0", "n1", "n2")) {
+            if (!name.equals(leader)) {
+                assertThat(role(name)).isEqualTo(Role.REPLICA);
+                assertThat(cluster.databases.get(name).calls()).anyMatch(c -> c.startsWith("cloneFrom"))
+                        .noneMatch(c -> c.startsWith("bootstrap"));
+            }
+        }
+        assertThat(cluster.agents.get(leader).status().orElseThrow().holdsLock()).isTrue();
+    }
+
+    @Test
+    void replicaPromotesAfterTheLeaderDiesAndItsLeaseExpires() {
+        String old = bootstrapped("n0", "n1");
+        String next = other(old);
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.databases.get(old).crash();
+        cluster.unreachable.add(old);
+
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), old);
+
+        assertThat(role(next)).isEqualTo(Role.PRIMARY);
+    }
+
+    @Test
+    void primaryCutFromTheStoreDemotesBeforeItsLeaseExpires() {
+        String leader = bootstrapped("n0", "n1");
+        long renewedAt = cluster.clock.nanoTime();
+        cluster.consensus.get(leader).setPartitioned(true);
+
+        cluster.advance(LOOP);
+
+        await(leader + " demoted", () -> cluster.db(leader).process() == ProcessState.STOPPED
+                && role(leader) == Role.DEMOTING);
+        assertThat(cluster.clock.nanoTime() - renewedAt).isLessThan(TTL.toNanos());
+        assertThat(cluster.leader()).contains(leader); // the key lives until its lease expires
+    }
+
+    @Test
+    void watchdogFencesPrimaryWhenTheLoopIsStuck() {
+        String leader = bootstrapped("n0", "n1");
+        cluster.consensus.get(leader).setBlocked(Duration.ofMinutes(5));
+        cluster.advance(LOOP, leader);
+        assertThat(cluster.consensus.get(leader).awaitBlockedCall(Duration.ofSeconds(5))).isTrue();
+        assertThat(cluster.db(leader).isRunningPrimary()).isTrue();
+
+        // The last renewal was sent at most one loop ago; a ttl after it the lease is gone.
+        cluster.clock.advance(TTL.minus(LOOP).minusSeconds(1));
+
+        await("watchdog fenced " + leader, () -> cluster.db(leader).process() == ProcessState.STOPPED);
+        assertThat(cluster.databases.get(leader).calls()).anyMatch(c -> c.startsWith("stop"));
+        assertThat(cluster.agents.get(leader).status().orElseThrow().loopNanos())
+                .as("the loop is still stuck in the store call").isLessThan(cluster.clock.nanoTime());
+    }
+
+    @Test
+    void throwingAndHangingListenersChangeNothing() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch never = new CountDownLatch(1);
+        RoleChangeListener throwing = new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                seen.add(change.member() + " " + change.newRole());
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        RoleChangeListener hanging = new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void leaderChanged(RoleChange change) {
+                roleChanged(change);
+            }
+        };
+        cluster = new AgentCluster();
+        cluster.add("n0", throwing, hanging);
+        cluster.add("n1", hanging, throwing);
+        cluster.startAll();
+
+        String leader = awaitConverged();
+
+        assertThat(role(leader)).isEqualTo(Role.PRIMARY);
+        await("listener saw the promotion", () -> seen.contains(leader + " PRIMARY"));
+    }
+
+    @Test
+    void listenersAreToldOnlyOnRealChanges() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        RoleChangeListener recorder = new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                events.add("role " + change.oldRole() + "->" + change.newRole());
+            }
+
+            @Override
+            public void leaderChanged(RoleChange change) {
+                events.add("leader " + change.oldLeader().orElse("-") + "->" + change.newLeader().orElse("-"));
+            }
+        };
+        cluster = new AgentCluster();
+        cluster.add("n0", recorder);
+        cluster.startAll();
+        awaitConverged();
+        await("events delivered", () -> events.contains("leader -->n0")
+                && events.contains("role CANDIDATE->PRIMARY"));
+        int before = events.size();
+
+        for (int i = 0; i < 5; i++) {
+            cluster.advance(LOOP);
+        }
+
+        AgentCluster.sleep(200);
+        assertThat(events).hasSize(before);
+        assertThat(events).containsSubsequence("role UNINITIALIZED->CANDIDATE", "role CANDIDATE->PRIMARY");
+    }
+
+    @Test
+    void closeOnThePrimaryHandsTheKeyOverAndStopsEveryThread() {
+        String leader = bootstrapped("n0", "n1");
+        String next = other(leader);
+
+        Thread closer = new Thread(() -> cluster.agents.get(leader).close(), "test-closer");
+        closer.start();
+        cluster.advanceUntil(leader + " closed", Duration.ofSeconds(1), Duration.ofMinutes(1),
+                () -> !closer.isAlive(), leader);
+
+        assertThat(cluster.db(leader).process()).isEqualTo(ProcessState.STOPPED);
+        assertThat(cluster.consensus.get(leader).isClosed()).isTrue();
+        assertThat(cluster.leader()).isNotEqualTo(java.util.Optional.of(leader));
+        await("no threads of " + leader, () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && t.getName().startsWith("ha-") && t.getName().endsWith("-" + leader)));
+        cluster.advanceUntil(next + " took over without a ttl wait", LOOP, LOOP.multipliedBy(2),
+                () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), leader);
+    }
+
+    @Test
+    void startTwiceIsRejectedAndCloseIsIdempotent() {
+        cluster = new AgentCluster();
+        HaAgent agent = cluster.add("n0");
+        agent.start();
+        org.assertj.core.api.Assertions.assertThatThrownBy(agent::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("only once");
+        agent.close();
+        agent.close();
+    }
+}

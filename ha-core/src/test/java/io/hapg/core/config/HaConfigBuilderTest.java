@@ -1,0 +1,183 @@
+package io.hapg.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.Tags;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What embedding code gets from the builders: Patroni's defaults, and fail-fast validation. */
+class HaConfigBuilderTest {
+
+    private static HaConfig.Builder minimal() {
+        return HaConfig.builder().scope("s").name("n");
+    }
+
+    @Test
+    void minimalConfigTakesPatroniDefaults() {
+        HaConfig c = minimal().build();
+        assertThat(c.scope()).isEqualTo("s");
+        assertThat(c.name()).isEqualTo("n");
+        assertThat(c.namespace()).isEqualTo("/service/");
+        assertThat(c.bootstrapDcs()).isEqualTo(DynamicConfig.DEFAULTS);
+        assertThat(c.tags()).isEqualTo(Tags.NONE);
+        assertThat(c.etcd()).isEmpty();
+        assertThat(c.restApi().listen()).isEqualTo(new HostPort("0.0.0.0", 8008));
+        assertThat(c.restApi().verifyClient()).isEqualTo(RestApiConfig.VerifyClient.NONE);
+        assertThat(c.restApi().requestQueueSize()).isEqualTo(5);
+        assertThat(c.postgresql().listen()).isEqualTo("0.0.0.0:5432");
+        assertThat(c.postgresql().createReplicaMethods()).containsExactly("basebackup");
+        assertThat(c.postgresql().pgCtlTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.postgresql().authentication().superuser().username()).isEqualTo("postgres");
+        assertThat(c.postgresql().authentication().replication().username()).isEqualTo("replicator");
+        assertThat(c.postgresql().osUser()).isEmpty();
+        assertThat(c.watchdog()).isEqualTo(WatchdogConfig.DEFAULTS);
+        assertThat(c.log()).isEmpty();
+    }
+
+    @Test
+    void requiredKeys() {
+        assertThatThrownBy(() -> HaConfig.builder().name("n").build())
+                .isInstanceOf(ConfigException.class).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("scope: required");
+        assertThatThrownBy(() -> HaConfig.builder().scope("s").build()).hasMessage("name: required");
+        assertThatThrownBy(() -> minimal().name(" ").build()).hasMessage("name: required");
+        assertThatThrownBy(() -> minimal().namespace("").build()).hasMessage("namespace: required");
+        assertThatThrownBy(() -> minimal().name(HaConfig.RESERVED_NAME).build())
+                .hasMessage("name: '__patroni_strict_sync_replica_placeholder__' is reserved");
+        assertThat(((ConfigException) catchConfig(() -> HaConfig.builder().name("n").build())).keyPath())
+                .isEqualTo("scope");
+    }
+
+    @Test
+    void timingConstraintIsRejectedWithTheThreeValues() {
+        DynamicConfig tooShort = DynamicConfig.fromMap(Map.of("ttl", 20, "loop_wait", 10, "retry_timeout", 10));
+        assertThatThrownBy(() -> minimal().bootstrapDcs(tooShort).build()).hasMessage(
+                "bootstrap.dcs: loop_wait + 2 * retry_timeout must not exceed ttl, got loop_wait=10,"
+                        + " retry_timeout=10, ttl=20 (10 + 2 * 10 = 30 > 20)");
+        DynamicConfig fast = DynamicConfig.fromMap(Map.of("ttl", 3, "loop_wait", 1, "retry_timeout", 1));
+        assertThat(minimal().bootstrapDcs(fast).build().bootstrapDcs()).isSameAs(fast);
+    }
+
+    @Test
+    void bootstrapDcsAndBootstrapCompose() {
+        DynamicConfig dcs = DynamicConfig.fromMap(Map.of("ttl", 40));
+        HaConfig c = minimal()
+                .bootstrap(BootstrapConfig.DEFAULTS.withInitdb(List.of(CliOption.flag("data-checksums"))))
+                .bootstrapDcs(dcs)
+                .build();
+        assertThat(c.bootstrapDcs()).isSameAs(dcs);
+        assertThat(c.bootstrap().initdb()).extracting(CliOption::toArgument).containsExactly("--data-checksums");
+    }
+
+    @Test
+    void restApiValidation() {
+        assertThatThrownBy(() -> RestApiConfig.builder().listen("0.0.0.0:0").build())
+                .hasMessage("restapi.listen: port must be between 1 and 65535, got 0");
+        assertThatThrownBy(() -> RestApiConfig.builder().listen("localhost").build())
+                .hasMessage("restapi.listen: expected host:port, got 'localhost' (no port)");
+        assertThatThrownBy(() -> RestApiConfig.builder().connectAddress(":8008").build())
+                .hasMessage("restapi.connect_address: expected host:port, got ':8008'");
+        assertThatThrownBy(() -> RestApiConfig.builder().requestQueueSize(-1).build())
+                .hasMessage("restapi.request_queue_size: must be between 0 and 4096, got -1");
+        assertThatThrownBy(() -> RestApiConfig.builder().threadPoolSize(4).build())
+                .hasMessage("restapi.thread_pool_size: must be at least 5, got 4");
+        assertThatThrownBy(() -> RestApiConfig.builder().serverTokens("full").build())
+                .hasMessage("restapi.server_tokens: expected minimal, productonly or original, got 'full'");
+        assertThatThrownBy(() -> RestApiConfig.builder().keyfile(Path.of("k.pem")).build())
+                .hasMessage("restapi.keyfile: requires restapi.certfile");
+        assertThat(RestApiConfig.builder().listen(":8008").build().listen()).isEqualTo(new HostPort("", 8008));
+        assertThat(RestApiConfig.builder().listen("[::1]:8008").build().listen().toString()).isEqualTo("[::1]:8008");
+    }
+
+    @Test
+    void etcdEndpoints() {
+        EtcdConfig e = EtcdConfig.builder().hosts("a:2379, b").hosts(List.of("c:2381")).build();
+        assertThat(e.endpoints()).containsExactly(URI.create("http://a:2379"), URI.create("http://b:2379"),
+                URI.create("http://c:2381"));
+        assertThat(e.tls()).isFalse();
+        EtcdConfig viaProxy = EtcdConfig.builder().hosts("a").url("https://u:2379").proxy("http://p:8080").build();
+        assertThat(viaProxy.endpoints()).containsExactly(URI.create("http://p:8080"));
+        assertThatThrownBy(() -> EtcdConfig.builder().build())
+                .hasMessage("etcd3: one of host, hosts, url or proxy is required");
+        assertThatThrownBy(() -> EtcdConfig.builder().hosts("a").protocol("grpc").build())
+                .hasMessage("etcd3.protocol: expected http or https, got 'grpc'");
+        assertThatThrownBy(() -> EtcdConfig.builder("etcd").url("ftp://user:s3cr3t@x").build())
+                .hasMessage("etcd.url: expected an http:// or https:// URL with a host");
+    }
+
+    @Test
+    void postgresqlValidation() {
+        assertThatThrownBy(() -> PostgresqlConfig.builder().listen("0.0.0.0").build())
+                .hasMessage("postgresql.listen: expected host:port, got '0.0.0.0' (no port)");
+        assertThatThrownBy(() -> PostgresqlConfig.builder().listen(",a:5432").build())
+                .hasMessage("postgresql.listen: expected host[,host...]:port, got ',a:5432'");
+        assertThatThrownBy(() -> PostgresqlConfig.builder().pgCtlTimeout(Duration.ofMillis(-1500)).build())
+                .hasMessage("postgresql.pg_ctl_timeout: must not be negative, got -1.5 s");
+        assertThatThrownBy(() -> PostgresqlConfig.builder().createReplicaMethods(List.of()).build())
+                .hasMessage("postgresql.create_replica_methods: must list at least one method");
+        assertThatThrownBy(() -> PostgresqlConfig.builder().osUser(" ").build())
+                .hasMessage("postgresql.os_user: must not be blank");
+        PostgresqlConfig p = PostgresqlConfig.builder().osUser("postgres").dataDir(Path.of("/d"))
+                .parameters(Map.of("wal_level", "replica"))
+                .callbacks(Callbacks.NONE.withOnRoleChange("/r.sh"))
+                .authentication(new PgAuthentication(PgUser.of("postgres", "pw"), PgUser.of("repl", "rpw"),
+                        Optional.empty()))
+                .build();
+        assertThat(p.osUser()).contains("postgres");
+        assertThat(p.callbacks().onRoleChange()).contains("/r.sh");
+        assertThat(p.authentication().rewindUser().username()).isEqualTo("postgres");
+        assertThat(p.toString()).doesNotContain("rpw").doesNotContain("=pw");
+    }
+
+    @Test
+    void tagsAreTypedLikePatroni() {
+        assertThatThrownBy(() -> minimal().tags(Tags.of(Map.of("nosync", 3))).build())
+                .hasMessage("tags.nosync: expected true or false, got '3'");
+        assertThatThrownBy(() -> minimal().tags(Tags.of(Map.of("sync_priority", "high"))).build())
+                .hasMessage("tags.sync_priority: expected a whole number, got 'high'");
+        assertThatThrownBy(() -> minimal().tags(Tags.of(Map.of("replicatefrom", List.of("a")))).build())
+                .hasMessage("tags.replicatefrom: expected a member name, got a list");
+        assertThat(minimal().tags(Tags.of(Map.of("nofailover", true, "zone", 3))).build().tags().nofailover())
+                .isTrue();
+    }
+
+    @Test
+    void watchdogModes() {
+        assertThat(WatchdogConfig.Mode.parse("Auto")).isEqualTo(WatchdogConfig.Mode.AUTOMATIC);
+        assertThat(WatchdogConfig.Mode.parse("disabled")).isEqualTo(WatchdogConfig.Mode.OFF);
+        assertThatThrownBy(() -> new WatchdogConfig(WatchdogConfig.Mode.OFF, Path.of("/dev/watchdog"), -2))
+                .hasMessage("watchdog.safety_margin: must be at least -1, got -2");
+    }
+
+    @Test
+    void secretsAreMasked() {
+        Secret s = Secret.of("hunter2");
+        assertThat(s).hasToString("******");
+        assertThat(s.reveal()).isEqualTo("hunter2");
+        assertThat(s.matches("hunter2")).isTrue();
+        assertThat(s.matches("hunter3")).isFalse();
+        assertThat(s.matches(null)).isFalse();
+        assertThat(s).isEqualTo(Secret.of("hunter2")).hasSameHashCodeAs(Secret.of("hunter2"));
+        assertThat(Credentials.of("admin", "hunter2")).hasToString("Credentials[username=admin, password=******]");
+        HaConfig c = minimal().restApi(RestApiConfig.builder().authentication("admin", "hunter2").build())
+                .etcd(EtcdConfig.builder().hosts("e:2379").credentials("root", "hunter2").build()).build();
+        assertThat(c.toString()).doesNotContain("hunter2");
+    }
+
+    private static Throwable catchConfig(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("no exception");
+    }
+}

@@ -1,0 +1,1299 @@
+package io.hapg.core.decision;
+
+import static io.hapg.core.decision.Action.ACQUIRE_LEASE;
+import static io.hapg.core.decision.Action.BOOTSTRAP;
+import static io.hapg.core.decision.Action.CLEAR_FAILOVER;
+import static io.hapg.core.decision.Action.CLONE;
+import static io.hapg.core.decision.Action.DEMOTE;
+import static io.hapg.core.decision.Action.FOLLOW;
+import static io.hapg.core.decision.Action.NONE;
+import static io.hapg.core.decision.Action.PROMOTE;
+import static io.hapg.core.decision.Action.REINITIALIZE;
+import static io.hapg.core.decision.Action.RELEASE_LEASE;
+import static io.hapg.core.decision.Action.RENEW_LEASE;
+import static io.hapg.core.decision.Action.RESTART_PRIMARY;
+import static io.hapg.core.decision.Action.REWIND;
+import static io.hapg.core.decision.Action.SET_SYNC_STANDBYS;
+import static io.hapg.core.decision.Action.SHUTDOWN;
+import static io.hapg.core.decision.Action.START_REPLICA;
+import static io.hapg.core.decision.Action.WAIT;
+import static io.hapg.core.decision.Action.WRITE_SYNC_KEY;
+import static io.hapg.core.testing.Clusters.member;
+import static io.hapg.core.testing.LocalStates.peer;
+import static io.hapg.core.testing.LocalStates.peers;
+import static io.hapg.core.testing.LocalStates.primaryPeer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Tags;
+import io.hapg.core.testing.Clusters;
+import io.hapg.core.testing.Databases;
+import io.hapg.core.testing.LocalStates;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decision engine's scenario table: one test per behaviour, grouped by the section of
+ * {@link Decider} that decides it. Each builds a cluster snapshot and a local state from the
+ * {@code io.hapg.core.testing} factories and checks the action, its target and the reason an
+ * operator would read. Unless a test says otherwise this node is {@code pg2}.
+ */
+class DeciderTest {
+    static final Instant WALL = Instant.parse("2025-03-01T12:00:00Z");
+    static final long MONO = 5_000_000_000_000L;
+    static final long SECOND = 1_000_000_000L;
+    static final Now NOW = new Now(MONO, WALL);
+
+    static Decision decide(String me, ClusterView view, LocalState.Builder local) {
+        return decide(me, Tags.NONE, view, local);
+    }
+
+    static Decision decide(String me, Tags tags, ClusterView view, LocalState.Builder local) {
+        HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).namespace("/service/").name(me)
+                .bootstrapDcs(DynamicConfig.DEFAULTS).tags(tags).build();
+        return Decider.decide(view, local.build(), config, NOW);
+    }
+
+    static Tags tag(String key, Object value) {
+        return Tags.NONE.with(key, value);
+    }
+
+    static Expect expect(Decision d) {
+        return new Expect(d);
+    }
+
+    /** Reads like the table row it checks: {@code expect(d).action(PROMOTE).reasonContains("...")}. */
+    static final class Expect {
+        private final Decision d;
+
+        Expect(Decision d) {
+            this.d = d;
+        }
+
+        Expect action(Action a) {
+            assertThat(d.action()).as("action of %s", d).isEqualTo(a);
+            return this;
+        }
+
+        Expect target(String t) {
+            assertThat(d.target()).as("target of %s", d).contains(t);
+            return this;
+        }
+
+        Expect noTarget() {
+            assertThat(d.target()).as("target of %s", d).isEmpty();
+            return this;
+        }
+
+        Expect demoteMode(DemoteMode m) {
+            assertThat(d.demoteMode()).as("demote mode of %s", d).contains(m);
+            return this;
+        }
+
+        Expect syncStandbys(String... names) {
+            assertThat(d.syncStandbys()).as("sync standbys of %s", d).containsExactly(names);
+            return this;
+        }
+
+        Expect reason(String r) {
+            assertThat(d.reason()).isEqualTo(r);
+            return this;
+        }
+
+        Expect reasonContains(String... parts) {
+            assertThat(d.reason()).contains(parts);
+            return this;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class StoreUnreachable {
+        LocalState.Builder cutOffPrimary() {
+            return LocalStates.primary().consensusReachable(false).leaseDeadline(MONO + 10 * SECOND);
+        }
+
+        @Test
+        void primaryHoldingLeaseDemotesOfflineWhenStoreUnreachable() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), cutOffPrimary()))
+                    .action(DEMOTE).demoteMode(DemoteMode.OFFLINE).noTarget()
+                    .reason("demoting: store unreachable, cannot renew the leader lease and failsafe_mode is off");
+        }
+
+        @Test
+        void runningPrimaryWithExpiredLeaseStillDemotesWhenStoreUnreachable() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), cutOffPrimary().leaseDeadline(MONO - 1)))
+                    .action(DEMOTE).demoteMode(DemoteMode.OFFLINE);
+        }
+
+        @Test
+        void leaseHolderWithStoppedPostgresDemotesOfflineToo() {
+            LocalState.Builder local = LocalStates.stopped().consensusReachable(false).leaseDeadline(MONO + SECOND);
+            expect(decide("pg1", Clusters.withHealthyLeader(), local)).action(DEMOTE).demoteMode(DemoteMode.OFFLINE);
+        }
+
+        @Test
+        void failsafeAcceptedByAllMembersKeepsPrimaryRunning() {
+            ClusterView view = Clusters.healthy().config("failsafe_mode", true).build();
+            expect(decide("pg1", view, cutOffPrimary().failsafeAccepted(Optional.of(true))))
+                    .action(NONE).reason("store unreachable; all members accepted me as primary (failsafe)");
+        }
+
+        @Test
+        void failsafeRefusedByAMemberDemotes() {
+            ClusterView view = Clusters.healthy().config("failsafe_mode", true).build();
+            expect(decide("pg1", view, cutOffPrimary().failsafeAccepted(Optional.of(false))))
+                    .action(DEMOTE).demoteMode(DemoteMode.OFFLINE)
+                    .reasonContains("not every member accepted me as primary (failsafe)");
+        }
+
+        @Test
+        void failsafeNotYetCheckedDemotes() {
+            ClusterView view = Clusters.healthy().config("failsafe_mode", true).build();
+            expect(decide("pg1", view, cutOffPrimary())).action(DEMOTE).reasonContains("failsafe check not done");
+        }
+
+        @Test
+        void failsafeAcceptanceIgnoredWhenFailsafeModeOff() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), cutOffPrimary().failsafeAccepted(Optional.of(true))))
+                    .action(DEMOTE).reasonContains("failsafe_mode is off");
+        }
+
+        @Test
+        void pausedPrimaryKeepsRunningWhenStoreUnreachable() {
+            expect(decide("pg1", Clusters.healthy().pause().build(), cutOffPrimary()))
+                    .action(NONE).reason("store unreachable; paused: leaving PostgreSQL running as primary");
+        }
+
+        @Test
+        void replicaDoesNothingWhenStoreUnreachable() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica().consensusReachable(false)))
+                    .action(NONE).reasonContains("store unreachable: staying as I am");
+        }
+
+        @Test
+        void storeUnreachableOnPrimaryBeatsActionInProgress() {
+            LocalState.Builder local = cutOffPrimary().actionInProgress(Optional.of("restart"));
+            expect(decide("pg1", Clusters.withHealthyLeader(), local)).action(DEMOTE).demoteMode(DemoteMode.OFFLINE);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class ActionInProgress {
+        @Test
+        void actionInProgressWaitsAndKeepsTheLease() {
+            Decision d = decide("pg1", Clusters.withHealthyLeader(),
+                    LocalStates.primary().actionInProgress(Optional.of("promote")));
+            expect(d).action(WAIT).reason("action in progress: promote");
+            assertThat(d.action().keepsLease()).isTrue();
+        }
+
+        @Test
+        void actionInProgressDelaysShutdown() {
+            LocalState.Builder local = LocalStates.replica().actionInProgress(Optional.of("basebackup from pg1"))
+                    .shutdownRequested(true);
+            expect(decide("pg2", Clusters.withHealthyLeader(), local))
+                    .action(WAIT).reason("action in progress: basebackup from pg1");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class Shutdown {
+        LocalState.Builder stoppedLeader(String checkpoint) {
+            return LocalStates.of(Databases.stopped().checkpoint(checkpoint)).shutdownRequested(true);
+        }
+
+        @Test
+        void replicaShutdownStopsPostgres() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica().shutdownRequested(true)))
+                    .action(SHUTDOWN).reason("shutting down: stopping PostgreSQL (not the leader)");
+        }
+
+        @Test
+        void leaderShutdownStopsPostgresFirstKeepingTheKey() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), LocalStates.primary().shutdownRequested(true)))
+                    .action(SHUTDOWN).reasonContains("keeping the leader key until a replica has the shutdown checkpoint");
+        }
+
+        @Test
+        void leaderReleasesKeyOnceAPeerHasTheShutdownCheckpoint() {
+            LocalState.Builder local = stoppedLeader("0/6000000").peers(peers(peer("pg2", "0/6000000")));
+            expect(decide("pg1", Clusters.withHealthyLeader(), local))
+                    .action(RELEASE_LEASE).target("pg2")
+                    .reason("shutting down: replica pg2 received the shutdown checkpoint 0/6000000 (at 0/6000000): "
+                            + "releasing the leader key");
+        }
+
+        @Test
+        void leaderFallsBackToPublishedPositionsWhenNoPeerAnswered() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().at("0/6000100")).build();
+            expect(decide("pg1", view, stoppedLeader("0/6000000"))).action(RELEASE_LEASE).target("pg3");
+        }
+
+        @Test
+        void leaderWaitsWhileNoReplicaHasTheShutdownCheckpoint() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), stoppedLeader("0/6000000")))
+                    .action(WAIT)
+                    .reason("shutting down: waiting for a replica (pg2, pg3) to receive the shutdown checkpoint 0/6000000");
+        }
+
+        @Test
+        void leaderWithoutReplicasReleasesAtOnce() {
+            ClusterView view = Clusters.healthy().without("pg2").without("pg3").build();
+            expect(decide("pg1", view, stoppedLeader("0/6000000")))
+                    .action(RELEASE_LEASE).noTarget().reasonContains("there are no replicas");
+        }
+
+        @Test
+        void leaderWithUnknownCheckpointReleases() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().noCheckpoint()).shutdownRequested(true);
+            expect(decide("pg1", Clusters.withHealthyLeader(), local))
+                    .action(RELEASE_LEASE).reasonContains("shutdown checkpoint unknown");
+        }
+
+        @Test
+        void pausedShutdownLeavesPostgresRunningAndTheKeyToExpire() {
+            expect(decide("pg1", Clusters.healthy().pause().build(), LocalStates.primary().shutdownRequested(true)))
+                    .action(NONE)
+                    .reason("shutting down in pause: leaving PostgreSQL running and the leader key to expire");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class Pause {
+        @Test
+        void pausedLeaderRenewsTheLease() {
+            expect(decide("pg1", Clusters.healthy().pause().build(), LocalStates.primary()))
+                    .action(RENEW_LEASE).reason("paused: I am the leader with the lock (maintenance mode)");
+        }
+
+        @Test
+        void pausedLeaderInRecoveryIsNotPromoted() {
+            expect(decide("pg1", Clusters.healthy().pause().build(), LocalStates.replica()))
+                    .action(RENEW_LEASE).reasonContains("PostgreSQL is in recovery and is not promoted");
+        }
+
+        @Test
+        void pausedLeaderWithStoppedPostgresDoesNotRestartIt() {
+            expect(decide("pg1", Clusters.healthy().pause().build(), LocalStates.stopped()))
+                    .action(RENEW_LEASE).reasonContains("PostgreSQL is stopped and is left so");
+        }
+
+        @Test
+        void pausedRunningPrimaryTakesTheFreeKeyWithoutPromoting() {
+            ClusterView view = Clusters.leaderless().pause().build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(ACQUIRE_LEASE).reasonContains("taking the key without promoting");
+        }
+
+        @Test
+        void pausedPrimaryOfAnotherClusterDoesNotTakeTheFreeKey() {
+            ClusterView view = Clusters.leaderless().pause().build();
+            expect(decide("pg1", view, LocalStates.of(Databases.primary().sysid("666"))))
+                    .action(NONE).reason("paused: leader key free; maintenance mode does not race or promote");
+        }
+
+        @Test
+        void pausedReplicaDoesNotRaceForTheFreeKey() {
+            expect(decide("pg2", Clusters.leaderless().pause().build(), LocalStates.replica()))
+                    .action(NONE).reason("paused: leader key free; maintenance mode does not race or promote");
+        }
+
+        @Test
+        void pausedPrimaryWithoutTheKeyIsNotDemoted() {
+            expect(decide("pg2", Clusters.healthy().pause().build(), LocalStates.primary()))
+                    .action(NONE).reasonContains("pg1 holds the leader key", "does not demote");
+        }
+
+        @Test
+        void pausedStoppedReplicaIsNotStarted() {
+            expect(decide("pg2", Clusters.healthy().pause().build(), LocalStates.stopped()))
+                    .action(NONE).reason("paused: PostgreSQL is stopped; maintenance mode leaves it");
+        }
+
+        @Test
+        void pausedEmptyNodeDoesNotClone() {
+            expect(decide("pg4", Clusters.healthy().pause().build(), LocalStates.empty()))
+                    .action(NONE).reason("paused: data directory empty; maintenance mode does not bootstrap or clone");
+        }
+
+        @Test
+        void pausedReplicaFollowingTheLeaderDoesNothing() {
+            expect(decide("pg2", Clusters.healthy().pause().build(), LocalStates.replica()))
+                    .action(NONE).reason("paused: no action (maintenance mode); leader is pg1");
+        }
+
+        @Test
+        void pausedReplicaDoesNotFollowAManualFailover() {
+            ClusterView view = Clusters.leaderless().pause().failoverTo("pg2").build();
+            expect(decide("pg2", view, LocalStates.replica())).action(NONE);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class EmptyDataDirectory {
+        @Test
+        void emptyNodeBootstrapsAnUninitializedCluster() {
+            expect(decide("pg1", Clusters.uninitialized(), LocalStates.empty()))
+                    .action(BOOTSTRAP)
+                    .reason("bootstrapping: no initialize key and no leader: racing to initialize cluster demo");
+        }
+
+        @Test
+        void nofailoverNodeDoesNotBootstrap() {
+            expect(decide("pg1", tag("nofailover", true), Clusters.uninitialized(), LocalStates.empty()))
+                    .action(WAIT).reasonContains("not bootstrapping: nofailover tag set");
+        }
+
+        @Test
+        void zeroPriorityNodeDoesNotBootstrap() {
+            expect(decide("pg1", tag("failover_priority", 0), Clusters.uninitialized(), LocalStates.empty()))
+                    .action(WAIT).reasonContains("not bootstrapping: failover_priority is 0");
+        }
+
+        @Test
+        void emptyNodeWaitsWhileAnotherRunsInitdb() {
+            ClusterView view = Clusters.view().initialize("").build();
+            expect(decide("pg2", view, LocalStates.empty()))
+                    .action(WAIT).reason("data directory empty; another member is running initdb (initialize key claimed)");
+        }
+
+        @Test
+        void emptyNodeClonesFromTheLeader() {
+            expect(decide("pg4", Clusters.withHealthyLeader(), LocalStates.empty()))
+                    .action(CLONE).target("pg1").reason("cloning from leader pg1: data directory empty");
+        }
+
+        @Test
+        void emptyNodeClonesFromItsRunningReplicatefromMember() {
+            expect(decide("pg4", tag("replicatefrom", "pg3"), Clusters.withHealthyLeader(), LocalStates.empty()))
+                    .action(CLONE).target("pg3")
+                    .reason("cloning from pg3 (replicatefrom; leader is pg1): data directory empty");
+        }
+
+        @Test
+        void emptyNodeClonesFromTheLeaderWhenReplicatefromMemberIsDown() {
+            ClusterView view = Clusters.healthy().member(member("pg3").stopped()).build();
+            expect(decide("pg4", tag("replicatefrom", "pg3"), view, LocalStates.empty())).action(CLONE).target("pg1");
+        }
+
+        @Test
+        void emptyNodeWaitsForTheLeaderMemberRecord() {
+            ClusterView view = Clusters.healthy().without("pg1").build();
+            expect(decide("pg4", view, LocalStates.empty()))
+                    .action(WAIT).reason("data directory empty; leader pg1 has no member record to clone from");
+        }
+
+        @Test
+        void emptyNodeWaitsWhenTheInitializedClusterHasNoLeader() {
+            expect(decide("pg4", Clusters.leaderless().build(), LocalStates.empty()))
+                    .action(WAIT).reasonContains("is initialized", Clusters.SYSID, "no leader to clone from");
+        }
+
+        @Test
+        void leaderWithAnEmptyDataDirectoryReleasesTheKey() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), LocalStates.empty()))
+                    .action(RELEASE_LEASE).reasonContains("data directory empty while I hold the leader key");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class ForeignDataDirectory {
+        @Test
+        void dataDirectoryOfAnotherClusterIsNeverStarted() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.of(Databases.stopped().sysid("666"))))
+                    .action(WAIT)
+                    .reason("data directory belongs to another cluster: its system identifier is 666, cluster demo has "
+                            + Clusters.SYSID + "; not starting or promoting it");
+        }
+
+        @Test
+        void dataDirectoryOfAnotherClusterNeverPromotes() {
+            expect(decide("pg2", Clusters.leaderless().build(), LocalStates.of(Databases.replica().sysid("666"))))
+                    .action(WAIT).reasonContains("belongs to another cluster");
+        }
+
+        @Test
+        void systemIdentifierIsNotCheckedWithoutAnInitializeKey() {
+            ClusterView view = Clusters.leaderless().noInitialize().build();
+            expect(decide("pg1", view, LocalStates.of(Databases.primary().sysid("666")))).action(ACQUIRE_LEASE);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class PrimaryDatabaseDown {
+        LocalState.Builder downFor(long seconds, Databases.Db db) {
+            return LocalStates.of(db).primaryDownSince(OptionalLong.of(MONO - seconds * SECOND));
+        }
+
+        @Test
+        void crashedPrimaryRestartsInPlace() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(10, Databases.stopped())))
+                    .action(RESTART_PRIMARY)
+                    .reason("restarting PostgreSQL as primary in place: it is stopped and I hold the lock "
+                            + "(down 10 s of primary_start_timeout 300 s)");
+        }
+
+        @Test
+        void primaryInCrashRecoveryWaitsKeepingTheLease() {
+            Decision d = decide("pg1", Clusters.withHealthyLeader(), downFor(10, Databases.starting()));
+            expect(d).action(WAIT).reasonContains("PostgreSQL on the primary is starting, keeping the leader lock");
+            assertThat(d.action().keepsLease()).isTrue();
+        }
+
+        @Test
+        void unresponsivePrimaryWaitsKeepingTheLease() {
+            Databases.Db db = Databases.starting().process(ProcessState.UNRESPONSIVE);
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(10, db)))
+                    .action(WAIT).reasonContains("is not responding");
+        }
+
+        @Test
+        void primaryDownLongerThanPrimaryStartTimeoutHandsOver() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(301, Databases.starting())))
+                    .action(DEMOTE).demoteMode(DemoteMode.HANDOVER).noTarget()
+                    .reason("handing over: PostgreSQL on the primary is starting for 301 s (primary_start_timeout 300 s)"
+                            + " and a failover is possible (pg2, pg3): releasing the leader key");
+        }
+
+        @Test
+        void primaryDownLongerThanTimeoutKeepsRestartingWhenNobodyCanTakeOver() {
+            ClusterView view = Clusters.healthy().member(member("pg2").stopped()).member(member("pg3").nofailover())
+                    .build();
+            expect(decide("pg1", view, downFor(301, Databases.stopped())))
+                    .action(RESTART_PRIMARY).reasonContains("no other member could take over");
+        }
+
+        @Test
+        void zeroPrimaryStartTimeoutHandsOverAtOnce() {
+            ClusterView view = Clusters.healthy().config("primary_start_timeout", 0).build();
+            expect(decide("pg1", view, downFor(0, Databases.stopped())))
+                    .action(DEMOTE).demoteMode(DemoteMode.HANDOVER).reasonContains("primary_start_timeout is 0");
+        }
+
+        @Test
+        void synchronousModeHandsOverAtOnceToAHealthySyncStandby() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg2").build();
+            expect(decide("pg1", view, downFor(1, Databases.stopped())))
+                    .action(DEMOTE).demoteMode(DemoteMode.HANDOVER)
+                    .reasonContains("synchronous standby pg2 is streaming", "no acknowledged commit can be lost");
+        }
+
+        @Test
+        void syncStandbyThatIsNotStreamingDoesNotTriggerHandover() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg2")
+                    .member(member("pg2").notStreaming()).build();
+            expect(decide("pg1", view, downFor(1, Databases.stopped()))).action(RESTART_PRIMARY);
+        }
+
+        @Test
+        void syncKeyOfAPreviousLeaderDoesNotTriggerHandover() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg3", "pg2").build();
+            expect(decide("pg1", view, downFor(1, Databases.stopped()))).action(RESTART_PRIMARY);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class DatabaseDown {
+        /** pg1 was primary on timeline 1; pg2 promoted at 0/3000000 and leads on timeline 2. */
+        ClusterView afterFailover() {
+            return Clusters.initialized().leader("pg2").member(member("pg2").primary()).member(member("pg3").replica())
+                    .member(member("pg1").stopped().timeline(1)).build();
+        }
+
+        @Test
+        void stoppedReplicaStartsFollowingTheLeader() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.stopped()))
+                    .action(START_REPLICA).target("pg1").reason("starting PostgreSQL as a replica of leader pg1");
+        }
+
+        @Test
+        void stoppedReplicaStartsFromItsReplicatefromMember() {
+            expect(decide("pg2", tag("replicatefrom", "pg3"), Clusters.withHealthyLeader(), LocalStates.stopped()))
+                    .action(START_REPLICA).target("pg3");
+        }
+
+        @Test
+        void stoppedNodeWithoutLeaderStartsReadOnly() {
+            expect(decide("pg2", Clusters.leaderless().build(), LocalStates.stopped()))
+                    .action(START_REPLICA).noTarget()
+                    .reason("starting PostgreSQL read-only: no leader (I will race once it runs)");
+        }
+
+        @Test
+        void startingReplicaWaits() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.of(Databases.starting())))
+                    .action(WAIT).reason("waiting: PostgreSQL is starting");
+        }
+
+        @Test
+        void stoppedReplicaWaitsForTheLeaderMemberRecord() {
+            expect(decide("pg2", Clusters.healthy().without("pg1").build(), LocalStates.stopped()))
+                    .action(WAIT).reason("waiting: leader pg1 has no member record yet");
+        }
+
+        @Test
+        void divergedFormerPrimaryRewinds() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
+            expect(decide("pg1", afterFailover(), local))
+                    .action(REWIND).target("pg2")
+                    .reason("rewinding from pg2: diverged (my timeline 1 is behind leader pg2's timeline 2 and my WAL "
+                            + "(0/3000100) goes past where timeline 1 ended (0/3000000))");
+        }
+
+        @Test
+        void divergedFormerPrimaryReinitializesWithoutPgRewind() {
+            ClusterView view = Clusters.initialized().leader("pg2").member(member("pg2").primary())
+                    .config("postgresql", Map.of("use_pg_rewind", false)).build();
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
+            expect(decide("pg1", view, local)).action(REINITIALIZE).target("pg2").reasonContains("use_pg_rewind is off");
+        }
+
+        @Test
+        void divergedFormerPrimaryReinitializesAfterAFailedRewind() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"))
+                    .rewindFailed(true);
+            expect(decide("pg1", afterFailover(), local))
+                    .action(REINITIALIZE).target("pg2").reasonContains("the last pg_rewind failed");
+        }
+
+        @Test
+        void formerPrimaryThatStoppedBeforeTheForkStartsWithoutRewind() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/2FFFF28"));
+            expect(decide("pg1", afterFailover(), local)).action(START_REPLICA).target("pg2");
+        }
+
+        @Test
+        void crashedFormerPrimaryOnAnOldTimelineLetsPgRewindDecide() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/2000000")
+                    .clean(false));
+            expect(decide("pg1", afterFailover(), local))
+                    .action(REWIND).target("pg2").reasonContains("not shut down cleanly");
+        }
+
+        @Test
+        void crashedFormerPrimaryIsNotWipedOnAGuessWithoutPgRewind() {
+            ClusterView view = Clusters.initialized().leader("pg2").member(member("pg2").primary())
+                    .config("postgresql", Map.of("use_pg_rewind", false)).build();
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/2000000")
+                    .clean(false));
+            expect(decide("pg1", view, local)).action(START_REPLICA);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class LeaderRace {
+        @Test
+        void healthiestReplicaPromotesWhenTheLeaderKeyIsAbsent() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", "0/5000000")));
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(PROMOTE).reason("promoting: leader key absent and I am the healthiest candidate (0/5000060)");
+        }
+
+        @Test
+        void runningPrimaryTakesTheFreeKeyWithoutPromoting() {
+            expect(decide("pg1", Clusters.leaderless().build(), LocalStates.primary()))
+                    .action(ACQUIRE_LEASE)
+                    .reason("taking the free leader key: PostgreSQL already runs as primary here (timeline 2, 0/5000060)");
+        }
+
+        @Test
+        void stalePrimaryOnAnOldTimelineDemotesInsteadOfTakingTheKey() {
+            expect(decide("pg1", Clusters.leaderless().build(), LocalStates.of(Databases.primary().timeline(1))))
+                    .action(DEMOTE).demoteMode(DemoteMode.IMMEDIATE)
+                    .reason("demoting: PostgreSQL runs as primary on timeline 1 but the cluster is on timeline 2 "
+                            + "(stale primary)");
+        }
+
+        @Test
+        void replicaLaggingMoreThanMaxLagDoesNotRace() {
+            ClusterView view = Clusters.leaderless().optime("0/9000000").build();
+            expect(decide("pg2", view, LocalStates.replica("0/5000000")))
+                    .action(NONE).reason("not racing: my WAL position 0/5000000 lags the last leader optime 0/9000000 "
+                            + "by 67108864 bytes (maximum_lag_on_failover 1048576)");
+        }
+
+        @Test
+        void replicaWithinMaxLagRaces() {
+            ClusterView view = Clusters.leaderless().optime("0/5000400").build();
+            expect(decide("pg2", view, LocalStates.replica("0/5000000"))).action(PROMOTE);
+        }
+
+        @Test
+        void replicaAheadOfTheFrozenOptimeStillRaces() {
+            // The primary died under write load: its last published optime is older than what replicas have.
+            ClusterView view = Clusters.leaderless().optime("0/5000000").build();
+            LocalState.Builder local = LocalStates.replica("0/7000000").peers(peers(peer("pg3", "0/6000000")));
+            expect(decide("pg2", view, local))
+                    .action(PROMOTE).reasonContains("healthiest candidate (0/7000000)");
+        }
+
+        @Test
+        void withAFrozenOptimeTheReplicaBehindItsPeerStillLosesToIt() {
+            ClusterView view = Clusters.leaderless().optime("0/5000000").build();
+            LocalState.Builder local = LocalStates.replica("0/6000000").peers(peers(peer("pg2", "0/7000000")));
+            expect(decide("pg3", view, local))
+                    .action(NONE).reason("not racing: pg2 is ahead of me (0/7000000 > 0/6000000)");
+        }
+
+        @Test
+        void lagGateIgnoresPositionsMembersPublished() {
+            // pg2's own member key is stale (0/1000000); only the probe of its database counts.
+            ClusterView view = Clusters.leaderless().member(member("pg2").replica().at("0/1000000")).build();
+            expect(decide("pg2", view, LocalStates.replica())).action(PROMOTE);
+        }
+
+        @Test
+        void replicaWithAnUnknownWalPositionDoesNotRace() {
+            LocalState.Builder local = LocalStates.of(Databases.starting().process(ProcessState.RUNNING).inRecovery());
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(NONE).reason("not racing: my WAL position is unknown");
+        }
+
+        @Test
+        void withoutAPublishedOptimeThereIsNoLagGate() {
+            expect(decide("pg2", Clusters.leaderless().noOptime().build(), LocalStates.replica("0/1000000")))
+                    .action(PROMOTE);
+        }
+
+        @Test
+        void nofailoverReplicaDoesNotRace() {
+            expect(decide("pg2", tag("nofailover", true), Clusters.leaderless().build(), LocalStates.replica()))
+                    .action(NONE).reason("not racing: nofailover tag set");
+        }
+
+        @Test
+        void zeroFailoverPriorityReplicaDoesNotRace() {
+            expect(decide("pg2", tag("failover_priority", 0), Clusters.leaderless().build(), LocalStates.replica()))
+                    .action(NONE).reason("not racing: failover_priority is 0");
+        }
+
+        @Test
+        void prePromoteVetoBacksOffTheRace() {
+            LocalState.Builder local = LocalStates.replica().prePromoteBackoffUntil(OptionalLong.of(MONO + 20 * SECOND));
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(NONE).reason("not racing: pre_promote vetoed my last promotion; backing off for 20 s more");
+        }
+
+        @Test
+        void expiredPrePromoteBackoffAllowsTheRace() {
+            LocalState.Builder local = LocalStates.replica().prePromoteBackoffUntil(OptionalLong.of(MONO - 1));
+            expect(decide("pg2", Clusters.leaderless().build(), local)).action(PROMOTE);
+        }
+
+        @Test
+        void failsafeKeyWithoutMeBlocksTheRace() {
+            ClusterView view = Clusters.leaderless().config("failsafe_mode", true).failsafe("pg1", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(NONE).reason("not racing: the failsafe key lists pg1, pg3 but not me");
+        }
+
+        @Test
+        void failsafeKeyNamingMeAllowsTheRace() {
+            ClusterView view = Clusters.leaderless().config("failsafe_mode", true).failsafe("pg1", "pg2", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica())).action(PROMOTE);
+        }
+
+        @Test
+        void failsafeKeyIsIgnoredWhenFailsafeModeIsOff() {
+            ClusterView view = Clusters.leaderless().failsafe("pg1", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica())).action(PROMOTE);
+        }
+
+        @Test
+        void replicaNotInTheSyncKeyDoesNotRaceInSynchronousMode() {
+            ClusterView view = Clusters.leaderless().synchronousMode().sync("pg1", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(NONE).reason("not racing: synchronous mode and the sync key (leader pg1, standbys [pg3]) "
+                            + "does not name me");
+        }
+
+        @Test
+        void syncStandbyRacesInSynchronousMode() {
+            ClusterView view = Clusters.leaderless().synchronousMode().sync("pg1", "pg2").build();
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", "0/6000000")));
+            // pg3 is ahead but asynchronous: it may not promote, so it does not count.
+            expect(decide("pg2", view, local)).action(PROMOTE);
+        }
+
+        @Test
+        void anyoneRacesWhileTheSyncKeyWasNeverWritten() {
+            ClusterView view = Clusters.leaderless().synchronousMode().build();
+            expect(decide("pg2", view, LocalStates.replica())).action(PROMOTE);
+        }
+
+        @Test
+        void formerLeaderAheadOfMeIsIgnoredInSynchronousMode() {
+            ClusterView view = Clusters.leaderless().synchronousMode().sync("pg1", "pg2").build();
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg1", "0/7000000")));
+            expect(decide("pg2", view, local)).action(PROMOTE);
+        }
+
+        @Test
+        void checkTimelineKeepsAReplicaOnAnOldTimelineOutOfTheRace() {
+            ClusterView view = Clusters.leaderless().config("check_timeline", true).build();
+            expect(decide("pg2", view, LocalStates.of(Databases.replica().timeline(1))))
+                    .action(NONE).reason("not racing: my timeline 1 is behind the cluster timeline 2 (check_timeline)");
+        }
+
+        @Test
+        void replicaOnAnOldTimelineRacesWithoutCheckTimeline() {
+            expect(decide("pg2", Clusters.leaderless().build(), LocalStates.of(Databases.replica().timeline(1))))
+                    .action(PROMOTE);
+        }
+
+        @Test
+        void peerRunningAsPrimaryWins() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(primaryPeer("pg3")));
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(NONE).reason("not racing: pg3 reports it runs as primary");
+        }
+
+        @Test
+        void peerFurtherAheadWins() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", "0/5000100")));
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(NONE).reason("not racing: pg3 is ahead of me (0/5000100 > 0/5000060)");
+        }
+
+        @Test
+        void equalPositionAndHigherPriorityPeerWins() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", Clusters.POSITION, 5)));
+            expect(decide("pg2", Clusters.leaderless().build(), local))
+                    .action(NONE).reason("not racing: pg3 has the same WAL position 0/5000060 and a higher "
+                            + "failover_priority (5 > 1)");
+        }
+
+        @Test
+        void equalPositionAndLowerPriorityPeerLoses() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", Clusters.POSITION, 1)));
+            expect(decide("pg2", tag("failover_priority", 3), Clusters.leaderless().build(), local)).action(PROMOTE);
+        }
+
+        @Test
+        void equalPositionAndEqualPriorityBothRace() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", Clusters.POSITION)));
+            expect(decide("pg2", Clusters.leaderless().build(), local)).action(PROMOTE);
+        }
+
+        @Test
+        void peersThatDidNotAnswerAreIgnored() {
+            // pg3's published key says it is ahead, but it did not answer /patroni: it is not compared.
+            ClusterView view = Clusters.leaderless().member(member("pg3").replica().at("0/9000000")).build();
+            expect(decide("pg2", view, LocalStates.replica().peers(Map.of()))).action(PROMOTE);
+        }
+
+        @Test
+        void nofailoverPeerAheadOfMeIsIgnored() {
+            LocalState.Builder local = LocalStates.replica().peers(peers(peer("pg3", "0/9000000", 0)));
+            expect(decide("pg2", Clusters.leaderless().build(), local)).action(PROMOTE);
+        }
+
+        @Test
+        void manualFailoverToMeSkipsLagAndPeerChecks() {
+            ClusterView view = Clusters.leaderless().optime("0/9000000").failoverTo("pg2").build();
+            LocalState.Builder local = LocalStates.replica("0/5000000").peers(peers(peer("pg3", "0/8000000")));
+            expect(decide("pg2", view, local))
+                    .action(PROMOTE).reasonContains("manual failover names me as the candidate",
+                            "commits not received here may be lost");
+        }
+
+        @Test
+        void manualFailoverToAnotherRunningMemberMakesMeWait() {
+            ClusterView view = Clusters.leaderless().failoverTo("pg3").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(NONE).reason("not racing: manual failover names pg3, which is running: waiting for it");
+        }
+
+        @Test
+        void manualFailoverToAMissingMemberLetsTheOthersRace() {
+            ClusterView view = Clusters.leaderless().failoverTo("pg9").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(PROMOTE).reasonContains("manual failover candidate not available");
+        }
+
+        @Test
+        void manualFailoverDoesNotOverrideNofailover() {
+            ClusterView view = Clusters.leaderless().failoverTo("pg2").build();
+            expect(decide("pg2", tag("nofailover", true), view, LocalStates.replica()))
+                    .action(NONE).reason("not racing: nofailover tag set");
+        }
+
+        @Test
+        void switchoverCandidatePromotesOnceTheLeaderStepsDown() {
+            ClusterView view = Clusters.leaderless().switchover("pg1", "pg2").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(PROMOTE).reasonContains("switchover names me as the candidate");
+        }
+
+        @Test
+        void switchoverInSynchronousModeKeepsAsyncReplicasOutOfTheRace() {
+            ClusterView view = Clusters.leaderless().synchronousMode().sync("pg1", "pg3").switchover("pg1", "pg2")
+                    .build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(NONE).reasonContains("switchover in synchronous mode", "does not name me");
+        }
+
+        @Test
+        void formerLeaderOfASwitchoverStaysOutWhileAnotherMemberCanTakeOver() {
+            ClusterView view = Clusters.leaderless(member("pg1").replica(), member("pg2").replica(),
+                    member("pg3").stopped()).switchover("pg2", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(NONE).reason("not racing: I stepped down for a switchover; pg1 can take over");
+        }
+
+        @Test
+        void formerLeaderOfASwitchoverTakesTheKeyBackWhenNobodyElseCan() {
+            ClusterView view = Clusters.leaderless(member("pg1").stopped(), member("pg2").replica(),
+                    member("pg3").stopped()).switchover("pg2", "pg3").build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(PROMOTE).reasonContains("I stepped down for a switchover but no other member is healthy");
+        }
+
+        @Test
+        void switchoverScheduledInTheFutureDoesNotChangeTheRace() {
+            ClusterView view = Clusters.leaderless().switchover("pg1", "pg3").scheduledAt(WALL.plusSeconds(3600))
+                    .build();
+            expect(decide("pg2", view, LocalStates.replica()))
+                    .action(PROMOTE).reason("promoting: leader key absent and I am the healthiest candidate (0/5000060)");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class Leading {
+        @Test
+        void healthyLeaderRenewsWithASlotPerOtherMember() {
+            Decision d = decide("pg1", Clusters.withHealthyLeader(), LocalStates.primary());
+            expect(d).action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+            assertThat(d.slots()).containsExactlyInAnyOrder("pg2", "pg3");
+        }
+
+        @Test
+        void leaderKeepsNoSlotsWithoutUseSlots() {
+            ClusterView view = Clusters.healthy().config("postgresql", Map.of("use_slots", false)).build();
+            assertThat(decide("pg1", view, LocalStates.primary()).slots()).isEmpty();
+        }
+
+        @Test
+        void lockHolderInRecoveryPromotes() {
+            expect(decide("pg1", Clusters.withHealthyLeader(), LocalStates.replica()))
+                    .action(PROMOTE).reason("promoting: I hold the lock but PostgreSQL is in recovery");
+        }
+
+        @Test
+        void switchoverToAHealthyCandidateDemotesGracefully() {
+            ClusterView view = Clusters.healthy().switchover("pg1", "pg2").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(DEMOTE).demoteMode(DemoteMode.GRACEFUL).target("pg2")
+                    .reason("switchover: demoting gracefully to hand over to pg2");
+        }
+
+        @Test
+        void switchoverWithoutCandidateDemotesWhenAReplicaIsHealthy() {
+            ClusterView view = Clusters.healthy().switchover("pg1", null).build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(DEMOTE).demoteMode(DemoteMode.GRACEFUL).noTarget()
+                    .reason("switchover: demoting gracefully; the healthiest of pg2, pg3 takes over");
+        }
+
+        @Test
+        void switchoverToAStoppedCandidateIsCleared() {
+            ClusterView view = Clusters.healthy().member(member("pg2").stopped()).switchover("pg1", "pg2").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER)
+                    .reason("clearing switchover request: candidate pg2 is not healthy (PostgreSQL state stopped)");
+        }
+
+        @Test
+        void switchoverToAnUnknownMemberIsCleared() {
+            ClusterView view = Clusters.healthy().switchover("pg1", "pg9").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER).reasonContains("candidate pg9 is not healthy (no such member)");
+        }
+
+        @Test
+        void switchoverToANofailoverCandidateIsCleared() {
+            ClusterView view = Clusters.healthy().member(member("pg2").nofailover()).switchover("pg1", "pg2").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER).reasonContains("candidate pg2 is not healthy (nofailover");
+        }
+
+        @Test
+        void switchoverWithNoHealthyReplicaIsCleared() {
+            ClusterView view = Clusters.healthy().member(member("pg2").stopped()).member(member("pg3").stopped())
+                    .switchover("pg1", null).build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER).reason("clearing switchover request: no healthy candidate to hand over to");
+        }
+
+        @Test
+        void switchoverNamingAnotherLeaderIsCleared() {
+            ClusterView view = Clusters.healthy().switchover("pg3", "pg2").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER)
+                    .reason("clearing switchover request: it names pg3 as leader but I (pg1) am the leader");
+        }
+
+        @Test
+        void failoverToTheCurrentLeaderIsCleared() {
+            ClusterView view = Clusters.healthy().failoverTo("pg1").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER).reasonContains("I am already the requested candidate");
+        }
+
+        @Test
+        void manualFailoverToAnotherMemberDemotesTheLeaderGracefully() {
+            ClusterView view = Clusters.healthy().failoverTo("pg3").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(DEMOTE).demoteMode(DemoteMode.GRACEFUL).target("pg3")
+                    .reason("manual failover: demoting gracefully to hand over to pg3");
+        }
+
+        @Test
+        void switchoverScheduledInTheFutureKeepsLeading() {
+            ClusterView view = Clusters.healthy().switchover("pg1", "pg2").scheduledAt(WALL.plusSeconds(600)).build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(RENEW_LEASE)
+                    .reason("no action: I am the leader with the lock; switchover scheduled at 2025-03-01T12:10:00Z "
+                            + "(in 600 s)");
+        }
+
+        @Test
+        void switchoverScheduledInTheFutureStillManagesSynchronousStandbys() {
+            ClusterView view = Clusters.healthy().synchronousMode().switchover("pg1", "pg2")
+                    .scheduledAt(WALL.plusSeconds(600)).build();
+            expect(decide("pg1", view, LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION))))
+                    .action(SET_SYNC_STANDBYS).syncStandbys("pg2");
+        }
+
+        @Test
+        void switchoverScheduledJustNowIsCarriedOut() {
+            ClusterView view = Clusters.healthy().switchover("pg1", "pg2").scheduledAt(WALL.minusSeconds(5)).build();
+            expect(decide("pg1", view, LocalStates.primary())).action(DEMOTE).target("pg2");
+        }
+
+        @Test
+        void staleScheduledSwitchoverIsCleared() {
+            ClusterView view = Clusters.healthy().switchover("pg1", "pg2").scheduledAt(WALL.minus(Duration.ofHours(1)))
+                    .build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(CLEAR_FAILOVER)
+                    .reason("clearing stale switchover: it was scheduled at 2025-03-01T11:00:00Z, 3600 s ago");
+        }
+
+        @Test
+        void switchoverToAnAsyncStandbyIsClearedInSynchronousMode() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg3").switchover("pg1", "pg2").build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", Clusters.POSITION)
+                    .syncStandbys("pg3"));
+            expect(decide("pg1", view, local))
+                    .action(CLEAR_FAILOVER).reasonContains("candidate pg2 is not healthy (not a synchronous standby");
+        }
+
+        @Test
+        void manualFailoverToAnAsyncStandbyIsAllowedInSynchronousMode() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg3").failoverTo("pg2").build();
+            expect(decide("pg1", view, LocalStates.primary())).action(DEMOTE).target("pg2");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class SynchronousReplication {
+        ClusterView sync(String keyLeader, String... keyStandbys) {
+            return Clusters.healthy().synchronousMode().sync(keyLeader, keyStandbys).build();
+        }
+
+        ClusterView syncNoKey() {
+            return Clusters.healthy().synchronousMode().build();
+        }
+
+        @Test
+        void newSyncStandbyEntersTheSettingBeforeTheKey() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION));
+            expect(decide("pg1", syncNoKey(), local))
+                    .action(SET_SYNC_STANDBYS).syncStandbys("pg2")
+                    .reason("sync: setting synchronous_standby_names to [pg2] (was [])");
+        }
+
+        @Test
+        void syncStandbyIsPublishedInTheKeyOnceItIsInTheSetting() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION)
+                    .syncStandbys("pg2"));
+            expect(decide("pg1", syncNoKey(), local))
+                    .action(WRITE_SYNC_KEY).syncStandbys("pg2")
+                    .reason("sync: publishing [pg2] in the sync key (was (leader none, standbys []))");
+        }
+
+        @Test
+        void steadySynchronousReplicationRenews() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION)
+                    .syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1", "pg2"), local))
+                    .action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+        }
+
+        @Test
+        void departedSyncStandbyLeavesTheKeyBeforeTheSetting() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", Clusters.POSITION)
+                    .syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1", "pg2"), local))
+                    .action(WRITE_SYNC_KEY).syncStandbys()
+                    .reason("sync: removing pg2 from the sync key before dropping it from synchronous_standby_names");
+        }
+
+        @Test
+        void departedSyncStandbyIsReplacedInTheSettingOnceOutOfTheKey() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", Clusters.POSITION)
+                    .syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1"), local)).action(SET_SYNC_STANDBYS).syncStandbys("pg3");
+        }
+
+        @Test
+        void currentSyncStandbyIsPreferredOverAMoreAdvancedOne() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", "0/5000060")
+                    .streaming("pg2", "0/5000000").syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1", "pg2"), local)).action(RENEW_LEASE);
+        }
+
+        @Test
+        void mostAdvancedStandbyIsChosenWhenNoneIsCurrent() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", "0/5000000")
+                    .streaming("pg3", "0/5000060"));
+            expect(decide("pg1", syncNoKey(), local)).action(SET_SYNC_STANDBYS).syncStandbys("pg3");
+        }
+
+        @Test
+        void nameBreaksTheTieBetweenEquallyAdvancedStandbys() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", Clusters.POSITION)
+                    .streaming("pg2", Clusters.POSITION));
+            expect(decide("pg1", syncNoKey(), local)).action(SET_SYNC_STANDBYS).syncStandbys("pg2");
+        }
+
+        @Test
+        void nosyncMemberIsNeverChosen() {
+            ClusterView view = Clusters.healthy().synchronousMode().member(member("pg2").replica().tag("nosync", true))
+                    .build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", "0/5000060")
+                    .streaming("pg3", "0/5000000"));
+            expect(decide("pg1", view, local)).action(SET_SYNC_STANDBYS).syncStandbys("pg3");
+        }
+
+        @Test
+        void standbyStillCatchingUpIsNotChosen() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().catchingUp("pg2", "0/5000060")
+                    .streaming("pg3", "0/5000000"));
+            expect(decide("pg1", syncNoKey(), local)).action(SET_SYNC_STANDBYS).syncStandbys("pg3");
+        }
+
+        @Test
+        void connectionThatIsNotAMemberIsNotChosen() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg_basebackup", Clusters.POSITION));
+            expect(decide("pg1", sync("pg1"), local)).action(RENEW_LEASE);
+        }
+
+        @Test
+        void leaderClaimsTheSyncKeyEvenWithoutStandbys() {
+            // Only I may promote then: no replica has my acknowledged commits (Patroni writes the same key).
+            expect(decide("pg1", syncNoKey(), LocalStates.primary()))
+                    .action(WRITE_SYNC_KEY).syncStandbys().reasonContains("publishing [] in the sync key");
+        }
+
+        @Test
+        void synchronousNodeCountChoosesThatManyStandbys() {
+            ClusterView view = Clusters.healthy().synchronousMode().config("synchronous_node_count", 2).build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg3", Clusters.POSITION)
+                    .streaming("pg2", Clusters.POSITION));
+            expect(decide("pg1", view, local)).action(SET_SYNC_STANDBYS).syncStandbys("pg2", "pg3");
+        }
+
+        @Test
+        void strictModeKeepsKeyAndSettingWhenNoStandbyStreams() {
+            ClusterView view = Clusters.healthy().synchronousMode().config("synchronous_mode_strict", true)
+                    .sync("pg1", "pg2").build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncStandbys("pg2"));
+            expect(decide("pg1", view, local))
+                    .action(RENEW_LEASE)
+                    .reason("no action: I am the leader with the lock; synchronous_mode_strict and no synchronous "
+                            + "standby is streaming: commits wait");
+        }
+
+        @Test
+        void strictModeNewLeaderClaimsTheKeyWithNoStandbys() {
+            ClusterView view = Clusters.healthy().synchronousMode().config("synchronous_mode_strict", true)
+                    .sync("pg3", "pg1").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(WRITE_SYNC_KEY).syncStandbys().reasonContains("claiming the sync key");
+        }
+
+        @Test
+        void nonStrictModeDropsTheKeyFirstWhenNoStandbyStreams() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1", "pg2"), local)).action(WRITE_SYNC_KEY).syncStandbys();
+        }
+
+        @Test
+        void nonStrictModeThenRunsStandalone() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg1"), local))
+                    .action(SET_SYNC_STANDBYS).syncStandbys()
+                    .reason("sync: setting synchronous_standby_names to [] (was [pg2]): no standby streaming, "
+                            + "running standalone");
+        }
+
+        @Test
+        void newLeaderRemovesItselfFromThePreviousLeadersKey() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION));
+            expect(decide("pg1", sync("pg3", "pg1"), local))
+                    .action(WRITE_SYNC_KEY).syncStandbys().reasonContains("removing pg1 from the sync key");
+        }
+
+        @Test
+        void newLeaderDoesNotKeepAStandbyItsCommitsDoNotWaitFor() {
+            // pg2 is in the old leader's key but not yet in my setting: it leaves the key first.
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION));
+            expect(decide("pg1", sync("pg3", "pg2"), local)).action(WRITE_SYNC_KEY).syncStandbys();
+        }
+
+        @Test
+        void newLeaderRewritesThePreviousLeadersKeyOnceTheSettingMatches() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION)
+                    .syncStandbys("pg2"));
+            expect(decide("pg1", sync("pg3", "pg2"), local))
+                    .action(WRITE_SYNC_KEY).syncStandbys("pg2").reasonContains("(was (leader pg3, standbys [pg2]))");
+        }
+
+        @Test
+        void synchronousModeOffCleansTheKeyFirst() {
+            ClusterView view = Clusters.healthy().sync("pg1", "pg2").build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncStandbys("pg2"));
+            expect(decide("pg1", view, local))
+                    .action(WRITE_SYNC_KEY).syncStandbys()
+                    .reason("sync: synchronous_mode is off: removing pg2 from the sync key");
+        }
+
+        @Test
+        void synchronousModeOffThenClearsTheSetting() {
+            ClusterView view = Clusters.healthy().sync("pg1").build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncStandbys("pg2"));
+            expect(decide("pg1", view, local))
+                    .action(SET_SYNC_STANDBYS).syncStandbys()
+                    .reason("sync: synchronous_mode is off: clearing synchronous_standby_names [pg2]");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class Following {
+        @Test
+        void replicaStreamingFromTheLeaderDoesNothing() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()))
+                    .action(NONE).reason("no action: streaming from leader pg1");
+        }
+
+        @Test
+        void replicaFollowsANewLeader() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica().following("pg3")))
+                    .action(FOLLOW).target("pg1").reason("following leader pg1 (was streaming from pg3)");
+        }
+
+        @Test
+        void replicaFollowingNobodyFollowsTheLeader() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica().following(Optional.empty())))
+                    .action(FOLLOW).target("pg1").reason("following leader pg1");
+        }
+
+        @Test
+        void replicaFollowsItsReplicatefromMember() {
+            expect(decide("pg2", tag("replicatefrom", "pg3"), Clusters.withHealthyLeader(), LocalStates.replica()))
+                    .action(FOLLOW).target("pg3");
+        }
+
+        @Test
+        void replicaCascadingFromItsReplicatefromMemberDoesNothing() {
+            expect(decide("pg2", tag("replicatefrom", "pg3"), Clusters.withHealthyLeader(),
+                    LocalStates.replica().following("pg3")))
+                    .action(NONE).reason("no action: streaming from pg3 (replicatefrom; leader is pg1)");
+        }
+
+        @Test
+        void replicaFallsBackToTheLeaderWhenItsReplicatefromMemberIsDown() {
+            ClusterView view = Clusters.healthy().member(member("pg3").stopped()).build();
+            expect(decide("pg2", tag("replicatefrom", "pg3"), view, LocalStates.replica().following("pg3")))
+                    .action(FOLLOW).target("pg1");
+        }
+
+        @Test
+        void runningPrimaryWithoutTheKeyDemotesImmediately() {
+            expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.primary()))
+                    .action(DEMOTE).demoteMode(DemoteMode.IMMEDIATE).target("pg1")
+                    .reason("demoting: pg1 holds the leader key but PostgreSQL runs as primary here");
+        }
+
+        @Test
+        void divergedRunningReplicaRewinds() {
+            LocalState.Builder local = LocalStates.of(Databases.replica("0/3000100").timeline(1)).following("pg1");
+            expect(decide("pg2", Clusters.withHealthyLeader(), local))
+                    .action(REWIND).target("pg1").reasonContains("goes past where timeline 1 ended (0/3000000)");
+        }
+
+        @Test
+        void replicaOnAnOldTimelineBeforeTheForkKeepsStreaming() {
+            LocalState.Builder local = LocalStates.of(Databases.replica("0/2000000").timeline(1)).following("pg1");
+            expect(decide("pg2", Clusters.withHealthyLeader(), local)).action(NONE);
+        }
+
+        @Test
+        void replicaWaitsForTheLeaderMemberRecord() {
+            expect(decide("pg2", Clusters.healthy().without("pg1").build(), LocalStates.replica()))
+                    .action(WAIT).reason("waiting: leader pg1 has no member record to follow yet");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    @Nested
+    class Contract {
+        @Test
+        void sameInputsGiveTheSameDecision() {
+            ClusterView view = Clusters.withHealthyLeader();
+            LocalState.Builder local = LocalStates.replica();
+            assertThat(decide("pg2", view, local)).isEqualTo(decide("pg2", view, local));
+        }
+
+        @Test
+        void bootstrapConfigAppliesWhileTheStoreHasNone() {
+            HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).name("pg1")
+                    .bootstrapDcs(DynamicConfig.DEFAULTS.with("pause", true)).build();
+            Decision d = Decider.decide(Clusters.withHealthyLeader(), LocalStates.primary().build(), config, NOW);
+            expect(d).action(RENEW_LEASE).reasonContains("paused");
+        }
+
+        @Test
+        void configKeyOverridesTheBootstrapConfig() {
+            HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).name("pg1")
+                    .bootstrapDcs(DynamicConfig.DEFAULTS.with("pause", true)).build();
+            ClusterView view = Clusters.healthy().config("pause", false).build();
+            Decision d = Decider.decide(view, LocalStates.primary().build(), config, NOW);
+            expect(d).action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+        }
+    }
+}
