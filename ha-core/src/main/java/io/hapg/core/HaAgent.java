@@ -1,5 +1,7 @@
 package io.hapg.core;
 
+import io.hapg.core.callbacks.ScriptCallbacks;
+import io.hapg.core.callbacks.ScriptPrePromote;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.internal.HaLoop;
 import io.hapg.core.internal.HttpPeerClient;
@@ -13,6 +15,7 @@ import io.hapg.core.spi.RoleChangeListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HaAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HaAgent.class);
+    /** Published in the member key's {@code version} field. */
+    public static final String VERSION = "hapg-0.1.0";
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -67,15 +72,25 @@ public final class HaAgent implements AutoCloseable {
         this.time = b.time;
         this.peers = b.peers != null ? b.peers : new HttpPeerClient(config.name());
         this.reporters = List.copyOf(b.reporters);
-        this.listeners = new ListenerDispatcher(config.name(), b.listeners, b.listenerTimeout);
+        List<RoleChangeListener> all = new ArrayList<>(b.listeners);
+        Map<String, String> scripts = config.postgresql().callbacks().asMap();
+        if (!scripts.isEmpty()) {
+            // Patroni's postgresql.callbacks, configured in the YAML: no code needed to get them.
+            all.add(new ScriptCallbacks(scripts, config.bootstrapDcs().ttl()));
+        }
+        this.listeners = new ListenerDispatcher(config.name(), all, b.listenerTimeout);
         Duration ttl = config.bootstrapDcs().ttl();
         Duration margin = b.fencingMargin != null ? b.fencingMargin
                 : Duration.ofMillis(Math.min(5000, Math.max(500, ttl.toMillis() / 4)));
         this.shutdownTimeout = b.shutdownTimeout != null ? b.shutdownTimeout : ttl.plus(config.bootstrapDcs()
                 .retryTimeout());
-        MemberPublisher publisher = new MemberPublisher(config.name(), b.connUrl, b.apiUrl, config.tags(),
-                "hapg-0.1.0");
-        this.loop = new HaLoop(config, consensus, database, time, peers, listeners, reporters, b.prePromote,
+        MemberPublisher publisher = new MemberPublisher(config.name(),
+                b.connUrl != null ? b.connUrl : defaultConnUrl(config),
+                b.apiUrl != null ? b.apiUrl : defaultApiUrl(config), config.tags(), VERSION);
+        PrePromoteHook prePromote = b.prePromote != null ? b.prePromote
+                : config.postgresql().prePromote().<PrePromoteHook>map(cmd -> new ScriptPrePromote(cmd, ttl))
+                        .orElse(PrePromoteHook.ALLOW);
+        this.loop = new HaLoop(config, consensus, database, time, peers, listeners, reporters, prePromote,
                 publisher, margin);
     }
 
@@ -131,6 +146,19 @@ public final class HaAgent implements AutoCloseable {
         LOG.info("{}/{}: stopped", config.scope(), config.name());
     }
 
+    /** {@code postgres://<postgresql.connect_address>/postgres}, as Patroni publishes it. */
+    private static String defaultConnUrl(HaConfig config) {
+        return config.postgresql().connectAddress()
+                .map(a -> "postgres://" + a.host() + ":" + a.port() + "/postgres").orElse("");
+    }
+
+    /** {@code http(s)://<restapi.connect_address>/patroni}, as Patroni publishes it. */
+    private static String defaultApiUrl(HaConfig config) {
+        String scheme = config.restApi().certfile().isPresent() ? "https" : "http";
+        return config.restApi().connectAddress()
+                .map(a -> scheme + "://" + a.host() + ":" + a.port() + "/patroni").orElse("");
+    }
+
     private static void closeQuietly(AutoCloseable closeable) {
         if (closeable == null) {
             return;
@@ -158,9 +186,9 @@ public final class HaAgent implements AutoCloseable {
         private Duration listenerTimeout = Duration.ofSeconds(30);
         private Duration fencingMargin;
         private Duration shutdownTimeout;
-        private PrePromoteHook prePromote = PrePromoteHook.ALLOW;
-        private String connUrl = "";
-        private String apiUrl = "";
+        private PrePromoteHook prePromote;
+        private String connUrl;
+        private String apiUrl;
 
         private Builder(HaConfig config, Consensus consensus, DatabaseNode database) {
             this.config = Objects.requireNonNull(config, "config");
@@ -180,10 +208,11 @@ public final class HaAgent implements AutoCloseable {
         public Builder fencingMargin(Duration v) { fencingMargin = positive(v, "fencingMargin"); return this; }
         /** How long {@link HaAgent#close()} waits for a clean handover (ttl + retry_timeout). */
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = positive(v, "shutdownTimeout"); return this; }
+        /** Replaces {@code postgresql.pre_promote} from the config (default: allow). */
         public Builder prePromote(PrePromoteHook v) { prePromote = Objects.requireNonNull(v, "prePromote"); return this; }
-        /** This member's {@code conn_url}, published for peers and clients. */
+        /** This member's {@code conn_url} (default from {@code postgresql.connect_address}). */
         public Builder connUrl(String v) { connUrl = Objects.requireNonNull(v, "connUrl"); return this; }
-        /** This member's {@code api_url}, published for peers. */
+        /** This member's {@code api_url} (default from {@code restapi.connect_address}). */
         public Builder apiUrl(String v) { apiUrl = Objects.requireNonNull(v, "apiUrl"); return this; }
 
         public HaAgent build() {

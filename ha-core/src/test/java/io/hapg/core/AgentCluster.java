@@ -51,13 +51,18 @@ final class AgentCluster implements AutoCloseable {
     }
 
     HaAgent add(String name, RoleChangeListener... listeners) {
-        HaConfig config = HaConfig.builder().scope("shop").name(name).bootstrapDcs(dcs).build();
+        return add(HaConfig.builder().scope("shop").name(name).bootstrapDcs(dcs).build(), listeners);
+    }
+
+    HaAgent add(HaConfig config, RoleChangeListener... listeners) {
+        String name = config.name();
         InMemoryConsensus member = store.member(name);
         FakeDatabaseNode database = network.node(name);
         HaAgent.Builder builder = HaAgent.builder(config, member, database)
                 .timeSource(clock)
                 .peerClient(new Peers())
                 .listenerTimeout(Duration.ofMillis(500))
+                .shutdownTimeout(Duration.ofSeconds(2))
                 .connUrl("postgres://127.0.0.1:5432/" + name)
                 .apiUrl("http://127.0.0.1:8008/" + name);
         for (RoleChangeListener listener : listeners) {

@@ -204,6 +204,33 @@ class HaAgentTest {
     }
 
     @Test
+    void configuredCallbacksAndPrePromoteRunWithPatronisArguments(@org.junit.jupiter.api.io.TempDir
+                                                                  java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path log = dir.resolve("cb.log");
+        java.nio.file.Path script = dir.resolve("cb.sh");
+        java.nio.file.Files.writeString(script, "#!/bin/sh\necho \"$@\" >> " + log + "\n");
+        script.toFile().setExecutable(true);
+        cluster = new AgentCluster();
+        cluster.add(io.hapg.core.config.HaConfig.builder().scope("shop").name("n0").bootstrapDcs(cluster.dcs)
+                .postgresql(io.hapg.core.config.PostgresqlConfig.builder()
+                        .callbacks(io.hapg.core.config.Callbacks.NONE.withOnRoleChange(script.toString())
+                                .withOnStart(script.toString()))
+                        .prePromote("/bin/true").build())
+                .build());
+        cluster.startAll();
+        awaitConverged();
+
+        await("callbacks ran", () -> {
+            try {
+                return java.nio.file.Files.exists(log) && java.nio.file.Files.readAllLines(log)
+                        .contains("on_role_change primary shop");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
     void startTwiceIsRejectedAndCloseIsIdempotent() {
         cluster = new AgentCluster();
         HaAgent agent = cluster.add("n0");

@@ -91,8 +91,12 @@ public interface Consensus extends AutoCloseable {
     AutoCloseable watch(Runnable onChange);
 
     /**
-     * Stops the lease keepalive and every watch, and closes connections. Does not release the
-     * leader key (call {@link #releaseLeader} first for a voluntary handover). Idempotent.
+     * Stops every watch and closes connections. Does not release the leader key (call
+     * {@link #releaseLeader} first for a voluntary handover). Idempotent.
+     *
+     * <p>There is no background keepalive at any time: the lease is kept alive only by
+     * {@link #renewLeader}, {@link #tryAcquireLeader} and {@link #publishMember}, so a member whose
+     * loop is stuck loses its keys a {@code ttl} after its last call, as it must.
      */
     @Override
     void close();
