@@ -23,6 +23,7 @@ have_postgres || missing+=(postgresql)
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -27,7 +27,7 @@ final class EtcdHealth {
 
     /** True when the member answered healthy within 2 s; any failure or silence is false. */
     boolean isHealthy(EtcdMember member) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(member.clientUrl() + "/health"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(member.healthUrl() + "/health"))
                 .timeout(REQUEST_TIMEOUT)
                 .GET()
                 .build();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ final class EtcdMember {
     private final Path logFile;
     private volatile int clientPort;
     private volatile int peerPort;
+    private volatile int metricsPort;
+    private volatile LocalEtcd.Tls tls;
     private volatile List<String> command = List.of();
     private volatile ManagedProcess process;
 
@@ -44,7 +47,12 @@ final class EtcdMember {
     }
 
     String clientUrl() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+    }
+
+    /** Where {@code GET /health} answers: the client URL, or a plain-HTTP metrics URL under TLS. */
+    String healthUrl() {
+        return tls == null ? clientUrl() : "http://127.0.0.1:" + metricsPort;
     }
 
     String peerUrl() {
@@ -58,11 +66,21 @@ final class EtcdMember {
         while (peerPort == clientPort) {
             peerPort = FreePorts.next();
         }
+        metricsPort = FreePorts.next();
+        while (metricsPort == clientPort || metricsPort == peerPort) {
+            metricsPort = FreePorts.next();
+        }
     }
 
-    /** Fixes the command line that every later {@link #start()} reuses. */
-    void configure(Path binary, String initialCluster, String token) {
-        command = List.of(binary.toString(),
+    /**
+     * Fixes the command line that every later {@link #start()} reuses.
+     *
+     * @param tls        client TLS settings, or null for plain HTTP
+     * @param extraArgs  appended after the testkit's own flags
+     */
+    void configure(Path binary, String initialCluster, String token, LocalEtcd.Tls tls, List<String> extraArgs) {
+        this.tls = tls;
+        List<String> line = new ArrayList<>(List.of(binary.toString(),
                 "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", clientUrl(),
@@ -77,7 +95,14 @@ final class EtcdMember {
                 "--election-timeout", "1000",
                 "--logger", "zap",
                 "--log-level", "warn",
-                "--log-outputs", "stderr");
+                "--log-outputs", "stderr"));
+        if (tls != null) {
+            line.addAll(List.of("--cert-file", tls.certFile().toString(), "--key-file", tls.keyFile().toString(),
+                    "--trusted-ca-file", tls.trustedCaFile().toString(), "--client-cert-auth",
+                    "--listen-metrics-urls", healthUrl()));
+        }
+        line.addAll(extraArgs);
+        command = List.copyOf(line);
     }
 
     /** Starts the configured command; the previous process, if any, must have exited. */

@@ -48,9 +48,14 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
     private final EtcdHealth health = new EtcdHealth();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalEtcd(Path binary, Path baseDir, int memberCount) {
+    private final Tls tls;
+    private final List<String> extraArgs;
+
+    private LocalEtcd(Path binary, Path baseDir, int memberCount, Tls tls, List<String> extraArgs) {
         this.binary = binary;
         this.baseDir = baseDir;
+        this.tls = tls;
+        this.extraArgs = extraArgs;
         this.members = IntStream.range(0, memberCount)
                 .mapToObj(i -> new EtcdMember("m" + i, baseDir))
                 .collect(Collectors.toUnmodifiableList());
@@ -79,7 +84,10 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
         return members.size();
     }
 
-    /** The client URLs of all members, in index order, for example {@code http://127.0.0.1:23791}. */
+    /**
+     * The client URLs of all members, in index order, for example {@code http://127.0.0.1:23791}
+     * ({@code https://} when started with {@link Builder#tls}).
+     */
     public List<String> clientEndpoints() {
         return members.stream().map(EtcdMember::clientUrl).collect(Collectors.toUnmodifiableList());
     }
@@ -198,7 +206,7 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
             String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
                     .collect(Collectors.joining(","));
             String token = "hapg-" + UUID.randomUUID();
-            members.forEach(m -> m.configure(binary, initialCluster, token));
+            members.forEach(m -> m.configure(binary, initialCluster, token, tls, extraArgs));
             members.forEach(EtcdMember::start);
             try {
                 awaitMembersHealthy(timeout, IntStream.range(0, members.size()).toArray());
@@ -249,11 +257,27 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
                 .orElseThrow(() -> new MissingBinaryException(BINARY, searched, INSTALL_HINT));
     }
 
+    /**
+     * Client TLS for the members: etcd serves its client port over https with {@code certFile}
+     * and {@code keyFile} and requires a client certificate signed by {@code trustedCaFile}
+     * ({@code --client-cert-auth}). Peer traffic stays plain http on loopback; health checks use
+     * a separate plain-http metrics port.
+     */
+    public record Tls(Path certFile, Path keyFile, Path trustedCaFile) {
+        public Tls {
+            Objects.requireNonNull(certFile, "certFile");
+            Objects.requireNonNull(keyFile, "keyFile");
+            Objects.requireNonNull(trustedCaFile, "trustedCaFile");
+        }
+    }
+
     /** Settings for {@link LocalEtcd}; {@link #start()} validates them and starts the cluster. */
     public static final class Builder {
         private int members = 1;
         private Path binary;
         private Duration startTimeout = Duration.ofSeconds(30);
+        private Tls tls;
+        private final List<String> extraArgs = new ArrayList<>();
 
         private Builder() {
         }
@@ -270,6 +294,20 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
         /** The etcd executable to run, instead of looking it up (property, env, PATH). */
         public Builder binary(Path binary) {
             this.binary = Objects.requireNonNull(binary, "binary");
+            return this;
+        }
+
+        /** Serves the client port over TLS and requires client certificates; see {@link Tls}. */
+        public Builder tls(Tls tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** Extra etcd flags, appended to every member's command line (e.g. {@code --auto-compaction-retention}). */
+        public Builder extraArgs(String... args) {
+            for (String arg : args) {
+                extraArgs.add(Objects.requireNonNull(arg, "arg"));
+            }
             return this;
         }
 
@@ -299,7 +337,7 @@ public final class LocalEtcd implements AutoCloseable, ProcessOwner {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a temporary directory for etcd", e);
             }
-            LocalEtcd cluster = new LocalEtcd(etcd, baseDir, members);
+            LocalEtcd cluster = new LocalEtcd(etcd, baseDir, members, tls, List.copyOf(extraArgs));
             try {
                 cluster.bootstrap(startTimeout);
                 return cluster;

@@ -1,5 +1,7 @@
 package io.hapg.testkit;
 
+import io.hapg.core.process.Commands;
+import io.hapg.core.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -168,7 +170,7 @@ public final class LocalPostgres implements AutoCloseable, ProcessOwner {
                 throw new IllegalStateException(name + " not ready within " + timeout + "; log tail:\n"
                         + process.logTail(40));
             }
-            ShortCommands.pause(50);
+            Commands.pause(50);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.hapg.testkit;
 
+import io.hapg.core.process.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ final class PgBinaries {
         PgBinaries unchecked = new PgBinaries(dir, 0);
         Path postgres = unchecked.tool("postgres");
         unchecked.tool("initdb");
-        ShortCommands.Result result = ShortCommands.run(List.of(postgres.toString(), "--version"));
+        Commands.Result result = Commands.run(List.of(postgres.toString(), "--version"));
         Matcher matcher = VERSION.matcher(result.output());
         if (result.exitCode() != 0 || !matcher.find()) {
             throw new IllegalStateException("cannot read the version of " + postgres + " (exit " + result.exitCode()
@@ -102,7 +103,7 @@ final class PgBinaries {
 
     private static Optional<Path> fromPgConfig() {
         return Binaries.onPath("pg_config").flatMap(pgConfig -> {
-            ShortCommands.Result result = ShortCommands.run(List.of(pgConfig.toString(), "--bindir"));
+            Commands.Result result = Commands.run(List.of(pgConfig.toString(), "--bindir"));
             Path dir = Path.of(result.output().trim());
             return result.exitCode() == 0 && Files.isExecutable(dir.resolve("postgres"))
                     ? Optional.of(dir) : Optional.empty();

@@ -1,5 +1,7 @@
 package io.hapg.testkit;
 
+import io.hapg.core.process.Commands;
+import io.hapg.core.process.OsUser;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,7 @@ final class Postmaster {
             if (PgJdbc.canConnect(jdbcUrl)) {
                 return true;
             }
-            ShortCommands.pause(50);
+            Commands.pause(50);
         }
         if (started.isAlive()) {
             kill();

@@ -1,5 +1,6 @@
 package io.hapg.testkit;
 
+import io.hapg.core.process.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ final class ProcessTree {
 
     /** Sends {@code signal} (e.g. {@code INT}) to the one process {@code pid}. */
     static void signal(long pid, String signal) {
-        ShortCommands.Result result = ShortCommands.run(List.of("kill", "-" + signal, Long.toString(pid)));
+        Commands.Result result = Commands.run(List.of("kill", "-" + signal, Long.toString(pid)));
         if (result.exitCode() != 0 && isAlive(pid)) {
             throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + result.output().trim());
         }
@@ -37,7 +38,7 @@ final class ProcessTree {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (ProcessHandle child : descendants) {
             while (isAlive(child.pid()) && System.nanoTime() < deadline) {
-                ShortCommands.pause(20);
+                Commands.pause(20);
             }
         }
     }

@@ -1,0 +1,339 @@
+package io.hapg.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.hapg.core.config.Secret;
+import io.hapg.core.model.ClusterStatus;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Member;
+import io.hapg.core.spi.ClusterKey;
+import io.hapg.core.spi.Consensus;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.etcd.internal.ClientFactory;
+import io.hapg.etcd.internal.Deadline;
+import io.hapg.etcd.internal.EtcdCodec;
+import io.hapg.etcd.internal.EtcdErrors;
+import io.hapg.etcd.internal.KeyLayout;
+import io.hapg.etcd.internal.LeaderKey;
+import io.hapg.etcd.internal.LeaseKeeper;
+import io.hapg.etcd.internal.RangeSnapshot;
+import io.hapg.etcd.internal.RawKv;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Consensus} on etcd v3, with Patroni's etcd3 key layout and JSON values, so
+ * {@code patronictl} and Patroni-aware monitoring read an hapg cluster.
+ *
+ * <p>One lease per agent (TTL = {@code ttl}) carries {@code members/<name>} and, while this
+ * agent leads, {@code leader}. The lease is renewed only when the caller calls
+ * {@link #renewLeader}, {@link #publishMember} or {@link #tryAcquireLeader} (one
+ * {@code keepAliveOnce} each), never in the background: whether a primary may keep accepting writes
+ * is decided by the caller's own deadline, measured from when it sent its last successful renewal
+ * (etcd may keep a lease alive past its TTL across an etcd leader change).
+ *
+ * <p>Every method takes at most {@code retryTimeout}: failures that may heal (a member down, no
+ * etcd leader yet) are retried inside that budget; when it runs out the method throws
+ * {@link ConsensusUnavailableException}. Methods may be called from any thread. Watch callbacks run
+ * on this instance's own thread {@code hapg-etcd-watch-<scope>-<member>}, never on gRPC threads.
+ *
+ * <p>The constructor does no I/O: jetcd connects on the first call.
+ */
+public final class EtcdConsensus implements Consensus {
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdConsensus.class);
+
+    private final EtcdConfig config;
+    private final String context;
+    private final KeyLayout layout;
+    private final Client client;
+    private final KV kv;
+    private final EtcdErrors errors;
+    private final EtcdCodec codec;
+    private final LeaseKeeper lease;
+    private final LeaderKey leaderKey;
+    private final Watches watches;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object published = new Object();
+    private String lastMemberJson; // guarded by published
+    private long lastMemberLease; // guarded by published
+    private String lastStatusJson; // guarded by published
+    private long leaderLease; // the lease I last held the leader key on, 0 if none; guarded by published
+
+    public EtcdConsensus(EtcdConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.context = config.context();
+        this.layout = new KeyLayout(config.namespace(), config.scope());
+        this.client = ClientFactory.build(config.endpoints(), config.retryTimeout(), config.caCert(),
+                config.clientCert(), config.clientKey(),
+                config.credentials().map(c -> c.username()),
+                config.credentials().map(c -> c.password()).map(Secret::reveal));
+        this.kv = client.getKVClient();
+        this.errors = new EtcdErrors(context);
+        this.codec = new EtcdCodec(context);
+        this.lease = new LeaseKeeper(client.getLeaseClient(), config.ttl().toSeconds(), errors, context);
+        this.leaderKey = new LeaderKey(kv, errors, layout, config.member(), context);
+        this.watches = new Watches(client.getWatchClient(), layout, this::snapshot, context);
+        LOG.info("{} - etcd consensus on {} under {} (ttl {} s, retry_timeout {})", context, config.endpoints(),
+                layout.prefix(), config.ttl().toSeconds(), config.retryTimeout());
+    }
+
+    /** The configuration this instance runs with. */
+    public EtcdConfig config() {
+        return config;
+    }
+
+    /** {@inheritDoc} One linearizable range read of the cluster prefix. */
+    @Override
+    public ClusterView read() {
+        RangeSnapshot s = snapshot();
+        String mine = layout.member(config.member()).substring(layout.prefix().length());
+        String stored = s.kvs().stream().filter(k -> k.key().equals(mine)).map(RawKv::value).findFirst().orElse(null);
+        synchronized (published) {
+            if (!Objects.equals(stored, lastMemberJson)) {
+                lastMemberJson = null; // someone removed or changed my key: the next publish rewrites it
+            }
+        }
+        return codec.decodeView(s.revision(), s.kvs());
+    }
+
+    /**
+     * The cluster as the running watch last saw it, without a round trip; empty when no watch runs
+     * or its first read has not completed. It may lag etcd by the watch latency.
+     */
+    public Optional<ClusterView> cachedView() {
+        return watches.current().map(s -> codec.decodeView(s.revision(), s.kvs()));
+    }
+
+    @Override
+    public boolean tryAcquireLeader() {
+        ensureOpen();
+        Deadline deadline = deadline();
+        long id = lease.refresh(deadline);
+        boolean won;
+        try {
+            won = leaderKey.create(id, deadline);
+        } catch (EtcdErrors.LeaseNotFoundException e) { // expired between the keepalive and the txn
+            lease.forget(id);
+            won = leaderKey.create(lease.refresh(deadline), deadline);
+        }
+        if (won) {
+            heldOn(lease.leaseId());
+            LOG.info("{} - acquired the leader key", context);
+        }
+        return won;
+    }
+
+    @Override
+    public boolean renewLeader(ClusterStatus status) {
+        ensureOpen();
+        Objects.requireNonNull(status, "status");
+        Deadline deadline = deadline();
+        long id = lease.refresh(deadline);
+        boolean held;
+        try {
+            held = leaderKey.hold(id, lostWithLease(id), deadline);
+        } catch (EtcdErrors.LeaseNotFoundException e) {
+            lease.forget(id);
+            id = lease.refresh(deadline);
+            held = leaderKey.hold(id, lostWithLease(id), deadline);
+        }
+        if (held) {
+            if (heldOn(id)) {
+                writeStatus(status, deadline);
+            }
+        } else {
+            heldOn(0);
+        }
+        return held;
+    }
+
+    @Override
+    public boolean releaseLeader() {
+        ensureOpen();
+        boolean released = leaderKey.delete(deadline());
+        heldOn(0);
+        if (released) {
+            LOG.info("{} - released the leader key", context);
+        }
+        return released;
+    }
+
+    @Override
+    public void publishMember(Member member) {
+        ensureOpen();
+        if (!config.member().equals(member.name())) {
+            throw new IllegalArgumentException("member.name: this consensus publishes '" + config.member()
+                    + "', got '" + member.name() + "'");
+        }
+        Deadline deadline = deadline();
+        String json = codec.encodeMember(member);
+        long id = lease.refresh(deadline);
+        synchronized (published) {
+            if (json.equals(lastMemberJson) && id == lastMemberLease) {
+                return; // unchanged: the keepalive above was all that was needed
+            }
+        }
+        ByteSequence key = KeyLayout.bytes(layout.member(config.member()));
+        try {
+            putMember(key, json, id, deadline);
+        } catch (EtcdErrors.LeaseNotFoundException e) {
+            lease.forget(id);
+            id = lease.refresh(deadline);
+            putMember(key, json, id, deadline);
+        }
+        synchronized (published) {
+            lastMemberJson = json;
+            lastMemberLease = id;
+        }
+    }
+
+    @Override
+    public <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value) {
+        ensureOpen();
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (expectedRevision < -1) {
+            throw new IllegalArgumentException("expectedRevision must be -1, 0 or a revision, got " + expectedRevision);
+        }
+        ByteSequence k = layout.keyBytes(key.name());
+        Optional<ByteSequence> encoded = value.map(v -> KeyLayout.bytes(codec.encode(key, v)));
+        Op write = encoded.<Op>map(v -> Op.put(k, v, PutOption.DEFAULT)).orElse(Op.delete(k, DeleteOption.DEFAULT));
+        List<Cmp> conditions = new ArrayList<>();
+        if (expectedRevision == 0) {
+            conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+        } else if (expectedRevision > 0) {
+            conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision)));
+        }
+        int[] attempt = {0};
+        TxnResponse r = errors.call("write " + key.name(), deadline(), n -> {
+            attempt[0] = n;
+            return kv.txn().If(conditions.toArray(Cmp[]::new)).Then(write).Else(Op.get(k, GetOption.DEFAULT))
+                    .commit();
+        });
+        if (r.isSucceeded()) {
+            return true;
+        }
+        if (attempt[0] == 0) {
+            return false;
+        }
+        // After a retry: the store already holding what I meant to write means my first attempt won.
+        Optional<ByteSequence> now = r.getGetResponses().stream().flatMap(g -> g.getKvs().stream())
+                .map(x -> x.getValue()).findFirst();
+        return now.equals(encoded);
+    }
+
+    @Override
+    public AutoCloseable watch(Runnable onChange) {
+        ensureOpen();
+        return watches.add(Objects.requireNonNull(onChange, "onChange"));
+    }
+
+    /** {@inheritDoc} Does not revoke the lease: the member key expires {@code ttl} later. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        watches.close();
+        client.close();
+        LOG.info("{} - etcd consensus closed", context);
+    }
+
+    /** One linearizable range read of every key under the cluster prefix. */
+    private RangeSnapshot snapshot() {
+        ensureOpen();
+        GetOption prefix = GetOption.builder().isPrefix(true).build();
+        GetResponse r = errors.call("read cluster", deadline(), n -> kv.get(layout.prefixBytes(), prefix));
+        List<RawKv> kvs = new ArrayList<>();
+        r.getKvs().forEach(x -> RawKv.of(layout, x).ifPresent(kvs::add));
+        return new RangeSnapshot(r.getHeader().getRevision(), kvs);
+    }
+
+    private void putMember(ByteSequence key, String json, long id, Deadline deadline) {
+        PutOption withLease = PutOption.builder().withLeaseId(id).build();
+        errors.call("publish member", deadline, n -> kv.put(key, KeyLayout.bytes(json), withLease));
+    }
+
+    /** Patroni writes {@code status} only when it changed, and its failure does not fail the renewal. */
+    private void writeStatus(ClusterStatus status, Deadline deadline) {
+        if (status.optime().isEmpty() && status.slots().isEmpty()) {
+            return;
+        }
+        String json = codec.encodeStatus(status);
+        synchronized (published) {
+            if (json.equals(lastStatusJson)) {
+                return;
+            }
+        }
+        try {
+            errors.call("write status", deadline, n -> kv.put(layout.keyBytes(KeyLayout.STATUS), KeyLayout.bytes(json)));
+            synchronized (published) {
+                lastStatusJson = json;
+            }
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{} - leader key renewed, but the status key was not written: {}", context, e.getMessage());
+        }
+    }
+
+    /** Whether the leader key I held was on a lease that etcd has since dropped. */
+    private boolean lostWithLease(long currentLease) {
+        synchronized (published) {
+            return leaderLease != 0 && leaderLease != currentLease;
+        }
+    }
+
+    /**
+     * Records the lease I hold the leader key on (0: I do not hold it); a new term forgets the
+     * last status written.
+     *
+     * @return true (for chaining)
+     */
+    private boolean heldOn(long id) {
+        synchronized (published) {
+            if (id != leaderLease) {
+                lastStatusJson = null;
+            }
+            leaderLease = id;
+        }
+        return true;
+    }
+
+    /** The lease this agent's keys are on, 0 before the first call that takes one. For tests. */
+    long leaseId() {
+        return lease.leaseId();
+    }
+
+    /** How many times the running watch was established (1 + restarts); 0 when none runs. For tests. */
+    long watchEstablishedCount() {
+        return watches.establishedCount();
+    }
+
+    private Deadline deadline() {
+        return Deadline.after(config.retryTimeout());
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new ConsensusUnavailableException(context + " - etcd consensus is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EtcdConsensus[" + context + " at " + layout.prefix() + " on " + config.endpoints() + "]";
+    }
+}

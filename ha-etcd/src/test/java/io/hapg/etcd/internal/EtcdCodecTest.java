@@ -1,0 +1,115 @@
+package io.hapg.etcd.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.model.ClusterStatus;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.HistoryEntry;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import io.hapg.core.model.SyncState;
+import io.hapg.core.model.Tags;
+import io.hapg.core.spi.ClusterKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The values hapg writes are byte-for-byte what Patroni's etcd3 backend writes, and read back. */
+class EtcdCodecTest {
+    private final EtcdCodec codec = new EtcdCodec("test/n0");
+
+    @Test
+    void memberIsPatroniJsonWithIntegerLsns() {
+        Member m = new Member("n1", "postgres://10.0.0.2:5432/postgres", "http://10.0.0.2:8008/patroni", "replica",
+                "running", Optional.of(Lsn.parse("0/5000060")), Optional.of(Lsn.parse("0/5000060")),
+                Optional.of(Lsn.parse("0/5000000")), 2, Optional.of("streaming"), Tags.of(Map.of("nofailover", true)),
+                "0.1.0");
+        String json = codec.encodeMember(m);
+        assertThat(json).isEqualTo("{\"conn_url\":\"postgres://10.0.0.2:5432/postgres\","
+                + "\"api_url\":\"http://10.0.0.2:8008/patroni\",\"state\":\"running\",\"role\":\"replica\","
+                + "\"version\":\"0.1.0\",\"xlog_location\":83886176,\"timeline\":2,\"replication_state\":\"streaming\","
+                + "\"receive_lsn\":83886176,\"replay_lsn\":83886080,\"tags\":{\"nofailover\":true}}");
+        assertThat(view(new RawKv("members/n1", json, 5, 5, 7)).members().get("n1")).isEqualTo(m);
+    }
+
+    @Test
+    void clusterKeysAreWrittenAsPatroniWritesThem() {
+        assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of("n1", "n2"), 0)))
+                .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":\"n1,n2\"}");
+        assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of(), 0)))
+                .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":null}");
+        assertThat(codec.encode(ClusterKey.FAILOVER, new FailoverRequest(Optional.of("n0"), Optional.of("n1"),
+                Optional.of(Instant.parse("2030-01-02T03:04:05Z")), 0)))
+                .isEqualTo("{\"leader\":\"n0\",\"member\":\"n1\",\"scheduled_at\":\"2030-01-02T03:04:05Z\"}");
+        assertThat(codec.encode(ClusterKey.HISTORY, List.of(new HistoryEntry(1, Lsn.parse("0/3000060"),
+                "no recovery target specified", Optional.of("2024-01-01T00:00:00+00:00"), Optional.of("n1")),
+                new HistoryEntry(2, Lsn.parse("0/5000000"), "", Optional.empty(), Optional.empty()))))
+                .isEqualTo("[[1,50331744,\"no recovery target specified\",\"2024-01-01T00:00:00+00:00\",\"n1\"],"
+                        + "[2,83886080,\"\"]]");
+        assertThat(codec.encodeStatus(new ClusterStatus(Optional.of(Lsn.parse("0/5000000")),
+                Map.of("n1", Lsn.parse("0/4000000")))))
+                .isEqualTo("{\"optime\":83886080,\"slots\":{\"n1\":67108864}}");
+        assertThat(codec.encodeStatus(new ClusterStatus(Optional.of(Lsn.of(5)), Map.of()))).isEqualTo("{\"optime\":5}");
+        assertThat(codec.encode(ClusterKey.INITIALIZE, "7300000000000000001")).isEqualTo("7300000000000000001");
+        assertThat(codec.encode(ClusterKey.FAILSAFE, Map.of("n1", "http://b", "n0", "http://a")))
+                .isEqualTo("{\"n0\":\"http://a\",\"n1\":\"http://b\"}");
+    }
+
+    @Test
+    void configKeepsUnknownKeysAndWritesTypedFieldsThatDisagreeWithRaw() {
+        DynamicConfig fromYaml = DynamicConfig.fromMap(Map.of("ttl", 20, "custom", "kept"));
+        assertThat(codec.encode(ClusterKey.CONFIG, fromYaml)).contains("\"custom\":\"kept\"").contains("\"ttl\":20")
+                .doesNotContain("loop_wait");
+        DynamicConfig built = new DynamicConfig(Duration.ofSeconds(40), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                1048576, Duration.ofSeconds(300), true, false, 1, false, false, false, true, true, Map.of());
+        ClusterView view = view(new RawKv("config", codec.encode(ClusterKey.CONFIG, built), 3, 3, 0));
+        assertThat(view.config().get().ttl()).isEqualTo(Duration.ofSeconds(40));
+        assertThat(view.config().get().synchronousMode()).isTrue();
+        assertThat(view.configRevision()).isEqualTo(3);
+    }
+
+    @Test
+    void readsWhatPatroniWrites() {
+        ClusterView v = view(
+                new RawKv("leader", "n0", 10, 12, 99),
+                new RawKv("initialize", "7300000000000000001", 2, 2, 0),
+                new RawKv("sync", "{\"leader\":\"n0\",\"sync_standby\":\"n2, n1\",\"quorum\":1}", 4, 8, 0),
+                new RawKv("failover", "{\"member\":\"n1\",\"scheduled_at\":\"2016-01-14T10:09:57.1394+00:00\"}", 5, 9, 0),
+                new RawKv("history", "[[1,25165984,\"no recovery target specified\"]]", 6, 6, 0),
+                new RawKv("optime/leader", "1234", 7, 7, 0),
+                new RawKv("members/n0", "{\"conn_url\":\"postgres://a\",\"api_url\":\"http://a\",\"role\":\"master\","
+                        + "\"state\":\"running\",\"xlog_location\":100,\"pending_restart\":true}", 3, 11, 99),
+                new RawKv("members/n0/extra", "{}", 3, 3, 0));
+        assertThat(v.revision()).isEqualTo(20);
+        assertThat(v.leader().get().name()).isEqualTo("n0");
+        assertThat(v.leader().get().revision()).isEqualTo(12);
+        assertThat(v.initialize()).contains("7300000000000000001");
+        assertThat(v.sync().syncStandbys()).containsExactly("n2", "n1");
+        assertThat(v.sync().revision()).isEqualTo(8);
+        assertThat(v.failover().get().candidate()).contains("n1");
+        assertThat(v.failover().get().scheduledAt()).contains(Instant.parse("2016-01-14T10:09:57.1394Z"));
+        assertThat(v.history()).singleElement().satisfies(h -> assertThat(h.lsn()).isEqualTo(Lsn.of(25165984)));
+        assertThat(v.status().optime()).as("legacy optime/leader").contains(Lsn.of(1234));
+        assertThat(v.members()).containsOnlyKeys("n0");
+        assertThat(v.leaderMember().get().isPrimaryRole()).isTrue();
+    }
+
+    @Test
+    void keyLayoutNormalisesSlashesLikePatroni() {
+        assertThat(new KeyLayout("/service/", "pg").prefix()).isEqualTo("/service/pg/");
+        assertThat(new KeyLayout("service", "pg").prefix()).isEqualTo("/service/pg/");
+        assertThat(new KeyLayout("//a//b/", "pg").key("/leader")).isEqualTo("/a/b/pg/leader");
+        assertThat(KeyLayout.memberName("members/n1")).contains("n1");
+        assertThat(KeyLayout.memberName("members/n1/x")).isEmpty();
+        assertThat(KeyLayout.memberName("membersx")).isEmpty();
+    }
+
+    private ClusterView view(RawKv... kvs) {
+        return codec.decodeView(20, List.of(kvs));
+    }
+}

@@ -1,0 +1,295 @@
+package io.hapg.postgres;
+
+import io.hapg.core.config.PgUser;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How {@link PostgresNode} manages one PostgreSQL instance. Immutable; {@link Builder#build()}
+ * validates every field and names it in the error. Nothing here is checked against the machine
+ * (binaries, directories, OS users): {@link PostgresNode#create(PostgresConfig)} does that.
+ * Passwords are {@link io.hapg.core.config.Secret}s, so {@link #toString()} can be logged.
+ *
+ * @param memberName           this member's name: {@code application_name} on the leader, and the
+ *                             source of its replication slot name
+ * @param dataDir              the data directory (absolute)
+ * @param binDir               PostgreSQL's bin directory; empty = {@code pg_config --bindir}, then the
+ *                             newest {@code /usr/lib/postgresql/<13..17>/bin}
+ * @param runDir               where hapg keeps the socket directory, the password file and the logs of
+ *                             the processes it runs; empty = {@code <dataDir>.hapg} beside the data dir
+ * @param listenAddresses      {@code listen_addresses}, e.g. {@code 127.0.0.1} or {@code *}
+ * @param port                 the port PostgreSQL listens on
+ * @param connectAddress       {@code host:port} other members use to reach this one (for
+ *                             {@code conn_url}); empty = the first listen address and the port
+ * @param superuser            the role hapg administers through (initdb {@code -U})
+ * @param replication          the role replicas stream as (created by {@link PostgresNode#bootstrap()})
+ * @param rewind               the role pg_rewind connects as; empty = the superuser
+ * @param parameters           extra {@code postgresql.conf} settings; they override hapg's defaults
+ * @param pgHba                {@code pg_hba.conf} lines; empty = password (scram) authentication on
+ *                             loopback for everything and replication
+ * @param initdbOptions        extra {@code initdb} arguments, e.g. {@code --data-checksums}
+ * @param osUser               the OS account PostgreSQL runs as; required when the JVM runs as root
+ * @param expectedSystemIdentifier the cluster's system identifier (the {@code initialize} key): a data
+ *                             directory of another cluster is refused, and never touched
+ * @param probeTimeout         bound on one {@link PostgresNode#probe()}: connect, login and queries
+ * @param queryTimeout         bound on any other query
+ * @param startTimeout         how long a start may take until connections are accepted (also initdb)
+ * @param stopTimeout          how long a stop may take before SIGKILL
+ * @param cloneTimeout         bound on pg_basebackup
+ * @param rewindTimeout        bound on crash recovery in single-user mode plus pg_rewind
+ * @param useSlots             one physical replication slot per member (clone and follow use them)
+ * @param usePgRewind          whether {@link PostgresNode#rewind} may run pg_rewind
+ * @param removeDataDirectoryOnRewindFailure wipe the data directory when pg_rewind fails, so that a
+ *                             later probe finds it empty (the agent re-clones either way)
+ * @param ignoreSlots          physical slot names {@link PostgresNode#ensureSlots} never drops
+ */
+public record PostgresConfig(
+        String memberName,
+        Path dataDir,
+        Optional<Path> binDir,
+        Optional<Path> runDir,
+        String listenAddresses,
+        int port,
+        Optional<String> connectAddress,
+        PgUser superuser,
+        PgUser replication,
+        Optional<PgUser> rewind,
+        Map<String, String> parameters,
+        List<String> pgHba,
+        List<String> initdbOptions,
+        Optional<String> osUser,
+        Optional<String> expectedSystemIdentifier,
+        Duration probeTimeout,
+        Duration queryTimeout,
+        Duration startTimeout,
+        Duration stopTimeout,
+        Duration cloneTimeout,
+        Duration rewindTimeout,
+        boolean useSlots,
+        boolean usePgRewind,
+        boolean removeDataDirectoryOnRewindFailure,
+        Set<String> ignoreSlots) {
+
+    /** Settings hapg writes itself; {@link #parameters()} must not set them. */
+    public static final Set<String> MANAGED_PARAMETERS = Set.of("port", "listen_addresses",
+            "unix_socket_directories", "data_directory", "config_file", "hba_file", "ident_file",
+            "primary_conninfo", "primary_slot_name", "synchronous_standby_names", "include", "include_dir",
+            "include_if_exists");
+
+    public PostgresConfig {
+        require(memberName, "memberName");
+        if (memberName.isBlank() || memberName.length() > 63 || memberName.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("memberName must be 1-63 printable characters, got '" + memberName
+                    + "'");
+        }
+        absolute(dataDir, "dataDir");
+        for (Object o : new Object[] {binDir, runDir, connectAddress, rewind, osUser, expectedSystemIdentifier}) {
+            Objects.requireNonNull(o, "optional fields must not be null");
+        }
+        binDir.ifPresent(p -> absolute(p, "binDir"));
+        runDir.ifPresent(p -> absolute(p, "runDir"));
+        require(listenAddresses, "listenAddresses");
+        if (listenAddresses.isBlank() || listenAddresses.contains("'")) {
+            throw new IllegalArgumentException("listenAddresses must be a non-blank list of hosts, got '"
+                    + listenAddresses + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1-65535, got " + port);
+        }
+        connectAddress.ifPresent(PostgresConfig::checkHostPort);
+        require(superuser, "superuser");
+        require(replication, "replication");
+        parameters = checkedParameters(parameters);
+        pgHba = List.copyOf(require(pgHba, "pgHba"));
+        pgHba.forEach(line -> noNewline(line, "pgHba"));
+        initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
+        for (String option : initdbOptions) {
+            if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
+                throw new IllegalArgumentException("initdbOptions must not set " + option
+                        + ": dataDir and superuser decide it");
+            }
+        }
+        osUser.ifPresent(u -> {
+            if (!u.matches("[a-z_][a-z0-9_.-]{0,31}")) {
+                throw new IllegalArgumentException("osUser must be a valid account name, got '" + u + "'");
+            }
+        });
+        expectedSystemIdentifier.ifPresent(id -> {
+            if (!id.matches("\\d{1,20}")) {
+                throw new IllegalArgumentException("expectedSystemIdentifier must be decimal digits, got '" + id + "'");
+            }
+        });
+        positive(probeTimeout, "probeTimeout");
+        positive(queryTimeout, "queryTimeout");
+        positive(startTimeout, "startTimeout");
+        positive(stopTimeout, "stopTimeout");
+        positive(cloneTimeout, "cloneTimeout");
+        positive(rewindTimeout, "rewindTimeout");
+        ignoreSlots = Set.copyOf(require(ignoreSlots, "ignoreSlots"));
+    }
+
+    /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
+    public PgUser rewindUser() {
+        return rewind.orElse(superuser);
+    }
+
+    /** {@link #runDir()}, or {@code <dataDir>.hapg} beside the data directory. */
+    public Path effectiveRunDir() {
+        return runDir.orElseGet(() -> dataDir.resolveSibling(dataDir.getFileName() + ".hapg"));
+    }
+
+    /** The host local connections use: the first listen address, loopback for a wildcard. */
+    public String localHost() {
+        String first = listenAddresses.split(",")[0].strip();
+        if (first.equals("*") || first.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        return first.equals("::") ? "::1" : first;
+    }
+
+    /** {@code postgres://host:port/postgres}: how peers reach this member (Patroni's {@code conn_url}). */
+    public String connUrl() {
+        String hostPort = connectAddress.orElseGet(() -> {
+            String host = localHost();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        });
+        return "postgres://" + hostPort + "/postgres";
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static Map<String, String> checkedParameters(Map<String, String> parameters) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        require(parameters, "parameters").forEach((k, v) -> {
+            if (k == null || !k.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                throw new IllegalArgumentException("parameters: invalid name '" + k + "'");
+            }
+            if (v == null) {
+                throw new IllegalArgumentException("parameters." + k + " must not be null");
+            }
+            noNewline(v, "parameters." + k);
+            if (MANAGED_PARAMETERS.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException("parameters." + k + " is managed by hapg; use the dedicated setting");
+            }
+            if (k.equalsIgnoreCase("wal_level") && v.strip().equalsIgnoreCase("minimal")) {
+                throw new IllegalArgumentException("parameters.wal_level must be replica or logical, got minimal");
+            }
+            copy.put(k, v);
+        });
+        return java.util.Collections.unmodifiableMap(copy);
+    }
+
+    private static void checkHostPort(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String port = colon < 0 ? "" : hostPort.substring(colon + 1);
+        if (colon <= 0 || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new IllegalArgumentException("connectAddress must be host:port, got '" + hostPort + "'");
+        }
+    }
+
+    private static <T> T require(T value, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(field + " is required");
+        }
+        return value;
+    }
+
+    private static void absolute(Path path, String field) {
+        require(path, field);
+        if (!path.isAbsolute() || path.getFileName() == null) {
+            throw new IllegalArgumentException(field + " must be an absolute path below /, got '" + path + "'");
+        }
+    }
+
+    private static void positive(Duration d, String field) {
+        require(d, field);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(field + " must be > 0, got " + d);
+        }
+    }
+
+    private static void noNewline(String value, String field) {
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException(field + " must not contain a line break");
+        }
+    }
+
+    /** Builder with hapg's defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private String memberName;
+        private Path dataDir;
+        private Path binDir;
+        private Path runDir;
+        private String listenAddresses = "127.0.0.1";
+        private int port = 5432;
+        private String connectAddress;
+        private PgUser superuser = PgUser.of("postgres");
+        private PgUser replication = PgUser.of("replicator");
+        private PgUser rewind;
+        private Map<String, String> parameters = Map.of();
+        private List<String> pgHba = List.of();
+        private List<String> initdbOptions = List.of();
+        private String osUser;
+        private String expectedSystemIdentifier;
+        private Duration probeTimeout = Duration.ofSeconds(2);
+        private Duration queryTimeout = Duration.ofSeconds(10);
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private Duration stopTimeout = Duration.ofSeconds(60);
+        private Duration cloneTimeout = Duration.ofMinutes(60);
+        private Duration rewindTimeout = Duration.ofMinutes(30);
+        private boolean useSlots = true;
+        private boolean usePgRewind = true;
+        private boolean removeDataDirectoryOnRewindFailure;
+        private Set<String> ignoreSlots = Set.of();
+
+        private Builder() {
+        }
+
+        public Builder memberName(String v) { memberName = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder binDir(Path v) { binDir = v; return this; }
+        public Builder runDir(Path v) { runDir = v; return this; }
+        public Builder listenAddresses(String v) { listenAddresses = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder connectAddress(String v) { connectAddress = v; return this; }
+        public Builder superuser(PgUser v) { superuser = v; return this; }
+        public Builder replication(PgUser v) { replication = v; return this; }
+        public Builder rewind(PgUser v) { rewind = v; return this; }
+        public Builder parameters(Map<String, String> v) { parameters = v; return this; }
+        public Builder pgHba(List<String> v) { pgHba = v; return this; }
+        public Builder initdbOptions(List<String> v) { initdbOptions = v; return this; }
+        public Builder osUser(String v) { osUser = v; return this; }
+        public Builder expectedSystemIdentifier(String v) { expectedSystemIdentifier = v; return this; }
+        public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
+        public Builder queryTimeout(Duration v) { queryTimeout = v; return this; }
+        public Builder startTimeout(Duration v) { startTimeout = v; return this; }
+        public Builder stopTimeout(Duration v) { stopTimeout = v; return this; }
+        public Builder cloneTimeout(Duration v) { cloneTimeout = v; return this; }
+        public Builder rewindTimeout(Duration v) { rewindTimeout = v; return this; }
+        public Builder useSlots(boolean v) { useSlots = v; return this; }
+        public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
+        public Builder removeDataDirectoryOnRewindFailure(boolean v) {
+            removeDataDirectoryOnRewindFailure = v;
+            return this;
+        }
+        public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
+
+        /** @throws IllegalArgumentException naming the field that is invalid */
+        public PostgresConfig build() {
+            return new PostgresConfig(memberName, dataDir, Optional.ofNullable(binDir), Optional.ofNullable(runDir),
+                    listenAddresses, port, Optional.ofNullable(connectAddress), superuser, replication,
+                    Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
+                    Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
+                    stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind,
+                    removeDataDirectoryOnRewindFailure, ignoreSlots);
+        }
+    }
+}

@@ -1,0 +1,321 @@
+package io.hapg.postgres;
+
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.Member;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.DatabaseUnavailableException;
+import io.hapg.core.spi.FatalHaException;
+import io.hapg.core.spi.HaException;
+import io.hapg.postgres.internal.Bootstrap;
+import io.hapg.postgres.internal.ConfigFiles;
+import io.hapg.postgres.internal.Conninfo;
+import io.hapg.postgres.internal.Instance;
+import io.hapg.postgres.internal.Jdbc;
+import io.hapg.postgres.internal.Probe;
+import io.hapg.postgres.internal.Promotion;
+import io.hapg.postgres.internal.Rejoin;
+import io.hapg.postgres.internal.Slots;
+import io.hapg.postgres.internal.SyncSetting;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link DatabaseNode} on a local PostgreSQL 13–17.
+ *
+ * <p><b>Processes.</b> The postmaster is a direct child of the JVM ({@code postgres -D dir}, never
+ * {@code pg_ctl start}), so it is reaped and its death seen at once; a postmaster left by a previous
+ * agent is adopted through {@code postmaster.pid}. When the JVM runs as root every PostgreSQL
+ * process runs as {@link PostgresConfig#osUser()} through {@code setpriv}. Every tool run
+ * (initdb, pg_basebackup, pg_rewind, single-user recovery) has a deadline and is killed past it.
+ * {@link #close()} leaves PostgreSQL running, as Patroni does.
+ *
+ * <p><b>Threads.</b> The lifecycle operations (bootstrap, clone, start, promote, follow, rewind)
+ * are serialized; a second one while one runs fails at once with
+ * {@link DatabaseUnavailableException} instead of queueing. {@link #probe()},
+ * {@link #setSynchronousStandbys} and {@link #ensureSlots} are plain queries and run concurrently
+ * with them. {@link #stop} never waits for another operation, and a start that was in flight
+ * when it was called does not start the server afterwards (fencing cannot be undone by a race).
+ *
+ * <p><b>Credentials.</b> Passwords reach PostgreSQL through a private password file (mode 0600)
+ * and JDBC properties, never command lines, URLs, logs or {@code postgresql.conf}; role passwords
+ * are hashed client-side (SCRAM) before they are sent.
+ */
+public final class PostgresNode implements DatabaseNode {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresNode.class);
+
+    private final Instance instance;
+    private final Probe probe;
+    private final Rejoin rejoin;
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private volatile String running = "";
+    private volatile boolean closed;
+
+    private PostgresNode(Instance instance) {
+        this.instance = instance;
+        this.probe = new Probe(instance);
+        this.rejoin = new Rejoin(instance);
+    }
+
+    /**
+     * Checks {@code config} against the machine (OS user, binaries and their version, the data
+     * directory's content, version and system identifier) and prepares the run directory. Reads
+     * the data directory but never changes it.
+     *
+     * @throws FatalHaException naming the field or path that cannot work
+     */
+    public static PostgresNode create(PostgresConfig config) {
+        return new PostgresNode(Instance.open(Objects.requireNonNull(config, "config")));
+    }
+
+    public PostgresConfig config() {
+        return instance.config();
+    }
+
+    /** The PostgreSQL major version of the binaries, 13 to 17. */
+    public int majorVersion() {
+        return instance.binaries().majorVersion();
+    }
+
+    /**
+     * Never throws: a stopped, starting or hung server, or a failure of the probe itself, is a state.
+     * Bounded by {@link PostgresConfig#probeTimeout()} (pg_controldata: 5 s more).
+     */
+    @Override
+    public DatabaseState probe() {
+        try {
+            return probe.probe();
+        } catch (RuntimeException e) {
+            return probe.failed(e);
+        }
+    }
+
+    /**
+     * initdb with the configured options, configuration, start as a primary, and the replication
+     * (and rewind) roles. Bounded by the start timeout for initdb and for the start. On failure the
+     * server is stopped and the new data directory emptied again.
+     *
+     * @throws FatalHaException when the data directory is not empty
+     */
+    @Override
+    public void bootstrap() {
+        exclusive("bootstrap", epoch -> new Bootstrap(instance).run(epoch));
+    }
+
+    /**
+     * Stops the server, replaces the data directory with pg_basebackup of {@code source} (through
+     * this member's slot, created on the source when missing), and starts as its replica. Bounded
+     * by the clone timeout plus the start timeout.
+     *
+     * @throws FatalHaException when the local data belongs to another cluster than the source's
+     */
+    @Override
+    public void cloneFrom(Member source) {
+        Conninfo.Endpoint endpoint = endpoint(source);
+        exclusive("clone from " + source.name(), epoch -> {
+            rejoin.stopIfRunning();
+            rejoin.cloneFrom(endpoint);
+            instance.startAndAwait(epoch);
+        });
+    }
+
+    /**
+     * Starts as a replica of {@code upstream}, or as a primary without one. Already running in
+     * that role: nothing to do; running as a primary when a replica is asked for: {@link #follow}.
+     *
+     * @throws DatabaseUnavailableException when there is no data directory, when a replica is
+     *     running and a primary is asked for (use {@link #promote()}), or when the start fails
+     */
+    @Override
+    public void start(Optional<Member> upstream) {
+        Optional<Conninfo.Endpoint> endpoint = upstream.map(PostgresNode::endpoint);
+        exclusive("start", epoch -> {
+            if (instance.postmaster().isRunning()) {
+                boolean replica = instance.inRecovery().orElseThrow(() -> new DatabaseUnavailableException(
+                        member() + ": PostgreSQL runs but does not answer; not starting another"));
+                if (endpoint.isPresent()) {
+                    followLocked(endpoint.get(), epoch);
+                } else if (replica) {
+                    throw new DatabaseUnavailableException(member() + ": runs as a replica; promote it instead");
+                }
+                return;
+            }
+            requireData();
+            if (endpoint.isPresent()) {
+                rejoin.prepareLeaderQuietly(endpoint.get());
+                instance.files().writeReplica(new ConfigFiles.Upstream(endpoint.get(), rejoin.slot()));
+            } else {
+                instance.files().writePrimary();
+            }
+            instance.startAndAwait(epoch);
+        });
+    }
+
+    /**
+     * Thread-safe and never waits for another operation. SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL
+     * of the postmaster and its children after the stop timeout or at once for {@code KILL}.
+     */
+    @Override
+    public void stop(StopMode mode) {
+        instance.postmaster().stop(Objects.requireNonNull(mode, "mode"), instance.config().stopTimeout(), true);
+    }
+
+    /**
+     * {@code pg_promote(wait => true)}, then waits until a transaction id can be assigned.
+     * Bounded by the start timeout. A primary already: nothing to do.
+     */
+    @Override
+    public void promote() {
+        exclusive("promote", epoch -> new Promotion(instance).run());
+    }
+
+    /**
+     * Replica: rewrites primary_conninfo and reloads (PostgreSQL 13+ applies it without restart).
+     * Stopped: configures and starts. Primary: stops (fast), configures and starts as a replica.
+     */
+    @Override
+    public void follow(Member leader) {
+        Conninfo.Endpoint endpoint = endpoint(leader);
+        exclusive("follow " + leader.name(), epoch -> followLocked(endpoint, epoch));
+    }
+
+    /**
+     * Stops the server if needed, runs single-user crash recovery when the shutdown was not clean,
+     * pg_rewind against {@code leader}, then starts as its replica. Bounded by the rewind timeout
+     * plus the start timeout. On failure, and when configured, the data directory is emptied.
+     *
+     * @throws DatabaseUnavailableException when use_pg_rewind is off or anything fails: re-clone
+     */
+    @Override
+    public void rewind(Member leader) {
+        Conninfo.Endpoint endpoint = endpoint(leader);
+        exclusive("rewind onto " + leader.name(), epoch -> {
+            if (!instance.config().usePgRewind()) {
+                throw new DatabaseUnavailableException(member() + ": usePgRewind is off; re-clone instead");
+            }
+            rejoin.stopIfRunning();
+            try {
+                rejoin.rewind(endpoint);
+            } catch (DatabaseUnavailableException e) {
+                if (instance.config().removeDataDirectoryOnRewindFailure()) {
+                    LOG.warn("{} - pg_rewind failed; emptying {} as configured", member(), instance.dataDir().path());
+                    instance.dataDir().wipe();
+                }
+                throw e;
+            }
+            instance.startAndAwait(epoch);
+        });
+    }
+
+    /**
+     * {@code ALTER SYSTEM SET synchronous_standby_names} and reload, then waits (query timeout)
+     * until a new session shows the value. May run while a lifecycle operation runs.
+     */
+    @Override
+    public void setSynchronousStandbys(List<String> members, boolean strict) {
+        new SyncSetting(instance).set(List.copyOf(members), strict);
+    }
+
+    /**
+     * On a primary, creates a physical slot for every other member and drops physical slots of
+     * no member (logical slots and {@link PostgresConfig#ignoreSlots()} are kept, as are slots in
+     * use). On a replica: nothing. Bounded by the query timeout.
+     */
+    @Override
+    public void ensureSlots(Set<String> members) {
+        try (Connection c = instance.connect(instance.config().queryTimeout())) {
+            if (!"t".equals(Jdbc.value(c, "SELECT pg_catalog.pg_is_in_recovery()"))) {
+                Slots.ensure(c, member(), Set.copyOf(members), instance.config().ignoreSlots());
+            }
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException(member() + ": cannot manage replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    /** Marks the node closed. PostgreSQL keeps running; there is no pool or thread to release. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresNode[" + member() + " " + instance.dataDir().path() + "]";
+    }
+
+    private void followLocked(Conninfo.Endpoint leader, long epoch) {
+        ConfigFiles.Upstream upstream = new ConfigFiles.Upstream(leader, rejoin.slot());
+        rejoin.prepareLeaderQuietly(leader);
+        Optional<Boolean> replica = instance.postmaster().isRunning() ? instance.inRecovery() : Optional.empty();
+        if (replica.orElse(false)) {
+            instance.files().writeReplica(upstream);
+            new Promotion(instance).reloadAndAwaitConninfo(instance.files().primaryConninfo(leader));
+            return;
+        }
+        rejoin.stopIfRunning(); // a primary (or a server that does not answer) must restart to follow
+        requireData();
+        instance.files().writeReplica(upstream);
+        instance.startAndAwait(epoch);
+    }
+
+    private void requireData() {
+        if (!instance.dataDir().isInitialized()) {
+            throw new DatabaseUnavailableException(member() + ": no data directory at " + instance.dataDir().path()
+                    + "; bootstrap or clone first");
+        }
+    }
+
+    /** The lifecycle operation running now, empty when none (for tests and diagnostics). */
+    String operationInProgress() {
+        return running;
+    }
+
+    /**
+     * Runs a lifecycle operation alone. The stop epoch is read first, so a {@link #stop} that
+     * arrives at any point after the operation was asked cancels any start it would make.
+     */
+    private void exclusive(String operation, LongConsumer action) {
+        long epoch = instance.postmaster().epoch();
+        if (closed) {
+            throw new IllegalStateException(member() + " is closed");
+        }
+        if (!lifecycle.tryLock()) {
+            throw new DatabaseUnavailableException(member() + ": cannot " + operation + " while '" + running
+                    + "' runs");
+        }
+        long started = System.nanoTime();
+        try {
+            running = operation;
+            action.accept(epoch);
+            LOG.info("{} - {} done in {} ms", member(), operation, (System.nanoTime() - started) / 1_000_000);
+        } catch (HaException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new DatabaseUnavailableException(member() + ": " + operation + " failed: " + e, e);
+        } finally {
+            running = "";
+            lifecycle.unlock();
+        }
+    }
+
+    private String member() {
+        return instance.member();
+    }
+
+    private static Conninfo.Endpoint endpoint(Member member) {
+        Objects.requireNonNull(member, "member");
+        try {
+            return Conninfo.endpoint(member.connUrl());
+        } catch (IllegalArgumentException e) {
+            throw new DatabaseUnavailableException("member " + member.name() + " has no usable conn_url: "
+                    + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.hapg.postgres.internal;
+
+import io.hapg.core.process.OsUser;
+import io.hapg.postgres.PostgresConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes the configuration of the data directory before every start: {@code postgresql.conf}
+ * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first),
+ * {@code pg_hba.conf}, the recovery signal files, and {@code postgresql.auto.conf} cleaned of
+ * recovery settings a clone or rewind may have copied from the source. Everything is rewritten
+ * because pg_basebackup and pg_rewind copy the source's files, its port included.
+ */
+public final class ConfigFiles {
+    public static final String HEADER = "# Managed by hapg";
+    private static final String BASE_CONF = "postgresql.base.conf";
+    private static final Set<String> AUTO_CONF_DROPPED = Set.of("primary_conninfo", "primary_slot_name");
+
+    private final PostgresConfig config;
+    private final OsUser owner;
+    private final Path socketDir;
+    private final Path passFile;
+
+    public ConfigFiles(PostgresConfig config, OsUser owner, Path socketDir, Path passFile) {
+        this.config = config;
+        this.owner = owner;
+        this.socketDir = socketDir;
+        this.passFile = passFile;
+    }
+
+    /** Where a replica streams from, and through which slot. */
+    public record Upstream(Conninfo.Endpoint endpoint, Optional<String> slot) {
+    }
+
+    /** Configures the data directory to start as a primary. */
+    public void writePrimary() {
+        write(Optional.empty());
+    }
+
+    /** Configures the data directory to start as (or reload into) a replica of {@code upstream}. */
+    public void writeReplica(Upstream upstream) {
+        write(Optional.of(upstream));
+    }
+
+    /** The {@code primary_conninfo} hapg writes for {@code upstream}. */
+    public String primaryConninfo(Conninfo.Endpoint upstream) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("host", upstream.host());
+        params.put("port", Integer.toString(upstream.port()));
+        params.put("user", config.replication().username());
+        params.put("application_name", config.memberName());
+        params.put("passfile", passFile.toString());
+        params.put("connect_timeout", "5");
+        params.putAll(config.replication().options());
+        return Conninfo.format(params);
+    }
+
+    private void write(Optional<Upstream> upstream) {
+        Path data = config.dataDir();
+        adoptOriginalConf(data);
+        StringBuilder conf = new StringBuilder(HEADER).append(" for member ").append(config.memberName())
+                .append(": rewritten before every start. Set parameters in the hapg configuration.\n");
+        conf.append("include_if_exists = '").append(BASE_CONF).append("'\n");
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listen_addresses", config.listenAddresses());
+        settings.put("port", Integer.toString(config.port()));
+        settings.put("unix_socket_directories", socketDir.toString());
+        settings.put("wal_level", "replica");
+        settings.put("hot_standby", "on");
+        settings.put("wal_log_hints", "on");
+        settings.put("max_wal_senders", "10");
+        settings.put("max_replication_slots", "10");
+        settings.put("wal_keep_size", "128MB");
+        settings.putAll(config.parameters());
+        upstream.ifPresent(u -> {
+            settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
+            u.slot().ifPresent(slot -> settings.put("primary_slot_name", slot));
+            settings.put("recovery_target_timeline", "latest");
+        });
+        settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
+        PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
+        cleanAutoConf(data.resolve("postgresql.auto.conf"));
+        delete(data.resolve("recovery.signal"));
+        if (upstream.isPresent()) {
+            PassFile.writePrivate(data.resolve("standby.signal"), "", owner);
+        } else {
+            delete(data.resolve("standby.signal"));
+        }
+    }
+
+    private String hba() {
+        List<String> lines = new ArrayList<>(List.of("# " + HEADER.substring(2) + ": rewritten before every start"));
+        if (!config.pgHba().isEmpty()) {
+            lines.addAll(config.pgHba());
+        } else {
+            String method = config.superuser().password().isPresent() ? "scram-sha-256" : "trust";
+            for (String db : List.of("all", "replication")) {
+                lines.add("local " + db + " all " + method);
+                lines.add("host " + db + " all 127.0.0.1/32 " + method);
+                lines.add("host " + db + " all ::1/128 " + method);
+            }
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    /** A data directory hapg did not configure yet keeps its own settings as the base file. */
+    private void adoptOriginalConf(Path data) {
+        Path conf = data.resolve("postgresql.conf");
+        Path base = data.resolve(BASE_CONF);
+        try {
+            if (Files.exists(conf) && !Files.exists(base) && !Files.readString(conf).startsWith(HEADER)) {
+                Files.move(conf, base, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + conf + " to " + base, e);
+        }
+    }
+
+    private void cleanAutoConf(Path autoConf) {
+        try {
+            if (!Files.exists(autoConf)) {
+                return;
+            }
+            List<String> kept = new ArrayList<>();
+            boolean changed = false;
+            for (String line : Files.readAllLines(autoConf, StandardCharsets.UTF_8)) {
+                String key = line.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
+                if (AUTO_CONF_DROPPED.contains(key)) {
+                    changed = true;
+                } else {
+                    kept.add(line);
+                }
+            }
+            if (changed) {
+                PassFile.writePrivate(autoConf, String.join("\n", kept) + "\n", owner);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + autoConf, e);
+        }
+    }
+
+    private static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
+    }
+}

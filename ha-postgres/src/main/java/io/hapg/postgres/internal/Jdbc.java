@@ -1,0 +1,110 @@
+package io.hapg.postgres.internal;
+
+import io.hapg.core.config.PgUser;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Short-lived JDBC connections with every wait bounded: connect, login, each socket read, and
+ * each statement on the server side ({@code statement_timeout}). Passwords go in the connection
+ * properties, never in the URL, so a URL can be logged.
+ */
+public final class Jdbc {
+    /** pgjdbc property names for libpq options hapg passes through. */
+    private static final Map<String, String> PASS_THROUGH = Map.of("sslmode", "sslmode", "sslcert", "sslcert",
+            "sslkey", "sslkey", "sslrootcert", "sslrootcert", "gssencmode", "gssEncMode",
+            "channel_binding", "channelBinding");
+
+    static {
+        try {
+            Class.forName("org.postgresql.Driver");
+        } catch (ClassNotFoundException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private Jdbc() {
+    }
+
+    /**
+     * Opens a connection to {@code host:port/postgres} as {@code user}. Network waits are bounded by
+     * {@code timeout} (rounded up to whole seconds, pgjdbc's unit); statements by
+     * {@code statementTimeout} (0 = no server-side limit, for a commit that must wait).
+     */
+    public static Connection open(String host, int port, PgUser user, Duration timeout, Duration statementTimeout)
+            throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user.username());
+        user.password().ifPresent(p -> props.setProperty("password", p.reveal()));
+        user.sslPassword().ifPresent(p -> props.setProperty("sslpassword", p.reveal()));
+        user.options().forEach((k, v) -> {
+            String name = PASS_THROUGH.get(k);
+            if (name != null) {
+                props.setProperty(name, v);
+            }
+        });
+        String seconds = Long.toString(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        props.setProperty("connectTimeout", seconds);
+        props.setProperty("loginTimeout", seconds);
+        props.setProperty("socketTimeout", seconds);
+        props.setProperty("ApplicationName", "hapg");
+        props.setProperty("options", "-c statement_timeout=" + statementTimeout.toMillis()
+                + " -c lock_timeout=" + statementTimeout.toMillis());
+        props.setProperty("tcpKeepAlive", "true");
+        String hostPart = host.contains(":") ? "[" + host + "]" : host;
+        return DriverManager.getConnection("jdbc:postgresql://" + hostPart + ":" + port + "/postgres", props);
+    }
+
+    /** Rows of {@code sql}, each an unmodifiable list of column values as text (SQL NULL is null). */
+    public static List<List<String>> query(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            List<List<String>> rows = new ArrayList<>();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>(columns);
+                for (int i = 1; i <= columns; i++) {
+                    row.add(rs.getString(i));
+                }
+                rows.add(Collections.unmodifiableList(row));
+            }
+            return Collections.unmodifiableList(rows);
+        }
+    }
+
+    /** The single value of a one-row, one-column query (null for SQL NULL or no row). */
+    public static String value(Connection connection, String sql) throws SQLException {
+        List<List<String>> rows = query(connection, sql);
+        return rows.isEmpty() ? null : rows.get(0).get(0);
+    }
+
+    public static void execute(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    /** A SQL string literal: {@code 'it''s'}. */
+    public static String literal(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("NUL in SQL literal");
+        }
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    /** A quoted SQL identifier: {@code "My Role"}. */
+    public static String identifier(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("NUL in SQL identifier");
+        }
+        return "\"" + value.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,143 @@
+package io.hapg.postgres.internal;
+
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DatabaseState.DataDirectory;
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.ReplicationPeer;
+import io.hapg.core.spi.HaException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One look at the instance: the data directory, the postmaster process, and (when it runs) one
+ * connection with two queries, every wait bounded by the probe timeout. Never throws for a
+ * stopped, starting or hung server: those are states.
+ */
+public final class Probe {
+    private static final String CANNOT_CONNECT_NOW = "57P03";
+    private static final String STATUS_SQL = "WITH r AS (SELECT pg_catalog.pg_is_in_recovery() AS rec) SELECT rec,"
+            + " CASE WHEN rec THEN NULL ELSE pg_catalog.pg_current_wal_lsn()::text END,"
+            + " pg_catalog.pg_last_wal_receive_lsn()::text, pg_catalog.pg_last_wal_replay_lsn()::text,"
+            + " CASE WHEN rec THEN (SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver)"
+            + "  ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int"
+            + " END,"
+            + " (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
+            + " (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
+            + " pg_catalog.current_setting('synchronous_standby_names') FROM r";
+    private static final String REPLICATION_SQL = "SELECT application_name, state, sync_state, flush_lsn::text,"
+            + " replay_lsn::text FROM pg_catalog.pg_stat_replication ORDER BY application_name";
+
+    private final Instance instance;
+
+    public Probe(Instance instance) {
+        this.instance = instance;
+    }
+
+    public DatabaseState probe() {
+        boolean hasData = instance.dataDir().isInitialized();
+        if (!instance.postmaster().isRunning()) {
+            return stopped(hasData, "not running");
+        }
+        try (Connection c = instance.connect(instance.config().probeTimeout())) {
+            return running(hasData, Jdbc.query(c, STATUS_SQL).get(0), Jdbc.query(c, REPLICATION_SQL));
+        } catch (SQLException e) {
+            if (!instance.postmaster().isRunning()) {
+                return stopped(hasData, "not running (exited during the probe)");
+            }
+            return notAnswering(hasData, e);
+        }
+    }
+
+    /** What to report when the probe itself failed unexpectedly: still a state, never an exception. */
+    public DatabaseState failed(RuntimeException e) {
+        boolean hasData = instance.dataDir().isInitialized();
+        return new DatabaseState(dataDirectory(hasData), instance.postmaster().isRunning() ? ProcessState.UNRESPONSIVE
+                : ProcessState.STOPPED, false, Optional.empty(), Optional.empty(), Optional.empty(), 0,
+                Optional.empty(), List.of(), List.of(), Optional.empty(), false, "probe failed: " + e);
+    }
+
+    private DatabaseState running(boolean hasData, List<String> row, List<List<String>> peers) {
+        boolean inRecovery = "t".equals(row.get(0));
+        int timeline = row.get(4) != null ? Integer.parseInt(row.get(4)) : Integer.parseInt(row.get(5));
+        List<ReplicationPeer> replication = new ArrayList<>();
+        for (List<String> p : peers) {
+            replication.add(new ReplicationPeer(p.get(0) == null ? "" : p.get(0), p.get(1), p.get(2), lsn(p.get(3)),
+                    lsn(p.get(4))));
+        }
+        return new DatabaseState(dataDirectory(hasData), ProcessState.RUNNING, inRecovery, lsn(row.get(1)),
+                lsn(row.get(2)), lsn(row.get(3)), timeline, Optional.ofNullable(row.get(6)), replication,
+                SyncNames.parse(row.get(7)), Optional.empty(), false,
+                inRecovery ? "running as a replica" : "running as a primary");
+    }
+
+    private DatabaseState notAnswering(boolean hasData, SQLException e) {
+        ProcessState process;
+        String detail;
+        if (CANNOT_CONNECT_NOW.equals(e.getSQLState())) {
+            process = ProcessState.STARTING;
+            detail = e.getMessage(); // "the database system is starting up / in recovery mode / shutting down"
+        } else if (hasCause(e, ConnectException.class)) {
+            process = ProcessState.STARTING;
+            detail = "not accepting connections yet";
+        } else if (hasCause(e, SocketTimeoutException.class) || "08001".equals(e.getSQLState())) {
+            process = ProcessState.UNRESPONSIVE;
+            detail = "no answer within " + instance.config().probeTimeout() + ": " + e.getMessage();
+        } else {
+            process = ProcessState.UNRESPONSIVE;
+            detail = "probe failed: " + e.getMessage();
+        }
+        Optional<ControlData> control = control(hasData);
+        return new DatabaseState(dataDirectory(hasData), process, false, Optional.empty(), Optional.empty(),
+                Optional.empty(), control.map(ControlData::timeline).orElse(0),
+                control.flatMap(ControlData::systemIdentifier), List.of(), List.of(), Optional.empty(), false, detail);
+    }
+
+    private DatabaseState stopped(boolean hasData, String why) {
+        if (!hasData) {
+            return new DatabaseState(DataDirectory.EMPTY, ProcessState.STOPPED, false, Optional.empty(),
+                    Optional.empty(), Optional.empty(), 0, Optional.empty(), List.of(), List.of(), Optional.empty(),
+                    false, why + "; no data directory at " + instance.dataDir().path());
+        }
+        Optional<ControlData> control = control(true);
+        String state = control.map(ControlData::clusterState).orElse("unreadable control file");
+        return new DatabaseState(DataDirectory.INITIALIZED, ProcessState.STOPPED, false, Optional.empty(),
+                Optional.empty(), Optional.empty(), control.map(ControlData::timeline).orElse(0),
+                control.flatMap(ControlData::systemIdentifier), List.of(), List.of(),
+                control.flatMap(ControlData::checkpointLsn), control.map(ControlData::cleanShutdown).orElse(false),
+                why + "; cluster state: " + state);
+    }
+
+    private Optional<ControlData> control(boolean hasData) {
+        if (!hasData) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(instance.controlData());
+        } catch (HaException | IllegalStateException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static DataDirectory dataDirectory(boolean hasData) {
+        return hasData ? DataDirectory.INITIALIZED : DataDirectory.EMPTY;
+    }
+
+    private static Optional<Lsn> lsn(String text) {
+        return text == null ? Optional.empty() : Optional.of(Lsn.parse(text));
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

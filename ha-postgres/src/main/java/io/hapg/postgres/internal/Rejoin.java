@@ -1,0 +1,164 @@
+package io.hapg.postgres.internal;
+
+import io.hapg.core.spi.DatabaseNode.StopMode;
+import io.hapg.core.spi.DatabaseUnavailableException;
+import io.hapg.core.spi.FatalHaException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two ways a node (re)joins a leader: a fresh copy with pg_basebackup, and pg_rewind of a
+ * diverged former primary. Both leave the node configured as a replica of the leader, stopped;
+ * the caller starts it.
+ */
+public final class Rejoin {
+    private static final Logger LOG = LoggerFactory.getLogger(Rejoin.class);
+
+    private final Instance instance;
+
+    public Rejoin(Instance instance) {
+        this.instance = instance;
+    }
+
+    /** This member's slot on the leader, when slots are on. */
+    public Optional<String> slot() {
+        return instance.config().useSlots() ? Optional.of(Slots.slotName(instance.member())) : Optional.empty();
+    }
+
+    /**
+     * Replaces the data directory with a base backup of {@code leader}, after checking that the
+     * local data (if any) belongs to the leader's cluster. Creates this member's slot on the leader.
+     */
+    public void cloneFrom(Conninfo.Endpoint leader) {
+        DataDir dataDir = instance.dataDir();
+        String leaderSystem = leaderSetup(leader);
+        if (dataDir.content() == DataDir.Content.CLUSTER && dataDir.isInitialized()) {
+            localSystemIdentifier().ifPresent(local -> {
+                instance.requireSameCluster(local);
+                if (!local.equals(leaderSystem)) {
+                    throw new FatalHaException("dataDir " + dataDir.path() + " belongs to cluster " + local + " but "
+                            + leader + " is cluster " + leaderSystem + "; not replacing it");
+                }
+            });
+        }
+        instance.requireSameCluster(leaderSystem);
+        dataDir.wipe();
+        Map<String, String> conninfo = new LinkedHashMap<>();
+        conninfo.put("host", leader.host());
+        conninfo.put("port", Integer.toString(leader.port()));
+        conninfo.put("user", instance.config().replication().username());
+        conninfo.put("application_name", instance.member() + "_basebackup");
+        conninfo.put("connect_timeout", "10");
+        conninfo.putAll(instance.config().replication().options());
+        List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_basebackup"),
+                "--pgdata=" + dataDir.path(), "--wal-method=stream", "--checkpoint=fast", "--no-password",
+                "--dbname=" + Conninfo.format(conninfo)));
+        slot().ifPresent(s -> command.add("--slot=" + s));
+        try {
+            instance.tools().run("pg_basebackup", command, instance.config().cloneTimeout());
+        } catch (DatabaseUnavailableException e) {
+            dataDir.wipe();
+            throw e;
+        }
+        instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+    }
+
+    /**
+     * Rewinds the stopped data directory onto {@code leader}'s timeline: single-user crash recovery
+     * first when the last shutdown was not clean, then pg_rewind.
+     *
+     * @throws DatabaseUnavailableException when either fails (the data may then be unusable)
+     */
+    public void rewind(Conninfo.Endpoint leader) {
+        if (!instance.dataDir().isInitialized()) {
+            throw new DatabaseUnavailableException(instance.member() + ": nothing to rewind, no data directory at "
+                    + instance.dataDir().path());
+        }
+        localSystemIdentifier().ifPresent(instance::requireSameCluster);
+        ControlData control = instance.controlData();
+        if (!control.cleanShutdown()) {
+            LOG.info("{} - cluster state is '{}': crash recovery in single-user mode before pg_rewind",
+                    instance.member(), control.clusterState());
+            instance.files().writePrimary(); // single-user mode cannot run as a standby
+            instance.tools().run("postgres-single", List.of(instance.binaries().tool("postgres"), "--single",
+                    "-D", instance.dataDir().path().toString(), "-c", "archive_mode=off", "postgres"),
+                    instance.config().rewindTimeout());
+        }
+        leaderSetup(leader);
+        Map<String, String> conninfo = new LinkedHashMap<>();
+        conninfo.put("host", leader.host());
+        conninfo.put("port", Integer.toString(leader.port()));
+        conninfo.put("user", instance.config().rewindUser().username());
+        conninfo.put("dbname", "postgres");
+        conninfo.put("connect_timeout", "10");
+        conninfo.putAll(instance.config().rewindUser().options());
+        instance.tools().run("pg_rewind", List.of(instance.binaries().tool("pg_rewind"),
+                "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)),
+                instance.config().rewindTimeout());
+        instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+    }
+
+    /**
+     * On the leader: creates this member's slot if slots are on, and makes sure the leader's
+     * control file shows its current timeline (a CHECKPOINT right after a promotion), without which
+     * pg_rewind would find nothing to do.
+     *
+     * @return the leader's system identifier
+     */
+    private String leaderSetup(Conninfo.Endpoint leader) {
+        try (Connection c = instance.connect(leader, instance.config().queryTimeout())) {
+            List<String> row = Jdbc.query(c, "SELECT (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
+                    + " pg_catalog.pg_is_in_recovery(), (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
+                    + " CASE WHEN pg_catalog.pg_is_in_recovery() THEN 0 ELSE ('x' || substr(pg_catalog.pg_walfile_name("
+                    + "pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int END").get(0);
+            if ("f".equals(row.get(1)) && Integer.parseInt(row.get(2)) < Integer.parseInt(row.get(3))) {
+                Jdbc.execute(c, "CHECKPOINT");
+            }
+            Optional<String> slot = slot();
+            if (slot.isPresent() && "f".equals(row.get(1))) {
+                Slots.create(c, slot.get());
+            }
+            return row.get(0);
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException(instance.member() + ": cannot prepare the leader " + leader + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates this member's slot on {@code leader} before following it (the leader's own
+     * {@code ensureSlots} may not have run yet); a leader that cannot be reached now is only
+     * logged, as the replica retries streaming on its own.
+     */
+    public void prepareLeaderQuietly(Conninfo.Endpoint leader) {
+        if (slot().isEmpty()) {
+            return;
+        }
+        try {
+            leaderSetup(leader);
+        } catch (DatabaseUnavailableException e) {
+            LOG.warn("{} - could not create slot {} on {}: {}", instance.member(), slot().get(), leader,
+                    e.getMessage());
+        }
+    }
+
+    private Optional<String> localSystemIdentifier() {
+        try {
+            return instance.controlData().systemIdentifier();
+        } catch (DatabaseUnavailableException unreadable) {
+            return Optional.empty(); // a broken control file: nothing left to protect
+        }
+    }
+
+    /** Stops the server if it runs (fast, then killed after the stop timeout), to restart it later. */
+    public void stopIfRunning() {
+        instance.postmaster().stop(StopMode.FAST, instance.config().stopTimeout(), false);
+    }
+}

@@ -1,0 +1,147 @@
+package io.hapg.postgres.internal;
+
+import io.hapg.core.process.Commands;
+import io.hapg.core.process.OsUser;
+import io.hapg.core.spi.DatabaseUnavailableException;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs PostgreSQL's tools (initdb, pg_basebackup, pg_rewind, single-user postgres,
+ * pg_controldata) as the OS user, each with a deadline. Output is appended to
+ * {@code <runDir>/<tool>.log}; a failure's message holds that run's tail. A tool past its deadline,
+ * or whose caller is interrupted, is SIGKILLed with its descendants before the call returns.
+ */
+public final class ToolRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ToolRunner.class);
+    private static final int TAIL_LINES = 25;
+
+    private final String member;
+    private final OsUser user;
+    private final Path runDir;
+    private final Map<String, String> environment;
+
+    public ToolRunner(String member, OsUser user, Path runDir, Path passFile) {
+        this.member = member;
+        this.user = user;
+        this.runDir = runDir;
+        Map<String, String> env = new HashMap<>();
+        env.put("PGPASSFILE", passFile.toString());
+        env.put("HOME", runDir.toString());
+        env.put("PGAPPNAME", "hapg-" + member);
+        this.environment = Map.copyOf(env);
+    }
+
+    /**
+     * Runs {@code command} (a tool and its arguments) to completion.
+     *
+     * @return the output of this run
+     * @throws DatabaseUnavailableException on a non-zero exit or timeout, with the output's tail
+     */
+    public String run(String tool, List<String> command, Duration timeout) {
+        Path log = runDir.resolve(tool + ".log");
+        long offset = append(log, "# " + Instant.now() + " " + String.join(" ", command) + "\n");
+        long started = System.nanoTime();
+        Process process = start(command, log);
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                killTree(process);
+                throw new DatabaseUnavailableException(member + ": " + tool + " did not finish within " + timeout
+                        + "; " + log + ":\n" + tail(log, offset));
+            }
+        } catch (InterruptedException e) {
+            killTree(process);
+            Thread.currentThread().interrupt();
+            throw new DatabaseUnavailableException(member + ": interrupted while running " + tool, e);
+        }
+        String output = readFrom(log, offset);
+        if (process.exitValue() != 0) {
+            throw new DatabaseUnavailableException(member + ": " + tool + " failed with exit code "
+                    + process.exitValue() + "; " + log + ":\n" + tail(log, offset));
+        }
+        LOG.debug("{} - {} took {} ms", member, tool, (System.nanoTime() - started) / 1_000_000);
+        return output;
+    }
+
+    /**
+     * Runs a short read-only tool ({@code pg_controldata}) in the C locale and returns its result,
+     * whatever the exit code.
+     */
+    public Commands.Result capture(List<String> command, Duration timeout) {
+        List<String> wrapped = new java.util.ArrayList<>(List.of("env", "LC_ALL=C", "LANG=C"));
+        wrapped.addAll(command);
+        return Commands.run(user.wrap(wrapped), timeout);
+    }
+
+    /** Starts a process as the OS user with this runner's environment, output appended to {@code log}. */
+    public Process start(List<String> command, Path log) {
+        ProcessBuilder builder = new ProcessBuilder(user.wrap(command))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .directory(runDir.toFile());
+        builder.environment().putAll(environment);
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new DatabaseUnavailableException(member + ": cannot start " + String.join(" ", command), e);
+        }
+    }
+
+    /** SIGKILLs {@code process} and every descendant, and waits (bounded) until it is reaped. */
+    public static void killTree(Process process) {
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Appends {@code text} to {@code file} (creating it) and returns the offset where it starts. */
+    public static long append(Path file, String text) {
+        try {
+            long offset = Files.exists(file) ? Files.size(file) : 0;
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            return offset;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** The last lines of {@code file} written after {@code offset}. */
+    public static String tail(Path file, long offset) {
+        String[] lines = readFrom(file, offset).split("\n");
+        int from = Math.max(0, lines.length - TAIL_LINES);
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+    }
+
+    /** Up to 1 MiB of {@code file} from {@code offset}; empty when unreadable. */
+    public static String readFrom(Path file, long offset) {
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(Math.min(offset, in.length()), in.length() - (1 << 20));
+            in.seek(start);
+            byte[] bytes = new byte[(int) (in.length() - start)];
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

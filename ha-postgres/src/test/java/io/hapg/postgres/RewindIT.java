@@ -1,0 +1,146 @@
+package io.hapg.postgres;
+
+import static io.hapg.postgres.TestNodes.awaitCaughtUp;
+import static io.hapg.postgres.TestNodes.execute;
+import static io.hapg.postgres.TestNodes.member;
+import static io.hapg.postgres.TestNodes.query;
+import static io.hapg.postgres.TestNodes.value;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DatabaseState.DataDirectory;
+import io.hapg.core.spi.DatabaseNode.StopMode;
+import io.hapg.core.spi.DatabaseUnavailableException;
+import io.hapg.core.spi.FatalHaException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The old primary rejoins: pg_rewind after real divergence (writes on both sides), and when
+ * rewind fails, a clone; never stuck. A node of another cluster is never touched.
+ */
+@Timeout(120)
+class RewindIT {
+    @RegisterExtension
+    final NodeLogs logs = new NodeLogs();
+
+    private TestNodes nodes;
+
+    @BeforeEach
+    void nodes() {
+        nodes = logs.watch(new TestNodes());
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.close();
+    }
+
+    @Test
+    void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() {
+        PostgresNode n1 = nodes.node("n1");
+        PostgresNode n2 = nodes.node("n2");
+        diverge(n1, n2);
+        n1.stop(StopMode.IMMEDIATE); // a crash: rewind must run crash recovery first
+        assertThat(n1.probe().cleanShutdown()).isFalse();
+
+        n1.rewind(member(n2));
+
+        DatabaseState state = n1.probe();
+        assertThat(state.isRunning()).isTrue();
+        assertThat(state.inRecovery()).isTrue();
+        assertThat(Files.exists(n1.config().effectiveRunDir().resolve("postgres-single.log")))
+                .as("single-user crash recovery ran").isTrue();
+        execute(n2, "INSERT INTO t VALUES ('after rewind')");
+        awaitCaughtUp(n1, n2);
+        assertThat(rows(n1)).containsExactly("after rewind", "common", "only on n2");
+        assertThat(n1.probe().timeline()).isEqualTo(n2.probe().timeline()).isEqualTo(2);
+        assertThat(n2.probe().replication()).anySatisfy(peer -> {
+            assertThat(peer.applicationName()).isEqualTo("n1");
+            assertThat(peer.isStreaming()).isTrue();
+        });
+    }
+
+    @Test
+    void aRewindThatFailsThrowsAndACloneThenSucceeds() throws IOException {
+        PostgresNode n1 = nodes.node(nodes.config("n1").removeDataDirectoryOnRewindFailure(true).build());
+        PostgresNode n2 = nodes.node("n2");
+        diverge(n1, n2);
+        n1.stop(StopMode.FAST);
+        deleteWal(n1.config().dataDir()); // pg_rewind cannot find where the timelines forked
+
+        assertThatThrownBy(() -> n1.rewind(member(n2)))
+                .isInstanceOf(DatabaseUnavailableException.class)
+                .hasMessageContaining("pg_rewind failed");
+        DatabaseState failed = n1.probe();
+        assertThat(failed.isRunning()).isFalse();
+        assertThat(failed.dataDirectory()).as("emptied, as configured").isEqualTo(DataDirectory.EMPTY);
+
+        n1.cloneFrom(member(n2));
+        execute(n2, "INSERT INTO t VALUES ('after clone')");
+        awaitCaughtUp(n1, n2);
+        assertThat(rows(n1)).containsExactly("after clone", "common", "only on n2");
+    }
+
+    @Test
+    void aNodeOfAnotherClusterIsNeverTouched() {
+        PostgresNode n1 = nodes.node("n1");
+        PostgresNode other = nodes.node("other");
+        n1.bootstrap();
+        other.bootstrap();
+        execute(other, "CREATE TABLE precious (v int); INSERT INTO precious VALUES (42)");
+        other.stop(StopMode.FAST);
+        DatabaseState before = other.probe();
+
+        assertThatThrownBy(() -> other.rewind(member(n1)))
+                .as("pg_rewind refuses a source of another system")
+                .isInstanceOf(DatabaseUnavailableException.class)
+                .hasMessageContaining("pg_rewind failed");
+        assertThatThrownBy(() -> other.cloneFrom(member(n1)))
+                .isInstanceOf(FatalHaException.class)
+                .hasMessageContaining(other.config().dataDir().toString())
+                .hasMessageContaining("not replacing it");
+
+        DatabaseState after = other.probe();
+        assertThat(after.systemIdentifier()).isEqualTo(before.systemIdentifier());
+        assertThat(after.checkpointLsn()).isEqualTo(before.checkpointLsn());
+        other.start(java.util.Optional.empty());
+        assertThat(value(other, "SELECT v FROM precious")).isEqualTo("42");
+    }
+
+    /** n1 primary, n2 its replica; n2 promoted; then each writes a row the other never sees. */
+    static void diverge(PostgresNode n1, PostgresNode n2) {
+        n1.bootstrap();
+        n1.ensureSlots(java.util.Set.of("n1", "n2"));
+        n2.cloneFrom(member(n1));
+        execute(n1, "CREATE TABLE t (v text); INSERT INTO t VALUES ('common')");
+        awaitCaughtUp(n2, n1);
+        n2.promote();
+        execute(n1, "INSERT INTO t VALUES ('only on n1')");
+        execute(n2, "INSERT INTO t VALUES ('only on n2')");
+    }
+
+    static List<String> rows(PostgresNode node) {
+        return query(node, "SELECT v FROM t ORDER BY v").stream().map(r -> r.get(0)).collect(
+                java.util.stream.Collectors.toList());
+    }
+
+    private static void deleteWal(Path dataDir) throws IOException {
+        try (Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().matches("[0-9A-F]{24}")) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

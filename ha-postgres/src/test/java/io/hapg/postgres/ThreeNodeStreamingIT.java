@@ -1,0 +1,149 @@
+package io.hapg.postgres;
+
+import static io.hapg.postgres.TestNodes.await;
+import static io.hapg.postgres.TestNodes.awaitCaughtUp;
+import static io.hapg.postgres.TestNodes.member;
+import static io.hapg.postgres.TestNodes.query;
+import static io.hapg.postgres.TestNodes.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.ReplicationPeer;
+import io.hapg.core.process.Commands;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A primary and two replicas streaming through slots; what the probe says against what SQL says. */
+@Timeout(120)
+class ThreeNodeStreamingIT {
+    @RegisterExtension
+    final NodeLogs logs = new NodeLogs();
+
+    private TestNodes nodes;
+    private PostgresNode n1;
+    private PostgresNode n2;
+    private PostgresNode n3;
+
+    @BeforeEach
+    void cluster() {
+        nodes = logs.watch(new TestNodes());
+        n1 = nodes.node(nodes.config("n1").probeTimeout(Duration.ofSeconds(1)).build());
+        n2 = nodes.node("n2");
+        n3 = nodes.node("n3");
+        n1.bootstrap();
+        n1.ensureSlots(Set.of("n1", "n2", "n3"));
+        n2.cloneFrom(member(n1));
+        n3.cloneFrom(member(n1));
+        TestNodes.execute(n1, "CREATE TABLE t (v int); INSERT INTO t VALUES (1)");
+        awaitCaughtUp(n2, n1);
+        awaitCaughtUp(n3, n1);
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.close();
+    }
+
+    @Test
+    void probeOfEachNodeMatchesWhatSqlSaysOnIt() {
+        for (PostgresNode node : List.of(n1, n2, n3)) {
+            boolean primary = node == n1;
+            Lsn before = Lsn.parse(value(node, primary ? "SELECT pg_current_wal_lsn()" : "SELECT pg_last_wal_replay_lsn()"));
+            DatabaseState state = node.probe();
+            Lsn after = Lsn.parse(value(node, primary ? "SELECT pg_current_wal_lsn()" : "SELECT pg_last_wal_replay_lsn()"));
+
+            assertThat(state.process()).isEqualTo(ProcessState.RUNNING);
+            assertThat(state.inRecovery()).isEqualTo("t".equals(value(node, "SELECT pg_is_in_recovery()")));
+            assertThat(state.inRecovery()).isEqualTo(!primary);
+            assertThat(state.systemIdentifier()).hasValue(value(node,
+                    "SELECT system_identifier::text FROM pg_control_system()"));
+            assertThat(state.timeline()).isEqualTo(Integer.parseInt(value(node,
+                    "SELECT timeline_id FROM pg_control_checkpoint()")));
+            Lsn probed = (primary ? state.writeLsn() : state.replayLsn()).orElseThrow();
+            assertThat(probed).isBetween(before, after);
+            if (primary) {
+                assertThat(state.receiveLsn()).isEmpty();
+                assertThat(state.replayLsn()).isEmpty();
+            } else {
+                assertThat(state.writeLsn()).isEmpty();
+                assertThat(state.receiveLsn()).hasValueSatisfying(lsn -> assertThat(lsn).isGreaterThanOrEqualTo(
+                        Lsn.parse(value(n1, "SELECT flush_lsn FROM pg_stat_replication WHERE application_name = '"
+                                + node.config().memberName() + "'"))));
+            }
+            System.out.println(node.config().memberName() + " probe: " + state);
+        }
+        DatabaseState primary = n1.probe();
+        assertThat(primary.synchronousStandbys()).isEmpty();
+        assertThat(primary.replication()).extracting(ReplicationPeer::applicationName).containsExactly("n2", "n3");
+        assertThat(primary.replication()).allSatisfy(peer -> {
+            assertThat(peer.isStreaming()).isTrue();
+            assertThat(peer.syncState()).isEqualTo("async");
+        });
+        assertThat(query(n1, "SELECT slot_name, active FROM pg_replication_slots ORDER BY 1"))
+                .containsExactly(List.of("n2", "t"), List.of("n3", "t"));
+        assertThat(value(n2, "SELECT count(*) FROM t")).isEqualTo("1");
+    }
+
+    @Test
+    void killDashNineOfThePrimaryIsSeenByTheNextProbeAndReplicasKeepRunning() throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(n1.config().dataDir().resolve("postmaster.pid")).get(0).strip());
+
+        // An outside kill -9 of the postmaster alone, as the OOM killer would do it.
+        assertThat(Commands.run(List.of("kill", "-9", Long.toString(pid))).exitCode()).isZero();
+        long killed = System.nanoTime();
+        await("n1 probed as stopped", n1.config().probeTimeout(), () -> n1.probe().process() == ProcessState.STOPPED);
+        long seenMs = (System.nanoTime() - killed) / 1_000_000;
+        DatabaseState stopped = n1.probe();
+        System.out.println("kill -9 of the postmaster seen by the probe after " + seenMs + " ms: " + stopped.detail());
+
+        assertThat(stopped.cleanShutdown()).isFalse();
+        assertThat(n2.probe().isRunning()).isTrue();
+        assertThat(n2.probe().inRecovery()).isTrue();
+
+        n1.start(Optional.empty());
+        TestNodes.execute(n1, "INSERT INTO t VALUES (2)");
+        awaitCaughtUp(n2, n1);
+        assertThat(value(n2, "SELECT count(*) FROM t")).isEqualTo("2");
+    }
+
+    @Test
+    void aFrozenPostmasterIsUnresponsiveWithinTheProbeTimeout() {
+        Path pidFile = n1.config().dataDir().resolve("postmaster.pid");
+        String pid = TestNodes.firstLine(pidFile);
+        List<String> tree = treeOf(pid);
+        Commands.run(concat(List.of("kill", "-STOP"), tree));
+        try {
+            long started = System.nanoTime();
+            DatabaseState state = n1.probe();
+            long tookMs = (System.nanoTime() - started) / 1_000_000;
+            System.out.println("probe of a frozen postmaster took " + tookMs + " ms: " + state.detail());
+            assertThat(state.process()).isEqualTo(ProcessState.UNRESPONSIVE);
+            assertThat(tookMs).isLessThan(n1.config().probeTimeout().toMillis() + 1500);
+        } finally {
+            Commands.run(concat(List.of("kill", "-CONT"), tree));
+        }
+        await("n1 answers again", Duration.ofSeconds(10), () -> n1.probe().isRunningPrimary());
+    }
+
+    private static List<String> treeOf(String pid) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(pid),
+                ProcessHandle.of(Long.parseLong(pid)).orElseThrow().descendants().map(h -> Long.toString(h.pid())))
+                .collect(Collectors.toList());
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).collect(Collectors.toList());
+    }
+}
