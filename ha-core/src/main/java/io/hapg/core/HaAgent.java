@@ -8,6 +8,10 @@ import io.hapg.core.internal.HttpPeerClient;
 import io.hapg.core.internal.ListenerDispatcher;
 import io.hapg.core.internal.MemberPublisher;
 import io.hapg.core.internal.PeerClient;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.HealthReporter;
@@ -46,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Ownership</b>: the agent closes the consensus, the database node, the health reporters
  * and the peer client it was given when it closes.
  */
-public final class HaAgent implements AutoCloseable {
+public final class HaAgent implements NodeControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HaAgent.class);
     /** Published in the member key's {@code version} field. */
     public static final String VERSION = "hapg-0.1.0";
@@ -63,6 +67,7 @@ public final class HaAgent implements AutoCloseable {
     private final TimeSource time;
     private final Duration shutdownTimeout;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final java.util.Optional<io.hapg.core.http.HttpApi> api;
     private AutoCloseable watch;
 
     private HaAgent(Builder b) {
@@ -71,7 +76,17 @@ public final class HaAgent implements AutoCloseable {
         this.database = b.database;
         this.time = b.time;
         this.peers = b.peers != null ? b.peers : new HttpPeerClient(config.name());
-        this.reporters = List.copyOf(b.reporters);
+        List<HealthReporter> allReporters = new ArrayList<>(b.reporters);
+        if (b.restApi != null) {
+            // Built here so the API and the agent can point at each other: it reports to the API,
+            // the API's mutating calls come back to it.
+            io.hapg.core.http.HttpApi http = b.restApi.control(this).timeSource(b.time).build();
+            allReporters.add(http);
+            this.api = Optional.of(http);
+        } else {
+            this.api = Optional.empty();
+        }
+        this.reporters = List.copyOf(allReporters);
         List<RoleChangeListener> all = new ArrayList<>(b.listeners);
         Map<String, String> scripts = config.postgresql().callbacks().asMap();
         if (!scripts.isEmpty()) {
@@ -105,8 +120,94 @@ public final class HaAgent implements AutoCloseable {
             throw new IllegalStateException("HaAgent " + config.name() + " can be started only once");
         }
         LOG.info("{}/{}: starting", config.scope(), config.name());
+        api.ifPresent(io.hapg.core.http.HttpApi::start);
         watch = consensus.watch(loop::wake);
         loop.start();
+    }
+
+    /** The REST API's bound address, when the agent runs one (port 0 in the config picks a free port). */
+    public Optional<java.net.InetSocketAddress> restApiAddress() {
+        return api.map(io.hapg.core.http.HttpApi::address);
+    }
+
+    // ---- NodeControl: what the REST API's mutating calls ask of the agent ----
+
+    @Override
+    public ClusterView readCluster() {
+        return consensus.read();
+    }
+
+    @Override
+    public boolean writeFailover(long expectedRevision, Optional<FailoverRequest> request) {
+        boolean written = consensus.compareAndSet(ClusterKey.FAILOVER, expectedRevision, request);
+        loop.wake();
+        return written;
+    }
+
+    @Override
+    public boolean writeConfig(long expectedRevision, DynamicConfig config) {
+        boolean written = consensus.compareAndSet(ClusterKey.CONFIG, expectedRevision, Optional.of(config));
+        loop.wake();
+        return written;
+    }
+
+    @Override
+    public RestartOutcome restart(RestartRequest request) {
+        if (request.postgresVersion().isPresent() || request.restartPending()) {
+            return new RestartOutcome(RestartOutcome.Status.FAILED,
+                    "restart conditions are not satisfied: postgres_version and restart_pending are not supported");
+        }
+        Optional<String> role = status().map(s -> s.local().role().wireName());
+        if (request.role().isPresent() && !request.role().equals(role)) {
+            return new RestartOutcome(RestartOutcome.Status.FAILED, "restart conditions are not satisfied");
+        }
+        if (request.schedule().isPresent()) {
+            return loop.scheduleRestart(request.schedule().get())
+                    ? new RestartOutcome(RestartOutcome.Status.SCHEDULED, "Restart scheduled")
+                    : new RestartOutcome(RestartOutcome.Status.ALREADY_SCHEDULED, "Another restart is already scheduled");
+        }
+        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        loop.restart(done);
+        Duration limit = request.timeout().orElse(config.bootstrapDcs().ttl().multipliedBy(2));
+        try {
+            String failure = done.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return failure.isEmpty() ? new RestartOutcome(RestartOutcome.Status.RESTARTED, "restarted successfully")
+                    : new RestartOutcome(RestartOutcome.Status.FAILED, failure);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new RestartOutcome(RestartOutcome.Status.FAILED, "restart did not finish within " + limit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new RestartOutcome(RestartOutcome.Status.FAILED, "interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new RestartOutcome(RestartOutcome.Status.FAILED, "restart failed: " + e.getCause());
+        }
+    }
+
+    @Override
+    public boolean cancelScheduledRestart() {
+        return loop.cancelScheduledRestart();
+    }
+
+    @Override
+    public void reload() {
+        loop.reload();
+    }
+
+    @Override
+    public Optional<String> reinitialize(boolean force, boolean fromLeader) {
+        java.util.concurrent.CompletableFuture<Optional<String>> answer = new java.util.concurrent.CompletableFuture<>();
+        loop.reinitialize(answer);
+        try {
+            return answer.get(config.bootstrapDcs().retryTimeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Optional.of("the agent did not take the request within retry_timeout");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return Optional.of(String.valueOf(e.getCause()));
+        }
     }
 
     /** The status after the latest loop iteration; empty before the first. Any thread. */
@@ -189,6 +290,7 @@ public final class HaAgent implements AutoCloseable {
         private PrePromoteHook prePromote;
         private String connUrl;
         private String apiUrl;
+        private io.hapg.core.http.HttpApi.Builder restApi;
 
         private Builder(HaConfig config, Consensus consensus, DatabaseNode database) {
             this.config = Objects.requireNonNull(config, "config");
@@ -214,6 +316,13 @@ public final class HaAgent implements AutoCloseable {
         public Builder connUrl(String v) { connUrl = Objects.requireNonNull(v, "connUrl"); return this; }
         /** This member's {@code api_url} (default from {@code restapi.connect_address}). */
         public Builder apiUrl(String v) { apiUrl = Objects.requireNonNull(v, "apiUrl"); return this; }
+
+        /**
+         * Serves Patroni's REST API ({@code restapi} in the config) from this agent: health checks
+         * from the latest loop state, mutating calls carried out by the agent. Started and stopped
+         * with the agent.
+         */
+        public Builder restApi(io.hapg.core.http.HttpApi.Builder v) { restApi = Objects.requireNonNull(v, "restApi"); return this; }
 
         public HaAgent build() {
             return new HaAgent(this);

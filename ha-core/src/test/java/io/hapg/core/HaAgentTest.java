@@ -72,6 +72,21 @@ class HaAgentTest {
     }
 
     @Test
+    void everyRenewalMovesTheLeaseDeadline() {
+        String leader = bootstrapped("n0", "n1");
+
+        for (int i = 0; i < 6; i++) {
+            cluster.advance(LOOP);
+        }
+
+        NodeStatus status = cluster.agents.get(leader).status().orElseThrow();
+        assertThat(status.local().holdsLease(cluster.clock.nanoTime())).isTrue();
+        assertThat(status.local().leaseDeadline().getAsLong() - cluster.clock.nanoTime())
+                .isGreaterThan(TTL.minus(LOOP).toNanos());
+        assertThat(cluster.db(leader).isRunningPrimary()).isTrue();
+    }
+
+    @Test
     void replicaPromotesAfterTheLeaderDiesAndItsLeaseExpires() {
         String old = bootstrapped("n0", "n1");
         String next = other(old);

@@ -239,6 +239,17 @@ public final class PostgresNode implements DatabaseNode {
         }
     }
 
+    /** {@code SELECT pg_reload_conf()}. May run while a lifecycle operation runs. */
+    @Override
+    public void reload() {
+        try (Connection c = instance.connect(instance.config().queryTimeout())) {
+            Jdbc.value(c, "SELECT pg_catalog.pg_reload_conf()");
+            LOG.info("{} - configuration reloaded", member());
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException(member() + ": cannot reload: " + e.getMessage(), e);
+        }
+    }
+
     /** Marks the node closed. PostgreSQL keeps running; there is no pool or thread to release. */
     @Override
     public void close() {

@@ -31,7 +31,8 @@ import java.util.Optional;
  * @param callbacks                               asynchronous notification scripts
  * @param prePromote                              synchronous fencing script; non-zero exit = do not promote
  * @param beforeStop                              synchronous script run before a shutdown; exit code ignored
- * @param usePgRewind                             rewind a former primary instead of re-cloning it
+ * @param usePgRewind                             rewind a former primary instead of re-cloning it (default
+ *                                                true, unlike Patroni: hapg turns wal_log_hints on so rewind works)
  * @param useUnixSocket                           connect locally through the Unix socket
  * @param useUnixSocketRepl                       replication connections through the Unix socket
  * @param removeDataDirectoryOnRewindFailure      re-clone when pg_rewind fails
@@ -158,7 +159,7 @@ public record PostgresqlConfig(
         private Callbacks callbacks = Callbacks.NONE;
         private String prePromote;
         private String beforeStop;
-        private boolean usePgRewind;
+        private boolean usePgRewind = true;
         private boolean useUnixSocket;
         private boolean useUnixSocketRepl;
         private boolean removeDataDirectoryOnRewindFailure;

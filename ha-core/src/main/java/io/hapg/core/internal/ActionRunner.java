@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -107,9 +108,12 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
-    /** The slow action still running, if any. */
+    /**
+     * The slow action still running, or finished but whose outcome the loop has not taken yet:
+     * until {@link #takeFinished()} applied it, deciding again would act on stale state.
+     */
     Optional<String> inProgress() {
-        return inFlight != null && !inFlight.isDone() ? Optional.of(inFlightWhat) : Optional.empty();
+        return inFlight != null ? Optional.of(inFlightWhat) : Optional.empty();
     }
 
     /** The outcome of a slow action that finished since the last call, or null. Loop thread only. */
@@ -122,7 +126,9 @@ final class ActionRunner implements AutoCloseable {
         try {
             return done.get();
         } catch (ExecutionException e) {
-            LOG.warn("{}/{}: {} failed: {}", config.scope(), config.name(), inFlightWhat, e.getCause().toString());
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException
+                    && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+            LOG.warn("{}/{}: {} failed: {}", config.scope(), config.name(), inFlightWhat, cause.toString());
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -137,11 +143,21 @@ final class ActionRunner implements AutoCloseable {
         DynamicConfig dynamic = view.effectiveConfig(config.bootstrapDcs());
         boolean holder = view.isLeader(config.name()) || local.holdsLease(now);
         if (decision.action().keepsLease() && holder && local.consensusReachable()) {
+            long sent = time.nanoTime();
             Optional<Result> lost = renew(local, dynamic);
             if (lost.isPresent()) {
                 return lost.get();
             }
+            long deadline = sent + dynamic.ttl().toNanos();
+            Result then = carryOut(decision, view, local, dynamic, holder, now);
+            return new Result(then.role(), s -> then.apply(s.toBuilder().leaseDeadline(deadline).build()),
+                    then.wakeAtOnce(), then.finishedShutdown());
         }
+        return carryOut(decision, view, local, dynamic, holder, now);
+    }
+
+    private Result carryOut(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic,
+                            boolean holder, long now) {
         Optional<Member> target = decision.target().flatMap(view::member);
         switch (decision.action()) {
             case NONE:
@@ -171,7 +187,7 @@ final class ActionRunner implements AutoCloseable {
                     return Outcome.of(Role.PRIMARY, s -> s.toBuilder().following(Optional.empty()).build());
                 });
             case ACQUIRE_LEASE:
-                return acquire(dynamic, local).map(deadline -> Result.of(Outcome.of(Role.PRIMARY,
+                return acquire(dynamic).map(deadline -> Result.of(Outcome.of(Role.PRIMARY,
                         s -> s.toBuilder().leaseDeadline(deadline).build()), false)).orElse(Result.NOTHING);
             case PROMOTE:
                 return promote(view, local, dynamic, holder);
@@ -217,6 +233,24 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * A restart in place requested through the REST API: fast stop, then start with the same role.
+     * The lease keeps being renewed meanwhile (the loop sees an action in progress).
+     */
+    Result restart(Optional<Member> upstream, java.util.concurrent.CompletableFuture<String> done) {
+        return submit("restart PostgreSQL", null, () -> {
+            try {
+                database.stop(StopMode.FAST);
+                database.start(upstream);
+                done.complete("");
+            } catch (RuntimeException e) {
+                done.complete("restart failed: " + e.getMessage());
+                throw e;
+            }
+            return Outcome.of(s -> s);
+        });
+    }
+
     /** Renews the lease; a result when the iteration must stop here (key lost or store unreachable). */
     private Optional<Result> renew(LocalState local, DynamicConfig dynamic) {
         long sent = time.nanoTime();
@@ -235,7 +269,7 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
-    private Optional<Long> acquire(DynamicConfig dynamic, LocalState local) {
+    private Optional<Long> acquire(DynamicConfig dynamic) {
         long sent = time.nanoTime();
         if (!consensus.tryAcquireLeader()) {
             LOG.info("{}/{}: another member took the leader key first", config.scope(), config.name());
@@ -276,7 +310,7 @@ final class ActionRunner implements AutoCloseable {
                 consensus.compareAndSet(ClusterKey.INITIALIZE, -1, Optional.empty());
                 throw e;
             }
-            Optional<Long> deadline = acquire(dynamic, null);
+            Optional<Long> deadline = acquire(dynamic);
             DatabaseState state = database.probe();
             consensus.compareAndSet(ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
             consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
@@ -288,7 +322,7 @@ final class ActionRunner implements AutoCloseable {
     private Result promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {
         OptionalLong deadline = local.leaseDeadline();
         if (!holder) {
-            Optional<Long> acquired = acquire(dynamic, local);
+            Optional<Long> acquired = acquire(dynamic);
             if (acquired.isEmpty()) {
                 return Result.NOTHING;
             }
@@ -444,17 +478,22 @@ final class ActionRunner implements AutoCloseable {
     }
 
     private Result submit(String what, Role roleNow, Callable<Outcome> work) {
-        if (inFlight != null && !inFlight.isDone()) {
+        if (inFlight != null) {
             return Result.NOTHING;
         }
         inFlightWhat = what;
-        inFlight = executor.submit(() -> {
+        CompletableFuture<Outcome> future = CompletableFuture.supplyAsync(() -> {
             try {
                 return work.call();
-            } finally {
-                wakeLoop.run();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
             }
-        });
+        }, executor);
+        inFlight = future;
+        // Wake the loop only once the future is complete, so that it finds the outcome.
+        future.whenComplete((outcome, failure) -> wakeLoop.run());
         Optional<Role> role = Optional.ofNullable(roleNow);
         return new Result(role, s -> s.toBuilder().actionInProgress(Optional.of(what)).build(), false, false);
     }

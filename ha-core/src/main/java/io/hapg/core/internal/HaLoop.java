@@ -59,6 +59,8 @@ public final class HaLoop {
     private final ActionRunner runner;
     private final MemberPublisher publisher;
     private final Semaphore wakeups = new Semaphore(0);
+    private final java.util.Queue<Runnable> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicReference<Instant> scheduledRestart = new AtomicReference<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicReference<NodeStatus> lastStatus = new AtomicReference<>();
     private final Thread thread;
@@ -92,6 +94,15 @@ public final class HaLoop {
     public void start() {
         watchdog.start();
         thread.start();
+    }
+
+    /**
+     * Runs {@code request} on the loop thread at the start of the next iteration, which starts at
+     * once: how the REST API's requests reach the state only the loop may touch. Any thread.
+     */
+    public void submit(Runnable request) {
+        requests.add(request);
+        wake();
     }
 
     /** Runs the next iteration now instead of after {@code loop_wait}. Any thread; never blocks. */
@@ -176,6 +187,14 @@ public final class HaLoop {
     boolean iterate() {
         ActionRunner.Outcome outcome = runner.takeFinished();
         applyOutcome(outcome);
+        for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
+            request.run();
+        }
+        Instant restartAt = scheduledRestart.get();
+        if (restartAt != null && !time.now().isBefore(restartAt) && scheduledRestart.compareAndSet(restartAt, null)) {
+            LOG.info("{}/{}: scheduled restart (for {}) is due", config.scope(), config.name(), restartAt);
+            restart(new java.util.concurrent.CompletableFuture<>());
+        }
         boolean reachable = readCluster();
         DatabaseState db = database.probe();
         long now = time.nanoTime();
@@ -305,6 +324,70 @@ public final class HaLoop {
     private RoleChange change(Role from, Role to, Optional<String> oldLeader, Optional<String> newLeader) {
         Optional<Member> leaderMember = newLeader.flatMap(view::member);
         return new RoleChange(config.scope(), config.name(), from, to, oldLeader, newLeader, leaderMember);
+    }
+
+    // ---- requests from the REST API; loop thread only ----
+
+    /**
+     * Restarts PostgreSQL in place (stop fast, start with the same role) on the action executor;
+     * {@code done} completes with true once it runs again, false if it could not be done.
+     */
+    public void restart(java.util.concurrent.CompletableFuture<String> done) {
+        submit(() -> {
+            if (runner.inProgress().isPresent()) {
+                done.complete("action in progress: " + runner.inProgress().get());
+                return;
+            }
+            Optional<Member> upstream = local.following().flatMap(view::member);
+            local = runner.restart(upstream, done).apply(local);
+            listeners.lifecycle("on_restart", change(local.role(), local.role(), lastLeader, lastLeader));
+        });
+    }
+
+    /** Records a restart for {@code at} (wall clock); false if one is already scheduled. Any thread. */
+    public boolean scheduleRestart(Instant at) {
+        boolean scheduled = scheduledRestart.compareAndSet(null, at);
+        wake();
+        return scheduled;
+    }
+
+    /** Forgets the scheduled restart; false if there was none. Any thread. */
+    public boolean cancelScheduledRestart() {
+        return scheduledRestart.getAndSet(null) != null;
+    }
+
+    /** {@code pg_reload_conf()} on the loop thread, then {@code on_reload}. */
+    public void reload() {
+        submit(() -> {
+            try {
+                database.reload();
+                listeners.lifecycle("on_reload", change(local.role(), local.role(), lastLeader, lastLeader));
+            } catch (RuntimeException e) {
+                LOG.warn("{}/{}: reload failed: {}", config.scope(), config.name(), e.getMessage());
+            }
+        });
+    }
+
+    /** Re-clones this replica from the leader; {@code answer} gets empty when started, else why not. */
+    public void reinitialize(java.util.concurrent.CompletableFuture<Optional<String>> answer) {
+        submit(() -> {
+            if (runner.inProgress().isPresent()) {
+                answer.complete(Optional.of(runner.inProgress().get() + " already in progress"));
+                return;
+            }
+            Optional<Member> leader = view.leaderMember();
+            if (view.isLeader(config.name()) || leader.isEmpty()) {
+                answer.complete(Optional.of(leader.isEmpty() ? "cluster has no leader, can not reinitialize"
+                        : "I am the leader, can not reinitialize"));
+                return;
+            }
+            ActionRunner.Result result = runner.execute(io.hapg.core.decision.Decision.of(
+                    io.hapg.core.decision.Action.REINITIALIZE, leader.get().name(), "reinitialize requested"),
+                    view, local);
+            local = result.apply(local);
+            result.role().ifPresent(this::changeRole);
+            answer.complete(Optional.empty());
+        });
     }
 
     private DynamicConfig effectiveConfig() {

@@ -46,8 +46,12 @@ public interface Consensus extends AutoCloseable {
      * (the leader's optime). The caller measures its own lease deadline from when it <em>sent</em>
      * this call, not from when it returned.
      *
-     * @return true if this member still holds the key; false if the key is gone or names another
-     *         member (the caller must stop acting as primary)
+     * <p>As Patroni's etcd3 backend does: if this member's lease had expired, a new one is granted
+     * and the key is re-created on it when it is absent or still names this member; but a key this
+     * member released itself ({@link #releaseLeader}) is never re-created by a late renewal.
+     *
+     * @return true if this member still holds the key; false if it names another member or was
+     *         released (the caller must stop acting as primary)
      * @throws ConsensusUnavailableException when the store cannot answer within the deadline
      */
     boolean renewLeader(ClusterStatus status);

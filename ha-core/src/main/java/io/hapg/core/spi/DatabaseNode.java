@@ -78,6 +78,13 @@ public interface DatabaseNode extends AutoCloseable {
     /** On a primary: one physical slot per member named; drops the other member slots. */
     void ensureSlots(Set<String> members);
 
+    /**
+     * Makes a running PostgreSQL re-read its configuration files ({@code pg_reload_conf()}, the
+     * SIGHUP Patroni's {@code /reload} sends). Bounded by the query timeout; a stopped server is
+     * a {@link DatabaseUnavailableException}.
+     */
+    void reload();
+
     /** Releases connections and threads. Does not stop PostgreSQL. Idempotent. */
     @Override
     void close();

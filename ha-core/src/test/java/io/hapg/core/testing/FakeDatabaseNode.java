@@ -40,7 +40,7 @@ import java.util.TreeSet;
 public final class FakeDatabaseNode implements DatabaseNode {
     /** The operation names {@link #failNext}, {@link #hangNext} and {@link #count} accept. */
     public static final Set<String> OPERATIONS = Set.of("probe", "bootstrap", "cloneFrom", "start", "stop", "promote",
-            "follow", "rewind", "setSynchronousStandbys", "ensureSlots", "close");
+            "follow", "rewind", "setSynchronousStandbys", "ensureSlots", "reload", "close");
     /** Where a freshly bootstrapped cluster's WAL ends. */
     public static final Lsn INITIAL_LSN = NodeState.INITIAL_LSN;
 
@@ -167,6 +167,16 @@ public final class FakeDatabaseNode implements DatabaseNode {
                 throw state.failure("ensureSlots", "not running");
             }
             state.slots = sorted;
+        }
+    }
+
+    @Override
+    public void reload() {
+        recorder.enter("reload", "reload()");
+        synchronized (lock) {
+            if (!state.running) {
+                throw state.failure("reload", "not running");
+            }
         }
     }
 

@@ -1,0 +1,136 @@
+package io.hapg.core;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the REST API's mutating endpoints ask of the agent ({@code POST /switchover},
+ * {@code /failover}, {@code /restart}, {@code /reload}, {@code /reinitialize},
+ * {@code PATCH|PUT /config}). The HTTP layer validates the request against the latest
+ * {@link NodeStatus} first, as Patroni's {@code api.py} does, and calls these methods only with
+ * well-formed arguments; the implementation ({@link HaAgent}) carries them out.
+ *
+ * <p><b>Threads.</b> Every method is called on an HTTP request thread, never on the HA loop
+ * thread, and may run concurrently with the loop and with other calls. None may block longer than
+ * the consensus deadline ({@code retry_timeout}), except {@link #restart}, which waits for the
+ * restart (bounded by its {@code timeout}).
+ *
+ * <p><b>Outcomes.</b> As in the SPIs: losing a compare-and-set is a {@code false} return; a store
+ * that cannot answer is a {@link ConsensusUnavailableException} (the API answers 503). A
+ * successful write wakes the HA loop, so it acts at once rather than after {@code loop_wait}.
+ */
+public interface NodeControl {
+
+    /**
+     * One fresh, consistent read of the cluster (for {@code PATCH /config}'s compare-and-set and
+     * for polling the outcome of a switchover). Not atomic with any later write.
+     *
+     * @throws ConsensusUnavailableException when the store cannot answer within its deadline
+     */
+    ClusterView readCluster();
+
+    /**
+     * Writes (or, with an empty request, deletes) the {@code failover} key, only if its
+     * modification revision is still {@code expectedRevision} ({@code -1} = unconditionally, as
+     * Patroni's {@code POST /switchover} does). Atomic in the store; returns at once, the loops
+     * do the switchover.
+     *
+     * @return true if written; false if the revision no longer matched
+     * @throws ConsensusUnavailableException when the store cannot answer within its deadline
+     */
+    boolean writeFailover(long expectedRevision, Optional<FailoverRequest> request);
+
+    /**
+     * Writes the {@code config} key, only if its modification revision is still
+     * {@code expectedRevision} ({@code -1} = unconditionally, for {@code PUT /config}). Atomic.
+     *
+     * @return true if written; false if the revision no longer matched
+     * @throws ConsensusUnavailableException when the store cannot answer within its deadline
+     */
+    boolean writeConfig(long expectedRevision, DynamicConfig config);
+
+    /**
+     * Restarts PostgreSQL now (synchronous: returns when it runs again or has failed), or, with
+     * {@link RestartRequest#schedule()} set, records a restart for later and returns at once.
+     * The implementation checks the request's conditions ({@code role}, {@code postgres_version},
+     * {@code restart_pending}) against the node when the restart is due. Never throws for a failed
+     * restart: that is {@link RestartOutcome.Status#FAILED}.
+     */
+    RestartOutcome restart(RestartRequest request);
+
+    /**
+     * Forgets a scheduled restart. Immediate.
+     *
+     * @return true if one was scheduled
+     */
+    boolean cancelScheduledRestart();
+
+    /**
+     * Re-reads the node's configuration and reloads PostgreSQL (Patroni's SIGHUP). Asynchronous:
+     * returns at once; failures are logged by the agent.
+     */
+    void reload();
+
+    /**
+     * Starts re-creating this replica's data directory from the leader. Asynchronous: returns
+     * once the work is started. The HTTP layer has already refused it on the leader and in a
+     * leaderless cluster.
+     *
+     * @param force      cancel a slow action already in progress to make room
+     * @param fromLeader take the base backup from the leader even if another source is configured
+     * @return empty when started; otherwise why not (answered with 503), e.g.
+     *         {@code "restart already in progress"}
+     */
+    Optional<String> reinitialize(boolean force, boolean fromLeader);
+
+    /**
+     * {@code POST /restart}'s body, validated: every field has Patroni's meaning.
+     *
+     * @param role            restart only if the node has this role ({@code primary} or {@code replica})
+     * @param postgresVersion restart only if PostgreSQL is older than this ({@code 15.2})
+     * @param timeout         fail (and let the cluster fail over) if PostgreSQL is not up within this
+     * @param restartPending  restart only if PostgreSQL reports pending_restart
+     * @param schedule        when to restart; empty = now
+     */
+    record RestartRequest(Optional<String> role, Optional<String> postgresVersion, Optional<Duration> timeout,
+                          boolean restartPending, Optional<Instant> schedule) {
+        public RestartRequest {
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(postgresVersion, "postgresVersion");
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(schedule, "schedule");
+        }
+    }
+
+    /**
+     * What {@link #restart} did.
+     *
+     * @param status  the outcome, which fixes the HTTP status code
+     * @param message human-readable, returned as the response body (Patroni's texts where they exist,
+     *                e.g. {@code "restarted successfully"}, {@code "restart conditions are not satisfied"})
+     */
+    record RestartOutcome(Status status, String message) {
+        public RestartOutcome {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(message, "message");
+        }
+
+        /** The outcomes of {@code POST /restart}. */
+        public enum Status {
+            /** Restarted now: 200. */
+            RESTARTED,
+            /** Not restarted (conditions not met, failed, another action running): 503. */
+            FAILED,
+            /** Recorded for later: 202. */
+            SCHEDULED,
+            /** Another restart is already scheduled: 409. */
+            ALREADY_SCHEDULED
+        }
+    }
+}

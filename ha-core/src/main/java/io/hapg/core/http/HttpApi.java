@@ -1,0 +1,265 @@
+package io.hapg.core.http;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.hapg.core.HaAgent;
+import io.hapg.core.NodeControl;
+import io.hapg.core.NodeStatus;
+import io.hapg.core.TimeSource;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.config.HostPort;
+import io.hapg.core.config.RestApiConfig;
+import io.hapg.core.config.RestApiConfig.VerifyClient;
+import io.hapg.core.spi.HealthReporter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in Patroni-compatible REST API: a {@link HealthReporter} that serves load balancers,
+ * peers, monitoring and {@code hactl} from the status of the latest HA loop iteration.
+ *
+ * <p><b>Answers come from memory.</b> {@link #report} only stores the status; every GET is
+ * computed from the stored copy. No request queries the database, and no GET queries the
+ * consensus store, so a stuck database or a flood of checks never hangs the API (a known Patroni
+ * pain point). Mutating calls go to the {@link NodeControl}; without one they answer 503.
+ *
+ * <p><b>Endpoints and codes</b> are Patroni's ({@code patroni/api.py}): the health checks
+ * ({@code /primary} and its aliases, {@code /leader}, {@code /replica}, {@code /read-only},
+ * {@code /sync}, {@code /async}, {@code /read-only-sync}, {@code /health}, {@code /liveness},
+ * {@code /readiness}) answer GET with the {@code /patroni} document, HEAD and OPTIONS with the
+ * status line only; {@code /patroni}, {@code /cluster}, {@code /history}, {@code /config},
+ * {@code /metrics}; {@code POST /switchover}, {@code /failover}, {@code /restart},
+ * {@code /reload}, {@code /reinitialize}, {@code /failsafe}, {@code DELETE /switchover},
+ * {@code /restart}, {@code PATCH|PUT /config}. Decisions where hapg differs on purpose:
+ * <ul>
+ *   <li>{@code /primary} ({@code /}, {@code /read-write}, {@code /master}) is 200 only on the lock
+ *       holder whose PostgreSQL runs as a primary. Patroni keeps answering 200 while a crashed
+ *       primary restarts in place; hapg answers 503 then, so a load balancer stops sending writes
+ *       to a server that cannot take them. {@code /leader} stays 200 for the lock holder.</li>
+ *   <li>"Holds the lock" is judged when the request arrives: the loop's lease deadline must not
+ *       have passed (as Patroni's local expiry), so a stuck loop stops claiming it.</li>
+ *   <li>Standby clusters are not supported: {@code /standby-leader} is always 503.</li>
+ *   <li>Any other GET path is a health check that Patroni's word matching decides; an unknown
+ *       one is 503 with the status document, as in Patroni. Unknown unsafe calls are 501.</li>
+ *   <li>{@code /liveness} and {@code /readiness} answer HEAD and OPTIONS with their own code
+ *       (Patroni routes those methods to the generic check, which is always 503 there).</li>
+ *   <li>Before the first loop iteration every health check is 503.</li>
+ *   <li>{@code PATCH|PUT /config} refuses, with 400, a configuration hapg could not run with.</li>
+ * </ul>
+ *
+ * <p><b>Security</b> for unsafe methods: the {@code restapi.allowlist} (and
+ * {@code allowlist_include_members}) → 403, a client certificate with {@code verify_client:
+ * optional} → 403, HTTP Basic with {@code restapi.authentication} → 401. TLS is on when
+ * {@code restapi.certfile} is set; {@code verify_client: required} makes the handshake demand a
+ * client certificate signed by {@code restapi.cafile}. {@code restapi.ciphers} (OpenSSL syntax) is
+ * not applied: the JDK's defaults are used.
+ *
+ * <p><b>Threads</b>: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N}
+ * (idle ones exit), a queue of {@code 4 * request_queue_size + 64} waiting requests, and one
+ * {@code ha-http-<member>-reaper} thread that frees a thread held by a client that has not sent
+ * its whole request within {@link Builder#requestTimeout} (default 5 s). Bodies over 64 KiB are
+ * refused with 413. {@link #report} runs on the HA loop thread and only stores a reference.
+ */
+public final class HttpApi implements HealthReporter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final HaConfig config;
+    private final RestApiConfig rest;
+    private final AtomicReference<NodeStatus> latest = new AtomicReference<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final ApiContext ctx;
+    private final InetSocketAddress bindAddress;
+    private final int maxThreads;
+    private final Duration requestTimeout;
+    private final Duration pollInterval;
+    private final AccessControl access;
+    private volatile HttpServer server;
+    private volatile RequestExecutor executor;
+
+    private HttpApi(Builder b) {
+        this.config = b.config;
+        this.rest = b.config.restApi();
+        this.maxThreads = b.maxThreads != 0 ? b.maxThreads : Math.max(32, 4 * rest.threadPoolSize());
+        this.requestTimeout = b.requestTimeout;
+        this.pollInterval = b.pollInterval;
+        this.bindAddress = b.bindAddress != null ? b.bindAddress : address(rest.listen());
+        this.ctx = new ApiContext(config, b.time, Optional.ofNullable(b.control), latest,
+                HaAgent.VERSION.replaceFirst("^[^0-9]*", ""));
+        // Resolving the allowlist is cheap and fails fast on typos; TLS files are read in start().
+        this.access = new AccessControl(rest);
+    }
+
+    /** Stores the status for the next requests. Called on the HA loop thread; never blocks. */
+    @Override
+    public void report(NodeStatus status) {
+        latest.set(Objects.requireNonNull(status, "status"));
+    }
+
+    /**
+     * Binds the listen address and starts serving. Once only.
+     *
+     * @throws IllegalStateException if called twice or after {@link #close()}
+     * @throws UncheckedIOException when the address cannot be bound
+     * @throws io.hapg.core.config.ConfigException when a TLS file is missing or unusable
+     */
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("HttpApi for " + config.name() + " can be started only once");
+        }
+        RequestExecutor pool = new RequestExecutor(config.name(), maxThreads, 4 * rest.requestQueueSize() + 64,
+                requestTimeout);
+        try {
+            HttpServer created = rest.tls() ? https(bindAddress) : HttpServer.create(bindAddress,
+                    rest.requestQueueSize());
+            Map<String, String> headers = new LinkedHashMap<>(rest.httpExtraHeaders());
+            if (rest.tls()) {
+                headers.putAll(rest.httpsExtraHeaders());
+            }
+            created.createContext("/", new Router(ctx, access, headers, pollInterval));
+            created.setExecutor(pool);
+            created.start();
+            this.executor = pool;
+            this.server = created;
+        } catch (IOException e) {
+            pool.close();
+            throw new UncheckedIOException("REST API cannot listen on " + bindAddress + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        InetSocketAddress bound = address();
+        LOG.info("{}/{}: REST API listening on {}://{}:{}", config.scope(), config.name(),
+                rest.tls() ? "https" : "http", bound.getAddress().getHostAddress(), bound.getPort());
+    }
+
+    private HttpsServer https(InetSocketAddress at) throws IOException {
+        SSLContext tls = PemTls.context(rest);
+        if (rest.ciphers().isPresent()) {
+            LOG.warn("{}/{}: restapi.ciphers is not applied (OpenSSL syntax); using the JDK's cipher suites",
+                    config.scope(), config.name());
+        }
+        HttpsServer https = HttpsServer.create(at, rest.requestQueueSize());
+        VerifyClient verify = rest.verifyClient();
+        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                if (verify == VerifyClient.REQUIRED) {
+                    p.setNeedClientAuth(true);
+                } else if (verify == VerifyClient.OPTIONAL) {
+                    p.setWantClientAuth(true);
+                }
+                params.setSSLParameters(p);
+            }
+        });
+        return https;
+    }
+
+    /** The address actually bound (the real port when the builder asked for port 0). */
+    public InetSocketAddress address() {
+        HttpServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("HttpApi for " + config.name() + " is not started");
+        }
+        return s.getAddress();
+    }
+
+    /** Stops listening, drops open connections and stops every thread. Idempotent. */
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous != State.STARTED) {
+            return;
+        }
+        HttpServer s = server;
+        if (s != null) {
+            s.stop(0);
+        }
+        RequestExecutor pool = executor;
+        if (pool != null) {
+            pool.close();
+        }
+        LOG.info("{}/{}: REST API stopped", config.scope(), config.name());
+    }
+
+    @Override
+    public String toString() {
+        return "HttpApi[" + config.scope() + "/" + config.name() + " " + bindAddress + "]";
+    }
+
+    private static InetSocketAddress address(HostPort listen) {
+        String host = listen.host();
+        return host.isEmpty() || host.equals("*") ? new InetSocketAddress(listen.port())
+                : new InetSocketAddress(host, listen.port());
+    }
+
+    /** @param config the node's configuration: {@code restapi}, {@code name}, {@code scope}, {@code tags}, {@code bootstrap.dcs} */
+    public static Builder builder(HaConfig config) {
+        return new Builder(config);
+    }
+
+    /** Builder for {@link HttpApi}; the constructor validates, {@link HttpApi#start()} binds. */
+    public static final class Builder {
+        private final HaConfig config;
+        private NodeControl control;
+        private TimeSource time = TimeSource.system();
+        private InetSocketAddress bindAddress;
+        private int maxThreads;
+        private Duration requestTimeout = Duration.ofSeconds(5);
+        private Duration pollInterval = Duration.ofSeconds(1);
+
+        private Builder(HaConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Carries out the mutating calls; without it they answer 503. */
+        public Builder control(NodeControl v) { control = Objects.requireNonNull(v, "control"); return this; }
+
+        /** The agent's clocks: must be the loop's, since {@code /liveness} compares with {@link NodeStatus#loopNanos()}. */
+        public Builder timeSource(TimeSource v) { time = Objects.requireNonNull(v, "timeSource"); return this; }
+
+        /** Overrides {@code restapi.listen} (port 0 picks a free port; see {@link HttpApi#address()}). */
+        public Builder bindAddress(InetSocketAddress v) { bindAddress = Objects.requireNonNull(v, "bindAddress"); return this; }
+
+        /** The most requests served at once (default {@code max(32, 4 * restapi.thread_pool_size)}). */
+        public Builder maxThreads(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("maxThreads must be at least 1, got " + v);
+            }
+            maxThreads = v;
+            return this;
+        }
+
+        /** How long a client may take to send a whole request before its connection is closed (5 s). */
+        public Builder requestTimeout(Duration v) { requestTimeout = positive(v, "requestTimeout"); return this; }
+
+        /** How often {@code POST /switchover} re-reads the cluster while waiting for the new leader (1 s). */
+        public Builder switchoverPollInterval(Duration v) { pollInterval = positive(v, "switchoverPollInterval"); return this; }
+
+        public HttpApi build() {
+            return new HttpApi(this);
+        }
+
+        private static Duration positive(Duration v, String name) {
+            if (v == null || v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + v);
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.hapg.examples;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * {@code java -jar hapg.jar <command>}: the entry point of the runnable jar.
+ *
+ * <pre>
+ *   agent CONFIG.yml            run one node from a Patroni-style YAML file (like `patroni CONFIG.yml`)
+ *   ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history, ...
+ *   demo                        a local three-node cluster failing over under load
+ * </pre>
+ *
+ * Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            usage(args.length == 0 ? err : out);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "agent":
+                return io.hapg.examples.agent.AgentMain.run(rest, err);
+            case "ctl":
+            case "demo":
+                err.println("hapg: '" + args[0] + "' arrives with the agent issue; this build has only the libraries");
+                return 2;
+            case "version":
+            case "--version":
+                out.println(io.hapg.core.HaAgent.VERSION);
+                return 0;
+            default:
+                err.println("hapg: unknown command '" + args[0] + "'" + (rest.length > 0 ? "" : ""));
+                usage(err);
+                return 2;
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: java -jar hapg.jar <command> [args]");
+        out.println("  agent CONFIG.yml            run one node from a Patroni-style YAML file");
+        out.println("  ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history,");
+        out.println("                              show-config, edit-config, restart, reinit");
+        out.println("  demo                        a local three-node cluster failing over under load");
+        out.println("  version                     print the version");
+    }
+}

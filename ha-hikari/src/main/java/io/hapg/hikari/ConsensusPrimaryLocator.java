@@ -1,0 +1,303 @@
+package io.hapg.hikari;
+
+import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import io.hapg.core.spi.Consensus;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.hikari.internal.ConnUrls;
+import io.hapg.hikari.internal.LocatorCore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Finds the primary from the consensus store, for applications allowed to read it: the
+ * {@code leader} key names the primary, its {@code members/<name>} key's {@code conn_url} says where
+ * it listens. Learns of a change from {@link Consensus#watch} (sub-second: a moved or expired
+ * leader key is seen as the store reports it), and re-reads every {@link Builder#recheckInterval}
+ * as a safety net and to refresh the replicas' lag.
+ *
+ * <p>"No primary" while the leader key is absent, names a member without a member key, or its
+ * {@code conn_url} does not parse ({@link #problem()} then says which). While the store cannot be
+ * read the last answer is kept and {@link #problem()} says why: the old primary fences itself
+ * when it loses its lease, so a store outage must not make every application drop it.
+ *
+ * <p>A {@code failover} key that names the current leader and is due is a planned switchover:
+ * {@link #subscribeSwitchovers} reports it, so a pool can hold new borrowers before the primary
+ * stops.
+ *
+ * <p>Threads: one named thread {@code hapg-locator-<cluster>} reads and notifies; the consensus
+ * watch callback only queues a check. {@link #refresh()} queues one too.
+ *
+ * <pre>{@code
+ * EtcdConsensus etcd = new EtcdConsensus(EtcdConfig.builder().endpoints(...).scope("shop").member("app-1").build());
+ * ConsensusPrimaryLocator locator = ConsensusPrimaryLocator.builder(etcd).cluster("shop")
+ *         .cachedView(etcd::cachedView).build().start();
+ * }</pre>
+ */
+public final class ConsensusPrimaryLocator implements ClusterLocator {
+    private final Consensus consensus;
+    private final String cluster;
+    private final Supplier<Optional<ClusterView>> cachedView;
+    private final Duration recheckInterval;
+    private final Clock clock;
+    private final boolean closeConsensus;
+    private final LocatorCore core;
+    private final AtomicReference<AutoCloseable> watch = new AtomicReference<>();
+    private volatile Instant scheduledRecheck = Instant.MAX;
+
+    private ConsensusPrimaryLocator(Builder b) {
+        this.consensus = b.consensus;
+        this.cluster = b.cluster;
+        this.cachedView = b.cachedView;
+        this.recheckInterval = b.recheckInterval;
+        this.clock = b.clock;
+        this.closeConsensus = b.closeConsensus;
+        this.core = new LocatorCore("hapg-locator-" + cluster, cluster);
+    }
+
+    public static Builder builder(Consensus consensus) {
+        return new Builder(consensus);
+    }
+
+    /**
+     * Starts watching and reads the cluster once (on the locator thread; returns at once).
+     *
+     * @return this
+     * @throws IllegalStateException when already started or closed
+     */
+    public ConsensusPrimaryLocator start() {
+        if (core.isClosed() || !watch.compareAndSet(null, () -> { })) {
+            throw new IllegalStateException("locator for " + cluster + " can be started only once");
+        }
+        watch.set(consensus.watch(() -> core.requestCheck()));
+        core.start(() -> check(true), () -> check(false), recheckInterval);
+        return this;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    @Override
+    public Optional<PrimaryEndpoint> current() {
+        return core.primary();
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<Optional<PrimaryEndpoint>> listener) {
+        return core.subscribePrimary(listener);
+    }
+
+    @Override
+    public AutoCloseable subscribeSwitchovers(Consumer<Optional<PendingSwitchover>> listener) {
+        return core.subscribeSwitchovers(listener);
+    }
+
+    @Override
+    public void refresh() {
+        core.requestCheck();
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return core.problem();
+    }
+
+    @Override
+    public List<ReplicaEndpoint> replicas() {
+        return core.replicas();
+    }
+
+    /** Stops watching; closes the consensus too when built with {@link Builder#closeConsensus}. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+        AutoCloseable w = watch.getAndSet(() -> { });
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                // The consensus may be closed already.
+            }
+        }
+        if (closeConsensus) {
+            consensus.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ConsensusPrimaryLocator[" + cluster + " via " + consensus + "]";
+    }
+
+    /** @param roundTrip true for the periodic check: a real read, so an unreachable store is noticed */
+    private void check(boolean roundTrip) {
+        ClusterView view;
+        try {
+            Optional<ClusterView> cached = roundTrip ? Optional.empty() : cachedView.get();
+            view = cached.isPresent() ? cached.get() : consensus.read();
+        } catch (ConsensusUnavailableException e) {
+            core.failed("cannot read cluster " + cluster + " from the consensus store: " + e.getMessage());
+            return;
+        }
+        apply(view);
+    }
+
+    private void apply(ClusterView view) {
+        Optional<PendingSwitchover> pending = pending(view);
+        List<ReplicaEndpoint> replicas = replicas(view);
+        if (view.leader().isEmpty()) {
+            core.publish(Optional.empty(), pending, replicas);
+            return;
+        }
+        String leader = view.leader().get().name();
+        Optional<Member> member = view.member(leader);
+        if (member.isEmpty()) {
+            core.publishProblem("cluster " + cluster + ": the leader key names " + leader
+                    + " but members/" + leader + " is absent, so its conn_url is unknown", replicas);
+            return;
+        }
+        ConnUrls.HostPort at;
+        try {
+            at = ConnUrls.parse(member.get().connUrl());
+        } catch (IllegalArgumentException e) {
+            core.publishProblem("cluster " + cluster + ": primary " + leader + " published a conn_url that "
+                    + "cannot be used: " + e.getMessage(), replicas);
+            return;
+        }
+        core.publish(Optional.of(new PrimaryEndpoint(leader, at.host(), at.port(), member.get().connUrl())), pending,
+                replicas);
+    }
+
+    private Optional<PendingSwitchover> pending(ClusterView view) {
+        Optional<FailoverRequest> request = view.failover();
+        if (request.isEmpty() || request.get().leader().isEmpty() || !view.isLeader(request.get().leader().get())) {
+            return Optional.empty();
+        }
+        FailoverRequest r = request.get();
+        if (r.scheduledAt().isPresent() && r.scheduledAt().get().isAfter(clock.instant())) {
+            scheduleRecheckAt(r.scheduledAt().get());
+            return Optional.empty();
+        }
+        return Optional.of(new PendingSwitchover(r.leader().get(), r.candidate(), r.revision()));
+    }
+
+    private void scheduleRecheckAt(Instant at) {
+        if (at.equals(scheduledRecheck)) {
+            return;
+        }
+        scheduledRecheck = at;
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep(delay);
+                core.requestCheck();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hapg-locator-" + cluster + "-scheduled");
+        timer.setDaemon(true);
+        timer.start();
+    }
+
+    /** Running replicas with a usable conn_url; lag against the leader's last published position. */
+    static List<ReplicaEndpoint> replicasOf(ClusterView view) {
+        Optional<Lsn> leaderPosition = view.status().optime();
+        Optional<Lsn> leaderXlog = view.leaderMember().flatMap(Member::xlogLocation);
+        if (leaderXlog.isPresent()) {
+            leaderPosition = Optional.of(leaderPosition.map(p -> Lsn.max(p, leaderXlog.get())).orElse(leaderXlog.get()));
+        }
+        List<ReplicaEndpoint> out = new ArrayList<>();
+        for (Member m : view.members().values()) {
+            if (view.isLeader(m.name()) || !m.isRunning() || m.isPrimaryRole()) {
+                continue;
+            }
+            ConnUrls.HostPort at;
+            try {
+                at = ConnUrls.parse(m.connUrl());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            Optional<Lsn> mine = m.replayLsn().or(m::walPosition);
+            OptionalLong lag = leaderPosition.isPresent() && mine.isPresent()
+                    ? OptionalLong.of(Math.max(0, leaderPosition.get().minus(mine.get()))) : OptionalLong.empty();
+            out.add(new ReplicaEndpoint(m.name(), at.host(), at.port(), lag, m.tags().noloadbalance()));
+        }
+        return out;
+    }
+
+    private List<ReplicaEndpoint> replicas(ClusterView view) {
+        return replicasOf(view);
+    }
+
+    /** Builder for {@link ConsensusPrimaryLocator}. */
+    public static final class Builder {
+        private final Consensus consensus;
+        private String cluster = "cluster";
+        private Supplier<Optional<ClusterView>> cachedView = Optional::empty;
+        private Duration recheckInterval = Duration.ofSeconds(5);
+        private Clock clock = Clock.systemUTC();
+        private boolean closeConsensus;
+
+        private Builder(Consensus consensus) {
+            this.consensus = Objects.requireNonNull(consensus, "consensus");
+        }
+
+        /** The cluster's name for messages and thread names (Patroni {@code scope}). */
+        public Builder cluster(String v) {
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException("cluster must not be blank");
+            }
+            cluster = v;
+            return this;
+        }
+
+        /**
+         * Where a watch-triggered check reads the cluster without a round trip, e.g.
+         * {@code EtcdConsensus::cachedView}; empty answers fall back to {@link Consensus#read()}.
+         * The periodic re-check always reads.
+         */
+        public Builder cachedView(Supplier<Optional<ClusterView>> v) {
+            cachedView = Objects.requireNonNull(v, "cachedView");
+            return this;
+        }
+
+        /** How often to re-read the cluster regardless of the watch (5 s). */
+        public Builder recheckInterval(Duration v) {
+            if (v == null || v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException("recheckInterval must be positive, got " + v);
+            }
+            recheckInterval = v;
+            return this;
+        }
+
+        /** The wall clock scheduled switchovers are compared with. */
+        public Builder clock(Clock v) {
+            clock = Objects.requireNonNull(v, "clock");
+            return this;
+        }
+
+        /** Whether {@link ConsensusPrimaryLocator#close()} also closes the consensus (false). */
+        public Builder closeConsensus(boolean v) {
+            closeConsensus = v;
+            return this;
+        }
+
+        public ConsensusPrimaryLocator build() {
+            return new ConsensusPrimaryLocator(this);
+        }
+    }
+}
