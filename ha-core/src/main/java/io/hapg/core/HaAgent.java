@@ -75,7 +75,8 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         this.consensus = b.consensus;
         this.database = b.database;
         this.time = b.time;
-        this.peers = b.peers != null ? b.peers : new HttpPeerClient(config.name());
+        this.peers = b.peers != null ? b.peers
+                : new HttpPeerClient(config.name(), config.restApi().authentication());
         List<HealthReporter> allReporters = new ArrayList<>(b.reporters);
         if (b.restApi != null) {
             // Built here so the API and the agent can point at each other: it reports to the API,

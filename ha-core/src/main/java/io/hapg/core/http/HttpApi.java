@@ -87,7 +87,6 @@ public final class HttpApi implements HealthReporter {
     private final int maxThreads;
     private final Duration requestTimeout;
     private final Duration pollInterval;
-    private final AccessControl access;
     private volatile HttpServer server;
     private volatile RequestExecutor executor;
 
@@ -100,8 +99,6 @@ public final class HttpApi implements HealthReporter {
         this.bindAddress = b.bindAddress != null ? b.bindAddress : address(rest.listen());
         this.ctx = new ApiContext(config, b.time, Optional.ofNullable(b.control), latest,
                 HaAgent.VERSION.replaceFirst("^[^0-9]*", ""));
-        // Resolving the allowlist is cheap and fails fast on typos; TLS files are read in start().
-        this.access = new AccessControl(rest);
     }
 
     /** Stores the status for the next requests. Called on the HA loop thread; never blocks. */
@@ -130,7 +127,8 @@ public final class HttpApi implements HealthReporter {
             if (rest.tls()) {
                 headers.putAll(rest.httpsExtraHeaders());
             }
-            created.createContext("/", new Router(ctx, access, headers, pollInterval));
+            // The allowlist's host names are resolved here, not in the constructor (no I/O there).
+            created.createContext("/", new Router(ctx, new AccessControl(rest), headers, pollInterval));
             created.setExecutor(pool);
             created.start();
             this.executor = pool;

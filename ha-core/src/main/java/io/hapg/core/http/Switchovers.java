@@ -39,40 +39,23 @@ final class Switchovers {
         String leader = text(body.get("leader"));
         String candidate = Optional.ofNullable(text(body.get("candidate"))).orElse(text(body.get("member")));
         String scheduled = text(body.get("scheduled_at"));
-        ClusterView view = f.status().cluster();
-        DynamicConfig config = f.config();
-        String action = requested;
         LOG.info("{}/{}: received {} request with leader={} candidate={} scheduled_at={}", f.status().scope(),
-                f.status().member(), action, leader, candidate, scheduled);
-        String error = null;
-        if (action.equals("failover") && candidate == null) {
-            error = "Failover could be performed only to a specific candidate";
-        } else if (action.equals("switchover") && leader == null) {
-            error = "Switchover could be performed only from a specific leader";
+                f.status().member(), requested, leader, candidate, scheduled);
+        DynamicConfig config = f.config();
+        Optional<String> refused = refusal(requested, leader, candidate, scheduled, config.pause());
+        if (refused.isPresent()) {
+            return Reply.text(400, refused.get());
         }
-        Instant at = null;
-        if (error == null && scheduled != null) {
-            if (action.equals("failover")) {
-                error = "Failover can't be scheduled";
-            } else if (config.pause()) {
-                error = "Can't schedule switchover in the paused state";
-            } else {
-                at = Schedules.parse(scheduled, action, ctx.time().now());
-            }
+        Instant at = scheduled == null ? null : Schedules.parse(scheduled, requested, ctx.time().now());
+        if (config.pause() && candidate == null) {
+            return Reply.text(400, "Switchover is possible only to a specific candidate in a paused state");
         }
-        if (error == null && config.pause() && candidate == null) {
-            error = "Switchover is possible only to a specific candidate in a paused state";
+        if (Objects.equals(leader, candidate)) {
+            return Reply.text(400, "Switchover target and source are the same");
         }
-        if (action.equals("failover") && leader != null) {
-            // Patroni: a failover naming the leader is a switchover.
-            action = "switchover";
-        }
-        if (error == null && Objects.equals(leader, candidate)) {
-            error = "Switchover target and source are the same";
-        }
-        if (error != null) {
-            return Reply.text(400, error);
-        }
+        // Patroni: a failover naming the leader is a switchover.
+        String action = leader != null ? "switchover" : requested;
+        ClusterView view = f.status().cluster();
         if (at == null) {
             Optional<String> impossible = impossible(view, config, leader, candidate, action);
             if (impossible.isPresent()) {
@@ -88,6 +71,24 @@ final class Switchovers {
             return Reply.text(202, title(action) + " scheduled");
         }
         return poll(view.leader().map(l -> l.name()).orElse(null), candidate, action, config.loopWait());
+    }
+
+    /** Patroni's first 400 checks, in its order; the caller then parses {@code scheduled_at} and checks the rest. */
+    private static Optional<String> refusal(String action, String leader, String candidate, String scheduled,
+                                            boolean paused) {
+        if (action.equals("failover") && candidate == null) {
+            return Optional.of("Failover could be performed only to a specific candidate");
+        }
+        if (action.equals("switchover") && leader == null) {
+            return Optional.of("Switchover could be performed only from a specific leader");
+        }
+        if (scheduled != null && action.equals("failover")) {
+            return Optional.of("Failover can't be scheduled");
+        }
+        if (scheduled != null && paused) {
+            return Optional.of("Can't schedule switchover in the paused state");
+        }
+        return Optional.empty();
     }
 
     /** Patroni's {@code is_failover_possible}, judged on the stored view's member records. */

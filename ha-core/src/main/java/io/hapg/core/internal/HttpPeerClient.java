@@ -36,8 +36,20 @@ public final class HttpPeerClient implements PeerClient {
     private final ExecutorService executor;
     private final HttpClient http;
 
+    private final java.util.Optional<String> authorization;
+
     /** @param member this node's name, for thread names */
     public HttpPeerClient(String member) {
+        this(member, java.util.Optional.empty());
+    }
+
+    /**
+     * @param member      this node's name, for thread names
+     * @param credentials {@code restapi.authentication}: peers require it on {@code POST /failsafe}
+     */
+    public HttpPeerClient(String member, java.util.Optional<io.hapg.core.config.Credentials> credentials) {
+        this.authorization = credentials.map(c -> "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (c.username() + ":" + c.password().reveal()).getBytes(StandardCharsets.UTF_8)));
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "ha-peers-" + member + "-" + n.incrementAndGet());
@@ -81,10 +93,11 @@ public final class HttpPeerClient implements PeerClient {
             if (uri.isEmpty()) {
                 return false;
             }
-            HttpRequest request = HttpRequest.newBuilder(uri.get()).timeout(timeout)
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri.get()).timeout(timeout)
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            calls.put(member.name(), http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            authorization.ifPresent(value -> request.header("Authorization", value));
+            calls.put(member.name(), http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()));
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean all = true;

@@ -117,6 +117,20 @@ class HealthEndpointsTest {
     }
 
     @Test
+    void haproxysHttp10OptionsCheckGetsAStatusLine() throws Exception {
+        h = ApiHarness.start("pg1");
+        primary();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.base.getPort())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("OPTIONS /primary HTTP/1.0\r\n\r\n".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 200 OK\r\n");
+            assertThat(answer).endsWith("\r\n\r\n");
+        }
+    }
+
+    @Test
     void liveAndReadyAnswerWithoutABodyEvenOnGet() {
         h = ApiHarness.start("pg1");
         primary();

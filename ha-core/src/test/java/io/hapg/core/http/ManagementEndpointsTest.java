@@ -343,14 +343,51 @@ class ManagementEndpointsTest {
     }
 
     @Test
-    void withoutANodeControlManagementIsUnavailable() {
-        h = ApiHarness.start("pg1", Tags.NONE, rest -> rest, a -> HttpApi.builder(
-                io.hapg.core.config.HaConfig.builder().scope(Clusters.SCOPE).name("pg1").build())
-                .timeSource(h == null ? io.hapg.core.TimeSource.system() : h.clock)
-                .bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)));
-        h.api.report(new io.hapg.core.NodeStatus(Clusters.SCOPE, "pg1", LocalStates.primary().build(),
-                Clusters.withHealthyLeader(), false, "t", Instant.now(), System.nanoTime(), Optional.empty()));
-        assertThat(post("/reload", null).status()).isEqualTo(503);
-        assertThat(h.get("/health").status()).isEqualTo(200);
+    void failsafeCallsAreAcceptedByReplicasOnly() {
+        h = ApiHarness.start("pg2");
+        h.report(LocalStates.replica().build(), Clusters.withHealthyLeader(), false);
+        assertThat(post("/failsafe", "{\"name\":\"pg1\"}").status()).as("failsafe_mode off").isEqualTo(502);
+        assertThat(h.get("/failsafe").status()).isEqualTo(502);
+        h.report(LocalStates.replica().build(), Clusters.healthy().config("failsafe_mode", true).failsafe("pg1", "pg2")
+                .build(), false);
+        ApiHarness.Response accepted = post("/failsafe", "{\"name\":\"pg1\"}");
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(accepted.body()).isEqualTo("Accepted");
+        assertThat(accepted.header("lsn")).isPresent();
+        assertThat(h.get("/failsafe").body()).contains("\"pg2\":\"http://pg2:8008/patroni\"");
+        var peers = new io.hapg.core.internal.HttpPeerClient("test");
+        try {
+            var me = new io.hapg.core.model.Member("pg2", "", h.base + "/patroni", "replica", "running",
+                    Optional.empty(), Optional.empty(), Optional.empty(), 2, Optional.empty(), Tags.NONE, "");
+            assertThat(peers.failsafe(List.of(me), "pg1", Duration.ofSeconds(5))).isTrue();
+        } finally {
+            peers.close();
+        }
+        h.report(LocalStates.primary().build(), Clusters.healthy().config("failsafe_mode", true).build(), false);
+        ApiHarness.Response primary = post("/failsafe", "{\"name\":\"pg1\"}");
+        assertThat(primary.status()).isEqualTo(500);
+        assertThat(primary.body()).isEqualTo("Running as a leader");
+    }
+
+    @Test
+    void withoutANodeControlManagementIsUnavailable() throws Exception {
+        HttpApi api = HttpApi.builder(io.hapg.core.config.HaConfig.builder().scope(Clusters.SCOPE).name("pg1").build())
+                .bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).build();
+        api.start();
+        try {
+            api.report(new io.hapg.core.NodeStatus(Clusters.SCOPE, "pg1", LocalStates.primary().build(),
+                    Clusters.withHealthyLeader(), false, "t", Instant.now(), System.nanoTime(), Optional.empty()));
+            java.net.http.HttpClient client = ApiHarness.defaultClient();
+            java.net.URI base = java.net.URI.create("http://127.0.0.1:" + api.address().getPort());
+            var reload = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/reload"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(reload.statusCode()).isEqualTo(503);
+            var health = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+        } finally {
+            api.close();
+        }
     }
 }
