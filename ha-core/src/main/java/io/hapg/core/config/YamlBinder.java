@@ -12,7 +12,7 @@ final class YamlBinder {
     private static final String NOT_IMPLEMENTED = "hapg does not implement it";
     private static final Map<String, String> UNSUPPORTED_TOP = Map.of("consul", ONLY_ETCD, "zookeeper", ONLY_ETCD,
             "exhibitor", ONLY_ETCD, "kubernetes", ONLY_ETCD, "raft", ONLY_ETCD, "citus", NOT_IMPLEMENTED,
-            "ctl", "hapg has no patronictl", "thread_pool_size", NOT_IMPLEMENTED, "thread_stack_size", NOT_IMPLEMENTED);
+            "thread_pool_size", NOT_IMPLEMENTED, "thread_stack_size", NOT_IMPLEMENTED);
 
     private final List<ConfigWarning> warnings;
 
@@ -39,6 +39,7 @@ final class YamlBinder {
         top.section("tags").ifPresent(s -> b.tags(Tags.of(s.toJavaMap(false))));
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
         top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
+        top.take("ctl"); // patronictl's section: read by hactl (io.hapg.examples.cli), not by the agent
         top.finish(UNSUPPORTED_TOP);
         return b.build();
     }

@@ -168,7 +168,6 @@ class ConfigLoaderErrorsTest {
                 + "restapi:\n  authentication:\n    username: u\n    password: p\n    realm: r\n"); // 18-22
         assertThat(loaded.warningMessages()).containsExactly(
                 "unsupported key 'consul' (line 3) ignored: hapg supports only etcd (etcd3)",
-                "unsupported key 'ctl' (line 5) ignored: hapg has no patronictl",
                 "unknown key 'foo' (line 7) ignored",
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?",
                 "unsupported key 'postgresql.recovery_conf' (line 12) ignored: hapg does not implement it",
@@ -176,7 +175,7 @@ class ConfigLoaderErrorsTest {
                 "unknown key 'bootstrap.dcs.foo' (line 17) is not a Patroni dynamic setting;"
                         + " stored in the cluster config but not used",
                 "unknown key 'restapi.authentication.realm' (line 22) ignored");
-        assertThat(loaded.warnings().get(3)).isEqualTo(new ConfigWarning("bar.baz.ttl", 10,
+        assertThat(loaded.warnings().get(2)).isEqualTo(new ConfigWarning("bar.baz.ttl", 10,
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?"));
         assertThat(loaded.config().bootstrapDcs().raw()).containsEntry("foo", 1);
     }

@@ -374,6 +374,33 @@ public abstract class ConsensusContract {
     }
 
     @Test
+    void watchIgnoresMemberAndStatusChurn() throws Exception {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        n0.tryAcquireLeader();
+        Semaphore changes = new Semaphore(0);
+        AutoCloseable watch = n1.watch(changes::release);
+        try {
+            // A watch may fire once when it starts (it re-reads); let that pass.
+            changes.tryAcquire(Math.min(500, awaitTimeout().toMillis()), TimeUnit.MILLISECONDS);
+            changes.drainPermits();
+            for (int i = 1; i <= 5; i++) {
+                n0.publishMember(Member.of("n0", "postgres://n0:5432/postgres", "http://n0:8008/patroni")
+                        .withWal(Optional.of(Lsn.of(1000L * i)), Optional.empty(), Optional.empty(), 1));
+                n0.renewLeader(new ClusterStatus(Optional.of(Lsn.of(1000L * i)),
+                        java.util.Map.of()));
+            }
+            assertThat(changes.tryAcquire(500, TimeUnit.MILLISECONDS))
+                    .as("member and status writes must not wake the loops").isFalse();
+            n0.releaseLeader();
+            assertThat(changes.tryAcquire(awaitTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                    .as("a leader change must").isTrue();
+        } finally {
+            watch.close();
+        }
+    }
+
+    @Test
     void closingIsIdempotent() throws Exception {
         Consensus n0 = newMember("n0");
         AutoCloseable watch = n0.watch(() -> { });

@@ -39,6 +39,14 @@ public final class PrefixWatch implements AutoCloseable {
     private final KeyLayout layout;
     private final Supplier<RangeSnapshot> reader;
     private final ScheduledExecutorService executor;
+    /**
+     * Keys whose change can change a member's decision (the Consensus.watch contract). members/*
+     * and status are rewritten by every agent as its WAL moves: waking every loop on them would
+     * make the loops wake each other for as long as the primary takes writes. The cache is kept
+     * fresh for every key regardless.
+     */
+    private static final java.util.Set<String> DECISIVE_KEYS = java.util.Set.of("leader", "config", "initialize",
+            "sync", "failover");
     private final Runnable onChange;
     private final String context;
     private final AtomicLong restarts = new AtomicLong();
@@ -136,7 +144,9 @@ public final class PrefixWatch implements AutoCloseable {
         if (closed || gen != generation) {
             return;
         }
+        boolean decisive = false;
         for (WatchEvent event : response.getEvents()) {
+            decisive |= layout.relative(event.getKeyValue().getKey()).map(DECISIVE_KEYS::contains).orElse(false);
             if (event.getEventType() == WatchEvent.EventType.PUT) {
                 RawKv.of(layout, event.getKeyValue()).ifPresent(kv -> cache.put(kv.key(), kv));
             } else if (event.getEventType() == WatchEvent.EventType.DELETE) {
@@ -146,7 +156,7 @@ public final class PrefixWatch implements AutoCloseable {
         }
         revision = Math.max(revision, response.getHeader().getRevision());
         current = new RangeSnapshot(revision, cache.values().stream().collect(java.util.stream.Collectors.toList()));
-        if (!response.getEvents().isEmpty()) {
+        if (decisive) {
             fire();
         }
     }
