@@ -133,8 +133,14 @@ public final class ScriptCallbacks implements RoleChangeListener {
         running = null;
     }
 
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+    /**
+     * Kills the script and everything it started. The parent goes first (children first would let
+     * a shell run its next command in between), but its children are listed before, since they
+     * are reparented once it dies.
+     */
+    static void kill(Process process) {
+        java.util.List<ProcessHandle> children = process.descendants().collect(java.util.stream.Collectors.toList());
         process.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
     }
 }

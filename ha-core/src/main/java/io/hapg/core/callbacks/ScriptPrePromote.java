@@ -33,8 +33,7 @@ public final class ScriptPrePromote implements PrePromoteHook {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                ScriptCallbacks.kill(process);
                 LOG.warn("pre_promote {} did not finish within {}: vetoing", command, timeout);
                 return false;
             }
