@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  *
  * <p>A {@code failover} key that names the current leader and is due is a planned switchover:
  * {@link #subscribeSwitchovers} reports it, so a pool can hold new borrowers before the primary
- * stops.
+ * stops. It stays reported after that leader released the key (the handover is under way) and
+ * ends when another member holds the key or the request is deleted.
  *
  * <p>Threads: one named thread {@code hapg-locator-<cluster>} reads and notifies; the consensus
  * watch callback only queues a check. {@link #refresh()} queues one too.
@@ -184,7 +185,10 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
 
     private Optional<PendingSwitchover> pending(ClusterView view) {
         Optional<FailoverRequest> request = view.failover();
-        if (request.isEmpty() || request.get().leader().isEmpty() || !view.isLeader(request.get().leader().get())) {
+        // Pending while the named leader still holds the key (it is about to stop) and after it released
+        // it (the handover is under way); over once another member holds the key.
+        if (request.isEmpty() || request.get().leader().isEmpty()
+                || view.leader().isPresent() && !view.isLeader(request.get().leader().get())) {
             return Optional.empty();
         }
         FailoverRequest r = request.get();
@@ -200,17 +204,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
             return;
         }
         scheduledRecheck = at;
-        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
-        Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep(delay);
-                core.requestCheck();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hapg-locator-" + cluster + "-scheduled");
-        timer.setDaemon(true);
-        timer.start();
+        core.requestCheckAfter(Duration.ofMillis(Math.max(0, Duration.between(clock.instant(), at).toMillis())));
     }
 
     /** Running replicas with a usable conn_url; lag against the leader's last published position. */

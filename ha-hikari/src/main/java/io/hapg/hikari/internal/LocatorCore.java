@@ -63,6 +63,15 @@ public final class LocatorCore implements AutoCloseable {
         }
     }
 
+    /** Queues a check after {@code delay}. */
+    public void requestCheckAfter(Duration delay) {
+        try {
+            executor.schedule(this::requestCheck, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closed.
+        }
+    }
+
     /** Runs {@code task} on the locator thread after what is queued. */
     public void submit(Runnable task) {
         try {
@@ -87,22 +96,40 @@ public final class LocatorCore implements AutoCloseable {
     /** A successful check's answer; notifies the listeners of what changed. Locator thread only. */
     public void publish(Optional<PrimaryEndpoint> newPrimary, Optional<PendingSwitchover> newSwitchover,
                         List<ReplicaEndpoint> newReplicas) {
-        problem = Optional.empty();
-        replicas = List.copyOf(newReplicas);
-        // The announcement first: a pool that learns of a switchover and of the new primary in one
-        // check must hold, then retarget, not the other way round.
-        if (!newSwitchover.equals(switchover)) {
-            switchover = newSwitchover;
-            LOG.info("{} - {}", context, newSwitchover.map(s -> "switchover announced: " + s.from() + " -> "
-                    + s.to().orElse("the healthiest replica")).orElse("no switchover pending"));
-            deliver(switchoverListeners, newSwitchover);
+        update(newPrimary, newSwitchover, newReplicas, Optional.empty());
+    }
+
+    private void update(Optional<PrimaryEndpoint> newPrimary, Optional<PendingSwitchover> newSwitchover,
+                        List<ReplicaEndpoint> newReplicas, Optional<String> newProblem) {
+        if (newProblem.isPresent() && !newProblem.equals(problem)) {
+            LOG.warn("{} - {}", context, newProblem.get());
         }
-        if (!newPrimary.equals(primary)) {
+        problem = newProblem;
+        replicas = List.copyOf(newReplicas);
+        // A new announcement before the primary's change, an ended one after it: a pool told of both in
+        // one check must hold first and retarget second, and must never see "announcement over" while
+        // the primary it was about to lose is still named.
+        boolean switchoverChanged = !newSwitchover.equals(switchover);
+        boolean primaryChanged = !newPrimary.equals(primary);
+        if (switchoverChanged && newSwitchover.isPresent()) {
+            announce(newSwitchover);
+        }
+        if (primaryChanged) {
             primary = newPrimary;
             LOG.info("{} - primary is now {}", context, newPrimary.map(p -> p.member() + " at " + p.host() + ":"
                     + p.port()).orElse("none"));
             deliver(primaryListeners, newPrimary);
         }
+        if (switchoverChanged && newSwitchover.isEmpty()) {
+            announce(newSwitchover);
+        }
+    }
+
+    private void announce(Optional<PendingSwitchover> newSwitchover) {
+        switchover = newSwitchover;
+        LOG.info("{} - {}", context, newSwitchover.map(s -> "switchover announced: " + s.from() + " -> "
+                + s.to().orElse("the healthiest replica")).orElse("no switchover pending"));
+        deliver(switchoverListeners, newSwitchover);
     }
 
     /**
@@ -118,8 +145,7 @@ public final class LocatorCore implements AutoCloseable {
 
     /** A check that found the answer unusable (e.g. a conn_url that does not parse): no primary. */
     public void publishProblem(String why, List<ReplicaEndpoint> newReplicas) {
-        publish(Optional.empty(), Optional.empty(), newReplicas);
-        failed(why);
+        update(Optional.empty(), Optional.empty(), newReplicas, Optional.of(why));
     }
 
     public Optional<PrimaryEndpoint> primary() {

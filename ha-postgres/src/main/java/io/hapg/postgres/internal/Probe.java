@@ -27,13 +27,22 @@ public final class Probe {
             + " CASE WHEN rec THEN (SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver)"
             + "  ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int"
             + " END,"
-            + " (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
+            + " GREATEST((SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
+            + "  (SELECT min_recovery_end_timeline FROM pg_catalog.pg_control_recovery())),"
             + " (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
             + " pg_catalog.current_setting('synchronous_standby_names') FROM r";
     private static final String REPLICATION_SQL = "SELECT application_name, state, sync_state, flush_lsn::text,"
             + " replay_lsn::text FROM pg_catalog.pg_stat_replication ORDER BY application_name";
 
     private final Instance instance;
+    /**
+     * The highest timeline this replica was seen streaming on. Without a stream PostgreSQL shows
+     * no replay timeline: the checkpoint's lags until the next restartpoint (up to
+     * checkpoint_timeout), so a replica that just lost its stream (the old primary stopping for a
+     * switchover) would look diverged. Timelines only grow while the server runs.
+     */
+    private volatile int replicaTimeline;
+    private volatile long replicaPostmaster;
 
     public Probe(Instance instance) {
         this.instance = instance;
@@ -65,6 +74,16 @@ public final class Probe {
     private DatabaseState running(boolean hasData, List<String> row, List<List<String>> peers) {
         boolean inRecovery = "t".equals(row.get(0));
         int timeline = row.get(4) != null ? Integer.parseInt(row.get(4)) : Integer.parseInt(row.get(5));
+        if (inRecovery) {
+            long postmaster = instance.postmaster().pid().orElse(-1L);
+            if (postmaster != replicaPostmaster) {
+                replicaPostmaster = postmaster;
+                replicaTimeline = 0;
+            }
+            timeline = Math.max(timeline, Integer.parseInt(row.get(5)));
+            timeline = Math.max(timeline, replicaTimeline);
+            replicaTimeline = timeline;
+        }
         List<ReplicationPeer> replication = new ArrayList<>();
         for (List<String> p : peers) {
             replication.add(new ReplicationPeer(p.get(0) == null ? "" : p.get(0), p.get(1), p.get(2), lsn(p.get(3)),

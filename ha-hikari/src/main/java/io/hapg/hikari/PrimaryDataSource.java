@@ -1,0 +1,473 @@
+package io.hapg.hikari;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.SQLExceptionOverride;
+import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryLocator;
+import io.hapg.hikari.internal.BorrowGate;
+import io.hapg.hikari.internal.FailoverConnections;
+import io.hapg.hikari.internal.NamedThreads;
+import io.hapg.hikari.internal.PgSettings;
+import io.hapg.hikari.internal.TargetDataSource;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link DataSource} that follows the primary: one HikariCP pool whose physical connections go
+ * to whichever node the {@link PrimaryLocator} names, each verified writable
+ * ({@code pg_is_in_recovery()} false, {@code default_transaction_read_only} off) before it is
+ * pooled, so a write never lands on a replica. Usable wherever a {@code DataSource} is (Spring,
+ * jOOQ, plain JDBC).
+ *
+ * <pre>{@code
+ * HikariConfig pool = new HikariConfig();
+ * pool.setMaximumPoolSize(10);
+ * pool.setConnectionTimeout(10_000);
+ * PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator)
+ *         .hikari(pool).user("shop").password(secret).database("shop").build());
+ * }</pre>
+ *
+ * <p><b>When the primary changes</b> (on the pool's own thread {@code hapg-pool-<name>}, never on
+ * the locator's): new borrowers are held at a gate, HikariCP is suspended once no borrower is
+ * inside it, new physical connections are pointed at the new primary, every pooled connection is
+ * soft-evicted (idle ones closed now, borrowed ones on return), the physical connections to the old
+ * primary are aborted ({@code Connection.abort}: a hung old primary cannot hold a thread until the
+ * socket timeout), HikariCP is resumed and the gate opens. A planned switchover announced in the
+ * {@code failover} key ({@link ClusterLocator#subscribeSwitchovers}) closes the gate at once, before
+ * the old primary stops, so borrowers see a pause instead of errors.
+ *
+ * <p><b>While there is no primary</b> {@code getConnection()} waits for one, up to the pool's
+ * {@code connectionTimeout}, then throws {@link SQLTransientConnectionException} "no primary for
+ * cluster X within N ms", with the locator's reason. Once the gate is open, HikariCP's own wait
+ * (again up to {@code connectionTimeout}) applies; its timeout is rethrown naming the primary and
+ * the last connection error (refused credentials, unreachable, not writable).
+ *
+ * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
+ * statement that fails because the connection to the primary broke, the server shut down, or it
+ * is read-only (25006) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
+ * get a new connection and re-run the statement) or {@link TransactionStateUnknownException}
+ * (08007, inside a transaction or during commit: get a new connection and restart the whole
+ * transaction). Every other error passes through unchanged. Either way the connection is evicted
+ * ({@link FailoverExceptionOverride}) and the locator is asked to re-check at once.
+ *
+ * <p><b>Observability</b>: {@link #currentPrimary()}, {@link #switchCount()},
+ * {@link #lastSwitch()} (no primary → writable connection again) and {@link #addListener}.
+ */
+public final class PrimaryDataSource implements DataSource, AutoCloseable {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(PrimaryDataSource.class);
+    private static final long DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final PrimaryDataSourceConfig config;
+    private final String cluster;
+    private final String name;
+    private final PrimaryLocator locator;
+    private final TargetDataSource target;
+    private final HikariDataSource pool;
+    private final BorrowGate gate = new BorrowGate();
+    private final ScheduledExecutorService switcher;
+    private final ExecutorService aborter;
+    private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final SwitchState state = new SwitchState();
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private final SwitchListeners listeners;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong lastRefresh = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - REFRESH_NANOS);
+    private volatile Optional<PrimaryEndpoint> wanted = Optional.empty();
+    private volatile Optional<PendingSwitchover> announced = Optional.empty();
+    private volatile long announcedAtNanos;
+    private volatile Optional<PrimaryEndpoint> active = Optional.empty(); // written by the switcher only
+
+    private PrimaryDataSource(PrimaryDataSourceConfig config) {
+        this.config = config;
+        this.locator = config.locator();
+        this.cluster = locator instanceof ClusterLocator ? ((ClusterLocator) locator).cluster() : "cluster";
+        this.name = config.hikari().getPoolName() != null ? config.hikari().getPoolName() : "hapg-" + cluster;
+        this.listeners = new SwitchListeners(name);
+        PgSettings settings = new PgSettings(cluster, config.user(), config.password(), config.database(),
+                config.connectTimeout(), config.socketTimeout(), name, config.pgProperties());
+        this.target = new TargetDataSource(settings, config.promotionWait(), new TargetDataSource.Events() {
+            @Override
+            public void writable(TargetDataSource.Target t) {
+                state.writable(t.generation(), Instant.now()).ifPresent(listeners::switched);
+            }
+
+            @Override
+            public void connectFailed(SQLException failure) {
+                onFailover();
+            }
+        });
+        this.switcher = NamedThreads.single("hapg-pool-" + name);
+        this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
+        this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover));
+        gate.close("no primary known yet");
+    }
+
+    /**
+     * Creates the pool and subscribes to the locator. No I/O on the calling thread: connections are
+     * opened by HikariCP's threads once the locator names a primary.
+     */
+    public static PrimaryDataSource start(PrimaryDataSourceConfig config) {
+        PrimaryDataSource ds = new PrimaryDataSource(config);
+        ds.subscribe();
+        return ds;
+    }
+
+    private static HikariConfig hikariConfig(PrimaryDataSourceConfig config, String name, DataSource target,
+                                             Runnable onFailover) {
+        HikariConfig hc = new HikariConfig();
+        config.hikari().copyStateTo(hc);
+        hc.setPoolName(name);
+        hc.setDataSource(target);
+        hc.setAllowPoolSuspension(true);
+        hc.setInitializationFailTimeout(-1); // never fail or block at start: the primary may be moving
+        SQLExceptionOverride user = hc.getExceptionOverride();
+        hc.setExceptionOverrideClassName(null);
+        hc.setExceptionOverride(user == null ? new FailoverExceptionOverride(onFailover)
+                : new FailoverExceptionOverride(onFailover, user));
+        return hc;
+    }
+
+    private void subscribe() {
+        subscriptions.add(locator.subscribe(p -> {
+            wanted = p;
+            requestReconcile();
+        }));
+        if (locator instanceof ClusterLocator) {
+            subscriptions.add(((ClusterLocator) locator).subscribeSwitchovers(s -> {
+                if (!s.equals(announced)) {
+                    announcedAtNanos = System.nanoTime();
+                }
+                announced = s;
+                requestReconcile();
+            }));
+        }
+    }
+
+    /**
+     * A connection to the current primary, waiting (up to the pool's {@code connectionTimeout})
+     * while there is none or a switch is under way.
+     *
+     * @throws SQLTransientConnectionException "no primary for cluster X within N ms" when none
+     *     appeared, or naming the primary and the last connection error when it could not be reached
+     */
+    @Override
+    public Connection getConnection() throws SQLException {
+        long timeoutMs = pool.getConnectionTimeout();
+        Optional<String> closedBecause;
+        try {
+            closedBecause = gate.enter(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException(name + " - interrupted while waiting for a primary", "08001", e);
+        }
+        if (closedBecause.isPresent()) {
+            throw new SQLTransientConnectionException("no primary for cluster " + cluster + " within " + timeoutMs
+                    + " ms (" + closedBecause.get() + locatorProblem() + ")", "08001");
+        }
+        try {
+            Connection c = pool.getConnection();
+            if (!config.translateErrors()) {
+                return c;
+            }
+            Optional<PrimaryEndpoint> at = active;
+            return FailoverConnections.wrap(c, new FailoverConnections.Context() {
+                @Override
+                public String describe() {
+                    return at.map(p -> "primary " + p.member() + " at " + p.host() + ":" + p.port()).orElse("the primary");
+                }
+
+                @Override
+                public void failed() {
+                    onFailover();
+                }
+            });
+        } catch (SQLTransientConnectionException e) {
+            onFailover();
+            throw explainTimeout(e, timeoutMs);
+        } catch (SQLException e) {
+            if (FailoverExceptionOverride.isFailoverAnywhere(e)) {
+                onFailover();
+            }
+            throw e;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Not supported: the credentials are the pool's ({@link PrimaryDataSourceConfig#user()}). */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException(name + " - credentials are configured on the pool, not per call");
+    }
+
+    private SQLException explainTimeout(SQLTransientConnectionException e, long timeoutMs) {
+        Throwable cause = e.getCause() != null ? e.getCause() : target.lastFailure().orElse(null);
+        String why = cause != null && cause.getMessage() != null ? cause.getMessage()
+                : "every connection is in use (maximumPoolSize " + pool.getMaximumPoolSize() + ")";
+        String at = active.map(p -> "primary " + p.member() + " at " + p.host() + ":" + p.port())
+                .orElse("a primary");
+        SQLTransientConnectionException out = new SQLTransientConnectionException(cluster + ": no writable connection"
+                + " to " + at + " within " + timeoutMs + " ms: " + why, e.getSQLState() != null ? e.getSQLState()
+                : "08001", e);
+        return out;
+    }
+
+    private String locatorProblem() {
+        if (locator instanceof ClusterLocator) {
+            return ((ClusterLocator) locator).problem().map(p -> "; " + p).orElse("");
+        }
+        return "";
+    }
+
+    /** Asks the locator to re-check, at most every 200 ms (connection attempts retry every 100 ms). */
+    private void onFailover() {
+        long now = System.nanoTime();
+        long last = lastRefresh.get();
+        if (now - last >= REFRESH_NANOS && lastRefresh.compareAndSet(last, now)) {
+            locator.refresh();
+        }
+    }
+
+    private void requestReconcile() {
+        if (reconcileQueued.compareAndSet(false, true)) {
+            try {
+                switcher.execute(() -> {
+                    reconcileQueued.set(false);
+                    reconcileSafely();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Closed.
+            }
+        }
+    }
+
+    private void reconcileSafely() {
+        try {
+            reconcile();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("{} - following the primary failed; retrying in 1 s", name, e);
+            switcher.schedule(this::requestReconcile, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Makes the pool match what the locator says. Pool thread only. */
+    private void reconcile() throws InterruptedException {
+        if (closed.get()) {
+            return;
+        }
+        Optional<PrimaryEndpoint> p = wanted;
+        Optional<PendingSwitchover> hold = holdFor(p);
+        if (p.isEmpty() || hold.isPresent()) {
+            String why = p.isEmpty() ? "no primary" : "switchover from " + hold.get().from() + " to "
+                    + hold.get().to().orElse("the healthiest replica") + " announced";
+            boolean wasOpen = gate.isOpen();
+            gate.close(why);
+            if (wasOpen) {
+                lost(why);
+            }
+            if (p.isEmpty() && active.isPresent()) {
+                abort(target.retarget(Optional.empty()));
+                active = Optional.empty();
+            }
+            return;
+        }
+        if (active.equals(p)) {
+            if (!gate.isOpen()) {
+                state.resumed(); // a cancelled switchover
+                gate.open();
+            }
+            return;
+        }
+        PrimaryEndpoint next = p.get();
+        if (gate.isOpen()) {
+            gate.close("switching to " + next.member());
+            lost("the locator named " + next.member());
+        }
+        boolean drained = gate.awaitEmpty(DRAIN_NANOS);
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        if (drained) {
+            mx.suspendPool(); // nobody is inside HikariCP, so this does not block
+        }
+        List<Connection> stale = target.retarget(p);
+        Instant now = Instant.now();
+        mx.softEvictConnections();
+        abort(stale);
+        if (drained) {
+            mx.resumePool();
+        }
+        Optional<PrimaryEndpoint> from = state.retargeted(target.target().map(t -> t.generation()).orElse(0L), next,
+                now);
+        active = p;
+        gate.open();
+        LOG.info("{} - now connecting to primary {} at {}:{} ({} old connection(s) aborted)", name, next.member(),
+                next.host(), next.port(), stale.size());
+        listeners.retargeted(from, next, now);
+        state.completeIfWritable().ifPresent(listeners::switched);
+    }
+
+    /** The announced switchover away from {@code p}, while it is still worth holding for. */
+    private Optional<PendingSwitchover> holdFor(Optional<PrimaryEndpoint> p) {
+        Optional<PendingSwitchover> s = announced;
+        if (p.isEmpty() || s.isEmpty() || !s.get().from().equals(p.get().member())) {
+            return Optional.empty();
+        }
+        long left = config.switchoverHold().toNanos() - (System.nanoTime() - announcedAtNanos);
+        if (left <= 0) {
+            return Optional.empty();
+        }
+        switcher.schedule(this::requestReconcile, left, TimeUnit.NANOSECONDS);
+        return s;
+    }
+
+    private void lost(String why) {
+        Instant now = Instant.now();
+        Optional<PrimaryEndpoint> from = active;
+        state.lost(now, from);
+        LOG.info("{} - holding new borrowers: {}", name, why);
+        listeners.primaryLost(from, why, now);
+    }
+
+    private void abort(List<Connection> stale) {
+        for (Connection c : stale) {
+            try {
+                c.abort(aborter);
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("{} - aborting {} failed: {}", name, c, e.toString());
+            }
+        }
+    }
+
+    /** The primary new connections go to; empty while there is none or a switchover is held. */
+    public Optional<PrimaryEndpoint> currentPrimary() {
+        return gate.isOpen() ? active : Optional.empty();
+    }
+
+    /** How many times the pool moved to a primary after having had one. */
+    public long switchCount() {
+        return state.switches();
+    }
+
+    /** The latest completed switch: no primary → writable connection again. */
+    public Optional<SwitchEvent> lastSwitch() {
+        return state.last();
+    }
+
+    /** {@link #lastSwitch()}'s duration. */
+    public Optional<Duration> lastSwitchDuration() {
+        return state.last().map(SwitchEvent::duration);
+    }
+
+    /** True while borrowers are let through (a primary is known and no switch is under way). */
+    public boolean isAvailable() {
+        return gate.isOpen();
+    }
+
+    /**
+     * Calls {@code listener} on {@code executor} for every later event, until the handle is closed.
+     */
+    public AutoCloseable addListener(SwitchListener listener, java.util.concurrent.Executor executor) {
+        return listeners.add(listener, executor);
+    }
+
+    /** HikariCP's pool statistics (active, idle, waiting, total). */
+    public HikariPoolMXBean getHikariPoolMXBean() {
+        return pool.getHikariPoolMXBean();
+    }
+
+    /** Physical connections this pool has open now (all generations); for tests and diagnostics. */
+    public int physicalConnections() {
+        return target.openConnections();
+    }
+
+    /** Stops following the primary and closes the pool (borrowed connections are aborted). Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (AutoCloseable s : subscriptions) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.debug("{} - unsubscribing failed: {}", name, e.toString());
+            }
+        }
+        switcher.shutdownNow();
+        gate.close("the pool is closed");
+        target.close();
+        pool.close();
+        aborter.shutdown();
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("no java.util.logging parent logger");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        if (iface.isInstance(pool)) {
+            return iface.cast(pool);
+        }
+        throw new SQLException(name + " - not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this) || iface.isInstance(pool);
+    }
+
+    @Override
+    public String toString() {
+        return "PrimaryDataSource[" + name + " -> " + currentPrimary().map(PrimaryEndpoint::member)
+                .orElse("waiting: " + gate.closedBecause()) + "]";
+    }
+}

@@ -1,0 +1,134 @@
+package io.hapg.hikari;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.hapg.core.spi.PrimaryLocator;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a {@link PrimaryDataSource} is built: a normal {@link HikariConfig} (pool size, timeouts,
+ * pool name, ...) without any URL, driver or DataSource — the locator decides where to connect —
+ * plus the pgjdbc settings every node shares. Immutable; {@link Builder#build()} validates and
+ * names the field that is wrong. {@link #toString()} never shows the password.
+ *
+ * @param hikari          a private copy of the pool settings
+ * @param locator         where the primary is
+ * @param user            database user
+ * @param password        its password ({@code ""} for none)
+ * @param database        database name ({@code postgres})
+ * @param connectTimeout  pgjdbc {@code connectTimeout}, also the budget of one physical connection
+ *                        attempt, waiting for a primary included (5 s)
+ * @param socketTimeout   pgjdbc {@code socketTimeout}: no read from a hung server waits longer (30 s)
+ * @param promotionWait   how long a newly named primary may still be in recovery before a
+ *                        connection to it fails with 25006 (10 s)
+ * @param switchoverHold  the longest time borrowers are held for an announced switchover (30 s)
+ * @param translateErrors whether failover-class errors reach the application as 08S02/08007 (true)
+ * @param pgProperties    further pgjdbc properties (e.g. {@code sslmode})
+ */
+public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locator, String user, String password,
+                                      String database, Duration connectTimeout, Duration socketTimeout,
+                                      Duration promotionWait, Duration switchoverHold, boolean translateErrors,
+                                      Map<String, String> pgProperties) {
+
+    public PrimaryDataSourceConfig {
+        Objects.requireNonNull(hikari, "hikari");
+        Objects.requireNonNull(locator, "locator");
+        if (user == null || user.isBlank()) {
+            throw new IllegalArgumentException("user: required");
+        }
+        Objects.requireNonNull(password, "password");
+        if (database == null || database.isBlank()) {
+            throw new IllegalArgumentException("database: required");
+        }
+        positive(connectTimeout, "connectTimeout");
+        positive(socketTimeout, "socketTimeout");
+        positive(promotionWait, "promotionWait");
+        positive(switchoverHold, "switchoverHold");
+        pgProperties = Map.copyOf(pgProperties);
+        for (String key : pgProperties.keySet()) {
+            String k = key.toLowerCase(java.util.Locale.ROOT);
+            if (k.equals("user") || k.equals("password") || k.equals("pghost") || k.equals("pgport")
+                    || k.equals("targetservertype")) {
+                throw new IllegalArgumentException("pgProperties: '" + key + "' is decided by the pool; use the "
+                        + "builder's own setter or leave it out");
+            }
+        }
+        if (hikari.getJdbcUrl() != null) {
+            throw new IllegalArgumentException("hikari.jdbcUrl must not be set: the locator decides where to connect");
+        }
+        if (hikari.getExceptionOverrideClassName() != null) {
+            throw new IllegalArgumentException("hikari.exceptionOverrideClassName: pass an instance with "
+                    + "setExceptionOverride instead; the pool consults it after its own failover rules");
+        }
+        if (hikari.getDataSource() != null || hikari.getDataSourceClassName() != null
+                || hikari.getDataSourceJNDI() != null || hikari.getDriverClassName() != null) {
+            throw new IllegalArgumentException("hikari.dataSource / dataSourceClassName / dataSourceJNDI / "
+                    + "driverClassName must not be set: the pool brings its own");
+        }
+    }
+
+    public static Builder builder(PrimaryLocator locator) {
+        return new Builder(locator);
+    }
+
+    @Override
+    public String toString() {
+        return "PrimaryDataSourceConfig[" + user + "@" + database + " via " + locator + ", password "
+                + (password.isEmpty() ? "none" : "******") + ", connectTimeout " + connectTimeout + ", socketTimeout "
+                + socketTimeout + "]";
+    }
+
+    private static void positive(Duration v, String name) {
+        if (v == null || v.isNegative() || v.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /** Builder; defaults as documented on the record. */
+    public static final class Builder {
+        private final PrimaryLocator locator;
+        private HikariConfig hikari = new HikariConfig();
+        private String user;
+        private String password = "";
+        private String database = "postgres";
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration socketTimeout = Duration.ofSeconds(30);
+        private Duration promotionWait = Duration.ofSeconds(10);
+        private Duration switchoverHold = Duration.ofSeconds(30);
+        private boolean translateErrors = true;
+        private final Map<String, String> pgProperties = new LinkedHashMap<>();
+
+        private Builder(PrimaryLocator locator) {
+            this.locator = Objects.requireNonNull(locator, "locator");
+        }
+
+        /** Pool settings; copied, so later changes to {@code v} have no effect. */
+        public Builder hikari(HikariConfig v) {
+            HikariConfig copy = new HikariConfig();
+            Objects.requireNonNull(v, "hikari").copyStateTo(copy);
+            hikari = copy;
+            return this;
+        }
+
+        public Builder user(String v) { user = v; return this; }
+        public Builder password(String v) { password = v == null ? "" : v; return this; }
+        public Builder database(String v) { database = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder socketTimeout(Duration v) { socketTimeout = v; return this; }
+        public Builder promotionWait(Duration v) { promotionWait = v; return this; }
+        public Builder switchoverHold(Duration v) { switchoverHold = v; return this; }
+        public Builder translateErrors(boolean v) { translateErrors = v; return this; }
+        public Builder pgProperty(String key, String value) {
+            pgProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the field that is missing or invalid */
+        public PrimaryDataSourceConfig build() {
+            return new PrimaryDataSourceConfig(hikari, locator, user, password, database, connectTimeout,
+                    socketTimeout, promotionWait, switchoverHold, translateErrors, pgProperties);
+        }
+    }
+}

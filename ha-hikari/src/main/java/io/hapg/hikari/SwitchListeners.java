@@ -1,0 +1,65 @@
+package io.hapg.hikari;
+
+import io.hapg.core.PrimaryEndpoint;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link SwitchListener}s of one pool, each called on its own executor. */
+final class SwitchListeners {
+    private static final Logger LOG = LoggerFactory.getLogger(SwitchListeners.class);
+
+    private record Registration(SwitchListener listener, Executor executor) {
+    }
+
+    private final String pool;
+    private final List<Registration> registrations = new CopyOnWriteArrayList<>();
+
+    SwitchListeners(String pool) {
+        this.pool = pool;
+    }
+
+    AutoCloseable add(SwitchListener listener, Executor executor) {
+        Registration r = new Registration(Objects.requireNonNull(listener, "listener"),
+                Objects.requireNonNull(executor, "executor"));
+        registrations.add(r);
+        return () -> registrations.remove(r);
+    }
+
+    void primaryLost(Optional<PrimaryEndpoint> from, String reason, Instant at) {
+        fire(l -> l.primaryLost(from, reason, at));
+    }
+
+    void retargeted(Optional<PrimaryEndpoint> from, PrimaryEndpoint to, Instant at) {
+        fire(l -> l.retargeted(from, to, at));
+    }
+
+    void switched(SwitchEvent event) {
+        LOG.info("{} - switched from {} to {}: {} ms without a writable connection", pool,
+                event.from().map(PrimaryEndpoint::member).orElse("none"), event.to().member(),
+                event.duration().toMillis());
+        fire(l -> l.switched(event));
+    }
+
+    private void fire(Consumer<SwitchListener> call) {
+        for (Registration r : registrations) {
+            try {
+                r.executor().execute(() -> {
+                    try {
+                        call.accept(r.listener());
+                    } catch (RuntimeException e) {
+                        LOG.warn("{} - a switch listener failed", pool, e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("{} - a switch listener's executor refused the call: {}", pool, e.toString());
+            }
+        }
+    }
+}

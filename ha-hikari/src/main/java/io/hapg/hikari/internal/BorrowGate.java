@@ -1,0 +1,72 @@
+package io.hapg.hikari.internal;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * In front of HikariCP's {@code getConnection()}: closed while there is no primary, while a
+ * planned switchover is announced and while the pool is being retargeted, so borrowers wait here,
+ * bounded, instead of inside HikariCP (whose suspended pool blocks borrowers without a timeout).
+ * Counts the borrowers that passed it and are still inside HikariCP.
+ */
+public final class BorrowGate {
+    private boolean open;
+    private String closedBecause = "no primary known yet";
+    private int inside;
+
+    /**
+     * Waits until the gate is open, at most {@code timeoutNanos}, then counts the caller inside.
+     *
+     * @return empty when the caller is inside (it must call {@link #exit()}); else why it stayed closed
+     */
+    public synchronized java.util.Optional<String> enter(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (!open) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return java.util.Optional.of(closedBecause);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        inside++;
+        return java.util.Optional.empty();
+    }
+
+    public synchronized void exit() {
+        inside--;
+        if (inside == 0) {
+            notifyAll();
+        }
+    }
+
+    public synchronized void open() {
+        open = true;
+        notifyAll();
+    }
+
+    public synchronized void close(String why) {
+        open = false;
+        closedBecause = why;
+    }
+
+    public synchronized boolean isOpen() {
+        return open;
+    }
+
+    /** Why borrowers wait, while closed. */
+    public synchronized String closedBecause() {
+        return closedBecause;
+    }
+
+    /** Waits until no borrower is inside, at most {@code timeoutNanos}; true when none is. */
+    public synchronized boolean awaitEmpty(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (inside > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,143 @@
+package io.hapg.hikari.internal;
+
+import io.hapg.hikari.ConnectionFailoverException;
+import io.hapg.hikari.FailoverExceptionOverride;
+import io.hapg.hikari.TransactionStateUnknownException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Wraps a pooled connection (and the statements it creates) so that a failover-class error
+ * ({@link FailoverExceptionOverride#isFailover}) reaches the application as
+ * {@link ConnectionFailoverException} (08S02, retry the statement) or
+ * {@link TransactionStateUnknownException} (08007, restart the transaction), decided by whether a
+ * transaction was open. Everything else passes through unchanged. {@code unwrap} reaches the
+ * driver's objects as usual.
+ */
+public final class FailoverConnections {
+    private FailoverConnections() {
+    }
+
+    /** What a wrapped connection needs to know. */
+    public interface Context {
+        /** "primary pg1 at 127.0.0.1:5432", for messages. */
+        String describe();
+
+        /** Called on the failing thread for each translated error; must not block. */
+        void failed();
+    }
+
+    public static Connection wrap(Connection pooled, Context context) throws SQLException {
+        ConnectionHandler handler = new ConnectionHandler(pooled, context, pooled.getAutoCommit());
+        Connection proxy = (Connection) Proxy.newProxyInstance(FailoverConnections.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, handler);
+        handler.self = proxy;
+        return proxy;
+    }
+
+    private static final class ConnectionHandler implements InvocationHandler {
+        private final Connection delegate;
+        private final Context context;
+        private volatile boolean autoCommit;
+        private Connection self;
+
+        ConnectionHandler(Connection delegate, Context context, boolean autoCommit) {
+            this.delegate = delegate;
+            this.context = context;
+            this.autoCommit = autoCommit;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            String name = method.getName();
+            switch (name) {
+                case "equals":
+                    return proxy == args[0];
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "toString":
+                    return "hapg:" + delegate;
+                case "unwrap":
+                    return ((Class<?>) args[0]).isInstance(proxy) ? proxy : delegate.unwrap((Class<?>) args[0]);
+                case "isWrapperFor":
+                    return ((Class<?>) args[0]).isInstance(proxy) || delegate.isWrapperFor((Class<?>) args[0]);
+                default:
+                    break;
+            }
+            Object result;
+            try {
+                result = method.invoke(delegate, args);
+            } catch (InvocationTargetException e) {
+                throw translate(e.getCause(), name.equals("commit"));
+            }
+            if (name.equals("setAutoCommit")) {
+                autoCommit = (Boolean) args[0];
+            }
+            if (result instanceof Statement && method.getReturnType().isInterface()) {
+                return Proxy.newProxyInstance(FailoverConnections.class.getClassLoader(),
+                        new Class<?>[] {method.getReturnType()}, new StatementHandler(result, this));
+            }
+            return result;
+        }
+
+        Throwable translate(Throwable t, boolean commit) {
+            if (!(t instanceof SQLException) || t instanceof ConnectionFailoverException
+                    || t instanceof TransactionStateUnknownException
+                    || !FailoverExceptionOverride.isFailoverAnywhere(t)) {
+                return t;
+            }
+            SQLException e = (SQLException) t;
+            context.failed();
+            String original = " (" + e.getSQLState() + ": " + e.getMessage() + ")";
+            if (commit || !autoCommit) {
+                return new TransactionStateUnknownException("connection to " + context.describe() + " failed inside a "
+                        + "transaction" + original + "; restart the whole transaction on a new connection", e);
+            }
+            return new ConnectionFailoverException("connection to " + context.describe() + " failed" + original
+                    + "; re-run the statement on a new connection", e);
+        }
+    }
+
+    private static final class StatementHandler implements InvocationHandler {
+        private final Object delegate;
+        private final ConnectionHandler connection;
+
+        StatementHandler(Object delegate, ConnectionHandler connection) {
+            this.delegate = delegate;
+            this.connection = connection;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            String name = method.getName();
+            switch (name) {
+                case "equals":
+                    return proxy == args[0];
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "toString":
+                    return "hapg:" + delegate;
+                case "getConnection":
+                    return connection.self;
+                case "unwrap":
+                    return ((Class<?>) args[0]).isInstance(proxy) ? proxy
+                            : ((Statement) delegate).unwrap((Class<?>) args[0]);
+                case "isWrapperFor":
+                    return ((Class<?>) args[0]).isInstance(proxy)
+                            || ((Statement) delegate).isWrapperFor((Class<?>) args[0]);
+                default:
+                    break;
+            }
+            try {
+                return method.invoke(delegate, args);
+            } catch (InvocationTargetException e) {
+                throw connection.translate(e.getCause(), false);
+            }
+        }
+    }
+}

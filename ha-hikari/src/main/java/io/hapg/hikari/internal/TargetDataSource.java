@@ -1,0 +1,341 @@
+package io.hapg.hikari.internal;
+
+import io.hapg.core.PrimaryEndpoint;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The {@link DataSource} HikariCP is given ({@code setDataSource}): every physical connection goes
+ * to the current target, the primary the locator named, and is verified writable before HikariCP
+ * sees it. Each target is a generation; the connections of each generation are tracked so that a
+ * switch can abort the old ones.
+ *
+ * <p>Only HikariCP's connection adder calls this (borrowers wait in HikariCP, bounded by its
+ * {@code connectionTimeout}), so an attempt does not fail fast while a switch may be coming: without
+ * a target it waits for one, and when the target refuses connections it retries every 100 ms until
+ * the target changes — for up to {@link #PATIENCE}. So the adder waits here, ready, instead of in
+ * HikariCP's growing back-off sleep (up to 10 s) when the new primary appears. Failures a retry
+ * cannot fix (refused credentials, missing database) and a target still in recovery after
+ * {@code promotionWait} (the leader key is taken before the promotion finishes, so a short wait is
+ * normal) are thrown at once. The latest failure is kept for {@link #lastFailure()}.
+ */
+public final class TargetDataSource implements DataSource {
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How long one physical connection attempt may wait for a usable target. */
+    public static final Duration PATIENCE = Duration.ofMinutes(5);
+
+    /** One target: a generation and where it connects. */
+    public record Target(long generation, PrimaryEndpoint endpoint, PGSimpleDataSource dataSource) {
+    }
+
+    /** Told of the first verified connection of each generation, on the connecting thread. */
+    public interface Events {
+        void writable(Target target);
+
+        void connectFailed(SQLException failure);
+    }
+
+    private final PgSettings settings;
+    private final Duration promotionWait;
+    private final Events events;
+    private final Object lock = new Object();
+    private final Map<Connection, Long> open = new ConcurrentHashMap<>();
+    private Target target; // guarded by lock; null = no primary
+    private long generation; // guarded by lock
+    private long reported; // guarded by lock: the last generation reported writable
+    private boolean closed; // guarded by lock
+    private volatile int loginTimeout;
+    private volatile Optional<SQLException> lastFailure = Optional.empty();
+
+    public TargetDataSource(PgSettings settings, Duration promotionWait, Events events) {
+        this.settings = settings;
+        this.promotionWait = promotionWait;
+        this.events = events;
+    }
+
+    /**
+     * Points new connections at {@code endpoint} (a new generation) and wakes connection attempts
+     * waiting for a target.
+     *
+     * @return the physical connections of older generations still open, for the caller to abort
+     */
+    public List<Connection> retarget(Optional<PrimaryEndpoint> endpoint) {
+        long gen;
+        synchronized (lock) {
+            gen = ++generation;
+            target = endpoint.map(e -> new Target(generation, e, settings.dataSource(e.host(), e.port()))).orElse(null);
+            lock.notifyAll();
+        }
+        List<Connection> stale = new ArrayList<>();
+        open.forEach((c, g) -> {
+            if (g < gen && open.remove(c) != null) {
+                stale.add(c);
+            }
+        });
+        return stale;
+    }
+
+    /** The current target, if any. */
+    public Optional<Target> target() {
+        synchronized (lock) {
+            return Optional.ofNullable(target);
+        }
+    }
+
+    /** Fails every waiting and later attempt. */
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            target = null;
+            lock.notifyAll();
+        }
+    }
+
+    /** Physical connections open now, of every generation. */
+    public int openConnections() {
+        open.keySet().removeIf(TargetDataSource::isClosedQuietly);
+        return open.size();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            Target t = awaitTarget(deadline);
+            Connection c;
+            try {
+                c = t.dataSource().getConnection();
+            } catch (SQLException e) {
+                SQLException explained = explain(e, t);
+                lastFailure = Optional.of(explained);
+                events.connectFailed(explained);
+                if (isPermanent(e) || !awaitChange(t, deadline)) {
+                    throw explained;
+                }
+                continue;
+            }
+            try {
+                if (!verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos())) {
+                    c.close();
+                    continue; // retargeted meanwhile: connect to the new target
+                }
+            } catch (SQLException e) {
+                closeQuietly(c);
+                lastFailure = Optional.of(e);
+                throw e;
+            } catch (RuntimeException e) {
+                closeQuietly(c);
+                throw e;
+            }
+            synchronized (lock) {
+                if (closed || target == null || target.generation() != t.generation()) {
+                    closeQuietly(c);
+                    continue;
+                }
+                open.put(c, t.generation());
+                lastFailure = Optional.empty();
+                if (reported < t.generation()) {
+                    reported = t.generation();
+                    events.writable(t);
+                }
+            }
+            if (open.size() > 64) {
+                open.keySet().removeIf(TargetDataSource::isClosedQuietly);
+            }
+            return c;
+        }
+    }
+
+    /** Why the latest physical connection attempt failed; empty after a success. */
+    public Optional<SQLException> lastFailure() {
+        return lastFailure;
+    }
+
+    /** Passwords are the pool's own: HikariCP's username/password are not used. */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return getConnection();
+    }
+
+    private Target awaitTarget(long deadline) throws SQLException {
+        synchronized (lock) {
+            while (target == null) {
+                if (closed) {
+                    throw new SQLTransientConnectionException(settings.cluster() + ": the pool is closed", "08003");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SQLTransientConnectionException("no primary for cluster " + settings.cluster()
+                            + " within " + PATIENCE.toMillis() + " ms", "08001");
+                }
+                waitNanos(left);
+            }
+            return target;
+        }
+    }
+
+    /** Waits until the target is no longer {@code t} or the deadline passes; true if it changed. */
+    private boolean awaitChange(Target t, long deadline) throws SQLException {
+        long until = Math.min(deadline, System.nanoTime() + RETRY_NANOS * 5); // retry every 100 ms
+        synchronized (lock) {
+            while (target == t && !closed) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return deadline - System.nanoTime() > 0; // retry the same target while budget is left
+                }
+                waitNanos(left);
+            }
+            return !closed;
+        }
+    }
+
+    /**
+     * True once the server is out of recovery and not read-only; false if the target changed
+     * meanwhile. The leader key is taken before the promotion completes, so a short wait is normal.
+     */
+    private boolean verifyWritable(Connection c, Target t, long deadline) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
+            // 20 ms doubling to 250 ms: quick after a fast promotion, yet many pools polling one
+            // promoting server do not slow its promotion down.
+            long pause = RETRY_NANOS;
+            while (true) {
+                boolean recovery;
+                String readOnly;
+                try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
+                        + "pg_catalog.current_setting('default_transaction_read_only')")) {
+                    rs.next();
+                    recovery = rs.getBoolean(1);
+                    readOnly = rs.getString(2);
+                }
+                if (!recovery && !"on".equals(readOnly)) {
+                    return true;
+                }
+                synchronized (lock) {
+                    if (target != t) {
+                        return false;
+                    }
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new SQLException(settings.cluster() + ": " + describe(t) + " is not writable ("
+                            + (recovery ? "in recovery: a replica" : "default_transaction_read_only is on")
+                            + ") after waiting " + promotionWait.toMillis() + " ms; refusing to use it as the primary",
+                            "25006");
+                }
+                synchronized (lock) {
+                    waitNanos(pause);
+                }
+                pause = Math.min(pause * 2, MAX_POLL_NANOS);
+            }
+        }
+    }
+
+    private SQLException explain(SQLException e, Target t) {
+        String state = e.getSQLState() == null ? "08001" : e.getSQLState();
+        String what;
+        if (state.equals("28P01") || state.equals("28000")) {
+            what = describe(t) + " refused the pool's credentials (user '" + settings.user() + "')";
+        } else if (state.equals("3D000")) {
+            what = "database '" + settings.database() + "' does not exist on " + describe(t);
+        } else {
+            what = "cannot connect to " + describe(t);
+        }
+        SQLException out = new SQLException(settings.cluster() + ": " + what + ": " + e.getMessage(), state, e);
+        return out;
+    }
+
+    /** Failures a retry of the same server cannot fix: authentication, a missing database or role. */
+    private static boolean isPermanent(SQLException e) {
+        String s = e.getSQLState();
+        return s != null && (s.startsWith("28") || s.equals("3D000"));
+    }
+
+    private static String describe(Target t) {
+        return "primary " + t.endpoint().member() + " at " + t.endpoint().host() + ":" + t.endpoint().port();
+    }
+
+    private void waitNanos(long nanos) throws SQLException {
+        try {
+            TimeUnit.NANOSECONDS.timedWait(lock, nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException(settings.cluster() + ": interrupted while connecting", "08001", e);
+        }
+    }
+
+    private static boolean isClosedQuietly(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // Already broken.
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        // pgjdbc logs through java.util.logging; nothing to set.
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        loginTimeout = seconds;
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return loginTimeout > 0 ? loginTimeout : PgSettings.seconds(settings.connectTimeout());
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("no java.util.logging parent logger");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+        return "TargetDataSource[" + settings.cluster() + " -> " + target().map(TargetDataSource::describe)
+                .orElse("no primary") + "]";
+    }
+}

@@ -1,0 +1,376 @@
+package io.hapg.hikari;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.hapg.core.PrimaryEndpoint;
+import io.hapg.testkit.ProcessLogs;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * PrimaryDataSource against a real three-member cluster (3 etcd members, 3 PostgreSQL nodes with
+ * their HaAgents and REST APIs), with 8 threads committing through the pool and every acknowledged
+ * commit recorded with the server that acknowledged it. The kill -9 runs last: it takes a node away.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class PrimaryFollowingIT {
+    private static final int WORKERS = 8;
+    private static final int SWITCHOVER_RUNS = 3;
+
+    @RegisterExtension
+    final ProcessLogs logs = new ProcessLogs();
+
+    @RegisterExtension
+    final TestWatcher pgLogs = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (cluster != null) {
+                System.out.println("cluster: " + cluster.describe() + "\n" + cluster.logs());
+            }
+        }
+    };
+
+    private LocalCluster cluster;
+    private ConsensusPrimaryLocator locator;
+    private ConsensusPrimaryLocator reference;
+
+    @BeforeAll
+    void startCluster() {
+        cluster = new LocalCluster(3, "pg1", "pg2", "pg3");
+        logs.watch(cluster.etcd);
+        cluster.start(Duration.ofSeconds(120));
+        cluster.executeOnPrimary("CREATE TABLE commits (worker int, seq bigint, at timestamptz DEFAULT clock_timestamp())");
+        locator = cluster.locator("app");
+        reference = cluster.locator("reference");
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (locator != null) {
+            locator.close();
+        }
+        if (reference != null) {
+            reference.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static HikariConfig pool(int size, long connectionTimeoutMs) {
+        HikariConfig h = new HikariConfig();
+        h.setMaximumPoolSize(size);
+        h.setMinimumIdle(size);
+        h.setConnectionTimeout(connectionTimeoutMs);
+        h.setValidationTimeout(1000);
+        return h;
+    }
+
+    private PrimaryDataSource primaryDataSource(ClusterLocator l, HikariConfig h) {
+        return PrimaryDataSource.start(PrimaryDataSourceConfig.builder(l).hikari(h)
+                .user(LocalCluster.SUPERUSER.username()).password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .connectTimeout(Duration.ofSeconds(3)).socketTimeout(Duration.ofSeconds(10)).build());
+    }
+
+    /** When the reference locator (its own etcd client) first saw {@code member} as the primary. */
+    private AtomicReference<Instant> watchLeader(String member) {
+        AtomicReference<Instant> at = new AtomicReference<>();
+        AutoCloseable[] sub = new AutoCloseable[1];
+        sub[0] = reference.subscribe(p -> {
+            if (p.map(PrimaryEndpoint::member).equals(Optional.of(member))) {
+                at.compareAndSet(null, Instant.now());
+            }
+        });
+        return at;
+    }
+
+    private String replicaOf(String leader) {
+        return cluster.live().stream().map(n -> n.name).filter(n -> !n.equals(leader)).sorted().findFirst().orElseThrow();
+    }
+
+    private void awaitCommits(Workload w, int port, long after, int count) {
+        LocalCluster.await(count + " commits on port " + port, Duration.ofSeconds(60),
+                () -> w.commitsOn(port, after) >= count);
+    }
+
+    /** No acknowledged commit on {@code oldPort} whose row was written after the new leader appeared. */
+    private static void assertNothingCommittedOnOldAfter(Workload w, int oldPort, Instant promotedAt) {
+        List<Workload.Commit> late = w.commits.stream()
+                .filter(c -> c.serverPort() == oldPort && c.serverTime().isAfter(promotedAt)).collect(Collectors.toList());
+        assertThat(late).as("commits on the old primary after the new one took the leader key at " + promotedAt)
+                .isEmpty();
+    }
+
+    record Run(long pauseMs, long switchMs, long failedTx) {
+    }
+
+    /** One planned switchover under load; returns the longest pause. */
+    private Run switchover(PrimaryDataSource ds, Workload w, boolean strict, String label) {
+        String from = cluster.leader().orElseThrow();
+        String to = replicaOf(from);
+        int fromPort = cluster.nodes.get(from).port();
+        int toPort = cluster.nodes.get(to).port();
+        awaitCommits(w, fromPort, System.nanoTime(), 100);
+        AtomicReference<Instant> promotedAt = watchLeader(to);
+        long switchesBefore = ds.switchCount();
+        long begin = System.nanoTime();
+        cluster.requestSwitchover(from, to);
+        awaitCommits(w, toPort, begin, 50);
+        Workload.Commit first = w.firstOn(toPort, begin).orElseThrow();
+        long pause = w.longestPauseMillis(begin, first.ackNanos() + TimeUnit.MILLISECONDS.toNanos(200));
+        LocalCluster.await("the pool counted the switch", Duration.ofSeconds(10), () -> ds.switchCount() > switchesBefore);
+        long switchMs = ds.lastSwitchDuration().orElseThrow().toMillis();
+        List<Workload.Failure> afterBegin = w.failuresSince(begin);
+        List<Workload.Failure> inGetConnection = w.failures.stream().filter(Workload.Failure::inGetConnection)
+                .collect(Collectors.toList());
+        System.out.printf("[ha-hikari] %s switchover %s -> %s: longest pause %d ms, pool switch (no primary -> "
+                + "writable) %d ms, failed getConnection %d, failed transactions started after the switchover "
+                + "began %d%n", label, from, to, pause, switchMs, inGetConnection.size(), afterBegin.size());
+        afterBegin.forEach(f -> System.out.println("    " + f.describe()));
+        assertThat(inGetConnection).extracting(Workload.Failure::describe).isEmpty();
+        if (strict) {
+            assertThat(afterBegin).extracting(Workload.Failure::describe).isEmpty();
+        } else {
+            // Without the failover key (REST), only transactions in flight when the old primary stopped may
+            // fail, and they reach the application with the failover contract's SQLStates.
+            assertThat(afterBegin).allSatisfy(f -> assertThat(f.error().getSQLState()).isIn("08S02", "08007"));
+        }
+        assertThat(promotedAt.get()).isNotNull();
+        assertNothingCommittedOnOldAfter(w, fromPort, promotedAt.get());
+        assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to);
+        cluster.awaitConverged(Duration.ofSeconds(90));
+        return new Run(pause, switchMs, afterBegin.size());
+    }
+
+    @Test
+    @Order(1)
+    void aPlannedSwitchoverCostsAPauseNotErrors() {
+        try (PrimaryDataSource ds = primaryDataSource(locator, pool(10, 15_000));
+             Workload w = new Workload(ds, WORKERS, "commits")) {
+            List<Long> pauses = new ArrayList<>();
+            List<Long> switches = new ArrayList<>();
+            for (int run = 1; run <= SWITCHOVER_RUNS; run++) {
+                Run r = switchover(ds, w, true, "consensus locator, run " + run + ":");
+                pauses.add(r.pauseMs());
+                switches.add(r.switchMs());
+            }
+            System.out.printf("[ha-hikari] planned switchover, consensus locator, %d runs: longest pause median %d ms "
+                    + "(max %d), pool switch median %d ms; %d commits acknowledged%n", SWITCHOVER_RUNS,
+                    Stats.median(pauses), Stats.percentile(pauses, 100), Stats.median(switches), w.commits.size());
+            assertThat(ds.switchCount()).isEqualTo(SWITCHOVER_RUNS);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theRestLocatorFollowsASwitchoverWithoutEtcd() {
+        RestPrimaryLocator.Builder b = RestPrimaryLocator.builder().cluster(cluster.scope)
+                .pollInterval(Duration.ofMillis(200)).timeout(Duration.ofMillis(500));
+        cluster.nodes.values().forEach(n -> b.member(n.apiUrl));
+        try (RestPrimaryLocator rest = b.build().start();
+             PrimaryDataSource ds = primaryDataSource(rest, pool(10, 15_000));
+             Workload w = new Workload(ds, WORKERS, "commits")) {
+            Run r = switchover(ds, w, false, "REST locator (polls GET /primary every 200 ms, no etcd):");
+            assertThat(r.pauseMs()).isLessThan(15_000);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void hundredPoolsAllRetargetAfterASwitchover() throws Exception {
+        int pools = 100;
+        List<PrimaryDataSource> all = new ArrayList<>();
+        Map<Integer, Instant> retargeted = new ConcurrentHashMap<>();
+        Map<Integer, Instant> writable = new ConcurrentHashMap<>();
+        try {
+            for (int i = 0; i < pools; i++) {
+                HikariConfig h = pool(1, 15_000);
+                h.setPoolName("p" + i);
+                PrimaryDataSource ds = primaryDataSource(locator, h);
+                int index = i;
+                ds.addListener(new SwitchListener() {
+                    @Override
+                    public void retargeted(Optional<PrimaryEndpoint> from, PrimaryEndpoint to, Instant at) {
+                        retargeted.put(index, at);
+                    }
+
+                    @Override
+                    public void switched(SwitchEvent event) {
+                        writable.put(index, event.writableAt());
+                    }
+                }, Runnable::run);
+                all.add(ds);
+            }
+            for (PrimaryDataSource ds : all) {
+                ds.getConnection().close();
+            }
+            String from = cluster.leader().orElseThrow();
+            String to = replicaOf(from);
+            AtomicReference<Instant> leaderChanged = watchLeader(to);
+            cluster.requestSwitchover(from, to);
+            LocalCluster.await(to + " took the leader key", Duration.ofSeconds(60), () -> leaderChanged.get() != null);
+            LocalCluster.await("all pools retargeted", Duration.ofSeconds(60), () -> retargeted.size() == pools);
+            LocalCluster.await("all pools have a writable connection", Duration.ofSeconds(60),
+                    () -> writable.size() == pools);
+            Instant changed = leaderChanged.get();
+            List<Long> toRetarget = retargeted.values().stream().map(at -> Duration.between(changed, at).toMillis())
+                    .collect(Collectors.toList());
+            List<Long> toWritable = writable.values().stream().map(at -> Duration.between(changed, at).toMillis())
+                    .collect(Collectors.toList());
+            System.out.printf("[ha-hikari] %d pools (one shared consensus locator), leader-key change -> pool "
+                    + "retargeted: p50 %d ms, p99 %d ms, max %d ms; -> first writable connection: p50 %d ms, p99 %d ms%n",
+                    pools, Stats.median(toRetarget), Stats.percentile(toRetarget, 99), Stats.percentile(toRetarget, 100),
+                    Stats.median(toWritable), Stats.percentile(toWritable, 99));
+            for (PrimaryDataSource ds : all) {
+                assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to);
+                try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(cluster.nodes.get(to).port());
+                }
+            }
+        } finally {
+            all.forEach(PrimaryDataSource::close);
+        }
+        cluster.awaitConverged(Duration.ofSeconds(90));
+    }
+
+    @Test
+    @Order(4)
+    void replicaDataSourceSpreadsReadsOverReplicasAndFallsBack() throws Exception {
+        HikariConfig h = new HikariConfig();
+        h.setMaximumPoolSize(2);
+        h.setMinimumIdle(0);
+        h.setConnectionTimeout(5000);
+        try (ReplicaDataSource replicas = ReplicaDataSource.builder(locator).hikari(h)
+                .user(LocalCluster.SUPERUSER.username()).password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .maxLagBytes(16 * 1024 * 1024).build()) {
+            LocalCluster.await("two replicas qualify", Duration.ofSeconds(30),
+                    () -> replicas.eligibleReplicas().size() == 2);
+            Set<Integer> ports = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                try (Connection c = replicas.getConnection(); Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+                    rs.next();
+                    ports.add(rs.getInt(1));
+                    assertThat(rs.getBoolean(2)).as("a replica").isTrue();
+                }
+            }
+            String leader = cluster.leader().orElseThrow();
+            assertThat(ports).hasSize(2).doesNotContain(cluster.nodes.get(leader).port());
+        }
+        // Lag unknown for every replica: no replica qualifies; the fallback (the primary) serves, else a clear error.
+        List<ReplicaEndpoint> unknown = locator.replicas().stream().map(r -> new ReplicaEndpoint(r.member(), r.host(),
+                r.port(), OptionalLong.empty(), false)).collect(Collectors.toList());
+        FixedLocator lagging = new FixedLocator(cluster.scope, locator.current(), unknown);
+        try (PrimaryDataSource primary = primaryDataSource(locator, pool(2, 10_000));
+             ReplicaDataSource withFallback = ReplicaDataSource.builder(lagging).hikari(h).user("postgres")
+                     .password(LocalCluster.SUPERUSER.password().orElseThrow().reveal()).fallback(primary).build();
+             ReplicaDataSource without = ReplicaDataSource.builder(lagging).hikari(h).user("postgres").build()) {
+            try (Connection c = withFallback.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).as("the fallback is the primary").isFalse();
+            }
+            assertThatThrownBy(without::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("no replica within").hasMessageContaining("lag unknown");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void badInputOnTheRealClusterGivesErrorsNamingTheCause() {
+        // A primary refusing the pool's credentials.
+        HikariConfig h = pool(2, 3000);
+        try (PrimaryDataSource wrong = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
+                .user("postgres").password("not-the-password").connectTimeout(Duration.ofSeconds(2)).build())) {
+            String leader = cluster.leader().orElseThrow();
+            assertThatThrownBy(wrong::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("refused the pool's credentials (user 'postgres')")
+                    .hasMessageContaining("primary " + leader);
+        }
+        // A locator that names a replica: never a connection to it, and a clear error.
+        String replica = replicaOf(cluster.leader().orElseThrow());
+        LocalCluster.Node node = cluster.nodes.get(replica);
+        FixedLocator wrongNode = new FixedLocator(cluster.scope, Optional.of(new PrimaryEndpoint(replica, "127.0.0.1",
+                node.port(), node.pg.config().connUrl())), List.of());
+        try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(wrongNode).hikari(pool(2, 4000))
+                .user("postgres").password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .connectTimeout(Duration.ofSeconds(1)).promotionWait(Duration.ofSeconds(1)).build())) {
+            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("primary " + replica)
+                    .hasMessageContaining("is not writable (in recovery: a replica)");
+            assertThat(ds.physicalConnections()).isZero();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void killNineOfThePrimaryThenCommitsResumeOnTheNewOne() throws SQLException {
+        try (PrimaryDataSource ds = primaryDataSource(locator, pool(10, 5_000));
+             Workload w = new Workload(ds, WORKERS, "commits")) {
+            String old = cluster.leader().orElseThrow();
+            int oldPort = cluster.nodes.get(old).port();
+            awaitCommits(w, oldPort, System.nanoTime(), 200);
+            Set<String> others = cluster.live().stream().map(n -> n.name).filter(n -> !n.equals(old))
+                    .collect(Collectors.toSet());
+            AtomicReference<Instant> promotedAt = new AtomicReference<>();
+            reference.subscribe(p -> {
+                if (p.isPresent() && others.contains(p.get().member())) {
+                    promotedAt.compareAndSet(null, Instant.now());
+                }
+            });
+            long kill = System.nanoTime();
+            cluster.crash(old);
+            LocalCluster.await("a new leader", Duration.ofSeconds(60), () -> promotedAt.get() != null);
+            String next = cluster.leader().orElseThrow();
+            int nextPort = cluster.nodes.get(next).port();
+            awaitCommits(w, nextPort, kill, 50);
+            Workload.Commit lastOld = w.lastOn(oldPort).orElseThrow();
+            Workload.Commit firstNew = w.firstOn(nextPort, kill).orElseThrow();
+            long gap = TimeUnit.NANOSECONDS.toMillis(firstNew.ackNanos() - lastOld.ackNanos());
+            long killToFirst = TimeUnit.NANOSECONDS.toMillis(firstNew.ackNanos() - kill);
+            List<Workload.Failure> failures = w.failuresSince(kill);
+            Map<String, Long> byState = failures.stream().collect(Collectors.groupingBy(
+                    f -> (f.inGetConnection() ? "getConnection " : "tx ") + f.error().getSQLState(), Collectors.counting()));
+            System.out.printf("[ha-hikari] kill -9 of primary %s (ttl 6 s): gap between the last commit on %s and the "
+                    + "first on %s %d ms (kill -> first commit %d ms); pool switch (no primary -> writable) %s ms; "
+                    + "failures during the outage %s%n", old, old, next, gap, killToFirst,
+                    ds.lastSwitchDuration().map(Duration::toMillis).map(String::valueOf).orElse("?"), byState);
+            assertNothingCommittedOnOldAfter(w, oldPort, promotedAt.get());
+            assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(next);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.hapg.hikari;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.hapg.core.PrimaryEndpoint;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Against tiny HTTP servers that answer like Patroni's REST API. */
+@Timeout(30)
+class RestPrimaryLocatorTest {
+    /** One member's API: 200 or 503 on /primary, and a /cluster document. */
+    static final class FakeMember implements AutoCloseable {
+        final String name;
+        final int dbPort;
+        volatile boolean primary;
+        volatile Supplier<String> cluster = () -> "{\"members\":[]}";
+        final HttpServer server;
+
+        FakeMember(String name, int dbPort) throws IOException {
+            this.name = name;
+            this.dbPort = dbPort;
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/primary", x -> answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
+                    + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
+                    + "\"name\":\"" + name + "\"}}"));
+            server.createContext("/cluster", x -> answer(x, 200, cluster.get()));
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        private static void answer(com.sun.net.httpserver.HttpExchange x, int code, String body) throws IOException {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().set("Content-Type", "application/json");
+            x.sendResponseHeaders(code, bytes.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    static String cluster(String leader, FakeMember... members) {
+        StringBuilder out = new StringBuilder("{\"members\":[");
+        for (int i = 0; i < members.length; i++) {
+            FakeMember m = members[i];
+            boolean lead = m.name.equals(leader);
+            out.append(i == 0 ? "" : ",").append("{\"name\":\"").append(m.name).append("\",\"role\":\"")
+                    .append(lead ? "leader" : "replica").append("\",\"state\":\"").append(lead ? "running" : "streaming")
+                    .append("\",\"api_url\":\"").append(m.url()).append("/patroni\",\"host\":\"127.0.0.1\",\"port\":")
+                    .append(m.dbPort).append(lead ? "" : ",\"lag\":" + (m.dbPort % 7) * 1000).append("}");
+        }
+        return out.append("],\"scope\":\"shop\"}").toString();
+    }
+
+    private FakeMember a;
+    private FakeMember b;
+    private RestPrimaryLocator locator;
+
+    @AfterEach
+    void close() {
+        if (locator != null) {
+            locator.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() < deadline).as("timed out waiting until " + what).isTrue();
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void theMemberAnswering200IsThePrimaryAndClusterSaysWhereItListens() throws Exception {
+        a = new FakeMember("a", 5001);
+        b = new FakeMember("b", 5002);
+        a.primary = true;
+        a.cluster = () -> cluster("a", a, b);
+        b.cluster = () -> cluster(b.primary ? "b" : "a", a, b);
+        locator = RestPrimaryLocator.builder().cluster("shop").member(a.url() + "/patroni").member(b.url())
+                .pollInterval(Duration.ofMillis(100)).timeout(Duration.ofMillis(500)).build().start();
+        java.util.List<Optional<PrimaryEndpoint>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        locator.subscribe(seen::add);
+        await("a is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("a")));
+        assertThat(locator.current().get().port()).isEqualTo(5001);
+        assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
+
+        a.primary = false;
+        await("no primary", () -> locator.current().isEmpty());
+        assertThat(locator.problem()).hasValueSatisfying(p -> assertThat(p).contains("no member answered 200")
+                .contains(a.url() + "/: 503"));
+        b.primary = true;
+        await("b is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("b")));
+        assertThat(locator.current().get().port()).isEqualTo(5002);
+        assertThat(seen).extracting(p -> p.map(PrimaryEndpoint::member).orElse("-")).containsSubsequence("a", "-", "b");
+    }
+
+    @Test
+    void twoMembersAnswering200IsNoPrimary() throws Exception {
+        a = new FakeMember("a", 5001);
+        b = new FakeMember("b", 5002);
+        a.primary = true;
+        b.primary = true;
+        locator = RestPrimaryLocator.builder().cluster("shop").member(a.url(), "127.0.0.1:5001")
+                .member(b.url(), "127.0.0.1:5002").pollInterval(Duration.ofMillis(100)).build().start();
+        await("a problem", () -> locator.problem().filter(p -> p.contains("more than one")).isPresent());
+        assertThat(locator.current()).isEmpty();
+        b.primary = false;
+        await("a is primary", () -> locator.current().isPresent());
+        assertThat(locator.current().get().port()).isEqualTo(5001);
+    }
+
+    @Test
+    void membersThatCannotBeReachedAreNamed() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        locator = RestPrimaryLocator.builder().cluster("shop").members(List.of("http://127.0.0.1:" + dead))
+                .pollInterval(Duration.ofMillis(100)).timeout(Duration.ofMillis(300)).build().start();
+        await("a problem", () -> locator.problem().filter(p -> p.contains("unreachable")).isPresent());
+        assertThat(locator.problem().get()).contains("http://127.0.0.1:" + dead + "/: unreachable");
+        assertThat(locator.current()).isEmpty();
+    }
+}
