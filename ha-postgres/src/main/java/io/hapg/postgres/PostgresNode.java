@@ -158,6 +158,19 @@ public final class PostgresNode implements DatabaseNode {
         });
     }
 
+    /** standby.signal without primary_conninfo, then start; a running server is left as it is. */
+    @Override
+    public void startReadOnly() {
+        exclusive("start read-only", epoch -> {
+            if (instance.postmaster().isRunning()) {
+                return;
+            }
+            requireData();
+            instance.files().writeStandbyWithoutUpstream();
+            instance.startAndAwait(epoch);
+        });
+    }
+
     /**
      * Thread-safe and never waits for another operation. SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL
      * of the postmaster and its children after the stop timeout or at once for {@code KILL}.

@@ -178,7 +178,11 @@ final class ActionRunner implements AutoCloseable {
                 });
             case START_REPLICA:
                 return submit("start PostgreSQL as a replica", null, () -> {
-                    database.start(target);
+                    if (target.isPresent()) {
+                        database.start(target);
+                    } else {
+                        database.startReadOnly();
+                    }
                     return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target()).build());
                 });
             case RESTART_PRIMARY:

@@ -47,6 +47,14 @@ public interface DatabaseNode extends AutoCloseable {
     void start(java.util.Optional<Member> upstream);
 
     /**
+     * Starts PostgreSQL in recovery with no upstream (a standby streaming from nobody): read-only
+     * until told to {@link #follow} or {@link #promote}. What a node without the leader key does
+     * when the cluster has no leader: like Patroni, never start writable without the key. Returns
+     * once it accepts connections; a running server is left as it is.
+     */
+    void startReadOnly();
+
+    /**
      * Stops PostgreSQL in {@code mode}; falls back to SIGKILL when a stop exceeds its timeout.
      * Returns once no postmaster runs. Unlike the other operations, this one may be called while
      * another runs (the lease watchdog fences from its own thread): it must be thread-safe.

@@ -94,7 +94,14 @@ final class ApiHarness implements AutoCloseable {
                     credentials.getBytes(StandardCharsets.UTF_8)));
         }
         try {
-            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException stale) {
+                // The JDK client may pick a pooled connection the server has just closed (after an
+                // error answer whose body it did not read) and does not retry a POST itself.
+                r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            }
             return new Response(r.statusCode(), r.body(), r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -163,6 +163,21 @@ public abstract class DatabaseNodeContract {
     }
 
     @Test
+    void startReadOnlyRunsInRecoveryWithoutUpstream() {
+        DatabaseNode n0 = node("n0");
+        n0.bootstrap();
+        n0.stop(StopMode.IMMEDIATE); // a crashed former primary without the leader key
+
+        n0.startReadOnly();
+        DatabaseState state = n0.probe();
+        assertThat(state.isRunning()).isTrue();
+        assertThat(state.inRecovery()).as("never writable without the key").isTrue();
+
+        n0.promote();
+        assertThat(n0.probe().isRunningPrimary()).isTrue();
+    }
+
+    @Test
     void cloneMakesAStreamingReplicaThatCatchesUp() {
         DatabaseNode n0 = node("n0");
         DatabaseNode n1 = node("n1");

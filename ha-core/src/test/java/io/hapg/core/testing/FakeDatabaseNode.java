@@ -40,7 +40,7 @@ import java.util.TreeSet;
 public final class FakeDatabaseNode implements DatabaseNode {
     /** The operation names {@link #failNext}, {@link #hangNext} and {@link #count} accept. */
     public static final Set<String> OPERATIONS = Set.of("probe", "bootstrap", "cloneFrom", "start", "stop", "promote",
-            "follow", "rewind", "setSynchronousStandbys", "ensureSlots", "reload", "close");
+            "follow", "rewind", "setSynchronousStandbys", "ensureSlots", "reload", "startReadOnly", "close");
     /** Where a freshly bootstrapped cluster's WAL ends. */
     public static final Lsn INITIAL_LSN = NodeState.INITIAL_LSN;
 
@@ -103,6 +103,14 @@ public final class FakeDatabaseNode implements DatabaseNode {
         recorder.enter("start", "start(" + upstream.map(Member::name).orElse("") + ")");
         synchronized (lock) {
             state.start(upstream.map(this::otherName).orElse(null));
+        }
+    }
+
+    @Override
+    public void startReadOnly() {
+        recorder.enter("startReadOnly", "startReadOnly()");
+        synchronized (lock) {
+            state.startStandby();
         }
     }
 

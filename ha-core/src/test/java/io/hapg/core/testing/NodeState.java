@@ -80,6 +80,19 @@ final class NodeState {
         network.propagateLocked();
     }
 
+    /** In recovery with no upstream: read-only, streaming from nobody. */
+    void startStandby() {
+        requireData("startReadOnly");
+        if (running) {
+            return;
+        }
+        running = true;
+        cleanShutdown = false;
+        standby = true;
+        upstream = null;
+        network.propagateLocked();
+    }
+
     void stop(StopMode mode) {
         if (!running) {
             return;

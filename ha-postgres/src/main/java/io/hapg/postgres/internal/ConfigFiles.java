@@ -46,12 +46,17 @@ public final class ConfigFiles {
 
     /** Configures the data directory to start as a primary. */
     public void writePrimary() {
-        write(Optional.empty());
+        write(Optional.empty(), false);
     }
 
     /** Configures the data directory to start as (or reload into) a replica of {@code upstream}. */
     public void writeReplica(Upstream upstream) {
-        write(Optional.of(upstream));
+        write(Optional.of(upstream), true);
+    }
+
+    /** Configures the data directory to start in recovery with no upstream: read-only. */
+    public void writeStandbyWithoutUpstream() {
+        write(Optional.empty(), true);
     }
 
     /** The {@code primary_conninfo} hapg writes for {@code upstream}. */
@@ -67,7 +72,7 @@ public final class ConfigFiles {
         return Conninfo.format(params);
     }
 
-    private void write(Optional<Upstream> upstream) {
+    private void write(Optional<Upstream> upstream, boolean standby) {
         Path data = config.dataDir();
         adoptOriginalConf(data);
         StringBuilder conf = new StringBuilder(HEADER).append(" for member ").append(config.memberName())
@@ -94,7 +99,7 @@ public final class ConfigFiles {
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
         delete(data.resolve("recovery.signal"));
-        if (upstream.isPresent()) {
+        if (standby) {
             PassFile.writePrivate(data.resolve("standby.signal"), "", owner);
         } else {
             delete(data.resolve("standby.signal"));
