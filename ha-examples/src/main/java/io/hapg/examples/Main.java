@@ -9,7 +9,7 @@ import java.util.Arrays;
  * <pre>
  *   agent CONFIG.yml            run one node from a Patroni-style YAML file (like `patroni CONFIG.yml`)
  *   ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history, ...
- *   demo                        a local three-node cluster failing over under load
+ *   demo                        a local three-node cluster (etcd x3, agents x3) to fail over by hand
  * </pre>
  *
  * Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
@@ -32,9 +32,9 @@ public final class Main {
             case "agent":
                 return io.hapg.examples.agent.AgentMain.run(rest, err);
             case "ctl":
+                return io.hapg.examples.cli.CtlMain.run(rest, out, err);
             case "demo":
-                err.println("hapg: '" + args[0] + "' arrives with the agent issue; this build has only the libraries");
-                return 2;
+                return io.hapg.examples.demo.DemoMain.run(rest, out, err);
             case "version":
             case "--version":
                 out.println(io.hapg.core.HaAgent.VERSION);
@@ -51,7 +51,7 @@ public final class Main {
         out.println("  agent CONFIG.yml            run one node from a Patroni-style YAML file");
         out.println("  ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history,");
         out.println("                              show-config, edit-config, restart, reinit");
-        out.println("  demo                        a local three-node cluster failing over under load");
+        out.println("  demo                        a local three-node cluster (etcd x3, agents x3) to fail over by hand");
         out.println("  version                     print the version");
     }
 }
