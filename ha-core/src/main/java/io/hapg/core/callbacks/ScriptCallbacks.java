@@ -62,7 +62,9 @@ public final class ScriptCallbacks implements RoleChangeListener {
 
     @Override
     public void lifecycle(String action, RoleChange context) {
-        run(action, wireRole(context.newRole()).orElse(context.newRole().wireName()), context.scope());
+        // Patroni passes the role PostgreSQL runs in: anything but a primary is a replica here
+        // (a freshly cloned node, a node being demoted), never "uninitialized" or "demoted".
+        run(action, context.newRole() == Role.PRIMARY ? "primary" : "replica", context.scope());
     }
 
     private static Optional<String> wireRole(Role role) {

@@ -85,6 +85,18 @@ class ScriptCallbacksTest {
     }
 
     @Test
+    void lifecycleEventsNeverPassTransientRoles() throws Exception {
+        Path log = dir.resolve("calls.log");
+        Path script = script("echo \"$@\" >> " + log);
+        ScriptCallbacks callbacks = new ScriptCallbacks(Map.of("on_start", script.toString()),
+                Duration.ofSeconds(5));
+
+        callbacks.lifecycle("on_start", change(Role.UNINITIALIZED, Role.UNINITIALIZED));
+
+        assertThat(awaitLines(log, 1)).containsExactly("on_start replica shop");
+    }
+
+    @Test
     void aNewCallbackKillsTheRunningOne() throws Exception {
         Path log = dir.resolve("calls.log");
         Path script = script("echo start \"$1\" >> " + log + "; sleep 20; echo end \"$1\" >> " + log);
