@@ -73,6 +73,7 @@ public final class HaLoop {
     private Optional<Instant> lastRead = Optional.empty();
     private Optional<String> lastLeader = Optional.empty();
     private boolean lastRunning;
+    private boolean roleChangedThisIteration;
 
     public HaLoop(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
                   ListenerDispatcher listeners, List<HealthReporter> reporters, PrePromoteHook prePromote,
@@ -185,6 +186,7 @@ public final class HaLoop {
 
     /** One iteration; false when the agent has finished shutting down. */
     boolean iterate() {
+        roleChangedThisIteration = false;
         ActionRunner.Outcome outcome = runner.takeFinished();
         applyOutcome(outcome);
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
@@ -280,6 +282,7 @@ public final class HaLoop {
         RoleTransitions.check(from, to);
         local = local.toBuilder().role(to).build();
         if (from != Role.UNKNOWN) {
+            roleChangedThisIteration = true;
             LOG.info("{}/{}: role {} -> {}", config.scope(), config.name(), from, to);
             listeners.roleChanged(change(from, to, lastLeader, view.leader().map(l -> l.name())));
         }
@@ -302,8 +305,12 @@ public final class HaLoop {
             lastLeader = leader;
         }
         if (db.isRunning() != lastRunning) {
-            listeners.lifecycle(db.isRunning() ? "on_start" : "on_stop",
-                    change(local.role(), local.role(), leader, leader));
+            // As in Patroni, a role change replaces on_start/on_stop: a script told "on_role_change
+            // primary" must not be killed by an "on_start" for the same event.
+            if (!roleChangedThisIteration) {
+                listeners.lifecycle(db.isRunning() ? "on_start" : "on_stop",
+                        change(local.role(), local.role(), leader, leader));
+            }
             lastRunning = db.isRunning();
         }
         long now = time.nanoTime();
