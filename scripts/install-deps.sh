@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the programs hapg's tests and demo start are installed: etcd, PostgreSQL (13-17),
-# and, as real clients of hapg's interfaces, Patroni's patronictl and HAProxy.
+# and, as real clients of hapg's interfaces, Patroni's patronictl, HAProxy, and etcdctl + jq for the
+# article's callback script.
 # As root it installs what is missing with apt-get; otherwise it prints the command to run.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -66,7 +66,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
 
     /** The cluster-wide settings the builder collected. */
     record Settings(String scope, int nodes, int ttl, int loopWait, int retryTimeout, Map<String, Object> dcs,
-                    Map<String, String> callbacks, Optional<Credentials> restAuth, Optional<Tls> restTls,
+                    Map<String, String> callbacks, Map<String, String> topLevelCallbacks,
+                    Optional<Credentials> restAuth, Optional<Tls> restTls,
                     Map<String, String> pgParameters, boolean etcdProxies, List<String> javaOptions,
                     String classpath) {
     }
@@ -288,6 +289,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private int retryTimeout = 2;
         private final Map<String, Object> dcs = new LinkedHashMap<>();
         private final Map<String, String> callbacks = new LinkedHashMap<>();
+        private final Map<String, String> topLevelCallbacks = new LinkedHashMap<>();
         private Credentials restAuth;
         private Tls restTls;
         private final Map<String, String> pgParameters = new LinkedHashMap<>(Map.of(
@@ -365,9 +367,22 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return dcs("primary_start_timeout", seconds);
         }
 
-        /** {@code postgresql.callbacks.<event>}: {@code on_start}, {@code on_role_change}, ... */
+        /**
+         * {@code postgresql.callbacks.<event>}: {@code on_start}, {@code on_role_change}, ...
+         * {@code {etcd_hosts}} in the command becomes the node's etcd endpoints ({@code host:port,...}).
+         */
         public Builder callback(String event, String command) {
             callbacks.put(Objects.requireNonNull(event, "event"), Objects.requireNonNull(command, "command"));
+            return this;
+        }
+
+        /**
+         * A callback in the article's spelling, a top-level {@code callbacks:} section (the agent
+         * warns and uses it as {@code postgresql.callbacks}); {@code {etcd_hosts}} as in
+         * {@link #callback}.
+         */
+        public Builder topLevelCallback(String event, String command) {
+            topLevelCallbacks.put(Objects.requireNonNull(event, "event"), Objects.requireNonNull(command, "command"));
             return this;
         }
 
@@ -426,7 +441,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                         + loopWait + ", retry_timeout=" + retryTimeout + ", ttl=" + ttl);
             }
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
-                    new LinkedHashMap<>(callbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
+                    new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
                     new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath);
             Path base;
             try {

@@ -47,14 +47,23 @@ final class NodeYaml {
         if (!s.callbacks().isEmpty()) {
             y.append("  callbacks:\n");
             s.callbacks().forEach((event, command) -> y.append("    ").append(event).append(": ")
-                    .append(quote(command)).append('\n'));
+                    .append(quote(withEtcdHosts(command, n))).append('\n'));
         }
         if (!s.pgParameters().isEmpty()) {
             y.append("  parameters:\n");
             s.pgParameters().forEach((k, v) -> y.append("    ").append(k).append(": ").append(quote(v))
                     .append('\n'));
         }
+        if (!s.topLevelCallbacks().isEmpty()) {
+            y.append("callbacks:\n");
+            s.topLevelCallbacks().forEach((event, command) -> y.append("  ").append(event).append(": ")
+                    .append(quote(withEtcdHosts(command, n))).append('\n'));
+        }
         return y.toString();
+    }
+
+    private static String withEtcdHosts(String command, NodeSpec n) {
+        return command.replace("{etcd_hosts}", String.join(",", n.etcdHosts()));
     }
 
     private static String scalar(Object v) {

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hapg.examples.cli.CtlMain;
 import io.hapg.examples.cluster.ClusterNode;
 import io.hapg.examples.cluster.LocalCluster;
 import io.hapg.testkit.FreePorts;
 import io.hapg.testkit.ManagedProcess;
 import io.hapg.testkit.ProcessLogs;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +45,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * What the cluster's clients see, on one three-node cluster with REST authentication and a
  * callback script: the bootstrap, every health endpoint's code on a primary, a replica and a
- * stopped node, 401 for mutating calls without credentials, callbacks after a failover, HAProxy
- * with Patroni's standard check following the primary, and {@code patronictl list}.
+ * stopped node, 401 for mutating calls without credentials, callbacks after a failover (among
+ * them the article's {@code on_role_change.sh}, corrected, rewriting an application's
+ * {@code .env}), HAProxy with Patroni's standard check following the primary, and
+ * {@code patronictl list} next to {@code hactl list}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,6 +56,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ClusterClientsIT {
     private static final Path HAPROXY = Path.of(System.getProperty("hapg.haproxy", "/usr/sbin/haproxy"));
     private static final Path PATRONICTL = Path.of(System.getProperty("hapg.patronictl", "/usr/bin/patronictl"));
+    private static final Path ETCDCTL = Path.of(System.getProperty("hapg.etcdctl", "/usr/bin/etcdctl"));
+    /** The article's callback, corrected to Patroni's argument order (see the script's header). */
+    private static final Path ON_ROLE_CHANGE = Path.of("scripts", "on_role_change.sh").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> PRIMARY_200 = List.of("/", "/primary", "/read-write", "/master", "/leader",
             "/read-only", "/health", "/liveness", "/readiness", "/read-only-sync");
@@ -65,6 +73,7 @@ class ClusterClientsIT {
 
     private LocalCluster cluster;
     private Path callbackLog;
+    private Path appEnv;
 
     @BeforeAll
     void startCluster() throws IOException {
@@ -75,8 +84,15 @@ class ClusterClientsIT {
         Files.writeString(script, "#!/bin/sh\necho \"$(basename \"$PWD\") $*\" >> " + callbackLog + "\n",
                 StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The application's configuration the article's script rewrites on a new primary.
+        appEnv = dir.resolve("shop.env");
+        Files.writeString(appEnv, "APP_NAME=shop\nDB_HOST=10.0.0.9\nDB_PORT=5432\nDB_DATABASE=shop\n",
+                StandardCharsets.UTF_8);
+        assertThat(Files.isExecutable(ON_ROLE_CHANGE)).as("%s", ON_ROLE_CHANGE).isTrue();
         cluster = E2e.cluster("e2e-clients").restApiAuthentication("admin", "admin-pass")
-                .callback("on_role_change", script.toString()).callback("on_start", script.toString()).start();
+                .callback("on_start", script.toString())
+                // The article puts callbacks at the top level (Patroni reads postgresql.callbacks).
+                .topLevelCallback("on_role_change", ON_ROLE_CHANGE + " {etcd_hosts} " + appEnv).start();
         logs.watch(cluster);
     }
 
@@ -217,40 +233,84 @@ class ClusterClientsIT {
             assertThat(haproxy.isAlive()).isTrue();
             assertThat(cluster.awaitConverged(E2e.CONVERGE)).isEqualTo(candidate);
         }
-        String expectPrimary = candidate.name() + " on_role_change primary " + cluster.scope();
-        String expectReplica = primary.name() + " on_role_change replica " + cluster.scope();
+        // The article's script ran on both nodes with Patroni's arguments, read the new leader from
+        // etcd and rewrote the application's .env; nothing else in the file changed.
+        String newPrimaryLine = "DB_PORT=" + candidate.pgPort();
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!(callbacks().contains(expectPrimary) && callbacks().contains(expectReplica))
+        while (!(Files.readString(appEnv).contains(newPrimaryLine)
+                && agentLog(primary).contains("callback on_role_change: on_role_change: role replica"))
                 && System.nanoTime() - deadline < 0) {
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
         }
-        report("callbacks: " + callbacks());
-        assertThat(callbacks()).contains(expectPrimary, expectReplica);
+        report("on_role_change.sh rewrote the .env to: " + Files.readString(appEnv).replace('\n', ' '));
+        assertThat(Files.readAllLines(appEnv)).containsExactlyInAnyOrder("APP_NAME=shop", "DB_DATABASE=shop",
+                "DB_HOST=127.0.0.1", newPrimaryLine);
+        assertThat(agentLog(candidate))
+                .contains("'callbacks' (line")
+                .contains("callback on_role_change: on_role_change: role primary in cluster " + cluster.scope())
+                .contains("callback on_role_change: Detected PostgreSQL primary change. New primary: 127.0.0.1:"
+                        + candidate.pgPort())
+                .doesNotContain("callback on_role_change exited with");
+        assertThat(agentLog(primary))
+                .contains("callback on_role_change: on_role_change: role replica in cluster " + cluster.scope());
+        // The script's own query: the leader key holds the leader's name, as with Patroni.
+        assertThat(etcdctl("get", "/service/" + cluster.scope() + "/leader", "--print-value-only"))
+                .isEqualTo(candidate.name() + "\n");
+        assertThat(callbacks()).as("on_start is still the logging script")
+                .contains(" on_start replica " + cluster.scope()).doesNotContain("on_role_change");
     }
 
     @Test
     @Order(6)
-    void patronictlListShowsTheSameMembersLeaderAndTimelineAsRest() throws Exception {
+    void patronictlListShowsTheSameMembersLeaderAndTimelineAsHactlListAndRest() throws Exception {
         assertThat(Files.isExecutable(PATRONICTL)).as("patronictl at %s (apt-get install patroni)", PATRONICTL)
                 .isTrue();
         ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
         Path cfg = cluster.baseDir().resolve("patronictl.yml");
         Files.writeString(cfg, "scope: " + cluster.scope() + "\nnamespace: /service/\netcd3:\n  hosts: "
                 + String.join(",", cluster.etcdHosts()) + "\n", StandardCharsets.UTF_8);
-        // /cluster answers from the last loop's view and members publish once per loop: compare
-        // once both reads agree on every timeline (a member may move to the new timeline in between).
+        // Members publish once per loop: compare once the three reads agree on every timeline and
+        // lag (a member may move to the new timeline, or catch up, between two reads).
         JsonNode rest;
-        JsonNode list;
+        JsonNode patroni;
+        JsonNode hactl;
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         do {
             rest = JSON.readTree(primary.get("/cluster").body());
-            list = JSON.readTree(patronictl(cfg, "list", "-f", "json"));
-        } while (!sameTimelines(rest, list) && System.nanoTime() - deadline < 0);
-        report("patronictl list -f json: " + list);
+            patroni = JSON.readTree(patronictl(cfg, "list", "-f", "json"));
+            hactl = JSON.readTree(hactl("list", "-f", "json"));
+        } while (!(sameTimelines(rest, patroni) && patroni.equals(withPatronictlState(hactl, patroni)))
+                && System.nanoTime() - deadline < 0);
+        report("patronictl list -f json: " + patroni);
+        report("hactl list -f json:      " + hactl);
         report("GET /cluster: " + rest);
         Map<String, JsonNode> byMember = new HashMap<>();
-        list.forEach(row -> byMember.put(row.get("Member").asText(), row));
+        patroni.forEach(row -> byMember.put(row.get("Member").asText(), row));
         assertThat(byMember).containsOnlyKeys("n0", "n1", "n2");
+        assertThat(byMember.get(primary.name()).get("Role").asText()).isEqualTo("Leader");
+
+        // The same rows, cell for cell (Cluster, Member, Host, Role, TL, Lag in MB), except a
+        // replica's State: patronictl 3.0.2 prints the member key's state ("running"), hactl
+        // the replication state ("streaming") as patronictl 3.0.3 and later do.
+        assertThat(hactl).hasSameSizeAs(patroni);
+        for (int i = 0; i < patroni.size(); i++) {
+            JsonNode p = patroni.get(i);
+            JsonNode h = hactl.get(i);
+            List<String> keys = new ArrayList<>();
+            p.fieldNames().forEachRemaining(keys::add);
+            List<String> hactlKeys = new ArrayList<>();
+            h.fieldNames().forEachRemaining(hactlKeys::add);
+            assertThat(hactlKeys).as("hactl's columns").isEqualTo(keys);
+            for (String k : keys) {
+                if (k.equals("State") && p.get("Role").asText().equals("Replica")) {
+                    assertThat(p.get(k).asText()).as(p + " State").isEqualTo("running");
+                    assertThat(h.get(k).asText()).as(h + " State").isEqualTo("streaming");
+                } else {
+                    assertThat(h.get(k)).as(p.get("Member") + " " + k).isEqualTo(p.get(k));
+                }
+            }
+        }
+
         for (JsonNode m : rest.get("members")) {
             JsonNode row = byMember.get(m.get("name").asText());
             assertThat(row.get("Cluster").asText()).isEqualTo(cluster.scope());
@@ -258,14 +318,50 @@ class ClusterClientsIT {
                     .isEqualTo(m.get("role").asText().equals("leader") ? "Leader" : "Replica");
             assertThat(row.get("TL").asInt()).as(m.toString()).isEqualTo(m.get("timeline").asInt());
             assertThat(row.get("Host").asText()).isEqualTo(m.get("host").asText() + ":" + m.get("port").asInt());
-            // patronictl 3.0.2 shows the member key's state; /cluster shows a replica's replication state.
             if (m.get("role").asText().equals("leader")) {
                 assertThat(row.get("State").asText()).isEqualTo(m.get("state").asText());
-            } else {
-                assertThat(row.get("State").asText()).isIn("running", "streaming");
             }
         }
-        assertThat(byMember.get(primary.name()).get("Role").asText()).isEqualTo("Leader");
+
+        // The pretty tables: the same member lines; the titles name the scope, and hactl's also the
+        // system identifier (the initialize key), as patronictl does from 3.0.3 on (3.0.2 drops it).
+        String patroniTable = patronictl(cfg, "list");
+        String hactlTable = hactl("list");
+        report("patronictl list:\n" + patroniTable + "hactl list:\n" + hactlTable);
+        String sysid = etcdctl("get", "/service/" + cluster.scope() + "/initialize", "--print-value-only").strip();
+        assertThat(sysid).matches("\\d+");
+        assertThat(patroniTable).startsWith("+ Cluster: " + cluster.scope() + " -");
+        assertThat(hactlTable).startsWith("+ Cluster: " + cluster.scope() + " (" + sysid + ") -");
+        List<List<String>> hactlRows = cells(hactlTable);
+        hactlRows.stream().filter(r -> r.size() > 3 && r.get(2).equals("Replica") && r.get(3).equals("streaming"))
+                .forEach(r -> r.set(3, "running")); // the one difference, explained above
+        assertThat(hactlRows).isEqualTo(cells(patroniTable));
+    }
+
+    /** The cells of a pretty table's rows, trimmed, without the border lines. */
+    private static List<List<String>> cells(String table) {
+        List<List<String>> rows = new ArrayList<>();
+        table.lines().filter(l -> l.startsWith("|")).forEach(l -> {
+            List<String> row = new ArrayList<>();
+            for (String c : l.substring(1, l.length() - 1).split("\\|")) {
+                row.add(c.trim());
+            }
+            rows.add(row);
+        });
+        return rows;
+    }
+
+    /** hactl's rows with each replica's State as patronictl 3.0.2 prints it. */
+    private static JsonNode withPatronictlState(JsonNode hactl, JsonNode patroni) {
+        JsonNode copy = hactl.deepCopy();
+        for (int i = 0; i < copy.size() && i < patroni.size(); i++) {
+            if (copy.get(i).path("Role").asText().equals("Replica") && copy.get(i).path("State").asText()
+                    .equals("streaming")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) copy.get(i)).put("State",
+                        patroni.get(i).path("State").asText());
+            }
+        }
+        return copy;
     }
 
     private static boolean sameTimelines(JsonNode rest, JsonNode list) {
@@ -274,6 +370,33 @@ class ClusterClientsIT {
         rest.get("members").forEach(m -> a.put(m.get("name").asText(), m.path("timeline").asInt()));
         list.forEach(row -> b.put(row.get("Member").asText(), row.path("TL").asInt()));
         return a.equals(b);
+    }
+
+    /** hactl in this JVM, with the first node's agent configuration (it reads etcd directly). */
+    private String hactl(String... args) {
+        List<String> all = new ArrayList<>(List.of("-c", cluster.node(0).configFile().toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = CtlMain.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).as("hactl %s: %s", String.join(" ", args), err.toString(StandardCharsets.UTF_8)).isZero();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String etcdctl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(),
+                "--endpoints=" + String.join(",", cluster.etcdHosts())));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private static String agentLog(ClusterNode node) {
+        try {
+            return Files.readString(node.agentLog());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String haproxyConfig(int port) {
@@ -360,12 +483,21 @@ class ClusterClientsIT {
     private static String patronictl(Path cfg, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(PATRONICTL.toString(), "-c", cfg.toString()));
         command.addAll(List.of(args));
-        Path out = Files.createTempFile("patronictl", ".out");
-        Process p = new ProcessBuilder(command).redirectErrorStream(false).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("patronictl finished").isTrue();
-        assertThat(p.exitValue()).as("patronictl exit code").isZero();
-        return Files.readString(out);
+        return run(command);
+    }
+
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("hapg-client", ".out");
+        Path err = Files.createTempFile("hapg-client", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s finished", command.get(0)).isTrue();
+            assertThat(p.exitValue()).as("%s exit code; stderr: %s", command, Files.readString(err)).isZero();
+            return Files.readString(out);
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }
