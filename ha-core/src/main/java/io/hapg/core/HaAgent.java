@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads</b> (all named after the member, all stopped by {@link #close()}):
  * {@code ha-loop-<member>} owns all state and runs the loop; {@code ha-action-<member>} runs slow
  * database work; {@code ha-watchdog-<member>} fences PostgreSQL before the lease deadline even if
- * the loop is stuck; {@code ha-listeners-<member>} delivers listener calls.
+ * the loop is stuck; {@code ha-listeners-<member>} delivers listener calls. One child process,
+ * {@code hapg-fence-<member>} (unless {@code watchdog.mode: off}), fences PostgreSQL when this
+ * JVM freezes or dies while primary; {@link #close()} disarms it and lets it exit.
  *
  * <p><b>Ownership</b>: the agent closes the consensus, the database node, the health reporters
  * and the peer client it was given when it closes.

@@ -263,6 +263,18 @@ public final class PostgresNode implements DatabaseNode {
         }
     }
 
+    /**
+     * {@code pg_ctl stop -m immediate} on this data directory, as the PostgreSQL OS user
+     * ({@code setpriv} when the agent runs as root): pg_ctl finds the postmaster through
+     * {@code postmaster.pid}, so the command stays right across restarts, and does nothing but
+     * report when no server runs.
+     */
+    @Override
+    public Optional<List<String>> fenceCommand() {
+        return Optional.of(instance.user().wrap(List.of(instance.binaries().tool("pg_ctl"), "stop", "-D",
+                instance.dataDir().path().toString(), "-m", "immediate", "-w", "-t", "10")));
+    }
+
     /** Marks the node closed. PostgreSQL keeps running; there is no pool or thread to release. */
     @Override
     public void close() {

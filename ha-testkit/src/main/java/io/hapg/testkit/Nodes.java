@@ -120,6 +120,25 @@ final class Nodes {
         return null;
     }
 
+    /** A session on {@code node} if it is a writable primary now; null otherwise. */
+    Session connectTo(String node) {
+        Connection c = null;
+        try {
+            c = open(node);
+            if (isPrimary(c)) {
+                return new Session(node, c);
+            }
+        } catch (SQLException e) {
+            // Down, starting or refusing.
+        }
+        new Session(node, c).closeQuietly();
+        return null;
+    }
+
+    Set<String> names() {
+        return urls.keySet();
+    }
+
     /** The node that answers as a writable primary now, if exactly one does. */
     Optional<String> primary() {
         List<String> primaries = new ArrayList<>();

@@ -25,7 +25,10 @@ import java.util.function.Predicate;
  * node is a writable primary ({@code SELECT pg_is_in_recovery()} is false, the check pgjdbc's
  * {@code targetServerType=primary} makes), and records for each acknowledged commit the node,
  * its timeline and the server's {@code clock_timestamp()}. A failed commit (its outcome unknown)
- * drops the connection and the writer looks for a primary again.
+ * drops the connection and the writer looks for a primary again. Such a writer stays with a
+ * primary that keeps answering, so a second writable node would go unseen: with
+ * {@link Builder#writerPerNode()} one more writer per node commits on that node alone whenever it
+ * is writable, and a split brain shows up as overlapping windows.
  *
  * <p>The checks: {@link #assertAtMostOnePrimaryAtATime()} (no two nodes acknowledged commits in
  * overlapping windows; all processes share one machine clock), {@link #assertNoAcknowledgedCommitLost()}
@@ -68,6 +71,7 @@ public final class WriteHistory implements AutoCloseable {
     private final Nodes nodes;
     private final String table;
     private final Duration interval;
+    private final boolean writerPerNode;
     private final List<Thread> writers = new ArrayList<>();
     private final ConcurrentLinkedQueue<Commit> acknowledged = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong();
@@ -79,6 +83,7 @@ public final class WriteHistory implements AutoCloseable {
         this.nodes = new Nodes(b.urls, b.user, b.password);
         this.table = b.table;
         this.interval = b.interval;
+        this.writerPerNode = b.writerPerNode;
     }
 
     /** A history writing to the nodes {@code name -> JDBC URL} (no credentials in the URL needed). */
@@ -201,15 +206,31 @@ public final class WriteHistory implements AutoCloseable {
             writers.add(t);
             t.start();
         }
+        if (writerPerNode) {
+            int number = writerCount;
+            for (String node : nodes.names()) {
+                int writer = number++;
+                Thread t = new Thread(() -> write(writer, node), "write-history-" + node);
+                t.setDaemon(true);
+                writers.add(t);
+                t.start();
+            }
+        }
     }
 
     private void write(int writer) {
+        write(writer, null);
+    }
+
+    /** Commits through any primary ({@code pinned} null) or through {@code pinned} alone. */
+    private void write(int writer, String pinned) {
         Nodes.Session session = null;
         while (running.get()) {
             if (session == null) {
-                session = nodes.connectToPrimary();
+                session = pinned == null ? nodes.connectToPrimary() : nodes.connectTo(pinned);
                 if (session == null) {
-                    Nodes.pause(Duration.ofMillis(50));
+                    // A pinned writer polls its replica less often: it opens a backend each time.
+                    Nodes.pause(Duration.ofMillis(pinned == null ? 50 : 100));
                     continue;
                 }
             }
@@ -237,6 +258,7 @@ public final class WriteHistory implements AutoCloseable {
         private int writers = 2;
         private Duration interval = Duration.ofMillis(5);
         private String table = "write_history_" + UUID.randomUUID().toString().substring(0, 8);
+        private boolean writerPerNode;
 
         private Builder(Map<String, String> urls) {
             if (urls.isEmpty()) {
@@ -267,6 +289,16 @@ public final class WriteHistory implements AutoCloseable {
                 throw new IllegalArgumentException("interval must be >= 0: " + interval);
             }
             this.interval = interval;
+            return this;
+        }
+
+        /**
+         * Adds one writer per node that commits on that node alone whenever it is a writable
+         * primary: a node that stays writable after another was promoted is seen even while the
+         * other writers' connections stay with it.
+         */
+        public Builder writerPerNode() {
+            this.writerPerNode = true;
             return this;
         }
 

@@ -25,7 +25,7 @@ import java.util.Optional;
  * @param postgresql  {@code postgresql}
  * @param bootstrap   {@code bootstrap}, including {@code bootstrap.dcs}
  * @param tags        this member's tags
- * @param watchdog    {@code watchdog} (kept; not acted on yet)
+ * @param watchdog    {@code watchdog}: whether the out-of-process fence runs (its {@code mode})
  * @param log         {@code log}, as read (hapg logs through SLF4J; kept for the embedding code)
  */
 public record HaConfig(

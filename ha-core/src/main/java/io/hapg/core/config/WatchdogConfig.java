@@ -5,24 +5,30 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * {@code watchdog}: accepted and kept with Patroni's meaning and defaults, for a future watchdog
- * implementation; hapg does not drive a watchdog device yet.
+ * {@code watchdog}, with Patroni's keys and defaults. hapg's watchdog is not the kernel device
+ * but a fence process next to the agent: when the agent, as primary, freezes or dies, it stops
+ * PostgreSQL (an immediate shutdown) before the lease can expire, instead of resetting the
+ * machine. {@code mode} decides whether it runs; {@code device} and {@code safety_margin} are
+ * read and kept but not used (the fence fires half the agent's fencing margin before the lease
+ * deadline).
  *
- * @param mode         whether a watchdog is used
- * @param device       the device (default {@code /dev/watchdog})
- * @param safetyMargin seconds between the watchdog firing and the lease expiring (default 5;
- *                     -1 = fire at ttl/2)
+ * @param mode         {@code off}: no fence process; {@code automatic} (default): one when the
+ *                     database offers a fence command and bash is present, a warning otherwise;
+ *                     {@code required}: the agent refuses to start without one
+ * @param device       Patroni's device (default {@code /dev/watchdog}); not used by hapg
+ * @param safetyMargin Patroni's seconds between the watchdog firing and the lease expiring
+ *                     (default 5; -1 = fire at ttl/2); not used by hapg
  */
 public record WatchdogConfig(Mode mode, Path device, int safetyMargin) {
     public static final WatchdogConfig DEFAULTS = new WatchdogConfig(Mode.AUTOMATIC, Path.of("/dev/watchdog"), 5);
 
     /** {@code watchdog.mode}. */
     public enum Mode {
-        /** No watchdog. */
+        /** No fence process: a frozen or killed agent leaves PostgreSQL running (Patroni without a watchdog). */
         OFF,
-        /** Use one if available. */
+        /** A fence process if it can run; a warning if not. */
         AUTOMATIC,
-        /** Never become leader without a working watchdog. */
+        /** The agent does not start without a fence process. */
         REQUIRED;
 
         /**

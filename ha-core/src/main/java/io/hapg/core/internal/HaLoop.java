@@ -86,7 +86,8 @@ public final class HaLoop {
         this.listeners = listeners;
         this.reporters = List.copyOf(reporters);
         this.publisher = publisher;
-        this.watchdog = new LeaseWatchdog(config.name(), database, time, fencingMargin);
+        this.watchdog = new LeaseWatchdog(config.name(), database, time, fencingMargin,
+                config.watchdog().mode());
         this.runner = new ActionRunner(config, consensus, database, time, peers, prePromote, watchdog,
                 this::wake);
         this.thread = new Thread(this::run, "ha-loop-" + config.name());

@@ -1,9 +1,12 @@
 package io.hapg.core.internal;
 
 import io.hapg.core.TimeSource;
+import io.hapg.core.config.WatchdogConfig;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * <p>The stop is a fast shutdown; if it has not finished within half the margin, PostgreSQL is
  * killed. The loop arms the watchdog after every successful renewal and disarms it when it stops
  * being primary or in pause.
+ *
+ * <p>A thread cannot fence for a JVM that is frozen or dead; with {@code watchdog.mode} automatic
+ * (the default) or required, and a database that offers a {@link DatabaseNode#fenceCommand()},
+ * every arm and disarm is mirrored to a {@link FenceKeeper} process, which fences at
+ * {@code deadline - margin / 2} (after this thread, so a live agent always stops PostgreSQL
+ * cleanly first), or at once when the agent dies while armed.
  */
 public final class LeaseWatchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseWatchdog.class);
@@ -36,30 +45,63 @@ public final class LeaseWatchdog implements AutoCloseable {
     private final AtomicBoolean fenced = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
+    private final WatchdogConfig.Mode mode;
+    private volatile FenceKeeper keeper;
 
     /**
      * @param margin how long before the deadline to stop PostgreSQL
+     * @param mode   whether to start the out-of-process {@link FenceKeeper} ({@code watchdog.mode})
      */
-    public LeaseWatchdog(String member, DatabaseNode database, TimeSource time, Duration margin) {
+    public LeaseWatchdog(String member, DatabaseNode database, TimeSource time, Duration margin,
+                         WatchdogConfig.Mode mode) {
         this.member = member;
         this.database = database;
         this.time = time;
         this.margin = margin;
+        this.mode = mode;
         this.thread = new Thread(this::run, "ha-watchdog-" + member);
         this.thread.setDaemon(true);
     }
 
+    /**
+     * Starts the thread and, unless {@code watchdog.mode} is off, the fence keeper.
+     *
+     * @throws IllegalStateException in mode required when the keeper cannot start (no fence
+     *                               command, no bash), naming why
+     */
     public void start() {
+        if (mode != WatchdogConfig.Mode.OFF) {
+            Optional<List<String>> command = database.fenceCommand();
+            try {
+                if (command.isEmpty()) {
+                    throw new IllegalStateException(database + " offers no fence command");
+                }
+                keeper = FenceKeeper.start(member, command.get());
+            } catch (IllegalStateException e) {
+                if (mode == WatchdogConfig.Mode.REQUIRED) {
+                    throw new IllegalStateException(member + ": watchdog.mode is required but the fence keeper"
+                            + " cannot run: " + e.getMessage(), e);
+                }
+                LOG.warn("{}: no out-of-process fence ({}); a frozen or killed agent cannot stop PostgreSQL",
+                        member, e.getMessage());
+            }
+        }
         thread.start();
     }
 
     /** Fence at {@code leaseDeadlineNanos - margin} unless re-armed or disarmed before. */
     public void arm(long leaseDeadlineNanos) {
         fenceAt.set(leaseDeadlineNanos - margin.toNanos());
+        if (keeper != null) {
+            keeper.arm(leaseDeadlineNanos - margin.toNanos() / 2 - time.nanoTime());
+        }
     }
 
     public void disarm() {
         fenceAt.set(DISARMED);
+        if (keeper != null) {
+            keeper.disarm();
+        }
     }
 
     public boolean isArmed() {
@@ -110,6 +152,9 @@ public final class LeaseWatchdog implements AutoCloseable {
 
     @Override
     public void close() {
+        if (keeper != null) {
+            keeper.close();
+        }
         running.set(false);
         thread.interrupt();
         try {

@@ -93,6 +93,22 @@ public interface DatabaseNode extends AutoCloseable {
      */
     void reload();
 
+    /**
+     * A command line that stops this PostgreSQL at once (an immediate shutdown), for a process
+     * other than the agent's JVM to run when the agent cannot: frozen, or dead while primary. The
+     * agent hands it to its out-of-process fence ({@code watchdog.mode} automatic or required),
+     * which runs it without the JVM, as the agent's OS user and with its environment; so it must
+     * not depend on the JVM, need no input, do its own change of user when PostgreSQL runs as
+     * another, finish within seconds, and be harmless when PostgreSQL is already stopped.
+     *
+     * <p>Called once, when the agent starts. Empty (the default) when the implementation has no
+     * such command: then only the in-process watchdog fences, and {@code watchdog.mode: required}
+     * refuses to start.
+     */
+    default java.util.Optional<List<String>> fenceCommand() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases connections and threads. Does not stop PostgreSQL. Idempotent. */
     @Override
     void close();

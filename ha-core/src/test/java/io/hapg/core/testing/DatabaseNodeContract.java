@@ -150,6 +150,32 @@ public abstract class DatabaseNodeContract {
     }
 
     @Test
+    void fenceCommandRunByAnotherProcessStopsTheServerAndIsHarmlessOnceStopped() throws Exception {
+        DatabaseNode n0 = node("n0");
+        Optional<List<String>> fence = n0.fenceCommand();
+        if (fence.isEmpty()) {
+            return; // in-memory fakes have no process to fence; the agent then fences in-process only
+        }
+        n0.bootstrap();
+        writeSomething(n0);
+
+        assertThat(runElsewhere(fence.get())).as("exit code of %s", fence.get()).isZero();
+        awaitTrue("PostgreSQL stopped by the fence command", () -> n0.probe().process() == ProcessState.STOPPED);
+        assertThat(n0.probe().cleanShutdown()).as("an immediate shutdown").isFalse();
+        runElsewhere(fence.get()); // a fence that fires late finds nothing to stop: any exit code, no harm
+        n0.start(Optional.empty());
+        assertThat(n0.probe().isRunningPrimary()).isTrue();
+    }
+
+    /** Runs {@code command} as a separate process, as the fence keeper does, and returns its exit code. */
+    private static int runElsewhere(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+        return p.exitValue();
+    }
+
+    @Test
     void startWithoutUpstreamRunsAPrimaryAgain() {
         DatabaseNode n0 = node("n0");
         n0.bootstrap();

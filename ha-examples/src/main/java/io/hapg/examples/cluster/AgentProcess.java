@@ -75,6 +75,15 @@ final class AgentProcess {
         process.waitForExit(Duration.ofSeconds(10));
     }
 
+    /** kill -9 of the agent JVM alone: what it started (PostgreSQL) keeps running, orphaned. */
+    synchronized void killAgentOnly() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        Pids.killAll(List.of(process.pid()));
+        process.waitForExit(Duration.ofSeconds(10));
+    }
+
     /** kill -9 of the postmaster and its children, the agent left running. */
     synchronized long killPostgres() {
         long pid = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));

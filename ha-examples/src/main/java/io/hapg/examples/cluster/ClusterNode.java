@@ -150,6 +150,11 @@ public final class ClusterNode {
         agent.killNode();
     }
 
+    /** kill -9 of the agent JVM alone, as an OOM kill or a crash would: its PostgreSQL is left running. */
+    public void killAgent() {
+        agent.killAgentOnly();
+    }
+
     /**
      * kill -9 of the postmaster and its children; the agent keeps running.
      *

@@ -34,7 +34,7 @@ final class E2e {
     static WriteHistory writes(LocalCluster cluster) {
         return WriteHistory.builder(cluster.jdbcUrls())
                 .credentials(cluster.superuser().username(), cluster.superuser().password())
-                .writers(2).interval(Duration.ofMillis(5)).start();
+                .writers(2).writerPerNode().interval(Duration.ofMillis(5)).start();
     }
 
     /**

@@ -24,8 +24,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The article's test plan on one three-node cluster, run in sequence under continuous writes:
  * kill -9 of the primary node, a crash of PostgreSQL on the primary (restart in place, then
- * with {@code primary_start_timeout: 0} a hand-over), SIGTERM of the primary's agent, and the
- * primary cut from etcd. Every scenario ends with the invariants: never two writable primaries,
+ * with {@code primary_start_timeout: 0} a hand-over), SIGTERM of the primary's agent, the
+ * primary cut from etcd, the primary's agent frozen (SIGSTOP), and the primary's agent alone
+ * killed. Besides two writers that follow the primary, one writer per node commits whenever its
+ * node is writable, so a node that stays writable is seen. Every scenario ends with the
+ * invariants: never two writable primaries,
  * (synchronous mode) no acknowledged commit lost, one primary with both others streaming from it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -172,19 +175,61 @@ abstract class FailoverScenarios {
         Instant t0 = Instant.now();
         old.cutFromEtcd();
         try {
-            ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
-            WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.FAILOVER);
-            Instant lastOnOld = writes.acknowledged().stream().filter(c -> c.node().equals(old.name()))
-                    .map(WriteHistory.Commit::ackedAt).max(Instant::compareTo).orElse(t0);
-            report(mode() + " " + old.name() + " cut from etcd -> its last commit " + E2e.millisSince(t0, lastOnOld)
-                    + " ms after the cut, first commit on " + next.name() + " after "
-                    + E2e.millisSince(t0, first.ackedAt()) + " ms");
-            assertThat(lastOnOld).as("the old primary stopped accepting writes before the new one started")
-                    .isBefore(first.serverTime());
+            awaitTakeoverAfterFencing(old, t0, old.name() + " cut from etcd");
         } finally {
             old.healEtcd();
         }
         finish(old, "rejoined after the etcd cut");
+    }
+
+    /**
+     * A frozen agent (SIGSTOP: a stuck JVM, a very long GC pause) cannot renew its lease nor stop
+     * its PostgreSQL, which would keep accepting commits after another node took over: hapg's
+     * out-of-process fence stops it before the lease can expire.
+     */
+    @Test
+    @Order(6)
+    void frozenPrimaryAgentIsFencedBeforeAnotherNodePromotes() {
+        ClusterNode old = startWrites();
+        Instant t0 = Instant.now();
+        old.freezeAgent();
+        try {
+            awaitTakeoverAfterFencing(old, t0, old.name() + "'s agent frozen");
+        } finally {
+            old.thawAgent();
+        }
+        finish(old, "rejoined after being frozen");
+    }
+
+    /**
+     * kill -9 of the agent alone (an OOM kill): its PostgreSQL, left running, must not stay a
+     * writable primary once another node can take the lease.
+     */
+    @Test
+    @Order(7)
+    void killOfThePrimaryAgentAloneFencesItsPostgres() {
+        ClusterNode old = startWrites();
+        Instant t0 = Instant.now();
+        old.killAgent();
+        awaitTakeoverAfterFencing(old, t0, "kill -9 of " + old.name() + "'s agent alone");
+        old.startAgent();
+        finish(old, "rejoined after its agent was killed");
+    }
+
+    /**
+     * Waits for another node to become primary and acknowledge a commit, and checks that
+     * {@code old} acknowledged its last commit before that one: it was fenced in time.
+     */
+    private void awaitTakeoverAfterFencing(ClusterNode old, Instant t0, String fault) {
+        ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+        WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.FAILOVER);
+        Instant lastOnOld = writes.acknowledged().stream().filter(c -> c.node().equals(old.name()))
+                .map(WriteHistory.Commit::ackedAt).max(Instant::compareTo).orElse(t0);
+        report(mode() + " " + fault + " -> its last commit " + E2e.millisSince(t0, lastOnOld)
+                + " ms after, first commit on " + next.name() + " after " + E2e.millisSince(t0, first.ackedAt())
+                + " ms");
+        assertThat(lastOnOld).as("%s stopped accepting writes before %s started", old.name(), next.name())
+                .isBefore(first.serverTime());
     }
 
     /** Waits for a converged cluster, starts a fresh write history and returns the primary. */
