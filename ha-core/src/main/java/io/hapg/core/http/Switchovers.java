@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /switchover}, {@code POST /failover} and {@code DELETE /switchover}, following
  * Patroni's {@code do_POST_failover}: the same checks in the same order, the same texts and codes.
- * The request is validated against the latest loop view; the outcome of an immediate switchover
- * is polled from fresh cluster reads for up to {@code 2 * max(10 s, loop_wait)}.
+ * The request is validated, as Patroni does, against a fresh read of the cluster (the loop's view
+ * may be a {@code loop_wait} old: a replica that just caught up would be refused), or the loop's
+ * view when the store does not answer; the outcome of an immediate switchover is polled from
+ * fresh cluster reads for up to {@code 2 * max(10 s, loop_wait)}.
  */
 final class Switchovers {
     private static final Logger LOG = LoggerFactory.getLogger(Switchovers.class);
@@ -55,7 +57,7 @@ final class Switchovers {
         }
         // Patroni: a failover naming the leader is a switchover.
         String action = leader != null ? "switchover" : requested;
-        ClusterView view = f.status().cluster();
+        ClusterView view = freshOr(f.status().cluster());
         if (at == null) {
             Optional<String> impossible = impossible(view, config, leader, candidate, action);
             if (impossible.isPresent()) {
@@ -71,6 +73,15 @@ final class Switchovers {
             return Reply.text(202, title(action) + " scheduled");
         }
         return poll(view.leader().map(l -> l.name()).orElse(null), candidate, action, config.loopWait());
+    }
+
+    private ClusterView freshOr(ClusterView loopView) {
+        try {
+            return ctx.control().readCluster();
+        } catch (ConsensusUnavailableException e) {
+            LOG.info("judging the request on the last loop's view: {}", e.getMessage());
+            return loopView;
+        }
     }
 
     /** Patroni's first 400 checks, in its order; the caller then parses {@code scheduled_at} and checks the rest. */

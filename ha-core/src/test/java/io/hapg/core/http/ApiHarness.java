@@ -68,7 +68,9 @@ final class ApiHarness implements AutoCloseable {
     }
 
     /** Publishes a loop status taken now, as the HA loop would. */
+    /** A loop's status with {@code view}; the store (the fake control's fresh reads) shows the same view. */
     void report(LocalState local, ClusterView view, boolean holdsLock) {
+        control.cluster = view;
         api.report(new NodeStatus(Clusters.SCOPE, member, local, view, holdsLock, "test", clock.now(),
                 clock.nanoTime(), Optional.of(clock.now())));
     }

@@ -72,6 +72,18 @@ class ManagementEndpointsTest {
     }
 
     @Test
+    void candidatesAreJudgedOnAFreshReadNotOnTheLastLoopsView() {
+        primary(Clusters.healthy().member(Clusters.member("pg2").stopped())
+                .member(Clusters.member("pg3").stopped()).build());
+        // The store already shows pg2 running: the loop has not seen it yet.
+        h.control.cluster = Clusters.withHealthyLeader();
+        h.control.onFailover = request -> h.control.cluster = Clusters.healthy().leader("pg2").build();
+        ApiHarness.Response r = post("/switchover", "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(h.control.calls).contains("writeFailover");
+    }
+
+    @Test
     void inSynchronousModeTheCandidateMustBeASyncStandby() {
         primary(Clusters.healthy().synchronousMode().sync("pg1", "pg2").build());
         ApiHarness.Response r = post("/switchover", "{\"leader\":\"pg1\",\"candidate\":\"pg3\"}");
@@ -105,6 +117,7 @@ class ManagementEndpointsTest {
         assertThat(post("/switchover", "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}").body())
                 .isEqualTo("Switched over to \"pg3\" instead of \"pg2\"");
         // The leader cleared the key without moving: the switchover failed.
+        h.control.cluster = Clusters.withHealthyLeader(); // (the store again, fresh for the next request)
         h.control.onFailover = request -> h.control.cluster = Clusters.withHealthyLeader();
         ApiHarness.Response failed = post("/switchover", "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}");
         assertThat(failed.status()).isEqualTo(503);
@@ -156,6 +169,7 @@ class ManagementEndpointsTest {
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.body()).isEqualTo("Successfully failed over to \"pg2\"");
         assertThat(h.control.failover.orElseThrow().leader()).isEmpty();
+        h.control.cluster = Clusters.withHealthyLeader(); // pg1 leads again in the store
         ApiHarness.Response asSwitchover = post("/failover", "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}");
         assertThat(asSwitchover.body()).isEqualTo("Successfully switched over to \"pg2\"");
         h.report(LocalStates.primary().leaseDeadline(h.leaseDeadline()).build(),

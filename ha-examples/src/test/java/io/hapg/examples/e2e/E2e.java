@@ -38,9 +38,9 @@ final class E2e {
     }
 
     /**
-     * POSTs a switchover or failover, retrying for up to 10 s while the answer is 412: hapg judges
-     * the candidates on its last loop's view, so a replica that just became healthy may not count
-     * yet (Patroni reads the store afresh). Each refusal is reported.
+     * POSTs a switchover or failover, retrying for up to 10 s while the answer is 412: a replica
+     * that just started publishes its running state within a loop, and until then is no candidate
+     * (as with Patroni). Each refusal is reported.
      */
     static ClusterNode.Response postManual(ClusterNode node, String path, String body) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
