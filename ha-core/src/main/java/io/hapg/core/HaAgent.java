@@ -78,7 +78,8 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         this.database = b.database;
         this.time = b.time;
         this.peers = b.peers != null ? b.peers
-                : new HttpPeerClient(config.name(), config.restApi().authentication());
+                : new HttpPeerClient(config.name(), io.hapg.core.http.ClientTls.credentials(config),
+                        io.hapg.core.http.ClientTls.context(config));
         List<HealthReporter> allReporters = new ArrayList<>(b.reporters);
         if (b.restApi != null) {
             // Built here so the API and the agent can point at each other: it reports to the API,

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param bootstrap   {@code bootstrap}, including {@code bootstrap.dcs}
  * @param tags        this member's tags
  * @param watchdog    {@code watchdog}: whether the out-of-process fence runs (its {@code mode})
+ * @param ctl         {@code ctl}: credentials and TLS for calls to the members' REST APIs
  * @param log         {@code log}, as read (hapg logs through SLF4J; kept for the embedding code)
  */
 public record HaConfig(
@@ -38,6 +39,7 @@ public record HaConfig(
         BootstrapConfig bootstrap,
         Tags tags,
         WatchdogConfig watchdog,
+        CtlConfig ctl,
         Map<String, Object> log) {
 
     /** Patroni reserves this member name. */
@@ -56,6 +58,7 @@ public record HaConfig(
         Objects.requireNonNull(bootstrap, "bootstrap");
         Objects.requireNonNull(tags, "tags");
         Objects.requireNonNull(watchdog, "watchdog");
+        Objects.requireNonNull(ctl, "ctl");
         log = Checks.map(log, "log");
         TagRules.check(tags);
         checkTimings(bootstrap.dcs());
@@ -99,6 +102,7 @@ public record HaConfig(
         private BootstrapConfig bootstrap = BootstrapConfig.DEFAULTS;
         private Tags tags = Tags.NONE;
         private WatchdogConfig watchdog = WatchdogConfig.DEFAULTS;
+        private CtlConfig ctl = CtlConfig.NONE;
         private Map<String, Object> log = Map.of();
 
         private Builder() {
@@ -120,6 +124,8 @@ public record HaConfig(
         /** Replaces the whole {@code bootstrap} section, {@code bootstrap.dcs} included. */
         public Builder bootstrap(BootstrapConfig v) { bootstrap = v; return this; }
         public Builder watchdog(WatchdogConfig v) { watchdog = v; return this; }
+        /** How this node calls the other members' REST APIs; see {@link CtlConfig}. */
+        public Builder ctl(CtlConfig v) { ctl = v; return this; }
         public Builder log(Map<String, Object> v) { log = v; return this; }
 
         /**
@@ -128,7 +134,7 @@ public record HaConfig(
          */
         public HaConfig build() {
             return new HaConfig(scope, namespace, name, restApi, Optional.ofNullable(etcd), postgresql, bootstrap,
-                    tags, watchdog, log);
+                    tags, watchdog, ctl, log);
         }
     }
 }

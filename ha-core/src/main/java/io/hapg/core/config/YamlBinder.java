@@ -39,7 +39,7 @@ final class YamlBinder {
         top.section("tags").ifPresent(s -> b.tags(Tags.of(s.toJavaMap(false))));
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
         top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
-        top.take("ctl"); // patronictl's section: read by hactl (io.hapg.examples.cli), not by the agent
+        top.section("ctl").ifPresent(s -> b.ctl(ctl(s)));
         top.finish(UNSUPPORTED_TOP);
         return b.build();
     }
@@ -78,6 +78,14 @@ final class YamlBinder {
             default:
                 throw Section.error(n, "expected none, optional or required, got '" + v + "'");
         }
+    }
+
+    private static CtlConfig ctl(Section s) {
+        CtlConfig c = new CtlConfig(s.section("authentication").map(YamlBinder::credentials), s.file("cacert"),
+                s.file("certfile"), s.file("keyfile"), s.secret("keyfile_password"),
+                s.bool("insecure").orElse(false));
+        s.finish();
+        return c;
     }
 
     private static Credentials credentials(Section s) {

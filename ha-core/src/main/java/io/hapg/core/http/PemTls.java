@@ -27,8 +27,10 @@ import javax.crypto.Cipher;
 import javax.crypto.EncryptedPrivateKeyInfo;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -50,38 +52,60 @@ final class PemTls {
 
     /** @throws ConfigException naming the {@code restapi.*} key whose file is unusable */
     static SSLContext context(RestApiConfig config) {
-        Path certfile = config.certfile().orElseThrow();
-        List<X509Certificate> chain = certificates(read(certfile, "restapi.certfile"), "restapi.certfile");
-        if (chain.isEmpty()) {
-            throw new ConfigException("restapi.certfile", "no CERTIFICATE in " + certfile);
+        KeyManager[] keys = keyManagers(config.certfile().orElseThrow(), config.keyfile(), config.keyfilePassword(),
+                "restapi");
+        TrustManager[] trust = config.cafile().map(ca -> trustManagers(ca, "restapi.cafile")).orElse(null);
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, trust, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("restapi.certfile", "cannot set up TLS: " + e.getMessage());
         }
-        String keyKey = config.keyfile().isPresent() ? "restapi.keyfile" : "restapi.certfile";
-        String keyPem = read(config.keyfile().orElse(certfile), keyKey);
-        PrivateKey key = privateKey(keyPem, config.keyfilePassword(), keyKey);
+    }
+
+    /**
+     * The key managers presenting {@code certfile}'s chain with the key of {@code keyfile} (or of
+     * {@code certfile} itself); errors name {@code <section>.certfile} or {@code <section>.keyfile}.
+     */
+    static KeyManager[] keyManagers(Path certfile, Optional<Path> keyfile, Optional<Secret> password, String section) {
+        String certKey = section + ".certfile";
+        List<X509Certificate> chain = certificates(read(certfile, certKey), certKey);
+        if (chain.isEmpty()) {
+            throw new ConfigException(certKey, "no CERTIFICATE in " + certfile);
+        }
+        String keyKey = keyfile.isPresent() ? section + ".keyfile" : certKey;
+        PrivateKey key = privateKey(read(keyfile.orElse(certfile), keyKey), password, keyKey);
         try {
             char[] storePassword = new char[0];
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
-            keys.setKeyEntry("restapi", key, storePassword, chain.toArray(new Certificate[0]));
+            keys.setKeyEntry(section, key, storePassword, chain.toArray(new Certificate[0]));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, storePassword);
-            TrustManagerFactory tmf = null;
-            if (config.cafile().isPresent()) {
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                int i = 0;
-                for (X509Certificate ca : certificates(read(config.cafile().get(), "restapi.cafile"),
-                        "restapi.cafile")) {
-                    trust.setCertificateEntry("ca" + i++, ca);
-                }
-                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trust);
-            }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return context;
+            return kmf.getKeyManagers();
         } catch (GeneralSecurityException | IOException e) {
-            throw new ConfigException("restapi.certfile", "cannot set up TLS: " + e.getMessage());
+            throw new ConfigException(certKey, "cannot use the certificate and key: " + e.getMessage());
+        }
+    }
+
+    /** Trust managers for the CAs in {@code cafile}; errors name {@code key}. */
+    static TrustManager[] trustManagers(Path cafile, String key) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : certificates(read(cafile, key), key)) {
+                trust.setCertificateEntry("ca" + i++, ca);
+            }
+            if (i == 0) {
+                throw new ConfigException(key, "no CERTIFICATE in " + cafile);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            return tmf.getTrustManagers();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new ConfigException(key, "cannot use " + cafile + ": " + e.getMessage());
         }
     }
 

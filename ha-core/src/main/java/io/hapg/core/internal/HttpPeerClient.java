@@ -36,18 +36,22 @@ public final class HttpPeerClient implements PeerClient {
     private final ExecutorService executor;
     private final HttpClient http;
 
-    private final java.util.Optional<String> authorization;
+    private final Optional<String> authorization;
 
     /** @param member this node's name, for thread names */
     public HttpPeerClient(String member) {
-        this(member, java.util.Optional.empty());
+        this(member, Optional.empty(), Optional.empty());
     }
 
     /**
      * @param member      this node's name, for thread names
-     * @param credentials {@code restapi.authentication}: peers require it on {@code POST /failsafe}
+     * @param credentials for {@code POST /failsafe}, which peers may require (see
+     *                    {@link io.hapg.core.http.ClientTls#credentials})
+     * @param tls         for {@code https} api_urls (see {@link io.hapg.core.http.ClientTls#context});
+     *                    empty: the JDK's defaults
      */
-    public HttpPeerClient(String member, java.util.Optional<io.hapg.core.config.Credentials> credentials) {
+    public HttpPeerClient(String member, Optional<io.hapg.core.config.Credentials> credentials,
+                          Optional<javax.net.ssl.SSLContext> tls) {
         this.authorization = credentials.map(c -> "Basic " + java.util.Base64.getEncoder().encodeToString(
                 (c.username() + ":" + c.password().reveal()).getBytes(StandardCharsets.UTF_8)));
         AtomicInteger n = new AtomicInteger();
@@ -56,7 +60,9 @@ public final class HttpPeerClient implements PeerClient {
             t.setDaemon(true);
             return t;
         });
-        this.http = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient.Builder http = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(2));
+        tls.ifPresent(http::sslContext);
+        this.http = http.build();
     }
 
     @Override

@@ -181,6 +181,22 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
+    void ctlIsReadForCallsToTheMembersApis() {
+        LoadedConfig loaded = ConfigLoader.parse(HEAD + "ctl:\n  insecure: true\n  cacert: /etc/ca.pem\n"
+                + "  certfile: /etc/c.pem\n  keyfile: /etc/k.pem\n  keyfile_password: kp\n"
+                + "  authentication:\n    username: ops\n    password: ops-pass\n  colour: blue\n");
+        CtlConfig ctl = loaded.config().ctl();
+        assertThat(ctl.insecure()).isTrue();
+        assertThat(ctl.cacert()).contains(java.nio.file.Path.of("/etc/ca.pem"));
+        assertThat(ctl.certfile()).contains(java.nio.file.Path.of("/etc/c.pem"));
+        assertThat(ctl.keyfile()).contains(java.nio.file.Path.of("/etc/k.pem"));
+        assertThat(ctl.keyfilePassword().map(Secret::reveal)).contains("kp");
+        assertThat(ctl.authentication().map(Credentials::username)).contains("ops");
+        assertThat(loaded.warningMessages()).containsExactly("unknown key 'ctl.colour' (line 12) ignored");
+        assertThat(ConfigLoader.parse(HEAD).config().ctl()).isEqualTo(CtlConfig.NONE);
+    }
+
+    @Test
     void topLevelCallbacksFillWhatPostgresqlCallbacksLeaveOpen() {
         LoadedConfig loaded = ConfigLoader.parse(HEAD + "postgresql:\n  callbacks:\n    on_start: /a\n"
                 + "callbacks:\n  on_start: /b\n  on_stop: /c\n");

@@ -9,6 +9,7 @@ import io.hapg.core.config.Secret;
 import io.hapg.core.model.Tags;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.LocalStates;
+import io.hapg.core.testing.TestCertificates;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;

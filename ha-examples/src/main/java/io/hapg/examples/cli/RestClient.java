@@ -1,27 +1,14 @@
 package io.hapg.examples.cli;
 
-import io.hapg.core.config.Credentials;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Calls one member's REST API, as patronictl's {@code request_patroni} does: the endpoint is
@@ -56,7 +43,7 @@ final class RestClient implements MemberApi {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER);
-        sslContext(config).ifPresent(builder::sslContext);
+        config.tls().ifPresent(builder::sslContext);
         this.http = builder.build();
         this.authorization = config.credentials().map(c -> "Basic " + Base64.getEncoder().encodeToString(
                 (c.username() + ":" + c.password().reveal()).getBytes(StandardCharsets.UTF_8)));
@@ -100,53 +87,6 @@ final class RestClient implements MemberApi {
             return URI.create(apiUrl).resolve(endpoint);
         } catch (IllegalArgumentException e) {
             throw CtlException.failed("the member's api_url '" + apiUrl + "' is not a URL: " + e.getMessage());
-        }
-    }
-
-    private static Optional<SSLContext> sslContext(CtlConfig config) {
-        try {
-            if (config.insecure()) {
-                // Read once, when the JDK's HTTP client first initializes: set before building one.
-                System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, new TrustManager[] {new TrustAll()}, null);
-                return Optional.of(context);
-            }
-            if (config.cacert().isEmpty()) {
-                return Optional.empty();
-            }
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            trusted.load(null, null);
-            try (InputStream in = Files.newInputStream(config.cacert().get())) {
-                int i = 0;
-                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trusted.setCertificateEntry("ca-" + i++, c);
-                }
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return Optional.of(context);
-        } catch (IOException | GeneralSecurityException e) {
-            Path file = config.cacert().orElse(Path.of("(none)"));
-            throw CtlException.usage("ctl.cacert " + file + ": cannot load: " + e.getMessage());
-        }
-    }
-
-    /** {@code ctl.insecure: true}: the operator asked not to verify the API's certificate. */
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -55,11 +55,17 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         }
     }
 
-    /** The REST API's certificate and key, and the client context that trusts them. */
-    public record Tls(Path certfile, Path keyfile, SSLContext clientContext) {
+    /**
+     * Mutual TLS on the REST APIs, as a hardened Patroni cluster runs: every node serves
+     * {@code certfile}/{@code keyfile} and requires client certificates signed by {@code cafile}
+     * ({@code verify_client: required}); agents present their own certificate to their peers.
+     * {@code clientContext} is how the test's own calls get through.
+     */
+    public record Tls(Path certfile, Path keyfile, Path cafile, SSLContext clientContext) {
         public Tls {
             Objects.requireNonNull(certfile, "certfile");
             Objects.requireNonNull(keyfile, "keyfile");
+            Objects.requireNonNull(cafile, "cafile");
             Objects.requireNonNull(clientContext, "clientContext");
         }
     }

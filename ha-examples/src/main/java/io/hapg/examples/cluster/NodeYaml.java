@@ -27,7 +27,9 @@ final class NodeYaml {
         s.restAuth().ifPresent(a -> y.append("  authentication:\n    username: ").append(quote(a.username()))
                 .append("\n    password: ").append(quote(a.password())).append('\n'));
         s.restTls().ifPresent(t -> y.append("  certfile: ").append(quote(t.certfile().toString()))
-                .append("\n  keyfile: ").append(quote(t.keyfile().toString())).append('\n'));
+                .append("\n  keyfile: ").append(quote(t.keyfile().toString()))
+                .append("\n  cafile: ").append(quote(t.cafile().toString()))
+                .append("\n  verify_client: required\n"));
         y.append("etcd3:\n  hosts:\n");
         n.etcdHosts().forEach(h -> y.append("    - ").append(h).append('\n'));
         y.append("bootstrap:\n  dcs:\n");

@@ -59,7 +59,7 @@ class CtlMainTest {
         assertThat(config.cluster().name()).isEqualTo("hactl");
         assertThat(config.credentials().get().username()).isEqualTo("admin");
         assertThat(config.credentials().get().password().reveal()).isEqualTo("s3cret");
-        assertThat(config.insecure()).isTrue();
+        assertThat(config.cluster().ctl().insecure()).isTrue();
 
         Path agent = Files.writeString(dir.resolve("agent.yml"), "scope: demo\nname: n0\netcd3:\n  hosts: h:2379\n"
                 + "restapi:\n  authentication:\n    username: agent\n    password: a\n");

@@ -1,32 +1,33 @@
-package io.hapg.core.http;
+package io.hapg.core.testing;
 
-import io.hapg.core.config.Secret;
+import io.hapg.core.config.CtlConfig;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.http.ClientTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
-/** A test CA, a server certificate for 127.0.0.1 and a client certificate, made with the {@code openssl} CLI. */
-final class TestCertificates {
-    final Path dir;
-    final Path caCert;
-    final Path serverCert;
-    final Path serverKey;
-    final Path clientCert;
-    final Path clientKey;
+/**
+ * A test CA, a server certificate for 127.0.0.1 (usable as a client certificate too, as an
+ * agent presents its own when it calls its peers) and a client certificate, made with the
+ * {@code openssl} CLI.
+ */
+public final class TestCertificates {
+    public final Path dir;
+    public final Path caCert;
+    public final Path serverCert;
+    public final Path serverKey;
+    public final Path clientCert;
+    public final Path clientKey;
 
-    TestCertificates(Path dir) {
+    /** The files in {@code dir}, made by {@link #create} or to be made with {@link #openssl}. */
+    public TestCertificates(Path dir) {
         this.dir = dir;
         this.caCert = dir.resolve("ca.crt");
         this.serverCert = dir.resolve("server.crt");
@@ -35,7 +36,8 @@ final class TestCertificates {
         this.clientKey = dir.resolve("client.key");
     }
 
-    static TestCertificates create(Path dir) throws Exception {
+    /** Makes the certificates in {@code dir}; needs {@code openssl} on the PATH. */
+    public static TestCertificates create(Path dir) throws Exception {
         TestCertificates c = new TestCertificates(dir);
         c.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days",
                 "2", "-subj", "/CN=hapg test CA");
@@ -54,7 +56,7 @@ final class TestCertificates {
     }
 
     /** Runs openssl in the directory; fails the test with its output when it fails. */
-    void openssl(String... args) throws Exception {
+    public void openssl(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
@@ -66,24 +68,10 @@ final class TestCertificates {
     }
 
     /** A client TLS context trusting the test CA, presenting the client certificate if asked. */
-    SSLContext clientContext(boolean withCertificate) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", PemTls.certificates(Files.readString(caCert), "ca").get(0));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        KeyManagerFactory kmf = null;
-        if (withCertificate) {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            PrivateKey key = PemTls.privateKey(Files.readString(clientKey), Optional.<Secret>empty(), "client");
-            List<X509Certificate> chain = PemTls.certificates(Files.readString(clientCert), "client");
-            keys.setKeyEntry("client", key, new char[0], chain.toArray(new Certificate[0]));
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, new char[0]);
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return context;
+    public SSLContext clientContext(boolean withCertificate) {
+        CtlConfig ctl = new CtlConfig(Optional.empty(), Optional.of(caCert),
+                withCertificate ? Optional.of(clientCert) : Optional.empty(),
+                withCertificate ? Optional.of(clientKey) : Optional.empty(), Optional.empty(), false);
+        return ClientTls.context(HaConfig.builder().scope("tls").name("client").ctl(ctl).build()).orElseThrow();
     }
 }
