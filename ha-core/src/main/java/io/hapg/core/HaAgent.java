@@ -157,18 +157,16 @@ public final class HaAgent implements NodeControl, AutoCloseable {
 
     @Override
     public RestartOutcome restart(RestartRequest request) {
-        if (request.postgresVersion().isPresent() || request.restartPending()) {
-            return new RestartOutcome(RestartOutcome.Status.FAILED,
-                    "restart conditions are not satisfied: postgres_version and restart_pending are not supported");
-        }
-        Optional<String> role = status().map(s -> s.local().role().wireName());
-        if (request.role().isPresent() && !request.role().equals(role)) {
-            return new RestartOutcome(RestartOutcome.Status.FAILED, "restart conditions are not satisfied");
-        }
         if (request.schedule().isPresent()) {
-            return loop.scheduleRestart(request.schedule().get())
+            return loop.scheduleRestart(request)
                     ? new RestartOutcome(RestartOutcome.Status.SCHEDULED, "Restart scheduled")
                     : new RestartOutcome(RestartOutcome.Status.ALREADY_SCHEDULED, "Another restart is already scheduled");
+        }
+        Optional<String> unmet = status().flatMap(s -> request.unmetCondition(s.local().role().wireName(),
+                s.local().database()));
+        if (unmet.isPresent()) {
+            LOG.info("{}/{}: not proceeding with the restart: {}", config.scope(), config.name(), unmet.get());
+            return new RestartOutcome(RestartOutcome.Status.FAILED, "restart conditions are not satisfied");
         }
         java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
         loop.restart(done);

@@ -106,6 +106,38 @@ public interface NodeControl {
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(schedule, "schedule");
         }
+
+        /**
+         * Patroni's {@code restart_matches}, judged when the restart is due: why this node must
+         * not restart now ({@code host role mismatch}, {@code postgres version mismatch},
+         * {@code pending restart flag is not set}), or empty when every condition holds.
+         *
+         * @param currentRole the node's wire role now
+         * @param db          the last probe (a stopped server has version 0: any version condition holds)
+         */
+        public Optional<String> unmetCondition(String currentRole, io.hapg.core.model.DatabaseState db) {
+            if (role.isPresent() && !role.get().equals(currentRole)) {
+                return Optional.of("host role mismatch");
+            }
+            if (postgresVersion.isPresent() && versionNumber(postgresVersion.get()) <= db.serverVersion()) {
+                return Optional.of("postgres version mismatch");
+            }
+            if (restartPending && !db.pendingRestart()) {
+                return Optional.of("pending restart flag is not set");
+            }
+            return Optional.empty();
+        }
+
+        /** {@code 15.4} as PostgreSQL's {@code server_version_num} (150004); {@code 9.6.1} as 90601. */
+        static int versionNumber(String version) {
+            String[] parts = version.strip().split("\\.");
+            int major = Integer.parseInt(parts[0]);
+            if (major >= 10) {
+                return major * 10000 + (parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
+            }
+            return major * 10000 + (parts.length > 1 ? Integer.parseInt(parts[1]) * 100 : 0)
+                    + (parts.length > 2 ? Integer.parseInt(parts[2]) : 0);
+        }
     }
 
     /**

@@ -5,8 +5,8 @@ import io.hapg.core.model.Lsn;
 /**
  * {@code GET /metrics}: Prometheus text with Patroni's metric names, help texts, types and
  * {@code {scope,name}} labels, from {@link Facts} only. Values hapg does not know
- * ({@code postmaster_start_time}, {@code server_version}, replay timestamp) are 0, as Patroni
- * reports them for a stopped node.
+ * ({@code postmaster_start_time}, replay timestamp) are 0, as Patroni reports them for a stopped
+ * node.
  */
 final class Metrics {
     private final StringBuilder out = new StringBuilder(4096);
@@ -44,7 +44,8 @@ final class Metrics {
                 bit(replication.equals("streaming")));
         m.gauge("patroni_postgres_in_archive_recovery", "Value is 1 if Postgres is replicating from archive, 0"
                 + " otherwise.", bit(replication.equals("in archive recovery")));
-        m.gauge("patroni_postgres_server_version", "Version of Postgres (if running), 0 otherwise.", "0");
+        m.gauge("patroni_postgres_server_version", "Version of Postgres (if running), 0 otherwise.",
+                Integer.toString(f.running() ? f.db().serverVersion() : 0));
         m.gauge("patroni_cluster_unlocked", "Value is 1 if the cluster is unlocked, 0 if locked.",
                 bit(f.clusterUnlocked()));
         m.gauge("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.",
@@ -57,7 +58,8 @@ final class Metrics {
                 Integer.toString(f.running() ? f.db().timeline() : 0));
         m.gauge("patroni_dcs_last_seen", "Epoch timestamp when DCS was last contacted successfully by Patroni.",
                 Long.toString(f.dcsLastSeen()));
-        m.gauge("patroni_pending_restart", "Value is 1 if the node needs a restart, 0 otherwise.", "0");
+        m.gauge("patroni_pending_restart", "Value is 1 if the node needs a restart, 0 otherwise.",
+                bit(f.running() && f.db().pendingRestart()));
         m.gauge("patroni_is_paused", "Value is 1 if auto failover is disabled, 0 otherwise.", bit(f.paused()));
         m.out.append("# HELP patroni_postgres_state Numeric representation of Postgres state.\n")
                 .append("# Values: 0=initdb, 1=initdb_failed, 2=custom_bootstrap, 3=custom_bootstrap_failed,"

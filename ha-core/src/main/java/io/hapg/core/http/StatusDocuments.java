@@ -32,7 +32,7 @@ final class StatusDocuments {
         if (f.running()) {
             doc.put("postmaster_start_time", null);
             doc.put("role", f.role());
-            doc.put("server_version", 0);
+            doc.put("server_version", db.serverVersion());
             Map<String, Object> xlog = new LinkedHashMap<>();
             if (db.inRecovery()) {
                 xlog.put("received_location", db.receiveLsn().or(db::replayLsn).map(Lsn::value).orElse(null));
@@ -53,6 +53,9 @@ final class StatusDocuments {
             }
         } else {
             doc.put("role", f.role());
+        }
+        if (f.running() && db.pendingRestart()) {
+            doc.put("pending_restart", true);
         }
         if (f.paused()) {
             doc.put("pause", true);
@@ -130,6 +133,9 @@ final class StatusDocuments {
             });
             if (m.timeline() > 0) {
                 member.put("timeline", m.timeline());
+            }
+            if (m.pendingRestart()) {
+                member.put("pending_restart", true);
             }
             if (!m.tags().values().isEmpty()) {
                 member.put("tags", m.tags().values());

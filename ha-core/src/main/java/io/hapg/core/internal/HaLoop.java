@@ -1,5 +1,6 @@
 package io.hapg.core.internal;
 
+import io.hapg.core.NodeControl;
 import io.hapg.core.NodeStatus;
 import io.hapg.core.PrePromoteHook;
 import io.hapg.core.RoleChange;
@@ -60,7 +61,7 @@ public final class HaLoop {
     private final MemberPublisher publisher;
     private final Semaphore wakeups = new Semaphore(0);
     private final java.util.Queue<Runnable> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final AtomicReference<Instant> scheduledRestart = new AtomicReference<>();
+    private final AtomicReference<NodeControl.RestartRequest> scheduledRestart = new AtomicReference<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicReference<NodeStatus> lastStatus = new AtomicReference<>();
     private final Thread thread;
@@ -193,10 +194,18 @@ public final class HaLoop {
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
             request.run();
         }
-        Instant restartAt = scheduledRestart.get();
-        if (restartAt != null && !time.now().isBefore(restartAt) && scheduledRestart.compareAndSet(restartAt, null)) {
-            LOG.info("{}/{}: scheduled restart (for {}) is due", config.scope(), config.name(), restartAt);
-            restart(new java.util.concurrent.CompletableFuture<>());
+        NodeControl.RestartRequest due = scheduledRestart.get();
+        if (due != null && !time.now().isBefore(due.schedule().orElseThrow())
+                && scheduledRestart.compareAndSet(due, null)) {
+            Optional<String> unmet = due.unmetCondition(local.role().wireName(), local.database());
+            if (unmet.isPresent()) {
+                LOG.info("{}/{}: scheduled restart (for {}) is due; not proceeding: {}", config.scope(),
+                        config.name(), due.schedule().get(), unmet.get());
+            } else {
+                LOG.info("{}/{}: scheduled restart (for {}) is due", config.scope(), config.name(),
+                        due.schedule().get());
+                restart(new java.util.concurrent.CompletableFuture<>());
+            }
         }
         boolean reachable = readCluster();
         DatabaseState db = database.probe();
@@ -352,9 +361,12 @@ public final class HaLoop {
         });
     }
 
-    /** Records a restart for {@code at} (wall clock); false if one is already scheduled. Any thread. */
-    public boolean scheduleRestart(Instant at) {
-        boolean scheduled = scheduledRestart.compareAndSet(null, at);
+    /**
+     * Records a restart for {@code request.schedule()} (wall clock), its conditions judged when it
+     * is due; false if one is already scheduled. Any thread.
+     */
+    public boolean scheduleRestart(NodeControl.RestartRequest request) {
+        boolean scheduled = scheduledRestart.compareAndSet(null, request);
         wake();
         return scheduled;
     }

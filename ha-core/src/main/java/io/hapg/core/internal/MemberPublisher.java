@@ -31,6 +31,6 @@ public record MemberPublisher(String name, String connUrl, String apiUrl, Tags t
                 : Optional.empty();
         String role = db.isRunning() && db.inRecovery() ? "replica" : local.role().wireName();
         return new Member(name, connUrl, apiUrl, role, state, db.walPosition(), db.receiveLsn(), db.replayLsn(),
-                db.timeline(), replicationState, tags, version);
+                db.timeline(), replicationState, tags, version, db.isRunning() && db.pendingRestart());
     }
 }

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param checkpointLsn       latest checkpoint location from the control file (when stopped)
  * @param cleanShutdown       the control file says "shut down" (or "shut down in recovery")
  * @param detail              why it is not running, in words, for logs and {@code /patroni}
+ * @param serverVersion       {@code server_version_num} of the running server (150004), 0 when unknown
+ * @param pendingRestart      a changed setting waits for a restart ({@code pg_settings.pending_restart})
  */
 public record DatabaseState(
         DataDirectory dataDirectory,
@@ -35,7 +37,9 @@ public record DatabaseState(
         List<String> synchronousStandbys,
         Optional<Lsn> checkpointLsn,
         boolean cleanShutdown,
-        String detail) {
+        String detail,
+        int serverVersion,
+        boolean pendingRestart) {
 
     /** Whether a usable data directory is there. */
     public enum DataDirectory { EMPTY, INITIALIZED }
@@ -63,6 +67,23 @@ public record DatabaseState(
         synchronousStandbys = List.copyOf(synchronousStandbys);
         Objects.requireNonNull(checkpointLsn, "checkpointLsn");
         detail = detail == null ? "" : detail;
+    }
+
+    /** A state without server facts (version unknown, no pending restart): what a stopped server shows. */
+    public DatabaseState(DataDirectory dataDirectory, ProcessState process, boolean inRecovery, Optional<Lsn> writeLsn,
+                         Optional<Lsn> receiveLsn, Optional<Lsn> replayLsn, int timeline,
+                         Optional<String> systemIdentifier, List<ReplicationPeer> replication,
+                         List<String> synchronousStandbys, Optional<Lsn> checkpointLsn, boolean cleanShutdown,
+                         String detail) {
+        this(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline, systemIdentifier,
+                replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, 0, false);
+    }
+
+    /** This state with the running server's version and pending-restart flag. */
+    public DatabaseState withServer(int version, boolean restartPending) {
+        return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
+                systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, version,
+                restartPending);
     }
 
     /** No data directory, nothing running. */

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param replicationState {@code streaming} or {@code in archive recovery} (replicas)
  * @param tags            the member's tags
  * @param version         the agent's version string
+ * @param pendingRestart  a changed PostgreSQL setting waits for a restart (Patroni writes
+ *                        {@code pending_restart: true} only then)
  */
 public record Member(
         String name,
@@ -34,7 +36,8 @@ public record Member(
         int timeline,
         Optional<String> replicationState,
         Tags tags,
-        String version) {
+        String version,
+        boolean pendingRestart) {
 
     public static final String STATE_RUNNING = "running";
 
@@ -50,6 +53,14 @@ public record Member(
         Objects.requireNonNull(replicationState, "replicationState");
         tags = tags == null ? Tags.NONE : tags;
         version = version == null ? "" : version;
+    }
+
+    /** A member without a pending restart. */
+    public Member(String name, String connUrl, String apiUrl, String role, String state, Optional<Lsn> xlogLocation,
+                  Optional<Lsn> receiveLsn, Optional<Lsn> replayLsn, int timeline, Optional<String> replicationState,
+                  Tags tags, String version) {
+        this(name, connUrl, apiUrl, role, state, xlogLocation, receiveLsn, replayLsn, timeline, replicationState,
+                tags, version, false);
     }
 
     /** A member known only by name and URLs (what a fresh agent publishes). */
@@ -80,16 +91,16 @@ public record Member(
 
     public Member withState(String newRole, String newState) {
         return new Member(name, connUrl, apiUrl, newRole, newState, xlogLocation, receiveLsn, replayLsn, timeline,
-                replicationState, tags, version);
+                replicationState, tags, version, pendingRestart);
     }
 
     public Member withWal(Optional<Lsn> xlog, Optional<Lsn> receive, Optional<Lsn> replay, int newTimeline) {
         return new Member(name, connUrl, apiUrl, role, state, xlog, receive, replay, newTimeline, replicationState,
-                tags, version);
+                tags, version, pendingRestart);
     }
 
     public Member withTags(Tags newTags) {
         return new Member(name, connUrl, apiUrl, role, state, xlogLocation, receiveLsn, replayLsn, timeline,
-                replicationState, newTags, version);
+                replicationState, newTags, version, pendingRestart);
     }
 }

@@ -235,6 +235,7 @@ public final class Clusters {
         private int timeline = 2;
         private Optional<String> replicationState = Optional.of("streaming");
         private Tags tags = Tags.NONE;
+        private boolean pendingRestart;
 
         private Members(String name) {
             this.name = name;
@@ -294,11 +295,17 @@ public final class Clusters {
             return tag("failover_priority", p);
         }
 
+        /** A changed setting waits for a restart ({@code pending_restart: true} in the member key). */
+        public Members pendingRestart() {
+            pendingRestart = true;
+            return this;
+        }
+
         public Member build() {
             boolean replica = !"primary".equals(role);
             return new Member(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", role,
                     state, position, replica ? position : Optional.empty(), replica ? position : Optional.empty(),
-                    timeline, replicationState, tags, "0.1.0");
+                    timeline, replicationState, tags, "0.1.0", pendingRestart);
         }
     }
 }

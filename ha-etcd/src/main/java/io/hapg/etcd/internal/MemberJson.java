@@ -11,9 +11,9 @@ import java.util.Optional;
 /**
  * {@code members/<name>} as Patroni writes it: {@code conn_url}, {@code api_url}, {@code state},
  * {@code role}, {@code version}, then, when known, {@code xlog_location} (an integer),
- * {@code timeline}, {@code replication_state}, {@code receive_lsn}, {@code replay_lsn} and
- * {@code tags}. Fields hapg does not model ({@code pending_restart}, {@code proxy_url}, ...) are
- * ignored on read, so a member written by Patroni itself reads fine.
+ * {@code timeline}, {@code replication_state}, {@code receive_lsn}, {@code replay_lsn},
+ * {@code tags} and {@code pending_restart} (only when true). Fields hapg does not model
+ * ({@code proxy_url}, ...) are ignored on read, so a member written by Patroni itself reads fine.
  */
 final class MemberJson {
     private MemberJson() {
@@ -35,6 +35,9 @@ final class MemberJson {
         m.replayLsn().ifPresent(l -> out.put("replay_lsn", l.value()));
         if (!m.tags().values().isEmpty()) {
             out.put("tags", m.tags().values());
+        }
+        if (m.pendingRestart()) {
+            out.put("pending_restart", true);
         }
         return Json.write(out);
     }
@@ -60,6 +63,7 @@ final class MemberJson {
                 (int) timeline,
                 Json.text(node, "replication_state"),
                 parsedTags,
-                Json.text(node, "version").orElse(""));
+                Json.text(node, "version").orElse(""),
+                node.path("pending_restart").asBoolean(false));
     }
 }

@@ -35,6 +35,12 @@ class EtcdCodecTest {
                 + "\"version\":\"0.1.0\",\"xlog_location\":83886176,\"timeline\":2,\"replication_state\":\"streaming\","
                 + "\"receive_lsn\":83886176,\"replay_lsn\":83886080,\"tags\":{\"nofailover\":true}}");
         assertThat(view(new RawKv("members/n1", json, 5, 5, 7)).members().get("n1")).isEqualTo(m);
+
+        Member pending = new Member("n2", "", "", "primary", "running", Optional.empty(), Optional.empty(),
+                Optional.empty(), 3, Optional.empty(), Tags.NONE, "0.1.0", true);
+        String pendingJson = codec.encodeMember(pending);
+        assertThat(pendingJson).endsWith(",\"timeline\":3,\"pending_restart\":true}");
+        assertThat(view(new RawKv("members/n2", pendingJson, 5, 5, 7)).members().get("n2")).isEqualTo(pending);
     }
 
     @Test

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * ({@code Leader}, {@code Sync Standby}, {@code Replica}), State (a replica's replication state
  * when it has one), TL, Lag in MB (how far the member's WAL position is behind the leader's last
  * published one, rounded half-even as Python does; empty for the leader) and, when any member has
- * tags, Tags.
+ * one, Pending restart ({@code *}) and Tags, in patronictl's order.
  */
 public final class ClusterTable {
     static final String CLUSTER = "Cluster";
@@ -97,6 +97,9 @@ public final class ClusterTable {
 
     private List<String> columns() {
         List<String> columns = new ArrayList<>(COLUMNS);
+        if (view.members().values().stream().anyMatch(Member::pendingRestart)) {
+            columns.add("Pending restart");
+        }
         if (view.members().values().stream().anyMatch(m -> !m.tags().values().isEmpty())) {
             columns.add("Tags");
         }
@@ -114,6 +117,9 @@ public final class ClusterTable {
             row.add(state(m));
             row.add(m.timeline() > 0 ? m.timeline() : "");
             row.add(view.isLeader(m.name()) ? "" : lagInMb(m));
+            if (columns.contains("Pending restart")) {
+                row.add(m.pendingRestart() ? "*" : "");
+            }
             if (columns.contains("Tags")) {
                 row.add(m.tags().values().isEmpty() ? "" : tags(m));
             }

@@ -46,6 +46,12 @@ final class MemberActions {
             }
             body.put("schedule", at.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         });
+        if (args.flag("pending")) {
+            // The member keys say who waits for a restart; the others would only refuse.
+            members.stream().filter(m -> !m.pendingRestart())
+                    .forEach(m -> s.out().println("Skipped: member " + m.name() + " has no pending restart"));
+            members = members.stream().filter(Member::pendingRestart).collect(java.util.stream.Collectors.toList());
+        }
         List<String> failed = new ArrayList<>();
         for (Member m : members) {
             RestClient.Response r = call(s, m, "restart", body, RESTART_TIMEOUT, failed);

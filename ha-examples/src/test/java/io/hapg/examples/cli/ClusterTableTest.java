@@ -29,6 +29,15 @@ class ClusterTableTest {
     }
 
     @Test
+    void aPendingRestartAddsPatronictlsColumn() {
+        ClusterView view = Clusters.healthy().member(Clusters.member("pg2").replica().pendingRestart()).build();
+        String[] lines = ClusterTable.pretty(Clusters.SCOPE, view).split("\n");
+        assertThat(lines[1]).isEqualTo("| Member | Host | Role    | State     | TL | Lag in MB | Pending restart |");
+        assertThat(lines[3]).isEqualTo("| pg1    | pg1  | Leader  | running   |  2 |           |                 |");
+        assertThat(lines[4]).isEqualTo("| pg2    | pg2  | Replica | streaming |  2 |         0 | *               |");
+    }
+
+    @Test
     void syncStandbyLagUnknownStateAndMaintenanceNotes() {
         ClusterView view = Clusters.healthy().synchronousMode().pause().sync("pg1", "pg2")
                 .member(Clusters.member("pg2").replica().at("0/3000060"))

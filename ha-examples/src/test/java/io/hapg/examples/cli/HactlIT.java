@@ -134,6 +134,26 @@ class HactlIT {
         assertThat(ctl("edit-config", "-s", "maximum_lag_on_failover=2097152").out()).isEqualTo("Not changed\n");
     }
 
+    /** A setting that needs a restart: the member keys show it, list marks it, restart --pending clears it. */
+    @Test
+    @Order(6)
+    void restartPendingRestartsTheMembersThatWaitForIt() throws Exception {
+        ClusterNode replica = other(cluster.primary().orElseThrow());
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(replica.jdbcUrl());
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("ALTER SYSTEM SET max_connections = 61");
+            st.execute("SELECT pg_reload_conf()");
+        }
+        Run marked = awaitCtl(r -> r.out().contains("Pending restart"), "list");
+        assertThat(marked.out()).containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
+
+        Run restart = ctl("restart", "--pending");
+        assertThat(restart.code()).as(restart.out() + restart.err()).isZero();
+        assertThat(restart.out()).contains("Skipped: member " + other(replica).name() + " has no pending restart")
+                .contains("Success: restart on member " + replica.name());
+        awaitCtl(r -> !r.out().contains("Pending restart") && r.out().contains("| Replica | streaming |"), "list");
+    }
+
     @Test
     @Order(5)
     void refusedActionsExitNonZeroWithTheApisAnswer() throws IOException {

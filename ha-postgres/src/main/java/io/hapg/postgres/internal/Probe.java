@@ -30,7 +30,9 @@ public final class Probe {
             + " GREATEST((SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
             + "  (SELECT min_recovery_end_timeline FROM pg_catalog.pg_control_recovery())),"
             + " (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
-            + " pg_catalog.current_setting('synchronous_standby_names') FROM r";
+            + " pg_catalog.current_setting('synchronous_standby_names'),"
+            + " pg_catalog.current_setting('server_version_num'),"
+            + " EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart) FROM r";
     private static final String REPLICATION_SQL = "SELECT application_name, state, sync_state, flush_lsn::text,"
             + " replay_lsn::text FROM pg_catalog.pg_stat_replication ORDER BY application_name";
 
@@ -92,7 +94,8 @@ public final class Probe {
         return new DatabaseState(dataDirectory(hasData), ProcessState.RUNNING, inRecovery, lsn(row.get(1)),
                 lsn(row.get(2)), lsn(row.get(3)), timeline, Optional.ofNullable(row.get(6)), replication,
                 SyncNames.parse(row.get(7)), Optional.empty(), false,
-                inRecovery ? "running as a replica" : "running as a primary");
+                inRecovery ? "running as a replica" : "running as a primary")
+                .withServer(Integer.parseInt(row.get(8)), "t".equals(row.get(9)));
     }
 
     private DatabaseState notAnswering(boolean hasData, SQLException e) {

@@ -1,0 +1,61 @@
+package io.hapg.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.NodeControl.RestartRequest;
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.spi.DatabaseNode.StopMode;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What the probe tells of the running server besides its position: the version
+ * ({@code server_version} in {@code /patroni}) and whether a changed setting waits for a restart
+ * ({@code pending_restart}), which {@code POST /restart {"restart_pending": true}} and
+ * {@code hactl restart --pending} act on.
+ */
+@Timeout(90)
+class ServerFactsIT {
+    @RegisterExtension
+    final NodeLogs logs = new NodeLogs();
+
+    private final TestNodes nodes = logs.watch(new TestNodes());
+
+    @AfterEach
+    void stop() {
+        nodes.close();
+    }
+
+    @Test
+    void versionAndPendingRestartFollowTheServer() {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        DatabaseState fresh = n1.probe();
+        int expected = Integer.parseInt(TestNodes.value(n1, "SHOW server_version_num"));
+        assertThat(fresh.serverVersion()).isEqualTo(expected).isBetween(130000, 179999);
+        assertThat(fresh.pendingRestart()).isFalse();
+        RestartRequest pending = new RestartRequest(Optional.empty(), Optional.empty(), Optional.empty(), true,
+                Optional.empty());
+        assertThat(pending.unmetCondition("primary", fresh)).contains("pending restart flag is not set");
+
+        int connections = Integer.parseInt(TestNodes.value(n1, "SHOW max_connections"));
+        TestNodes.execute(n1, "ALTER SYSTEM SET max_connections = " + (connections + 1));
+        n1.reload();
+        TestNodes.await("pg_settings shows the pending restart", java.time.Duration.ofSeconds(10),
+                () -> n1.probe().pendingRestart());
+        assertThat(pending.unmetCondition("primary", n1.probe())).isEmpty();
+        RestartRequest older = new RestartRequest(Optional.empty(), Optional.of("13.0"), Optional.empty(), false,
+                Optional.empty());
+        assertThat(older.unmetCondition("primary", n1.probe())).as("the server is not older than 13.0")
+                .contains("postgres version mismatch");
+
+        n1.stop(StopMode.FAST);
+        n1.start(Optional.empty());
+        DatabaseState restarted = n1.probe();
+        assertThat(restarted.pendingRestart()).isFalse();
+        assertThat(TestNodes.value(n1, "SHOW max_connections")).isEqualTo(Integer.toString(connections + 1));
+    }
+}
