@@ -19,6 +19,7 @@ import io.hapg.postgres.internal.SyncSetting;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -57,6 +58,8 @@ public final class PostgresNode implements DatabaseNode {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private volatile String running = "";
     private volatile boolean closed;
+    /** Cluster settings were written but the running server has not reloaded them yet (under {@link #lifecycle}). */
+    private boolean reloadOwed;
 
     private PostgresNode(Instance instance) {
         this.instance = instance;
@@ -249,6 +252,33 @@ public final class PostgresNode implements DatabaseNode {
             }
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(member() + ": cannot manage replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the cluster's settings into {@code postgresql.conf} (under the local ones) and
+     * reloads a running server; a setting that needs a restart then shows in the probe as a
+     * pending restart. While a lifecycle operation runs it does nothing and returns false: the
+     * loop asks again. Before the data directory exists the settings wait for bootstrap or clone.
+     */
+    @Override
+    public boolean configure(Map<String, String> dynamicParameters) {
+        if (!lifecycle.tryLock()) {
+            return false;
+        }
+        try {
+            Set<String> changed = instance.files().setClusterParameters(dynamicParameters);
+            if (!changed.isEmpty()) {
+                LOG.info("{} - cluster settings changed: {}", member(), changed);
+                reloadOwed = true;
+            }
+            if (reloadOwed && instance.postmaster().isRunning()) {
+                reload();
+            }
+            reloadOwed = false;
+            return true;
+        } finally {
+            lifecycle.unlock();
         }
     }
 

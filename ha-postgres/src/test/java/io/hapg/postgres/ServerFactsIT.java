@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * What the probe tells of the running server besides its position: the version
  * ({@code server_version} in {@code /patroni}) and whether a changed setting waits for a restart
  * ({@code pending_restart}), which {@code POST /restart {"restart_pending": true}} and
- * {@code hactl restart --pending} act on.
+ * {@code hactl restart --pending} act on; and the cluster's dynamic settings
+ * ({@code edit-config -p}) reaching a running server.
  */
 @Timeout(90)
 class ServerFactsIT {
@@ -27,6 +28,30 @@ class ServerFactsIT {
     @AfterEach
     void stop() {
         nodes.close();
+    }
+
+    @Test
+    void clusterSettingsAreReloadedUnderTheLocalOnesAndRestartOnesWaitForARestart() {
+        PostgresNode n1 = nodes.node("n1"); // local parameters: max_connections 30, shared_buffers 16MB, ...
+        n1.bootstrap();
+        assertThat(n1.configure(java.util.Map.of("work_mem", "7MB", "shared_buffers", "32MB", "port", "1"))).isTrue();
+        // pg_reload_conf() signals the postmaster: new sessions see the value once it has read the files.
+        TestNodes.await("work_mem reloaded", java.time.Duration.ofSeconds(10),
+                () -> TestNodes.value(n1, "SHOW work_mem").equals("7MB"));
+        assertThat(TestNodes.value(n1, "SHOW shared_buffers")).as("the local value wins").isEqualTo("16MB");
+        assertThat(n1.probe().pendingRestart()).isFalse();
+
+        assertThat(n1.configure(java.util.Map.of("work_mem", "7MB", "max_prepared_transactions", "5"))).isTrue();
+        TestNodes.await("a restart-only setting is pending", java.time.Duration.ofSeconds(10),
+                () -> n1.probe().pendingRestart());
+        n1.stop(StopMode.FAST);
+        n1.start(Optional.empty());
+        assertThat(TestNodes.value(n1, "SHOW max_prepared_transactions")).isEqualTo("5");
+        assertThat(n1.probe().pendingRestart()).isFalse();
+
+        assertThat(n1.configure(java.util.Map.of())).isTrue();
+        TestNodes.await("work_mem removed: back to the default", java.time.Duration.ofSeconds(10),
+                () -> TestNodes.value(n1, "SHOW work_mem").equals("4MB"));
     }
 
     @Test

@@ -72,6 +72,7 @@ public final class HaLoop {
     private ClusterView view = ClusterView.empty();
     private LocalState local = LocalState.initial(DatabaseState.empty());
     private Optional<Instant> lastRead = Optional.empty();
+    private Map<String, String> appliedParameters;
     private Optional<String> lastLeader = Optional.empty();
     private boolean lastRunning;
     private boolean roleChangedThisIteration;
@@ -208,6 +209,7 @@ public final class HaLoop {
             }
         }
         boolean reachable = readCluster();
+        applyClusterParameters();
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
@@ -412,5 +414,28 @@ public final class HaLoop {
 
     private DynamicConfig effectiveConfig() {
         return view.effectiveConfig(config.bootstrapDcs());
+    }
+
+    /**
+     * Hands the cluster's {@code postgresql.parameters} to the database when they changed (as
+     * Patroni reloads every node on the loop that sees new dynamic configuration); until it
+     * reports them in place, it is asked again each iteration.
+     */
+    private void applyClusterParameters() {
+        Map<String, String> wanted = effectiveConfig().postgresqlParameters();
+        if (wanted.equals(appliedParameters)) {
+            return;
+        }
+        try {
+            if (database.configure(wanted)) {
+                if (appliedParameters != null || !wanted.isEmpty()) {
+                    LOG.info("{}/{}: cluster PostgreSQL settings in place: {}", config.scope(), config.name(), wanted);
+                }
+                appliedParameters = wanted;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}/{}: cannot apply the cluster's PostgreSQL settings (next loop retries): {}", config.scope(),
+                    config.name(), e.getMessage());
+        }
     }
 }

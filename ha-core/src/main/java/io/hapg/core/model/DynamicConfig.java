@@ -77,6 +77,25 @@ public record DynamicConfig(
                 raw);
     }
 
+    /**
+     * {@code postgresql.parameters}, as PostgreSQL setting strings: YAML booleans become
+     * {@code on}/{@code off}, numbers their decimal text; {@code null} values are left out.
+     */
+    public Map<String, String> postgresqlParameters() {
+        Object pg = raw.get("postgresql");
+        Object params = pg instanceof Map ? ((Map<?, ?>) pg).get("parameters") : null;
+        if (!(params instanceof Map)) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        ((Map<?, ?>) params).forEach((k, v) -> {
+            if (k != null && v != null && !(v instanceof Map) && !(v instanceof java.util.Collection)) {
+                out.put(k.toString(), v instanceof Boolean ? ((Boolean) v ? "on" : "off") : v.toString());
+            }
+        });
+        return Collections.unmodifiableMap(out);
+    }
+
     /** A copy with one top-level key replaced (and re-validated). */
     public DynamicConfig with(String key, Object value) {
         Map<String, Object> copy = new LinkedHashMap<>(raw);

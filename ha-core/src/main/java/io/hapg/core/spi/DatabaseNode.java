@@ -94,6 +94,26 @@ public interface DatabaseNode extends AutoCloseable {
     void reload();
 
     /**
+     * Takes the PostgreSQL settings of the cluster's dynamic configuration
+     * ({@code postgresql.parameters} in the {@code config} key, what {@code edit-config -p}
+     * changes), under the node's local ones, which win. When no lifecycle operation runs, it
+     * rewrites the server's configuration at once and, if the server runs, reloads it; settings
+     * that need a restart then show as {@link io.hapg.core.model.DatabaseState#pendingRestart()}.
+     * Before there is a data directory, the settings wait for the bootstrap or clone to write them.
+     *
+     * <p>Called by the HA loop thread whenever the dynamic settings differ from those last
+     * applied, and again on the next iteration until it returns true. Bounded by the query
+     * timeout. The default does nothing and reports them applied.
+     *
+     * @return true if the settings are in place (or will be written by the first bootstrap or
+     *         clone); false if a lifecycle operation runs and nothing was done: ask again
+     * @throws DatabaseUnavailableException when the files cannot be written or the reload fails
+     */
+    default boolean configure(java.util.Map<String, String> dynamicParameters) {
+        return true;
+    }
+
+    /**
      * A command line that stops this PostgreSQL at once (an immediate shutdown), for a process
      * other than the agent's JVM to run when the agent cannot: frozen, or dead while primary. The
      * agent hands it to its out-of-process fence ({@code watchdog.mode} automatic or required),

@@ -22,6 +22,10 @@ import java.util.Set;
  * {@code pg_hba.conf}, the recovery signal files, and {@code postgresql.auto.conf} cleaned of
  * recovery settings a clone or rewind may have copied from the source. Everything is rewritten
  * because pg_basebackup and pg_rewind copy the source's files, its port included.
+ *
+ * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
+ * ({@link #setClusterParameters}), then the node's local ones, which win. Thread-safe: the loop
+ * thread may change the cluster's settings while an operation writes the files.
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
@@ -32,6 +36,9 @@ public final class ConfigFiles {
     private final OsUser owner;
     private final Path socketDir;
     private final Path passFile;
+    private Map<String, String> clusterParameters = Map.of();
+    /** What the last write configured (upstream, standby), to rewrite it when the cluster's settings change. */
+    private Optional<Runnable> lastWrite = Optional.empty();
 
     public ConfigFiles(PostgresConfig config, OsUser owner, Path socketDir, Path passFile) {
         this.config = config;
@@ -45,22 +52,55 @@ public final class ConfigFiles {
     }
 
     /** Configures the data directory to start as a primary. */
-    public void writePrimary() {
-        write(Optional.empty(), false);
+    public synchronized void writePrimary() {
+        remember(() -> write(Optional.empty(), false));
     }
 
     /** Configures the data directory to start as (or reload into) a replica of {@code upstream}. */
-    public void writeReplica(Upstream upstream) {
-        write(Optional.of(upstream), true);
+    public synchronized void writeReplica(Upstream upstream) {
+        remember(() -> write(Optional.of(upstream), true));
     }
 
     /** Configures the data directory to start in recovery with no upstream: read-only. */
-    public void writeStandbyWithoutUpstream() {
-        write(Optional.empty(), true);
+    public synchronized void writeStandbyWithoutUpstream() {
+        remember(() -> write(Optional.empty(), true));
+    }
+
+    /**
+     * Sets the cluster's dynamic {@code postgresql.parameters} (keys hapg manages are left out)
+     * and, if the files were written before, rewrites them as last written.
+     *
+     * @return the keys whose value changed
+     */
+    public synchronized Set<String> setClusterParameters(Map<String, String> parameters) {
+        Map<String, String> usable = new LinkedHashMap<>(parameters);
+        usable.keySet().removeAll(PostgresConfig.MANAGED_PARAMETERS);
+        Set<String> changed = new java.util.TreeSet<>();
+        for (String key : union(usable.keySet(), clusterParameters.keySet())) {
+            if (!java.util.Objects.equals(usable.get(key), clusterParameters.get(key))) {
+                changed.add(key);
+            }
+        }
+        clusterParameters = Map.copyOf(usable);
+        if (!changed.isEmpty()) {
+            lastWrite.ifPresent(Runnable::run);
+        }
+        return changed;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private void remember(Runnable write) {
+        write.run();
+        lastWrite = Optional.of(write);
     }
 
     /** The {@code primary_conninfo} hapg writes for {@code upstream}. */
-    public String primaryConninfo(Conninfo.Endpoint upstream) {
+    public synchronized String primaryConninfo(Conninfo.Endpoint upstream) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("host", upstream.host());
         params.put("port", Integer.toString(upstream.port()));
@@ -88,6 +128,7 @@ public final class ConfigFiles {
         settings.put("max_wal_senders", "10");
         settings.put("max_replication_slots", "10");
         settings.put("wal_keep_size", "128MB");
+        settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
         upstream.ifPresent(u -> {
             settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
