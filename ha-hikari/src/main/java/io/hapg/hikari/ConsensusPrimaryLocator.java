@@ -8,7 +8,6 @@ import io.hapg.core.model.Member;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.hikari.internal.ConnUrls;
-import io.hapg.hikari.internal.LocatorCore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,25 +46,22 @@ import java.util.function.Supplier;
  *         .cachedView(etcd::cachedView).build().start();
  * }</pre>
  */
-public final class ConsensusPrimaryLocator implements ClusterLocator {
+public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     private final Consensus consensus;
-    private final String cluster;
     private final Supplier<Optional<ClusterView>> cachedView;
     private final Duration recheckInterval;
     private final Clock clock;
     private final boolean closeConsensus;
-    private final LocatorCore core;
     private final AtomicReference<AutoCloseable> watch = new AtomicReference<>();
     private volatile Instant scheduledRecheck = Instant.MAX;
 
     private ConsensusPrimaryLocator(Builder b) {
+        super("hapg-locator-" + b.cluster, b.cluster);
         this.consensus = b.consensus;
-        this.cluster = b.cluster;
         this.cachedView = b.cachedView;
         this.recheckInterval = b.recheckInterval;
         this.clock = b.clock;
         this.closeConsensus = b.closeConsensus;
-        this.core = new LocatorCore("hapg-locator-" + cluster, cluster);
     }
 
     public static Builder builder(Consensus consensus) {
@@ -79,27 +75,10 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
      * @throws IllegalStateException when already started or closed
      */
     public ConsensusPrimaryLocator start() {
-        if (core.isClosed() || !watch.compareAndSet(null, () -> { })) {
-            throw new IllegalStateException("locator for " + cluster + " can be started only once");
-        }
+        claimStart();
         watch.set(consensus.watch(() -> core.requestCheck()));
         core.start(() -> check(true), () -> check(false), recheckInterval);
         return this;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Optional<PrimaryEndpoint> current() {
-        return core.primary();
-    }
-
-    @Override
-    public AutoCloseable subscribe(Consumer<Optional<PrimaryEndpoint>> listener) {
-        return core.subscribePrimary(listener);
     }
 
     @Override
@@ -107,25 +86,10 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
         return core.subscribeSwitchovers(listener);
     }
 
-    @Override
-    public void refresh() {
-        core.requestCheck();
-    }
-
-    @Override
-    public Optional<String> problem() {
-        return core.problem();
-    }
-
-    @Override
-    public List<ReplicaEndpoint> replicas() {
-        return core.replicas();
-    }
-
     /** Stops watching; closes the consensus too when built with {@link Builder#closeConsensus}. Idempotent. */
     @Override
     public void close() {
-        core.close();
+        super.close();
         AutoCloseable w = watch.getAndSet(() -> { });
         if (w != null) {
             try {
@@ -141,7 +105,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
 
     @Override
     public String toString() {
-        return "ConsensusPrimaryLocator[" + cluster + " via " + consensus + "]";
+        return "ConsensusPrimaryLocator[" + cluster() + " via " + consensus + "]";
     }
 
     /** @param roundTrip true for the periodic check: a real read, so an unreachable store is noticed */
@@ -151,7 +115,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
             Optional<ClusterView> cached = roundTrip ? Optional.empty() : cachedView.get();
             view = cached.isPresent() ? cached.get() : consensus.read();
         } catch (ConsensusUnavailableException e) {
-            core.failed("cannot read cluster " + cluster + " from the consensus store: " + e.getMessage());
+            core.failed("cannot read cluster " + cluster() + " from the consensus store: " + e.getMessage());
             return;
         }
         apply(view);
@@ -167,7 +131,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
         String leader = view.leader().get().name();
         Optional<Member> member = view.member(leader);
         if (member.isEmpty()) {
-            core.publishProblem("cluster " + cluster + ": the leader key names " + leader
+            core.publishProblem("cluster " + cluster() + ": the leader key names " + leader
                     + " but members/" + leader + " is absent, so its conn_url is unknown", replicas);
             return;
         }
@@ -175,7 +139,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
         try {
             at = ConnUrls.parse(member.get().connUrl());
         } catch (IllegalArgumentException e) {
-            core.publishProblem("cluster " + cluster + ": primary " + leader + " published a conn_url that "
+            core.publishProblem("cluster " + cluster() + ": primary " + leader + " published a conn_url that "
                     + "cannot be used: " + e.getMessage(), replicas);
             return;
         }
@@ -252,10 +216,7 @@ public final class ConsensusPrimaryLocator implements ClusterLocator {
 
         /** The cluster's name for messages and thread names (Patroni {@code scope}). */
         public Builder cluster(String v) {
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException("cluster must not be blank");
-            }
-            cluster = v;
+            cluster = requireCluster(v);
             return this;
         }
 

@@ -3,7 +3,6 @@ package io.hapg.hikari;
 import com.zaxxer.hikari.HikariConfig;
 import io.hapg.core.spi.PrimaryLocator;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,17 +34,15 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
     public PrimaryDataSourceConfig {
         Objects.requireNonNull(hikari, "hikari");
         Objects.requireNonNull(locator, "locator");
-        if (user == null || user.isBlank()) {
-            throw new IllegalArgumentException("user: required");
-        }
+        PgOptions.requireUser(user);
         Objects.requireNonNull(password, "password");
         if (database == null || database.isBlank()) {
             throw new IllegalArgumentException("database: required");
         }
-        positive(connectTimeout, "connectTimeout");
-        positive(socketTimeout, "socketTimeout");
-        positive(promotionWait, "promotionWait");
-        positive(switchoverHold, "switchoverHold");
+        PgOptions.requirePositive(connectTimeout, "connectTimeout");
+        PgOptions.requirePositive(socketTimeout, "socketTimeout");
+        PgOptions.requirePositive(promotionWait, "promotionWait");
+        PgOptions.requirePositive(switchoverHold, "switchoverHold");
         pgProperties = Map.copyOf(pgProperties);
         for (String key : pgProperties.keySet()) {
             String k = key.toLowerCase(java.util.Locale.ROOT);
@@ -80,25 +77,14 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
                 + socketTimeout + "]";
     }
 
-    private static void positive(Duration v, String name) {
-        if (v == null || v.isNegative() || v.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
-        }
-    }
-
     /** Builder; defaults as documented on the record. */
     public static final class Builder {
         private final PrimaryLocator locator;
+        private final PgOptions pg = new PgOptions();
         private HikariConfig hikari = new HikariConfig();
-        private String user;
-        private String password = "";
-        private String database = "postgres";
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration socketTimeout = Duration.ofSeconds(30);
         private Duration promotionWait = Duration.ofSeconds(10);
         private Duration switchoverHold = Duration.ofSeconds(30);
         private boolean translateErrors = true;
-        private final Map<String, String> pgProperties = new LinkedHashMap<>();
 
         private Builder(PrimaryLocator locator) {
             this.locator = Objects.requireNonNull(locator, "locator");
@@ -112,23 +98,24 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
             return this;
         }
 
-        public Builder user(String v) { user = v; return this; }
-        public Builder password(String v) { password = v == null ? "" : v; return this; }
-        public Builder database(String v) { database = v; return this; }
-        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
-        public Builder socketTimeout(Duration v) { socketTimeout = v; return this; }
+        public Builder user(String v) { pg.user(v); return this; }
+        public Builder password(String v) { pg.password(v); return this; }
+        public Builder database(String v) { pg.database(v); return this; }
+        public Builder connectTimeout(Duration v) { pg.connectTimeout(v); return this; }
+        public Builder socketTimeout(Duration v) { pg.socketTimeout(v); return this; }
         public Builder promotionWait(Duration v) { promotionWait = v; return this; }
         public Builder switchoverHold(Duration v) { switchoverHold = v; return this; }
         public Builder translateErrors(boolean v) { translateErrors = v; return this; }
         public Builder pgProperty(String key, String value) {
-            pgProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            pg.property(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public PrimaryDataSourceConfig build() {
-            return new PrimaryDataSourceConfig(hikari, locator, user, password, database, connectTimeout,
-                    socketTimeout, promotionWait, switchoverHold, translateErrors, pgProperties);
+            return new PrimaryDataSourceConfig(hikari, locator, pg.user(), pg.password(), pg.database(),
+                    pg.connectTimeout(), pg.socketTimeout(), promotionWait, switchoverHold, translateErrors,
+                    pg.properties());
         }
     }
 }

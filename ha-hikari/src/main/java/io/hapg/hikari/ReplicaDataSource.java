@@ -54,8 +54,7 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
         this.maxLagBytes = b.maxLagBytes;
         this.fallback = Optional.ofNullable(b.fallback);
         String name = template.getPoolName() != null ? template.getPoolName() : "hapg-" + locator.cluster() + "-replicas";
-        this.settings = new PgSettings(locator.cluster(), b.user, b.password, b.database, b.connectTimeout,
-                b.socketTimeout, name, b.pgProperties);
+        this.settings = b.pg.settings(locator.cluster(), name);
     }
 
     public static Builder builder(ClusterLocator locator) {
@@ -203,15 +202,10 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
     /** Builder for {@link ReplicaDataSource}; pool settings from a normal {@link HikariConfig} without a URL. */
     public static final class Builder {
         private final ClusterLocator locator;
+        private final PgOptions pg = new PgOptions();
         private HikariConfig hikari = new HikariConfig();
-        private String user;
-        private String password = "";
-        private String database = "postgres";
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration socketTimeout = Duration.ofSeconds(30);
         private long maxLagBytes = 1024 * 1024;
         private DataSource fallback;
-        private final Map<String, String> pgProperties = new java.util.LinkedHashMap<>();
 
         private Builder(ClusterLocator locator) {
             this.locator = Objects.requireNonNull(locator, "locator");
@@ -225,12 +219,12 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
             return this;
         }
 
-        public Builder user(String v) { user = v; return this; }
-        public Builder password(String v) { password = v == null ? "" : v; return this; }
-        public Builder database(String v) { database = v; return this; }
-        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
-        public Builder socketTimeout(Duration v) { socketTimeout = v; return this; }
-        public Builder pgProperty(String key, String value) { pgProperties.put(key, value); return this; }
+        public Builder user(String v) { pg.user(v); return this; }
+        public Builder password(String v) { pg.password(v); return this; }
+        public Builder database(String v) { pg.database(v); return this; }
+        public Builder connectTimeout(Duration v) { pg.connectTimeout(v); return this; }
+        public Builder socketTimeout(Duration v) { pg.socketTimeout(v); return this; }
+        public Builder pgProperty(String key, String value) { pg.property(key, value); return this; }
 
         /** The most replication lag a replica may have to be used (1 MiB). */
         public Builder maxLagBytes(long v) {
@@ -249,18 +243,12 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public ReplicaDataSource build() {
-            if (user == null || user.isBlank()) {
-                throw new IllegalArgumentException("user: required");
-            }
+            PgOptions.requireUser(pg.user());
             if (hikari.getJdbcUrl() != null || hikari.getDataSource() != null || hikari.getDataSourceClassName() != null) {
                 throw new IllegalArgumentException("hikari.jdbcUrl / dataSource must not be set: the locator decides");
             }
-            if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
-            }
-            if (socketTimeout == null || socketTimeout.isNegative() || socketTimeout.isZero()) {
-                throw new IllegalArgumentException("socketTimeout must be positive, got " + socketTimeout);
-            }
+            PgOptions.requirePositive(pg.connectTimeout(), "connectTimeout");
+            PgOptions.requirePositive(pg.socketTimeout(), "socketTimeout");
             return new ReplicaDataSource(this);
         }
     }

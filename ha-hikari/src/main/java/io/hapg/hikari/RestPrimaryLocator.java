@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.PrimaryEndpoint;
 import io.hapg.hikari.internal.ConnUrls;
-import io.hapg.hikari.internal.LocatorCore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +20,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 
 /**
  * Finds the primary by polling every member's Patroni-compatible REST API, for applications that
@@ -44,24 +42,20 @@ import java.util.function.Consumer;
  *         .pollInterval(Duration.ofMillis(500)).timeout(Duration.ofSeconds(1)).build().start();
  * }</pre>
  */
-public final class RestPrimaryLocator implements ClusterLocator {
+public final class RestPrimaryLocator extends AbstractClusterLocator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String cluster;
     private final Map<URI, Optional<String>> members;
     private final Duration pollInterval;
     private final Duration timeout;
     private final HttpClient http;
-    private final LocatorCore core;
-    private volatile boolean started;
 
     private RestPrimaryLocator(Builder b) {
-        this.cluster = b.cluster;
+        super("hapg-rest-locator-" + b.cluster, b.cluster);
         this.members = Map.copyOf(b.members);
         this.pollInterval = b.pollInterval;
         this.timeout = b.timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
-        this.core = new LocatorCore("hapg-rest-locator-" + cluster, cluster);
     }
 
     public static Builder builder() {
@@ -74,53 +68,15 @@ public final class RestPrimaryLocator implements ClusterLocator {
      * @return this
      * @throws IllegalStateException when already started or closed
      */
-    public synchronized RestPrimaryLocator start() {
-        if (started || core.isClosed()) {
-            throw new IllegalStateException("locator for " + cluster + " can be started only once");
-        }
-        started = true;
+    public RestPrimaryLocator start() {
+        claimStart();
         core.start(this::poll, this::poll, pollInterval);
         return this;
     }
 
     @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Optional<PrimaryEndpoint> current() {
-        return core.primary();
-    }
-
-    @Override
-    public AutoCloseable subscribe(Consumer<Optional<PrimaryEndpoint>> listener) {
-        return core.subscribePrimary(listener);
-    }
-
-    @Override
-    public void refresh() {
-        core.requestCheck();
-    }
-
-    @Override
-    public Optional<String> problem() {
-        return core.problem();
-    }
-
-    @Override
-    public List<ReplicaEndpoint> replicas() {
-        return core.replicas();
-    }
-
-    @Override
-    public void close() {
-        core.close();
-    }
-
-    @Override
     public String toString() {
-        return "RestPrimaryLocator[" + cluster + " " + members.keySet() + "]";
+        return "RestPrimaryLocator[" + cluster() + " " + members.keySet() + "]";
     }
 
     /** What one member answered to {@code GET /primary}. */
@@ -146,21 +102,21 @@ public final class RestPrimaryLocator implements ClusterLocator {
             }
         }
         if (primaries.isEmpty()) {
-            core.publishProblem("cluster " + cluster + ": no member answered 200 on GET /primary ("
+            core.publishProblem("cluster " + cluster() + ": no member answered 200 on GET /primary ("
                     + String.join("; ", others) + ")", List.of());
             return;
         }
         if (primaries.size() > 1) {
             List<String> who = new ArrayList<>();
             primaries.forEach(a -> who.add(a.base().toString()));
-            core.publishProblem("cluster " + cluster + ": more than one member answered 200 on GET /primary "
+            core.publishProblem("cluster " + cluster() + ": more than one member answered 200 on GET /primary "
                     + who + "; waiting until one does", List.of());
             return;
         }
         Answer primary = primaries.get(0);
         String name = primary.body().map(b -> b.path("patroni").path("name").asText("")).orElse("");
         if (name.isEmpty()) {
-            core.publishProblem("cluster " + cluster + ": " + primary.base() + " answered 200 on GET /primary "
+            core.publishProblem("cluster " + cluster() + ": " + primary.base() + " answered 200 on GET /primary "
                     + "without patroni.name in its JSON", List.of());
             return;
         }
@@ -171,7 +127,7 @@ public final class RestPrimaryLocator implements ClusterLocator {
         try {
             at = configured.isPresent() ? ConnUrls.parseAddress(configured.get()) : fromCluster(cluster, name);
         } catch (IllegalArgumentException e) {
-            core.publishProblem("cluster " + this.cluster + ": primary " + name + " (" + primary.base() + "): "
+            core.publishProblem("cluster " + cluster() + ": primary " + name + " (" + primary.base() + "): "
                     + e.getMessage(), replicas);
             return;
         }
@@ -257,10 +213,7 @@ public final class RestPrimaryLocator implements ClusterLocator {
 
         /** The cluster's name for messages and thread names (Patroni {@code scope}). */
         public Builder cluster(String v) {
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException("cluster must not be blank");
-            }
-            cluster = v;
+            cluster = requireCluster(v);
             return this;
         }
 
