@@ -8,6 +8,7 @@ import io.hapg.core.model.Role;
 import io.hapg.core.spi.RoleChangeListener;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +85,21 @@ class HaAgentTest {
         assertThat(status.local().leaseDeadline().getAsLong() - cluster.clock.nanoTime())
                 .isGreaterThan(TTL.minus(LOOP).toNanos());
         assertThat(cluster.db(leader).isRunningPrimary()).isTrue();
+    }
+
+    @Test
+    void withFailsafeModeTheLeaderKeepsTheFailsafeKeyListingEveryMember() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "failsafe_mode", true));
+        for (String name : List.of("n0", "n1", "n2")) {
+            cluster.add(name);
+        }
+        cluster.startAll();
+        awaitConverged();
+        cluster.advanceUntil("the failsafe key lists n0, n1, n2", LOOP, Duration.ofMinutes(1),
+                () -> cluster.store.member("reader").read().failsafe().map(Map::keySet)
+                        .equals(java.util.Optional.of(java.util.Set.of("n0", "n1", "n2"))));
+        assertThat(cluster.store.member("reader").read().failsafe().orElseThrow().values())
+                .allMatch(url -> url.startsWith("http://127.0.0.1:8008/"));
     }
 
     @Test

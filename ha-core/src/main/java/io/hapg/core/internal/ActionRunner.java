@@ -459,6 +459,23 @@ final class ActionRunner implements AutoCloseable {
         if (view.config().isEmpty()) {
             consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
         }
+        Optional<Map<String, String>> failsafe = dynamic.failsafeMode() ? Optional.of(failsafeMembers(view))
+                : Optional.empty();
+        if (!failsafe.equals(view.failsafe())) {
+            consensus.compareAndSet(ClusterKey.FAILSAFE, -1, failsafe);
+        }
+    }
+
+    /**
+     * Patroni's {@code failsafe} key: every member's name and api_url, kept by the leader while
+     * {@code failsafe_mode} is on (deleted when off). During a store outage these are the members
+     * that must confirm the primary, and only they may race for the key afterwards.
+     */
+    private Map<String, String> failsafeMembers(ClusterView view) {
+        Map<String, String> members = new java.util.TreeMap<>();
+        view.members().values().stream().filter(m -> !m.apiUrl().isEmpty())
+                .forEach(m -> members.put(m.name(), m.apiUrl()));
+        return members;
     }
 
     private void writeSync(Decision decision, ClusterView view, DynamicConfig dynamic) {
