@@ -1,5 +1,6 @@
 package io.hapg.testkit;
 
+import io.hapg.core.process.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -21,23 +22,6 @@ final class Binaries {
                 return Files.isExecutable(candidate) ? Optional.of(candidate) : Optional.empty();
             }
         }
-        return onPath(executable);
-    }
-
-    static Optional<Path> onPath(String executable) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, executable);
-            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return Commands.onPath(executable);
     }
 }

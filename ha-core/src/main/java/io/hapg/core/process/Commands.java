@@ -8,13 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs short helper commands ({@code getent}, {@code useradd}, {@code kill}, {@code pg_controldata})
  * and captures their output. Standard input is {@code /dev/null}; standard error is merged into
  * the output, which goes through a temporary file so that the timeout holds even when the
- * command never closes its output.
+ * command never closes its output. {@link #onPath} finds an executable as a shell would.
  */
 public final class Commands {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -76,6 +77,28 @@ public final class Commands {
                 }
             }
         }
+    }
+
+    /**
+     * The first file called {@code executable} in a PATH directory that is executable and not a
+     * directory, as a shell finds it, except that empty PATH entries (the current directory) are
+     * skipped.
+     */
+    public static Optional<Path> onPath(String executable) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, executable);
+            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
