@@ -141,9 +141,11 @@ class CommandsTest {
     @Test
     void restartReportsEachMemberAndFailsWhenOneFailed() {
         api.answer(PG2 + " POST restart", 503, "restart failed");
-        assertFails(Clusters.withHealthyLeader(), 1, "restart failed on 1 of 2 members: pg2", "restart", "pg1", "pg2",
-                "--pending");
-        assertThat(api.output()).isEqualTo("Success: restart on member pg1\n"
+        ClusterView pending = Clusters.healthy().member(Clusters.member("pg1").primary().pendingRestart())
+                .member(Clusters.member("pg2").replica().pendingRestart()).build();
+        assertFails(pending, 1, "restart failed on 1 of 2 members: pg2", "restart", "--pending");
+        assertThat(api.output()).isEqualTo("Skipped: member pg3 has no pending restart\n"
+                + "Success: restart on member pg1\n"
                 + "Failed: restart for member pg2, status code=503, (restart failed)\n");
         assertThat(api.calls.get(0).json()).isEqualTo("{\"restart_pending\":true}");
         assertFails(Clusters.withHealthyLeader(), 2, "member 'pg7' is not in cluster 'demo' (members: pg1, pg2, pg3)",
