@@ -54,6 +54,24 @@ class ServerFactsIT {
                 () -> TestNodes.value(n1, "SHOW work_mem").equals("4MB"));
     }
 
+    /** A promoted replica's configuration loses the replica-only settings: none may need a restart. */
+    @Test
+    void aPromotedReplicaHasNoPendingRestartAfterAReload() {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        PostgresNode n2 = nodes.node("n2");
+        n2.cloneFrom(TestNodes.member(n1));
+        n1.stop(StopMode.FAST);
+        n2.promote();
+        n2.reload();
+        TestNodes.await("the reload is done", java.time.Duration.ofSeconds(10),
+                () -> TestNodes.value(n2, "SELECT pg_catalog.pg_conf_load_time() > pg_catalog.pg_postmaster_start_time()")
+                        .equals("t"));
+        assertThat(TestNodes.value(n2, "SELECT string_agg(name, ',') FROM pg_catalog.pg_settings WHERE pending_restart"))
+                .isNull();
+        assertThat(n2.probe().pendingRestart()).isFalse();
+    }
+
     @Test
     void versionAndPendingRestartFollowTheServer() {
         PostgresNode n1 = nodes.node("n1");

@@ -145,9 +145,14 @@ class HactlIT {
     }
 
     private static String show(ClusterNode node, String setting) {
+        return query(node, "SHOW " + setting);
+    }
+
+    /** The first column of the first row, or the error. */
+    private static String query(ClusterNode node, String sql) {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(node.jdbcUrl());
              java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SHOW " + setting)) {
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         } catch (java.sql.SQLException e) {
@@ -166,7 +171,11 @@ class HactlIT {
             st.execute("SELECT pg_reload_conf()");
         }
         Run marked = awaitCtl(r -> r.out().contains("Pending restart"), "list");
-        assertThat(marked.out()).containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
+        String pending = cluster.nodes().stream().map(n -> n.name() + ": " + query(n,
+                "SELECT string_agg(name, ',') FROM pg_settings WHERE pending_restart"))
+                .collect(java.util.stream.Collectors.joining("; "));
+        assertThat(marked.out()).as("settings pending a restart: %s", pending)
+                .containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
 
         Run restart = ctl("restart", "--pending");
         assertThat(restart.code()).as(restart.out() + restart.err()).isZero();

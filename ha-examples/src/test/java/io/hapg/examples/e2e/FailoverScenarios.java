@@ -136,6 +136,13 @@ abstract class FailoverScenarios {
     void crashedPostgresWithPrimaryStartTimeoutZeroHandsOver() {
         ClusterNode primary = startWrites();
         assertThat(primary.request("PATCH", "/config", "{\"primary_start_timeout\": 0}").status()).isEqualTo(200);
+        // GET /config answers from the primary's last loop: once it shows the value, the loop that
+        // sees the crash decides with it (killing earlier races the loop and restarts in place).
+        long seen = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!primary.get("/config").body().replace(" ", "").contains("\"primary_start_timeout\":0")
+                && System.nanoTime() - seen < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
         try {
             Instant t0 = Instant.now();
             primary.killPostgres();

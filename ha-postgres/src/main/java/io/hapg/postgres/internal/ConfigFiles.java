@@ -130,10 +130,12 @@ public final class ConfigFiles {
         settings.put("wal_keep_size", "128MB");
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
+        // On every role, not just replicas: removing a restart-only setting from the file marks
+        // it pending restart at the next reload (a promoted primary would show one forever).
+        settings.put("recovery_target_timeline", "latest");
         upstream.ifPresent(u -> {
             settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
             u.slot().ifPresent(slot -> settings.put("primary_slot_name", slot));
-            settings.put("recovery_target_timeline", "latest");
         });
         settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
