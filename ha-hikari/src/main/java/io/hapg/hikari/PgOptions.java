@@ -25,7 +25,10 @@ final class PgOptions {
     void database(String v) { database = v; }
     void connectTimeout(Duration v) { connectTimeout = v; }
     void socketTimeout(Duration v) { socketTimeout = v; }
-    void property(String key, String value) { properties.put(key, value); }
+    void property(String key, String value) {
+        properties.put(java.util.Objects.requireNonNull(key, "pgProperty key"),
+                java.util.Objects.requireNonNull(value, "pgProperty value for " + key));
+    }
 
     String user() { return user; }
     String password() { return password; }
@@ -44,6 +47,49 @@ final class PgOptions {
         if (user == null || user.isBlank()) {
             throw new IllegalArgumentException("user: required");
         }
+    }
+
+    static void requireDatabase(String database) {
+        if (database == null || database.isBlank()) {
+            throw new IllegalArgumentException("database: required");
+        }
+    }
+
+    /** pgjdbc properties the pool decides itself may not be overridden, or the pool would not know where it is. */
+    static void requireNoReservedProperties(Map<String, String> properties) {
+        for (String key : properties.keySet()) {
+            String k = key.toLowerCase(java.util.Locale.ROOT);
+            if (k.equals("user") || k.equals("password") || k.equals("pghost") || k.equals("pgport")
+                    || k.equals("targetservertype")) {
+                throw new IllegalArgumentException("pgProperties: '" + key + "' is decided by the pool; use the "
+                        + "builder's own setter or leave it out");
+            }
+        }
+    }
+
+    /** The HikariCP settings that would take the choice of server away from the locator. */
+    static void requirePoolOwnsConnections(com.zaxxer.hikari.HikariConfig hikari) {
+        if (hikari.getJdbcUrl() != null) {
+            throw new IllegalArgumentException("hikari.jdbcUrl must not be set: the locator decides where to connect");
+        }
+        if (hikari.getExceptionOverrideClassName() != null) {
+            throw new IllegalArgumentException("hikari.exceptionOverrideClassName: pass an instance with "
+                    + "setExceptionOverride instead; the pool consults it after its own failover rules");
+        }
+        if (hikari.getDataSource() != null || hikari.getDataSourceClassName() != null
+                || hikari.getDataSourceJNDI() != null || hikari.getDriverClassName() != null) {
+            throw new IllegalArgumentException("hikari.dataSource / dataSourceClassName / dataSourceJNDI / "
+                    + "driverClassName must not be set: the pool brings its own");
+        }
+    }
+
+    /** Every check of these settings, in the order the pools report them. */
+    void check() {
+        requireUser(user);
+        requireDatabase(database);
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(socketTimeout, "socketTimeout");
+        requireNoReservedProperties(properties);
     }
 
     static void requirePositive(Duration v, String name) {

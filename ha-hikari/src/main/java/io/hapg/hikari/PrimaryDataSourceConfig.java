@@ -36,34 +36,14 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         Objects.requireNonNull(locator, "locator");
         PgOptions.requireUser(user);
         Objects.requireNonNull(password, "password");
-        if (database == null || database.isBlank()) {
-            throw new IllegalArgumentException("database: required");
-        }
+        PgOptions.requireDatabase(database);
         PgOptions.requirePositive(connectTimeout, "connectTimeout");
         PgOptions.requirePositive(socketTimeout, "socketTimeout");
         PgOptions.requirePositive(promotionWait, "promotionWait");
         PgOptions.requirePositive(switchoverHold, "switchoverHold");
         pgProperties = Map.copyOf(pgProperties);
-        for (String key : pgProperties.keySet()) {
-            String k = key.toLowerCase(java.util.Locale.ROOT);
-            if (k.equals("user") || k.equals("password") || k.equals("pghost") || k.equals("pgport")
-                    || k.equals("targetservertype")) {
-                throw new IllegalArgumentException("pgProperties: '" + key + "' is decided by the pool; use the "
-                        + "builder's own setter or leave it out");
-            }
-        }
-        if (hikari.getJdbcUrl() != null) {
-            throw new IllegalArgumentException("hikari.jdbcUrl must not be set: the locator decides where to connect");
-        }
-        if (hikari.getExceptionOverrideClassName() != null) {
-            throw new IllegalArgumentException("hikari.exceptionOverrideClassName: pass an instance with "
-                    + "setExceptionOverride instead; the pool consults it after its own failover rules");
-        }
-        if (hikari.getDataSource() != null || hikari.getDataSourceClassName() != null
-                || hikari.getDataSourceJNDI() != null || hikari.getDriverClassName() != null) {
-            throw new IllegalArgumentException("hikari.dataSource / dataSourceClassName / dataSourceJNDI / "
-                    + "driverClassName must not be set: the pool brings its own");
-        }
+        PgOptions.requireNoReservedProperties(pgProperties);
+        PgOptions.requirePoolOwnsConnections(hikari);
     }
 
     public static Builder builder(PrimaryLocator locator) {
@@ -106,10 +86,7 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         public Builder promotionWait(Duration v) { promotionWait = v; return this; }
         public Builder switchoverHold(Duration v) { switchoverHold = v; return this; }
         public Builder translateErrors(boolean v) { translateErrors = v; return this; }
-        public Builder pgProperty(String key, String value) {
-            pg.property(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-            return this;
-        }
+        public Builder pgProperty(String key, String value) { pg.property(key, value); return this; }
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public PrimaryDataSourceConfig build() {

@@ -243,12 +243,8 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public ReplicaDataSource build() {
-            PgOptions.requireUser(pg.user());
-            if (hikari.getJdbcUrl() != null || hikari.getDataSource() != null || hikari.getDataSourceClassName() != null) {
-                throw new IllegalArgumentException("hikari.jdbcUrl / dataSource must not be set: the locator decides");
-            }
-            PgOptions.requirePositive(pg.connectTimeout(), "connectTimeout");
-            PgOptions.requirePositive(pg.socketTimeout(), "socketTimeout");
+            pg.check();
+            PgOptions.requirePoolOwnsConnections(hikari);
             return new ReplicaDataSource(this);
         }
     }

@@ -119,6 +119,8 @@ class RestPrimaryLocatorTest {
         b.primary = true;
         await("b is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("b")));
         assertThat(locator.current().get().port()).isEqualTo(5002);
+        // Subscribers hear of a change after current() shows it (they are called on the locator's thread).
+        await("the subscriber heard of b", () -> seen.contains(locator.current()));
         assertThat(seen).extracting(p -> p.map(PrimaryEndpoint::member).orElse("-")).containsSubsequence("a", "-", "b");
     }
 

@@ -35,6 +35,7 @@ class StopIT {
         PostgresNode n1 = nodes.node(nodes.config("n1").stopTimeout(Duration.ofSeconds(1)).build());
         n1.bootstrap();
         try (Connection idleClient = TestNodes.connect(n1, 30)) {
+            assertThat(idleClient.isValid(5)).as("a connected client, which SMART waits for").isTrue();
             long started = System.nanoTime();
             n1.stop(StopMode.SMART); // waits for the idle client forever, so the timeout must end it
             long tookMs = (System.nanoTime() - started) / 1_000_000;
