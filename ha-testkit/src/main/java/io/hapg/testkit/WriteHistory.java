@@ -112,6 +112,12 @@ public final class WriteHistory implements AutoCloseable {
                 .min(Comparator.comparing(Commit::serverTime));
     }
 
+    /** When {@code node} acknowledged its last commit so far, if it acknowledged any. */
+    public Optional<Instant> lastAcknowledgedAt(String node) {
+        return acknowledged.stream().filter(c -> c.node().equals(node)).map(Commit::ackedAt)
+                .max(Comparator.naturalOrder());
+    }
+
     /**
      * Waits until a node matching {@code node} acknowledged a commit after {@code after}.
      *

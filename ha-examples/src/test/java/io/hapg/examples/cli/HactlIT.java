@@ -7,10 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.examples.cluster.ClusterNode;
 import io.hapg.examples.cluster.LocalCluster;
 import io.hapg.testkit.ProcessLogs;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,10 +41,6 @@ class HactlIT {
     private static LocalCluster cluster;
     private static String config;
 
-    /** One hactl run: exit code, standard output and error. */
-    record Run(int code, String out, String err) {
-    }
-
     @BeforeAll
     static void startCluster() {
         cluster = LocalCluster.builder().scope("hactl-it").nodes(2).etcdMembers(1).ttl(8).loopWait(1).retryTimeout(2)
@@ -69,7 +62,7 @@ class HactlIT {
     void listShowsTheLeaderAndTheStreamingReplica() throws IOException {
         ClusterNode primary = cluster.primary().orElseThrow();
         ClusterNode replica = other(primary);
-        Run list = awaitCtl(r -> r.out().contains("| Replica | streaming |"), "list");
+        HactlRun list = awaitCtl(r -> r.out().contains("| Replica | streaming |"), "list");
         assertThat(list.out()).startsWith("+ Cluster: hactl-it (")
                 .contains("| Member | Host ")
                 .containsPattern("\\| " + primary.name() + " +\\| 127\\.0\\.0\\.1:" + primary.pgPort()
@@ -82,7 +75,7 @@ class HactlIT {
         assertThat(rows.findValuesAsText("Role")).containsExactlyInAnyOrder("Leader", "Replica");
         assertThat(rows.findValuesAsText("Cluster")).containsOnly("hactl-it");
 
-        Run asProcess = ctlProcess("list");
+        HactlRun asProcess = ctlProcess("list");
         assertThat(asProcess.code()).as(asProcess.err()).isZero();
         assertThat(asProcess.out()).contains("| " + primary.name() + " ").contains("Leader");
     }
@@ -92,13 +85,13 @@ class HactlIT {
     void switchoverMovesTheLeaderAndHistoryShowsTheNewTimeline() {
         ClusterNode primary = cluster.primary().orElseThrow();
         ClusterNode replica = other(primary);
-        Run switchover = ctl("switchover", "--candidate", replica.name());
+        HactlRun switchover = ctl("switchover", "--candidate", replica.name());
         assertThat(switchover.code()).as(switchover.err()).isZero();
         assertThat(switchover.out()).startsWith("Current cluster topology\n")
                 .contains("Successfully switched over to \"" + replica.name() + "\"");
         cluster.awaitPrimary(n -> n == replica, Duration.ofSeconds(40));
 
-        Run history = awaitCtl(r -> r.out().contains("| " + replica.name()), "history");
+        HactlRun history = awaitCtl(r -> r.out().contains("| " + replica.name()), "history");
         assertThat(history.out()).contains("| TL |")
                 .containsPattern("\\|  1 \\| +\\d+ \\| [^|]+\\| [^|]+\\| " + replica.name() + " +\\|");
         Pattern newLeader = Pattern.compile("\\| " + replica.name() + " +\\| [0-9.:]+ +\\| Leader +\\| running +\\| +2 \\|");
@@ -108,17 +101,17 @@ class HactlIT {
     @Test
     @Order(3)
     void pauseAndResumeToggleTheConfig() {
-        Run pause = ctl("pause", "--wait");
+        HactlRun pause = ctl("pause", "--wait");
         assertThat(pause.code()).as(pause.err()).isZero();
         assertThat(pause.out()).contains("Success: cluster management is paused");
         assertThat(ctl("show-config").out()).contains("pause: true");
         assertThat(ctl("list").out()).contains(" Maintenance mode: on");
 
-        Run again = ctl("pause");
+        HactlRun again = ctl("pause");
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).isEqualTo("hactl: Cluster is already paused\n");
 
-        Run resume = ctl("resume");
+        HactlRun resume = ctl("resume");
         assertThat(resume.code()).as(resume.err()).isZero();
         assertThat(resume.out()).isEqualTo("Success: cluster management is resumed\n");
         assertThat(ctl("show-config").out()).doesNotContain("pause");
@@ -127,7 +120,7 @@ class HactlIT {
     @Test
     @Order(4)
     void editConfigChangesTheStoredConfig() {
-        Run edit = ctl("edit-config", "-s", "postgresql.parameters.work_mem=8MB", "-s", "maximum_lag_on_failover=2097152");
+        HactlRun edit = ctl("edit-config", "-s", "postgresql.parameters.work_mem=8MB", "-s", "maximum_lag_on_failover=2097152");
         assertThat(edit.code()).as(edit.err()).isZero();
         assertThat(edit.out()).contains("postgresql.parameters.work_mem: (unset) -> 8MB").contains("Configuration changed");
         assertThat(ctl("show-config").out()).contains("maximum_lag_on_failover: 2097152").contains("work_mem: 8MB");
@@ -170,14 +163,14 @@ class HactlIT {
             st.execute("ALTER SYSTEM SET max_connections = 61");
             st.execute("SELECT pg_reload_conf()");
         }
-        Run marked = awaitCtl(r -> r.out().contains("Pending restart"), "list");
+        HactlRun marked = awaitCtl(r -> r.out().contains("Pending restart"), "list");
         String pending = cluster.nodes().stream().map(n -> n.name() + ": " + query(n,
                 "SELECT string_agg(name, ',') FROM pg_settings WHERE pending_restart"))
                 .collect(java.util.stream.Collectors.joining("; "));
         assertThat(marked.out()).as("settings pending a restart: %s", pending)
                 .containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
 
-        Run restart = ctl("restart", "--pending");
+        HactlRun restart = ctl("restart", "--pending");
         assertThat(restart.code()).as(restart.out() + restart.err()).isZero();
         assertThat(restart.out()).contains("Skipped: member " + other(replica).name() + " has no pending restart")
                 .contains("Success: restart on member " + replica.name());
@@ -189,13 +182,13 @@ class HactlIT {
     @Order(5)
     void refusedActionsExitNonZeroWithTheApisAnswer() throws IOException {
         ClusterNode primary = cluster.primary().orElseThrow();
-        Run reinit = ctlProcess("reinit", primary.name());
+        HactlRun reinit = ctlProcess("reinit", primary.name());
         assertThat(reinit.code()).isEqualTo(1);
         assertThat(reinit.out()).contains("Failed: reinitialize for member " + primary.name()
                 + ", status code=503, (I am the leader, can not reinitialize)");
         assertThat(reinit.err()).contains("hactl: reinitialize failed on 1 of 1 member: " + primary.name());
 
-        Run badTtl = ctl("edit-config", "-s", "ttl=3");
+        HactlRun badTtl = ctl("edit-config", "-s", "ttl=3");
         assertThat(badTtl.code()).isEqualTo(1);
         assertThat(badTtl.err()).startsWith("hactl: Failed: edit-config via " + primary.name() + ", status code=400,"
                 + " (invalid configuration: loop_wait + 2 * retry_timeout must not exceed ttl");
@@ -203,14 +196,14 @@ class HactlIT {
         Path wrongPassword = cluster.baseDir().resolve("wrong-password.yml");
         Files.writeString(wrongPassword, Files.readString(Path.of(config))
                 + "ctl:\n  authentication:\n    username: admin\n    password: not-it\n");
-        Run unauthorized = ctlWith(wrongPassword.toString(), "pause");
+        HactlRun unauthorized = ctlWith(wrongPassword.toString(), "pause");
         assertThat(unauthorized.code()).isEqualTo(1);
         assertThat(unauthorized.err()).contains("status code=401");
 
-        Run unknown = ctl("failover", "--candidate", "n9");
+        HactlRun unknown = ctl("failover", "--candidate", "n9");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).isEqualTo("hactl: member 'n9' is not in cluster 'hactl-it' (members: n0, n1)\n");
-        Run missing = ctl("failover");
+        HactlRun missing = ctl("failover");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).startsWith("hactl: failover: --candidate is required");
     }
@@ -219,24 +212,18 @@ class HactlIT {
         return cluster.nodes().stream().filter(n -> n != node).findFirst().orElseThrow();
     }
 
-    private static Run ctl(String... args) {
+    private static HactlRun ctl(String... args) {
         return ctlWith(config, args);
     }
 
-    private static Run ctlWith(String file, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of("-c", file));
-        all.addAll(List.of(args));
-        int code = CtlMain.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static HactlRun ctlWith(String file, String... args) {
+        return HactlRun.of(file, args);
     }
 
     /** Repeats an in-process command until its result matches (the member keys follow within a loop). */
-    private static Run awaitCtl(Predicate<Run> done, String... args) {
+    private static HactlRun awaitCtl(Predicate<HactlRun> done, String... args) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Run last = ctl(args);
+        HactlRun last = ctl(args);
         while (!done.test(last) && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(500);
@@ -252,7 +239,7 @@ class HactlIT {
     }
 
     /** {@code java -cp <this class path> io.hapg.examples.Main ctl -c CONFIG args...} as a process. */
-    private static Run ctlProcess(String... args) throws IOException {
+    private static HactlRun ctlProcess(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.hapg.examples.Main", "ctl", "-c", config));
@@ -270,6 +257,6 @@ class HactlIT {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return new HactlRun(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 }

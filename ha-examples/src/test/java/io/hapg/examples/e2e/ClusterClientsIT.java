@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hapg.examples.cli.CtlMain;
+import io.hapg.examples.cli.HactlRun;
 import io.hapg.examples.cluster.ClusterNode;
 import io.hapg.examples.cluster.LocalCluster;
 import io.hapg.testkit.FreePorts;
 import io.hapg.testkit.ManagedProcess;
 import io.hapg.testkit.ProcessLogs;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -374,14 +372,9 @@ class ClusterClientsIT {
 
     /** hactl in this JVM, with the first node's agent configuration (it reads etcd directly). */
     private String hactl(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", cluster.node(0).configFile().toString()));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CtlMain.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(code).as("hactl %s: %s", String.join(" ", args), err.toString(StandardCharsets.UTF_8)).isZero();
-        return out.toString(StandardCharsets.UTF_8);
+        HactlRun run = HactlRun.of(cluster.node(0).configFile().toString(), args);
+        assertThat(run.code()).as("hactl %s: %s", String.join(" ", args), run.err()).isZero();
+        return run.out();
     }
 
     private String etcdctl(String... args) throws IOException, InterruptedException {

@@ -4,15 +4,12 @@ import static io.hapg.examples.e2e.E2e.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.testing.TestCertificates;
-import io.hapg.examples.cli.CtlMain;
+import io.hapg.examples.cli.HactlRun;
 import io.hapg.examples.cluster.ClusterNode;
 import io.hapg.examples.cluster.LocalCluster;
 import io.hapg.testkit.LocalEtcd;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.WriteHistory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,19 +137,14 @@ class EtcdQuorumLossIT {
     void hactlSwitchesOverThroughTheMutualTlsApis() {
         ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode candidate = cluster.nodes().stream().filter(n -> n != primary).findFirst().orElseThrow();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = 1;
+        HactlRun run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--candidate",
+                candidate.name());
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (code != 0 && System.nanoTime() - deadline < 0) { // a replica that just caught up: 412 for a loop
-            out.reset();
-            err.reset();
-            code = CtlMain.run(new String[] {"-c", cluster.node(0).configFile().toString(), "switchover",
-                "--candidate", candidate.name()}, new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8));
+        while (run.code() != 0 && System.nanoTime() - deadline < 0) { // a replica that just caught up: 412 for a loop
+            run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--candidate", candidate.name());
         }
-        report("hactl switchover over https: " + out.toString(StandardCharsets.UTF_8).strip());
-        assertThat(code).as("hactl: %s%s", out, err).isZero();
+        report("hactl switchover over https: " + run.out().strip());
+        assertThat(run.code()).as("hactl: %s%s", run.out(), run.err()).isZero();
         assertThat(cluster.awaitConverged(E2e.CONVERGE)).isEqualTo(candidate);
     }
 
@@ -188,8 +180,7 @@ class EtcdQuorumLossIT {
     }
 
     private Instant lastCommit(ClusterNode node, Instant otherwise) {
-        return writes.acknowledged().stream().filter(c -> c.node().equals(node.name()))
-                .map(WriteHistory.Commit::ackedAt).max(Instant::compareTo).orElse(otherwise);
+        return writes.lastAcknowledgedAt(node.name()).orElse(otherwise);
     }
 
     private void finish(ClusterNode primary) {

@@ -230,8 +230,7 @@ abstract class FailoverScenarios {
     private void awaitTakeoverAfterFencing(ClusterNode old, Instant t0, String fault) {
         ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
         WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.FAILOVER);
-        Instant lastOnOld = writes.acknowledged().stream().filter(c -> c.node().equals(old.name()))
-                .map(WriteHistory.Commit::ackedAt).max(Instant::compareTo).orElse(t0);
+        Instant lastOnOld = writes.lastAcknowledgedAt(old.name()).orElse(t0);
         report(mode() + " " + fault + " -> its last commit " + E2e.millisSince(t0, lastOnOld)
                 + " ms after, first commit on " + next.name() + " after " + E2e.millisSince(t0, first.ackedAt())
                 + " ms");

@@ -80,8 +80,7 @@ class ManualFailoverIT {
             assertThat(cluster.awaitConverged(E2e.CONVERGE)).isEqualTo(candidate);
             WriteHistory.Commit first = writes.awaitAcknowledged(n -> n.equals(candidate.name()), t0,
                     Duration.ofSeconds(20));
-            Instant lastOnOld = writes.acknowledged().stream().filter(c -> c.node().equals(primary.name()))
-                    .map(WriteHistory.Commit::ackedAt).max(Instant::compareTo).orElse(t0);
+            Instant lastOnOld = writes.lastAcknowledgedAt(primary.name()).orElse(t0);
             report("switchover under writes: last commit on " + primary.name() + " " + E2e.millisSince(t0, lastOnOld)
                     + " ms after the request, first on " + candidate.name() + " after "
                     + E2e.millisSince(t0, first.ackedAt()) + " ms (write pause "

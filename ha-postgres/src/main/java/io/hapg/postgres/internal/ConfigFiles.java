@@ -75,23 +75,14 @@ public final class ConfigFiles {
     public synchronized Set<String> setClusterParameters(Map<String, String> parameters) {
         Map<String, String> usable = new LinkedHashMap<>(parameters);
         usable.keySet().removeAll(PostgresConfig.MANAGED_PARAMETERS);
-        Set<String> changed = new java.util.TreeSet<>();
-        for (String key : union(usable.keySet(), clusterParameters.keySet())) {
-            if (!java.util.Objects.equals(usable.get(key), clusterParameters.get(key))) {
-                changed.add(key);
-            }
-        }
+        Set<String> changed = new java.util.TreeSet<>(usable.keySet());
+        changed.addAll(clusterParameters.keySet());
+        changed.removeIf(key -> java.util.Objects.equals(usable.get(key), clusterParameters.get(key)));
         clusterParameters = Map.copyOf(usable);
         if (!changed.isEmpty()) {
             lastWrite.ifPresent(Runnable::run);
         }
         return changed;
-    }
-
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> all = new java.util.HashSet<>(a);
-        all.addAll(b);
-        return all;
     }
 
     private void remember(Runnable write) {
