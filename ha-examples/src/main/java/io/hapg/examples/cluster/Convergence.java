@@ -1,5 +1,10 @@
 package io.hapg.examples.cluster;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -46,6 +51,7 @@ final class Convergence {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (true) {
+            failIfAnAgentExited(nodes);
             Optional<ClusterNode> p = primary(nodes);
             if (p.isPresent()) {
                 Map<String, String> replicas = new LinkedHashMap<>();
@@ -65,6 +71,30 @@ final class Convergence {
                 throw new IllegalStateException("the cluster did not converge within " + timeout + ": " + last);
             }
             LockSupport.parkNanos(POLL.toNanos());
+        }
+    }
+
+    /**
+     * An agent that exited cannot converge (nothing restarts it while we wait): say so at once,
+     * with the end of its log, rather than time out minutes later with only REST codes to show.
+     */
+    private static void failIfAnAgentExited(List<ClusterNode> nodes) {
+        for (ClusterNode n : nodes) {
+            if (!n.isAgentRunning()) {
+                throw new IllegalStateException("the agent of " + n.name() + " exited; the last lines of "
+                        + n.agentLog() + ":\n" + tail(n.agentLog(), 20));
+            }
+        }
+    }
+
+    /** The last {@code lines} lines of a file, indented; a note instead when it cannot be read. */
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return all.subList(Math.max(0, all.size() - lines), all.size()).stream().map(l -> "    " + l)
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException | UncheckedIOException e) {
+            return "    (cannot read it: " + e.getMessage() + ")";
         }
     }
 

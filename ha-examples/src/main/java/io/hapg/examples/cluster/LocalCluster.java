@@ -6,6 +6,7 @@ import io.hapg.testkit.FreePorts;
 import io.hapg.testkit.LocalEtcd;
 import io.hapg.testkit.ManagedProcess;
 import io.hapg.testkit.ProcessOwner;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -304,7 +306,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private List<String> javaOptions = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
-        private String classpath = System.getProperty("java.class.path");
+        private String classpath = absoluteClasspath(System.getProperty("java.class.path"));
         private Path parentDir;
 
         private Builder() {
@@ -422,9 +424,13 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return this;
         }
 
-        /** The agents' class path (default: this JVM's, which holds hapg.jar or the build's classes). */
+        /**
+         * The agents' class path (default: this JVM's, which holds hapg.jar or the build's classes).
+         * Relative entries are resolved against this JVM's working directory: the agents run in
+         * their own directories, where {@code ha-examples/target/hapg.jar} names nothing.
+         */
         public Builder classpath(String classpath) {
-            this.classpath = Objects.requireNonNull(classpath, "classpath");
+            this.classpath = absoluteClasspath(Objects.requireNonNull(classpath, "classpath"));
             return this;
         }
 
@@ -473,5 +479,12 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 throw e;
             }
         }
+    }
+
+    /** Each entry of a class path made absolute against this JVM's working directory. */
+    public static String absoluteClasspath(String classpath) {
+        return Arrays.stream(classpath.split(File.pathSeparator)).filter(e -> !e.isEmpty())
+                .map(e -> Path.of(e).toAbsolutePath().normalize().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 }

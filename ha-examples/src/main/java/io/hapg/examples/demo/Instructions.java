@@ -84,6 +84,7 @@ final class Instructions {
                 // Not a file URL: fall through to the class-path form.
             }
         }
-        return "java -cp " + System.getProperty("java.class.path") + " io.hapg.examples.Main";
+        return "java -cp " + LocalCluster.absoluteClasspath(System.getProperty("java.class.path"))
+                + " io.hapg.examples.Main";
     }
 }

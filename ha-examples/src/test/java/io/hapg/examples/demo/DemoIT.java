@@ -2,14 +2,17 @@ package io.hapg.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,13 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoIT {
     private static final Pattern PROCESS = Pattern.compile("(etcd\\S*|agent n\\d|postmaster n\\d)(?: \\(pid \\d+\\))? (\\d+)");
 
+    /**
+     * Launched as the README's {@code java -jar ha-examples/target/hapg.jar demo} is: with a class
+     * path relative to the demo's working directory, while each agent runs in a directory of its
+     * own (before the fix every agent died with "Could not find or load main class").
+     */
     @Test
     void demoConvergesPrintsTheTableAndStopsEverythingItStarted(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("demo.out");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.hapg.examples.Main", "demo",
-                "--exit-when-ready");
-        Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "-Xmx256m", "-cp", relativeClasspath(dir), "io.hapg.examples.Main", "demo", "--exit-when-ready");
+        Process demo = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         String out;
         try {
             boolean exited = demo.waitFor(270, TimeUnit.SECONDS);
@@ -54,6 +62,14 @@ class DemoIT {
         for (long pid : pids) {
             assertThat(Stopper.isAlive(pid)).as("pid %d still runs after the demo exited", pid).isFalse();
         }
+    }
+
+    /** This JVM's class path with every entry relative to {@code from}. */
+    private static String relativeClasspath(Path from) {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.isEmpty())
+                .map(e -> from.toAbsolutePath().relativize(Path.of(e).toAbsolutePath()).toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** The text from the last table's top rule to its bottom rule. */
