@@ -1,16 +1,13 @@
 package io.hapg.examples;
 
+import io.hapg.examples.demo.DemoMain;
 import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * {@code java -jar hapg.jar <command>}: the entry point of the runnable jar.
- *
- * <pre>
- *   agent CONFIG.yml            run one node from a Patroni-style YAML file (like `patroni CONFIG.yml`)
- *   ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history, ...
- *   demo                        a local three-node cluster (etcd x3, agents x3) to fail over by hand
- * </pre>
+ * {@code java -jar hapg-demo.jar <command>}: the demo jar's entry point. {@code demo} is its own;
+ * {@code agent} and {@code ctl} are the standalone agent's ({@link io.hapg.agent.Main}), so that
+ * the demo's agents and the commands it prints run from the same jar.
  *
  * Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
  */
@@ -23,35 +20,16 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("demo")) {
+            return DemoMain.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            usage(args.length == 0 ? err : out);
+            PrintStream to = args.length == 0 ? err : out;
+            to.println("usage: java -jar hapg-demo.jar <command> [args]");
+            to.println("  demo [--exit-when-ready]    a local three-node cluster (etcd x3, agents x3) failing over");
+            to.println("  agent, ctl, version         as java -jar ha-agent/target/hapg.jar");
             return args.length == 0 ? 2 : 0;
         }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "agent":
-                return io.hapg.examples.agent.AgentMain.run(rest, err);
-            case "ctl":
-                return io.hapg.examples.cli.CtlMain.run(rest, out, err);
-            case "demo":
-                return io.hapg.examples.demo.DemoMain.run(rest, out, err);
-            case "version":
-            case "--version":
-                out.println(io.hapg.core.HaAgent.VERSION);
-                return 0;
-            default:
-                err.println("hapg: unknown command '" + args[0] + "'" + (rest.length > 0 ? "" : ""));
-                usage(err);
-                return 2;
-        }
-    }
-
-    private static void usage(PrintStream out) {
-        out.println("usage: java -jar hapg.jar <command> [args]");
-        out.println("  agent CONFIG.yml            run one node from a Patroni-style YAML file");
-        out.println("  ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history,");
-        out.println("                              show-config, edit-config, restart, reinit");
-        out.println("  demo                        a local three-node cluster (etcd x3, agents x3) to fail over by hand");
-        out.println("  version                     print the version");
+        return io.hapg.agent.Main.run(args, out, err);
     }
 }

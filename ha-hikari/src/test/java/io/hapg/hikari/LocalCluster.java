@@ -8,7 +8,7 @@ import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.etcd.EtcdConfig;

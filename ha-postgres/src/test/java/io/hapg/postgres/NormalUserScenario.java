@@ -4,7 +4,7 @@ import static io.hapg.postgres.TestNodes.awaitCaughtUp;
 import static io.hapg.postgres.TestNodes.execute;
 import static io.hapg.postgres.TestNodes.member;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import java.util.List;
 import java.util.Set;

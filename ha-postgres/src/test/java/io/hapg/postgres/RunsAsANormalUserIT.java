@@ -2,7 +2,7 @@ package io.hapg.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.testkit.UnprivilegedJvm;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

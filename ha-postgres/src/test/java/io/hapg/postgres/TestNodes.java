@@ -2,7 +2,7 @@ package io.hapg.postgres;
 
 import io.hapg.core.config.PgUser;
 import io.hapg.core.model.Member;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.testkit.FreePorts;

@@ -11,7 +11,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.ReplicationPeer;
-import io.hapg.core.process.Commands;
+import io.hapg.process.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.Commands;
+import io.hapg.process.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

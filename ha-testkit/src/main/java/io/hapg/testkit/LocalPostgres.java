@@ -1,7 +1,7 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.Commands;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.Commands;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.PgInstallation;
+import io.hapg.process.PgInstallation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.Commands;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.Commands;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +70,7 @@ final class Postmaster {
             return;
         }
         running.thaw();
-        ProcessTree.signal(running.pid(), signal);
+        Pids.signal(running.pid(), signal);
         if (!running.waitForExit(timeout)) {
             ProcessTree.killAll(running);
         }

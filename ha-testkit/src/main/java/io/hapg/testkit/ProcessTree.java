@@ -1,25 +1,13 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.Commands;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.hapg.process.Commands;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Signals by PID, and SIGKILL of a process together with all its descendants. */
+/** SIGKILL of a started process together with all its descendants. */
 final class ProcessTree {
     private ProcessTree() {
-    }
-
-    /** Sends {@code signal} (e.g. {@code INT}) to the one process {@code pid}. */
-    static void signal(long pid, String signal) {
-        Commands.Result result = Commands.run(List.of("kill", "-" + signal, Long.toString(pid)));
-        if (result.exitCode() != 0 && isAlive(pid)) {
-            throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + result.output().trim());
-        }
     }
 
     /**
@@ -37,24 +25,9 @@ final class ProcessTree {
         descendants.forEach(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (ProcessHandle child : descendants) {
-            while (isAlive(child.pid()) && System.nanoTime() < deadline) {
+            while (Pids.isAlive(child.pid()) && System.nanoTime() < deadline) {
                 Commands.pause(20);
             }
-        }
-    }
-
-    /**
-     * Whether {@code pid} runs. A zombie counts as dead: orphans are reparented to a PID 1 that
-     * may never reap them, and a zombie holds no memory, sockets or shared memory.
-     */
-    static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            // "pid (comm) S ...": the command may contain spaces and parentheses, the state follows the last ')'.
-            String afterComm = stat.substring(stat.lastIndexOf(')') + 1).trim();
-            return !afterComm.startsWith("Z") && !afterComm.startsWith("X");
-        } catch (IOException e) {
-            return false;
         }
     }
 }

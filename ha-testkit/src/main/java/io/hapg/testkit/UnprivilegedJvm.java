@@ -1,6 +1,6 @@
 package io.hapg.testkit;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,7 +3,7 @@ package io.hapg.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -2,7 +2,7 @@ package io.hapg.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;

@@ -25,7 +25,11 @@ public final class ConfigException extends IllegalArgumentException {
         this(keyPath, detail, 0, null);
     }
 
-    ConfigException(String keyPath, String detail, int line, Throwable cause) {
+    /**
+     * @param line  the 1-based line of the key in the file the value came from, 0 when unknown
+     * @param cause the underlying error (a YAML parser's), or null
+     */
+    public ConfigException(String keyPath, String detail, int line, Throwable cause) {
         super(format(keyPath, detail, line), cause);
         this.keyPath = keyPath;
         this.detail = detail;
@@ -43,7 +47,7 @@ public final class ConfigException extends IllegalArgumentException {
     }
 
     /** This error located at {@code newLine}; itself when it already has a line or none is known. */
-    ConfigException atLine(int newLine) {
+    public ConfigException atLine(int newLine) {
         if (line > 0 || newLine <= 0) {
             return this;
         }

@@ -1,12 +1,12 @@
 package io.hapg.examples.demo;
 
 import io.hapg.core.model.ClusterView;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
-import io.hapg.examples.cluster.ClusterNode;
-import io.hapg.examples.cli.QuietLogging;
-import io.hapg.examples.cluster.LocalCluster;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.agent.ctl.QuietLogging;
+import io.hapg.testkit.cluster.LocalCluster;
 import io.hapg.testkit.MissingBinaryException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code java -jar hapg.jar demo [--exit-when-ready]}: three etcd members and three agents, each
+ * {@code java -jar hapg-demo.jar demo [--exit-when-ready]}: three etcd members and three agents, each
  * with its PostgreSQL, on loopback, from generated Patroni-style configs in a temporary directory
  * ({@link LocalCluster}). It prints the cluster table whenever the leader, a role, a state or a
  * timeline changes, tells how to kill the primary or ask for a switchover from another terminal,
@@ -43,10 +43,10 @@ public final class DemoMain {
             if (a.equals("--exit-when-ready")) {
                 exitWhenReady = true;
             } else if (a.equals("-h") || a.equals("--help")) {
-                out.println("usage: java -jar hapg.jar demo [--exit-when-ready]");
+                out.println("usage: java -jar hapg-demo.jar demo [--exit-when-ready]");
                 return 0;
             } else {
-                err.println("hapg demo: unknown argument '" + a + "'; usage: java -jar hapg.jar demo"
+                err.println("hapg demo: unknown argument '" + a + "'; usage: java -jar hapg-demo.jar demo"
                         + " [--exit-when-ready]");
                 return 2;
             }

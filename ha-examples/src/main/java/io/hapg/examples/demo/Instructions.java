@@ -2,8 +2,8 @@ package io.hapg.examples.demo;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
-import io.hapg.examples.cluster.ClusterNode;
-import io.hapg.examples.cluster.LocalCluster;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ final class Instructions {
         return pid.isPresent() ? Long.toString(pid.getAsLong()) : "?";
     }
 
-    /** {@code java -jar /path/hapg.jar} when running from the jar, else the class-path form. */
+    /** {@code java -jar /path/hapg-demo.jar} when running from the jar, else the class-path form. */
     static String hapgCommand() {
         CodeSource code = DemoMain.class.getProtectionDomain().getCodeSource();
         if (code != null) {

@@ -1,13 +1,10 @@
 package io.hapg.examples.demo;
 
-import io.hapg.examples.cluster.ClusterNode;
-import io.hapg.examples.cluster.LocalCluster;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
 import io.hapg.testkit.ManagedProcess;
-import java.io.IOException;
+import io.hapg.testkit.Pids;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,7 +63,7 @@ final class Stopper {
         cluster.close();
         List<String> alive = new ArrayList<>();
         all.forEach((name, pid) -> {
-            if (isAlive(pid)) {
+            if (Pids.isAlive(pid)) {
                 alive.add(name + " " + pid);
             }
         });
@@ -74,16 +71,5 @@ final class Stopper {
                 : "still running: " + alive);
         out.println("logs kept in " + cluster.baseDir());
         out.flush();
-    }
-
-    /** A zombie counts as gone: it holds no port, file or memory. */
-    static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            String state = stat.substring(stat.lastIndexOf(')') + 1).trim();
-            return !state.startsWith("Z") && !state.startsWith("X");
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

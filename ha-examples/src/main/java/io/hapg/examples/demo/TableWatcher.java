@@ -3,7 +3,7 @@ package io.hapg.examples.demo;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.etcd.EtcdConsensus;
-import io.hapg.examples.cli.ClusterTable;
+import io.hapg.agent.ctl.ClusterTable;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalTime;

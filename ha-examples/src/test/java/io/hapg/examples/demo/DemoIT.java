@@ -2,6 +2,7 @@ package io.hapg.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hapg.testkit.Pids;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class DemoIT {
     private static final Pattern PROCESS = Pattern.compile("(etcd\\S*|agent n\\d|postmaster n\\d)(?: \\(pid \\d+\\))? (\\d+)");
 
     /**
-     * Launched as the README's {@code java -jar ha-examples/target/hapg.jar demo} is: with a class
+     * Launched as the README's {@code java -jar ha-examples/target/hapg-demo.jar demo} is: with a class
      * path relative to the demo's working directory, while each agent runs in a directory of its
      * own (before the fix every agent died with "Could not find or load main class").
      */
@@ -60,7 +61,7 @@ class DemoIT {
         assertThat(pids).as(out).hasSize(9); // 3 etcd members, 3 agents, 3 postmasters
         assertThat(out).contains("stopped all 9 processes");
         for (long pid : pids) {
-            assertThat(Stopper.isAlive(pid)).as("pid %d still runs after the demo exited", pid).isFalse();
+            assertThat(Pids.isAlive(pid)).as("pid %d still runs after the demo exited", pid).isFalse();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import io.hapg.postgres.PostgresConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

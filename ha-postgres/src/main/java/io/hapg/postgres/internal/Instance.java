@@ -1,8 +1,8 @@
 package io.hapg.postgres.internal;
 
 import io.hapg.core.config.PgUser;
-import io.hapg.core.process.Commands;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.Commands;
+import io.hapg.process.OsUser;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;

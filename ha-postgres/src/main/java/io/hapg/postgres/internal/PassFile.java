@@ -1,7 +1,7 @@
 package io.hapg.postgres.internal;
 
 import io.hapg.core.config.PgUser;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

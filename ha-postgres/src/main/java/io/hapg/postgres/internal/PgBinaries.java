@@ -1,6 +1,6 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.core.process.PgInstallation;
+import io.hapg.process.PgInstallation;
 import io.hapg.core.spi.FatalHaException;
 import java.nio.file.Files;
 import java.nio.file.Path;

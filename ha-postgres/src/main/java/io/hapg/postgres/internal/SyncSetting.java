@@ -1,6 +1,6 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.core.process.Commands;
+import io.hapg.process.Commands;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.core.process.Commands;
-import io.hapg.core.process.OsUser;
+import io.hapg.process.Commands;
+import io.hapg.process.OsUser;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import java.io.File;
 import java.io.IOException;

@@ -1,0 +1,105 @@
+package io.hapg.agent;
+
+import io.hapg.core.HaAgent;
+import io.hapg.core.callbacks.LoggingListener;
+import io.hapg.core.config.ConfigException;
+import io.hapg.agent.config.ConfigLoader;
+import io.hapg.core.config.HaConfig;
+import io.hapg.agent.config.LoadedConfig;
+import io.hapg.core.http.HttpApi;
+import io.hapg.core.spi.FatalHaException;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.etcd.EtcdConsensus;
+import io.hapg.postgres.PostgresConfigs;
+import io.hapg.postgres.PostgresNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar hapg.jar agent CONFIG.yml}: one hapg node from a Patroni-style YAML file, as
+ * {@code patroni CONFIG.yml} runs one Patroni node. Wires etcd ({@code etcd3}/{@code etcd}), the
+ * local PostgreSQL ({@code postgresql}) and the REST API ({@code restapi}) into an
+ * {@link HaAgent}, and on SIGTERM or Ctrl-C closes it: on the primary that stops PostgreSQL and
+ * hands the leader key over once a replica has the shutdown checkpoint.
+ */
+public final class AgentMain {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
+
+    private AgentMain() {
+    }
+
+    /** Runs until the JVM is asked to stop. Returns the exit code (2 for a bad configuration). */
+    public static int run(String[] args, PrintStream err) {
+        if (args.length != 1) {
+            err.println("usage: java -jar hapg.jar agent CONFIG.yml");
+            return 2;
+        }
+        Path file = Path.of(args[0]);
+        HaAgent agent;
+        try {
+            agent = build(load(file));
+        } catch (FatalHaException | IllegalArgumentException e) {
+            err.println("hapg: " + file + ": " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            err.println("hapg: " + file + ": no such file");
+            return 2;
+        } catch (IOException e) {
+            err.println("hapg: " + file + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("received a stop signal: shutting down");
+            agent.close();
+            stopped.countDown();
+        }, "hapg-shutdown"));
+        agent.start();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static LoadedConfig load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        return ConfigLoader.load(file);
+    }
+
+    /** Builds the node's collaborators from the configuration; no process is started yet. */
+    static HaAgent build(LoadedConfig loaded) {
+        HaConfig config = loaded.config();
+        if (config.etcd().isEmpty()) {
+            throw new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd");
+        }
+        EtcdConsensus consensus = new EtcdConsensus(EtcdConfig.builder()
+                .from(config.etcd().get())
+                .namespace(config.namespace())
+                .scope(config.scope())
+                .member(config.name())
+                .ttl(config.bootstrapDcs().ttl())
+                .retryTimeout(config.bootstrapDcs().retryTimeout())
+                .build());
+        PostgresNode database;
+        try {
+            database = PostgresNode.create(PostgresConfigs.from(config).build());
+        } catch (RuntimeException e) {
+            consensus.close();
+            throw e;
+        }
+        return HaAgent.builder(config, consensus, database)
+                .restApi(HttpApi.builder(config))
+                .listener(new LoggingListener())
+                .build();
+    }
+}

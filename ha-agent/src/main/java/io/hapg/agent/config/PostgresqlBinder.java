@@ -1,0 +1,145 @@
+package io.hapg.agent.config;
+
+import io.hapg.core.config.Callbacks;
+import io.hapg.core.config.CliOption;
+import io.hapg.core.config.PgAuthentication;
+import io.hapg.core.config.PgUser;
+import io.hapg.core.config.PostgresqlConfig;
+import io.hapg.core.config.Secret;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Maps the {@code postgresql} section (and Patroni's option lists) onto {@link PostgresqlConfig}. */
+final class PostgresqlBinder {
+    private static final String NOT_IMPLEMENTED = "hapg does not implement it";
+    private static final Map<String, String> UNSUPPORTED_PG = unsupportedPostgresql();
+
+    private PostgresqlBinder() {
+    }
+
+    static Callbacks callbacks(Section s) {
+        Callbacks c = new Callbacks(s.string("on_start"), s.string("on_stop"), s.string("on_restart"),
+                s.string("on_reload"), s.string("on_role_change"));
+        s.finish();
+        return c;
+    }
+
+    static PostgresqlConfig postgresql(Section s, Callbacks topCallbacks) {
+        PostgresqlConfig.Builder p = PostgresqlConfig.builder();
+        s.string("listen").ifPresent(p::listen);
+        s.string("connect_address").ifPresent(p::connectAddress);
+        s.string("proxy_address").ifPresent(p::proxyAddress);
+        s.file("data_dir").ifPresent(p::dataDir);
+        s.file("config_dir").ifPresent(p::configDir);
+        s.file("bin_dir").ifPresent(p::binDir);
+        p.binName(s.stringMap("bin_name"));
+        s.file("pgpass").ifPresent(p::pgpass);
+        s.string("os_user").ifPresent(p::osUser);
+        s.section("parameters").ifPresent(ps -> p.parameters(parameters(ps)));
+        p.pgHba(s.strings("pg_hba"));
+        p.pgIdent(s.strings("pg_ident"));
+        s.section("authentication").ifPresent(a -> p.authentication(pgAuthentication(a)));
+        Callbacks own = s.section("callbacks").map(PostgresqlBinder::callbacks).orElse(Callbacks.NONE);
+        p.callbacks(own.orElse(topCallbacks));
+        s.string("pre_promote").ifPresent(p::prePromote);
+        s.string("before_stop").ifPresent(p::beforeStop);
+        s.bool("use_pg_rewind").ifPresent(p::usePgRewind);
+        s.bool("use_unix_socket").ifPresent(p::useUnixSocket);
+        s.bool("use_unix_socket_repl").ifPresent(p::useUnixSocketRepl);
+        s.bool("remove_data_directory_on_rewind_failure").ifPresent(p::removeDataDirectoryOnRewindFailure);
+        s.bool("remove_data_directory_on_diverged_timelines").ifPresent(p::removeDataDirectoryOnDivergedTimelines);
+        if (s.has("create_replica_methods")) {
+            List<String> methods = s.strings("create_replica_methods");
+            p.createReplicaMethods(methods);
+            Map<String, Map<String, Object>> options = new LinkedHashMap<>();
+            for (String method : methods) {
+                if (!method.equals("basebackup")) {
+                    s.section(method).ifPresent(m -> options.put(method, m.toJavaMap(true)));
+                }
+            }
+            p.replicaMethodOptions(options);
+        }
+        s.take("basebackup").ifPresent(n -> p.basebackup(cliOptions(n)));
+        s.take("rewind").ifPresent(n -> p.rewind(cliOptions(n)));
+        s.integer("pg_ctl_timeout").ifPresent(v -> p.pgCtlTimeout(Duration.ofSeconds(v)));
+        s.finish(UNSUPPORTED_PG);
+        return p.build();
+    }
+
+    /** GUC values as PostgreSQL text: YAML 1.1 booleans ({@code on}, {@code yes}) become on/off. */
+    private static Map<String, String> parameters(Section s) {
+        Map<String, String> out = new LinkedHashMap<>();
+        s.entries().forEach((k, n) -> {
+            if (n.kind == YNode.Kind.NULL) {
+                throw Section.error(n, "expected a value");
+            }
+            String text = Section.text(n, "a single value");
+            out.put(k, n.value instanceof Boolean ? ((Boolean) n.value ? "on" : "off") : text);
+        });
+        return out;
+    }
+
+    private static PgAuthentication pgAuthentication(Section s) {
+        PgAuthentication d = PgAuthentication.DEFAULTS;
+        PgAuthentication a = new PgAuthentication(
+                s.section("superuser").map(PostgresqlBinder::pgUser).orElse(d.superuser()),
+                s.section("replication").map(PostgresqlBinder::pgUser).orElse(d.replication()),
+                s.section("rewind").map(PostgresqlBinder::pgUser));
+        s.finish();
+        return a;
+    }
+
+    private static PgUser pgUser(Section s) {
+        String username = s.requiredString("username");
+        Optional<Secret> password = s.secret("password");
+        Optional<Secret> sslPassword = s.secret("sslpassword");
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String option : s.node().entries.keySet()) {
+            if (PgUser.OPTION_NAMES.contains(option)) {
+                s.string(option).ifPresent(v -> options.put(option, v));
+            }
+        }
+        s.finish();
+        return new PgUser(username, password, options, sslPassword);
+    }
+
+    /** Patroni's option lists: {@code - flag} or {@code - name: value}; a plain mapping is accepted too. */
+    static List<CliOption> cliOptions(YNode n) {
+        List<CliOption> out = new ArrayList<>();
+        if (n.kind == YNode.Kind.MAP) {
+            n.entries.forEach((k, v) -> out.add(CliOption.of(k, Section.text(v, "an option value"))));
+            return out;
+        }
+        if (n.kind != YNode.Kind.LIST) {
+            throw Section.error(n, "expected a list of options, got " + n.describeKind());
+        }
+        for (YNode item : n.items) {
+            if (item.kind == YNode.Kind.SCALAR) {
+                out.add(CliOption.flag(item.text));
+            } else if (item.kind == YNode.Kind.MAP && item.entries.size() == 1) {
+                Map.Entry<String, YNode> e = item.entries.entrySet().iterator().next();
+                out.add(CliOption.of(e.getKey(), Section.text(e.getValue(), "an option value")));
+            } else {
+                throw Section.error(item, "expected an option name or a one-key mapping, got " + item.describeKind());
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> unsupportedPostgresql() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String role : List.of("primary", "replica", "standby_leader")) {
+            m.put("parameters_" + role, "role-specific settings are " + "not implemented by hapg");
+            m.put("pg_hba_" + role, "role-specific settings are not implemented by hapg");
+            m.put("pg_ident_" + role, "role-specific settings are not implemented by hapg");
+        }
+        m.put("recovery_conf", NOT_IMPLEMENTED);
+        m.put("custom_conf", NOT_IMPLEMENTED);
+        m.put("krbsrvname", NOT_IMPLEMENTED);
+        return Map.copyOf(m);
+    }
+}

@@ -1,0 +1,208 @@
+package io.hapg.agent.config;
+
+import io.hapg.core.config.BootstrapConfig;
+import io.hapg.core.config.Callbacks;
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.config.Credentials;
+import io.hapg.core.config.CtlConfig;
+import io.hapg.core.config.EtcdConfig;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.config.PostgresqlConfig;
+import io.hapg.core.config.RestApiConfig;
+import io.hapg.core.config.Secret;
+import io.hapg.core.config.WatchdogConfig;
+import io.hapg.core.model.Tags;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Maps a parsed Patroni YAML document onto the {@link HaConfig} builders, section by section. */
+final class YamlBinder {
+    private static final String ONLY_ETCD = "hapg supports only etcd (etcd3)";
+    private static final String NOT_IMPLEMENTED = "hapg does not implement it";
+    private static final Map<String, String> UNSUPPORTED_TOP = Map.of("consul", ONLY_ETCD, "zookeeper", ONLY_ETCD,
+            "exhibitor", ONLY_ETCD, "kubernetes", ONLY_ETCD, "raft", ONLY_ETCD, "citus", NOT_IMPLEMENTED,
+            "thread_pool_size", NOT_IMPLEMENTED, "thread_stack_size", NOT_IMPLEMENTED);
+
+    private final List<ConfigWarning> warnings;
+
+    YamlBinder(List<ConfigWarning> warnings) {
+        this.warnings = warnings;
+    }
+
+    HaConfig bind(YNode root) {
+        Section top = new Section(root, warnings);
+        HaConfig.Builder b = HaConfig.builder();
+        top.string("scope").ifPresent(b::scope);
+        top.string("namespace").ifPresent(b::namespace);
+        top.string("name").ifPresent(b::name);
+        top.section("restapi").ifPresent(s -> b.restApi(restApi(s)));
+        etcd(top).ifPresent(b::etcd);
+        Callbacks topCallbacks = top.section("callbacks").map(s -> {
+            top.warn(s.node(), "'callbacks' (line " + s.line() + ") belongs under 'postgresql';"
+                    + " used as 'postgresql.callbacks'");
+            return PostgresqlBinder.callbacks(s);
+        }).orElse(Callbacks.NONE);
+        b.postgresql(top.section("postgresql").map(s -> PostgresqlBinder.postgresql(s, topCallbacks))
+                .orElseGet(() -> PostgresqlConfig.builder().callbacks(topCallbacks).build()));
+        top.section("bootstrap").ifPresent(s -> b.bootstrap(bootstrap(s)));
+        top.section("tags").ifPresent(s -> b.tags(Tags.of(s.toJavaMap(false))));
+        top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
+        top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
+        top.section("ctl").ifPresent(s -> b.ctl(ctl(s)));
+        top.finish(UNSUPPORTED_TOP);
+        return b.build();
+    }
+
+    private static RestApiConfig restApi(Section s) {
+        RestApiConfig.Builder r = RestApiConfig.builder();
+        s.string("listen").ifPresent(r::listen);
+        s.string("connect_address").ifPresent(r::connectAddress);
+        s.section("authentication").ifPresent(a -> r.authentication(credentials(a)));
+        s.file("certfile").ifPresent(r::certfile);
+        s.file("keyfile").ifPresent(r::keyfile);
+        s.secret("keyfile_password").ifPresent(r::keyfilePassword);
+        s.file("cafile").ifPresent(r::cafile);
+        s.string("ciphers").ifPresent(r::ciphers);
+        s.take("verify_client").ifPresent(n -> r.verifyClient(verifyClient(n)));
+        r.allowlist(s.strings("allowlist"));
+        s.bool("allowlist_include_members").ifPresent(r::allowlistIncludeMembers);
+        r.httpExtraHeaders(s.stringMap("http_extra_headers"));
+        r.httpsExtraHeaders(s.stringMap("https_extra_headers"));
+        s.integer("request_queue_size").ifPresent(v -> r.requestQueueSize(clampInt(v)));
+        s.integer("thread_pool_size").ifPresent(v -> r.threadPoolSize(clampInt(v)));
+        s.string("server_tokens").ifPresent(r::serverTokens);
+        s.finish();
+        return r.build();
+    }
+
+    private static RestApiConfig.VerifyClient verifyClient(YNode n) {
+        String v = Section.text(n, "none, optional or required");
+        switch (v) {
+            case "none":
+                return RestApiConfig.VerifyClient.NONE;
+            case "optional":
+                return RestApiConfig.VerifyClient.OPTIONAL;
+            case "required":
+                return RestApiConfig.VerifyClient.REQUIRED;
+            default:
+                throw Section.error(n, "expected none, optional or required, got '" + v + "'");
+        }
+    }
+
+    private static CtlConfig ctl(Section s) {
+        CtlConfig c = new CtlConfig(s.section("authentication").map(YamlBinder::credentials), s.file("cacert"),
+                s.file("certfile"), s.file("keyfile"), s.secret("keyfile_password"),
+                s.bool("insecure").orElse(false));
+        s.finish();
+        return c;
+    }
+
+    private static Credentials credentials(Section s) {
+        Credentials c = new Credentials(s.requiredString("username"), s.secret("password").orElseThrow(
+                () -> new ConfigException(s.path() + ".password", "required", s.line(), null)));
+        s.finish();
+        return c;
+    }
+
+    private Optional<EtcdConfig> etcd(Section top) {
+        if (top.has("etcd") && top.has("etcd3")) {
+            YNode second = top.peek("etcd3").orElseThrow();
+            throw Section.error(second, "give only one of 'etcd' and 'etcd3'");
+        }
+        String name = top.has("etcd") ? "etcd" : "etcd3";
+        Optional<Section> section = top.section(name);
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        Section s = section.get();
+        if (name.equals("etcd")) {
+            s.warn(s.node(), "'etcd' (line " + s.line() + ") read as 'etcd3': hapg speaks only the etcd v3 API;"
+                    + " keys Patroni wrote through the v2 API are not visible to it");
+        }
+        EtcdConfig.Builder e = EtcdConfig.builder(name);
+        s.take("host").ifPresent(n -> {
+            String text = Section.text(n, "host:port");
+            int count = text.split(",").length;
+            if (count > 1) {
+                s.warn(n, "'" + n.path + "' (line " + n.line + ") lists " + count + " endpoints; read as '" + name
+                        + ".hosts' (Patroni takes a single endpoint from 'host')");
+            }
+            e.hosts(text);
+        });
+        e.hosts(s.strings("hosts"));
+        s.string("url").ifPresent(e::url);
+        s.string("proxy").ifPresent(e::proxy);
+        s.bool("use_proxies").ifPresent(e::useProxies);
+        s.string("protocol").ifPresent(e::protocol);
+        s.file("cacert").ifPresent(e::cacert);
+        s.file("cert").ifPresent(e::cert);
+        s.file("key").ifPresent(e::key);
+        Optional<String> user = s.string("username");
+        Optional<Secret> password = s.secret("password");
+        if (user.isPresent() != password.isPresent()) {
+            String missing = user.isPresent() ? "password" : "username";
+            throw new ConfigException(name + "." + missing, "required with " + name + "."
+                    + (user.isPresent() ? "username" : "password"), s.line(), null);
+        }
+        user.ifPresent(u -> e.credentials(new Credentials(u, password.orElseThrow())));
+        s.finish(Map.of("srv", "DNS SRV discovery is not supported; list the endpoints in 'hosts'",
+                "srv_suffix", "DNS SRV discovery is not supported; list the endpoints in 'hosts'"));
+        return Optional.of(e.build());
+    }
+
+    private BootstrapConfig bootstrap(Section s) {
+        BootstrapConfig b = BootstrapConfig.DEFAULTS;
+        Optional<YNode> dcs = s.take("dcs");
+        if (dcs.isPresent()) {
+            b = b.withDcs(DcsReader.read(new Section(dcs.get(), warnings), dcs.get()));
+        }
+        Optional<YNode> initdb = s.take("initdb");
+        if (initdb.isPresent()) {
+            b = b.withInitdb(PostgresqlBinder.cliOptions(initdb.get()));
+        }
+        Optional<String> method = s.string("method");
+        if (method.isPresent() && !method.get().equals("initdb")) {
+            b = b.withMethod(method.get(), s.section(method.get()).map(m -> m.toJavaMap(true)).orElse(Map.of()));
+        }
+        Optional<String> post = s.string("post_bootstrap").or(() -> s.string("post_init"));
+        s.take("post_init");
+        if (post.isPresent()) {
+            b = b.withPostBootstrap(post.get());
+        }
+        b = b.withPgHba(s.strings("pg_hba"));
+        Map<String, BootstrapConfig.User> users = new LinkedHashMap<>();
+        s.section("users").ifPresent(us -> us.entries().forEach((name, n) -> {
+            Section u = new Section(n, warnings);
+            if (n.kind != YNode.Kind.MAP) {
+                throw Section.error(n, "expected a mapping, got " + n.describeKind());
+            }
+            users.put(name, new BootstrapConfig.User(u.secret("password").orElseThrow(
+                    () -> new ConfigException(n.path + ".password", "required", n.line, null)), u.strings("options")));
+            u.finish();
+        }));
+        s.finish();
+        return b.withUsers(users);
+    }
+
+    private static WatchdogConfig watchdog(Section s) {
+        WatchdogConfig d = WatchdogConfig.DEFAULTS;
+        WatchdogConfig.Mode mode = s.take("mode").map(n -> {
+            try {
+                return WatchdogConfig.Mode.parse(Section.text(n, "off, automatic or required"));
+            } catch (ConfigException e) {
+                throw e.atLine(n.line);
+            }
+        }).orElse(d.mode());
+        WatchdogConfig w = new WatchdogConfig(mode, s.file("device").orElse(d.device()),
+                s.integer("safety_margin").map(YamlBinder::clampInt).orElse(d.safetyMargin()));
+        s.finish(Map.of("driver", NOT_IMPLEMENTED));
+        return w;
+    }
+
+    private static int clampInt(long v) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+    }
+
+}

@@ -1,0 +1,118 @@
+package io.hapg.agent.ctl;
+
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.etcd.EtcdConsensus;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code java -jar hapg.jar ctl -c CONFIG.yml COMMAND [options]}: hactl, patronictl's everyday
+ * commands. The cluster (scope, namespace, etcd endpoints) and the REST API credentials come from
+ * the config file ({@code -c}, else {@code $HACTL_CONFIG}); hactl reads etcd directly and acts
+ * only through the members' REST API.
+ *
+ * <p>hactl never prompts: the command line is the confirmation, and {@code --force} is accepted
+ * for patronictl compatibility without changing anything.
+ *
+ * <p>Exit codes: 0 done (also "Not changed"); 1 refused or failed (the API answered 4xx/5xx, no
+ * member answered, etcd is unreachable, or the cluster's state forbids it, e.g. already paused);
+ * 2 bad usage (unknown command or option, a missing argument, an unknown member, a bad config).
+ * Messages for 1 and 2 go to standard error, starting with {@code hactl: }.
+ */
+public final class CtlMain {
+    /** Environment variable naming the config file when {@code -c} is not given. */
+    public static final String CONFIG_ENV = "HACTL_CONFIG";
+    /**
+     * The least time an etcd read may take: a fresh JVM's first gRPC call needs seconds to set up,
+     * more than a small {@code retry_timeout} tuned for agents gives.
+     */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
+    private CtlMain() {
+    }
+
+    /** Runs one command; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        QuietLogging.apply();
+        CtlArgs parsed;
+        try {
+            parsed = CtlArgs.parse(args);
+        } catch (CtlException e) {
+            err.println("hactl: " + e.getMessage());
+            return e.exitCode();
+        }
+        if (parsed.help()) {
+            out.print(parsed.command().map(Usage::of).orElseGet(Usage::all));
+            return 0;
+        }
+        try {
+            Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV))).map(Path::of)
+                    .orElseThrow(() -> CtlException.usage("no config file: give -c CONFIG.yml (or set "
+                            + CONFIG_ENV + ")"));
+            return run(parsed, CtlConfig.load(file), out);
+        } catch (CtlException e) {
+            err.println("hactl: " + e.getMessage());
+            return e.exitCode();
+        }
+    }
+
+    private static int run(CtlArgs args, CtlConfig config, PrintStream out) {
+        HaConfig cluster = config.cluster();
+        EtcdConsensus etcd;
+        try {
+            etcd = new EtcdConsensus(EtcdConfig.builder()
+                    .from(cluster.etcd().get())
+                    .namespace(cluster.namespace())
+                    .scope(cluster.scope())
+                    .member(CtlConfig.READER_NAME)
+                    .ttl(cluster.bootstrapDcs().ttl())
+                    .retryTimeout(max(READ_TIMEOUT, cluster.bootstrapDcs().retryTimeout()))
+                    .build());
+        } catch (IllegalArgumentException e) {
+            throw CtlException.usage("config: " + cluster.etcd().get().section() + ": " + e.getMessage());
+        }
+        try {
+            Session session = new Session(cluster.scope(), () -> read(etcd), new RestClient(config), out,
+                    Clock.systemDefaultZone(), Duration.ofSeconds(1));
+            return dispatch(args, session);
+        } finally {
+            etcd.close();
+        }
+    }
+
+    /** Runs the parsed command against {@code session}. */
+    static int dispatch(CtlArgs args, Session session) {
+        Command command = args.command().orElseThrow();
+        switch (command) {
+            case LIST: return Listing.list(session, args);
+            case HISTORY: return Listing.history(session, args);
+            case SHOW_CONFIG: return Listing.showConfig(session, args);
+            case SWITCHOVER: return ManualFailover.switchover(session, args);
+            case FAILOVER: return ManualFailover.failover(session, args);
+            case PAUSE: return ConfigChanges.pause(session, args);
+            case RESUME: return ConfigChanges.resume(session, args);
+            case EDIT_CONFIG: return ConfigChanges.editConfig(session, args);
+            case RESTART: return MemberActions.restart(session, args);
+            case REINIT: return MemberActions.reinit(session, args);
+            default: throw new IllegalStateException("unhandled command " + command);
+        }
+    }
+
+    private static io.hapg.core.model.ClusterView read(EtcdConsensus etcd) {
+        try {
+            return etcd.read();
+        } catch (ConsensusUnavailableException e) {
+            throw CtlException.failed("cannot read the cluster from etcd " + etcd.config().endpoints() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+}

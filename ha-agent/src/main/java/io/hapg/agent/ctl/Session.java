@@ -1,0 +1,103 @@
+package io.hapg.agent.ctl;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.Member;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * What every hactl command works with: the cluster's scope, a way to read the cluster (one etcd
+ * read per call), a way to call a member's REST API, and the output streams. Not thread-safe;
+ * one command runs on the calling thread.
+ */
+final class Session {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+
+    private final String scope;
+    private final Supplier<ClusterView> reader;
+    private final MemberApi api;
+    private final PrintStream out;
+    private final Clock clock;
+    private final Duration pollInterval;
+
+    Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
+            Duration pollInterval) {
+        this.scope = scope;
+        this.reader = reader;
+        this.api = api;
+        this.out = out;
+        this.clock = clock;
+        this.pollInterval = pollInterval;
+    }
+
+    String scope() {
+        return scope;
+    }
+
+    /** A fresh read of the cluster. */
+    ClusterView read() {
+        return reader.get();
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    MemberApi api() {
+        return api;
+    }
+
+    /** How often {@code --wait} re-reads the cluster. */
+    Duration pollInterval() {
+        return pollInterval;
+    }
+
+    /** patronictl's {@code timestamp()}: local time with microseconds. */
+    String timestamp() {
+        return LocalDateTime.now(clock).format(STAMP);
+    }
+
+    static DynamicConfig config(ClusterView view) {
+        return view.config().orElse(DynamicConfig.DEFAULTS);
+    }
+
+    /**
+     * @throws CtlException (usage) naming the member and the cluster's members when it is unknown
+     */
+    Member member(ClusterView view, String name) {
+        return view.member(name).orElseThrow(() -> CtlException.usage("member '" + name + "' is not in cluster '"
+                + scope + "' (members: " + names(view) + ")"));
+    }
+
+    /** Members that publish an {@code api_url}: the leader first, then the others by name. */
+    static List<Member> leaderFirst(ClusterView view) {
+        List<Member> members = new ArrayList<>();
+        view.leaderMember().filter(m -> !m.apiUrl().isEmpty()).ifPresent(members::add);
+        view.members().values().stream().filter(m -> !view.isLeader(m.name()) && !m.apiUrl().isEmpty())
+                .sorted(Comparator.comparing(Member::name)).forEach(members::add);
+        return members;
+    }
+
+    static String names(ClusterView view) {
+        return view.members().isEmpty() ? "none"
+                : view.members().keySet().stream().sorted().collect(Collectors.joining(", "));
+    }
+
+    /** {@code "status code=412, (candidate does not exists)"} from a refused call. */
+    static String refusal(RestClient.Response r) {
+        return "status code=" + r.status() + ", (" + r.body().strip() + ")";
+    }
+}

@@ -1,0 +1,48 @@
+package io.hapg.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ha-agent/target/hapg.jar} as an operator gets it: runnable, and nothing of the tests inside. */
+class AgentJarIT {
+    private static final Path JAR = Path.of(System.getProperty("hapg.jar", "target/hapg.jar"));
+
+    @Test
+    void holdsTheAgentAndNoTestCode() throws IOException {
+        assertThat(JAR).as("built by mvn package").isRegularFile();
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            List<String> names = jar.stream().map(ZipEntry::getName).toList();
+            assertThat(names).contains("io/hapg/agent/Main.class", "io/hapg/core/HaAgent.class",
+                    "io/hapg/etcd/EtcdConsensus.class", "io/hapg/postgres/PostgresNode.class");
+            assertThat(names).noneMatch(n -> n.startsWith("io/hapg/testkit/"))
+                    .noneMatch(n -> n.startsWith("io/hapg/examples/"))
+                    .noneMatch(n -> n.startsWith("io/hapg/hikari/"))
+                    .noneMatch(n -> n.startsWith("org/junit/"))
+                    .noneMatch(n -> n.startsWith("org/assertj/"))
+                    .noneMatch(n -> n.startsWith("org/opentest4j/"));
+            assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo("io.hapg.agent.Main");
+        }
+    }
+
+    @Test
+    void runsAsJavaDashJarFromAnotherDirectory(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toAbsolutePath().toString(), "version").directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = Files.readString(out, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(text).isZero();
+        assertThat(text.strip()).startsWith("hapg-");
+    }
+}

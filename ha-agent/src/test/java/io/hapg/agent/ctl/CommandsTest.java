@@ -1,0 +1,200 @@
+package io.hapg.agent.ctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.testing.Clusters;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CommandsTest {
+    private static final String PG1 = "http://pg1:8008/patroni";
+    private static final String PG2 = "http://pg2:8008/patroni";
+    private final FakeApi api = new FakeApi();
+
+    private int run(ClusterView view, String... args) {
+        return CtlMain.dispatch(CtlArgs.parse(args), api.session(view));
+    }
+
+    private void assertFails(ClusterView view, int code, String message, String... args) {
+        assertThatThrownBy(() -> run(view, args)).isInstanceOf(CtlException.class).hasMessage(message)
+                .satisfies(e -> assertThat(((CtlException) e).exitCode()).isEqualTo(code));
+    }
+
+    @Test
+    void switchoverPostsToTheLeaderAndPrintsTheAnswer() {
+        api.answer("POST switchover", 200, "Successfully switched over to \"pg2\"");
+        assertThat(run(Clusters.withHealthyLeader(), "switchover", "--candidate", "pg2")).isZero();
+        assertThat(api.calls).containsExactly(new FakeApi.Call(PG1, "POST", "switchover",
+                "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}"));
+        assertThat(api.output()).startsWith("Current cluster topology\n+ Cluster: demo (")
+                .contains("2026-04-30 14:00:00.000000 Successfully switched over to \"pg2\"\n");
+    }
+
+    @Test
+    void scheduledSwitchoverCarriesTheTimeWithItsOffset() {
+        api.answer("POST switchover", 202, "Switchover scheduled");
+        assertThat(run(Clusters.withHealthyLeader(), "switchover", "--force", "--scheduled", "2026-05-01T03:00")).isZero();
+        assertThat(api.calls.get(0).json()).isEqualTo("{\"leader\":\"pg1\",\"scheduled_at\":\"2026-05-01T03:00:00+02:00\"}");
+        assertThat(api.output()).contains("Switchover scheduled");
+    }
+
+    @Test
+    void refusedSwitchoverExitsOneWithTheApisAnswer() {
+        api.answer("POST switchover", 412, "switchover is not possible: no good candidates have been found");
+        assertFails(Clusters.withHealthyLeader(), 1, "Switchover failed, details: 412, switchover is not possible:"
+                + " no good candidates have been found (from pg1 at " + PG1 + ")", "switchover");
+        api.answer("POST switchover", 503, "Switchover status unknown after 20 seconds; operation may still be in progress");
+        assertThatThrownBy(() -> run(Clusters.withHealthyLeader(), "switchover"))
+                .hasMessageStartingWith("Switchover result unknown, details: 503");
+    }
+
+    @Test
+    void switchoverArgumentsAreCheckedAgainstTheCluster() {
+        ClusterView view = Clusters.healthy().member(Clusters.member("pg3").replica().nofailover()).build();
+        assertFails(view, 2, "member 'pg9' is not in cluster 'demo' (members: pg1, pg2, pg3)",
+                "switchover", "--candidate", "pg9");
+        assertFails(view, 2, "Member pg2 is not the leader of cluster demo (the leader is pg1)",
+                "switchover", "--leader", "pg2");
+        assertFails(view, 2, "Member pg1 is already the leader of cluster demo", "switchover", "--candidate", "pg1");
+        assertFails(view, 2, "Member pg3 is tagged nofailover and cannot be promoted",
+                "switchover", "--candidate", "pg3");
+        assertFails(Clusters.leaderless().build(), 1, "This cluster has no leader", "switchover");
+        assertFails(Clusters.healthy().pause().build(), 1, "Can't schedule switchover in the paused state",
+                "switchover", "--scheduled", "2026-05-01T03:00Z");
+        assertFails(view, 2, "Unable to parse scheduled timestamp (tomorrow). It should be in an unambiguous format"
+                + " (e.g. ISO 8601: 2026-05-01T03:00+02:00)", "switchover", "--scheduled", "tomorrow");
+        assertThat(api.calls).isEmpty();
+    }
+
+    @Test
+    void failoverNeedsACandidateAndGoesToItWhenThereIsNoLeader() {
+        assertFails(Clusters.withHealthyLeader(), 2, "failover: --candidate is required (a failover promotes a named"
+                + " replica; use switchover to let the cluster choose)", "failover");
+        assertThat(run(Clusters.leaderless().build(), "failover", "--candidate", "pg2")).isZero();
+        assertThat(api.calls).containsExactly(new FakeApi.Call(PG2, "POST", "failover", "{\"candidate\":\"pg2\"}"));
+    }
+
+    @Test
+    void pauseAndResumePatchTheConfigLikePatronictl() {
+        assertThat(run(Clusters.withHealthyLeader(), "pause")).isZero();
+        assertThat(run(Clusters.healthy().pause().build(), "resume")).isZero();
+        assertThat(api.calls).containsExactly(
+                new FakeApi.Call(PG1, "PATCH", "config", "{\"pause\":true}"),
+                new FakeApi.Call(PG1, "PATCH", "config", "{\"pause\":null}"));
+        assertThat(api.output()).isEqualTo("Success: cluster management is paused\n"
+                + "Success: cluster management is resumed\n");
+        assertFails(Clusters.healthy().pause().build(), 1, "Cluster is already paused", "pause");
+        assertFails(Clusters.withHealthyLeader(), 1, "Cluster is not paused", "resume");
+    }
+
+    @Test
+    void pauseTriesTheNextMemberWhenTheLeaderDoesNotAnswerAndReportsRefusals() {
+        api.down(PG1);
+        assertThat(run(Clusters.withHealthyLeader(), "pause")).isZero();
+        assertThat(api.calls).extracting(FakeApi.Call::apiUrl).containsExactly(PG1, PG2);
+        api.answer("PATCH config", 401, "no auth header received");
+        assertFails(Clusters.withHealthyLeader(), 1, "Failed: pause cluster management via pg2, status code=401,"
+                + " (no auth header received)", "pause");
+        api.down(PG2).down("http://pg3:8008/patroni");
+        assertThatThrownBy(() -> run(Clusters.withHealthyLeader(), "pause"))
+                .hasMessageStartingWith("Can not find accessible cluster member: [pg1: " + PG1 + ": Connection refused");
+    }
+
+    @Test
+    void pauseWaitPollsEveryMember() {
+        api.answer("GET patroni", 200, "{\"state\":\"running\",\"pause\":true}");
+        assertThat(run(Clusters.withHealthyLeader(), "pause", "--wait")).isZero();
+        assertThat(api.calls).extracting(c -> c.method() + " " + c.endpoint() + " " + c.apiUrl()).containsExactly(
+                "PATCH config " + PG1, "GET patroni " + PG1, "GET patroni " + PG2, "GET patroni http://pg3:8008/patroni");
+        assertThat(api.output()).contains("'pause' request sent, waiting until it is recognized by all nodes");
+    }
+
+    @Test
+    void editConfigSendsAMergePatch() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).config("loop_wait", 10).build();
+        assertThat(run(view, "edit-config", "-s", "ttl=40", "-p", "work_mem=8MB")).isZero();
+        assertThat(api.calls).containsExactly(new FakeApi.Call(PG1, "PATCH", "config",
+                "{\"ttl\":40,\"postgresql\":{\"parameters\":{\"work_mem\":\"8MB\"}}}"));
+        assertThat(api.output()).isEqualTo("ttl: 30 -> 40\npostgresql.parameters.work_mem: (unset) -> 8MB\n"
+                + "Configuration changed\n");
+    }
+
+    @Test
+    void editConfigWithoutChangesOrRefused() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).build();
+        assertThat(run(view, "edit-config", "-s", "ttl=30")).isZero();
+        assertThat(api.output()).isEqualTo("Not changed\n");
+        assertThat(api.calls).isEmpty();
+        assertFails(view, 2, "edit-config: nothing to change: give -s KEY=VALUE or -p NAME=VALUE (hactl opens no"
+                + " editor)", "edit-config");
+        assertFails(Clusters.withHealthyLeader(), 1, "The config key does not exist in the cluster demo",
+                "edit-config", "-s", "ttl=20");
+        api.answer("PATCH config", 400, "invalid configuration: loop_wait + 2 * retry_timeout must not exceed ttl");
+        assertFails(view, 1, "Failed: edit-config via pg1, status code=400, (invalid configuration: loop_wait + 2 *"
+                + " retry_timeout must not exceed ttl)", "edit-config", "-s", "ttl=5", "-q");
+    }
+
+    @Test
+    void restartReportsEachMemberAndFailsWhenOneFailed() {
+        api.answer(PG2 + " POST restart", 503, "restart failed");
+        ClusterView pending = Clusters.healthy().member(Clusters.member("pg1").primary().pendingRestart())
+                .member(Clusters.member("pg2").replica().pendingRestart()).build();
+        assertFails(pending, 1, "restart failed on 1 of 2 members: pg2", "restart", "--pending");
+        assertThat(api.output()).isEqualTo("Skipped: member pg3 has no pending restart\n"
+                + "Success: restart on member pg1\n"
+                + "Failed: restart for member pg2, status code=503, (restart failed)\n");
+        assertThat(api.calls.get(0).json()).isEqualTo("{\"restart_pending\":true}");
+        assertFails(Clusters.withHealthyLeader(), 2, "member 'pg7' is not in cluster 'demo' (members: pg1, pg2, pg3)",
+                "restart", "pg7");
+        assertFails(Clusters.withHealthyLeader(), 2, "restart: unknown role 'boss'; use leader, primary, replica or any",
+                "restart", "--role", "boss");
+    }
+
+    @Test
+    void restartWithoutNamesTakesEveryMemberOfTheRole() {
+        api.answer("POST restart", 202, "restart scheduled");
+        assertThat(run(Clusters.withHealthyLeader(), "restart", "--role", "replica", "--scheduled",
+                "2026-05-01T03:00:00+00:00")).isZero();
+        assertThat(api.calls).extracting(FakeApi.Call::apiUrl).containsExactly(PG2, "http://pg3:8008/patroni");
+        assertThat(api.calls.get(0).json()).isEqualTo("{\"schedule\":\"2026-05-01T03:00:00Z\"}");
+        assertThat(api.output()).contains("Success: restart scheduled on member pg2");
+    }
+
+    @Test
+    void reinitOfTheLeaderIsRefusedByTheApi() {
+        api.answer(PG1 + " POST reinitialize", 503, "I am the leader, can not reinitialize");
+        assertFails(Clusters.withHealthyLeader(), 1, "reinitialize failed on 1 of 1 member: pg1", "reinit", "pg1");
+        assertThat(api.output()).isEqualTo("Failed: reinitialize for member pg1, status code=503, (I am the leader,"
+                + " can not reinitialize)\n");
+        assertThat(api.calls.get(0).json()).isEqualTo("{\"force\":false,\"from_leader\":false}");
+    }
+
+    @Test
+    void readOnlyCommands() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).build();
+        assertThat(run(view, "show-config")).isZero();
+        assertThat(run(view, "history", "-f", "tsv")).isZero();
+        assertThat(run(view, "list", "-f", "json")).isZero();
+        assertThat(api.output()).startsWith("ttl: 30\nTL\tLSN\tReason\tTimestamp\tNew Leader\n"
+                + "1\t50331648\tno recovery target specified\t\t\n[{\"Cluster\":\"demo\"");
+        assertFails(Clusters.withHealthyLeader(), 1, "the config key does not exist in the cluster demo", "show-config");
+        assertFails(view, 2, "unknown format 'xml'; use pretty, json or tsv", "list", "-f", "xml");
+        assertThat(api.calls).isEmpty();
+    }
+
+    @Test
+    void scheduledTimes() {
+        ZoneId paris = ZoneId.of("Europe/Paris");
+        assertThat(ManualFailover.parseScheduled("now", paris)).isEmpty();
+        assertThat(ManualFailover.parseScheduled("2026-05-01 03:00", paris))
+                .contains(OffsetDateTime.parse("2026-05-01T03:00+02:00"));
+        assertThat(ManualFailover.parseScheduled("2026-05-01T03:00:00Z", paris))
+                .contains(OffsetDateTime.parse("2026-05-01T03:00Z"));
+        assertThat(ManualFailover.parseScheduled("2026-05-01T03:00-03:00", paris))
+                .isEqualTo(Optional.of(OffsetDateTime.parse("2026-05-01T03:00-03:00")));
+    }
+}

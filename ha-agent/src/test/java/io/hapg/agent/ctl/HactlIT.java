@@ -1,0 +1,262 @@
+package io.hapg.agent.ctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
+import io.hapg.testkit.ProcessLogs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * hactl against a real cluster: one etcd member and two agents (each with its PostgreSQL) as
+ * processes. Most commands run in-process through {@link CtlMain#run} (one JVM start less each);
+ * one list and one refusal run as {@code java ... Main ctl} processes to check the real exit codes.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HactlIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final ProcessLogs LOGS = new ProcessLogs();
+
+    private static LocalCluster cluster;
+    private static String config;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = LocalCluster.builder().scope("hactl-it").nodes(2).etcdMembers(1).ttl(8).loopWait(1).retryTimeout(2)
+                .restApiAuthentication("admin", "it-secret").start();
+        LOGS.watch(cluster);
+        cluster.awaitConverged(Duration.ofSeconds(150));
+        config = cluster.node(0).configFile().toString();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void listShowsTheLeaderAndTheStreamingReplica() throws IOException {
+        ClusterNode primary = cluster.primary().orElseThrow();
+        ClusterNode replica = other(primary);
+        HactlRun list = awaitCtl(r -> r.out().contains("| Replica | streaming |"), "list");
+        assertThat(list.out()).startsWith("+ Cluster: hactl-it (")
+                .contains("| Member | Host ")
+                .containsPattern("\\| " + primary.name() + " +\\| 127\\.0\\.0\\.1:" + primary.pgPort()
+                        + " +\\| Leader +\\| running +\\| +1 \\| +\\|")
+                .containsPattern("\\| " + replica.name() + " +\\| 127\\.0\\.0\\.1:" + replica.pgPort()
+                        + " +\\| Replica +\\| streaming +\\| +1 \\| +0 \\|");
+
+        JsonNode rows = JSON.readTree(ctl("list", "-f", "json").out());
+        assertThat(rows).hasSize(2);
+        assertThat(rows.findValuesAsText("Role")).containsExactlyInAnyOrder("Leader", "Replica");
+        assertThat(rows.findValuesAsText("Cluster")).containsOnly("hactl-it");
+
+        HactlRun asProcess = ctlProcess("list");
+        assertThat(asProcess.code()).as(asProcess.err()).isZero();
+        assertThat(asProcess.out()).contains("| " + primary.name() + " ").contains("Leader");
+    }
+
+    @Test
+    @Order(2)
+    void switchoverMovesTheLeaderAndHistoryShowsTheNewTimeline() {
+        ClusterNode primary = cluster.primary().orElseThrow();
+        ClusterNode replica = other(primary);
+        HactlRun switchover = ctl("switchover", "--candidate", replica.name());
+        assertThat(switchover.code()).as(switchover.err()).isZero();
+        assertThat(switchover.out()).startsWith("Current cluster topology\n")
+                .contains("Successfully switched over to \"" + replica.name() + "\"");
+        cluster.awaitPrimary(n -> n == replica, Duration.ofSeconds(40));
+
+        HactlRun history = awaitCtl(r -> r.out().contains("| " + replica.name()), "history");
+        assertThat(history.out()).contains("| TL |")
+                .containsPattern("\\|  1 \\| +\\d+ \\| [^|]+\\| [^|]+\\| " + replica.name() + " +\\|");
+        Pattern newLeader = Pattern.compile("\\| " + replica.name() + " +\\| [0-9.:]+ +\\| Leader +\\| running +\\| +2 \\|");
+        awaitCtl(r -> newLeader.matcher(r.out()).find(), "list");
+    }
+
+    @Test
+    @Order(3)
+    void pauseAndResumeToggleTheConfig() {
+        HactlRun pause = ctl("pause", "--wait");
+        assertThat(pause.code()).as(pause.err()).isZero();
+        assertThat(pause.out()).contains("Success: cluster management is paused");
+        assertThat(ctl("show-config").out()).contains("pause: true");
+        assertThat(ctl("list").out()).contains(" Maintenance mode: on");
+
+        HactlRun again = ctl("pause");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).isEqualTo("hactl: Cluster is already paused\n");
+
+        HactlRun resume = ctl("resume");
+        assertThat(resume.code()).as(resume.err()).isZero();
+        assertThat(resume.out()).isEqualTo("Success: cluster management is resumed\n");
+        assertThat(ctl("show-config").out()).doesNotContain("pause");
+    }
+
+    @Test
+    @Order(4)
+    void editConfigChangesTheStoredConfig() {
+        HactlRun edit = ctl("edit-config", "-s", "postgresql.parameters.work_mem=8MB", "-s", "maximum_lag_on_failover=2097152");
+        assertThat(edit.code()).as(edit.err()).isZero();
+        assertThat(edit.out()).contains("postgresql.parameters.work_mem: (unset) -> 8MB").contains("Configuration changed");
+        assertThat(ctl("show-config").out()).contains("maximum_lag_on_failover: 2097152").contains("work_mem: 8MB");
+        assertThat(ctl("edit-config", "-s", "maximum_lag_on_failover=2097152").out()).isEqualTo("Not changed\n");
+        // Every node reloads the cluster's PostgreSQL settings within a loop or two.
+        for (ClusterNode n : cluster.nodes()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            String workMem = "";
+            while (!workMem.equals("8MB") && System.nanoTime() - deadline < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                workMem = show(n, "work_mem");
+            }
+            assertThat(workMem).as("work_mem on %s", n.name()).isEqualTo("8MB");
+        }
+    }
+
+    private static String show(ClusterNode node, String setting) {
+        return query(node, "SHOW " + setting);
+    }
+
+    /** The first column of the first row, or the error. */
+    private static String query(ClusterNode node, String sql) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(node.jdbcUrl());
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (java.sql.SQLException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** A setting that needs a restart: the member keys show it, list marks it, restart --pending clears it. */
+    @Test
+    @Order(6)
+    void restartPendingRestartsTheMembersThatWaitForIt() throws Exception {
+        ClusterNode replica = cluster.node(0); // leader or replica: a restart in place either way
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(replica.jdbcUrl());
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("ALTER SYSTEM SET max_connections = 61");
+            st.execute("SELECT pg_reload_conf()");
+        }
+        HactlRun marked = awaitCtl(r -> r.out().contains("Pending restart"), "list");
+        String pending = cluster.nodes().stream().map(n -> n.name() + ": " + query(n,
+                "SELECT string_agg(name, ',') FROM pg_settings WHERE pending_restart"))
+                .collect(java.util.stream.Collectors.joining("; "));
+        assertThat(marked.out()).as("settings pending a restart: %s", pending)
+                .containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
+
+        HactlRun restart = ctl("restart", "--pending");
+        assertThat(restart.code()).as(restart.out() + restart.err()).isZero();
+        assertThat(restart.out()).contains("Skipped: member " + other(replica).name() + " has no pending restart")
+                .contains("Success: restart on member " + replica.name());
+        awaitCtl(r -> !r.out().contains("Pending restart") && r.out().contains("| Replica | streaming |")
+                && r.out().contains("| Leader  | running "), "list");
+    }
+
+    @Test
+    @Order(5)
+    void refusedActionsExitNonZeroWithTheApisAnswer() throws IOException {
+        ClusterNode primary = cluster.primary().orElseThrow();
+        HactlRun reinit = ctlProcess("reinit", primary.name());
+        assertThat(reinit.code()).isEqualTo(1);
+        assertThat(reinit.out()).contains("Failed: reinitialize for member " + primary.name()
+                + ", status code=503, (I am the leader, can not reinitialize)");
+        assertThat(reinit.err()).contains("hactl: reinitialize failed on 1 of 1 member: " + primary.name());
+
+        HactlRun badTtl = ctl("edit-config", "-s", "ttl=3");
+        assertThat(badTtl.code()).isEqualTo(1);
+        assertThat(badTtl.err()).startsWith("hactl: Failed: edit-config via " + primary.name() + ", status code=400,"
+                + " (invalid configuration: loop_wait + 2 * retry_timeout must not exceed ttl");
+
+        Path wrongPassword = cluster.baseDir().resolve("wrong-password.yml");
+        Files.writeString(wrongPassword, Files.readString(Path.of(config))
+                + "ctl:\n  authentication:\n    username: admin\n    password: not-it\n");
+        HactlRun unauthorized = ctlWith(wrongPassword.toString(), "pause");
+        assertThat(unauthorized.code()).isEqualTo(1);
+        assertThat(unauthorized.err()).contains("status code=401");
+
+        HactlRun unknown = ctl("failover", "--candidate", "n9");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("hactl: member 'n9' is not in cluster 'hactl-it' (members: n0, n1)\n");
+        HactlRun missing = ctl("failover");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).startsWith("hactl: failover: --candidate is required");
+    }
+
+    private static ClusterNode other(ClusterNode node) {
+        return cluster.nodes().stream().filter(n -> n != node).findFirst().orElseThrow();
+    }
+
+    private static HactlRun ctl(String... args) {
+        return ctlWith(config, args);
+    }
+
+    private static HactlRun ctlWith(String file, String... args) {
+        return HactlRun.of(file, args);
+    }
+
+    /** Repeats an in-process command until its result matches (the member keys follow within a loop). */
+    private static HactlRun awaitCtl(Predicate<HactlRun> done, String... args) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HactlRun last = ctl(args);
+        while (!done.test(last) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            last = ctl(args);
+        }
+        assertThat(done.test(last)).as("hactl %s never matched; last output:%n%s%s", String.join(" ", args),
+                last.out(), last.err()).isTrue();
+        return last;
+    }
+
+    /** {@code java -cp <this class path> io.hapg.agent.Main ctl -c CONFIG args...} as a process. */
+    private static HactlRun ctlProcess(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "io.hapg.agent.Main", "ctl", "-c", config));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(cluster.baseDir(), "hactl", ".out");
+        Path err = Files.createTempFile(cluster.baseDir(), "hactl", ".err");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("hactl " + String.join(" ", args) + " did not finish within 60 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        return new HactlRun(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+}

@@ -1,0 +1,107 @@
+package io.hapg.agent.e2e;
+
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
+import io.hapg.testkit.WriteHistory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Settings and small helpers shared by the end-to-end tests. */
+final class E2e {
+    /** Small timings: loop_wait + 2 * retry_timeout = 5 <= ttl. */
+    static final int TTL = 8;
+    static final int LOOP_WAIT = 1;
+    static final int RETRY_TIMEOUT = 2;
+    static final Duration BOOT = Duration.ofSeconds(150);
+    static final Duration CONVERGE = Duration.ofSeconds(90);
+    static final Duration FAILOVER = Duration.ofSeconds(TTL * 4L);
+
+    private E2e() {
+    }
+
+    static LocalCluster.Builder cluster(String scope) {
+        return LocalCluster.builder().scope(scope).nodes(3).ttl(TTL).loopWait(LOOP_WAIT).retryTimeout(RETRY_TIMEOUT);
+    }
+
+    static WriteHistory writes(LocalCluster cluster) {
+        return WriteHistory.builder(cluster.jdbcUrls())
+                .credentials(cluster.superuser().username(), cluster.superuser().password())
+                .writers(2).writerPerNode().interval(Duration.ofMillis(5)).start();
+    }
+
+    /**
+     * POSTs a switchover or failover, retrying for up to 10 s while the answer is 412: a replica
+     * that just started publishes its running state within a loop, and until then is no candidate
+     * (as with Patroni). Each refusal is reported.
+     */
+    static ClusterNode.Response postManual(ClusterNode node, String path, String body) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            ClusterNode.Response r = node.request("POST", path, body);
+            if (r.status() != 412 || System.nanoTime() - deadline > 0) {
+                return r;
+            }
+            report("POST " + path + " on " + node.name() + " refused for now: " + r.status() + " " + r.body());
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+        }
+    }
+
+    static long millisSince(Instant t0, Instant t1) {
+        return Duration.between(t0, t1).toMillis();
+    }
+
+    /** Prints a result line and appends it to {@code <build dir>/e2e-report.txt}. */
+    static void report(String line) {
+        System.out.println("[e2e] " + line);
+        try {
+            Path buildDir = Path.of(E2e.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+            Files.writeString(buildDir.resolve("e2e-report.txt"), java.time.LocalTime.now() + " " + line + "\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            System.out.println("[e2e] (report file not written: " + e + ")");
+        }
+    }
+
+    static String timings() {
+        return "ttl=" + TTL + "s loop_wait=" + LOOP_WAIT + "s retry_timeout=" + RETRY_TIMEOUT + "s";
+    }
+
+    static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** The part of the node's agent log written after {@code offset} bytes. */
+    static String logSince(ClusterNode node, long offset) {
+        Path log = agentLog(node);
+        try {
+            byte[] all = Files.readAllBytes(log);
+            return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long logSize(ClusterNode node) {
+        try {
+            return Files.size(agentLog(node));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static Path agentLog(ClusterNode node) {
+        return node.agentLog();
+    }
+}

@@ -1,7 +1,0 @@
-/**
- * {@code hactl} ({@code java -jar hapg.jar ctl -c CONFIG.yml COMMAND}): patronictl's everyday
- * commands for an hapg (or Patroni) cluster. It reads the cluster from etcd directly, read-only,
- * and acts only through the members' REST API, so every action passes the same checks as a
- * {@code curl} call would. Non-null by default.
- */
-package io.hapg.examples.cli;

@@ -1,0 +1,233 @@
+package io.hapg.testkit.cluster;
+
+import io.hapg.testkit.FaultProxy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One node of a {@link LocalCluster}: its agent process, its PostgreSQL, its REST API and its
+ * path to etcd. Faults go to PIDs only: {@link #killNode()} (kill -9 of the agent and all it
+ * started), {@link #killPostgres()} (kill -9 of the postmaster, the agent alive),
+ * {@link #terminateAgent()} (SIGTERM), {@link #freezeAgent()}, {@link #cutFromEtcd()}.
+ *
+ * <p>Thread-safe.
+ */
+public final class ClusterNode {
+    private static final Duration QUICK = Duration.ofSeconds(3);
+    private static final Duration SLOW = Duration.ofSeconds(40);
+
+    /** An HTTP answer; {@code status} is -1 when the agent did not answer at all. */
+    public record Response(int status, String body) {
+    }
+
+    private final String name;
+    private final int restPort;
+    private final int pgPort;
+    private final String scheme;
+    private final Path dataDir;
+    private final Path configFile;
+    private final AgentProcess agent;
+    private final List<FaultProxy> etcdPaths;
+    private final Rest rest;
+
+    ClusterNode(String name, int restPort, int pgPort, String scheme, Path dataDir, Path configFile,
+                AgentProcess agent, List<FaultProxy> etcdPaths, Rest rest) {
+        this.name = name;
+        this.restPort = restPort;
+        this.pgPort = pgPort;
+        this.scheme = scheme;
+        this.dataDir = dataDir;
+        this.configFile = configFile;
+        this.agent = agent;
+        this.etcdPaths = List.copyOf(etcdPaths);
+        this.rest = rest;
+    }
+
+    /** The member name ({@code n0}, {@code n1}, ...). */
+    public String name() {
+        return name;
+    }
+
+    /** The REST API's base URL, e.g. {@code http://127.0.0.1:41234}. */
+    public String restUrl() {
+        return scheme + "://127.0.0.1:" + restPort;
+    }
+
+    public int restPort() {
+        return restPort;
+    }
+
+    public int pgPort() {
+        return pgPort;
+    }
+
+    /** A JDBC URL to this node's PostgreSQL as the superuser, with short timeouts. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?user=" + LocalCluster.SUPERUSER + "&password="
+                + LocalCluster.SUPERUSER_PASSWORD + "&connectTimeout=3&socketTimeout=10";
+    }
+
+    /** A JDBC URL without credentials (pass them as properties). */
+    public String jdbcUrlWithoutCredentials() {
+        return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The node's generated Patroni-style YAML. */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** The agent's log (decisions, callbacks, PostgreSQL tool output); it continues across restarts. */
+    public Path agentLog() {
+        return agent.log();
+    }
+
+    /** PostgreSQL's server log, kept by the agent next to the data directory. */
+    public Path postgresLog() {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".hapg").resolve("postgres.log");
+    }
+
+    // ----- REST -----
+
+    /** The status code of {@code GET path}, or -1 when the agent does not answer. */
+    public int status(String path) {
+        return status("GET", path);
+    }
+
+    /** The status code of {@code method path} (GET, HEAD, OPTIONS), or -1 when the agent does not answer. */
+    public int status(String method, String path) {
+        return rest.send(uri(path), method, null, true, QUICK).status();
+    }
+
+    /** {@code GET path} with its body. */
+    public Response get(String path) {
+        return rest.send(uri(path), "GET", null, true, QUICK);
+    }
+
+    /**
+     * A request with a JSON body (or none), with the cluster's REST credentials when configured.
+     * Waits up to 40 s: a switchover answers once it is done.
+     */
+    public Response request(String method, String path, String jsonBody) {
+        return rest.send(uri(path), method, jsonBody, true, SLOW);
+    }
+
+    /** The same request without credentials. */
+    public Response requestWithoutCredentials(String method, String path, String jsonBody) {
+        return rest.send(uri(path), method, jsonBody, false, SLOW);
+    }
+
+    private URI uri(String path) {
+        return URI.create(restUrl() + (path.startsWith("/") ? path : "/" + path));
+    }
+
+    // ----- processes -----
+
+    /** Whether the agent JVM runs. */
+    public boolean isAgentRunning() {
+        return agent.isRunning();
+    }
+
+    /** The agent JVM's PID, while it runs. */
+    public OptionalLong agentPid() {
+        return agent.pid();
+    }
+
+    /** The postmaster's PID: the one in {@code postmaster.pid}, if it descends from the agent. */
+    public OptionalLong postmasterPid() {
+        return agent.postmasterPid();
+    }
+
+    /** kill -9 of the node: the agent JVM and every process it started (its postmaster and backends). */
+    public void killNode() {
+        agent.killNode();
+    }
+
+    /** kill -9 of the agent JVM alone, as an OOM kill or a crash would: its PostgreSQL is left running. */
+    public void killAgent() {
+        agent.killAgentOnly();
+    }
+
+    /**
+     * kill -9 of the postmaster and its children; the agent keeps running.
+     *
+     * @return the killed postmaster's PID
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public long killPostgres() {
+        return agent.killPostgres();
+    }
+
+    /** SIGTERM to the agent (a clean stop); returns at once, see {@link #awaitAgentExit(Duration)}. */
+    public void terminateAgent() {
+        agent.terminate();
+    }
+
+    /** Waits until the agent exited; true if it did within {@code timeout}. */
+    public boolean awaitAgentExit(Duration timeout) {
+        return agent.awaitExit(timeout);
+    }
+
+    /** Starts the agent again with the same configuration (its log continues). */
+    public void startAgent() {
+        agent.start();
+    }
+
+    /** SIGSTOP to the agent JVM only: it stops renewing and answering; PostgreSQL keeps running. */
+    public void freezeAgent() {
+        agent.freeze(true);
+    }
+
+    /** SIGCONT to the agent JVM. */
+    public void thawAgent() {
+        agent.freeze(false);
+    }
+
+    // ----- network -----
+
+    /**
+     * Cuts this node's connections to every etcd member (connections closed, new ones refused).
+     *
+     * @throws IllegalStateException when the cluster was built without etcd proxies
+     */
+    public void cutFromEtcd() {
+        paths().forEach(FaultProxy::cut);
+    }
+
+    /** Like {@link #cutFromEtcd()} but packets are silently dropped: connections hang. */
+    public void blackholeFromEtcd() {
+        paths().forEach(FaultProxy::blackhole);
+    }
+
+    /** Restores this node's paths to etcd. */
+    public void healEtcd() {
+        paths().forEach(FaultProxy::heal);
+    }
+
+    private List<FaultProxy> paths() {
+        if (etcdPaths.isEmpty()) {
+            throw new IllegalStateException(name + ": built without etcd proxies; use LocalCluster.Builder.etcdProxies");
+        }
+        return etcdPaths;
+    }
+
+    List<FaultProxy> etcdPaths() {
+        return etcdPaths;
+    }
+
+    AgentProcess agent() {
+        return agent;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(rest " + restPort + ", pg " + pgPort + (agent.isRunning() ? "" : ", agent stopped") + ")";
+    }
+}
