@@ -1,20 +1,9 @@
 package io.hapg.agent;
 
 import io.hapg.core.HaAgent;
-import io.hapg.core.callbacks.LoggingListener;
-import io.hapg.core.config.ConfigException;
-import io.hapg.agent.config.ConfigLoader;
-import io.hapg.core.config.HaConfig;
-import io.hapg.agent.config.LoadedConfig;
-import io.hapg.core.http.HttpApi;
 import io.hapg.core.spi.FatalHaException;
-import io.hapg.etcd.EtcdConfig;
-import io.hapg.etcd.EtcdConsensus;
-import io.hapg.postgres.PostgresConfigs;
-import io.hapg.postgres.PostgresNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@code java -jar hapg.jar agent CONFIG.yml}: one hapg node from a Patroni-style YAML file, as
  * {@code patroni CONFIG.yml} runs one Patroni node. Wires etcd ({@code etcd3}/{@code etcd}), the
  * local PostgreSQL ({@code postgresql}) and the REST API ({@code restapi}) into an
- * {@link HaAgent}, and on SIGTERM or Ctrl-C closes it: on the primary that stops PostgreSQL and
+ * {@link HaAgent} ({@link HapgAgent#fromYaml(Path)}), and on SIGTERM or Ctrl-C closes it: on the primary that stops PostgreSQL and
  * hands the leader key over once a replica has the shutdown checkpoint.
  */
 public final class AgentMain {
@@ -43,7 +32,7 @@ public final class AgentMain {
         Path file = Path.of(args[0]);
         HaAgent agent;
         try {
-            agent = build(load(file));
+            agent = HapgAgent.fromYaml(file);
         } catch (FatalHaException | IllegalArgumentException e) {
             err.println("hapg: " + file + ": " + e.getMessage());
             return 2;
@@ -67,39 +56,5 @@ public final class AgentMain {
             Thread.currentThread().interrupt();
         }
         return 0;
-    }
-
-    static LoadedConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString());
-        }
-        return ConfigLoader.load(file);
-    }
-
-    /** Builds the node's collaborators from the configuration; no process is started yet. */
-    static HaAgent build(LoadedConfig loaded) {
-        HaConfig config = loaded.config();
-        if (config.etcd().isEmpty()) {
-            throw new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd");
-        }
-        EtcdConsensus consensus = new EtcdConsensus(EtcdConfig.builder()
-                .from(config.etcd().get())
-                .namespace(config.namespace())
-                .scope(config.scope())
-                .member(config.name())
-                .ttl(config.bootstrapDcs().ttl())
-                .retryTimeout(config.bootstrapDcs().retryTimeout())
-                .build());
-        PostgresNode database;
-        try {
-            database = PostgresNode.create(PostgresConfigs.from(config).build());
-        } catch (RuntimeException e) {
-            consensus.close();
-            throw e;
-        }
-        return HaAgent.builder(config, consensus, database)
-                .restApi(HttpApi.builder(config))
-                .listener(new LoggingListener())
-                .build();
     }
 }

@@ -3,6 +3,8 @@ package io.hapg.core;
 import io.hapg.core.callbacks.ScriptCallbacks;
 import io.hapg.core.callbacks.ScriptPrePromote;
 import io.hapg.core.config.HaConfig;
+import io.hapg.core.http.ClientTls;
+import io.hapg.core.http.HttpApi;
 import io.hapg.core.internal.HaLoop;
 import io.hapg.core.internal.HttpPeerClient;
 import io.hapg.core.internal.ListenerDispatcher;
@@ -11,17 +13,23 @@ import io.hapg.core.internal.PeerClient;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.Version;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.HealthReporter;
 import io.hapg.core.spi.RoleChangeListener;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +63,7 @@ import org.slf4j.LoggerFactory;
 public final class HaAgent implements NodeControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HaAgent.class);
     /** Published in the member key's {@code version} field. */
-    public static final String VERSION = "hapg-0.1.0";
+    public static final String VERSION = Version.NAME;
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -69,7 +77,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
     private final TimeSource time;
     private final Duration shutdownTimeout;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final java.util.Optional<io.hapg.core.http.HttpApi> api;
+    private final Optional<HttpApi> api;
     private AutoCloseable watch;
 
     private HaAgent(Builder b) {
@@ -78,13 +86,13 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         this.database = b.database;
         this.time = b.time;
         this.peers = b.peers != null ? b.peers
-                : new HttpPeerClient(config.name(), io.hapg.core.http.ClientTls.credentials(config),
-                        io.hapg.core.http.ClientTls.context(config));
+                : new HttpPeerClient(config.name(), ClientTls.credentials(config),
+                        ClientTls.context(config));
         List<HealthReporter> allReporters = new ArrayList<>(b.reporters);
         if (b.restApi != null) {
             // Built here so the API and the agent can point at each other: it reports to the API,
             // the API's mutating calls come back to it.
-            io.hapg.core.http.HttpApi http = b.restApi.control(this).timeSource(b.time).build();
+            HttpApi http = b.restApi.control(this).timeSource(b.time).build();
             allReporters.add(http);
             this.api = Optional.of(http);
         } else {
@@ -124,14 +132,14 @@ public final class HaAgent implements NodeControl, AutoCloseable {
             throw new IllegalStateException("HaAgent " + config.name() + " can be started only once");
         }
         LOG.info("{}/{}: starting", config.scope(), config.name());
-        api.ifPresent(io.hapg.core.http.HttpApi::start);
+        api.ifPresent(HttpApi::start);
         watch = consensus.watch(loop::wake);
         loop.start();
     }
 
     /** The REST API's bound address, when the agent runs one (port 0 in the config picks a free port). */
-    public Optional<java.net.InetSocketAddress> restApiAddress() {
-        return api.map(io.hapg.core.http.HttpApi::address);
+    public Optional<InetSocketAddress> restApiAddress() {
+        return api.map(HttpApi::address);
     }
 
     // ---- NodeControl: what the REST API's mutating calls ask of the agent ----
@@ -168,19 +176,19 @@ public final class HaAgent implements NodeControl, AutoCloseable {
             LOG.info("{}/{}: not proceeding with the restart: {}", config.scope(), config.name(), unmet.get());
             return new RestartOutcome(RestartOutcome.Status.FAILED, "restart conditions are not satisfied");
         }
-        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<String> done = new CompletableFuture<>();
         loop.restart(done);
         Duration limit = request.timeout().orElse(config.bootstrapDcs().ttl().multipliedBy(2));
         try {
-            String failure = done.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            String failure = done.get(limit.toMillis(), TimeUnit.MILLISECONDS);
             return failure.isEmpty() ? new RestartOutcome(RestartOutcome.Status.RESTARTED, "restarted successfully")
                     : new RestartOutcome(RestartOutcome.Status.FAILED, failure);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             return new RestartOutcome(RestartOutcome.Status.FAILED, "restart did not finish within " + limit);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new RestartOutcome(RestartOutcome.Status.FAILED, "interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return new RestartOutcome(RestartOutcome.Status.FAILED, "restart failed: " + e.getCause());
         }
     }
@@ -197,17 +205,17 @@ public final class HaAgent implements NodeControl, AutoCloseable {
 
     @Override
     public Optional<String> reinitialize(boolean force, boolean fromLeader) {
-        java.util.concurrent.CompletableFuture<Optional<String>> answer = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Optional<String>> answer = new CompletableFuture<>();
         loop.reinitialize(answer);
         try {
             return answer.get(config.bootstrapDcs().retryTimeout().toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
             return Optional.of("the agent did not take the request within retry_timeout");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return Optional.of(String.valueOf(e.getCause()));
         }
     }
@@ -292,7 +300,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         private PrePromoteHook prePromote;
         private String connUrl;
         private String apiUrl;
-        private io.hapg.core.http.HttpApi.Builder restApi;
+        private HttpApi.Builder restApi;
 
         private Builder(HaConfig config, Consensus consensus, DatabaseNode database) {
             this.config = Objects.requireNonNull(config, "config");
@@ -324,7 +332,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
          * from the latest loop state, mutating calls carried out by the agent. Started and stopped
          * with the agent.
          */
-        public Builder restApi(io.hapg.core.http.HttpApi.Builder v) { restApi = Objects.requireNonNull(v, "restApi"); return this; }
+        public Builder restApi(HttpApi.Builder v) { restApi = Objects.requireNonNull(v, "restApi"); return this; }
 
         public HaAgent build() {
             return new HaAgent(this);

@@ -1,6 +1,7 @@
 package io.hapg.core;
 
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -115,7 +116,7 @@ public interface NodeControl {
          * @param currentRole the node's wire role now
          * @param db          the last probe (a stopped server has version 0: any version condition holds)
          */
-        public Optional<String> unmetCondition(String currentRole, io.hapg.core.model.DatabaseState db) {
+        public Optional<String> unmetCondition(String currentRole, DatabaseState db) {
             if (role.isPresent() && !role.get().equals(currentRole)) {
                 return Optional.of("host role mismatch");
             }

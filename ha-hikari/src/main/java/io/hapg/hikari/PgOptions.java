@@ -1,9 +1,12 @@
 package io.hapg.hikari;
 
+import com.zaxxer.hikari.HikariConfig;
 import io.hapg.hikari.internal.PgSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The connection settings that {@link PrimaryDataSourceConfig.Builder} and
@@ -26,8 +29,8 @@ final class PgOptions {
     void connectTimeout(Duration v) { connectTimeout = v; }
     void socketTimeout(Duration v) { socketTimeout = v; }
     void property(String key, String value) {
-        properties.put(java.util.Objects.requireNonNull(key, "pgProperty key"),
-                java.util.Objects.requireNonNull(value, "pgProperty value for " + key));
+        properties.put(Objects.requireNonNull(key, "pgProperty key"),
+                Objects.requireNonNull(value, "pgProperty value for " + key));
     }
 
     String user() { return user; }
@@ -58,7 +61,7 @@ final class PgOptions {
     /** pgjdbc properties the pool decides itself may not be overridden, or the pool would not know where it is. */
     static void requireNoReservedProperties(Map<String, String> properties) {
         for (String key : properties.keySet()) {
-            String k = key.toLowerCase(java.util.Locale.ROOT);
+            String k = key.toLowerCase(Locale.ROOT);
             if (k.equals("user") || k.equals("password") || k.equals("pghost") || k.equals("pgport")
                     || k.equals("targetservertype")) {
                 throw new IllegalArgumentException("pgProperties: '" + key + "' is decided by the pool; use the "
@@ -68,7 +71,7 @@ final class PgOptions {
     }
 
     /** The HikariCP settings that would take the choice of server away from the locator. */
-    static void requirePoolOwnsConnections(com.zaxxer.hikari.HikariConfig hikari) {
+    static void requirePoolOwnsConnections(HikariConfig hikari) {
         if (hikari.getJdbcUrl() != null) {
             throw new IllegalArgumentException("hikari.jdbcUrl must not be set: the locator decides where to connect");
         }

@@ -21,10 +21,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
@@ -89,7 +92,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private final SwitchListeners listeners;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicLong lastRefresh = new java.util.concurrent.atomic.AtomicLong(
+    private final AtomicLong lastRefresh = new AtomicLong(
             System.nanoTime() - REFRESH_NANOS);
     private volatile Optional<PrimaryEndpoint> wanted = Optional.empty();
     private volatile Optional<PendingSwitchover> announced = Optional.empty();
@@ -254,7 +257,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                     reconcileQueued.set(false);
                     reconcileSafely();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // Closed.
             }
         }
@@ -386,7 +389,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     /**
      * Calls {@code listener} on {@code executor} for every later event, until the handle is closed.
      */
-    public AutoCloseable addListener(SwitchListener listener, java.util.concurrent.Executor executor) {
+    public AutoCloseable addListener(SwitchListener listener, Executor executor) {
         return listeners.add(listener, executor);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.PrimaryEndpoint;
 import io.hapg.hikari.internal.ConnUrls;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Finds the primary by polling every member's Patroni-compatible REST API, for applications that
@@ -177,7 +180,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Answer(base, r.statusCode(), parse(r.body()), Optional.empty()))
                 .exceptionally(e -> new Answer(base, 0, Optional.empty(), Optional.of(describe(e))))
-                .orTimeout(timeout.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .orTimeout(timeout.toMillis() + 500, TimeUnit.MILLISECONDS)
                 .exceptionally(e -> new Answer(base, 0, Optional.empty(), Optional.of(describe(e))));
     }
 
@@ -191,10 +194,10 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
 
     private static String describe(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
+        if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException) {
             return "timed out";
         }
-        if (cause instanceof java.net.ConnectException) {
+        if (cause instanceof ConnectException) {
             return "unreachable (connection refused)";
         }
         return "unreachable (" + cause.getClass().getSimpleName() + (cause.getMessage() == null ? ""

@@ -3,8 +3,10 @@ package io.hapg.postgres;
 import io.hapg.core.config.PgUser;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -176,7 +178,7 @@ public record PostgresConfig(
                 throw new IllegalArgumentException("parameters." + k + " must not be null");
             }
             noNewline(v, "parameters." + k);
-            if (MANAGED_PARAMETERS.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+            if (MANAGED_PARAMETERS.contains(k.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("parameters." + k + " is managed by hapg; use the dedicated setting");
             }
             if (k.equalsIgnoreCase("wal_level") && v.strip().equalsIgnoreCase("minimal")) {
@@ -184,7 +186,7 @@ public record PostgresConfig(
             }
             copy.put(k, v);
         });
-        return java.util.Collections.unmodifiableMap(copy);
+        return Collections.unmodifiableMap(copy);
     }
 
     private static void checkHostPort(String hostPort) {

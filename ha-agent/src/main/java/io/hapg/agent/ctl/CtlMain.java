@@ -1,6 +1,7 @@
 package io.hapg.agent.ctl;
 
 import io.hapg.core.config.HaConfig;
+import io.hapg.core.model.ClusterView;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
@@ -103,7 +104,7 @@ public final class CtlMain {
         }
     }
 
-    private static io.hapg.core.model.ClusterView read(EtcdConsensus etcd) {
+    private static ClusterView read(EtcdConsensus etcd) {
         try {
             return etcd.read();
         } catch (ConsensusUnavailableException e) {

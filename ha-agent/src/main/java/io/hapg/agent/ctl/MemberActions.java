@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * {@code restart} and {@code reinit}: one REST call per member ({@code POST /restart},
@@ -50,7 +51,7 @@ final class MemberActions {
             // The member keys say who waits for a restart; the others would only refuse.
             members.stream().filter(m -> !m.pendingRestart())
                     .forEach(m -> s.out().println("Skipped: member " + m.name() + " has no pending restart"));
-            members = members.stream().filter(Member::pendingRestart).collect(java.util.stream.Collectors.toList());
+            members = members.stream().filter(Member::pendingRestart).collect(Collectors.toList());
         }
         List<String> failed = new ArrayList<>();
         for (Member m : members) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
-import io.hapg.testkit.ProcessLogs;
+import io.hapg.testkit.cluster.LocalClusterExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,25 +35,16 @@ class HactlIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final ProcessLogs LOGS = new ProcessLogs();
+    static final LocalClusterExtension HAPG = LocalClusterExtension.of(LocalCluster.builder().scope("hactl-it")
+            .nodes(2).etcdMembers(1).ttl(8).loopWait(1).retryTimeout(2).restApiAuthentication("admin", "it-secret"));
 
     private static LocalCluster cluster;
     private static String config;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = LocalCluster.builder().scope("hactl-it").nodes(2).etcdMembers(1).ttl(8).loopWait(1).retryTimeout(2)
-                .restApiAuthentication("admin", "it-secret").start();
-        LOGS.watch(cluster);
-        cluster.awaitConverged(Duration.ofSeconds(150));
+    static void converged() {
+        cluster = HAPG.cluster();
         config = cluster.node(0).configFile().toString();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @Test

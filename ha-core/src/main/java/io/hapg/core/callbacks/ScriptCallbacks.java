@@ -3,14 +3,20 @@ package io.hapg.core.callbacks;
 import io.hapg.core.RoleChange;
 import io.hapg.core.model.Role;
 import io.hapg.core.spi.RoleChangeListener;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +48,7 @@ public final class ScriptCallbacks implements RoleChangeListener {
      * @throws IllegalArgumentException naming an unknown callback name or an unparseable command
      */
     public ScriptCallbacks(Map<String, String> commands, Duration timeout) {
-        Map<String, List<String>> parsed = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> parsed = new LinkedHashMap<>();
         commands.forEach((action, command) -> {
             if (!ACTIONS.contains(action)) {
                 throw new IllegalArgumentException("unknown callback '" + action + "'; known: " + ACTIONS);
@@ -104,10 +110,10 @@ public final class ScriptCallbacks implements RoleChangeListener {
     private void supervise(String action, Process process) {
         try (var output = process.getInputStream()) {
             Thread pump = new Thread(() -> {
-                try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(output,
-                        java.nio.charset.StandardCharsets.UTF_8))) {
+                try (var reader = new BufferedReader(new InputStreamReader(output,
+                        StandardCharsets.UTF_8))) {
                     reader.lines().forEach(line -> LOG.info("callback {}: {}", action, line));
-                } catch (IOException | java.io.UncheckedIOException ignored) {
+                } catch (IOException | UncheckedIOException ignored) {
                     // The process was killed; nothing more to read.
                 }
             }, "ha-callback-output-" + action);
@@ -141,7 +147,7 @@ public final class ScriptCallbacks implements RoleChangeListener {
      * are reparented once it dies.
      */
     static void kill(Process process) {
-        java.util.List<ProcessHandle> children = process.descendants().collect(java.util.stream.Collectors.toList());
+        List<ProcessHandle> children = process.descendants().collect(Collectors.toList());
         process.destroyForcibly();
         children.forEach(ProcessHandle::destroyForcibly);
     }

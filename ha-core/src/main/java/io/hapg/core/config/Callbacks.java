@@ -1,5 +1,6 @@
 package io.hapg.core.config;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -30,7 +31,7 @@ public record Callbacks(Optional<String> onStart, Optional<String> onStop, Optio
         onRestart.ifPresent(c -> out.put("on_restart", c));
         onReload.ifPresent(c -> out.put("on_reload", c));
         onRoleChange.ifPresent(c -> out.put("on_role_change", c));
-        return java.util.Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(out);
     }
 
     /** These callbacks, each unset one taken from {@code fallback}. */

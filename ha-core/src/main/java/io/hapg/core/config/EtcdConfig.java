@@ -1,6 +1,7 @@
 package io.hapg.core.config;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,7 +167,7 @@ public record EtcdConfig(
             }
             try {
                 return Optional.of(new URI(value.strip()));
-            } catch (java.net.URISyntaxException e) {
+            } catch (URISyntaxException e) {
                 throw new ConfigException(path, "not a valid URL"); // no echo: may carry user:password
             }
         }

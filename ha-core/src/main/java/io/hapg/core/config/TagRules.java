@@ -2,7 +2,9 @@ package io.hapg.core.config;
 
 import io.hapg.core.model.Tags;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** Patroni's typing of the well-known tags; custom tags are free-form. */
@@ -69,10 +71,10 @@ final class TagRules {
 
     /** A scalar as {@code 'text'}; a list or mapping by its kind only. */
     static String describe(Object value) {
-        if (value instanceof java.util.Map) {
+        if (value instanceof Map) {
             return "a mapping";
         }
-        if (value instanceof java.util.List) {
+        if (value instanceof List) {
             return "a list";
         }
         return "'" + value + "'";

@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -194,7 +195,7 @@ final class AccessControl {
                 if (other[10] != (byte) 0xFF || other[11] != (byte) 0xFF) {
                     return null;
                 }
-                return java.util.Arrays.copyOfRange(other, 12, 16);
+                return Arrays.copyOfRange(other, 12, 16);
             }
             if (other.length == 4 && length == 16) {
                 byte[] v6 = new byte[16];

@@ -4,14 +4,14 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import io.hapg.core.HaAgent;
 import io.hapg.core.NodeControl;
 import io.hapg.core.NodeStatus;
 import io.hapg.core.TimeSource;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.HostPort;
-import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.RestApiConfig.VerifyClient;
+import io.hapg.core.config.RestApiConfig;
+import io.hapg.core.model.Version;
 import io.hapg.core.spi.HealthReporter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -98,7 +98,7 @@ public final class HttpApi implements HealthReporter {
         this.pollInterval = b.pollInterval;
         this.bindAddress = b.bindAddress != null ? b.bindAddress : address(rest.listen());
         this.ctx = new ApiContext(config, b.time, Optional.ofNullable(b.control), latest,
-                HaAgent.VERSION.replaceFirst("^[^0-9]*", ""));
+                Version.number());
     }
 
     /** Stores the status for the next requests. Called on the HA loop thread; never blocks. */

@@ -18,6 +18,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -191,7 +192,7 @@ final class PemTls {
             int[] h = header(sec1, pos);
             if ((sec1[pos] & 0xFF) == 0xA0) {
                 int[] oid = header(sec1, h[0]);
-                curve = java.util.Arrays.copyOfRange(sec1, h[0], oid[0] + oid[1]);
+                curve = Arrays.copyOfRange(sec1, h[0], oid[0] + oid[1]);
             }
             pos = h[0] + h[1];
         }

@@ -1,6 +1,7 @@
 package io.hapg.core.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -38,7 +39,7 @@ record Reply(int status, String contentType, byte[] body, Map<String, String> he
     }
 
     Reply withHeader(String name, String value) {
-        Map<String, String> copy = new java.util.LinkedHashMap<>(headers);
+        Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);
         return new Reply(status, contentType, body, copy);
     }

@@ -2,6 +2,7 @@ package io.hapg.core.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,7 @@ record Request(String method, String path, Map<String, String> query, Optional<S
             parsed = json.readValue(body, Object.class);
         } catch (JsonProcessingException e) {
             throw new BadRequest(400, "Bad request: not JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadRequest(400, "Bad request: unreadable body");
         }
         if (!(parsed instanceof Map) || ((Map<?, ?>) parsed).isEmpty() && !optional) {

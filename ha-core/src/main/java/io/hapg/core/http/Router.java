@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,7 +147,7 @@ final class Router implements HttpHandler {
         }
     }
 
-    private Reply guarded(Request r, boolean checkMembers, java.util.function.Supplier<Reply> endpoint) {
+    private Reply guarded(Request r, boolean checkMembers, Supplier<Reply> endpoint) {
         Optional<Reply> refused = access.check(r, ctx.facts().map(f -> f.status().cluster()), checkMembers);
         return refused.orElseGet(endpoint);
     }

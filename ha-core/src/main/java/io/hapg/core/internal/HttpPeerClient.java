@@ -2,6 +2,7 @@ package io.hapg.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hapg.core.config.Credentials;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
@@ -12,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,9 +53,9 @@ public final class HttpPeerClient implements PeerClient {
      * @param tls         for {@code https} api_urls (see {@link io.hapg.core.http.ClientTls#context});
      *                    empty: the JDK's defaults
      */
-    public HttpPeerClient(String member, Optional<io.hapg.core.config.Credentials> credentials,
-                          Optional<javax.net.ssl.SSLContext> tls) {
-        this.authorization = credentials.map(c -> "Basic " + java.util.Base64.getEncoder().encodeToString(
+    public HttpPeerClient(String member, Optional<Credentials> credentials,
+                          Optional<SSLContext> tls) {
+        this.authorization = credentials.map(c -> "Basic " + Base64.getEncoder().encodeToString(
                 (c.username() + ":" + c.password().reveal()).getBytes(StandardCharsets.UTF_8)));
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {

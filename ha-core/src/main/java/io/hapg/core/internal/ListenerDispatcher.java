@@ -4,9 +4,11 @@ import io.hapg.core.RoleChange;
 import io.hapg.core.spi.RoleChangeListener;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,7 +66,7 @@ public final class ListenerDispatcher implements AutoCloseable {
                     deliver(what, listener, () -> call.accept(listener, change));
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             LOG.debug("listener event {} dropped: dispatcher closed", what);
         }
     }
@@ -73,7 +75,7 @@ public final class ListenerDispatcher implements AutoCloseable {
         Future<?> future;
         try {
             future = workers.submit(call);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             return;
         }
         try {
@@ -81,7 +83,7 @@ public final class ListenerDispatcher implements AutoCloseable {
         } catch (TimeoutException e) {
             future.cancel(true);
             LOG.warn("listener {} did not finish {} within {}: abandoned", listener, what, timeout);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             LOG.warn("listener {} failed in {}: {}", listener, what, e.getCause().toString());
         } catch (InterruptedException e) {
             future.cancel(true);

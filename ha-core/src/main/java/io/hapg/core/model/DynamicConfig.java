@@ -1,10 +1,12 @@
 package io.hapg.core.model;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The cluster-wide settings that live in the consensus store's {@code config} key (seeded once
@@ -87,9 +89,9 @@ public record DynamicConfig(
         if (!(params instanceof Map)) {
             return Map.of();
         }
-        Map<String, String> out = new java.util.TreeMap<>();
+        Map<String, String> out = new TreeMap<>();
         ((Map<?, ?>) params).forEach((k, v) -> {
-            if (k != null && v != null && !(v instanceof Map) && !(v instanceof java.util.Collection)) {
+            if (k != null && v != null && !(v instanceof Map) && !(v instanceof Collection)) {
                 out.put(k.toString(), v instanceof Boolean ? ((Boolean) v ? "on" : "off") : v.toString());
             }
         });

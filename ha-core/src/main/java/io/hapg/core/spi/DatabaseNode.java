@@ -3,6 +3,8 @@ package io.hapg.core.spi;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Member;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,7 +46,7 @@ public interface DatabaseNode extends AutoCloseable {
      * Starts PostgreSQL: as a replica streaming from {@code upstream} if given, else as a primary
      * (crash recovery in place). Returns once it accepts connections.
      */
-    void start(java.util.Optional<Member> upstream);
+    void start(Optional<Member> upstream);
 
     /**
      * Starts PostgreSQL in recovery with no upstream (a standby streaming from nobody): read-only
@@ -109,7 +111,7 @@ public interface DatabaseNode extends AutoCloseable {
      *         clone); false if a lifecycle operation runs and nothing was done: ask again
      * @throws DatabaseUnavailableException when the files cannot be written or the reload fails
      */
-    default boolean configure(java.util.Map<String, String> dynamicParameters) {
+    default boolean configure(Map<String, String> dynamicParameters) {
         return true;
     }
 
@@ -125,8 +127,8 @@ public interface DatabaseNode extends AutoCloseable {
      * such command: then only the in-process watchdog fences, and {@code watchdog.mode: required}
      * refuses to start.
      */
-    default java.util.Optional<List<String>> fenceCommand() {
-        return java.util.Optional.empty();
+    default Optional<List<String>> fenceCommand() {
+        return Optional.empty();
     }
 
     /** Releases connections and threads. Does not stop PostgreSQL. Idempotent. */

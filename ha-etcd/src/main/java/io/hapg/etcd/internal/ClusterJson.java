@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -211,7 +212,7 @@ final class ClusterJson {
     // ---- failsafe ----
 
     static String encodeFailsafe(Map<String, String> failsafe) {
-        return Json.write(new java.util.TreeMap<>(failsafe));
+        return Json.write(new TreeMap<>(failsafe));
     }
 
     static Map<String, String> decodeFailsafe(String value) {

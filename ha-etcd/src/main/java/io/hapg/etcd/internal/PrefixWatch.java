@@ -6,12 +6,14 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,7 @@ public final class PrefixWatch implements AutoCloseable {
      * make the loops wake each other for as long as the primary takes writes. The cache is kept
      * fresh for every key regardless.
      */
-    private static final java.util.Set<String> DECISIVE_KEYS = java.util.Set.of("leader", "config", "initialize",
+    private static final Set<String> DECISIVE_KEYS = Set.of("leader", "config", "initialize",
             "sync", "failover");
     private final Runnable onChange;
     private final String context;
@@ -155,7 +157,7 @@ public final class PrefixWatch implements AutoCloseable {
             revision = Math.max(revision, event.getKeyValue().getModRevision());
         }
         revision = Math.max(revision, response.getHeader().getRevision());
-        current = new RangeSnapshot(revision, cache.values().stream().collect(java.util.stream.Collectors.toList()));
+        current = new RangeSnapshot(revision, cache.values().stream().collect(Collectors.toList()));
         if (decisive) {
             fire();
         }

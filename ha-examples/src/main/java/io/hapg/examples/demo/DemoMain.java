@@ -1,18 +1,19 @@
 package io.hapg.examples.demo;
 
+import io.hapg.agent.ctl.QuietLogging;
 import io.hapg.core.model.ClusterView;
-import io.hapg.process.OsUser;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
-import io.hapg.testkit.cluster.ClusterNode;
-import io.hapg.agent.ctl.QuietLogging;
-import io.hapg.testkit.cluster.LocalCluster;
+import io.hapg.process.OsUser;
 import io.hapg.testkit.MissingBinaryException;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -126,7 +127,7 @@ public final class DemoMain {
             long[] deadSince = new long[cluster.nodes().size()];
             while (!stopping.get()) {
                 try {
-                    if (stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    if (stopped.await(1, TimeUnit.SECONDS)) {
                         return;
                     }
                 } catch (InterruptedException e) {

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
@@ -36,7 +37,7 @@ final class Instructions {
     static String processes(Map<String, Long> pids) {
         StringBuilder b = new StringBuilder("\nprocesses started by this demo (Ctrl-C stops them all, by PID):\n");
         Map<String, String> byKind = pids.entrySet().stream().collect(Collectors.groupingBy(
-                e -> e.getKey().split("[ -]")[0], java.util.LinkedHashMap::new,
+                e -> e.getKey().split("[ -]")[0], LinkedHashMap::new,
                 Collectors.mapping(e -> e.getKey() + " " + e.getValue(), Collectors.joining(", "))));
         byKind.values().forEach(line -> b.append("  ").append(line).append('\n'));
         return b.toString();

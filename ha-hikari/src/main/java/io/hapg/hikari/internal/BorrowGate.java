@@ -1,5 +1,6 @@
 package io.hapg.hikari.internal;
 
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,17 +19,17 @@ public final class BorrowGate {
      *
      * @return empty when the caller is inside (it must call {@link #exit()}); else why it stayed closed
      */
-    public synchronized java.util.Optional<String> enter(long timeoutNanos) throws InterruptedException {
+    public synchronized Optional<String> enter(long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (!open) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return java.util.Optional.of(closedBecause);
+                return Optional.of(closedBecause);
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         inside++;
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public synchronized void exit() {

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,7 +170,7 @@ public final class LocatorCore implements AutoCloseable {
     }
 
     private <T> AutoCloseable register(List<Listener<T>> list, Consumer<T> consumer,
-                                       java.util.function.Supplier<T> current) {
+                                       Supplier<T> current) {
         Listener<T> listener = new Listener<>(Objects.requireNonNull(consumer, "listener"));
         // Registered on the locator thread, so the first call is the current value and every later
         // call a change after it, in order.

@@ -1,5 +1,6 @@
 package io.hapg.hikari.internal;
 
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -30,7 +31,7 @@ public final class NamedThreads {
     }
 
     /** A cached pool for short tasks (aborting connections). */
-    public static java.util.concurrent.ExecutorService cached(String name) {
+    public static ExecutorService cached(String name) {
         return Executors.newCachedThreadPool(factory(name));
     }
 }

@@ -1,7 +1,7 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.process.OsUser;
 import io.hapg.postgres.PostgresConfig;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
@@ -75,9 +77,9 @@ public final class ConfigFiles {
     public synchronized Set<String> setClusterParameters(Map<String, String> parameters) {
         Map<String, String> usable = new LinkedHashMap<>(parameters);
         usable.keySet().removeAll(PostgresConfig.MANAGED_PARAMETERS);
-        Set<String> changed = new java.util.TreeSet<>(usable.keySet());
+        Set<String> changed = new TreeSet<>(usable.keySet());
         changed.addAll(clusterParameters.keySet());
-        changed.removeIf(key -> java.util.Objects.equals(usable.get(key), clusterParameters.get(key)));
+        changed.removeIf(key -> Objects.equals(usable.get(key), clusterParameters.get(key)));
         clusterParameters = Map.copyOf(usable);
         if (!changed.isEmpty()) {
             lastWrite.ifPresent(Runnable::run);

@@ -1,16 +1,17 @@
 package io.hapg.postgres.internal;
 
 import io.hapg.core.config.PgUser;
-import io.hapg.process.Commands;
-import io.hapg.process.OsUser;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.postgres.PostgresConfig;
+import io.hapg.process.Commands;
+import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -129,7 +130,7 @@ public final class Instance {
             Files.createDirectories(runDir.resolve("sock"));
             user.chown(runDir);
             user.chown(runDir.resolve("sock"));
-            Files.setPosixFilePermissions(runDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException | UnsupportedOperationException e) {
             throw new FatalHaException("cannot prepare runDir " + runDir + ": " + e, e);
         }

@@ -1,13 +1,14 @@
 package io.hapg.postgres.internal;
 
-import io.hapg.process.Commands;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
+import io.hapg.process.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -63,7 +64,7 @@ public final class Postmaster {
         if (pid().isPresent()) {
             throw new DatabaseUnavailableException(member + ": PostgreSQL already runs (pid " + pid().getAsLong() + ")");
         }
-        long offset = ToolRunner.append(log, "# " + java.time.Instant.now() + " hapg starts postgres\n");
+        long offset = ToolRunner.append(log, "# " + Instant.now() + " hapg starts postgres\n");
         child = tools.start(List.of(postgresBinary, "-D", dataDir.toString()), log);
         LOG.info("{} - started postgres, pid {}", member, child.pid());
         return offset;

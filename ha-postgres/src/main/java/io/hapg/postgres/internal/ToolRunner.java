@@ -1,8 +1,8 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.process.Commands;
 import io.hapg.process.OsUser;
-import io.hapg.core.spi.DatabaseUnavailableException;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class ToolRunner {
      * whatever the exit code.
      */
     public Commands.Result capture(List<String> command, Duration timeout) {
-        List<String> wrapped = new java.util.ArrayList<>(List.of("env", "LC_ALL=C", "LANG=C"));
+        List<String> wrapped = new ArrayList<>(List.of("env", "LC_ALL=C", "LANG=C"));
         wrapped.addAll(command);
         return Commands.run(user.wrap(wrapped), timeout);
     }
@@ -129,7 +131,7 @@ public final class ToolRunner {
     public static String tail(Path file, long offset) {
         String[] lines = readFrom(file, offset).split("\n");
         int from = Math.max(0, lines.length - TAIL_LINES);
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+        return String.join("\n", Arrays.copyOfRange(lines, from, lines.length));
     }
 
     /** Up to 1 MiB of {@code file} from {@code offset}; empty when unreadable. */

@@ -1,0 +1,81 @@
+package io.hapg.agent;
+
+import io.hapg.agent.config.ConfigLoader;
+import io.hapg.core.HaAgent;
+import io.hapg.core.callbacks.LoggingListener;
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.http.HttpApi;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.etcd.EtcdConsensus;
+import io.hapg.postgres.PostgresConfigs;
+import io.hapg.postgres.PostgresNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The one wiring from a Patroni-style configuration to a node: etcd ({@code etcd3}), the local
+ * PostgreSQL ({@code postgresql}) and the REST API ({@code restapi}) in an {@link HaAgent}. The
+ * standalone agent uses it, and so can an application that runs its node in its own JVM:
+ *
+ * <pre>{@code
+ * try (HaAgent node = HapgAgent.fromYaml(Path.of("/etc/hapg/node1.yml"))) {
+ *     node.start();
+ *     ...                       // the node follows the cluster until close()
+ * }
+ * }</pre>
+ *
+ * Nothing runs until {@link HaAgent#start()}; {@link HaAgent#close()} stops the loop, the REST
+ * API and, on the primary, PostgreSQL (handing the leader key to a replica), and closes the etcd
+ * client.
+ */
+public final class HapgAgent {
+    private HapgAgent() {
+    }
+
+    /**
+     * Reads a Patroni-style YAML file (unknown keys are logged as warnings) and builds its node.
+     *
+     * @throws NoSuchFileException when {@code file} is not a regular file
+     * @throws IOException         when it cannot be read
+     * @throws ConfigException     naming the key and line of a missing or bad value
+     */
+    public static HaAgent fromYaml(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        return fromConfig(ConfigLoader.load(file).config());
+    }
+
+    /**
+     * Builds the node of a configuration made with {@link HaConfig#builder()}; it must name etcd.
+     *
+     * @throws ConfigException when {@code etcd3} is missing or a PostgreSQL setting is unusable
+     */
+    public static HaAgent fromConfig(HaConfig config) {
+        if (config.etcd().isEmpty()) {
+            throw new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd");
+        }
+        EtcdConsensus consensus = new EtcdConsensus(EtcdConfig.builder()
+                .from(config.etcd().get())
+                .namespace(config.namespace())
+                .scope(config.scope())
+                .member(config.name())
+                .ttl(config.bootstrapDcs().ttl())
+                .retryTimeout(config.bootstrapDcs().retryTimeout())
+                .build());
+        PostgresNode database;
+        try {
+            database = PostgresNode.create(PostgresConfigs.from(config).build());
+        } catch (RuntimeException e) {
+            consensus.close();
+            throw e;
+        }
+        return HaAgent.builder(config, consensus, database)
+                .restApi(HttpApi.builder(config))
+                .listener(new LoggingListener())
+                .build();
+    }
+}

@@ -1,0 +1,77 @@
+package io.hapg.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.HaAgent;
+import io.hapg.core.config.ConfigException;
+import io.hapg.process.OsUser;
+import io.hapg.testkit.FreePorts;
+import io.hapg.testkit.LocalEtcd;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An application embedding a node in its own JVM through {@link HapgAgent}, on real etcd and PostgreSQL. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class HapgAgentIT {
+
+    @Test
+    void aNodeFromAPatroniYamlBecomesTheWritablePrimary(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        if (OsUser.current().isRoot()) {
+            OsUser.unprivileged().chownRecursively(dir);
+        }
+        int rest = FreePorts.next();
+        try (LocalEtcd etcd = LocalEtcd.start(1)) {
+            Path yaml = dir.resolve("node1.yml");
+            Files.writeString(yaml, "scope: embedded\nname: node1\n"
+                    + "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest + "}\n"
+                    + "etcd3: {hosts: [" + String.join(", ", etcd.clientEndpoints()).replace("http://", "") + "]}\n"
+                    + "bootstrap: {dcs: {ttl: 10, loop_wait: 1, retry_timeout: 3}}\n"
+                    + "postgresql:\n"
+                    + "  listen: 127.0.0.1:" + FreePorts.next() + "\n"
+                    + "  data_dir: " + data + "\n"
+                    + (OsUser.current().isRoot() ? "  os_user: " + OsUser.unprivileged().name() + "\n" : "")
+                    + "  authentication: {superuser: {username: postgres, password: su}, "
+                    + "replication: {username: replicator, password: rep}}\n"
+                    + "  parameters: {fsync: 'off', shared_buffers: 16MB}\n");
+            try (HaAgent node = HapgAgent.fromYaml(yaml)) {
+                node.start();
+                HttpClient http = HttpClient.newHttpClient();
+                HttpRequest primary = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/primary"))
+                        .timeout(Duration.ofSeconds(2)).build();
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                int code = -1;
+                while (code != 200 && System.nanoTime() - deadline < 0) {
+                    try {
+                        code = http.send(primary, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (IOException notYet) {
+                        code = -1;
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(code).as("GET /primary of the embedded node").isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aMissingFileOrABadKeyIsNamed(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> HapgAgent.fromYaml(dir.resolve("absent.yml"))).isInstanceOf(NoSuchFileException.class);
+        Path yaml = dir.resolve("bad.yml");
+        Files.writeString(yaml, "scope: s\nname: n\npostgresql: {data_dir: /tmp/x}\n");
+        assertThatThrownBy(() -> HapgAgent.fromYaml(yaml)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("etcd3");
+    }
+}
