@@ -8,14 +8,14 @@ import java.util.List;
  * separated by blanks, single quotes literal, double quotes allowing {@code \"} and {@code \\},
  * a backslash escaping the next character outside quotes. No variable expansion, no globbing.
  */
-public final class CommandLine {
+final class CommandLine {
     private CommandLine() {
     }
 
     /**
      * @throws IllegalArgumentException naming the command when a quote is not closed or it is empty
      */
-    public static List<String> split(String command) {
+    static List<String> split(String command) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;

@@ -5,6 +5,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
 import java.util.Optional;
 
@@ -116,11 +117,7 @@ final class Facts {
 
     /** {@code streaming} or {@code in archive recovery} on a running replica, as the member key publishes it. */
     Optional<String> replicationState() {
-        if (!runningReplica()) {
-            return Optional.empty();
-        }
-        return Optional.of(local().following().isPresent() && db().receiveLsn().isPresent()
-                ? "streaming" : "in archive recovery");
+        return Member.replicationState(local(), db());
     }
 
     /** The last cluster read succeeded (Patroni: {@code dcs.cluster} is set). */

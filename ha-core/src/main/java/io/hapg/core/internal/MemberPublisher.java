@@ -4,7 +4,6 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
-import java.util.Optional;
 
 /**
  * Builds the {@code members/<name>} document this agent publishes each iteration, with Patroni's
@@ -25,12 +24,8 @@ public record MemberPublisher(String name, String connUrl, String apiUrl, Tags t
             case UNRESPONSIVE -> "running";
             case STOPPED -> local.actionInProgress().isPresent() ? "starting" : "stopped";
         };
-        Optional<String> replicationState = db.isRunning() && db.inRecovery()
-                ? Optional.of(local.following().isPresent() && db.receiveLsn().isPresent()
-                        ? "streaming" : "in archive recovery")
-                : Optional.empty();
         String role = db.isRunning() && db.inRecovery() ? "replica" : local.role().wireName();
         return new Member(name, connUrl, apiUrl, role, state, db.walPosition(), db.receiveLsn(), db.replayLsn(),
-                db.timeline(), replicationState, tags, version, db.isRunning() && db.pendingRestart());
+                db.timeline(), Member.replicationState(local, db), tags, version, db.isRunning() && db.pendingRestart());
     }
 }

@@ -63,6 +63,19 @@ public record Member(
                 tags, version, false);
     }
 
+    /**
+     * Patroni's {@code replication_state} of a member: {@code streaming} on a running replica
+     * that follows a leader and has received WAL, {@code in archive recovery} on another running
+     * replica, empty otherwise. The member key and {@code GET /patroni} both show it.
+     */
+    public static Optional<String> replicationState(LocalState local, DatabaseState db) {
+        if (!db.isRunning() || !db.inRecovery()) {
+            return Optional.empty();
+        }
+        return Optional.of(local.following().isPresent() && db.receiveLsn().isPresent()
+                ? "streaming" : "in archive recovery");
+    }
+
     /** A member known only by name and URLs (what a fresh agent publishes). */
     public static Member of(String name, String connUrl, String apiUrl) {
         return new Member(name, connUrl, apiUrl, Role.UNINITIALIZED.wireName(), "stopped", Optional.empty(),
