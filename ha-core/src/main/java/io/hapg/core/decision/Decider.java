@@ -1,6 +1,5 @@
 package io.hapg.core.decision;
 
-import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DatabaseState.ProcessState;
@@ -24,7 +23,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The HA decision engine: a pure function from (cluster view, local state, config, now) to one
+ * The HA decision engine: a pure function from (cluster view, local state, self, now) to one
  * {@link Decision}. No I/O, no clock, no threads, no logging, so every rule is a unit test
  * ({@code DeciderTest}). Patroni's {@code ha.py} ({@code _run_cycle} and what it calls) is the
  * reference; where hapg differs, the section says so.
@@ -58,14 +57,14 @@ public final class Decider {
     private final String scope;
     private final Now now;
 
-    private Decider(ClusterView view, LocalState local, HaConfig config, Now now) {
+    private Decider(ClusterView view, LocalState local, Self self, Now now) {
         this.view = view;
         this.local = local;
         this.db = local.database();
-        this.dcs = view.effectiveConfig(config.bootstrapDcs());
-        this.me = config.name();
-        this.myTags = config.tags();
-        this.scope = config.scope();
+        this.dcs = view.effectiveConfig(self.bootstrapDcs());
+        this.me = self.name();
+        this.myTags = self.tags();
+        this.scope = self.scope();
         this.now = now;
     }
 
@@ -75,17 +74,16 @@ public final class Decider {
      * @param view   the cluster as read from the store this iteration (the last one read when
      *               {@code local.consensusReachable()} is false)
      * @param local  the local database probe and the agent's memory
-     * @param config this node's static config; the dynamic config is
-     *               {@code view.effectiveConfig(config.bootstrapDcs())}
+     * @param self   this member; the dynamic config is {@code view.effectiveConfig(self.bootstrapDcs())}
      * @param now    the iteration's monotonic and wall-clock time
      * @return one action with its reason; never null
      */
-    public static Decision decide(ClusterView view, LocalState local, HaConfig config, Now now) {
+    public static Decision decide(ClusterView view, LocalState local, Self self, Now now) {
         Objects.requireNonNull(view, "view");
         Objects.requireNonNull(local, "local");
-        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(self, "self");
         Objects.requireNonNull(now, "now");
-        return new Decider(view, local, config, now).decide();
+        return new Decider(view, local, self, now).decide();
     }
 
     private Decision decide() {
