@@ -121,7 +121,8 @@ final class ManualFailover {
                             Member member = view.member(name).get();
                             return "PostgreSQL state " + (member.state().isEmpty() ? "unknown" : member.state());
                         case NOFAILOVER:
-                            return "nofailover / failover_priority " + view.member(name).get().tags().failoverPriority();
+                            return "nofailover / failover_priority "
+                                    + view.member(name).get().tags().failoverPriority();
                         default:
                             return "not a synchronous standby in " + Reasons.describe(view.sync());
                     }

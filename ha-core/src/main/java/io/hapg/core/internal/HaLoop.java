@@ -405,9 +405,8 @@ public final class HaLoop {
                         : "I am the leader, can not reinitialize"));
                 return;
             }
-            ActionRunner.Result result = runner.execute(io.hapg.core.decision.Decision.of(
-                    io.hapg.core.decision.Action.REINITIALIZE, leader.get().name(), "reinitialize requested"),
-                    view, local);
+            Decision reinitialize = Decision.reinitializeOnRequest(leader.get().name());
+            ActionRunner.Result result = runner.execute(reinitialize, view, local);
             local = result.apply(local);
             result.role().ifPresent(this::changeRole);
             answer.complete(Optional.empty());
