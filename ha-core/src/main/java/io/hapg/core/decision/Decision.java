@@ -49,6 +49,11 @@ public record Decision(Action action, String reason, Optional<String> target, Op
         return new Decision(Action.RENEW_LEASE, reason, Optional.empty(), Optional.empty(), List.of(), slots);
     }
 
+    /** An operator's {@code POST /reinitialize}: re-clone this replica from {@code leader}, outside the rules. */
+    public static Decision reinitializeOnRequest(String leader) {
+        return of(Action.REINITIALIZE, leader, "reinitialize requested");
+    }
+
     @Override
     public String toString() {
         return action + ": " + reason;

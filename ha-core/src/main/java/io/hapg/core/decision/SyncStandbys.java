@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Pure set arithmetic behind the synchronous-replication rule of {@link Decider}: which standbys the
- * primary wants as synchronous, and the next safe step towards them. Kept apart so the rule in
- * {@code Decider} reads as the ordering contract and nothing else.
+ * Pure set arithmetic behind the synchronous-replication rule ({@link SynchronousMode}): which
+ * standbys the primary wants as synchronous, and the next safe step towards them. Kept apart so
+ * the rule reads as the ordering contract and nothing else.
  */
 final class SyncStandbys {
 

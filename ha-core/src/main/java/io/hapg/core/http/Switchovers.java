@@ -1,5 +1,7 @@
 package io.hapg.core.http;
 
+import io.hapg.core.decision.Takeover;
+import io.hapg.core.decision.Takeover.Problem;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,18 +112,21 @@ final class Switchovers {
         if (leader != null && !view.isLeader(leader)) {
             return Optional.of("leader name does not match");
         }
+        boolean manualFailover = !action.equals("switchover");
+        // Patroni's API judges by the sync key's standbys whenever synchronous_mode is on.
+        Predicate<String> synchronous = config.synchronousMode() ? view.sync().syncStandbys()::contains : name -> true;
         List<Member> members;
         if (candidate != null) {
-            if (action.equals("switchover") && config.synchronousMode()
-                    && !view.sync().syncStandbys().contains(candidate)) {
+            Set<Problem> problems = Takeover.problems(view, candidate, manualFailover, synchronous);
+            if (problems.contains(Problem.NOT_SYNCHRONOUS)) {
                 return Optional.of("candidate name does not match with sync_standby");
             }
-            members = view.member(candidate).map(List::of).orElse(List.of());
-            if (members.isEmpty()) {
+            if (problems.contains(Problem.NO_SUCH_MEMBER)) {
                 return Optional.of("candidate does not exists");
             }
+            members = List.of(view.member(candidate).get());
         } else if (config.synchronousMode()) {
-            members = view.members().values().stream().filter(m -> view.sync().syncStandbys().contains(m.name()))
+            members = view.members().values().stream().filter(m -> synchronous.test(m.name()))
                     .collect(Collectors.toList());
             if (members.isEmpty()) {
                 return Optional.of(action + " is not possible: can not find sync_standby");
@@ -131,7 +138,8 @@ final class Switchovers {
                 return Optional.of(action + " is not possible: cluster does not have members except leader");
             }
         }
-        boolean anyHealthy = members.stream().anyMatch(m -> m.isRunning() && !m.tags().nofailover());
+        boolean anyHealthy = members.stream()
+                .anyMatch(m -> Takeover.problems(view, m.name(), manualFailover, synchronous).isEmpty());
         return anyHealthy ? Optional.empty()
                 : Optional.of(action + " is not possible: no good candidates have been found");
     }

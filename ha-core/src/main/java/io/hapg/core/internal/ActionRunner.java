@@ -6,6 +6,7 @@ import io.hapg.core.TimeSource;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.DemoteMode;
+import io.hapg.core.decision.ShutdownCheckpoint;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
@@ -425,8 +426,7 @@ final class ActionRunner implements AutoCloseable {
         long deadline = time.nanoTime() + limit.toNanos();
         while (time.nanoTime() - deadline < 0) {
             for (PeerStatus peer : peers.statuses(others, PEER_TIMEOUT).values()) {
-                boolean relevant = candidate.map(peer.name()::equals).orElse(true);
-                if (relevant && peer.walPosition().map(p -> p.compareTo(checkpoint.get()) >= 0).orElse(false)) {
+                if (ShutdownCheckpoint.handsOverTo(peer.name(), peer.walPosition(), checkpoint.get(), candidate)) {
                     LOG.info("{}/{}: {} has the shutdown checkpoint {}", config.scope(), config.name(), peer.name(),
                             checkpoint.get());
                     return;

@@ -9,6 +9,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.Now;
+import io.hapg.core.decision.Self;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
@@ -217,7 +218,8 @@ public final class HaLoop {
             changeRole(Role.DEMOTING);
         }
         local = observe(db, reachable, now);
-        Decision decision = Decider.decide(view, local, config, new Now(now, time.now()));
+        Self self = new Self(config.name(), config.scope(), config.tags(), config.bootstrapDcs());
+        Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
         ActionRunner.Result result = runner.execute(decision, view, local);
         local = result.apply(local);
@@ -403,9 +405,8 @@ public final class HaLoop {
                         : "I am the leader, can not reinitialize"));
                 return;
             }
-            ActionRunner.Result result = runner.execute(io.hapg.core.decision.Decision.of(
-                    io.hapg.core.decision.Action.REINITIALIZE, leader.get().name(), "reinitialize requested"),
-                    view, local);
+            Decision reinitialize = Decision.reinitializeOnRequest(leader.get().name());
+            ActionRunner.Result result = runner.execute(reinitialize, view, local);
             local = result.apply(local);
             result.role().ifPresent(this::changeRole);
             answer.complete(Optional.empty());

@@ -24,7 +24,6 @@ import static io.hapg.core.testing.LocalStates.peers;
 import static io.hapg.core.testing.LocalStates.primaryPeer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.DynamicConfig;
@@ -59,9 +58,12 @@ class DeciderTest {
     }
 
     static Decision decide(String me, Tags tags, ClusterView view, LocalState.Builder local) {
-        HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).namespace("/service/").name(me)
-                .bootstrapDcs(DynamicConfig.DEFAULTS).tags(tags).build();
-        return Decider.decide(view, local.build(), config, NOW);
+        return Decider.decide(view, local.build(), self(me, tags, DynamicConfig.DEFAULTS), NOW);
+    }
+
+    /** This member of {@link Clusters#SCOPE}, as the engine sees it. */
+    static Self self(String me, Tags tags, DynamicConfig bootstrapDcs) {
+        return new Self(me, Clusters.SCOPE, tags, bootstrapDcs);
     }
 
     static Tags tag(String key, Object value) {
@@ -1281,18 +1283,16 @@ class DeciderTest {
 
         @Test
         void bootstrapConfigAppliesWhileTheStoreHasNone() {
-            HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).name("pg1")
-                    .bootstrapDcs(DynamicConfig.DEFAULTS.with("pause", true)).build();
-            Decision d = Decider.decide(Clusters.withHealthyLeader(), LocalStates.primary().build(), config, NOW);
+            Self self = self("pg1", Tags.NONE, DynamicConfig.DEFAULTS.with("pause", true));
+            Decision d = Decider.decide(Clusters.withHealthyLeader(), LocalStates.primary().build(), self, NOW);
             expect(d).action(RENEW_LEASE).reasonContains("paused");
         }
 
         @Test
         void configKeyOverridesTheBootstrapConfig() {
-            HaConfig config = HaConfig.builder().scope(Clusters.SCOPE).name("pg1")
-                    .bootstrapDcs(DynamicConfig.DEFAULTS.with("pause", true)).build();
+            Self self = self("pg1", Tags.NONE, DynamicConfig.DEFAULTS.with("pause", true));
             ClusterView view = Clusters.healthy().config("pause", false).build();
-            Decision d = Decider.decide(view, LocalStates.primary().build(), config, NOW);
+            Decision d = Decider.decide(view, LocalStates.primary().build(), self, NOW);
             expect(d).action(RENEW_LEASE).reason("no action: I am the leader with the lock");
         }
     }

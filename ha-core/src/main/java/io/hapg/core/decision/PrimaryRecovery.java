@@ -1,0 +1,69 @@
+package io.hapg.core.decision;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.SyncState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Section 7a, PostgreSQL down on the leader. Patroni {@code recover()}: restart in place
+ * (PostgreSQL's crash recovery, no timeline change, no data lost) for up to
+ * {@code primary_start_timeout}, then hand over if someone can take over. In synchronous mode with
+ * a healthy synchronous standby, hand over at once: no acknowledged commit can be lost.
+ */
+final class PrimaryRecovery {
+
+    private PrimaryRecovery() {
+    }
+
+    static Decision databaseDown(Situation s) {
+        LocalState local = s.local();
+        List<String> candidates = s.failoverCandidates(Optional.empty());
+        Duration timeout = s.dcs().primaryStartTimeout();
+        long downNanos = local.primaryDownSince().isPresent()
+                ? Math.max(0, s.now().monotonicNanos() - local.primaryDownSince().getAsLong()) : 0;
+        String down = "PostgreSQL on the primary is " + s.processWord();
+        if (!candidates.isEmpty()) {
+            String who = " and a failover is possible (" + String.join(", ", candidates) + ")";
+            Optional<String> syncStandby = healthySynchronousStandby(s);
+            if (syncStandby.isPresent()) {
+                return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down
+                        + " and synchronous standby " + syncStandby.get()
+                        + " is streaming: releasing the leader key (no acknowledged commit can be lost)");
+            }
+            if (timeout.isZero()) {
+                return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down
+                        + ", primary_start_timeout is 0" + who + ": releasing the leader key");
+            }
+            if (downNanos > timeout.toNanos()) {
+                return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down + " for "
+                        + Reasons.seconds(downNanos) + " s (primary_start_timeout " + timeout.toSeconds() + " s)"
+                        + who + ": releasing the leader key");
+            }
+        }
+        String progress = " (down " + Reasons.seconds(downNanos) + " s of primary_start_timeout "
+                + timeout.toSeconds() + " s" + (candidates.isEmpty() ? "; no other member could take over" : "")
+                + ")";
+        if (s.db().process() == ProcessState.STOPPED) {
+            return Decision.of(Action.RESTART_PRIMARY,
+                    "restarting PostgreSQL as primary in place: it is stopped and I hold the lock" + progress);
+        }
+        return Decision.of(Action.WAIT, "waiting: " + down + ", keeping the leader lock" + progress);
+    }
+
+    /** A member in the sync key I published, running and streaming: it has every acknowledged commit. */
+    private static Optional<String> healthySynchronousStandby(Situation s) {
+        ClusterView view = s.view();
+        SyncState sync = view.sync();
+        if (!s.dcs().synchronousMode() || !sync.leader().equals(Optional.of(s.me()))) {
+            return Optional.empty();
+        }
+        return sync.syncStandbys().stream()
+                .filter(name -> view.member(name).map(SyncStandbys::isStreaming).orElse(false))
+                .filter(name -> !view.member(name).get().tags().nofailover())
+                .findFirst();
+    }
+}

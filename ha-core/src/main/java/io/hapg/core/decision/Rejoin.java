@@ -1,0 +1,118 @@
+package io.hapg.core.decision;
+
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.HistoryEntry;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
+import java.util.Optional;
+
+/**
+ * Sections 7b and 10: a member that is not the leader starts, rewinds or follows. Replicas stream
+ * from the leader (or their {@code replicatefrom} member); a former primary that wrote past the
+ * point where the new leader's timeline forked must be rewound (or re-cloned) first, or it could
+ * never stream.
+ */
+final class Rejoin {
+
+    private Rejoin() {
+    }
+
+    /** Section 7b: PostgreSQL is down and I am not the leader. */
+    static Decision databaseDown(Situation s) {
+        ClusterView view = s.view();
+        if (s.db().process() != ProcessState.STOPPED) {
+            return Decision.of(Action.WAIT, "waiting: PostgreSQL is " + s.processWord());
+        }
+        if (view.leader().isEmpty()) {
+            return Decision.of(Action.START_REPLICA,
+                    "starting PostgreSQL read-only: no leader (I will race once it runs)");
+        }
+        String leader = view.leader().get().name();
+        Optional<Decision> notYet = beforeStreaming(s, leader, "yet");
+        if (notYet.isPresent()) {
+            return notYet.get();
+        }
+        String source = s.replicationSource().orElse(leader);
+        return Decision.of(Action.START_REPLICA, source, "starting PostgreSQL as a replica of "
+                + Reasons.describeSource(source, leader));
+    }
+
+    /**
+     * Section 10: another member holds the key. Exactly one primary: a running primary that is not
+     * the key holder demotes at once.
+     */
+    static Decision following(Situation s) {
+        ClusterView view = s.view();
+        LocalState local = s.local();
+        String leader = view.leader().get().name();
+        if (s.db().isRunningPrimary()) {
+            return Decision.demote(DemoteMode.IMMEDIATE, Optional.of(leader), "demoting: " + leader
+                    + " holds the leader key but PostgreSQL runs as primary here");
+        }
+        Optional<Decision> notYet = beforeStreaming(s, leader, "to follow yet");
+        if (notYet.isPresent()) {
+            return notYet.get();
+        }
+        String source = s.replicationSource().orElse(leader);
+        if (!local.following().equals(Optional.of(source))) {
+            return Decision.of(Action.FOLLOW, source, "following " + Reasons.describeSource(source, leader)
+                    + local.following().map(old -> " (was streaming from " + old + ")").orElse(""));
+        }
+        return Decision.of(Action.NONE, "no action: streaming from " + Reasons.describeSource(source, leader));
+    }
+
+    /** WAIT while the leader has no member record, or a rewind if I diverged; empty when I can stream. */
+    private static Optional<Decision> beforeStreaming(Situation s, String leader, String noRecordYet) {
+        Optional<Member> leaderMember = s.view().leaderMember();
+        if (leaderMember.isEmpty()) {
+            return Optional.of(Decision.of(Action.WAIT, "waiting: leader " + leader + " has no member record "
+                    + noRecordYet));
+        }
+        return rewindIfDiverged(s, leaderMember.get());
+    }
+
+    /**
+     * REWIND or REINITIALIZE when my timeline is behind the leader's and my WAL goes past the point
+     * where my timeline ended in {@code history}. A node that crashed (no clean shutdown) cannot know
+     * its end of WAL from the control file: pg_rewind decides then (it reports "no rewind required"
+     * when there is nothing to do), but without pg_rewind we never wipe data on a guess.
+     */
+    private static Optional<Decision> rewindIfDiverged(Situation s, Member leader) {
+        DatabaseState db = s.db();
+        boolean usePgRewind = s.dcs().usePgRewind();
+        boolean rewindFailed = s.local().rewindFailed();
+        int mine = db.timeline();
+        int theirs = Math.max(leader.timeline(), s.view().clusterTimeline());
+        if (mine <= 0 || mine >= theirs) {
+            return Optional.empty();
+        }
+        Optional<Lsn> fork = s.view().history().stream().filter(h -> h.timeline() == mine).map(HistoryEntry::lsn)
+                .reduce((first, last) -> last);
+        Optional<Lsn> position = db.walPosition();
+        String at = "my timeline " + mine + " is behind leader " + leader.name() + "'s timeline " + theirs;
+        String why;
+        if (fork.isPresent() && position.isPresent() && position.get().isAfter(fork.get())) {
+            why = at + " and my WAL (" + position.get() + ") goes past where timeline " + mine + " ended ("
+                    + fork.get() + ")";
+        } else if (fork.isPresent() && db.process() == ProcessState.STOPPED && !db.cleanShutdown()
+                && usePgRewind && !rewindFailed) {
+            why = at + " and PostgreSQL was not shut down cleanly (end of WAL unknown, timeline " + mine
+                    + " ended at " + fork.get() + ")";
+        } else {
+            return Optional.empty();
+        }
+        if (!usePgRewind) {
+            return Optional.of(Decision.of(Action.REINITIALIZE, leader.name(),
+                    "re-cloning from " + leader.name() + ": diverged (" + why + ") and use_pg_rewind is off"));
+        }
+        if (rewindFailed) {
+            return Optional.of(Decision.of(Action.REINITIALIZE, leader.name(),
+                    "re-cloning from " + leader.name() + ": diverged (" + why + ") and the last pg_rewind failed"));
+        }
+        return Optional.of(Decision.of(Action.REWIND, leader.name(),
+                "rewinding from " + leader.name() + ": diverged (" + why + ")"));
+    }
+}
