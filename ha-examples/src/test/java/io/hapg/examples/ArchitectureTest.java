@@ -91,7 +91,8 @@ class ArchitectureTest {
         ArchRule rule = noClasses().that().resideInAPackage("io.hapg.core.decision..").should()
                 .dependOnClassesThat().resideInAnyPackage("java.io..", "java.nio..", "java.net..",
                         "java.util.concurrent..", "java.sql..", "io.hapg.core.spi..", "io.hapg.core.internal..",
-                        "io.hapg.core.http..", "io.hapg.core.callbacks..")
+                        "io.hapg.core.http..", "io.hapg.core.callbacks..", "io.hapg.core.config..",
+                        "com.fasterxml.jackson..")
                 .orShould().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(System.class, "nanoTime")
                 .orShould().callMethod(java.time.Instant.class, "now")
