@@ -3,7 +3,7 @@ package io.hapg.core;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.hapg.core.config.HaConfig;
-import io.hapg.core.internal.PeerClient;
+import io.hapg.core.spi.PeerClient;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Member;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Role;
+import io.hapg.core.spi.NodeStatus;
+import io.hapg.core.spi.RoleChange;
 import io.hapg.core.spi.RoleChangeListener;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.hapg.hikari;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.Lsn;

@@ -2,7 +2,7 @@ package io.hapg.hikari;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.hikari.internal.ConnUrls;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,6 +1,6 @@
 package io.hapg.hikari;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

@@ -2,7 +2,7 @@ package io.hapg.hikari;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;

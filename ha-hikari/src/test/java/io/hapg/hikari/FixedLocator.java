@@ -1,6 +1,6 @@
 package io.hapg.hikari;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;

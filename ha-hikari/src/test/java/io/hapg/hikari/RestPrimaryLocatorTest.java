@@ -3,7 +3,7 @@ package io.hapg.hikari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

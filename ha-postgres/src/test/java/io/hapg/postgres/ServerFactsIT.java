@@ -2,7 +2,7 @@ package io.hapg.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.NodeControl.RestartRequest;
+import io.hapg.core.http.NodeControl.RestartRequest;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import java.util.Optional;

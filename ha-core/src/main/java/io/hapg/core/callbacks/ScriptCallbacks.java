@@ -1,6 +1,6 @@
 package io.hapg.core.callbacks;
 
-import io.hapg.core.RoleChange;
+import io.hapg.core.spi.RoleChange;
 import io.hapg.core.model.Role;
 import io.hapg.core.spi.RoleChangeListener;
 import java.io.BufferedReader;

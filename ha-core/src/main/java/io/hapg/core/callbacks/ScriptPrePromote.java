@@ -1,7 +1,7 @@
 package io.hapg.core.callbacks;
 
-import io.hapg.core.PrePromoteHook;
-import io.hapg.core.RoleChange;
+import io.hapg.core.spi.PrePromoteHook;
+import io.hapg.core.spi.RoleChange;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;

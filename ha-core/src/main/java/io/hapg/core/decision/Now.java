@@ -1,6 +1,5 @@
 package io.hapg.core.decision;
 
-import io.hapg.core.TimeSource;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -17,10 +16,5 @@ public record Now(long monotonicNanos, Instant wall) {
 
     public Now {
         Objects.requireNonNull(wall, "wall");
-    }
-
-    /** Reads both clocks of {@code time} once. */
-    public static Now from(TimeSource time) {
-        return new Now(time.nanoTime(), time.now());
     }
 }

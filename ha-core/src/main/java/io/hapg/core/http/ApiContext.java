@@ -2,9 +2,8 @@ package io.hapg.core.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hapg.core.NodeControl;
-import io.hapg.core.NodeStatus;
-import io.hapg.core.TimeSource;
+import io.hapg.core.spi.NodeStatus;
+import io.hapg.core.spi.TimeSource;
 import io.hapg.core.config.HaConfig;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,6 +1,6 @@
 package io.hapg.core.http;
 
-import io.hapg.core.NodeStatus;
+import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;

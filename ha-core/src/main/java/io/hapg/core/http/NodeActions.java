@@ -1,7 +1,7 @@
 package io.hapg.core.http;
 
-import io.hapg.core.NodeControl.RestartOutcome;
-import io.hapg.core.NodeControl.RestartRequest;
+import io.hapg.core.http.NodeControl.RestartOutcome;
+import io.hapg.core.http.NodeControl.RestartRequest;
 import io.hapg.core.model.Lsn;
 import java.time.Duration;
 import java.time.Instant;

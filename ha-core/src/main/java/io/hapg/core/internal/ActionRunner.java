@@ -1,8 +1,5 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.PrePromoteHook;
-import io.hapg.core.RoleChange;
-import io.hapg.core.TimeSource;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.DemoteMode;
@@ -21,8 +18,12 @@ import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
-import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.PeerClient;
+import io.hapg.core.spi.PrePromoteHook;
+import io.hapg.core.spi.RoleChange;
+import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,11 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.NodeControl;
-import io.hapg.core.NodeStatus;
-import io.hapg.core.PrePromoteHook;
-import io.hapg.core.RoleChange;
-import io.hapg.core.TimeSource;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
+import io.hapg.core.http.NodeControl;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
@@ -23,6 +19,11 @@ import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.HealthReporter;
+import io.hapg.core.spi.NodeStatus;
+import io.hapg.core.spi.PeerClient;
+import io.hapg.core.spi.PrePromoteHook;
+import io.hapg.core.spi.RoleChange;
+import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -7,6 +7,7 @@ import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.Tags;
+import io.hapg.core.spi.PeerClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

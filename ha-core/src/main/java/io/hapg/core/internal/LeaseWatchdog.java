@@ -1,6 +1,6 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.TimeSource;
+import io.hapg.core.spi.TimeSource;
 import io.hapg.core.config.WatchdogConfig;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;

@@ -1,6 +1,6 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.RoleChange;
+import io.hapg.core.spi.RoleChange;
 import io.hapg.core.spi.RoleChangeListener;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.hapg.core.spi;
 
-import io.hapg.core.NodeStatus;
 
 /**
  * Receives the node's status after every HA loop iteration. The built-in HTTP API is one

@@ -1,6 +1,5 @@
 package io.hapg.core.spi;
 
-import io.hapg.core.PrimaryEndpoint;
 import java.util.Optional;
 import java.util.function.Consumer;
 

@@ -1,6 +1,5 @@
 package io.hapg.core.spi;
 
-import io.hapg.core.RoleChange;
 
 /**
  * Told when this node's role or the cluster's leader changes: the application notification SPI.

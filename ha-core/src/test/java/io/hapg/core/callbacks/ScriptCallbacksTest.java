@@ -3,7 +3,7 @@ package io.hapg.core.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hapg.core.RoleChange;
+import io.hapg.core.spi.RoleChange;
 import io.hapg.core.model.Role;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.hapg.core.http;
 
-import io.hapg.core.NodeStatus;
+import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.model.ClusterView;

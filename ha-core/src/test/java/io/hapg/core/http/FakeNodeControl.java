@@ -1,6 +1,5 @@
 package io.hapg.core.http;
 
-import io.hapg.core.NodeControl;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;

@@ -2,7 +2,7 @@ package io.hapg.core.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.NodeControl.RestartOutcome;
+import io.hapg.core.http.NodeControl.RestartOutcome;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.Tags;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The mutating endpoints with a fake {@link io.hapg.core.NodeControl}: Patroni's checks, texts and codes. */
+/** The mutating endpoints with a fake {@link io.hapg.core.http.NodeControl}: Patroni's checks, texts and codes. */
 @Timeout(60)
 class ManagementEndpointsTest {
     private ApiHarness h;
@@ -389,7 +389,7 @@ class ManagementEndpointsTest {
                 .bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).build();
         api.start();
         try {
-            api.report(new io.hapg.core.NodeStatus(Clusters.SCOPE, "pg1", LocalStates.primary().build(),
+            api.report(new io.hapg.core.spi.NodeStatus(Clusters.SCOPE, "pg1", LocalStates.primary().build(),
                     Clusters.withHealthyLeader(), false, "t", Instant.now(), System.nanoTime(), Optional.empty()));
             java.net.http.HttpClient client = ApiHarness.defaultClient();
             java.net.URI base = java.net.URI.create("http://127.0.0.1:" + api.address().getPort());

@@ -3,7 +3,7 @@ package io.hapg.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hapg.core.TimeSource;
+import io.hapg.core.spi.TimeSource;
 import io.hapg.core.config.WatchdogConfig;
 import io.hapg.core.testing.FakeDatabaseNode;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.hapg.core.testing;
 
-import io.hapg.core.TimeSource;
+import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

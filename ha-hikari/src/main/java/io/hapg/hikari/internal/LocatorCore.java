@@ -1,6 +1,6 @@
 package io.hapg.hikari.internal;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.hikari.PendingSwitchover;
 import io.hapg.hikari.ReplicaEndpoint;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.hapg.hikari.internal;
 
-import io.hapg.core.PrimaryEndpoint;
+import io.hapg.core.spi.PrimaryEndpoint;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;

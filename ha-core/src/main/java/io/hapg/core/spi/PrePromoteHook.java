@@ -1,4 +1,4 @@
-package io.hapg.core;
+package io.hapg.core.spi;
 
 /**
  * Asked, synchronously, after this node took the leader key and before it promotes PostgreSQL:

@@ -1,8 +1,8 @@
-package io.hapg.core;
+package io.hapg.core.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.NodeControl.RestartRequest;
+import io.hapg.core.http.NodeControl.RestartRequest;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.testing.Databases;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.hapg.core;
+package io.hapg.core.spi;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.hapg.core;
+package io.hapg.core.spi;
 
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Role;

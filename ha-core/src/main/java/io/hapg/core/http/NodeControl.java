@@ -1,10 +1,11 @@
-package io.hapg.core;
+package io.hapg.core.http;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.core.spi.NodeStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
