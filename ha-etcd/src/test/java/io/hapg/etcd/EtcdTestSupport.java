@@ -2,6 +2,7 @@ package io.hapg.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.hapg.testkit.Await;
 import io.hapg.testkit.LocalEtcd;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,13 +51,7 @@ final class EtcdTestSupport {
 
     /** Polls {@code condition} every 10 ms until it holds; fails after {@code timeout}. */
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting until " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
+        Await.until(what, timeout, condition);
     }
 
     /** Runs {@code action} and returns how long it took, in milliseconds. */

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import io.hapg.core.model.Member;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
+import io.hapg.testkit.Await;
 import io.hapg.testkit.FreePorts;
 import io.hapg.testkit.LocalEtcd;
 import io.hapg.testkit.ProcessLogs;
@@ -41,7 +42,7 @@ class BadInputIT {
                 .scope("shop").member("app").retryTimeout(Duration.ofMillis(500)).build());
         try (ConsensusPrimaryLocator locator = ConsensusPrimaryLocator.builder(nothing).cluster("shop")
                 .closeConsensus(true).build().start(); PrimaryDataSource ds = pool(locator)) {
-            LocalCluster.await("the locator gave up once", Duration.ofSeconds(20),
+            Await.until("the locator gave up once", Duration.ofSeconds(20),
                     () -> locator.problem().filter(p -> p.contains("cannot read")).isPresent());
             assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining("no primary for cluster shop within 1500 ms")
@@ -55,7 +56,7 @@ class BadInputIT {
         try (RestPrimaryLocator locator = RestPrimaryLocator.builder().cluster("shop")
                 .member("http://127.0.0.1:" + dead).pollInterval(Duration.ofMillis(100))
                 .timeout(Duration.ofMillis(300)).build().start(); PrimaryDataSource ds = pool(locator)) {
-            LocalCluster.await("the locator gave up once", Duration.ofSeconds(20),
+            Await.until("the locator gave up once", Duration.ofSeconds(20),
                     () -> locator.problem().isPresent() && !locator.problem().get().equals("not checked yet"));
             assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining("no primary for cluster shop")
@@ -77,7 +78,7 @@ class BadInputIT {
                  PrimaryDataSource ds = pool(locator)) {
                 bogus.publishMember(Member.of("bogus", "garbage", "http://127.0.0.1:1/patroni"));
                 assertThat(bogus.tryAcquireLeader()).isTrue();
-                LocalCluster.await("the locator read the leader", Duration.ofSeconds(20),
+                Await.until("the locator read the leader", Duration.ofSeconds(20),
                         () -> locator.problem().filter(p -> p.contains("conn_url")).isPresent());
                 assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                         .hasMessageContaining("primary bogus published a conn_url that cannot be used")

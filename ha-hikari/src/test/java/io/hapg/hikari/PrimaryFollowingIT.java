@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import io.hapg.core.spi.PrimaryEndpoint;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.etcd.EtcdConsensus;
+import io.hapg.testkit.Await;
 import io.hapg.testkit.ProcessLogs;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -24,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -38,9 +43,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
- * PrimaryDataSource against a real three-member cluster (3 etcd members, 3 PostgreSQL nodes with
- * their HaAgents and REST APIs), with 8 threads committing through the pool and every acknowledged
- * commit recorded with the server that acknowledged it. The kill -9 runs last: it takes a node away.
+ * PrimaryDataSource against a real three-member cluster ({@link LocalCluster}: 3 etcd members and
+ * 3 agent processes, each with its PostgreSQL and REST API; ttl 6 s, loop_wait 1 s, retry_timeout
+ * 2 s), with 8 threads committing through the pool and every acknowledged commit recorded with the
+ * server that acknowledged it. The kill -9 runs last: it takes a node away.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -48,16 +54,20 @@ import org.junit.jupiter.api.extension.TestWatcher;
 class PrimaryFollowingIT {
     private static final int WORKERS = 8;
     private static final int SWITCHOVER_RUNS = 3;
+    private static final int TTL = 6;
+    private static final int RETRY_TIMEOUT = 2;
 
+    /** The agents' and etcd's logs. */
     @RegisterExtension
     final ProcessLogs logs = new ProcessLogs();
 
+    /** Where PostgreSQL's own logs are: they stay after the cluster is closed. */
     @RegisterExtension
     final TestWatcher pgLogs = new TestWatcher() {
         @Override
         public void testFailed(ExtensionContext context, Throwable cause) {
             if (cluster != null) {
-                System.out.println("cluster: " + cluster.describe() + "\n" + cluster.logs());
+                cluster.nodes().forEach(n -> System.out.println(n + ": PostgreSQL log " + n.postgresLog()));
             }
         }
     };
@@ -67,13 +77,27 @@ class PrimaryFollowingIT {
     private ConsensusPrimaryLocator reference;
 
     @BeforeAll
-    void startCluster() {
-        cluster = new LocalCluster(3, "pg1", "pg2", "pg3");
-        logs.watch(cluster.etcd);
-        cluster.start(Duration.ofSeconds(120));
-        cluster.executeOnPrimary("CREATE TABLE commits (worker int, seq bigint, at timestamptz DEFAULT clock_timestamp())");
-        locator = cluster.locator("app");
-        reference = cluster.locator("reference");
+    void startCluster() throws SQLException {
+        cluster = LocalCluster.builder().scope("hikari").nodes(3).etcdMembers(3).ttl(TTL).loopWait(1)
+                .retryTimeout(RETRY_TIMEOUT).dcs("maximum_lag_on_failover", 64 * 1024 * 1024)
+                .pgParameter("synchronous_commit", "off").pgParameter("max_connections", "200")
+                .pgParameter("wal_retrieve_retry_interval", "200ms").start();
+        logs.watch(cluster);
+        ClusterNode primary = cluster.awaitConverged(Duration.ofSeconds(150));
+        try (Connection c = DriverManager.getConnection(primary.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE commits (worker int, seq bigint, at timestamptz DEFAULT clock_timestamp())");
+        }
+        locator = locator("app");
+        reference = locator("reference");
+    }
+
+    /** A started consensus locator on its own etcd client, as an application would run it. */
+    private ConsensusPrimaryLocator locator(String app) {
+        EtcdConsensus c = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
+                .scope(cluster.scope()).member(app).ttl(Duration.ofSeconds(TTL))
+                .retryTimeout(Duration.ofSeconds(RETRY_TIMEOUT)).build());
+        return ConsensusPrimaryLocator.builder(c).cluster(cluster.scope()).cachedView(c::cachedView)
+                .recheckInterval(Duration.ofSeconds(2)).closeConsensus(true).build().start();
     }
 
     @AfterAll
@@ -100,7 +124,7 @@ class PrimaryFollowingIT {
 
     private PrimaryDataSource primaryDataSource(ClusterLocator l, HikariConfig h) {
         return PrimaryDataSource.start(PrimaryDataSourceConfig.builder(l).hikari(h)
-                .user(LocalCluster.SUPERUSER.username()).password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .user(cluster.superuser().username()).password(cluster.superuser().password())
                 .connectTimeout(Duration.ofSeconds(3)).socketTimeout(Duration.ofSeconds(10)).build());
     }
 
@@ -116,12 +140,26 @@ class PrimaryFollowingIT {
         return at;
     }
 
-    private String replicaOf(String leader) {
-        return cluster.live().stream().map(n -> n.name).filter(n -> !n.equals(leader)).sorted().findFirst().orElseThrow();
+    /** The primary of a converged cluster (every test leaves it converged). */
+    private ClusterNode primary() {
+        return cluster.awaitPrimary(n -> true, Duration.ofSeconds(30));
+    }
+
+    private ClusterNode replicaOf(ClusterNode leader) {
+        return cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    }
+
+    /**
+     * Asks {@code from} to hand over to {@code to} with {@code POST /switchover}, which writes the
+     * failover key the way the old in-JVM harness wrote it by hand.
+     */
+    private static void requestSwitchover(ClusterNode from, ClusterNode to) {
+        ClusterNode.Response r = from.switchover(to.name());
+        assertThat(r.status()).as("POST /switchover %s -> %s: %s", from.name(), to.name(), r.body()).isEqualTo(200);
     }
 
     private void awaitCommits(Workload w, int port, long after, int count) {
-        LocalCluster.await(count + " commits on port " + port, Duration.ofSeconds(60),
+        Await.until(count + " commits on port " + port, Duration.ofSeconds(60),
                 () -> w.commitsOn(port, after) >= count);
     }
 
@@ -138,26 +176,26 @@ class PrimaryFollowingIT {
 
     /** One planned switchover under load; returns the longest pause. */
     private Run switchover(PrimaryDataSource ds, Workload w, boolean strict, String label) {
-        String from = cluster.leader().orElseThrow();
-        String to = replicaOf(from);
-        int fromPort = cluster.nodes.get(from).port();
-        int toPort = cluster.nodes.get(to).port();
+        ClusterNode from = primary();
+        ClusterNode to = replicaOf(from);
+        int fromPort = from.pgPort();
+        int toPort = to.pgPort();
         awaitCommits(w, fromPort, System.nanoTime(), 100);
-        AtomicReference<Instant> promotedAt = watchLeader(to);
+        AtomicReference<Instant> promotedAt = watchLeader(to.name());
         long switchesBefore = ds.switchCount();
         long begin = System.nanoTime();
-        cluster.requestSwitchover(from, to);
+        requestSwitchover(from, to);
         awaitCommits(w, toPort, begin, 50);
         Workload.Commit first = w.firstOn(toPort, begin).orElseThrow();
         long pause = w.longestPauseMillis(begin, first.ackNanos() + TimeUnit.MILLISECONDS.toNanos(200));
-        LocalCluster.await("the pool counted the switch", Duration.ofSeconds(10), () -> ds.switchCount() > switchesBefore);
+        Await.until("the pool counted the switch", Duration.ofSeconds(10), () -> ds.switchCount() > switchesBefore);
         long switchMs = ds.lastSwitchDuration().orElseThrow().toMillis();
         List<Workload.Failure> afterBegin = w.failuresSince(begin);
         List<Workload.Failure> inGetConnection = w.failures.stream().filter(Workload.Failure::inGetConnection)
                 .collect(Collectors.toList());
         System.out.printf("[ha-hikari] %s switchover %s -> %s: longest pause %d ms, pool switch (no primary -> "
                 + "writable) %d ms, failed getConnection %d, failed transactions started after the switchover "
-                + "began %d%n", label, from, to, pause, switchMs, inGetConnection.size(), afterBegin.size());
+                + "began %d%n", label, from.name(), to.name(), pause, switchMs, inGetConnection.size(), afterBegin.size());
         afterBegin.forEach(f -> System.out.println("    " + f.describe()));
         assertThat(inGetConnection).extracting(Workload.Failure::describe).isEmpty();
         if (strict) {
@@ -169,7 +207,7 @@ class PrimaryFollowingIT {
         }
         assertThat(promotedAt.get()).isNotNull();
         assertNothingCommittedOnOldAfter(w, fromPort, promotedAt.get());
-        assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to);
+        assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to.name());
         cluster.awaitConverged(Duration.ofSeconds(90));
         return new Run(pause, switchMs, afterBegin.size());
     }
@@ -196,9 +234,9 @@ class PrimaryFollowingIT {
     @Test
     @Order(2)
     void theRestLocatorFollowsASwitchoverWithoutEtcd() {
-        RestPrimaryLocator.Builder b = RestPrimaryLocator.builder().cluster(cluster.scope)
+        RestPrimaryLocator.Builder b = RestPrimaryLocator.builder().cluster(cluster.scope())
                 .pollInterval(Duration.ofMillis(200)).timeout(Duration.ofMillis(500));
-        cluster.nodes.values().forEach(n -> b.member(n.apiUrl));
+        cluster.nodes().forEach(n -> b.member(n.restUrl()));
         try (RestPrimaryLocator rest = b.build().start();
              PrimaryDataSource ds = primaryDataSource(rest, pool(10, 15_000));
              Workload w = new Workload(ds, WORKERS, "commits")) {
@@ -236,13 +274,13 @@ class PrimaryFollowingIT {
             for (PrimaryDataSource ds : all) {
                 ds.getConnection().close();
             }
-            String from = cluster.leader().orElseThrow();
-            String to = replicaOf(from);
-            AtomicReference<Instant> leaderChanged = watchLeader(to);
-            cluster.requestSwitchover(from, to);
-            LocalCluster.await(to + " took the leader key", Duration.ofSeconds(60), () -> leaderChanged.get() != null);
-            LocalCluster.await("all pools retargeted", Duration.ofSeconds(60), () -> retargeted.size() == pools);
-            LocalCluster.await("all pools have a writable connection", Duration.ofSeconds(60),
+            ClusterNode from = primary();
+            ClusterNode to = replicaOf(from);
+            AtomicReference<Instant> leaderChanged = watchLeader(to.name());
+            requestSwitchover(from, to);
+            Await.until(to.name() + " took the leader key", Duration.ofSeconds(60), () -> leaderChanged.get() != null);
+            Await.until("all pools retargeted", Duration.ofSeconds(60), () -> retargeted.size() == pools);
+            Await.until("all pools have a writable connection", Duration.ofSeconds(60),
                     () -> writable.size() == pools);
             Instant changed = leaderChanged.get();
             List<Long> toRetarget = retargeted.values().stream().map(at -> Duration.between(changed, at).toMillis())
@@ -254,11 +292,11 @@ class PrimaryFollowingIT {
                     pools, Stats.median(toRetarget), Stats.percentile(toRetarget, 99), Stats.percentile(toRetarget, 100),
                     Stats.median(toWritable), Stats.percentile(toWritable, 99));
             for (PrimaryDataSource ds : all) {
-                assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to);
+                assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to.name());
                 try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                      ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
                     rs.next();
-                    assertThat(rs.getInt(1)).isEqualTo(cluster.nodes.get(to).port());
+                    assertThat(rs.getInt(1)).isEqualTo(to.pgPort());
                 }
             }
         } finally {
@@ -275,9 +313,9 @@ class PrimaryFollowingIT {
         h.setMinimumIdle(0);
         h.setConnectionTimeout(5000);
         try (ReplicaDataSource replicas = ReplicaDataSource.builder(locator).hikari(h)
-                .user(LocalCluster.SUPERUSER.username()).password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .user(cluster.superuser().username()).password(cluster.superuser().password())
                 .maxLagBytes(16 * 1024 * 1024).build()) {
-            LocalCluster.await("two replicas qualify", Duration.ofSeconds(30),
+            Await.until("two replicas qualify", Duration.ofSeconds(30),
                     () -> replicas.eligibleReplicas().size() == 2);
             Set<Integer> ports = new HashSet<>();
             for (int i = 0; i < 10; i++) {
@@ -288,16 +326,15 @@ class PrimaryFollowingIT {
                     assertThat(rs.getBoolean(2)).as("a replica").isTrue();
                 }
             }
-            String leader = cluster.leader().orElseThrow();
-            assertThat(ports).hasSize(2).doesNotContain(cluster.nodes.get(leader).port());
+            assertThat(ports).hasSize(2).doesNotContain(primary().pgPort());
         }
         // Lag unknown for every replica: no replica qualifies; the fallback (the primary) serves, else a clear error.
         List<ReplicaEndpoint> unknown = locator.replicas().stream().map(r -> new ReplicaEndpoint(r.member(), r.host(),
                 r.port(), OptionalLong.empty(), false)).collect(Collectors.toList());
-        FixedLocator lagging = new FixedLocator(cluster.scope, locator.current(), unknown);
+        FixedLocator lagging = new FixedLocator(cluster.scope(), locator.current(), unknown);
         try (PrimaryDataSource primary = primaryDataSource(locator, pool(2, 10_000));
              ReplicaDataSource withFallback = ReplicaDataSource.builder(lagging).hikari(h).user("postgres")
-                     .password(LocalCluster.SUPERUSER.password().orElseThrow().reveal()).fallback(primary).build();
+                     .password(cluster.superuser().password()).fallback(primary).build();
              ReplicaDataSource without = ReplicaDataSource.builder(lagging).hikari(h).user("postgres").build()) {
             try (Connection c = withFallback.getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -316,18 +353,18 @@ class PrimaryFollowingIT {
         HikariConfig h = pool(2, 3000);
         try (PrimaryDataSource wrong = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
                 .user("postgres").password("not-the-password").connectTimeout(Duration.ofSeconds(2)).build())) {
-            String leader = cluster.leader().orElseThrow();
+            String leader = primary().name();
             assertThatThrownBy(wrong::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining("refused the pool's credentials (user 'postgres')")
                     .hasMessageContaining("primary " + leader);
         }
         // A locator that names a replica: never a connection to it, and a clear error.
-        String replica = replicaOf(cluster.leader().orElseThrow());
-        LocalCluster.Node node = cluster.nodes.get(replica);
-        FixedLocator wrongNode = new FixedLocator(cluster.scope, Optional.of(new PrimaryEndpoint(replica, "127.0.0.1",
-                node.port(), node.pg.config().connUrl())), List.of());
+        ClusterNode node = replicaOf(primary());
+        String replica = node.name();
+        FixedLocator wrongNode = new FixedLocator(cluster.scope(), Optional.of(new PrimaryEndpoint(replica, "127.0.0.1",
+                node.pgPort(), "postgres://127.0.0.1:" + node.pgPort() + "/postgres")), List.of());
         try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(wrongNode).hikari(pool(2, 4000))
-                .user("postgres").password(LocalCluster.SUPERUSER.password().orElseThrow().reveal())
+                .user("postgres").password(cluster.superuser().password())
                 .connectTimeout(Duration.ofSeconds(1)).promotionWait(Duration.ofSeconds(1)).build())) {
             assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining("primary " + replica)
@@ -341,10 +378,11 @@ class PrimaryFollowingIT {
     void killNineOfThePrimaryThenCommitsResumeOnTheNewOne() throws SQLException {
         try (PrimaryDataSource ds = primaryDataSource(locator, pool(10, 5_000));
              Workload w = new Workload(ds, WORKERS, "commits")) {
-            String old = cluster.leader().orElseThrow();
-            int oldPort = cluster.nodes.get(old).port();
+            ClusterNode oldNode = primary();
+            String old = oldNode.name();
+            int oldPort = oldNode.pgPort();
             awaitCommits(w, oldPort, System.nanoTime(), 200);
-            Set<String> others = cluster.live().stream().map(n -> n.name).filter(n -> !n.equals(old))
+            Set<String> others = cluster.nodes().stream().map(ClusterNode::name).filter(n -> !n.equals(old))
                     .collect(Collectors.toSet());
             AtomicReference<Instant> promotedAt = new AtomicReference<>();
             reference.subscribe(p -> {
@@ -353,10 +391,14 @@ class PrimaryFollowingIT {
                 }
             });
             long kill = System.nanoTime();
-            cluster.crash(old);
-            LocalCluster.await("a new leader", Duration.ofSeconds(60), () -> promotedAt.get() != null);
-            String next = cluster.leader().orElseThrow();
-            int nextPort = cluster.nodes.get(next).port();
+            // The in-JVM harness crashed a node by closing its etcd client (no lease revoke), SIGKILLing
+            // its PostgreSQL and closing its agent without a handover. Agents are processes now: kill -9
+            // of the agent JVM and its postmaster is the same crash (the lease expires a ttl later).
+            oldNode.killNode();
+            Await.until("a new leader", Duration.ofSeconds(60), () -> promotedAt.get() != null);
+            ClusterNode nextNode = cluster.awaitPrimary(n -> others.contains(n.name()), Duration.ofSeconds(60));
+            String next = nextNode.name();
+            int nextPort = nextNode.pgPort();
             awaitCommits(w, nextPort, kill, 50);
             Workload.Commit lastOld = w.lastOn(oldPort).orElseThrow();
             Workload.Commit firstNew = w.firstOn(nextPort, kill).orElseThrow();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One node of a {@link LocalCluster}: its agent process, its PostgreSQL, its REST API and its
@@ -18,6 +19,7 @@ import java.util.OptionalLong;
 public final class ClusterNode {
     private static final Duration QUICK = Duration.ofSeconds(3);
     private static final Duration SLOW = Duration.ofSeconds(40);
+    private static final Duration CANDIDATE_PATIENCE = Duration.ofSeconds(10);
 
     /** An HTTP answer; {@code status} is -1 when the agent did not answer at all. */
     public record Response(int status, String body) {
@@ -117,6 +119,25 @@ public final class ClusterNode {
      */
     public Response request(String method, String path, String jsonBody) {
         return rest.send(uri(path), method, jsonBody, true, SLOW);
+    }
+
+    /**
+     * {@code POST /switchover} to this node, the leader, naming {@code candidate}; answers once the
+     * switchover is done (see {@link #request}). Retries for up to 10 s while the answer is 412: a
+     * replica that just (re)joined is no candidate until it published its running state, a loop
+     * later (as with Patroni).
+     *
+     * @return the last answer; 200 when the switchover happened
+     */
+    public Response switchover(String candidate) {
+        String body = "{\"leader\": \"" + name + "\", \"candidate\": \"" + candidate + "\"}";
+        long deadline = System.nanoTime() + CANDIDATE_PATIENCE.toNanos();
+        Response r = request("POST", "/switchover", body);
+        while (r.status() == 412 && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+            r = request("POST", "/switchover", body);
+        }
+        return r;
     }
 
     /** The same request without credentials. */

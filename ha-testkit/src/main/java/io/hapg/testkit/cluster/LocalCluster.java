@@ -33,8 +33,8 @@ import javax.net.ssl.SSLContext;
  * A whole hapg cluster on loopback, as the article runs Patroni: three etcd members and N agents,
  * each a separate JVM ({@code <main class> agent nK.yml}, by default {@value #AGENT_MAIN} from
  * ha-agent, which must be on the class path) running its own PostgreSQL, from generated
- * Patroni-style YAML files. Used by the end-to-end tests and the demo; the test kit itself does
- * not depend on the agent: it starts it by class name.
+ * Patroni-style YAML files. Used by the end-to-end tests, ha-hikari's pool tests and the demo;
+ * the test kit itself does not depend on the agent: it starts it by class name.
  *
  * <pre>{@code
  * try (LocalCluster cluster = LocalCluster.builder().nodes(3).ttl(8).loopWait(1).retryTimeout(2).start()) {
