@@ -32,7 +32,8 @@ class EtcdConfigTest {
     void takesEndpointUrisAsTheyAre() {
         EtcdConfig c = EtcdConfig.builder().endpoint(URI.create("https://10.0.0.1:2379"))
                 .endpoint(URI.create("https://10.0.0.2:2379")).scope("pg").member("n0").build();
-        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"), URI.create("https://10.0.0.2:2379"));
+        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"),
+                URI.create("https://10.0.0.2:2379"));
         assertThatThrownBy(() -> EtcdConfig.builder().endpoint(URI.create("ftp://e:1")).scope("pg").member("n0")
                 .build()).hasMessageStartingWith("endpoints");
     }

@@ -22,7 +22,8 @@ class AdapterConfigsTest {
                 .protocol("https").cacert(Path.of("/ca")).cert(Path.of("/c")).key(Path.of("/k"))
                 .credentials("u", "p").build();
         EtcdConfig c = AdapterConfigs.etcd(yaml).scope("pg").member("n0").build();
-        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"), URI.create("https://10.0.0.2:2379"));
+        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"),
+                URI.create("https://10.0.0.2:2379"));
         assertThat(c.clientKey()).contains(Path.of("/k"));
         assertThat(c.credentials().get().username()).isEqualTo("u");
     }
