@@ -1,14 +1,14 @@
 package io.hapg.agent;
 
+import io.hapg.agent.config.AdapterConfigs;
 import io.hapg.agent.config.ConfigLoader;
+import io.hapg.agent.config.NodeConfig;
 import io.hapg.core.HaAgent;
 import io.hapg.core.callbacks.LoggingListener;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.http.HttpApi;
-import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
-import io.hapg.postgres.PostgresConfigs;
 import io.hapg.postgres.PostgresNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,16 +50,17 @@ public final class HapgAgent {
     }
 
     /**
-     * Builds the node of a configuration made with {@link HaConfig#builder()}; it must name etcd.
+     * Builds the node of a configuration made with {@link NodeConfig#builder(HaConfig)}; it must
+     * name etcd.
      *
      * @throws ConfigException when {@code etcd3} is missing or a PostgreSQL setting is unusable
      */
-    public static HaAgent fromConfig(HaConfig config) {
-        if (config.etcd().isEmpty()) {
+    public static HaAgent fromConfig(NodeConfig node) {
+        if (node.etcd().isEmpty()) {
             throw new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd");
         }
-        EtcdConsensus consensus = new EtcdConsensus(EtcdConfig.builder()
-                .from(config.etcd().get())
+        HaConfig config = node.ha();
+        EtcdConsensus consensus = new EtcdConsensus(AdapterConfigs.etcd(node.etcd().get())
                 .namespace(config.namespace())
                 .scope(config.scope())
                 .member(config.name())
@@ -68,7 +69,7 @@ public final class HapgAgent {
                 .build());
         PostgresNode database;
         try {
-            database = PostgresNode.create(PostgresConfigs.from(config).build());
+            database = PostgresNode.create(AdapterConfigs.postgres(node).build());
         } catch (RuntimeException e) {
             consensus.close();
             throw e;

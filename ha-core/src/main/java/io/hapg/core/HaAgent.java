@@ -104,7 +104,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         }
         this.reporters = List.copyOf(allReporters);
         List<RoleChangeListener> all = new ArrayList<>(b.listeners);
-        Map<String, String> scripts = config.postgresql().callbacks().asMap();
+        Map<String, String> scripts = config.callbacks().asMap();
         if (!scripts.isEmpty()) {
             // Patroni's postgresql.callbacks, configured in the YAML: no code needed to get them.
             all.add(new ScriptCallbacks(scripts, config.bootstrapDcs().ttl()));
@@ -116,10 +116,10 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         this.shutdownTimeout = b.shutdownTimeout != null ? b.shutdownTimeout : ttl.plus(config.bootstrapDcs()
                 .retryTimeout());
         MemberPublisher publisher = new MemberPublisher(config.name(),
-                b.connUrl != null ? b.connUrl : defaultConnUrl(config),
+                b.connUrl != null ? b.connUrl : config.connUrl().orElse(""),
                 b.apiUrl != null ? b.apiUrl : defaultApiUrl(config), config.tags(), VERSION);
         PrePromoteHook prePromote = b.prePromote != null ? b.prePromote
-                : config.postgresql().prePromote().<PrePromoteHook>map(cmd -> new ScriptPrePromote(cmd, ttl))
+                : config.prePromote().<PrePromoteHook>map(cmd -> new ScriptPrePromote(cmd, ttl))
                         .orElse(PrePromoteHook.ALLOW);
         this.loop = new HaLoop(config, consensus, database, time, peers, listeners, reporters, prePromote,
                 publisher, margin);
@@ -261,12 +261,6 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         LOG.info("{}/{}: stopped", config.scope(), config.name());
     }
 
-    /** {@code postgres://<postgresql.connect_address>/postgres}, as Patroni publishes it. */
-    private static String defaultConnUrl(HaConfig config) {
-        return config.postgresql().connectAddress()
-                .map(a -> "postgres://" + a.host() + ":" + a.port() + "/postgres").orElse("");
-    }
-
     /** {@code http(s)://<restapi.connect_address>/patroni}, as Patroni publishes it. */
     private static String defaultApiUrl(HaConfig config) {
         String scheme = config.restApi().certfile().isPresent() ? "https" : "http";
@@ -326,7 +320,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = positive(v, "shutdownTimeout"); return this; }
         /** Replaces {@code postgresql.pre_promote} from the config (default: allow). */
         public Builder prePromote(PrePromoteHook v) { prePromote = Objects.requireNonNull(v, "prePromote"); return this; }
-        /** This member's {@code conn_url} (default from {@code postgresql.connect_address}). */
+        /** This member's {@code conn_url} (default: {@link HaConfig#connUrl()}). */
         public Builder connUrl(String v) { connUrl = Objects.requireNonNull(v, "connUrl"); return this; }
         /** This member's {@code api_url} (default from {@code restapi.connect_address}). */
         public Builder apiUrl(String v) { apiUrl = Objects.requireNonNull(v, "apiUrl"); return this; }

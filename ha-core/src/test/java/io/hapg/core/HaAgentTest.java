@@ -245,10 +245,9 @@ class HaAgentTest {
         script.toFile().setExecutable(true);
         cluster = new AgentCluster();
         cluster.add(io.hapg.core.config.HaConfig.builder().scope("shop").name("n0").bootstrapDcs(cluster.dcs)
-                .postgresql(io.hapg.core.config.PostgresqlConfig.builder()
-                        .callbacks(io.hapg.core.config.Callbacks.NONE.withOnRoleChange(script.toString())
-                                .withOnStart(script.toString()))
-                        .prePromote("/bin/true").build())
+                .callbacks(io.hapg.core.config.Callbacks.NONE.withOnRoleChange(script.toString())
+                        .withOnStart(script.toString()))
+                .prePromote("/bin/true")
                 .build());
         cluster.startAll();
         awaitConverged();

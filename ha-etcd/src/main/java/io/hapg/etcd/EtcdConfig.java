@@ -149,6 +149,12 @@ public record EtcdConfig(
             return endpoints(urls.toArray(String[]::new));
         }
 
+        /** Adds one endpoint URL as is ({@code http://host:port}); {@link #build()} validates it. */
+        public Builder endpoint(URI url) {
+            endpoints.add(Objects.requireNonNull(url, "endpoint"));
+            return this;
+        }
+
         public Builder namespace(String v) {
             namespace = v;
             return this;
@@ -192,19 +198,6 @@ public record EtcdConfig(
 
         public Builder credentials(Credentials v) {
             credentials = v;
-            return this;
-        }
-
-        /**
-         * Takes the endpoints, TLS files and credentials from a parsed {@code etcd3} YAML section
-         * (its {@code hosts}, {@code url} or {@code proxy}, {@code protocol}, {@code cacert},
-         * {@code cert}, {@code key}, {@code username}, {@code password}).
-         */
-        public Builder from(io.hapg.core.config.EtcdConfig section) {
-            section.endpoints().forEach(endpoints::add);
-            section.cacert().ifPresent(this::caCert);
-            section.cert().ifPresent(c -> clientCert(c, section.key().orElse(null)));
-            section.credentials().ifPresent(this::credentials);
             return this;
         }
 

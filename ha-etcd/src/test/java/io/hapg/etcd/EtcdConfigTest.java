@@ -29,14 +29,13 @@ class EtcdConfigTest {
     }
 
     @Test
-    void takesTheYamlSection() {
-        io.hapg.core.config.EtcdConfig yaml = io.hapg.core.config.EtcdConfig.builder().hosts("10.0.0.1:2379,10.0.0.2")
-                .protocol("https").cacert(Path.of("/ca")).cert(Path.of("/c")).key(Path.of("/k"))
-                .credentials("u", "p").build();
-        EtcdConfig c = EtcdConfig.builder().from(yaml).scope("pg").member("n0").build();
-        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"), URI.create("https://10.0.0.2:2379"));
-        assertThat(c.clientKey()).contains(Path.of("/k"));
-        assertThat(c.credentials().get().username()).isEqualTo("u");
+    void takesEndpointUrisAsTheyAre() {
+        EtcdConfig c = EtcdConfig.builder().endpoint(URI.create("https://10.0.0.1:2379"))
+                .endpoint(URI.create("https://10.0.0.2:2379")).scope("pg").member("n0").build();
+        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"),
+                URI.create("https://10.0.0.2:2379"));
+        assertThatThrownBy(() -> EtcdConfig.builder().endpoint(URI.create("ftp://e:1")).scope("pg").member("n0")
+                .build()).hasMessageStartingWith("endpoints");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.hapg.agent.config;
 
 import io.hapg.core.config.ConfigException;
-import io.hapg.core.config.HaConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -15,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads an {@link HaConfig} from Patroni-style YAML ({@code patroni.yml}).
+ * Loads a {@link NodeConfig} from Patroni-style YAML ({@code patroni.yml}).
  *
  * <ul>
  *   <li>Unknown keys are ignored with a warning naming the key path and line
@@ -73,7 +72,7 @@ public final class ConfigLoader {
     private static LoadedConfig load(Reader reader, String source) {
         YamlTree.Document doc = YamlTree.parse(reader);
         List<ConfigWarning> warnings = new ArrayList<>();
-        HaConfig config;
+        NodeConfig config;
         try {
             config = new YamlBinder(warnings).bind(doc.root());
         } catch (ConfigException e) {

@@ -1,14 +1,17 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.HaConfig;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * The result of {@link ConfigLoader}: the validated configuration and what was ignored or
  * reinterpreted on the way, ordered by line.
+ *
+ * @param config   the node's configuration: {@link NodeConfig#ha()} for ha-core, the sections for
+ *                 the adapters
+ * @param warnings what was ignored or reinterpreted, ordered by line
  */
-public record LoadedConfig(HaConfig config, List<ConfigWarning> warnings) {
+public record LoadedConfig(NodeConfig config, List<ConfigWarning> warnings) {
     public LoadedConfig {
         Objects.requireNonNull(config, "config");
         warnings = List.copyOf(warnings);

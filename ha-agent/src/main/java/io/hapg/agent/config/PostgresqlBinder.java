@@ -1,10 +1,8 @@
 package io.hapg.agent.config;
 
 import io.hapg.core.config.Callbacks;
-import io.hapg.core.config.CliOption;
-import io.hapg.core.config.PgAuthentication;
+import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.PgUser;
-import io.hapg.core.config.PostgresqlConfig;
 import io.hapg.core.config.Secret;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Maps the {@code postgresql} section (and Patroni's option lists) onto {@link PostgresqlConfig}. */
+/**
+ * Maps the {@code postgresql} section (and Patroni's option lists) onto {@link PostgresqlSection},
+ * and the keys ha-core reads from it ({@code callbacks}, {@code pre_promote}) onto
+ * {@link HaConfig}.
+ */
 final class PostgresqlBinder {
     private static final String NOT_IMPLEMENTED = "hapg does not implement it";
     private static final Map<String, String> UNSUPPORTED_PG = unsupportedPostgresql();
@@ -28,8 +30,8 @@ final class PostgresqlBinder {
         return c;
     }
 
-    static PostgresqlConfig postgresql(Section s, Callbacks topCallbacks) {
-        PostgresqlConfig.Builder p = PostgresqlConfig.builder();
+    static PostgresqlSection postgresql(Section s, HaConfig.Builder ha, Callbacks topCallbacks) {
+        PostgresqlSection.Builder p = PostgresqlSection.builder();
         s.string("listen").ifPresent(p::listen);
         s.string("connect_address").ifPresent(p::connectAddress);
         s.string("proxy_address").ifPresent(p::proxyAddress);
@@ -44,8 +46,8 @@ final class PostgresqlBinder {
         p.pgIdent(s.strings("pg_ident"));
         s.section("authentication").ifPresent(a -> p.authentication(pgAuthentication(a)));
         Callbacks own = s.section("callbacks").map(PostgresqlBinder::callbacks).orElse(Callbacks.NONE);
-        p.callbacks(own.orElse(topCallbacks));
-        s.string("pre_promote").ifPresent(p::prePromote);
+        ha.callbacks(own.orElse(topCallbacks));
+        s.string("pre_promote").ifPresent(ha::prePromote);
         s.string("before_stop").ifPresent(p::beforeStop);
         s.bool("use_pg_rewind").ifPresent(p::usePgRewind);
         s.bool("use_unix_socket").ifPresent(p::useUnixSocket);

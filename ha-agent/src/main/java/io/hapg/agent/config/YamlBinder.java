@@ -1,13 +1,10 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.BootstrapConfig;
 import io.hapg.core.config.Callbacks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.CtlConfig;
-import io.hapg.core.config.EtcdConfig;
 import io.hapg.core.config.HaConfig;
-import io.hapg.core.config.PostgresqlConfig;
 import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.Secret;
 import io.hapg.core.config.WatchdogConfig;
@@ -17,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Maps a parsed Patroni YAML document onto the {@link HaConfig} builders, section by section. */
+/** Maps a parsed Patroni YAML document onto a {@link NodeConfig}, section by section. */
 final class YamlBinder {
     private static final String ONLY_ETCD = "hapg supports only etcd (etcd3)";
     private static final String NOT_IMPLEMENTED = "hapg does not implement it";
@@ -31,28 +28,31 @@ final class YamlBinder {
         this.warnings = warnings;
     }
 
-    HaConfig bind(YNode root) {
+    NodeConfig bind(YNode root) {
         Section top = new Section(root, warnings);
         HaConfig.Builder b = HaConfig.builder();
         top.string("scope").ifPresent(b::scope);
         top.string("namespace").ifPresent(b::namespace);
         top.string("name").ifPresent(b::name);
         top.section("restapi").ifPresent(s -> b.restApi(restApi(s)));
-        etcd(top).ifPresent(b::etcd);
+        Optional<EtcdSection> etcd = etcd(top);
         Callbacks topCallbacks = top.section("callbacks").map(s -> {
             top.warn(s.node(), "'callbacks' (line " + s.line() + ") belongs under 'postgresql';"
                     + " used as 'postgresql.callbacks'");
             return PostgresqlBinder.callbacks(s);
         }).orElse(Callbacks.NONE);
-        b.postgresql(top.section("postgresql").map(s -> PostgresqlBinder.postgresql(s, topCallbacks))
-                .orElseGet(() -> PostgresqlConfig.builder().callbacks(topCallbacks).build()));
-        top.section("bootstrap").ifPresent(s -> b.bootstrap(bootstrap(s)));
+        b.callbacks(topCallbacks);
+        PostgresqlSection postgresql = top.section("postgresql").map(s -> PostgresqlBinder.postgresql(s, b,
+                topCallbacks)).orElse(PostgresqlSection.DEFAULTS);
+        postgresql.connUrl().ifPresent(b::connUrl);
+        BootstrapSection bootstrap = top.section("bootstrap").map(s -> bootstrap(s, b))
+                .orElse(BootstrapSection.DEFAULTS);
         top.section("tags").ifPresent(s -> b.tags(Tags.of(s.toJavaMap(false))));
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
         top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
         top.section("ctl").ifPresent(s -> b.ctl(ctl(s)));
         top.finish(UNSUPPORTED_TOP);
-        return b.build();
+        return new NodeConfig(b.build(), etcd, postgresql, bootstrap);
     }
 
     private static RestApiConfig restApi(Section s) {
@@ -106,7 +106,7 @@ final class YamlBinder {
         return c;
     }
 
-    private Optional<EtcdConfig> etcd(Section top) {
+    private Optional<EtcdSection> etcd(Section top) {
         if (top.has("etcd") && top.has("etcd3")) {
             YNode second = top.peek("etcd3").orElseThrow();
             throw Section.error(second, "give only one of 'etcd' and 'etcd3'");
@@ -121,7 +121,7 @@ final class YamlBinder {
             s.warn(s.node(), "'etcd' (line " + s.line() + ") read as 'etcd3': hapg speaks only the etcd v3 API;"
                     + " keys Patroni wrote through the v2 API are not visible to it");
         }
-        EtcdConfig.Builder e = EtcdConfig.builder(name);
+        EtcdSection.Builder e = EtcdSection.builder(name);
         s.take("host").ifPresent(n -> {
             String text = Section.text(n, "host:port");
             int count = text.split(",").length;
@@ -152,11 +152,12 @@ final class YamlBinder {
         return Optional.of(e.build());
     }
 
-    private BootstrapConfig bootstrap(Section s) {
-        BootstrapConfig b = BootstrapConfig.DEFAULTS;
+    /** {@code bootstrap}: its {@code dcs} goes to {@code ha}, the rest is returned. */
+    private BootstrapSection bootstrap(Section s, HaConfig.Builder ha) {
+        BootstrapSection b = BootstrapSection.DEFAULTS;
         Optional<YNode> dcs = s.take("dcs");
         if (dcs.isPresent()) {
-            b = b.withDcs(DcsReader.read(new Section(dcs.get(), warnings), dcs.get()));
+            ha.bootstrapDcs(DcsReader.read(new Section(dcs.get(), warnings), dcs.get()));
         }
         Optional<YNode> initdb = s.take("initdb");
         if (initdb.isPresent()) {
@@ -172,13 +173,13 @@ final class YamlBinder {
             b = b.withPostBootstrap(post.get());
         }
         b = b.withPgHba(s.strings("pg_hba"));
-        Map<String, BootstrapConfig.User> users = new LinkedHashMap<>();
+        Map<String, BootstrapSection.User> users = new LinkedHashMap<>();
         s.section("users").ifPresent(us -> us.entries().forEach((name, n) -> {
             Section u = new Section(n, warnings);
             if (n.kind != YNode.Kind.MAP) {
                 throw Section.error(n, "expected a mapping, got " + n.describeKind());
             }
-            users.put(name, new BootstrapConfig.User(u.secret("password").orElseThrow(
+            users.put(name, new BootstrapSection.User(u.secret("password").orElseThrow(
                     () -> new ConfigException(n.path + ".password", "required", n.line, null)), u.strings("options")));
             u.finish();
         }));

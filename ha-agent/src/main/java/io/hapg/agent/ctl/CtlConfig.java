@@ -1,7 +1,9 @@
 package io.hapg.agent.ctl;
 
-import io.hapg.core.config.ConfigException;
 import io.hapg.agent.config.ConfigLoader;
+import io.hapg.agent.config.EtcdSection;
+import io.hapg.agent.config.NodeConfig;
+import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.http.ClientTls;
@@ -19,9 +21,10 @@ import javax.net.ssl.SSLContext;
  * certificate, {@code ctl.insecure}; see {@link io.hapg.core.config.CtlConfig}). An agent's own
  * config file works as is; a hactl-only file may omit {@code name} and {@code postgresql}.
  *
- * @param cluster the parsed configuration (scope, namespace, etcd3, ctl, restapi, bootstrap timings)
+ * @param cluster the parsed configuration (scope, namespace, ctl, restapi, bootstrap timings)
+ * @param etcd    its {@code etcd3} section
  */
-record CtlConfig(HaConfig cluster) {
+record CtlConfig(HaConfig cluster, EtcdSection etcd) {
 
     /** HTTP Basic credentials for the unsafe API calls: {@code ctl.authentication}, else {@code restapi.authentication}. */
     Optional<Credentials> credentials() {
@@ -57,14 +60,14 @@ record CtlConfig(HaConfig cluster) {
         } catch (IOException e) {
             throw CtlException.usage("config " + file + ": cannot read: " + e.getMessage());
         }
-        HaConfig cluster = parse(file, text);
-        if (cluster.etcd().isEmpty()) {
+        NodeConfig node = parse(file, text);
+        if (node.etcd().isEmpty()) {
             throw CtlException.usage("config " + file + ": etcd3: required: hactl reads the cluster from etcd");
         }
-        return new CtlConfig(cluster);
+        return new CtlConfig(node.ha(), node.etcd().get());
     }
 
-    private static HaConfig parse(Path file, String text) {
+    private static NodeConfig parse(Path file, String text) {
         try {
             return ConfigLoader.parse(text).config();
         } catch (ConfigException e) {

@@ -1,9 +1,9 @@
 package io.hapg.agent.ctl;
 
+import io.hapg.agent.config.AdapterConfigs;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.spi.ConsensusUnavailableException;
-import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -66,8 +66,7 @@ public final class CtlMain {
         HaConfig cluster = config.cluster();
         EtcdConsensus etcd;
         try {
-            etcd = new EtcdConsensus(EtcdConfig.builder()
-                    .from(cluster.etcd().get())
+            etcd = new EtcdConsensus(AdapterConfigs.etcd(config.etcd())
                     .namespace(cluster.namespace())
                     .scope(cluster.scope())
                     .member(CtlConfig.READER_NAME)
@@ -75,7 +74,7 @@ public final class CtlMain {
                     .retryTimeout(max(READ_TIMEOUT, cluster.bootstrapDcs().retryTimeout()))
                     .build());
         } catch (IllegalArgumentException e) {
-            throw CtlException.usage("config: " + cluster.etcd().get().section() + ": " + e.getMessage());
+            throw CtlException.usage("config: " + config.etcd().section() + ": " + e.getMessage());
         }
         try {
             Session session = new Session(cluster.scope(), () -> read(etcd), new RestClient(config), out,

@@ -1,10 +1,7 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.EtcdConfig;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.HostPort;
-import io.hapg.core.config.PgAuthentication;
-import io.hapg.core.config.PostgresqlConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -72,19 +69,20 @@ class ConfigLoaderArticleTest {
 
     @Test
     void readsTheArticlesValues() throws Exception {
-        HaConfig c = load().config();
+        NodeConfig node = load().config();
+        HaConfig c = node.ha();
         assertThat(c.scope()).isEqualTo("shopify-pg-cluster");
         assertThat(c.namespace()).isEqualTo("/service/");
         assertThat(c.name()).isEqualTo("pg-node-1");
         assertThat(c.restApi().listen()).isEqualTo(new HostPort("0.0.0.0", 8008));
         assertThat(c.restApi().connectAddress()).contains(new HostPort("10.0.1.11", 8008));
 
-        EtcdConfig etcd = c.etcd().orElseThrow();
+        EtcdSection etcd = node.etcd().orElseThrow();
         assertThat(etcd.section()).isEqualTo("etcd");
         assertThat(etcd.endpoints()).containsExactly(URI.create("http://10.0.0.1:2379"),
                 URI.create("http://10.0.0.2:2379"), URI.create("http://10.0.0.3:2379"));
 
-        PostgresqlConfig pg = c.postgresql();
+        PostgresqlSection pg = node.postgresql();
         assertThat(pg.listen()).isEqualTo("0.0.0.0:5432");
         assertThat(pg.listenPort()).isEqualTo(5432);
         assertThat(pg.connectAddress()).contains(new HostPort("10.0.1.11", 5432));
@@ -92,9 +90,10 @@ class ConfigLoaderArticleTest {
         assertThat(pg.binDir()).contains(Path.of("/usr/lib/postgresql/14/bin"));
         assertThat(pg.pgHba()).containsExactly(
                 "host    all             all             0.0.0.0/0               md5");
-        assertThat(pg.callbacks().onRoleChange()).contains("/opt/patroni/scripts/on_role_change.sh");
-        assertThat(pg.callbacks().onStart()).isEmpty();
-        assertThat(pg.callbacks().asMap()).containsExactly(
+        assertThat(c.connUrl()).contains("postgres://10.0.1.11:5432/postgres");
+        assertThat(c.callbacks().onRoleChange()).contains("/opt/patroni/scripts/on_role_change.sh");
+        assertThat(c.callbacks().onStart()).isEmpty();
+        assertThat(c.callbacks().asMap()).containsExactly(
                 Map.entry("on_role_change", "/opt/patroni/scripts/on_role_change.sh"));
     }
 
@@ -121,12 +120,13 @@ class ConfigLoaderArticleTest {
 
     @Test
     void fallsBackToPatroniDefaultsForWhatTheArticleLeavesOut() throws Exception {
-        HaConfig c = load().config();
+        NodeConfig node = load().config();
+        HaConfig c = node.ha();
         assertThat(c.bootstrapDcs().ttl().toSeconds()).isEqualTo(30);
         assertThat(c.bootstrapDcs().loopWait().toSeconds()).isEqualTo(10);
         assertThat(c.bootstrapDcs().retryTimeout().toSeconds()).isEqualTo(10);
-        assertThat(c.postgresql().authentication()).isEqualTo(PgAuthentication.DEFAULTS);
-        assertThat(c.postgresql().createReplicaMethods()).isEqualTo(List.of("basebackup"));
+        assertThat(node.postgresql().authentication()).isEqualTo(PgAuthentication.DEFAULTS);
+        assertThat(node.postgresql().createReplicaMethods()).isEqualTo(List.of("basebackup"));
         assertThat(c.restApi().authentication()).isEmpty();
         assertThat(c.tags().values()).isEmpty();
     }

@@ -1,10 +1,8 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.CliOption;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.CtlConfig;
-import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.HostPort;
 import io.hapg.core.config.Secret;
 import io.hapg.core.config.WatchdogConfig;
@@ -123,7 +121,7 @@ class ConfigLoaderErrorsTest {
         // The boundary is allowed.
         String boundary = HEAD + "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 5\n";
         assertThat(ConfigLoader.parse(boundary)
-                .config().bootstrapDcs().ttl().toSeconds()).isEqualTo(20);
+                .config().ha().bootstrapDcs().ttl().toSeconds()).isEqualTo(20);
     }
 
     @Test
@@ -185,7 +183,7 @@ class ConfigLoaderErrorsTest {
                 "unknown key 'restapi.authentication.realm' (line 22) ignored");
         assertThat(loaded.warnings().get(2)).isEqualTo(new ConfigWarning("bar.baz.ttl", 10,
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?"));
-        assertThat(loaded.config().bootstrapDcs().raw()).containsEntry("foo", 1);
+        assertThat(loaded.config().ha().bootstrapDcs().raw()).containsEntry("foo", 1);
     }
 
     @Test
@@ -193,7 +191,7 @@ class ConfigLoaderErrorsTest {
         LoadedConfig loaded = ConfigLoader.parse(HEAD + "ctl:\n  insecure: true\n  cacert: /etc/ca.pem\n"
                 + "  certfile: /etc/c.pem\n  keyfile: /etc/k.pem\n  keyfile_password: kp\n"
                 + "  authentication:\n    username: ops\n    password: ops-pass\n  colour: blue\n");
-        CtlConfig ctl = loaded.config().ctl();
+        CtlConfig ctl = loaded.config().ha().ctl();
         assertThat(ctl.insecure()).isTrue();
         assertThat(ctl.cacert()).contains(java.nio.file.Path.of("/etc/ca.pem"));
         assertThat(ctl.certfile()).contains(java.nio.file.Path.of("/etc/c.pem"));
@@ -201,15 +199,15 @@ class ConfigLoaderErrorsTest {
         assertThat(ctl.keyfilePassword().map(Secret::reveal)).contains("kp");
         assertThat(ctl.authentication().map(Credentials::username)).contains("ops");
         assertThat(loaded.warningMessages()).containsExactly("unknown key 'ctl.colour' (line 12) ignored");
-        assertThat(ConfigLoader.parse(HEAD).config().ctl()).isEqualTo(CtlConfig.NONE);
+        assertThat(ConfigLoader.parse(HEAD).config().ha().ctl()).isEqualTo(CtlConfig.NONE);
     }
 
     @Test
     void topLevelCallbacksFillWhatPostgresqlCallbacksLeaveOpen() {
         LoadedConfig loaded = ConfigLoader.parse(HEAD + "postgresql:\n  callbacks:\n    on_start: /a\n"
                 + "callbacks:\n  on_start: /b\n  on_stop: /c\n");
-        assertThat(loaded.config().postgresql().callbacks().onStart()).contains("/a");
-        assertThat(loaded.config().postgresql().callbacks().onStop()).contains("/c");
+        assertThat(loaded.config().ha().callbacks().onStart()).contains("/a");
+        assertThat(loaded.config().ha().callbacks().onStop()).contains("/c");
         assertThat(loaded.warningMessages()).containsExactly(
                 "'callbacks' (line 6) belongs under 'postgresql'; used as 'postgresql.callbacks'");
     }
@@ -218,15 +216,15 @@ class ConfigLoaderErrorsTest {
     void anchorsAliasesAndMergeKeysAreResolved() {
         LoadedConfig loaded = ConfigLoader.parse(HEAD + "x-common: &api\n  listen: 10.0.0.5:8008\n"
                 + "restapi:\n  <<: *api\n  connect_address: 10.0.0.5:8008\n");
-        assertThat(loaded.config().restApi().listen()).isEqualTo(new HostPort("10.0.0.5", 8008));
-        assertThat(loaded.config().restApi().connectAddress()).contains(new HostPort("10.0.0.5", 8008));
+        assertThat(loaded.config().ha().restApi().listen()).isEqualTo(new HostPort("10.0.0.5", 8008));
+        assertThat(loaded.config().ha().restApi().connectAddress()).contains(new HostPort("10.0.0.5", 8008));
         assertThat(loaded.warningMessages()).containsExactly("unknown key 'x-common.listen' (line 4) ignored");
         assertError(HEAD + "restapi: *nope\n", "restapi: unknown alias *nope (line 3)");
     }
 
     @Test
     void yaml11ScalarsAndEmptyValues() {
-        HaConfig c = ConfigLoader.parse(HEAD + "postgresql:\n  bin_dir:\n  parameters:\n"
+        NodeConfig c = ConfigLoader.parse(HEAD + "postgresql:\n  bin_dir:\n  parameters:\n"
                 + "    fsync: no\n    jit: 'on'\n    search_path: ''\n    work_mem: 4MB\n").config();
         assertThat(c.postgresql().binDir()).isEmpty();
         assertThat(c.postgresql().parameters()).containsExactly(Map.entry("fsync", "off"), Map.entry("jit", "on"),
@@ -235,7 +233,7 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void patroniSpellingsOfOptionalForms() {
-        HaConfig c = ConfigLoader.parse(HEAD
+        NodeConfig c = ConfigLoader.parse(HEAD
                 + "etcd3:\n  host: 10.0.0.1\n  hosts: 10.0.0.2:2379, 10.0.0.3\n"
                 + "watchdog:\n  mode: require\n"
                 + "bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/wal-g-bootstrap\n    password: s3cr3t\n"
@@ -243,7 +241,7 @@ class ConfigLoaderErrorsTest {
                 + "postgresql:\n  listen: 127.0.0.1,10.0.0.1:5433\n  basebackup:\n    max-rate: 100M\n").config();
         assertThat(c.etcd().orElseThrow().hosts()).containsExactly(new HostPort("10.0.0.1", 2379),
                 new HostPort("10.0.0.2", 2379), new HostPort("10.0.0.3", 2379));
-        assertThat(c.watchdog().mode()).isEqualTo(WatchdogConfig.Mode.REQUIRED);
+        assertThat(c.ha().watchdog().mode()).isEqualTo(WatchdogConfig.Mode.REQUIRED);
         assertThat(c.bootstrap().method()).contains("wal_g");
         assertThat(c.bootstrap().methodOptions()).containsEntry("command", "/bin/wal-g-bootstrap");
         assertThat(c.bootstrap().methodOptions().get("password")).isEqualTo(Secret.of("s3cr3t"));

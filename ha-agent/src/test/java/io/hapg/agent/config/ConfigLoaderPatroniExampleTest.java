@@ -1,14 +1,9 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.BootstrapConfig;
 import io.hapg.core.config.Callbacks;
-import io.hapg.core.config.CliOption;
 import io.hapg.core.config.Credentials;
-import io.hapg.core.config.EtcdConfig;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.HostPort;
-import io.hapg.core.config.PgAuthentication;
-import io.hapg.core.config.PostgresqlConfig;
 import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.WatchdogConfig;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +24,7 @@ import org.junit.jupiter.api.Test;
 /** {@code patroni-example.yml}: the keys of Patroni's own example files, every value checked. */
 class ConfigLoaderPatroniExampleTest {
     private static LoadedConfig loaded;
+    private static NodeConfig node;
     private static HaConfig config;
 
     @BeforeAll
@@ -38,7 +34,8 @@ class ConfigLoaderPatroniExampleTest {
                 StandardCharsets.UTF_8)) {
             loaded = ConfigLoader.load(r);
         }
-        config = loaded.config();
+        node = loaded.config();
+        config = node.ha();
     }
 
     @Test
@@ -79,7 +76,7 @@ class ConfigLoaderPatroniExampleTest {
 
     @Test
     void etcd3() {
-        EtcdConfig e = config.etcd().orElseThrow();
+        EtcdSection e = node.etcd().orElseThrow();
         assertThat(e.section()).isEqualTo("etcd3");
         assertThat(e.hosts()).containsExactly(new HostPort("127.0.0.1", 2379), new HostPort("127.0.0.2", 2380),
                 new HostPort("etcd3.example.org", 2379));
@@ -99,9 +96,8 @@ class ConfigLoaderPatroniExampleTest {
 
     @Test
     void bootstrap() {
-        BootstrapConfig b = config.bootstrap();
+        BootstrapSection b = node.bootstrap();
         DynamicConfig dcs = config.bootstrapDcs();
-        assertThat(b.dcs()).isSameAs(dcs);
         assertThat(dcs.ttl()).isEqualTo(Duration.ofSeconds(30));
         assertThat(dcs.loopWait()).isEqualTo(Duration.ofSeconds(10));
         assertThat(dcs.retryTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -126,11 +122,12 @@ class ConfigLoaderPatroniExampleTest {
 
     @Test
     void postgresql() {
-        PostgresqlConfig p = config.postgresql();
+        PostgresqlSection p = node.postgresql();
         assertThat(p.listen()).isEqualTo("127.0.0.1:5432");
         assertThat(p.listenHosts()).containsExactly("127.0.0.1");
         assertThat(p.listenPort()).isEqualTo(5432);
         assertThat(p.connectAddress()).contains(new HostPort("127.0.0.1", 5432));
+        assertThat(config.connUrl()).contains("postgres://127.0.0.1:5432/postgres");
         assertThat(p.proxyAddress()).contains(new HostPort("127.0.0.1", 5433));
         assertThat(p.dataDir()).contains(Path.of("data/postgresql0"));
         assertThat(p.binDir()).contains(Path.of("/usr/lib/postgresql/16/bin"));
@@ -144,10 +141,10 @@ class ConfigLoaderPatroniExampleTest {
         assertThat(p.parameters()).containsExactly(Map.entry("unix_socket_directories", ".."),
                 Map.entry("wal_log_hints", "on"), Map.entry("archive_mode", "off"),
                 Map.entry("unix_socket_permissions", "0777"), Map.entry("random_page_cost", "1.10"));
-        assertThat(p.callbacks()).isEqualTo(new Callbacks(Optional.of("/scripts/on_start.sh"),
+        assertThat(config.callbacks()).isEqualTo(new Callbacks(Optional.of("/scripts/on_start.sh"),
                 Optional.of("/scripts/on_stop.sh"), Optional.of("/scripts/on_restart.sh"),
                 Optional.of("/scripts/on_reload.sh"), Optional.of("/scripts/on_role_change.sh")));
-        assertThat(p.prePromote()).contains("/path/to/pre_promote.sh");
+        assertThat(config.prePromote()).contains("/path/to/pre_promote.sh");
         assertThat(p.beforeStop()).contains("/path/to/before_stop.sh");
         assertThat(p.usePgRewind()).isTrue();
         assertThat(p.useUnixSocket()).isTrue();
@@ -166,7 +163,7 @@ class ConfigLoaderPatroniExampleTest {
 
     @Test
     void postgresqlAuthentication() {
-        PgAuthentication a = config.postgresql().authentication();
+        PgAuthentication a = node.postgresql().authentication();
         assertThat(a.superuser().username()).isEqualTo("postgres");
         assertThat(a.superuser().password().orElseThrow().reveal()).isEqualTo("patroni");
         assertThat(a.superuser().options()).containsExactly(Map.entry("sslmode", "verify-full"),
@@ -192,7 +189,7 @@ class ConfigLoaderPatroniExampleTest {
 
     @Test
     void toStringNeverShowsAPassword() {
-        String text = config.toString();
+        String text = node.toString();
         for (String secret : List.of("key-pass", "etcd-pass", "rep-pass", "patroni", "rewind_password")) {
             assertThat(text).doesNotContain(secret);
         }

@@ -34,14 +34,6 @@ final class Checks {
         return value;
     }
 
-    static Duration nonNegative(Duration value, String path) {
-        Objects.requireNonNull(value, path);
-        if (value.isNegative()) {
-            throw new ConfigException(path, "must not be negative, got " + seconds(value) + " s");
-        }
-        return value;
-    }
-
     /** Parses {@code host:port}; see {@link HostPort#parse(String, int, boolean)}. */
     static HostPort hostPort(String text, String path, int defaultPort, boolean emptyHost) {
         try {

@@ -27,6 +27,16 @@ public record HostPort(String host, int port) {
     }
 
     /**
+     * Parses {@code host:port} or {@code host}, which then gets {@code defaultPort}.
+     *
+     * @param defaultPort the port when the text has none; 0 when a port is required
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static HostPort parse(String text, int defaultPort) {
+        return parse(text, defaultPort, false);
+    }
+
+    /**
      * Parses {@code host:port} or {@code host}.
      *
      * @param defaultPort the port when the text has none; 0 when a port is required

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Tags;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What embedding code gets from the builders: Patroni's defaults, and fail-fast validation. */
@@ -28,16 +25,12 @@ class HaConfigBuilderTest {
         assertThat(c.namespace()).isEqualTo("/service/");
         assertThat(c.bootstrapDcs()).isEqualTo(DynamicConfig.DEFAULTS);
         assertThat(c.tags()).isEqualTo(Tags.NONE);
-        assertThat(c.etcd()).isEmpty();
         assertThat(c.restApi().listen()).isEqualTo(new HostPort("0.0.0.0", 8008));
         assertThat(c.restApi().verifyClient()).isEqualTo(RestApiConfig.VerifyClient.NONE);
         assertThat(c.restApi().requestQueueSize()).isEqualTo(5);
-        assertThat(c.postgresql().listen()).isEqualTo("0.0.0.0:5432");
-        assertThat(c.postgresql().createReplicaMethods()).containsExactly("basebackup");
-        assertThat(c.postgresql().pgCtlTimeout()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.postgresql().authentication().superuser().username()).isEqualTo("postgres");
-        assertThat(c.postgresql().authentication().replication().username()).isEqualTo("replicator");
-        assertThat(c.postgresql().osUser()).isEmpty();
+        assertThat(c.callbacks()).isEqualTo(Callbacks.NONE);
+        assertThat(c.prePromote()).isEmpty();
+        assertThat(c.connUrl()).isEmpty();
         assertThat(c.watchdog()).isEqualTo(WatchdogConfig.DEFAULTS);
         assertThat(c.log()).isEmpty();
     }
@@ -67,17 +60,6 @@ class HaConfigBuilderTest {
     }
 
     @Test
-    void bootstrapDcsAndBootstrapCompose() {
-        DynamicConfig dcs = DynamicConfig.fromMap(Map.of("ttl", 40));
-        HaConfig c = minimal()
-                .bootstrap(BootstrapConfig.DEFAULTS.withInitdb(List.of(CliOption.flag("data-checksums"))))
-                .bootstrapDcs(dcs)
-                .build();
-        assertThat(c.bootstrapDcs()).isSameAs(dcs);
-        assertThat(c.bootstrap().initdb()).extracting(CliOption::toArgument).containsExactly("--data-checksums");
-    }
-
-    @Test
     void restApiValidation() {
         assertThatThrownBy(() -> RestApiConfig.builder().listen("0.0.0.0:0").build())
                 .hasMessage("restapi.listen: port must be between 1 and 65535, got 0");
@@ -95,46 +77,6 @@ class HaConfigBuilderTest {
                 .hasMessage("restapi.keyfile: requires restapi.certfile");
         assertThat(RestApiConfig.builder().listen(":8008").build().listen()).isEqualTo(new HostPort("", 8008));
         assertThat(RestApiConfig.builder().listen("[::1]:8008").build().listen().toString()).isEqualTo("[::1]:8008");
-    }
-
-    @Test
-    void etcdEndpoints() {
-        EtcdConfig e = EtcdConfig.builder().hosts("a:2379, b").hosts(List.of("c:2381")).build();
-        assertThat(e.endpoints()).containsExactly(URI.create("http://a:2379"), URI.create("http://b:2379"),
-                URI.create("http://c:2381"));
-        assertThat(e.tls()).isFalse();
-        EtcdConfig viaProxy = EtcdConfig.builder().hosts("a").url("https://u:2379").proxy("http://p:8080").build();
-        assertThat(viaProxy.endpoints()).containsExactly(URI.create("http://p:8080"));
-        assertThatThrownBy(() -> EtcdConfig.builder().build())
-                .hasMessage("etcd3: one of host, hosts, url or proxy is required");
-        assertThatThrownBy(() -> EtcdConfig.builder().hosts("a").protocol("grpc").build())
-                .hasMessage("etcd3.protocol: expected http or https, got 'grpc'");
-        assertThatThrownBy(() -> EtcdConfig.builder("etcd").url("ftp://user:s3cr3t@x").build())
-                .hasMessage("etcd.url: expected an http:// or https:// URL with a host");
-    }
-
-    @Test
-    void postgresqlValidation() {
-        assertThatThrownBy(() -> PostgresqlConfig.builder().listen("0.0.0.0").build())
-                .hasMessage("postgresql.listen: expected host:port, got '0.0.0.0' (no port)");
-        assertThatThrownBy(() -> PostgresqlConfig.builder().listen(",a:5432").build())
-                .hasMessage("postgresql.listen: expected host[,host...]:port, got ',a:5432'");
-        assertThatThrownBy(() -> PostgresqlConfig.builder().pgCtlTimeout(Duration.ofMillis(-1500)).build())
-                .hasMessage("postgresql.pg_ctl_timeout: must not be negative, got -1.5 s");
-        assertThatThrownBy(() -> PostgresqlConfig.builder().createReplicaMethods(List.of()).build())
-                .hasMessage("postgresql.create_replica_methods: must list at least one method");
-        assertThatThrownBy(() -> PostgresqlConfig.builder().osUser(" ").build())
-                .hasMessage("postgresql.os_user: must not be blank");
-        PostgresqlConfig p = PostgresqlConfig.builder().osUser("postgres").dataDir(Path.of("/d"))
-                .parameters(Map.of("wal_level", "replica"))
-                .callbacks(Callbacks.NONE.withOnRoleChange("/r.sh"))
-                .authentication(new PgAuthentication(PgUser.of("postgres", "pw"), PgUser.of("repl", "rpw"),
-                        Optional.empty()))
-                .build();
-        assertThat(p.osUser()).contains("postgres");
-        assertThat(p.callbacks().onRoleChange()).contains("/r.sh");
-        assertThat(p.authentication().rewindUser().username()).isEqualTo("postgres");
-        assertThat(p.toString()).doesNotContain("rpw").doesNotContain("=pw");
     }
 
     @Test
@@ -167,8 +109,7 @@ class HaConfigBuilderTest {
         assertThat(s.matches(null)).isFalse();
         assertThat(s).isEqualTo(Secret.of("hunter2")).hasSameHashCodeAs(Secret.of("hunter2"));
         assertThat(Credentials.of("admin", "hunter2")).hasToString("Credentials[username=admin, password=******]");
-        HaConfig c = minimal().restApi(RestApiConfig.builder().authentication("admin", "hunter2").build())
-                .etcd(EtcdConfig.builder().hosts("e:2379").credentials("root", "hunter2").build()).build();
+        HaConfig c = minimal().restApi(RestApiConfig.builder().authentication("admin", "hunter2").build()).build();
         assertThat(c.toString()).doesNotContain("hunter2");
     }
 

@@ -1,5 +1,6 @@
-package io.hapg.core.config;
+package io.hapg.agent.config;
 
+import io.hapg.core.config.PgUser;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -1,9 +1,9 @@
-package io.hapg.postgres;
+package io.hapg.agent.config;
 
-import io.hapg.core.config.CliOption;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
-import io.hapg.core.config.PostgresqlConfig;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.postgres.PostgresConfig;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,14 +13,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the {@code postgresql} section of a Patroni-style YAML ({@link HaConfig}) into a
- * {@link PostgresConfig}: what the standalone agent does with its config file. Embedding code
- * that builds {@link PostgresConfig} directly does not need it.
+ * Turns the Patroni-shaped sections of a {@link NodeConfig} into the adapters' own typed configs:
+ * {@code etcd3} into ha-etcd's {@link EtcdConfig}, {@code postgresql} (with
+ * {@code bootstrap.initdb}/{@code pg_hba} and the {@code bootstrap.dcs} timings) into
+ * ha-postgres's {@link PostgresConfig}. What the standalone agent and hactl do with their config
+ * file; embedding code that builds those configs directly does not need it. Stateless.
  */
-public final class PostgresConfigs {
-    private static final Logger LOG = LoggerFactory.getLogger(PostgresConfigs.class);
+public final class AdapterConfigs {
+    private static final Logger LOG = LoggerFactory.getLogger(AdapterConfigs.class);
 
-    private PostgresConfigs() {
+    private AdapterConfigs() {
+    }
+
+    /**
+     * A builder preset with the endpoints, TLS files and credentials of an {@code etcd3} section
+     * (its {@code hosts}, {@code url} or {@code proxy}, {@code protocol}, {@code cacert},
+     * {@code cert}, {@code key}, {@code username}, {@code password}); the caller still sets the
+     * namespace, scope, member and timings before {@code build()}.
+     */
+    public static EtcdConfig.Builder etcd(EtcdSection section) {
+        EtcdConfig.Builder builder = EtcdConfig.builder();
+        section.endpoints().forEach(builder::endpoint);
+        section.cacert().ifPresent(builder::caCert);
+        section.cert().ifPresent(c -> builder.clientCert(c, section.key().orElse(null)));
+        section.credentials().ifPresent(builder::credentials);
+        return builder;
     }
 
     /**
@@ -28,10 +45,11 @@ public final class PostgresConfigs {
      *
      * @throws ConfigException naming {@code postgresql.data_dir} when it is missing
      */
-    public static PostgresConfig.Builder from(HaConfig config) {
-        PostgresqlConfig pg = config.postgresql();
+    public static PostgresConfig.Builder postgres(NodeConfig config) {
+        HaConfig ha = config.ha();
+        PostgresqlSection pg = config.postgresql();
         PostgresConfig.Builder builder = PostgresConfig.builder()
-                .memberName(config.name())
+                .memberName(ha.name())
                 .dataDir(pg.dataDir().orElseThrow(() -> new ConfigException("postgresql.data_dir", "required")))
                 .listenAddresses(String.join(",", pg.listenHosts()))
                 .port(pg.listenPort())
@@ -41,10 +59,10 @@ public final class PostgresConfigs {
                 .pgHba(!pg.pgHba().isEmpty() ? pg.pgHba() : config.bootstrap().pgHba())
                 .initdbOptions(config.bootstrap().initdb().stream().map(CliOption::toArgument)
                         .collect(Collectors.toList()))
-                .queryTimeout(config.bootstrapDcs().retryTimeout())
-                .probeTimeout(probeTimeout(config.bootstrapDcs().loopWait()))
+                .queryTimeout(ha.bootstrapDcs().retryTimeout())
+                .probeTimeout(probeTimeout(ha.bootstrapDcs().loopWait()))
                 .startTimeout(pg.pgCtlTimeout())
-                .useSlots(config.bootstrapDcs().useSlots())
+                .useSlots(ha.bootstrapDcs().useSlots())
                 .usePgRewind(usePgRewind(config))
                 .removeDataDirectoryOnRewindFailure(pg.removeDataDirectoryOnRewindFailure());
         pg.binDir().ifPresent(builder::binDir);
@@ -55,10 +73,10 @@ public final class PostgresConfigs {
     }
 
     /** The dynamic {@code postgresql.use_pg_rewind} wins over the local one, as in Patroni. */
-    private static boolean usePgRewind(HaConfig config) {
-        Object dynamic = config.bootstrapDcs().raw().get("postgresql");
+    private static boolean usePgRewind(NodeConfig config) {
+        Object dynamic = config.ha().bootstrapDcs().raw().get("postgresql");
         if (dynamic instanceof Map && ((Map<?, ?>) dynamic).containsKey("use_pg_rewind")) {
-            return config.bootstrapDcs().usePgRewind();
+            return config.ha().bootstrapDcs().usePgRewind();
         }
         return config.postgresql().usePgRewind();
     }
@@ -70,7 +88,7 @@ public final class PostgresConfigs {
     }
 
     /** Settings hapg manages itself (port, listen_addresses, ...) come from their own keys. */
-    private static Map<String, String> parameters(PostgresqlConfig pg) {
+    private static Map<String, String> parameters(PostgresqlSection pg) {
         Map<String, String> out = new LinkedHashMap<>(pg.parameters());
         List<String> dropped = out.keySet().stream().filter(PostgresConfig.MANAGED_PARAMETERS::contains)
                 .collect(Collectors.toList());

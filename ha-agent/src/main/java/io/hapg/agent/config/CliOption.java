@@ -1,4 +1,4 @@
-package io.hapg.core.config;
+package io.hapg.agent.config;
 
 import java.util.Objects;
 import java.util.Optional;
@@ -17,10 +17,12 @@ public record CliOption(String name, Optional<String> value) {
         }
     }
 
+    /** A bare switch, {@code --name}. */
     public static CliOption flag(String name) {
         return new CliOption(name, Optional.empty());
     }
 
+    /** An option with a value, {@code --name=value}. */
     public static CliOption of(String name, String value) {
         return new CliOption(name, Optional.of(value));
     }

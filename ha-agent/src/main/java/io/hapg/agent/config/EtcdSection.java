@@ -1,5 +1,8 @@
-package io.hapg.core.config;
+package io.hapg.agent.config;
 
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.config.Credentials;
+import io.hapg.core.config.HostPort;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -11,7 +14,8 @@ import java.util.Optional;
 /**
  * {@code etcd3} (or Patroni's {@code etcd}) section: how to reach the etcd cluster. hapg always
  * speaks the etcd v3 API; {@link #section()} only records which YAML key the settings came from,
- * so error messages name it. Validated on construction.
+ * so error messages name it. Validated on construction. {@link AdapterConfigs#etcd(EtcdSection)}
+ * turns it into ha-etcd's own config.
  *
  * @param section     {@code etcd3} or {@code etcd}
  * @param hosts       endpoints from {@code host}/{@code hosts} (port defaults to 2379)
@@ -25,7 +29,7 @@ import java.util.Optional;
  * @param key         client key (may be inside {@code cert})
  * @param credentials etcd user name and password
  */
-public record EtcdConfig(
+public record EtcdSection(
         String section,
         List<HostPort> hosts,
         Optional<URI> url,
@@ -40,12 +44,12 @@ public record EtcdConfig(
     /** etcd's client port, Patroni's default when a host has none. */
     public static final int DEFAULT_PORT = 2379;
 
-    public EtcdConfig {
+    public EtcdSection {
         Objects.requireNonNull(section, "section");
         if (!section.equals("etcd3") && !section.equals("etcd")) {
             throw new IllegalArgumentException("section must be etcd3 or etcd, got '" + section + "'");
         }
-        hosts = Checks.list(hosts, section + ".hosts");
+        hosts = SectionChecks.list(hosts, section + ".hosts");
         Objects.requireNonNull(url, section + ".url");
         Objects.requireNonNull(proxy, section + ".proxy");
         Objects.requireNonNull(cacert, section + ".cacert");
@@ -151,12 +155,12 @@ public record EtcdConfig(
         }
 
         /** @throws ConfigException naming the {@code etcd3.*} key that is invalid */
-        public EtcdConfig build() {
+        public EtcdSection build() {
             List<HostPort> parsed = new ArrayList<>();
             for (String h : hosts) {
-                parsed.add(Checks.hostPort(h, section + ".hosts", DEFAULT_PORT, false));
+                parsed.add(SectionChecks.hostPort(h, section + ".hosts", DEFAULT_PORT));
             }
-            return new EtcdConfig(section, parsed, uri(url, section + ".url"), uri(proxy, section + ".proxy"),
+            return new EtcdSection(section, parsed, uri(url, section + ".url"), uri(proxy, section + ".proxy"),
                     useProxies, protocol, Optional.ofNullable(cacert), Optional.ofNullable(cert),
                     Optional.ofNullable(key), Optional.ofNullable(credentials));
         }

@@ -1,5 +1,7 @@
-package io.hapg.core.config;
+package io.hapg.agent.config;
 
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.config.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +13,10 @@ import java.util.Optional;
 
 /**
  * {@code postgresql}: this member's PostgreSQL instance and how hapg manages it. Validated on
- * construction; errors name {@code postgresql.<key>}.
+ * construction; errors name {@code postgresql.<key>}. {@link AdapterConfigs#postgres(NodeConfig)}
+ * turns it into ha-postgres's own config. The keys ha-core reads ({@code callbacks},
+ * {@code pre_promote}, and the {@code conn_url} made from {@code connect_address}) are bound into
+ * {@link io.hapg.core.config.HaConfig} instead.
  *
  * @param listen                                  {@code host[,host...]:port} PostgreSQL listens on
  *                                                (default {@code 0.0.0.0:5432})
@@ -28,8 +33,6 @@ import java.util.Optional;
  * @param pgHba                                   {@code pg_hba.conf} lines
  * @param pgIdent                                 {@code pg_ident.conf} lines
  * @param authentication                          the roles hapg connects as
- * @param callbacks                               asynchronous notification scripts
- * @param prePromote                              synchronous fencing script; non-zero exit = do not promote
  * @param beforeStop                              synchronous script run before a shutdown; exit code ignored
  * @param usePgRewind                             rewind a former primary instead of re-cloning it (default
  *                                                true, unlike Patroni: hapg turns wal_log_hints on so rewind works)
@@ -43,7 +46,7 @@ import java.util.Optional;
  * @param rewind                                  extra {@code pg_rewind} options
  * @param pgCtlTimeout                            how long {@code pg_ctl} waits (default 60 s)
  */
-public record PostgresqlConfig(
+public record PostgresqlSection(
         String listen,
         Optional<HostPort> connectAddress,
         Optional<HostPort> proxyAddress,
@@ -57,8 +60,6 @@ public record PostgresqlConfig(
         List<String> pgHba,
         List<String> pgIdent,
         PgAuthentication authentication,
-        Callbacks callbacks,
-        Optional<String> prePromote,
         Optional<String> beforeStop,
         boolean usePgRewind,
         boolean useUnixSocket,
@@ -71,26 +72,28 @@ public record PostgresqlConfig(
         List<CliOption> rewind,
         Duration pgCtlTimeout) {
 
-    public static final PostgresqlConfig DEFAULTS = builder().build();
+    public static final PostgresqlSection DEFAULTS = builder().build();
 
-    public PostgresqlConfig {
-        Checks.required(listen, "postgresql.listen");
+    public PostgresqlSection {
+        if (listen == null || listen.isBlank()) {
+            throw new ConfigException("postgresql.listen", "required");
+        }
         listenPort(listen);
         for (Object o : new Object[] {connectAddress, proxyAddress, dataDir, configDir, binDir, pgpass, osUser,
-                authentication, callbacks, prePromote, beforeStop, pgCtlTimeout}) {
+                authentication, beforeStop, pgCtlTimeout}) {
             Objects.requireNonNull(o, "postgresql");
         }
-        binName = Checks.map(binName, "postgresql.bin_name");
-        parameters = Checks.map(parameters, "postgresql.parameters");
-        pgHba = Checks.list(pgHba, "postgresql.pg_hba");
-        pgIdent = Checks.list(pgIdent, "postgresql.pg_ident");
-        createReplicaMethods = Checks.list(createReplicaMethods, "postgresql.create_replica_methods");
+        binName = SectionChecks.map(binName, "postgresql.bin_name");
+        parameters = SectionChecks.map(parameters, "postgresql.parameters");
+        pgHba = SectionChecks.list(pgHba, "postgresql.pg_hba");
+        pgIdent = SectionChecks.list(pgIdent, "postgresql.pg_ident");
+        createReplicaMethods = SectionChecks.list(createReplicaMethods, "postgresql.create_replica_methods");
         Map<String, Map<String, Object>> methods = new LinkedHashMap<>();
-        replicaMethodOptions.forEach((k, v) -> methods.put(k, Checks.map(v, "postgresql." + k)));
-        replicaMethodOptions = Checks.map(methods, "postgresql");
-        basebackup = Checks.list(basebackup, "postgresql.basebackup");
-        rewind = Checks.list(rewind, "postgresql.rewind");
-        Checks.nonNegative(pgCtlTimeout, "postgresql.pg_ctl_timeout");
+        replicaMethodOptions.forEach((k, v) -> methods.put(k, SectionChecks.map(v, "postgresql." + k)));
+        replicaMethodOptions = SectionChecks.map(methods, "postgresql");
+        basebackup = SectionChecks.list(basebackup, "postgresql.basebackup");
+        rewind = SectionChecks.list(rewind, "postgresql.rewind");
+        SectionChecks.nonNegative(pgCtlTimeout, "postgresql.pg_ctl_timeout");
         if (createReplicaMethods.isEmpty()) {
             throw new ConfigException("postgresql.create_replica_methods", "must list at least one method");
         }
@@ -104,6 +107,11 @@ public record PostgresqlConfig(
         }
         connectAddress.ifPresent(a -> checkHost(a, "postgresql.connect_address"));
         proxyAddress.ifPresent(a -> checkHost(a, "postgresql.proxy_address"));
+    }
+
+    /** {@code postgres://<connect_address>/postgres}, the {@code conn_url} Patroni publishes; empty without one. */
+    public Optional<String> connUrl() {
+        return connectAddress.map(a -> "postgres://" + a.host() + ":" + a.port() + "/postgres");
     }
 
     /** The port of {@link #listen()}. */
@@ -128,7 +136,7 @@ public record PostgresqlConfig(
                 throw new ConfigException("postgresql.listen", "expected host[,host...]:port, got '" + listen + "'");
             }
         }
-        return Checks.hostPort(parts[parts.length - 1], "postgresql.listen", 0, false).port();
+        return SectionChecks.hostPort(parts[parts.length - 1], "postgresql.listen", 0).port();
     }
 
     private static void checkHost(HostPort address, String path) {
@@ -156,8 +164,6 @@ public record PostgresqlConfig(
         private List<String> pgHba = List.of();
         private List<String> pgIdent = List.of();
         private PgAuthentication authentication = PgAuthentication.DEFAULTS;
-        private Callbacks callbacks = Callbacks.NONE;
-        private String prePromote;
         private String beforeStop;
         private boolean usePgRewind = true;
         private boolean useUnixSocket;
@@ -186,8 +192,6 @@ public record PostgresqlConfig(
         public Builder pgHba(List<String> v) { pgHba = v; return this; }
         public Builder pgIdent(List<String> v) { pgIdent = v; return this; }
         public Builder authentication(PgAuthentication v) { authentication = v; return this; }
-        public Builder callbacks(Callbacks v) { callbacks = v; return this; }
-        public Builder prePromote(String v) { prePromote = v; return this; }
         public Builder beforeStop(String v) { beforeStop = v; return this; }
         public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
         public Builder useUnixSocket(boolean v) { useUnixSocket = v; return this; }
@@ -210,18 +214,18 @@ public record PostgresqlConfig(
         public Builder pgCtlTimeout(Duration v) { pgCtlTimeout = v; return this; }
 
         /** @throws ConfigException naming the {@code postgresql.*} key that is invalid */
-        public PostgresqlConfig build() {
-            return new PostgresqlConfig(listen, address(connectAddress, "postgresql.connect_address"),
+        public PostgresqlSection build() {
+            return new PostgresqlSection(listen, address(connectAddress, "postgresql.connect_address"),
                     address(proxyAddress, "postgresql.proxy_address"), Optional.ofNullable(dataDir),
                     Optional.ofNullable(configDir), Optional.ofNullable(binDir), binName, Optional.ofNullable(pgpass),
-                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, authentication, callbacks,
-                    Optional.ofNullable(prePromote), Optional.ofNullable(beforeStop), usePgRewind, useUnixSocket,
+                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, authentication,
+                    Optional.ofNullable(beforeStop), usePgRewind, useUnixSocket,
                     useUnixSocketRepl, removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines,
                     createReplicaMethods, replicaMethodOptions, basebackup, rewind, pgCtlTimeout);
         }
 
         private static Optional<HostPort> address(String value, String path) {
-            return Optional.ofNullable(value).map(v -> Checks.hostPort(v, path, 0, false));
+            return Optional.ofNullable(value).map(v -> SectionChecks.hostPort(v, path, 0));
         }
     }
 }

@@ -1,0 +1,82 @@
+package io.hapg.agent.config;
+
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.config.Secret;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code bootstrap} but its {@code dcs}: what is used once, when this member creates a new
+ * cluster. {@code bootstrap.dcs} is {@link io.hapg.core.config.HaConfig#bootstrapDcs()}.
+ *
+ * @param initdb        extra {@code initdb} options ({@code - encoding: UTF8}, {@code - data-checksums})
+ * @param method        {@code method}: a custom bootstrap method instead of initdb
+ * @param methodOptions the section named by {@code method} ({@code command}, ...), as read
+ * @param postBootstrap {@code post_bootstrap} (alias {@code post_init}): script run after creation
+ * @param pgHba         legacy {@code bootstrap.pg_hba} lines
+ * @param users         legacy {@code bootstrap.users}: roles created after initdb
+ */
+public record BootstrapSection(
+        List<CliOption> initdb,
+        Optional<String> method,
+        Map<String, Object> methodOptions,
+        Optional<String> postBootstrap,
+        List<String> pgHba,
+        Map<String, User> users) {
+
+    /** No {@code bootstrap} settings: plain initdb. */
+    public static final BootstrapSection DEFAULTS = new BootstrapSection(List.of(), Optional.empty(), Map.of(),
+            Optional.empty(), List.of(), Map.of());
+
+    /**
+     * A role of the legacy {@code bootstrap.users} section.
+     *
+     * @param password its password
+     * @param options  {@code CREATE ROLE} options such as {@code createdb}
+     */
+    public record User(Secret password, List<String> options) {
+        public User {
+            Objects.requireNonNull(password, "password");
+            options = List.copyOf(options);
+        }
+    }
+
+    public BootstrapSection {
+        initdb = SectionChecks.list(initdb, "bootstrap.initdb");
+        Objects.requireNonNull(method, "bootstrap.method");
+        methodOptions = SectionChecks.map(methodOptions, "bootstrap.method");
+        Objects.requireNonNull(postBootstrap, "bootstrap.post_bootstrap");
+        pgHba = SectionChecks.list(pgHba, "bootstrap.pg_hba");
+        users = SectionChecks.map(users, "bootstrap.users");
+        if (method.isPresent() && method.get().isBlank()) {
+            throw new ConfigException("bootstrap.method", "must not be blank");
+        }
+    }
+
+    /** A copy with these {@code initdb} options. */
+    public BootstrapSection withInitdb(List<CliOption> v) {
+        return new BootstrapSection(v, method, methodOptions, postBootstrap, pgHba, users);
+    }
+
+    /** A copy with a custom method and its settings. */
+    public BootstrapSection withMethod(String name, Map<String, Object> options) {
+        return new BootstrapSection(initdb, Optional.of(name), options, postBootstrap, pgHba, users);
+    }
+
+    /** A copy with this {@code post_bootstrap} script. */
+    public BootstrapSection withPostBootstrap(String script) {
+        return new BootstrapSection(initdb, method, methodOptions, Optional.of(script), pgHba, users);
+    }
+
+    /** A copy with these legacy {@code pg_hba} lines. */
+    public BootstrapSection withPgHba(List<String> v) {
+        return new BootstrapSection(initdb, method, methodOptions, postBootstrap, v, users);
+    }
+
+    /** A copy with these legacy {@code users}. */
+    public BootstrapSection withUsers(Map<String, User> v) {
+        return new BootstrapSection(initdb, method, methodOptions, postBootstrap, pgHba, v);
+    }
+}

@@ -1,0 +1,58 @@
+package io.hapg.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.etcd.EtcdConfig;
+import io.hapg.postgres.PostgresConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The two mappings from Patroni's sections to the adapters' own configs. */
+class AdapterConfigsTest {
+    @Test
+    void etcdTakesTheYamlSection() {
+        EtcdSection yaml = EtcdSection.builder().hosts("10.0.0.1:2379,10.0.0.2")
+                .protocol("https").cacert(Path.of("/ca")).cert(Path.of("/c")).key(Path.of("/k"))
+                .credentials("u", "p").build();
+        EtcdConfig c = AdapterConfigs.etcd(yaml).scope("pg").member("n0").build();
+        assertThat(c.endpoints()).containsExactly(URI.create("https://10.0.0.1:2379"),
+                URI.create("https://10.0.0.2:2379"));
+        assertThat(c.clientKey()).contains(Path.of("/k"));
+        assertThat(c.credentials().get().username()).isEqualTo("u");
+    }
+
+    @Test
+    void postgresTakesThePostgresqlAndBootstrapSectionsAndTheTimings() {
+        DynamicConfig dcs = DynamicConfig.fromMap(Map.of("ttl", 30, "loop_wait", 4, "retry_timeout", 7,
+                "postgresql", Map.of("use_pg_rewind", false)));
+        NodeConfig node = NodeConfig.builder(HaConfig.builder().scope("s").name("pg-1").bootstrapDcs(dcs).build())
+                .postgresql(PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg")).listen("127.0.0.1:5433")
+                        .connectAddress("db1:5433").parameters(Map.of("port", "1", "work_mem", "4MB")).build())
+                .bootstrap(BootstrapSection.DEFAULTS.withInitdb(List.of(CliOption.flag("data-checksums")))
+                        .withPgHba(List.of("host all all 0.0.0.0/0 md5")))
+                .build();
+        PostgresConfig c = AdapterConfigs.postgres(node).build();
+        assertThat(c.memberName()).isEqualTo("pg-1");
+        assertThat(c.port()).isEqualTo(5433);
+        assertThat(c.connUrl()).isEqualTo("postgres://db1:5433/postgres");
+        assertThat(c.parameters()).containsEntry("work_mem", "4MB").doesNotContainKey("port");
+        assertThat(c.pgHba()).containsExactly("host all all 0.0.0.0/0 md5");
+        assertThat(c.initdbOptions()).containsExactly("--data-checksums");
+        assertThat(c.queryTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(c.probeTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.usePgRewind()).as("bootstrap.dcs.postgresql.use_pg_rewind wins").isFalse();
+    }
+
+    @Test
+    void postgresNeedsADataDirectory() {
+        NodeConfig node = NodeConfig.builder(HaConfig.builder().scope("s").name("pg-1").build()).build();
+        assertThatThrownBy(() -> AdapterConfigs.postgres(node)).hasMessage("postgresql.data_dir: required");
+    }
+}
