@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
 final class ActionRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
+    private static final String PROMOTE = "promote";
 
     private final HaConfig config;
     private final Consensus consensus;
@@ -265,6 +266,7 @@ final class ActionRunner implements AutoCloseable {
                 return Optional.empty();
             }
             LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());
+            abandonPromotion("the leader key is no longer mine");
             return Optional.of(new Result(Optional.empty(),
                     s -> s.toBuilder().leaseDeadline(OptionalLong.empty()).build(), true, false));
         } catch (ConsensusUnavailableException e) {
@@ -339,7 +341,7 @@ final class ActionRunner implements AutoCloseable {
         List<HistoryEntry> history = view.history();
         RoleChange context = new RoleChange(config.scope(), config.name(), local.role(), Role.PRIMARY,
                 view.leader().map(l -> l.name()), Optional.of(config.name()), view.member(config.name()));
-        Result started = submit("promote", Role.CANDIDATE, () -> {
+        Result started = submit(PROMOTE, Role.CANDIDATE, () -> {
             if (!approved(context)) {
                 release();
                 long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
@@ -385,6 +387,9 @@ final class ActionRunner implements AutoCloseable {
 
     private Result demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
         DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
+        if (mode != DemoteMode.GRACEFUL) {
+            abandonPromotion("demoting");
+        }
         UnaryOperator<LocalState> noLease = s -> s.toBuilder().leaseDeadline(OptionalLong.empty())
                 .following(Optional.empty()).build();
         switch (mode) {
@@ -517,6 +522,21 @@ final class ActionRunner implements AutoCloseable {
         future.whenComplete((outcome, failure) -> wakeLoop.run());
         Optional<Role> role = Optional.ofNullable(roleNow);
         return new Result(role, s -> s.toBuilder().actionInProgress(Optional.of(what)).build(), false, false);
+    }
+
+    /**
+     * Drops the outcome of a promotion still in flight, as Patroni cancels it when the lock is
+     * lost mid-promote: a node that lost the key or the store while a candidate must never be
+     * made (and announced) primary by a promotion that finishes later. The call on the executor
+     * is not interrupted; whatever it does to PostgreSQL, the next iterations see in the probe.
+     * Loop thread only.
+     */
+    void abandonPromotion(String why) {
+        if (inFlight != null && PROMOTE.equals(inFlightWhat)) {
+            LOG.warn("{}/{}: {}: abandoning the promotion in flight", config.scope(), config.name(), why);
+            inFlight.cancel(false);
+            inFlight = null;
+        }
     }
 
     private IllegalStateException missing(Decision decision) {

@@ -214,7 +214,12 @@ public final class HaLoop {
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
             local = local.toBuilder().leaseDeadline(OptionalLong.empty()).build();
-            changeRole(Role.DEMOTING);
+            // Armed only as PRIMARY or CANDIDATE; a fence that raced with a change to another role
+            // stopped a PostgreSQL this node no longer treats as writable: nothing to announce.
+            if (local.role() == Role.PRIMARY || local.role() == Role.CANDIDATE) {
+                runner.abandonPromotion("the lease watchdog fenced PostgreSQL");
+                changeRole(Role.DEMOTING);
+            }
         }
         local = observe(db, reachable, now);
         Decision decision = Decider.decide(view, local, config, new Now(now, time.now()));
@@ -283,15 +288,30 @@ public final class HaLoop {
         outcome.role().ifPresent(this::changeRole);
     }
 
+    /**
+     * Moves to {@code target} through the legal steps {@link RoleTransitions#path} allows, each
+     * announced. An illegal change is a bug in the agent: it is logged and refused (the role stays)
+     * so that the loop keeps running and no listener or script hears of a role the node never
+     * had; with assertions enabled, as in tests, it fails loudly instead.
+     */
     private void changeRole(Role target) {
-        for (Role to : RoleTransitions.path(local.role(), target)) {
+        Role from = local.role();
+        List<Role> steps;
+        try {
+            steps = RoleTransitions.path(from, target);
+        } catch (RoleTransitions.IllegalStateTransitionException e) {
+            LOG.error("{}/{}: refused role change {} -> {}: {} (a bug; the role stays {})", config.scope(),
+                    config.name(), from, target, e.getMessage(), from);
+            assert false : config.name() + ": " + e.getMessage();
+            return;
+        }
+        for (Role to : steps) {
             changeRoleOnce(to);
         }
     }
 
     private void changeRoleOnce(Role to) {
         Role from = local.role();
-        RoleTransitions.check(from, to);
         local = local.toBuilder().role(to).build();
         if (from != Role.UNKNOWN) {
             roleChangedThisIteration = true;
