@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * state. Every {@code loop_wait}, or at once when the consensus watch fires, it reads the
  * cluster, probes the database, asks the pure {@link Decider} what to do, has the
  * {@link ActionRunner} do it, publishes this member's status and health, and tells listeners
- * about real changes. Only this thread writes the fields below; the action executor hands its
- * results back as {@link ActionRunner.Outcome}s that this thread applies.
+ * about real changes. Only this thread writes the fields below; what acting changes comes back as
+ * a plain {@link ActionRunner.Result} (from the action executor too, for a slow action) that this
+ * thread applies in one place, {@code apply}, which is also the one place the role changes.
  */
 public final class HaLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
@@ -190,8 +191,7 @@ public final class HaLoop {
     /** One iteration; false when the agent has finished shutting down. */
     boolean iterate() {
         roleChangedThisIteration = false;
-        ActionRunner.Outcome outcome = runner.takeFinished();
-        applyOutcome(outcome);
+        runner.takeFinished().ifPresent(this::apply);
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
             request.run();
         }
@@ -213,20 +213,20 @@ public final class HaLoop {
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
-            local = local.toBuilder().leaseDeadline(OptionalLong.empty()).build();
+            ActionRunner.Result fenced = ActionRunner.Result.NOTHING.withoutLease();
             // Armed only as PRIMARY or CANDIDATE; a fence that raced with a change to another role
             // stopped a PostgreSQL this node no longer treats as writable: nothing to announce.
             if (local.role() == Role.PRIMARY || local.role() == Role.CANDIDATE) {
                 runner.abandonPromotion("the lease watchdog fenced PostgreSQL");
-                changeRole(Role.DEMOTING);
+                fenced = fenced.movingTo(Role.DEMOTING);
             }
+            apply(fenced);
         }
         local = observe(db, reachable, now);
         Decision decision = Decider.decide(view, local, config, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
         ActionRunner.Result result = runner.execute(decision, view, local);
-        local = result.apply(local);
-        result.role().ifPresent(this::changeRole);
+        apply(result);
         publish(db, reachable, decision);
         if (result.wakeAtOnce()) {
             wake();
@@ -247,7 +247,7 @@ public final class HaLoop {
 
     private LocalState observe(DatabaseState db, boolean reachable, long now) {
         if (local.role() == Role.UNKNOWN) {
-            changeRole(initialRole(db));
+            apply(ActionRunner.Result.NOTHING.movingTo(initialRole(db)));
         }
         boolean leaderHere = view.isLeader(config.name()) || local.holdsLease(now);
         OptionalLong downSince = leaderHere && db.hasData() && !db.isRunning()
@@ -280,12 +280,14 @@ public final class HaLoop {
         return db.isRunningPrimary() ? Role.PRIMARY : Role.REPLICA;
     }
 
-    private void applyOutcome(ActionRunner.Outcome outcome) {
-        if (outcome == null) {
-            return;
-        }
-        local = outcome.apply(local);
-        outcome.role().ifPresent(this::changeRole);
+    /**
+     * Takes in what acting did, a step just carried out or a slow action's result handed back by
+     * the action executor: the state first, then the role, checked in {@link #changeRole}.
+     */
+    private void apply(ActionRunner.Result effect) {
+        LOG.debug("{}/{}: applying {}", config.scope(), config.name(), effect);
+        local = effect.apply(local);
+        effect.role().ifPresent(this::changeRole);
     }
 
     /**
@@ -378,7 +380,7 @@ public final class HaLoop {
                 return;
             }
             Optional<Member> upstream = local.following().flatMap(view::member);
-            local = runner.restart(upstream, done).apply(local);
+            apply(runner.restart(upstream, done));
             listeners.lifecycle("on_restart", change(local.role(), local.role(), lastLeader, lastLeader));
         });
     }
