@@ -118,6 +118,82 @@ class HaAgentTest {
         assertThat(role(next)).isEqualTo(Role.PRIMARY);
     }
 
+    /**
+     * Two members, both recorded into {@code events}; the leader dies and the other one wins the
+     * race, holds the key and hangs in {@code promote} until released. Returns the candidate.
+     */
+    private String promotingWhileTheOldLeaderIsGone(List<String> events) {
+        cluster = new AgentCluster();
+        cluster.add("n0", recording(events));
+        cluster.add("n1", recording(events));
+        cluster.startAll();
+        String old = awaitConverged();
+        String next = other(old);
+        cluster.databases.get(next).hangNext("promote", Duration.ofSeconds(30));
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.databases.get(old).crash();
+        cluster.unreachable.add(old);
+        cluster.advanceUntil(next + " promoting", LOOP, Duration.ofMinutes(2), () -> role(next) == Role.CANDIDATE,
+                old);
+        assertThat(cluster.databases.get(next).awaitHanging("promote", Duration.ofSeconds(5))).isTrue();
+        return next;
+    }
+
+    private static void awaitDemotionDelivered(List<String> events, String member) {
+        await(member + "'s change to DEMOTING delivered", () -> events.stream()
+                .anyMatch(e -> e.startsWith(member + " role ") && e.endsWith("->DEMOTING")));
+    }
+
+    @Test
+    void candidateThatLosesTheStoreWhilePromotingIsNeverAnnouncedAsPrimary() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        String next = promotingWhileTheOldLeaderIsGone(events);
+        String old = other(next);
+
+        cluster.consensus.get(next).setPartitioned(true);
+        cluster.advance(LOOP, old);
+        cluster.databases.get(next).release("promote");
+        cluster.advance(LOOP, old);
+
+        await(next + " stopped PostgreSQL", () -> cluster.db(next).process() == ProcessState.STOPPED);
+        awaitDemotionDelivered(events, next);
+        assertThat(events).filteredOn(e -> e.startsWith(next + " role "))
+                .as("events of %s, which never ran as primary", next)
+                .noneMatch(e -> e.endsWith("->PRIMARY"));
+        assertThat(role(next)).isEqualTo(Role.DEMOTING);
+    }
+
+    @Test
+    void promotionThatFinishesAfterTheKeyWasLostIsAbandoned() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        String next = promotingWhileTheOldLeaderIsGone(events);
+        // Another member takes the key while the promotion hangs; the candidate must not hear of
+        // it before the key has moved, or its own renewal would simply re-take the free key.
+        cluster.consensus.get(next).setBlocked(Duration.ofMinutes(1));
+        cluster.store.revokeLease(next);
+        assertThat(cluster.store.member("intruder").tryAcquireLeader()).isTrue();
+        cluster.consensus.get(next).unblock();
+        cluster.advance(LOOP, other(next));
+
+        cluster.consensus.get(next).setPartitioned(true);
+        int timeline = cluster.db(next).timeline();
+        cluster.databases.get(next).release("promote");
+        // The new timeline outlives the stop that may follow at once (the loop sees a primary).
+        await("the late promotion reached PostgreSQL", () -> cluster.db(next).timeline() > timeline);
+        // Two iterations: the first demotes (PostgreSQL now runs as primary without the key), by
+        // the second the promotion's own result has come back to the loop.
+        cluster.advance(LOOP, other(next));
+        cluster.advance(LOOP, other(next));
+
+        assertThat(role(next)).isEqualTo(Role.DEMOTING);
+        assertThat(cluster.db(next).process()).isEqualTo(ProcessState.STOPPED);
+        awaitDemotionDelivered(events, next);
+        assertThat(events).filteredOn(e -> e.startsWith(next + " role "))
+                .as("events of %s, whose promotion finished after it lost the key", next)
+                .noneMatch(e -> e.endsWith("->PRIMARY"))
+                .contains(next + " role CANDIDATE->DEMOTING");
+    }
+
     @Test
     void primaryCutFromTheStoreDemotesBeforeItsLeaseExpires() {
         String leader = bootstrapped("n0", "n1");
@@ -189,23 +265,12 @@ class HaAgentTest {
     @Test
     void listenersAreToldOnlyOnRealChanges() {
         List<String> events = new CopyOnWriteArrayList<>();
-        RoleChangeListener recorder = new RoleChangeListener() {
-            @Override
-            public void roleChanged(RoleChange change) {
-                events.add("role " + change.oldRole() + "->" + change.newRole());
-            }
-
-            @Override
-            public void leaderChanged(RoleChange change) {
-                events.add("leader " + change.oldLeader().orElse("-") + "->" + change.newLeader().orElse("-"));
-            }
-        };
         cluster = new AgentCluster();
-        cluster.add("n0", recorder);
+        cluster.add("n0", recording(events));
         cluster.startAll();
         awaitConverged();
-        await("events delivered", () -> events.contains("leader -->n0")
-                && events.contains("role CANDIDATE->PRIMARY"));
+        await("events delivered", () -> events.contains("n0 leader -->n0")
+                && events.contains("n0 role CANDIDATE->PRIMARY"));
         int before = events.size();
 
         for (int i = 0; i < 5; i++) {
@@ -214,7 +279,23 @@ class HaAgentTest {
 
         AgentCluster.sleep(200);
         assertThat(events).hasSize(before);
-        assertThat(events).containsSubsequence("role UNINITIALIZED->CANDIDATE", "role CANDIDATE->PRIMARY");
+        assertThat(events).containsSubsequence("n0 role UNINITIALIZED->CANDIDATE", "n0 role CANDIDATE->PRIMARY");
+    }
+
+    /** Records {@code "<member> role <old>-><new>"} and {@code "<member> leader <old>-><new>"} as told. */
+    private static RoleChangeListener recording(List<String> events) {
+        return new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                events.add(change.member() + " role " + change.oldRole() + "->" + change.newRole());
+            }
+
+            @Override
+            public void leaderChanged(RoleChange change) {
+                events.add(change.member() + " leader " + change.oldLeader().orElse("-") + "->"
+                        + change.newLeader().orElse("-"));
+            }
+        };
     }
 
     @Test

@@ -38,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,11 +47,12 @@ import org.slf4j.LoggerFactory;
  * writes, an immediate stop for fencing) run on the loop thread; slow ones (initdb, clone,
  * promote, rewind, start) run on this runner's single named executor
  * ({@code ha-action-<member>}) while the loop keeps renewing the lease. A slow action hands its
- * result back as an {@link Outcome} that the loop thread applies, so only the loop writes state.
+ * result back as a {@link Result} that the loop thread applies, so only the loop writes state.
  */
 final class ActionRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
+    private static final String PROMOTE = "promote";
 
     private final HaConfig config;
     private final Consensus consensus;
@@ -60,10 +60,10 @@ final class ActionRunner implements AutoCloseable {
     private final TimeSource time;
     private final PeerClient peers;
     private final PrePromoteHook prePromote;
-    private final LeaseWatchdog watchdog;
+    private final LeaseDeadline lease;
     private final Runnable wakeLoop;
     private final ExecutorService executor;
-    private Future<Outcome> inFlight;
+    private Future<Result> inFlight;
     private String inFlightWhat = "";
     private Set<String> lastSlots;
 
@@ -75,38 +75,99 @@ final class ActionRunner implements AutoCloseable {
         this.time = time;
         this.peers = peers;
         this.prePromote = prePromote;
-        this.watchdog = watchdog;
+        this.lease = new LeaseDeadline(time, watchdog);
         this.wakeLoop = wakeLoop;
         this.executor = Executors.newSingleThreadExecutor(r -> ListenerDispatcher.daemon(r,
                 "ha-action-" + config.name()));
     }
 
-    /** What a step changes in the loop's state: a role to move to and a state update. */
-    record Outcome(Optional<Role> role, UnaryOperator<LocalState> change) {
-        static Outcome of(Role role, UnaryOperator<LocalState> change) {
-            return new Outcome(Optional.of(role), change);
+    /**
+     * What carrying out a step changes in the loop's state: plain data, so that it can be logged
+     * and asserted. It is built on the loop thread or, for a slow action, on the action executor,
+     * and applied by the loop thread alone ({@code HaLoop}), which is also the one place the role
+     * changes, checked against {@code RoleTransitions}. An empty field leaves that part as it is.
+     *
+     * @param role             the role to move to
+     * @param leaseDeadline    the new lease deadline; an empty {@code OptionalLong} inside: no lease
+     * @param following        the member PostgreSQL now streams from; empty inside: none
+     * @param rewindFailed     whether the last pg_rewind failed
+     * @param backoffUntil     no racing before this time (after a pre_promote veto)
+     * @param actionStarted    a slow action just handed to the executor
+     * @param wakeAtOnce       run the next iteration now rather than after loop_wait
+     * @param finishedShutdown a shutdown has nothing left to do
+     */
+    record Result(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
+                  Optional<Boolean> rewindFailed, OptionalLong backoffUntil, Optional<String> actionStarted,
+                  boolean wakeAtOnce, boolean finishedShutdown) {
+        static final Result NOTHING = new Result(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), OptionalLong.empty(), Optional.empty(), false, false);
+
+        Result movingTo(Role to) {
+            return new Result(Optional.of(to), leaseDeadline, following, rewindFailed, backoffUntil, actionStarted,
+                    wakeAtOnce, finishedShutdown);
         }
 
-        static Outcome of(UnaryOperator<LocalState> change) {
-            return new Outcome(Optional.empty(), change);
+        Result withLease(OptionalLong deadline) {
+            return new Result(role, Optional.of(deadline), following, rewindFailed, backoffUntil, actionStarted,
+                    wakeAtOnce, finishedShutdown);
         }
 
+        Result withLease(long deadline) {
+            return withLease(OptionalLong.of(deadline));
+        }
+
+        Result withoutLease() {
+            return withLease(OptionalLong.empty());
+        }
+
+        Result streamingFrom(Optional<String> upstream) {
+            return new Result(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoffUntil, actionStarted,
+                    wakeAtOnce, finishedShutdown);
+        }
+
+        Result withRewindFailed(boolean failed) {
+            return new Result(role, leaseDeadline, following, Optional.of(failed), backoffUntil, actionStarted,
+                    wakeAtOnce, finishedShutdown);
+        }
+
+        Result backingOffUntil(long until) {
+            return new Result(role, leaseDeadline, following, rewindFailed, OptionalLong.of(until), actionStarted,
+                    wakeAtOnce, finishedShutdown);
+        }
+
+        Result started(String what) {
+            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, Optional.of(what),
+                    wakeAtOnce, finishedShutdown);
+        }
+
+        Result wakingAtOnce() {
+            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, true,
+                    finishedShutdown);
+        }
+
+        Result finishingShutdown(boolean finished) {
+            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, wakeAtOnce,
+                    finished);
+        }
+
+        /** This, then {@code later}: each field {@code later} sets wins; either's flags hold. */
+        Result then(Result later) {
+            return new Result(later.role.or(() -> role), later.leaseDeadline.or(() -> leaseDeadline),
+                    later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
+                    later.backoffUntil.isPresent() ? later.backoffUntil : backoffUntil,
+                    later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
+                    finishedShutdown || later.finishedShutdown);
+        }
+
+        /** {@code local} with every field but the role changed as this says (the loop changes the role). */
         LocalState apply(LocalState local) {
-            return change.apply(local);
-        }
-    }
-
-    /** What executing a decision did right away. */
-    record Result(Optional<Role> role, UnaryOperator<LocalState> change, boolean wakeAtOnce,
-                  boolean finishedShutdown) {
-        static final Result NOTHING = new Result(Optional.empty(), s -> s, false, false);
-
-        static Result of(Outcome outcome, boolean wakeAtOnce) {
-            return new Result(outcome.role(), outcome.change(), wakeAtOnce, false);
-        }
-
-        LocalState apply(LocalState local) {
-            return change.apply(local);
+            LocalState.Builder next = local.toBuilder();
+            leaseDeadline.ifPresent(next::leaseDeadline);
+            following.ifPresent(next::following);
+            rewindFailed.ifPresent(next::rewindFailed);
+            backoffUntil.ifPresent(until -> next.prePromoteBackoffUntil(OptionalLong.of(until)));
+            actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
+            return next.build();
         }
     }
 
@@ -118,25 +179,25 @@ final class ActionRunner implements AutoCloseable {
         return inFlight != null ? Optional.of(inFlightWhat) : Optional.empty();
     }
 
-    /** The outcome of a slow action that finished since the last call, or null. Loop thread only. */
-    Outcome takeFinished() {
+    /** The result of a slow action that finished since the last call, if any. Loop thread only. */
+    Optional<Result> takeFinished() {
         if (inFlight == null || !inFlight.isDone()) {
-            return null;
+            return Optional.empty();
         }
-        Future<Outcome> done = inFlight;
+        Future<Result> done = inFlight;
         inFlight = null;
         try {
-            return done.get();
+            return Optional.of(done.get());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException
                     && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
             LOG.warn("{}/{}: {} failed: {}", config.scope(), config.name(), inFlightWhat, cause.toString());
-            return null;
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return Optional.empty();
         } catch (java.util.concurrent.CancellationException e) {
-            return null;
+            return Optional.empty();
         }
     }
 
@@ -145,15 +206,11 @@ final class ActionRunner implements AutoCloseable {
         DynamicConfig dynamic = view.effectiveConfig(config.bootstrapDcs());
         boolean holder = view.isLeader(config.name()) || local.holdsLease(now);
         if (decision.action().keepsLease() && holder && local.consensusReachable()) {
-            long sent = time.nanoTime();
-            Optional<Result> lost = renew(local, dynamic);
-            if (lost.isPresent()) {
-                return lost.get();
+            Result renewed = renew(local, dynamic);
+            if (!renewed.leaseDeadline().map(OptionalLong::isPresent).orElse(false)) {
+                return renewed; // the key is lost or the store did not answer: stop here
             }
-            long deadline = sent + dynamic.ttl().toNanos();
-            Result then = carryOut(decision, view, local, dynamic, holder, now);
-            return new Result(then.role(), s -> then.apply(s.toBuilder().leaseDeadline(deadline).build()),
-                    then.wakeAtOnce(), then.finishedShutdown());
+            return renewed.then(carryOut(decision, view, local, dynamic, holder, now));
         }
         return carryOut(decision, view, local, dynamic, holder, now);
     }
@@ -175,8 +232,8 @@ final class ActionRunner implements AutoCloseable {
             case REINITIALIZE:
                 return submit("clone from " + decision.target().orElse("?"), Role.UNINITIALIZED, () -> {
                     database.cloneFrom(target.orElseThrow(() -> missing(decision)));
-                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target())
-                            .rewindFailed(false).build());
+                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
+                            .withRewindFailed(false);
                 });
             case START_REPLICA:
                 return submit("start PostgreSQL as a replica", null, () -> {
@@ -185,16 +242,16 @@ final class ActionRunner implements AutoCloseable {
                     } else {
                         database.startReadOnly();
                     }
-                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target()).build());
+                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
                 });
             case RESTART_PRIMARY:
                 return submit("restart PostgreSQL as the primary", null, () -> {
                     database.start(Optional.empty());
-                    return Outcome.of(Role.PRIMARY, s -> s.toBuilder().following(Optional.empty()).build());
+                    return Result.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
                 });
             case ACQUIRE_LEASE:
-                return acquire(dynamic).map(deadline -> Result.of(Outcome.of(Role.PRIMARY,
-                        s -> s.toBuilder().leaseDeadline(deadline).build()), false)).orElse(Result.NOTHING);
+                return acquire(dynamic).map(deadline -> Result.NOTHING.movingTo(Role.PRIMARY).withLease(deadline))
+                        .orElse(Result.NOTHING);
             case PROMOTE:
                 return promote(view, local, dynamic, holder);
             case DEMOTE:
@@ -202,18 +259,18 @@ final class ActionRunner implements AutoCloseable {
             case FOLLOW:
                 return submit("follow " + decision.target().orElse("?"), null, () -> {
                     database.follow(target.orElseThrow(() -> missing(decision)));
-                    return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target()).build());
+                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
                 });
             case REWIND:
                 return submit("rewind from " + decision.target().orElse("?"), null, () -> {
                     try {
                         database.rewind(target.orElseThrow(() -> missing(decision)));
-                        return Outcome.of(Role.REPLICA, s -> s.toBuilder().following(decision.target())
-                                .rewindFailed(false).build());
+                        return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
+                                .withRewindFailed(false);
                     } catch (RuntimeException e) {
                         LOG.warn("{}/{}: pg_rewind failed, will re-clone: {}", config.scope(), config.name(),
                                 e.getMessage());
-                        return Outcome.of(s -> s.toBuilder().rewindFailed(true).build());
+                        return Result.NOTHING.withRewindFailed(true);
                     }
                 });
             case SET_SYNC_STANDBYS:
@@ -228,12 +285,11 @@ final class ActionRunner implements AutoCloseable {
                 return wakeSoon();
             case SHUTDOWN:
                 database.stop(StopMode.FAST);
-                return new Result(Optional.empty(), s -> s, true, !holder);
+                return Result.NOTHING.wakingAtOnce().finishingShutdown(!holder);
             case RELEASE_LEASE:
                 release();
-                watchdog.disarm();
-                return new Result(Optional.empty(), s -> s.toBuilder().leaseDeadline(OptionalLong.empty()).build(),
-                        false, true);
+                lease.dropped();
+                return Result.NOTHING.withoutLease().finishingShutdown(true);
             default:
                 throw new IllegalStateException("unhandled action " + decision.action());
         }
@@ -253,53 +309,42 @@ final class ActionRunner implements AutoCloseable {
                 done.complete("restart failed: " + e.getMessage());
                 throw e;
             }
-            return Outcome.of(s -> s);
+            return Result.NOTHING;
         });
     }
 
-    /** Renews the lease; a result when the iteration must stop here (key lost or store unreachable). */
-    private Optional<Result> renew(LocalState local, DynamicConfig dynamic) {
-        long sent = time.nanoTime();
+    /**
+     * Renews the lease: on success a result carrying the new deadline (the fences armed); else
+     * one that stops the iteration here (key lost: no lease; store unreachable: unchanged).
+     */
+    private Result renew(LocalState local, DynamicConfig dynamic) {
+        long sent = lease.sending();
         try {
             if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), Map.of()))) {
-                long deadline = sent + dynamic.ttl().toNanos();
-                armIfPrimary(local.role(), dynamic, deadline);
-                return Optional.empty();
+                return Result.NOTHING.withLease(lease.renewed(sent, dynamic, local.role()));
             }
             LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());
-            return Optional.of(new Result(Optional.empty(),
-                    s -> s.toBuilder().leaseDeadline(OptionalLong.empty()).build(), true, false));
+            abandonPromotion("the leader key is no longer mine");
+            return Result.NOTHING.withoutLease().wakingAtOnce();
         } catch (ConsensusUnavailableException e) {
             LOG.warn("{}/{}: could not renew the leader lease: {}", config.scope(), config.name(), e.getMessage());
-            return Optional.of(new Result(Optional.empty(), s -> s, true, false));
+            return Result.NOTHING.wakingAtOnce();
         }
     }
 
     private Optional<Long> acquire(DynamicConfig dynamic) {
-        long sent = time.nanoTime();
+        long sent = lease.sending();
         if (!consensus.tryAcquireLeader()) {
             LOG.info("{}/{}: another member took the leader key first", config.scope(), config.name());
             return Optional.empty();
         }
-        long deadline = sent + dynamic.ttl().toNanos();
-        armIfPrimary(Role.PRIMARY, dynamic, deadline);
-        return Optional.of(deadline);
-    }
-
-    private void armIfPrimary(Role role, DynamicConfig dynamic, long deadline) {
-        if (dynamic.pause()) {
-            watchdog.disarm();
-        } else if (role == Role.PRIMARY || role == Role.CANDIDATE) {
-            watchdog.arm(deadline);
-        }
+        return Optional.of(lease.acquired(sent, dynamic));
     }
 
     /** Store unreachable but every member accepted us as primary: extend our own deadline by a ttl. */
     private Result keepFailsafeLease(LocalState local, DynamicConfig dynamic, long now) {
         if (!local.consensusReachable() && local.failsafeAccepted().orElse(false)) {
-            long deadline = now + dynamic.ttl().toNanos();
-            watchdog.arm(deadline);
-            return new Result(Optional.empty(), s -> s.toBuilder().leaseDeadline(deadline).build(), false, false);
+            return Result.NOTHING.withLease(lease.extendedByFailsafe(now, dynamic));
         }
         return Result.NOTHING;
     }
@@ -320,8 +365,8 @@ final class ActionRunner implements AutoCloseable {
             DatabaseState state = database.probe();
             consensus.compareAndSet(ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
             consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
-            return Outcome.of(Role.PRIMARY, s -> s.toBuilder().leaseDeadline(deadline.map(OptionalLong::of)
-                    .orElse(OptionalLong.empty())).build());
+            return Result.NOTHING.movingTo(Role.PRIMARY)
+                    .withLease(deadline.map(OptionalLong::of).orElse(OptionalLong.empty()));
         });
     }
 
@@ -333,27 +378,24 @@ final class ActionRunner implements AutoCloseable {
                 return Result.NOTHING;
             }
             deadline = OptionalLong.of(acquired.get());
-            watchdog.arm(acquired.get());
         }
-        OptionalLong lease = deadline;
+        OptionalLong heldUntil = deadline;
         Lsn switchPoint = local.database().walPosition().orElse(Lsn.ZERO);
         int oldTimeline = local.database().timeline();
         List<HistoryEntry> history = view.history();
         RoleChange context = new RoleChange(config.scope(), config.name(), local.role(), Role.PRIMARY,
                 view.leader().map(l -> l.name()), Optional.of(config.name()), view.member(config.name()));
-        Result started = submit("promote", Role.CANDIDATE, () -> {
+        Result started = submit(PROMOTE, Role.CANDIDATE, () -> {
             if (!approved(context)) {
                 release();
                 long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
-                return Outcome.of(Role.REPLICA, s -> s.toBuilder().leaseDeadline(OptionalLong.empty())
-                        .prePromoteBackoffUntil(OptionalLong.of(backoffUntil)).build());
+                return Result.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(backoffUntil);
             }
             database.promote();
             recordHistory(history, oldTimeline, switchPoint);
-            return Outcome.of(Role.PRIMARY, s -> s.toBuilder().following(Optional.empty()).build());
+            return Result.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
         });
-        return new Result(started.role(), s -> started.apply(s).toBuilder().leaseDeadline(lease).build(), false,
-                false);
+        return started.withLease(heldUntil);
     }
 
     private boolean approved(RoleChange context) {
@@ -387,21 +429,23 @@ final class ActionRunner implements AutoCloseable {
 
     private Result demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
         DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
-        UnaryOperator<LocalState> noLease = s -> s.toBuilder().leaseDeadline(OptionalLong.empty())
-                .following(Optional.empty()).build();
+        if (mode != DemoteMode.GRACEFUL) {
+            abandonPromotion("demoting");
+        }
+        Result demoted = Result.NOTHING.movingTo(Role.DEMOTING).withoutLease().streamingFrom(Optional.empty());
         switch (mode) {
             case IMMEDIATE:
-                watchdog.disarm();
+                lease.dropped();
                 database.stop(StopMode.IMMEDIATE);
-                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+                return demoted.wakingAtOnce();
             case OFFLINE:
-                watchdog.disarm();
+                lease.dropped();
                 database.stop(StopMode.FAST);
-                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+                return demoted.wakingAtOnce();
             case HANDOVER:
-                watchdog.disarm();
+                lease.dropped();
                 release();
-                return Result.of(Outcome.of(Role.DEMOTING, noLease), true);
+                return demoted.wakingAtOnce();
             case GRACEFUL:
             default:
                 Optional<String> candidate = decision.target();
@@ -411,9 +455,9 @@ final class ActionRunner implements AutoCloseable {
                     database.stop(StopMode.FAST);
                     Optional<Lsn> checkpoint = database.probe().checkpointLsn();
                     awaitCheckpointOnReplica(others, candidate, checkpoint, dynamic.retryTimeout());
-                    watchdog.disarm();
+                    lease.dropped();
                     release();
-                    return Outcome.of(Role.DEMOTING, noLease);
+                    return demoted;
                 });
         }
     }
@@ -496,15 +540,15 @@ final class ActionRunner implements AutoCloseable {
     }
 
     private Result wakeSoon() {
-        return new Result(Optional.empty(), s -> s, true, false);
+        return Result.NOTHING.wakingAtOnce();
     }
 
-    private Result submit(String what, Role roleNow, Callable<Outcome> work) {
+    private Result submit(String what, Role roleNow, Callable<Result> work) {
         if (inFlight != null) {
             return Result.NOTHING;
         }
         inFlightWhat = what;
-        CompletableFuture<Outcome> future = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Result> future = CompletableFuture.supplyAsync(() -> {
             try {
                 return work.call();
             } catch (RuntimeException e) {
@@ -516,8 +560,23 @@ final class ActionRunner implements AutoCloseable {
         inFlight = future;
         // Wake the loop only once the future is complete, so that it finds the outcome.
         future.whenComplete((outcome, failure) -> wakeLoop.run());
-        Optional<Role> role = Optional.ofNullable(roleNow);
-        return new Result(role, s -> s.toBuilder().actionInProgress(Optional.of(what)).build(), false, false);
+        Result started = Result.NOTHING.started(what);
+        return roleNow == null ? started : started.movingTo(roleNow);
+    }
+
+    /**
+     * Drops the outcome of a promotion still in flight, as Patroni cancels it when the lock is
+     * lost mid-promote: a node that lost the key or the store while a candidate must never be
+     * made (and announced) primary by a promotion that finishes later. The call on the executor
+     * is not interrupted; whatever it does to PostgreSQL, the next iterations see in the probe.
+     * Loop thread only.
+     */
+    void abandonPromotion(String why) {
+        if (inFlight != null && PROMOTE.equals(inFlightWhat)) {
+            LOG.warn("{}/{}: {}: abandoning the promotion in flight", config.scope(), config.name(), why);
+            inFlight.cancel(false);
+            inFlight = null;
+        }
     }
 
     private IllegalStateException missing(Decision decision) {

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * state. Every {@code loop_wait}, or at once when the consensus watch fires, it reads the
  * cluster, probes the database, asks the pure {@link Decider} what to do, has the
  * {@link ActionRunner} do it, publishes this member's status and health, and tells listeners
- * about real changes. Only this thread writes the fields below; the action executor hands its
- * results back as {@link ActionRunner.Outcome}s that this thread applies.
+ * about real changes. Only this thread writes the fields below; what acting changes comes back as
+ * a plain {@link ActionRunner.Result} (from the action executor too, for a slow action) that this
+ * thread applies in one place, {@code apply}, which is also the one place the role changes.
  */
 public final class HaLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
@@ -192,8 +193,7 @@ public final class HaLoop {
     /** One iteration; false when the agent has finished shutting down. */
     boolean iterate() {
         roleChangedThisIteration = false;
-        ActionRunner.Outcome outcome = runner.takeFinished();
-        applyOutcome(outcome);
+        runner.takeFinished().ifPresent(this::apply);
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
             request.run();
         }
@@ -215,16 +215,21 @@ public final class HaLoop {
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
-            local = local.toBuilder().leaseDeadline(OptionalLong.empty()).build();
-            changeRole(Role.DEMOTING);
+            ActionRunner.Result fenced = ActionRunner.Result.NOTHING.withoutLease();
+            // Armed only as PRIMARY or CANDIDATE; a fence that raced with a change to another role
+            // stopped a PostgreSQL this node no longer treats as writable: nothing to announce.
+            if (local.role() == Role.PRIMARY || local.role() == Role.CANDIDATE) {
+                runner.abandonPromotion("the lease watchdog fenced PostgreSQL");
+                fenced = fenced.movingTo(Role.DEMOTING);
+            }
+            apply(fenced);
         }
         local = observe(db, reachable, now);
         Self self = new Self(config.name(), config.scope(), config.tags(), config.bootstrapDcs());
         Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
         ActionRunner.Result result = runner.execute(decision, view, local);
-        local = result.apply(local);
-        result.role().ifPresent(this::changeRole);
+        apply(result);
         publish(db, reachable, decision);
         if (result.wakeAtOnce()) {
             wake();
@@ -245,7 +250,7 @@ public final class HaLoop {
 
     private LocalState observe(DatabaseState db, boolean reachable, long now) {
         if (local.role() == Role.UNKNOWN) {
-            changeRole(initialRole(db));
+            apply(ActionRunner.Result.NOTHING.movingTo(initialRole(db)));
         }
         boolean leaderHere = view.isLeader(config.name()) || local.holdsLease(now);
         OptionalLong downSince = leaderHere && db.hasData() && !db.isRunning()
@@ -278,23 +283,40 @@ public final class HaLoop {
         return db.isRunningPrimary() ? Role.PRIMARY : Role.REPLICA;
     }
 
-    private void applyOutcome(ActionRunner.Outcome outcome) {
-        if (outcome == null) {
-            return;
-        }
-        local = outcome.apply(local);
-        outcome.role().ifPresent(this::changeRole);
+    /**
+     * Takes in what acting did, a step just carried out or a slow action's result handed back by
+     * the action executor: the state first, then the role, checked in {@link #changeRole}.
+     */
+    private void apply(ActionRunner.Result effect) {
+        LOG.debug("{}/{}: applying {}", config.scope(), config.name(), effect);
+        local = effect.apply(local);
+        effect.role().ifPresent(this::changeRole);
     }
 
+    /**
+     * Moves to {@code target} through the legal steps {@link RoleTransitions#path} allows, each
+     * announced. An illegal change is a bug in the agent: it is logged and refused (the role stays)
+     * so that the loop keeps running and no listener or script hears of a role the node never
+     * had; with assertions enabled, as in tests, it fails loudly instead.
+     */
     private void changeRole(Role target) {
-        for (Role to : RoleTransitions.path(local.role(), target)) {
+        Role from = local.role();
+        List<Role> steps;
+        try {
+            steps = RoleTransitions.path(from, target);
+        } catch (RoleTransitions.IllegalStateTransitionException e) {
+            LOG.error("{}/{}: refused role change {} -> {}: {} (a bug; the role stays {})", config.scope(),
+                    config.name(), from, target, e.getMessage(), from);
+            assert false : config.name() + ": " + e.getMessage();
+            return;
+        }
+        for (Role to : steps) {
             changeRoleOnce(to);
         }
     }
 
     private void changeRoleOnce(Role to) {
         Role from = local.role();
-        RoleTransitions.check(from, to);
         local = local.toBuilder().role(to).build();
         if (from != Role.UNKNOWN) {
             roleChangedThisIteration = true;
@@ -361,7 +383,7 @@ public final class HaLoop {
                 return;
             }
             Optional<Member> upstream = local.following().flatMap(view::member);
-            local = runner.restart(upstream, done).apply(local);
+            apply(runner.restart(upstream, done));
             listeners.lifecycle("on_restart", change(local.role(), local.role(), lastLeader, lastLeader));
         });
     }

@@ -20,12 +20,15 @@ class RoleTransitionsTest {
                 Arguments.of(Role.UNINITIALIZED, Role.CANDIDATE),   // won the bootstrap race
                 Arguments.of(Role.REPLICA, Role.CANDIDATE),         // took the leader key
                 Arguments.of(Role.REPLICA, Role.UNINITIALIZED),     // re-clone
+                Arguments.of(Role.REPLICA, Role.DEMOTING),          // found running as primary without the key
                 Arguments.of(Role.CANDIDATE, Role.PRIMARY),         // promoted
                 Arguments.of(Role.CANDIDATE, Role.REPLICA),         // lost the key / pre_promote veto
+                Arguments.of(Role.CANDIDATE, Role.DEMOTING),        // lost the store or the lease mid-promotion
+                Arguments.of(Role.CANDIDATE, Role.UNINITIALIZED),   // bootstrap failed, another cluster cloned
                 Arguments.of(Role.PRIMARY, Role.DEMOTING),          // lost or released the key
                 Arguments.of(Role.DEMOTING, Role.REPLICA),          // follows the new leader
                 Arguments.of(Role.DEMOTING, Role.UNINITIALIZED),    // re-clone after a failed rewind
-                Arguments.of(Role.DEMOTING, Role.PRIMARY));         // key re-taken while paused
+                Arguments.of(Role.DEMOTING, Role.PRIMARY));         // key still or again mine: restarted in place
     }
 
     static Stream<Arguments> illegal() {
@@ -33,9 +36,6 @@ class RoleTransitionsTest {
                 Arguments.of(Role.REPLICA, Role.PRIMARY),           // promotion without the key
                 Arguments.of(Role.UNINITIALIZED, Role.PRIMARY),
                 Arguments.of(Role.UNINITIALIZED, Role.DEMOTING),
-                Arguments.of(Role.REPLICA, Role.DEMOTING),
-                Arguments.of(Role.CANDIDATE, Role.DEMOTING),
-                Arguments.of(Role.CANDIDATE, Role.UNINITIALIZED),
                 Arguments.of(Role.PRIMARY, Role.REPLICA),           // must demote first
                 Arguments.of(Role.PRIMARY, Role.CANDIDATE),
                 Arguments.of(Role.PRIMARY, Role.UNINITIALIZED),
@@ -80,6 +80,40 @@ class RoleTransitionsTest {
     @Test
     void pathFromReplicaToPrimaryGoesThroughCandidate() {
         assertThat(RoleTransitions.path(Role.REPLICA, Role.PRIMARY)).containsExactly(Role.CANDIDATE, Role.PRIMARY);
+    }
+
+    @Test
+    void pathFromPrimaryToUninitializedGoesThroughDemoting() {
+        assertThat(RoleTransitions.path(Role.PRIMARY, Role.UNINITIALIZED))
+                .containsExactly(Role.DEMOTING, Role.UNINITIALIZED);
+    }
+
+    @Test
+    void aCandidateThatLosesTheKeyIsDemotedDirectlyNeverThroughPrimary() {
+        assertThat(RoleTransitions.path(Role.CANDIDATE, Role.DEMOTING)).containsExactly(Role.DEMOTING);
+    }
+
+    @Test
+    void aLegalChangeIsItsOwnPath() {
+        assertThat(RoleTransitions.path(Role.DEMOTING, Role.PRIMARY)).containsExactly(Role.PRIMARY);
+    }
+
+    /** Regression: path() used to search the graph, so every role reached every other one. */
+    @ParameterizedTest(name = "no path {0} -> {1}")
+    @MethodSource("unreachable")
+    void pathRefusesWhatTheTableDoesNotAllow(Role from, Role to) {
+        assertThatThrownBy(() -> RoleTransitions.path(from, to))
+                .isInstanceOf(IllegalStateTransitionException.class)
+                .hasMessage("illegal role transition " + from + " -> " + to);
+    }
+
+    static Stream<Arguments> unreachable() {
+        return Stream.of(
+                Arguments.of(Role.PRIMARY, Role.CANDIDATE),
+                Arguments.of(Role.DEMOTING, Role.CANDIDATE),
+                Arguments.of(Role.UNINITIALIZED, Role.PRIMARY),
+                Arguments.of(Role.UNINITIALIZED, Role.DEMOTING),
+                Arguments.of(Role.CANDIDATE, Role.UNKNOWN));
     }
 
     @Test
