@@ -1,6 +1,6 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.TimeSource;
+import io.hapg.core.spi.TimeSource;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Role;
 
