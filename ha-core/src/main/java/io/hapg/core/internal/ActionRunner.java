@@ -14,7 +14,6 @@ import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.Role;
-import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -30,9 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * writes, an immediate stop for fencing) run on the loop thread; slow ones (initdb, clone,
  * promote, rewind, start) run on this runner's single named executor
  * ({@code ha-action-<member>}) while the loop keeps renewing the lease. A slow action hands its
- * result back as a {@link Result} that the loop thread applies, so only the loop writes state.
+ * result back as a {@link Effect} that the loop thread applies, so only the loop writes state.
  */
 final class ActionRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
@@ -63,9 +63,9 @@ final class ActionRunner implements AutoCloseable {
     private final LeaseDeadline lease;
     private final Runnable wakeLoop;
     private final ExecutorService executor;
-    private Future<Result> inFlight;
+    private final LeaderKeys leaderKeys;
+    private Future<Effect> inFlight;
     private String inFlightWhat = "";
-    private Set<String> lastSlots;
 
     ActionRunner(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
                  PrePromoteHook prePromote, LeaseWatchdog watchdog, Runnable wakeLoop) {
@@ -77,98 +77,9 @@ final class ActionRunner implements AutoCloseable {
         this.prePromote = prePromote;
         this.lease = new LeaseDeadline(time, watchdog);
         this.wakeLoop = wakeLoop;
+        this.leaderKeys = new LeaderKeys(config, consensus, database);
         this.executor = Executors.newSingleThreadExecutor(r -> ListenerDispatcher.daemon(r,
                 "ha-action-" + config.name()));
-    }
-
-    /**
-     * What carrying out a step changes in the loop's state: plain data, so that it can be logged
-     * and asserted. It is built on the loop thread or, for a slow action, on the action executor,
-     * and applied by the loop thread alone ({@code HaLoop}), which is also the one place the role
-     * changes, checked against {@code RoleTransitions}. An empty field leaves that part as it is.
-     *
-     * @param role             the role to move to
-     * @param leaseDeadline    the new lease deadline; an empty {@code OptionalLong} inside: no lease
-     * @param following        the member PostgreSQL now streams from; empty inside: none
-     * @param rewindFailed     whether the last pg_rewind failed
-     * @param backoffUntil     no racing before this time (after a pre_promote veto)
-     * @param actionStarted    a slow action just handed to the executor
-     * @param wakeAtOnce       run the next iteration now rather than after loop_wait
-     * @param finishedShutdown a shutdown has nothing left to do
-     */
-    record Result(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
-                  Optional<Boolean> rewindFailed, OptionalLong backoffUntil, Optional<String> actionStarted,
-                  boolean wakeAtOnce, boolean finishedShutdown) {
-        static final Result NOTHING = new Result(Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), OptionalLong.empty(), Optional.empty(), false, false);
-
-        Result movingTo(Role to) {
-            return new Result(Optional.of(to), leaseDeadline, following, rewindFailed, backoffUntil, actionStarted,
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result withLease(OptionalLong deadline) {
-            return new Result(role, Optional.of(deadline), following, rewindFailed, backoffUntil, actionStarted,
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result withLease(long deadline) {
-            return withLease(OptionalLong.of(deadline));
-        }
-
-        Result withoutLease() {
-            return withLease(OptionalLong.empty());
-        }
-
-        Result streamingFrom(Optional<String> upstream) {
-            return new Result(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoffUntil, actionStarted,
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result withRewindFailed(boolean failed) {
-            return new Result(role, leaseDeadline, following, Optional.of(failed), backoffUntil, actionStarted,
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result backingOffUntil(long until) {
-            return new Result(role, leaseDeadline, following, rewindFailed, OptionalLong.of(until), actionStarted,
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result started(String what) {
-            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, Optional.of(what),
-                    wakeAtOnce, finishedShutdown);
-        }
-
-        Result wakingAtOnce() {
-            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, true,
-                    finishedShutdown);
-        }
-
-        Result finishingShutdown(boolean finished) {
-            return new Result(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, wakeAtOnce,
-                    finished);
-        }
-
-        /** This, then {@code later}: each field {@code later} sets wins; either's flags hold. */
-        Result then(Result later) {
-            return new Result(later.role.or(() -> role), later.leaseDeadline.or(() -> leaseDeadline),
-                    later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
-                    later.backoffUntil.isPresent() ? later.backoffUntil : backoffUntil,
-                    later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
-                    finishedShutdown || later.finishedShutdown);
-        }
-
-        /** {@code local} with every field but the role changed as this says (the loop changes the role). */
-        LocalState apply(LocalState local) {
-            LocalState.Builder next = local.toBuilder();
-            leaseDeadline.ifPresent(next::leaseDeadline);
-            following.ifPresent(next::following);
-            rewindFailed.ifPresent(next::rewindFailed);
-            backoffUntil.ifPresent(until -> next.prePromoteBackoffUntil(OptionalLong.of(until)));
-            actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
-            return next.build();
-        }
     }
 
     /**
@@ -180,33 +91,33 @@ final class ActionRunner implements AutoCloseable {
     }
 
     /** The result of a slow action that finished since the last call, if any. Loop thread only. */
-    Optional<Result> takeFinished() {
+    Optional<Effect> takeFinished() {
         if (inFlight == null || !inFlight.isDone()) {
             return Optional.empty();
         }
-        Future<Result> done = inFlight;
+        Future<Effect> done = inFlight;
         inFlight = null;
         try {
             return Optional.of(done.get());
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException
+            Throwable cause = e.getCause() instanceof CompletionException
                     && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
             LOG.warn("{}/{}: {} failed: {}", config.scope(), config.name(), inFlightWhat, cause.toString());
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             return Optional.empty();
         }
     }
 
-    Result execute(Decision decision, ClusterView view, LocalState local) {
+    Effect execute(Decision decision, ClusterView view, LocalState local) {
         long now = time.nanoTime();
         DynamicConfig dynamic = view.effectiveConfig(config.bootstrapDcs());
         boolean holder = view.isLeader(config.name()) || local.holdsLease(now);
         if (decision.action().keepsLease() && holder && local.consensusReachable()) {
-            Result renewed = renew(local, dynamic);
+            Effect renewed = renew(local, dynamic);
             if (!renewed.leaseDeadline().map(OptionalLong::isPresent).orElse(false)) {
                 return renewed; // the key is lost or the store did not answer: stop here
             }
@@ -215,24 +126,24 @@ final class ActionRunner implements AutoCloseable {
         return carryOut(decision, view, local, dynamic, holder, now);
     }
 
-    private Result carryOut(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic,
+    private Effect carryOut(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic,
                             boolean holder, long now) {
         Optional<Member> target = decision.target().flatMap(view::member);
         switch (decision.action()) {
             case NONE:
                 return keepFailsafeLease(local, dynamic, now);
             case WAIT:
-                return Result.NOTHING;
+                return Effect.NOTHING;
             case RENEW_LEASE:
-                leaderHousekeeping(decision, view, local, dynamic);
-                return Result.NOTHING;
+                leaderKeys.keep(decision, view, local, dynamic);
+                return Effect.NOTHING;
             case BOOTSTRAP:
                 return bootstrap(dynamic);
             case CLONE:
             case REINITIALIZE:
                 return submit("clone from " + decision.target().orElse("?"), Role.UNINITIALIZED, () -> {
                     database.cloneFrom(target.orElseThrow(() -> missing(decision)));
-                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
+                    return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
                             .withRewindFailed(false);
                 });
             case START_REPLICA:
@@ -242,16 +153,16 @@ final class ActionRunner implements AutoCloseable {
                     } else {
                         database.startReadOnly();
                     }
-                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
+                    return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
                 });
             case RESTART_PRIMARY:
                 return submit("restart PostgreSQL as the primary", null, () -> {
                     database.start(Optional.empty());
-                    return Result.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
+                    return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
                 });
             case ACQUIRE_LEASE:
-                return acquire(dynamic).map(deadline -> Result.NOTHING.movingTo(Role.PRIMARY).withLease(deadline))
-                        .orElse(Result.NOTHING);
+                return acquire(dynamic).map(deadline -> Effect.NOTHING.movingTo(Role.PRIMARY).withLease(deadline))
+                        .orElse(Effect.NOTHING);
             case PROMOTE:
                 return promote(view, local, dynamic, holder);
             case DEMOTE:
@@ -259,25 +170,25 @@ final class ActionRunner implements AutoCloseable {
             case FOLLOW:
                 return submit("follow " + decision.target().orElse("?"), null, () -> {
                     database.follow(target.orElseThrow(() -> missing(decision)));
-                    return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
+                    return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
                 });
             case REWIND:
                 return submit("rewind from " + decision.target().orElse("?"), null, () -> {
                     try {
                         database.rewind(target.orElseThrow(() -> missing(decision)));
-                        return Result.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
+                        return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
                                 .withRewindFailed(false);
                     } catch (RuntimeException e) {
                         LOG.warn("{}/{}: pg_rewind failed, will re-clone: {}", config.scope(), config.name(),
                                 e.getMessage());
-                        return Result.NOTHING.withRewindFailed(true);
+                        return Effect.NOTHING.withRewindFailed(true);
                     }
                 });
             case SET_SYNC_STANDBYS:
                 database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
                 return wakeSoon();
             case WRITE_SYNC_KEY:
-                writeSync(decision, view, dynamic);
+                leaderKeys.writeSync(decision, view, dynamic);
                 return wakeSoon();
             case CLEAR_FAILOVER:
                 view.failover().ifPresent(f -> consensus.compareAndSet(ClusterKey.FAILOVER, f.revision(),
@@ -285,11 +196,11 @@ final class ActionRunner implements AutoCloseable {
                 return wakeSoon();
             case SHUTDOWN:
                 database.stop(StopMode.FAST);
-                return Result.NOTHING.wakingAtOnce().finishingShutdown(!holder);
+                return Effect.NOTHING.wakingAtOnce().finishingShutdown(!holder);
             case RELEASE_LEASE:
                 release();
                 lease.dropped();
-                return Result.NOTHING.withoutLease().finishingShutdown(true);
+                return Effect.NOTHING.withoutLease().finishingShutdown(true);
             default:
                 throw new IllegalStateException("unhandled action " + decision.action());
         }
@@ -299,7 +210,7 @@ final class ActionRunner implements AutoCloseable {
      * A restart in place requested through the REST API: fast stop, then start with the same role.
      * The lease keeps being renewed meanwhile (the loop sees an action in progress).
      */
-    Result restart(Optional<Member> upstream, java.util.concurrent.CompletableFuture<String> done) {
+    Effect restart(Optional<Member> upstream, CompletableFuture<String> done) {
         return submit("restart PostgreSQL", null, () -> {
             try {
                 database.stop(StopMode.FAST);
@@ -309,7 +220,7 @@ final class ActionRunner implements AutoCloseable {
                 done.complete("restart failed: " + e.getMessage());
                 throw e;
             }
-            return Result.NOTHING;
+            return Effect.NOTHING;
         });
     }
 
@@ -317,18 +228,18 @@ final class ActionRunner implements AutoCloseable {
      * Renews the lease: on success a result carrying the new deadline (the fences armed); else
      * one that stops the iteration here (key lost: no lease; store unreachable: unchanged).
      */
-    private Result renew(LocalState local, DynamicConfig dynamic) {
+    private Effect renew(LocalState local, DynamicConfig dynamic) {
         long sent = lease.sending();
         try {
             if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), Map.of()))) {
-                return Result.NOTHING.withLease(lease.renewed(sent, dynamic, local.role()));
+                return Effect.NOTHING.withLease(lease.renewed(sent, dynamic, local.role()));
             }
             LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());
             abandonPromotion("the leader key is no longer mine");
-            return Result.NOTHING.withoutLease().wakingAtOnce();
+            return Effect.NOTHING.withoutLease().wakingAtOnce();
         } catch (ConsensusUnavailableException e) {
             LOG.warn("{}/{}: could not renew the leader lease: {}", config.scope(), config.name(), e.getMessage());
-            return Result.NOTHING.wakingAtOnce();
+            return Effect.NOTHING.wakingAtOnce();
         }
     }
 
@@ -342,17 +253,17 @@ final class ActionRunner implements AutoCloseable {
     }
 
     /** Store unreachable but every member accepted us as primary: extend our own deadline by a ttl. */
-    private Result keepFailsafeLease(LocalState local, DynamicConfig dynamic, long now) {
+    private Effect keepFailsafeLease(LocalState local, DynamicConfig dynamic, long now) {
         if (!local.consensusReachable() && local.failsafeAccepted().orElse(false)) {
-            return Result.NOTHING.withLease(lease.extendedByFailsafe(now, dynamic));
+            return Effect.NOTHING.withLease(lease.extendedByFailsafe(now, dynamic));
         }
-        return Result.NOTHING;
+        return Effect.NOTHING;
     }
 
-    private Result bootstrap(DynamicConfig dynamic) {
+    private Effect bootstrap(DynamicConfig dynamic) {
         if (!consensus.compareAndSet(ClusterKey.INITIALIZE, 0, Optional.of(""))) {
             LOG.info("{}/{}: another member is bootstrapping the cluster", config.scope(), config.name());
-            return Result.NOTHING;
+            return Effect.NOTHING;
         }
         return submit("bootstrap (initdb)", Role.CANDIDATE, () -> {
             try {
@@ -365,17 +276,17 @@ final class ActionRunner implements AutoCloseable {
             DatabaseState state = database.probe();
             consensus.compareAndSet(ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
             consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
-            return Result.NOTHING.movingTo(Role.PRIMARY)
+            return Effect.NOTHING.movingTo(Role.PRIMARY)
                     .withLease(deadline.map(OptionalLong::of).orElse(OptionalLong.empty()));
         });
     }
 
-    private Result promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {
+    private Effect promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {
         OptionalLong deadline = local.leaseDeadline();
         if (!holder) {
             Optional<Long> acquired = acquire(dynamic);
             if (acquired.isEmpty()) {
-                return Result.NOTHING;
+                return Effect.NOTHING;
             }
             deadline = OptionalLong.of(acquired.get());
         }
@@ -385,15 +296,15 @@ final class ActionRunner implements AutoCloseable {
         List<HistoryEntry> history = view.history();
         RoleChange context = new RoleChange(config.scope(), config.name(), local.role(), Role.PRIMARY,
                 view.leader().map(l -> l.name()), Optional.of(config.name()), view.member(config.name()));
-        Result started = submit(PROMOTE, Role.CANDIDATE, () -> {
+        Effect started = submit(PROMOTE, Role.CANDIDATE, () -> {
             if (!approved(context)) {
                 release();
                 long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
-                return Result.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(backoffUntil);
+                return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(backoffUntil);
             }
             database.promote();
             recordHistory(history, oldTimeline, switchPoint);
-            return Result.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
+            return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
         });
         return started.withLease(heldUntil);
     }
@@ -427,12 +338,12 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
-    private Result demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
+    private Effect demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
         DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
         if (mode != DemoteMode.GRACEFUL) {
             abandonPromotion("demoting");
         }
-        Result demoted = Result.NOTHING.movingTo(Role.DEMOTING).withoutLease().streamingFrom(Optional.empty());
+        Effect demoted = Effect.NOTHING.movingTo(Role.DEMOTING).withoutLease().streamingFrom(Optional.empty());
         switch (mode) {
             case IMMEDIATE:
                 lease.dropped();
@@ -488,48 +399,6 @@ final class ActionRunner implements AutoCloseable {
                 config.scope(), config.name(), checkpoint.get(), limit);
     }
 
-    private void leaderHousekeeping(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
-        DatabaseState db = local.database();
-        if (!db.isRunningPrimary()) {
-            return;
-        }
-        if (dynamic.useSlots() && !decision.slots().equals(lastSlots)) {
-            database.ensureSlots(decision.slots());
-            lastSlots = decision.slots();
-        }
-        Optional<String> init = view.initialize();
-        if ((init.isEmpty() || init.get().isEmpty()) && db.systemIdentifier().isPresent()) {
-            consensus.compareAndSet(ClusterKey.INITIALIZE, -1, db.systemIdentifier());
-        }
-        if (view.config().isEmpty()) {
-            consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
-        }
-        Optional<Map<String, String>> failsafe = dynamic.failsafeMode() ? Optional.of(failsafeMembers(view))
-                : Optional.empty();
-        if (!failsafe.equals(view.failsafe())) {
-            consensus.compareAndSet(ClusterKey.FAILSAFE, -1, failsafe);
-        }
-    }
-
-    /**
-     * Patroni's {@code failsafe} key: every member's name and api_url, kept by the leader while
-     * {@code failsafe_mode} is on (deleted when off). During a store outage these are the members
-     * that must confirm the primary, and only they may race for the key afterwards.
-     */
-    private Map<String, String> failsafeMembers(ClusterView view) {
-        Map<String, String> members = new java.util.TreeMap<>();
-        view.members().values().stream().filter(m -> !m.apiUrl().isEmpty())
-                .forEach(m -> members.put(m.name(), m.apiUrl()));
-        return members;
-    }
-
-    private void writeSync(Decision decision, ClusterView view, DynamicConfig dynamic) {
-        Optional<SyncState> value = decision.syncStandbys().isEmpty() && !dynamic.synchronousMode()
-                ? Optional.empty()
-                : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), 0));
-        consensus.compareAndSet(ClusterKey.SYNC, view.sync().revision(), value);
-    }
-
     private void release() {
         try {
             consensus.releaseLeader();
@@ -539,28 +408,28 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
-    private Result wakeSoon() {
-        return Result.NOTHING.wakingAtOnce();
+    private Effect wakeSoon() {
+        return Effect.NOTHING.wakingAtOnce();
     }
 
-    private Result submit(String what, Role roleNow, Callable<Result> work) {
+    private Effect submit(String what, Role roleNow, Callable<Effect> work) {
         if (inFlight != null) {
-            return Result.NOTHING;
+            return Effect.NOTHING;
         }
         inFlightWhat = what;
-        CompletableFuture<Result> future = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Effect> future = CompletableFuture.supplyAsync(() -> {
             try {
                 return work.call();
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             }
         }, executor);
         inFlight = future;
         // Wake the loop only once the future is complete, so that it finds the outcome.
         future.whenComplete((outcome, failure) -> wakeLoop.run());
-        Result started = Result.NOTHING.started(what);
+        Effect started = Effect.NOTHING.started(what);
         return roleNow == null ? started : started.movingTo(roleNow);
     }
 

@@ -30,6 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * cluster, probes the database, asks the pure {@link Decider} what to do, has the
  * {@link ActionRunner} do it, publishes this member's status and health, and tells listeners
  * about real changes. Only this thread writes the fields below; what acting changes comes back as
- * a plain {@link ActionRunner.Result} (from the action executor too, for a slow action) that this
+ * a plain {@link Effect} (from the action executor too, for a slow action) that this
  * thread applies in one place, {@code apply}, which is also the one place the role changes.
  */
 public final class HaLoop {
@@ -63,7 +66,7 @@ public final class HaLoop {
     private final ActionRunner runner;
     private final MemberPublisher publisher;
     private final Semaphore wakeups = new Semaphore(0);
-    private final java.util.Queue<Runnable> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final AtomicReference<NodeControl.RestartRequest> scheduledRestart = new AtomicReference<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicReference<NodeStatus> lastStatus = new AtomicReference<>();
@@ -207,7 +210,7 @@ public final class HaLoop {
             } else {
                 LOG.info("{}/{}: scheduled restart (for {}) is due", config.scope(), config.name(),
                         due.schedule().get());
-                restart(new java.util.concurrent.CompletableFuture<>());
+                restart(new CompletableFuture<>());
             }
         }
         boolean reachable = readCluster();
@@ -215,7 +218,7 @@ public final class HaLoop {
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
-            ActionRunner.Result fenced = ActionRunner.Result.NOTHING.withoutLease();
+            Effect fenced = Effect.NOTHING.withoutLease();
             // Armed only as PRIMARY or CANDIDATE; a fence that raced with a change to another role
             // stopped a PostgreSQL this node no longer treats as writable: nothing to announce.
             if (local.role() == Role.PRIMARY || local.role() == Role.CANDIDATE) {
@@ -228,7 +231,7 @@ public final class HaLoop {
         Self self = new Self(config.name(), config.scope(), config.tags(), config.bootstrapDcs());
         Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
-        ActionRunner.Result result = runner.execute(decision, view, local);
+        Effect result = runner.execute(decision, view, local);
         apply(result);
         publish(db, reachable, decision);
         if (result.wakeAtOnce()) {
@@ -250,7 +253,7 @@ public final class HaLoop {
 
     private LocalState observe(DatabaseState db, boolean reachable, long now) {
         if (local.role() == Role.UNKNOWN) {
-            apply(ActionRunner.Result.NOTHING.movingTo(initialRole(db)));
+            apply(Effect.NOTHING.movingTo(initialRole(db)));
         }
         boolean leaderHere = view.isLeader(config.name()) || local.holdsLease(now);
         OptionalLong downSince = leaderHere && db.hasData() && !db.isRunning()
@@ -287,7 +290,7 @@ public final class HaLoop {
      * Takes in what acting did, a step just carried out or a slow action's result handed back by
      * the action executor: the state first, then the role, checked in {@link #changeRole}.
      */
-    private void apply(ActionRunner.Result effect) {
+    private void apply(Effect effect) {
         LOG.debug("{}/{}: applying {}", config.scope(), config.name(), effect);
         local = effect.apply(local);
         effect.role().ifPresent(this::changeRole);
@@ -376,7 +379,7 @@ public final class HaLoop {
      * Restarts PostgreSQL in place (stop fast, start with the same role) on the action executor;
      * {@code done} completes with true once it runs again, false if it could not be done.
      */
-    public void restart(java.util.concurrent.CompletableFuture<String> done) {
+    public void restart(CompletableFuture<String> done) {
         submit(() -> {
             if (runner.inProgress().isPresent()) {
                 done.complete("action in progress: " + runner.inProgress().get());
@@ -416,7 +419,7 @@ public final class HaLoop {
     }
 
     /** Re-clones this replica from the leader; {@code answer} gets empty when started, else why not. */
-    public void reinitialize(java.util.concurrent.CompletableFuture<Optional<String>> answer) {
+    public void reinitialize(CompletableFuture<Optional<String>> answer) {
         submit(() -> {
             if (runner.inProgress().isPresent()) {
                 answer.complete(Optional.of(runner.inProgress().get() + " already in progress"));
@@ -429,7 +432,7 @@ public final class HaLoop {
                 return;
             }
             Decision reinitialize = Decision.reinitializeOnRequest(leader.get().name());
-            ActionRunner.Result result = runner.execute(reinitialize, view, local);
+            Effect result = runner.execute(reinitialize, view, local);
             local = result.apply(local);
             result.role().ifPresent(this::changeRole);
             answer.complete(Optional.empty());

@@ -1,8 +1,8 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.spi.TimeSource;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Role;
+import io.hapg.core.spi.TimeSource;
 
 /**
  * The one owner of this node's leader-lease deadline. It is computed from the moment the

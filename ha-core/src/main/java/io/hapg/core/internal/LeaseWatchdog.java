@@ -1,9 +1,9 @@
 package io.hapg.core.internal;
 
-import io.hapg.core.spi.TimeSource;
 import io.hapg.core.config.WatchdogConfig;
-import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;
+import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

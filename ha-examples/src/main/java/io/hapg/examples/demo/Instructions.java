@@ -2,6 +2,7 @@ package io.hapg.examples.demo;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
+import io.hapg.examples.Main;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.net.URISyntaxException;
@@ -86,6 +87,6 @@ final class Instructions {
             }
         }
         return "java -cp " + LocalCluster.absoluteClasspath(System.getProperty("java.class.path"))
-                + " io.hapg.examples.Main";
+                + " Main";
     }
 }

@@ -1,5 +1,6 @@
 package io.hapg.testkit.cluster;
 
+import io.hapg.agent.Main;
 import io.hapg.process.OsUser;
 import io.hapg.testkit.FaultProxy;
 import io.hapg.testkit.FreePorts;
@@ -51,7 +52,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class LocalCluster implements AutoCloseable, ProcessOwner {
     /** The standalone agent's entry point (ha-agent): {@code Main agent CONFIG.yml}. */
-    public static final String AGENT_MAIN = "io.hapg.agent.Main";
+    public static final String AGENT_MAIN = "Main";
     static final String SUPERUSER = "postgres";
     static final String SUPERUSER_PASSWORD = "secret";
 

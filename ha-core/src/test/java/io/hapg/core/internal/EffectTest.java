@@ -10,8 +10,8 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** What acting hands the loop is plain data: it composes, applies and prints without running anything. */
-class ActionRunnerResultTest {
-    private static final ActionRunner.Result NOTHING = ActionRunner.Result.NOTHING;
+class EffectTest {
+    private static final Effect NOTHING = Effect.NOTHING;
 
     @Test
     void nothingChangesNothing() {
@@ -39,10 +39,10 @@ class ActionRunnerResultTest {
 
     @Test
     void aLaterStepWinsWhereItSaysSomethingAndFlagsAccumulate() {
-        ActionRunner.Result renewed = NOTHING.withLease(100).streamingFrom(Optional.empty()).wakingAtOnce();
-        ActionRunner.Result demoted = NOTHING.movingTo(Role.DEMOTING).withoutLease();
+        Effect renewed = NOTHING.withLease(100).streamingFrom(Optional.empty()).wakingAtOnce();
+        Effect demoted = NOTHING.movingTo(Role.DEMOTING).withoutLease();
 
-        ActionRunner.Result both = renewed.then(demoted);
+        Effect both = renewed.then(demoted);
 
         assertThat(both.role()).contains(Role.DEMOTING);
         assertThat(both.leaseDeadline()).contains(OptionalLong.empty());

@@ -1,0 +1,96 @@
+package io.hapg.core.internal;
+
+import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Role;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What carrying out a step changes in the loop's state: plain data, so that it can be logged
+ * and asserted. It is built on the loop thread or, for a slow action, on the action executor,
+ * and applied by the loop thread alone ({@code HaLoop}), which is also the one place the role
+ * changes, checked against {@code RoleTransitions}. An empty field leaves that part as it is.
+ *
+ * @param role             the role to move to
+ * @param leaseDeadline    the new lease deadline; an empty {@code OptionalLong} inside: no lease
+ * @param following        the member PostgreSQL now streams from; empty inside: none
+ * @param rewindFailed     whether the last pg_rewind failed
+ * @param backoffUntil     no racing before this time (after a pre_promote veto)
+ * @param actionStarted    a slow action just handed to the executor
+ * @param wakeAtOnce       run the next iteration now rather than after loop_wait
+ * @param finishedShutdown a shutdown has nothing left to do
+ */
+record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
+              Optional<Boolean> rewindFailed, OptionalLong backoffUntil, Optional<String> actionStarted,
+              boolean wakeAtOnce, boolean finishedShutdown) {
+    static final Effect NOTHING = new Effect(Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty(), OptionalLong.empty(), Optional.empty(), false, false);
+
+    Effect movingTo(Role to) {
+        return new Effect(Optional.of(to), leaseDeadline, following, rewindFailed, backoffUntil, actionStarted,
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect withLease(OptionalLong deadline) {
+        return new Effect(role, Optional.of(deadline), following, rewindFailed, backoffUntil, actionStarted,
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect withLease(long deadline) {
+        return withLease(OptionalLong.of(deadline));
+    }
+
+    Effect withoutLease() {
+        return withLease(OptionalLong.empty());
+    }
+
+    Effect streamingFrom(Optional<String> upstream) {
+        return new Effect(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoffUntil, actionStarted,
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect withRewindFailed(boolean failed) {
+        return new Effect(role, leaseDeadline, following, Optional.of(failed), backoffUntil, actionStarted,
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect backingOffUntil(long until) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, OptionalLong.of(until), actionStarted,
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect started(String what) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, Optional.of(what),
+                wakeAtOnce, finishedShutdown);
+    }
+
+    Effect wakingAtOnce() {
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, true,
+                finishedShutdown);
+    }
+
+    Effect finishingShutdown(boolean finished) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, wakeAtOnce,
+                finished);
+    }
+
+    /** This, then {@code later}: each field {@code later} sets wins; either's flags hold. */
+    Effect then(Effect later) {
+        return new Effect(later.role.or(() -> role), later.leaseDeadline.or(() -> leaseDeadline),
+                later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
+                later.backoffUntil.isPresent() ? later.backoffUntil : backoffUntil,
+                later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
+                finishedShutdown || later.finishedShutdown);
+    }
+
+    /** {@code local} with every field but the role changed as this says (the loop changes the role). */
+    LocalState apply(LocalState local) {
+        LocalState.Builder next = local.toBuilder();
+        leaseDeadline.ifPresent(next::leaseDeadline);
+        following.ifPresent(next::following);
+        rewindFailed.ifPresent(next::rewindFailed);
+        backoffUntil.ifPresent(until -> next.prePromoteBackoffUntil(OptionalLong.of(until)));
+        actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
+        return next.build();
+    }
+}
