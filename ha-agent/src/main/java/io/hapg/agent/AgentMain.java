@@ -6,7 +6,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,17 +44,36 @@ public final class AgentMain {
             err.println("hapg: " + file + ": cannot read: " + e.getMessage());
             return 2;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        // Nothing may die silently: a thread that does is named in the log.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
+                LOG.error("uncaught exception in thread {}", thread.getName(), e));
+        CompletableFuture<Void> stopSignal = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("received a stop signal: shutting down");
             agent.close();
-            stopped.countDown();
+            stopSignal.complete(null);
         }, "hapg-shutdown"));
         agent.start();
+        return serve(agent, stopSignal);
+    }
+
+    /**
+     * Waits until the stop signal (0) or until the HA loop dies (1: the loop fenced PostgreSQL if
+     * it was primary; exiting lets the supervisor, systemd's {@code Restart=always}, restart the
+     * agent, which then rejoins as a replica or takes the key back).
+     */
+    static int serve(HaAgent agent, CompletableFuture<?> stopSignal) {
         try {
-            stopped.await();
+            Object ended = CompletableFuture.anyOf(stopSignal, agent.loopDeath()).get();
+            if (ended instanceof Throwable) {
+                LOG.error("the HA loop died ({}): exiting with status 1", ended.toString());
+                return 1;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.error("waiting for the agent failed: {}", e.getCause().toString());
+            return 1;
         }
         return 0;
     }

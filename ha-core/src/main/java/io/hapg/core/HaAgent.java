@@ -224,6 +224,17 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         }
     }
 
+    /**
+     * Completes, with its cause, if the HA loop ends abnormally: an {@link Error} (out of memory,
+     * stack overflow) or a {@link io.hapg.core.spi.FatalHaException}. The node has then stopped
+     * PostgreSQL if it may have been writable, and nothing manages it any more: the process should
+     * {@link #close()} the agent and exit non-zero, so that its supervisor restarts it. Never
+     * completes on a normal {@link #close()}. Any thread.
+     */
+    public CompletableFuture<Throwable> loopDeath() {
+        return loop.death();
+    }
+
     /** The status after the latest loop iteration; empty before the first. Any thread. */
     public Optional<NodeStatus> status() {
         return loop.status();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Role;
+import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.spi.RoleChange;
 import io.hapg.core.spi.RoleChangeListener;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -223,6 +225,50 @@ class HaAgentTest {
         assertThat(cluster.databases.get(leader).calls()).anyMatch(c -> c.startsWith("stop"));
         assertThat(cluster.agents.get(leader).status().orElseThrow().loopNanos())
                 .as("the loop is still stuck in the store call").isLessThan(cluster.clock.nanoTime());
+    }
+
+    /**
+     * An Error (StackOverflowError, OutOfMemoryError) ends the loop: nothing renews the lease any
+     * more, so a primary must not stay writable behind it (before: the loop's exit disarmed the
+     * watchdog and PostgreSQL kept accepting commits after another node took the key).
+     */
+    @Test
+    void aLoopThatDiesOnThePrimaryFencesAndReportsItsDeath() throws Exception {
+        String leader = bootstrapped("n0", "n1");
+        StackOverflowError boom = new StackOverflowError("a bug deep in an iteration");
+        cluster.databases.get(leader).failNext("probe", boom);
+
+        cluster.advance(LOOP, leader);
+
+        assertThat(cluster.agents.get(leader).loopDeath().get(10, TimeUnit.SECONDS)).isSameAs(boom);
+        await("the dead loop fenced " + leader, () -> cluster.db(leader).process() == ProcessState.STOPPED);
+        assertThat(cluster.databases.get(leader).calls()).anyMatch(c -> c.startsWith("stop"));
+    }
+
+    @Test
+    void aFatalErrorOnThePrimaryFencesToo() throws Exception {
+        String leader = bootstrapped("n0", "n1");
+        cluster.databases.get(leader).failNext("probe", new FatalHaException("data directory belongs to another"
+                + " cluster"));
+
+        cluster.advance(LOOP, leader);
+
+        assertThat(cluster.agents.get(leader).loopDeath().get(10, TimeUnit.SECONDS))
+                .isInstanceOf(FatalHaException.class);
+        await("the dead loop fenced " + leader, () -> cluster.db(leader).process() == ProcessState.STOPPED);
+    }
+
+    @Test
+    void aLoopThatDiesOnAReplicaLeavesItsPostgresqlRunning() throws Exception {
+        String leader = bootstrapped("n0", "n1");
+        String replica = other(leader);
+        cluster.databases.get(replica).failNext("probe", new StackOverflowError("replica bug"));
+
+        cluster.advance(LOOP, replica);
+
+        assertThat(cluster.agents.get(replica).loopDeath().get(10, TimeUnit.SECONDS))
+                .isInstanceOf(StackOverflowError.class);
+        assertThat(cluster.db(replica).process()).isEqualTo(ProcessState.RUNNING);
     }
 
     @Test

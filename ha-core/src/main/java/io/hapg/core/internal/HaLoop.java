@@ -77,6 +77,8 @@ public final class HaLoop {
     // Loop-thread state.
     private ClusterView view = ClusterView.empty();
     private LocalState local = LocalState.initial(DatabaseState.empty());
+    private FatalHaException fatal;
+    private final CompletableFuture<Throwable> death = new CompletableFuture<>();
     private Optional<Instant> lastRead = Optional.empty();
     private Map<String, String> appliedParameters;
     private Optional<String> lastLeader = Optional.empty();
@@ -151,6 +153,7 @@ public final class HaLoop {
     }
 
     private void run() {
+        Throwable died = null;
         try {
             boolean more = true;
             while (more && !Thread.currentThread().isInterrupted()) {
@@ -160,10 +163,56 @@ public final class HaLoop {
                     awaitNext(started);
                 }
             }
+        } catch (Throwable e) {
+            // An Error (StackOverflowError, OutOfMemoryError): no iteration can be trusted any more.
+            died = e;
         } finally {
-            watchdog.disarm();
+            died = died != null ? died : fatal;
+            if (died == null) {
+                watchdog.disarm();
+            } else {
+                fenceAfterDeath(died);
+            }
             finished.countDown();
         }
+        if (died != null) {
+            death.complete(died);
+        }
+    }
+
+    /**
+     * The loop ended abnormally: nothing will renew the lease, so a node that may be writable
+     * stops PostgreSQL now rather than at the lease deadline; a replica is left as it is. The
+     * owner learns of it through {@link #death()} and should exit non-zero.
+     */
+    private void fenceAfterDeath(Throwable cause) {
+        Role role = local.role();
+        boolean mayBeWritable = role == Role.PRIMARY || role == Role.CANDIDATE || role == Role.DEMOTING
+                || local.leaseDeadline().isPresent() || local.database().isRunningPrimary();
+        try {
+            if (!mayBeWritable) {
+                LOG.error("{}/{}: the HA loop died ({}); PostgreSQL is not primary and is left running",
+                        config.scope(), config.name(), cause.toString());
+                watchdog.disarm();
+                return;
+            }
+            LOG.error("{}/{}: the HA loop died while {} ({}): fencing PostgreSQL now, nothing renews the lease"
+                    + " any more", config.scope(), config.name(), role.wireName(), cause.toString());
+            watchdog.fenceNow("the HA loop died");
+        } catch (Throwable e) {
+            // The fence process is still armed: it fences when this process exits.
+            LOG.error("{}/{}: could not fence after the HA loop died: {}", config.scope(), config.name(),
+                    e.toString());
+        }
+    }
+
+    /**
+     * Completes, with what ended it, when the loop ended abnormally (an Error, or a
+     * {@link FatalHaException}); never on a normal shutdown. By then PostgreSQL has been fenced if
+     * it may have been writable.
+     */
+    public CompletableFuture<Throwable> death() {
+        return death.copy();
     }
 
     private boolean iterateSafely() {
@@ -171,6 +220,7 @@ public final class HaLoop {
             return iterate();
         } catch (FatalHaException e) {
             LOG.error("{}/{}: fatal: {}; the agent stops", config.scope(), config.name(), e.getMessage());
+            fatal = e;
             return false;
         } catch (RuntimeException e) {
             // One bad iteration must never kill the agent: log it once, wait, try again.

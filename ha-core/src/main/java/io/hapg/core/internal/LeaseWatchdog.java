@@ -104,6 +104,18 @@ public final class LeaseWatchdog implements AutoCloseable {
         }
     }
 
+    /**
+     * Fences now, on the calling thread, and disarms: for a loop that died and will renew the
+     * lease no more. The out-of-process fence stays armed until PostgreSQL has been stopped.
+     */
+    public void fenceNow(String why) {
+        fenceAt.set(DISARMED);
+        fence(why);
+        if (keeper != null) {
+            keeper.disarm();
+        }
+    }
+
     public boolean isArmed() {
         return fenceAt.get() != DISARMED;
     }
@@ -117,15 +129,14 @@ public final class LeaseWatchdog implements AutoCloseable {
         while (running.get()) {
             long at = fenceAt.get();
             if (at != DISARMED && time.nanoTime() - at >= 0 && fenceAt.compareAndSet(at, DISARMED)) {
-                fence();
+                fence("lease deadline is " + margin + " away and was not renewed");
             }
             sleep(TICK_NANOS);
         }
     }
 
-    private void fence() {
-        LOG.warn("{}: lease deadline is {} away and was not renewed: fencing PostgreSQL (fast stop)", member,
-                margin);
+    private void fence(String why) {
+        LOG.warn("{}: {}: fencing PostgreSQL (fast stop)", member, why);
         CompletableFuture<Void> fast = CompletableFuture.runAsync(() -> database.stop(StopMode.FAST),
                 r -> new Thread(r, "ha-watchdog-stop-" + member).start());
         try {

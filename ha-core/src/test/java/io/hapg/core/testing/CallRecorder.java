@@ -25,7 +25,7 @@ final class CallRecorder {
     private final Object lock = new Object();
     private final List<String> log = new ArrayList<>();
     private final Map<String, Integer> counts = new HashMap<>();
-    private final Map<String, Deque<RuntimeException>> failures = new HashMap<>();
+    private final Map<String, Deque<Throwable>> failures = new HashMap<>();
     private final Map<String, Gate> armedHangs = new HashMap<>();
     private final Map<String, Gate> latestHangs = new HashMap<>();
 
@@ -62,17 +62,29 @@ final class CallRecorder {
                 throw interrupted.apply(owner + ": " + operation + " interrupted while hanging");
             }
         }
-        RuntimeException failure;
+        Throwable failure;
         synchronized (lock) {
-            Deque<RuntimeException> queue = failures.get(operation);
+            Deque<Throwable> queue = failures.get(operation);
             failure = queue == null ? null : queue.poll();
         }
+        if (failure instanceof Error) {
+            throw (Error) failure;
+        }
         if (failure != null) {
-            throw failure;
+            throw (RuntimeException) failure;
         }
     }
 
     void failNext(String operation, RuntimeException failure) {
+        queueFailure(operation, failure);
+    }
+
+    /** An {@link Error} (StackOverflowError, OutOfMemoryError): what no iteration can recover from. */
+    void failNext(String operation, Error failure) {
+        queueFailure(operation, failure);
+    }
+
+    private void queueFailure(String operation, Throwable failure) {
         check(operation);
         Objects.requireNonNull(failure, "failure");
         synchronized (lock) {

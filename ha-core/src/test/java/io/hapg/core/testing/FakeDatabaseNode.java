@@ -261,6 +261,11 @@ public final class FakeDatabaseNode implements DatabaseNode {
         recorder.failNext(operation, failure);
     }
 
+    /** Makes the next call of {@code operation} throw {@code failure}, an Error no caller should survive. */
+    public void failNext(String operation, Error failure) {
+        recorder.failNext(operation, failure);
+    }
+
     /**
      * The next call of {@code operation} hangs until {@link #release} or until {@code bound} of
      * real time passes, then carries on normally (combine with {@link #failNext} to make it fail).

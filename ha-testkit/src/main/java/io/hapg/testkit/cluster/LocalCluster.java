@@ -310,8 +310,9 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private final Map<String, String> pgParameters = new LinkedHashMap<>(Map.of(
                 "fsync", "off", "shared_buffers", "16MB", "max_connections", "60"));
         private boolean etcdProxies;
+        // An agent out of memory exits at once: its fence process then stops PostgreSQL.
         private List<String> javaOptions = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         private String classpath = absoluteClasspath(System.getProperty("java.class.path"));
         private String mainClass = AGENT_MAIN;
