@@ -86,6 +86,7 @@ public final class HttpApi implements HealthReporter {
     private final int maxThreads;
     private final Duration requestTimeout;
     private final Duration pollInterval;
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
     private volatile HttpServer server;
     private volatile RequestExecutor executor;
 
@@ -98,6 +99,18 @@ public final class HttpApi implements HealthReporter {
         this.bindAddress = b.bindAddress != null ? b.bindAddress : address(rest.listen());
         this.ctx = new ApiContext(config, b.time, Optional.ofNullable(b.control), latest,
                 Version.number());
+    }
+
+    /**
+     * TCP_NODELAY on the JDK server's connections. Without it a keep-alive client (HAProxy,
+     * Prometheus, the REST locator) waits ~40 ms per request: the server writes headers and body
+     * apart, and Nagle holds the body until the client's delayed ACK. The JDK reads this property
+     * once, when its first server starts, so it is set here unless the operator set it.
+     */
+    private static void noDelay() {
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
     }
 
     /** Stores the status for the next requests. Called on the HA loop thread; never blocks. */
@@ -119,6 +132,7 @@ public final class HttpApi implements HealthReporter {
         }
         RequestExecutor pool = new RequestExecutor(config.name(), maxThreads, 4 * rest.requestQueueSize() + 64,
                 requestTimeout);
+        noDelay();
         try {
             HttpServer created = rest.tls() ? https(bindAddress) : HttpServer.create(bindAddress,
                     rest.requestQueueSize());
