@@ -45,4 +45,31 @@ class AgentJarIT {
         assertThat(p.exitValue()).as(text).isZero();
         assertThat(text.strip()).startsWith("hapg-");
     }
+
+    @Test
+    void theLauncherRunsItWithItsJvmFlagsFromAnotherDirectory(@TempDir Path dir) throws Exception {
+        Path launcher = Path.of("bin", "hapg").toAbsolutePath();
+        Path out = dir.resolve("out.txt");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "version").directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("HAPG_JAR", JAR.toAbsolutePath().toString());
+        pb.environment().put("HAPG_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = Files.readString(out, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(text).isZero();
+        assertThat(text.strip()).startsWith("hapg-");
+    }
+
+    @Test
+    void theLauncherSaysWhereTheJarIsMissing(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("hapg");
+        Files.copy(Path.of("bin", "hapg"), copy);
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(copy.toString(), "version").directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("hapg.jar not found");
+    }
 }

@@ -52,7 +52,7 @@ public final class FailoverExceptionOverride implements SQLExceptionOverride {
         this.next = Objects.requireNonNull(next, "next");
     }
 
-    @Override
+    @java.lang.Override
     public Override adjudicate(SQLException e) {
         if (isFailover(e)) {
             onFailover.run();

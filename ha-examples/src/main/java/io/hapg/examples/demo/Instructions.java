@@ -2,7 +2,6 @@ package io.hapg.examples.demo;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
-import io.hapg.examples.Main;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.net.URISyntaxException;
@@ -87,6 +86,6 @@ final class Instructions {
             }
         }
         return "java -cp " + LocalCluster.absoluteClasspath(System.getProperty("java.class.path"))
-                + " Main";
+                + " io.hapg.examples.Main";
     }
 }

@@ -1,6 +1,5 @@
 package io.hapg.testkit.cluster;
 
-import io.hapg.agent.Main;
 import io.hapg.process.OsUser;
 import io.hapg.testkit.FaultProxy;
 import io.hapg.testkit.FreePorts;
@@ -52,7 +51,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class LocalCluster implements AutoCloseable, ProcessOwner {
     /** The standalone agent's entry point (ha-agent): {@code Main agent CONFIG.yml}. */
-    public static final String AGENT_MAIN = "Main";
+    public static final String AGENT_MAIN = "io.hapg.agent.Main";
     static final String SUPERUSER = "postgres";
     static final String SUPERUSER_PASSWORD = "secret";
 
@@ -312,8 +311,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private boolean etcdProxies;
         // An agent out of memory exits at once: its fence process then stops PostgreSQL.
         private List<String> javaOptions = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC",
-                "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+                "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         private String classpath = absoluteClasspath(System.getProperty("java.class.path"));
         private String mainClass = AGENT_MAIN;
         private Path parentDir;
