@@ -36,40 +36,39 @@ class AgentJarIT {
 
     @Test
     void runsAsJavaDashJarFromAnotherDirectory(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("out.txt");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toAbsolutePath().toString(), "version").directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String text = Files.readString(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(text).isZero();
-        assertThat(text.strip()).startsWith("hapg-");
+        Run run = run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toAbsolutePath().toString(), "version"), dir);
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out().strip()).startsWith("hapg-");
     }
 
     @Test
     void theLauncherRunsItWithItsJvmFlagsFromAnotherDirectory(@TempDir Path dir) throws Exception {
-        Path launcher = Path.of("bin", "hapg").toAbsolutePath();
-        Path out = dir.resolve("out.txt");
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "version").directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("HAPG_JAR", JAR.toAbsolutePath().toString());
-        pb.environment().put("HAPG_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process p = pb.start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String text = Files.readString(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(text).isZero();
-        assertThat(text.strip()).startsWith("hapg-");
+        ProcessBuilder launcher = new ProcessBuilder(Path.of("bin", "hapg").toAbsolutePath().toString(), "version");
+        launcher.environment().put("HAPG_JAR", JAR.toAbsolutePath().toString());
+        launcher.environment().put("HAPG_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Run run = run(launcher, dir);
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out().strip()).startsWith("hapg-");
     }
 
     @Test
     void theLauncherSaysWhereTheJarIsMissing(@TempDir Path dir) throws Exception {
         Path copy = dir.resolve("hapg");
         Files.copy(Path.of("bin", "hapg"), copy);
-        Path out = dir.resolve("out.txt");
-        Process p = new ProcessBuilder(copy.toString(), "version").directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("hapg.jar not found");
+        Run run = run(new ProcessBuilder(copy.toString(), "version"), dir);
+        assertThat(run.code()).as(run.out()).isEqualTo(2);
+        assertThat(run.out()).contains("hapg.jar not found");
+    }
+
+    private record Run(int code, String out) {
+    }
+
+    /** Runs a command in {@code dir} (output in a file there) and waits for it. */
+    private static Run run(ProcessBuilder command, Path dir) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process p = command.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s").isTrue();
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
     }
 }
