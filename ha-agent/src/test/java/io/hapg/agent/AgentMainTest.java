@@ -9,11 +9,11 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.testing.FakeDatabaseNetwork;
 import io.hapg.core.testing.FakeDatabaseNode;
 import io.hapg.core.testing.InMemoryStore;
+import io.hapg.testkit.Await;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,7 +30,8 @@ class AgentMainTest {
         try (HaAgent agent = HaAgent.builder(HaConfig.builder().scope("shop").name("n0").bootstrapDcs(DCS).build(),
                 store.member("n0"), database).build()) {
             agent.start();
-            await(() -> agent.status().map(s -> s.holdsLock() && database.probe().isRunningPrimary()).orElse(false));
+            Await.until("n0 leads", Duration.ofSeconds(30),
+                    () -> agent.status().map(s -> s.holdsLock() && database.probe().isRunningPrimary()).orElse(false));
 
             database.failNext("probe", new OutOfMemoryError("simulated"));
             agent.wake();
@@ -49,14 +50,6 @@ class AgentMainTest {
                 store.member("n0"), new FakeDatabaseNetwork().node("n0")).build()) {
             agent.start();
             assertThat(AgentMain.serve(agent, CompletableFuture.completedFuture(null))).isZero();
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("timed out").isNegative();
-            Thread.sleep(50);
         }
     }
 }

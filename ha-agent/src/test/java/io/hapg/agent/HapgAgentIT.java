@@ -1,11 +1,11 @@
 package io.hapg.agent;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.HaAgent;
 import io.hapg.core.config.ConfigException;
 import io.hapg.process.OsUser;
+import io.hapg.testkit.Await;
 import io.hapg.testkit.FreePorts;
 import io.hapg.testkit.LocalEtcd;
 import java.io.IOException;
@@ -51,17 +51,8 @@ class HapgAgentIT {
                 HttpClient http = HttpClient.newHttpClient();
                 HttpRequest primary = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/primary"))
                         .timeout(Duration.ofSeconds(2)).build();
-                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                int code = -1;
-                while (code != 200 && System.nanoTime() - deadline < 0) {
-                    try {
-                        code = http.send(primary, HttpResponse.BodyHandlers.discarding()).statusCode();
-                    } catch (IOException notYet) {
-                        code = -1;
-                    }
-                    Thread.sleep(200);
-                }
-                assertThat(code).as("GET /primary of the embedded node").isEqualTo(200);
+                Await.until("GET /primary of the embedded node answers 200", Duration.ofSeconds(120),
+                        () -> status(http, primary) == 200);
             }
         }
     }
@@ -73,5 +64,17 @@ class HapgAgentIT {
         Files.writeString(yaml, "scope: s\nname: n\npostgresql: {data_dir: /tmp/x}\n");
         assertThatThrownBy(() -> HapgAgent.fromYaml(yaml)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("etcd3");
+    }
+
+    /** The status code, or -1 while the API does not answer yet. */
+    private static int status(HttpClient http, HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notYet) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 }

@@ -178,7 +178,8 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    static String tail(Path file, int lines) {
+    /** The last {@code lines} lines of {@code file}; a note instead when it is missing or unreadable. */
+    public static String tail(Path file, int lines) {
         try {
             if (!Files.exists(file)) {
                 return "(no log at " + file + ")";

@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.core.config.Checks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Secret;
 import java.util.List;
@@ -44,12 +45,12 @@ public record BootstrapSection(
     }
 
     public BootstrapSection {
-        initdb = SectionChecks.list(initdb, "bootstrap.initdb");
+        initdb = Checks.list(initdb, "bootstrap.initdb");
         Objects.requireNonNull(method, "bootstrap.method");
-        methodOptions = SectionChecks.map(methodOptions, "bootstrap.method");
+        methodOptions = Checks.map(methodOptions, "bootstrap.method");
         Objects.requireNonNull(postBootstrap, "bootstrap.post_bootstrap");
-        pgHba = SectionChecks.list(pgHba, "bootstrap.pg_hba");
-        users = SectionChecks.map(users, "bootstrap.users");
+        pgHba = Checks.list(pgHba, "bootstrap.pg_hba");
+        users = Checks.map(users, "bootstrap.users");
         if (method.isPresent() && method.get().isBlank()) {
             throw new ConfigException("bootstrap.method", "must not be blank");
         }

@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.core.config.Checks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.HostPort;
@@ -49,7 +50,7 @@ public record EtcdSection(
         if (!section.equals("etcd3") && !section.equals("etcd")) {
             throw new IllegalArgumentException("section must be etcd3 or etcd, got '" + section + "'");
         }
-        hosts = SectionChecks.list(hosts, section + ".hosts");
+        hosts = Checks.list(hosts, section + ".hosts");
         Objects.requireNonNull(url, section + ".url");
         Objects.requireNonNull(proxy, section + ".proxy");
         Objects.requireNonNull(cacert, section + ".cacert");
@@ -158,7 +159,7 @@ public record EtcdSection(
         public EtcdSection build() {
             List<HostPort> parsed = new ArrayList<>();
             for (String h : hosts) {
-                parsed.add(SectionChecks.hostPort(h, section + ".hosts", DEFAULT_PORT));
+                parsed.add(Checks.hostPort(h, section + ".hosts", DEFAULT_PORT, false));
             }
             return new EtcdSection(section, parsed, uri(url, section + ".url"), uri(proxy, section + ".proxy"),
                     useProxies, protocol, Optional.ofNullable(cacert), Optional.ofNullable(cert),

@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.core.config.Checks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HostPort;
 import java.nio.file.Path;
@@ -83,17 +84,17 @@ public record PostgresqlSection(
                 authentication, beforeStop, pgCtlTimeout}) {
             Objects.requireNonNull(o, "postgresql");
         }
-        binName = SectionChecks.map(binName, "postgresql.bin_name");
-        parameters = SectionChecks.map(parameters, "postgresql.parameters");
-        pgHba = SectionChecks.list(pgHba, "postgresql.pg_hba");
-        pgIdent = SectionChecks.list(pgIdent, "postgresql.pg_ident");
-        createReplicaMethods = SectionChecks.list(createReplicaMethods, "postgresql.create_replica_methods");
+        binName = Checks.map(binName, "postgresql.bin_name");
+        parameters = Checks.map(parameters, "postgresql.parameters");
+        pgHba = Checks.list(pgHba, "postgresql.pg_hba");
+        pgIdent = Checks.list(pgIdent, "postgresql.pg_ident");
+        createReplicaMethods = Checks.list(createReplicaMethods, "postgresql.create_replica_methods");
         Map<String, Map<String, Object>> methods = new LinkedHashMap<>();
-        replicaMethodOptions.forEach((k, v) -> methods.put(k, SectionChecks.map(v, "postgresql." + k)));
-        replicaMethodOptions = SectionChecks.map(methods, "postgresql");
-        basebackup = SectionChecks.list(basebackup, "postgresql.basebackup");
-        rewind = SectionChecks.list(rewind, "postgresql.rewind");
-        SectionChecks.nonNegative(pgCtlTimeout, "postgresql.pg_ctl_timeout");
+        replicaMethodOptions.forEach((k, v) -> methods.put(k, Checks.map(v, "postgresql." + k)));
+        replicaMethodOptions = Checks.map(methods, "postgresql");
+        basebackup = Checks.list(basebackup, "postgresql.basebackup");
+        rewind = Checks.list(rewind, "postgresql.rewind");
+        Checks.nonNegative(pgCtlTimeout, "postgresql.pg_ctl_timeout");
         if (createReplicaMethods.isEmpty()) {
             throw new ConfigException("postgresql.create_replica_methods", "must list at least one method");
         }
@@ -136,7 +137,7 @@ public record PostgresqlSection(
                 throw new ConfigException("postgresql.listen", "expected host[,host...]:port, got '" + listen + "'");
             }
         }
-        return SectionChecks.hostPort(parts[parts.length - 1], "postgresql.listen", 0).port();
+        return Checks.hostPort(parts[parts.length - 1], "postgresql.listen", 0, false).port();
     }
 
     private static void checkHost(HostPort address, String path) {
@@ -225,7 +226,7 @@ public record PostgresqlSection(
         }
 
         private static Optional<HostPort> address(String value, String path) {
-            return Optional.ofNullable(value).map(v -> SectionChecks.hostPort(v, path, 0));
+            return Optional.ofNullable(value).map(v -> Checks.hostPort(v, path, 0, false));
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.hapg.agent.config;
 
-import io.hapg.core.config.ConfigException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.hapg.core.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.util.ArrayList;

@@ -8,26 +8,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-/** Validation helpers shared by the config records; every failure names the dotted key path. */
-final class Checks {
+/**
+ * Validation helpers shared by the config records, here and in the modules that build their own
+ * (ha-agent's YAML sections); every failure is a {@link ConfigException} naming the dotted key path.
+ */
+public final class Checks {
     private Checks() {
     }
 
-    static <T> T required(T value, String path) {
+    /** {@code value}, unless it is null or a blank string. */
+    public static <T> T required(T value, String path) {
         if (value == null || value instanceof String && ((String) value).isBlank()) {
             throw new ConfigException(path, "required");
         }
         return value;
     }
 
-    static long atLeast(long value, long min, String path) {
+    /** {@code value}, unless it is below {@code min}. */
+    public static long atLeast(long value, long min, String path) {
         if (value < min) {
             throw new ConfigException(path, "must be at least " + min + ", got " + value);
         }
         return value;
     }
 
-    static long between(long value, long min, long max, String path) {
+    /** {@code value}, unless it is outside {@code [min, max]}. */
+    public static long between(long value, long min, long max, String path) {
         if (value < min || value > max) {
             throw new ConfigException(path, "must be between " + min + " and " + max + ", got " + value);
         }
@@ -35,7 +41,7 @@ final class Checks {
     }
 
     /** Parses {@code host:port}; see {@link HostPort#parse(String, int, boolean)}. */
-    static HostPort hostPort(String text, String path, int defaultPort, boolean emptyHost) {
+    public static HostPort hostPort(String text, String path, int defaultPort, boolean emptyHost) {
         try {
             return HostPort.parse(text, defaultPort, emptyHost);
         } catch (IllegalArgumentException e) {
@@ -43,7 +49,8 @@ final class Checks {
         }
     }
 
-    static <T> List<T> list(List<T> value, String path) {
+    /** An unmodifiable copy; a null list or item is rejected naming {@code path}. */
+    public static <T> List<T> list(List<T> value, String path) {
         Objects.requireNonNull(value, path);
         for (T item : value) {
             Objects.requireNonNull(item, path);
@@ -52,7 +59,7 @@ final class Checks {
     }
 
     /** An unmodifiable copy keeping insertion order; null keys or values are rejected. */
-    static <V> Map<String, V> map(Map<String, V> value, String path) {
+    public static <V> Map<String, V> map(Map<String, V> value, String path) {
         Objects.requireNonNull(value, path);
         Map<String, V> copy = new LinkedHashMap<>();
         value.forEach((k, v) -> {
@@ -64,8 +71,17 @@ final class Checks {
         return Collections.unmodifiableMap(copy);
     }
 
+    /** {@code value}, unless it is negative. */
+    public static Duration nonNegative(Duration value, String path) {
+        Objects.requireNonNull(value, path);
+        if (value.isNegative()) {
+            throw new ConfigException(path, "must not be negative, got " + seconds(value) + " s");
+        }
+        return value;
+    }
+
     /** Seconds as text: {@code 10} or {@code 1.5}. */
-    static String seconds(Duration d) {
+    public static String seconds(Duration d) {
         return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 }

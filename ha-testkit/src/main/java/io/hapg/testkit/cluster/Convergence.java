@@ -1,10 +1,6 @@
 package io.hapg.testkit.cluster;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.hapg.testkit.ManagedProcess;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -82,19 +78,8 @@ final class Convergence {
         for (ClusterNode n : nodes) {
             if (!n.isAgentRunning()) {
                 throw new IllegalStateException("the agent of " + n.name() + " exited; the last lines of "
-                        + n.agentLog() + ":\n" + tail(n.agentLog(), 20));
+                        + n.agentLog() + ":\n" + ManagedProcess.tail(n.agentLog(), 20));
             }
-        }
-    }
-
-    /** The last {@code lines} lines of a file, indented; a note instead when it cannot be read. */
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return all.subList(Math.max(0, all.size() - lines), all.size()).stream().map(l -> "    " + l)
-                    .collect(Collectors.joining("\n"));
-        } catch (IOException | UncheckedIOException e) {
-            return "    (cannot read it: " + e.getMessage() + ")";
         }
     }
 
