@@ -27,6 +27,7 @@ import io.hapg.etcd.internal.LeaderKey;
 import io.hapg.etcd.internal.LeaseKeeper;
 import io.hapg.etcd.internal.RangeSnapshot;
 import io.hapg.etcd.internal.RawKv;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -116,6 +117,16 @@ public final class EtcdConsensus implements Consensus {
      */
     public Optional<ClusterView> cachedView() {
         return watches.current().map(s -> codec.decodeView(s.revision(), s.kvs()));
+    }
+
+    /** {@inheritDoc} The initial ttl is {@link EtcdConfig#ttl()}. */
+    @Override
+    public void setTtl(Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.toNanos() % 1_000_000_000L != 0) {
+            throw new IllegalArgumentException("ttl: must be whole seconds, got " + ttl);
+        }
+        lease.setTtl(ttl.toSeconds());
     }
 
     @Override
@@ -292,7 +303,7 @@ public final class EtcdConsensus implements Consensus {
     /** Whether the leader key I held was on a lease that etcd has since dropped. */
     private boolean lostWithLease(long currentLease) {
         synchronized (published) {
-            return leaderLease != 0 && leaderLease != currentLease;
+            return leaderLease != 0 && leaderLease != currentLease && !lease.retiredOnPurpose(leaderLease);
         }
     }
 

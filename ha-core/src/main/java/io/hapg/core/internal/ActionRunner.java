@@ -115,6 +115,8 @@ final class ActionRunner implements AutoCloseable {
     Effect execute(Decision decision, ClusterView view, LocalState local) {
         long now = time.nanoTime();
         DynamicConfig dynamic = view.effectiveConfig(config.bootstrapDcs());
+        // The lease must live as long as the deadline below believes: the same ttl for both.
+        consensus.setTtl(dynamic.ttl());
         boolean holder = view.isLeader(config.name()) || local.holdsLease(now);
         if (decision.action().keepsLease() && holder && local.consensusReachable()) {
             Effect renewed = renew(local, dynamic);

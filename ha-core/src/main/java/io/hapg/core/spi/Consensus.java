@@ -3,12 +3,14 @@ package io.hapg.core.spi;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
  * The consensus store (Patroni's DCS) as one agent sees it. An instance is bound to one member
- * name and owns one lease whose lifetime is the cluster's {@code ttl}; the member key and, while
- * this member leads, the leader key are attached to it, so both vanish when the agent dies.
+ * name and owns one lease whose lifetime is the cluster's {@code ttl} ({@link #setTtl}); the
+ * member key and, while this member leads, the leader key are attached to it, so both vanish
+ * when the agent dies.
  *
  * <p><b>Outcomes.</b> Losing a race or a compare-and-set is a {@code false} return: another
  * member acted first, and the caller carries on. Failing to reach the store is a
@@ -30,6 +32,21 @@ public interface Consensus extends AutoCloseable {
      * @throws ConsensusUnavailableException when the store cannot answer within the deadline
      */
     ClusterView read();
+
+    /**
+     * Sets the lifetime of this member's lease to the cluster's live {@code ttl} (Patroni's
+     * {@code set_ttl}). No call to the store: the next call that refreshes the lease
+     * ({@link #tryAcquireLeader}, {@link #renewLeader}, {@link #publishMember}) replaces a lease
+     * of another lifetime with a new one and moves this member's keys onto it, atomically with the
+     * usual check that the leader key still names this member. The HA loop calls this before
+     * every acquisition and renewal with the ttl it measures its own deadline by, so that the
+     * deadline it believes is never later than the moment the store drops its leader key. Until a
+     * refresh succeeds, the old lease and its lifetime stay in force.
+     *
+     * @param ttl whole seconds, at least 1 second
+     * @throws IllegalArgumentException when {@code ttl} is below 1 second
+     */
+    void setTtl(Duration ttl);
 
     /**
      * Creates the leader key with this member's name on this member's lease, only if the key is

@@ -61,6 +61,15 @@ public final class InMemoryConsensus implements Consensus {
         return store.read();
     }
 
+    /** Refreshes from now on use {@code ttl} (no call counted: it does not reach the store). */
+    @Override
+    public void setTtl(Duration ttl) {
+        if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("ttl: must be at least 1 s, got " + ttl);
+        }
+        lease.ttl = ttl;
+    }
+
     /** Refreshes (or re-grants) this member's lease, then "create revision == 0 → put", even if this member holds it. */
     @Override
     public boolean tryAcquireLeader() {

@@ -79,7 +79,8 @@ final class KeyValueState {
 
     /** Refreshes the member's lease, or grants a new one if it is gone. True if it was still alive. */
     boolean keepAlive(MemberLease member) {
-        long deadline = clock.nanoTime() + ttl.toNanos();
+        Duration own = member.ttl;
+        long deadline = clock.nanoTime() + (own != null ? own : ttl).toNanos();
         Lease lease = leases.get(member.id);
         if (lease != null) {
             lease.deadline = deadline;
@@ -272,6 +273,8 @@ final class KeyValueState {
     static final class MemberLease {
         final String owner;
         long id = -1;
+        /** The ttl its agent asked for ({@code Consensus.setTtl}); null: the store's. */
+        volatile Duration ttl;
 
         MemberLease(String owner) {
             this.owner = owner;

@@ -7,10 +7,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This agent's one etcd lease (TTL = {@code ttl}), which carries its member key and, while it
- * leads, the leader key. Renewal is driven by the caller, one {@code keepAliveOnce} per call,
- * never by jetcd's background keepalive stream: that stream does not heal after an etcd outage
- * (STACK.md G2), and the agent's own deadline, not this lease, decides when a primary demotes.
+ * This agent's one etcd lease, which carries its member key and, while it leads, the leader key.
+ * Its lifetime follows the cluster's live ttl ({@link #setTtl}): when the ttl changes, the next
+ * refresh grants a lease with the new ttl instead of renewing the old one, and the callers move
+ * the keys onto it, as Patroni's etcd3 backend does on {@code set_ttl}. Without that, a raised
+ * ttl leaves a primary believing it holds the leader key longer than etcd keeps it.
+ *
+ * <p>Renewal is driven by the caller, one {@code keepAliveOnce} per call, never by jetcd's
+ * background keepalive stream: that stream does not heal after an etcd outage (STACK.md G2), and
+ * the agent's own deadline, not this lease, decides when a primary demotes.
  * A lease etcd no longer knows (expired, revoked) is replaced by a freshly granted one.
  *
  * <p>Thread-safety: all methods are synchronized; each blocks for at most its deadline.
@@ -19,16 +24,45 @@ public final class LeaseKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
 
     private final Lease lease;
-    private final long ttlSeconds;
     private final EtcdErrors errors;
     private final String context;
+    private long ttlSeconds;
     private long leaseId;
+    /** The ttl the current lease was asked for (etcd may grant more, never less). */
+    private long leaseTtlSeconds;
+    /** The lease last replaced because the ttl changed: it was alive, not lost, when replaced. */
+    private long retiredId;
 
     public LeaseKeeper(Lease lease, long ttlSeconds, EtcdErrors errors, String context) {
         this.lease = lease;
-        this.ttlSeconds = ttlSeconds;
+        this.ttlSeconds = checkTtl(ttlSeconds);
         this.errors = errors;
         this.context = context;
+    }
+
+    /**
+     * The ttl for the current lease from its next refresh on: a lease of another ttl is replaced
+     * by a newly granted one there. No call to etcd here.
+     */
+    public synchronized void setTtl(long seconds) {
+        if (seconds != ttlSeconds) {
+            LOG.info("{} - ttl {} s -> {} s: the next refresh grants a lease with the new ttl", context, ttlSeconds,
+                    checkTtl(seconds));
+            ttlSeconds = seconds;
+        }
+    }
+
+    /** The ttl leases are granted with now. */
+    public synchronized long ttlSeconds() {
+        return ttlSeconds;
+    }
+
+    /**
+     * Whether {@code id} is the lease this keeper last replaced because the ttl changed: keys on it
+     * were moved, not lost with it.
+     */
+    public synchronized boolean retiredOnPurpose(long id) {
+        return id != 0 && id == retiredId;
     }
 
     /** The current lease, granting one if there is none. Does not renew an existing lease. */
@@ -37,12 +71,21 @@ public final class LeaseKeeper {
     }
 
     /**
-     * Renews the current lease once ({@code keepAliveOnce}); grants a new one when there is none or
-     * etcd no longer knows it.
+     * Renews the current lease once ({@code keepAliveOnce}); grants a new one when there is none,
+     * etcd no longer knows it, or it was granted with another ttl than {@link #setTtl} asks for.
      *
      * @return the live lease
      */
     public synchronized long refresh(Deadline deadline) {
+        if (leaseId != 0 && leaseTtlSeconds != ttlSeconds) {
+            long old = leaseId;
+            long oldTtl = leaseTtlSeconds;
+            long id = grant(deadline);
+            retiredId = old;
+            LOG.info("{} - lease {} (ttl {} s) replaced by lease {} (ttl {} s); the old one expires on its own",
+                    context, Long.toHexString(old), oldTtl, Long.toHexString(id), ttlSeconds);
+            return id;
+        }
         if (leaseId != 0) {
             long id = leaseId;
             try {
@@ -72,9 +115,22 @@ public final class LeaseKeeper {
     }
 
     private long grant(Deadline deadline) {
-        LeaseGrantResponse r = errors.call("grant lease", deadline, n -> lease.grant(ttlSeconds));
+        long ttl = ttlSeconds;
+        LeaseGrantResponse r = errors.call("grant lease", deadline, n -> lease.grant(ttl));
+        if (r.getTTL() < ttl) { // etcd raises a ttl below its minimum, never lowers one
+            throw new IllegalStateException("etcd granted lease " + Long.toHexString(r.getID()) + " a ttl of "
+                    + r.getTTL() + " s, asked for " + ttl + " s");
+        }
         leaseId = r.getID();
+        leaseTtlSeconds = ttl;
         LOG.info("{} - granted lease {} with ttl {} s", context, Long.toHexString(leaseId), r.getTTL());
         return leaseId;
+    }
+
+    private static long checkTtl(long seconds) {
+        if (seconds < 1) {
+            throw new IllegalArgumentException("ttl: must be at least 1 s, got " + seconds + " s");
+        }
+        return seconds;
     }
 }
