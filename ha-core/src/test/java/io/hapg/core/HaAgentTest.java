@@ -9,6 +9,7 @@ import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.spi.RoleChange;
 import io.hapg.core.spi.RoleChangeListener;
+import io.hapg.core.testing.FakeDatabaseNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,53 @@ class HaAgentTest {
                 () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), old);
 
         assertThat(role(next)).isEqualTo(Role.PRIMARY);
+    }
+
+    /**
+     * Issue #12 item 11: a crashed primary that still holds the key restarts read-only and is
+     * promoted only by a later iteration that found the key still its own, never started
+     * writable at once.
+     */
+    @Test
+    void crashedPrimaryRestartsReadOnlyThenPromotesWhileItHoldsTheKey() {
+        String leader = bootstrapped("n0", "n1");
+        FakeDatabaseNode db = cluster.databases.get(leader);
+        int before = db.calls().size();
+        db.crash();
+
+        cluster.advanceUntil(leader + " primary again", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(java.util.Optional.of(leader)));
+
+        List<String> after = db.calls().subList(before, db.calls().size());
+        assertThat(after).as("calls after the crash").doesNotContain("start()");
+        assertThat(after).containsSubsequence("startReadOnly()", "promote()");
+        assertThat(role(leader)).isEqualTo(Role.PRIMARY);
+    }
+
+    /** The key lost while the crashed primary restarts: it stays read-only, never promoted. */
+    @Test
+    void crashedPrimaryThatLosesTheKeyDuringItsRestartIsNeverPromoted() {
+        String leader = bootstrapped("n0", "n1");
+        FakeDatabaseNode db = cluster.databases.get(leader);
+        db.hangNext("startReadOnly", Duration.ofSeconds(30));
+        db.crash();
+        cluster.advanceUntil(leader + " restarting", LOOP, Duration.ofMinutes(1),
+                () -> db.count("startReadOnly") > 0);
+        assertThat(db.awaitHanging("startReadOnly", Duration.ofSeconds(5))).isTrue();
+        int before = db.calls().size();
+        cluster.consensus.get(leader).setPartitioned(true);
+        cluster.unreachable.add(leader);
+        String next = other(leader);
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), leader);
+        db.release("startReadOnly");
+        for (int i = 0; i < 5; i++) {
+            cluster.advance(LOOP, leader);
+        }
+
+        assertThat(db.calls().subList(before, db.calls().size())).doesNotContain("promote()", "start()");
+        assertThat(cluster.db(leader).inRecovery() || cluster.db(leader).process() != ProcessState.RUNNING)
+                .as("%s is not a writable primary", leader).isTrue();
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * Section 7a, PostgreSQL down on the leader. Patroni {@code recover()}: restart in place
- * (PostgreSQL's crash recovery, no timeline change, no data lost) for up to
+ * (PostgreSQL's crash recovery, no data lost; read-only, promoted by {@link Leading} once an
+ * iteration finds the key still mine, so a new timeline) for up to
  * {@code primary_start_timeout}, then hand over if someone can take over. In synchronous mode with
  * a healthy synchronous standby, hand over at once: no acknowledged commit can be lost.
  */

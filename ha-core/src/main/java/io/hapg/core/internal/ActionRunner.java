@@ -158,9 +158,12 @@ final class ActionRunner implements AutoCloseable {
                     return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
                 });
             case RESTART_PRIMARY:
-                return submit("restart PostgreSQL as the primary", null, () -> {
-                    database.start(Optional.empty());
-                    return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
+                // Read-only first, as Patroni does "because I had the session lock": the start may
+                // take a long crash recovery, and only a later iteration that still finds the key
+                // mine promotes (Leading: "I hold the lock but PostgreSQL is in recovery").
+                return submit("restart PostgreSQL read-only, to promote while I hold the lock", null, () -> {
+                    database.startReadOnly();
+                    return Effect.NOTHING.streamingFrom(Optional.empty()).wakingAtOnce();
                 });
             case ACQUIRE_LEASE:
                 return acquire(dynamic).map(deadline -> Effect.NOTHING.movingTo(Role.PRIMARY).withLease(deadline))
@@ -298,7 +301,9 @@ final class ActionRunner implements AutoCloseable {
         List<HistoryEntry> history = view.history();
         RoleChange context = new RoleChange(config.scope(), config.name(), local.role(), Role.PRIMARY,
                 view.leader().map(l -> l.name()), Optional.of(config.name()), view.member(config.name()));
-        Effect started = submit(PROMOTE, Role.CANDIDATE, () -> {
+        // A primary restarted read-only after a crash is promoted without passing through CANDIDATE.
+        Role promoting = local.role() == Role.PRIMARY ? null : Role.CANDIDATE;
+        Effect started = submit(PROMOTE, promoting, () -> {
             if (!approved(context)) {
                 release();
                 long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
