@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,18 @@ import java.util.concurrent.locks.LockSupport;
 
 /** The JDBC side of {@link WriteHistory}: finding the primary, inserting, reading back, convergence. */
 final class Nodes {
+    /**
+     * A commit the server returned with its warning that the wait for synchronous replication was
+     * cancelled: committed on that node alone, so not acknowledged in the sense of synchronous mode.
+     */
+    static final class LocalOnlyCommit extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        LocalOnlyCommit(String message, SQLWarning cause) {
+            super(message, cause);
+        }
+    }
+
     private static final int TIMEOUT_SECONDS = 3;
 
     private final Map<String, String> urls;
@@ -39,10 +52,17 @@ final class Nodes {
         private final String node;
         private final Connection connection;
         private PreparedStatement insert;
+        private int queryTimeoutSeconds;
 
         Session(String node, Connection connection) {
             this.node = node;
             this.connection = connection;
+        }
+
+        /** JDBC's {@code setQueryTimeout} for the inserts (0: none): its cancel can cut a synchronous wait short. */
+        Session queryTimeout(int seconds) {
+            queryTimeoutSeconds = seconds;
+            return this;
         }
 
         String node() {
@@ -60,8 +80,14 @@ final class Nodes {
             insert.setLong(1, id);
             insert.setInt(2, writer);
             insert.setString(3, node);
+            insert.setQueryTimeout(queryTimeoutSeconds);
             try (ResultSet rs = insert.executeQuery()) {
                 Instant ackedAt = Instant.now();
+                for (SQLWarning w = insert.getWarnings(); w != null; w = w.getNextWarning()) {
+                    if (w.getMessage() != null && w.getMessage().contains("wait for synchronous replication")) {
+                        throw new LocalOnlyCommit(node + ": " + w.getMessage(), w);
+                    }
+                }
                 rs.next();
                 long micros = rs.getLong(1);
                 Instant serverTime = Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);

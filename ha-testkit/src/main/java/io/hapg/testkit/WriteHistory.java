@@ -76,6 +76,8 @@ public final class WriteHistory implements AutoCloseable {
     private final ConcurrentLinkedQueue<Commit> acknowledged = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong localOnly = new AtomicLong();
+    private final int queryTimeoutSeconds;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile String lastFailure = "none";
 
@@ -84,6 +86,7 @@ public final class WriteHistory implements AutoCloseable {
         this.table = b.table;
         this.interval = b.interval;
         this.writerPerNode = b.writerPerNode;
+        this.queryTimeoutSeconds = b.queryTimeoutSeconds;
     }
 
     /** A history writing to the nodes {@code name -> JDBC URL} (no credentials in the URL needed). */
@@ -99,6 +102,15 @@ public final class WriteHistory implements AutoCloseable {
     /** How many commits failed (outcome unknown) so far. */
     public long failures() {
         return failures.get();
+    }
+
+    /**
+     * How many commits returned with PostgreSQL's warning that their wait for synchronous
+     * replication was cancelled (by the writers' query timeout): committed on one node only, so
+     * neither acknowledged nor failed; the no-loss check does not cover them.
+     */
+    public long localOnly() {
+        return localOnly.get();
     }
 
     /** The table the rows go to (unique per history). */
@@ -194,7 +206,7 @@ public final class WriteHistory implements AutoCloseable {
     /** One line on the history: commits, failures, terms. */
     public String summary() {
         return "write history " + table + ": " + acknowledged.size() + " acknowledged, " + failures.get()
-                + " failed (last: " + lastFailure + "); terms: " + WriteChecks.terms(acknowledged());
+                + " failed, " + localOnly.get() + " local only (last: " + lastFailure + "); terms: " + WriteChecks.terms(acknowledged());
     }
 
     /** Stops the writers. */
@@ -242,7 +254,10 @@ public final class WriteHistory implements AutoCloseable {
             }
             long id = ids.incrementAndGet();
             try {
-                acknowledged.add(session.insert(table, id, writer));
+                acknowledged.add(session.queryTimeout(queryTimeoutSeconds).insert(table, id, writer));
+            } catch (Nodes.LocalOnlyCommit e) {
+                localOnly.incrementAndGet();
+                lastFailure = e.getMessage();
             } catch (SQLException e) {
                 failures.incrementAndGet();
                 lastFailure = session.node() + ": " + e.getMessage();
@@ -265,6 +280,7 @@ public final class WriteHistory implements AutoCloseable {
         private Duration interval = Duration.ofMillis(5);
         private String table = "write_history_" + UUID.randomUUID().toString().substring(0, 8);
         private boolean writerPerNode;
+        private int queryTimeoutSeconds;
 
         private Builder(Map<String, String> urls) {
             if (urls.isEmpty()) {
@@ -295,6 +311,19 @@ public final class WriteHistory implements AutoCloseable {
                 throw new IllegalArgumentException("interval must be >= 0: " + interval);
             }
             this.interval = interval;
+            return this;
+        }
+
+        /**
+         * JDBC {@code setQueryTimeout} on every insert, as applications set it; default none. Its
+         * cancel can end a commit's wait for a synchronous standby: such a commit is counted as
+         * {@link #localOnly()}, not acknowledged.
+         */
+        public Builder queryTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("queryTimeout must be whole seconds >= 0: " + timeout);
+            }
+            this.queryTimeoutSeconds = (int) timeout.toSeconds();
             return this;
         }
 

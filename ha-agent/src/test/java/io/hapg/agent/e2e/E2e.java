@@ -34,7 +34,9 @@ final class E2e {
     static WriteHistory writes(LocalCluster cluster) {
         return WriteHistory.builder(cluster.jdbcUrls())
                 .credentials(cluster.superuser().username(), cluster.superuser().password())
-                .writers(2).writerPerNode().interval(Duration.ofMillis(5)).start();
+                // Applications set query timeouts; a cancelled synchronous wait is then local only.
+                .writers(2).writerPerNode().interval(Duration.ofMillis(5)).queryTimeout(Duration.ofSeconds(5))
+                .start();
     }
 
     /**

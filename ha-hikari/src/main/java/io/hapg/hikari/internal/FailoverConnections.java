@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 
 /**
@@ -16,7 +17,9 @@ import java.sql.Statement;
  * ({@link FailoverExceptionOverride#isFailover}) reaches the application as
  * {@link ConnectionFailoverException} (08S02, retry the statement) or
  * {@link TransactionStateUnknownException} (08007, restart the transaction), decided by whether a
- * transaction was open. Everything else passes through unchanged. {@code unwrap} reaches the
+ * transaction was open. A commit that returns with PostgreSQL's warning that its wait for
+ * synchronous replication was cancelled is only local: it becomes
+ * {@link TransactionStateUnknownException} too. Everything else passes through unchanged. {@code unwrap} reaches the
  * driver's objects as usual.
  */
 public final class FailoverConnections {
@@ -75,6 +78,9 @@ public final class FailoverConnections {
             } catch (InvocationTargetException e) {
                 throw translate(e.getCause(), name.equals("commit"));
             }
+            if (name.equals("commit")) {
+                checkSynchronousCommit(delegate.getWarnings());
+            }
             if (name.equals("setAutoCommit")) {
                 autoCommit = (Boolean) args[0];
             }
@@ -83,6 +89,24 @@ public final class FailoverConnections {
                         new Class<?>[] {method.getReturnType()}, new StatementHandler(result, this));
             }
             return result;
+        }
+
+        /**
+         * A commit whose wait for a synchronous standby was cancelled (a statement timeout, a
+         * cancel request, {@code pg_cancel_backend}) returns success with a warning, although it is
+         * only local: a failover right now can lose it. It is not acknowledged in the sense of
+         * synchronous mode, so the application hears of it as an unknown outcome.
+         */
+        void checkSynchronousCommit(SQLWarning warnings) throws TransactionStateUnknownException {
+            for (SQLWarning w = warnings; w != null; w = w.getNextWarning()) {
+                String message = w.getMessage();
+                if (message != null && message.contains("wait for synchronous replication")) {
+                    throw new TransactionStateUnknownException("commit on " + context.describe()
+                            + " is only local: its wait for a synchronous standby was cancelled (" + message
+                            + "); it may be lost if the primary fails now. Check whether it took effect before"
+                            + " running it again", w);
+                }
+            }
         }
 
         Throwable translate(Throwable t, boolean commit) {
@@ -133,11 +157,16 @@ public final class FailoverConnections {
                 default:
                     break;
             }
+            Object result;
             try {
-                return method.invoke(delegate, args);
+                result = method.invoke(delegate, args);
             } catch (InvocationTargetException e) {
                 throw connection.translate(e.getCause(), false);
             }
+            if (connection.autoCommit && name.startsWith("execute")) {
+                connection.checkSynchronousCommit(((Statement) delegate).getWarnings());
+            }
+            return result;
         }
     }
 }
