@@ -73,9 +73,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Connections</b>: the JDK server's limits are JVM-wide system properties read when its
  * first server starts; unless the operator set them, {@link #start()} sets
  * {@code jdk.httpserver.maxConnections} to {@value #MAX_CONNECTIONS} (further connections are
- * closed on accept), {@code sun.net.httpserver.idleInterval} to {@value #IDLE_SECONDS} s (idle
- * keep-alive connections and connections that never send a request are closed after that) and
- * {@code sun.net.httpserver.clockTick} to 1000 ms (how often idleness is checked).
+ * closed on accept), {@code sun.net.httpserver.maxReqTime} to {@value #REQUEST_SECONDS} s (a
+ * connection that sends nothing, or not its whole request, is closed after that) and
+ * {@code sun.net.httpserver.clockTick} to 1000 ms (how often idleness is checked). Idle
+ * keep-alive connections keep the JDK's limit, {@code sun.net.httpserver.idleInterval} = 30 s:
+ * shorter, and a peer that reuses its connection once per {@code loop_wait} (10 s by default)
+ * would race the server closing it, and {@code POST /failsafe} is not retried.
  *
  * <p><b>Threads</b>: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N}
  * (idle ones exit), a queue of {@code 4 * request_queue_size + 64} waiting requests, and one
@@ -100,8 +103,8 @@ public final class HttpApi implements HealthReporter {
     private static final String NODELAY = "sun.net.httpserver.nodelay";
     /** The most connections open at once: far above what load balancers, peers and monitoring need. */
     static final int MAX_CONNECTIONS = 512;
-    /** Seconds an open connection may sit without a request. */
-    static final int IDLE_SECONDS = 10;
+    /** Seconds a connection has to deliver a whole request, its first one included. */
+    static final int REQUEST_SECONDS = 10;
     private volatile HttpServer server;
     private volatile RequestExecutor executor;
 
@@ -132,7 +135,7 @@ public final class HttpApi implements HealthReporter {
      */
     private static void connectionLimits() {
         defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
-        defaultProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
+        defaultProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
         defaultProperty("sun.net.httpserver.clockTick", "1000");
     }
 

@@ -167,10 +167,10 @@ class SlowClientsTest {
     }
 
     @Test
-    void aConnectionThatSendsNothingIsClosedAfterTheIdleInterval() throws IOException {
+    void aConnectionThatSendsNothingIsClosedAfterTheRequestTime() throws IOException {
         primary(a -> a);
         Socket silent = open("");
-        assertThat(closedByServer(silent, Duration.ofSeconds(HttpApi.IDLE_SECONDS + 3))).isTrue();
+        assertThat(closedByServer(silent, Duration.ofSeconds(HttpApi.REQUEST_SECONDS + 3))).isTrue();
         assertThat(h.get("/primary").status()).isEqualTo(200);
     }
 
