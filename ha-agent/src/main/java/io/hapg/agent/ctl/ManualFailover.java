@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
  * {@code switchover} and {@code failover}: patronictl's {@code _do_failover_or_switchover}. After
  * the checks and the current topology it asks patronictl's question ({@code Are you sure you want
  * to switchover cluster X, demoting current leader Y?}) unless {@code --force}; it does not ask
- * for the options left out (the candidate, the time), which keep their defaults. The request goes to the leader's REST API ({@code POST /switchover} or
- * {@code POST /failover}), or to the candidate's when there is no leader; what the API answers is
+ * for the options left out (the candidate, the time), which keep their defaults. The request goes
+ * to the leader's REST API ({@code POST /switchover} or {@code POST /failover}), or to the
+ * candidate's when there is no leader; what the API answers is
  * printed, and a refusal exits 1. hactl never writes the {@code failover} key itself, so every
  * request passes the API's checks.
  */
