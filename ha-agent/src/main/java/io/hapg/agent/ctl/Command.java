@@ -4,40 +4,46 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The hactl commands, their options and how many arguments (member names) each takes. */
+/**
+ * The hactl commands, their options and how many arguments each takes: every command may start
+ * with patronictl's cluster name ({@link CtlArgs#forCluster}); restart and reinit then take
+ * member names.
+ */
 enum Command {
-    LIST("list", "", 0, 0, "List the members: role, state, timeline, lag",
+    LIST("list", "[CLUSTER]", 0, 1, "List the members: role, state, timeline, lag",
             Option.value("format", "f", "pretty, json or tsv (default pretty)")),
-    SWITCHOVER("switchover", "", 0, 0, "Hand the leader role over to a replica (planned)",
+    SWITCHOVER("switchover", "[CLUSTER]", 0, 1, "Hand the leader role over to a replica (planned)",
             Option.value("leader", null, "the current leader (checked; default: the current leader)"),
             Option.value("primary", null, "same as --leader"),
             Option.value("candidate", null, "the member to promote (default: the healthiest replica)"),
             Option.value("scheduled", null, "when: ISO 8601, e.g. 2026-05-01T03:00+02:00 (default now)"),
-            Option.flag("force", null, "accepted for patronictl compatibility: hactl never asks")),
-    FAILOVER("failover", "", 0, 0, "Promote a named replica (manual failover)",
+            Option.flag("force", null, "do not ask for confirmation")),
+    FAILOVER("failover", "[CLUSTER]", 0, 1, "Promote a named replica (manual failover)",
             Option.value("candidate", null, "the member to promote (required)"),
-            Option.flag("force", null, "accepted for patronictl compatibility: hactl never asks")),
-    PAUSE("pause", "", 0, 0, "Maintenance mode: the agents stop promoting, demoting, starting and stopping",
+            Option.flag("force", null, "do not ask for confirmation")),
+    PAUSE("pause", "[CLUSTER]", 0, 1, "Maintenance mode: the agents stop promoting, demoting, starting and stopping",
             Option.flag("wait", null, "wait until every member reports the pause")),
-    RESUME("resume", "", 0, 0, "Leave maintenance mode",
+    RESUME("resume", "[CLUSTER]", 0, 1, "Leave maintenance mode",
             Option.flag("wait", null, "wait until every member reports the end of the pause")),
-    HISTORY("history", "", 0, 0, "The timeline history: failovers and switchovers",
+    HISTORY("history", "[CLUSTER]", 0, 1, "The timeline history: failovers and switchovers",
             Option.value("format", "f", "pretty, json or tsv (default pretty)")),
-    SHOW_CONFIG("show-config", "", 0, 0, "The dynamic configuration stored in etcd, as YAML"),
-    EDIT_CONFIG("edit-config", "", 0, 0, "Change the dynamic configuration (PATCH /config)",
+    SHOW_CONFIG("show-config", "[CLUSTER]", 0, 1, "The dynamic configuration stored in etcd, as YAML"),
+    EDIT_CONFIG("edit-config", "[CLUSTER]", 0, 1, "Change the dynamic configuration (PATCH /config)",
             Option.repeated("set", "s", "KEY=VALUE: a dotted key and a YAML value (null deletes the key)"),
             Option.repeated("pg", "p", "NAME=VALUE: same as -s postgresql.parameters.NAME=VALUE"),
             Option.flag("quiet", "q", "do not print the changes"),
-            Option.flag("force", null, "accepted for patronictl compatibility: hactl never asks")),
-    RESTART("restart", "[MEMBER...]", 0, Integer.MAX_VALUE, "Restart PostgreSQL on the members (default: all)",
+            Option.flag("force", null, "accepted for patronictl compatibility: edit-config never asks")),
+    RESTART("restart", "[CLUSTER] [MEMBER...]", 0, Integer.MAX_VALUE,
+            "Restart PostgreSQL on the members (default: all, after a confirmation)",
             Option.value("role", "r", "only members with this role: leader, primary, replica or any"),
             Option.flag("pending", null, "only members with pending restart"),
             Option.value("scheduled", null, "when: ISO 8601 with a time zone (default now)"),
             Option.value("pg-version", null, "only if the running PostgreSQL is older than this"),
             Option.value("timeout", null, "fail over if the primary does not start within this time"),
-            Option.flag("force", null, "accepted for patronictl compatibility: hactl never asks")),
-    REINIT("reinit", "MEMBER...", 1, Integer.MAX_VALUE, "Wipe a replica and clone it again from the leader",
-            Option.flag("force", null, "cancel a running task (e.g. a restart) and reinitialize anyway"),
+            Option.flag("force", null, "do not ask for confirmation")),
+    REINIT("reinit", "[CLUSTER] MEMBER...", 1, Integer.MAX_VALUE, "Wipe a replica and clone it again from the leader",
+            Option.flag("force", null, "do not ask for confirmation; cancel a running task (e.g. a restart) and"
+                    + " reinitialize anyway"),
             Option.flag("from-leader", null, "clone from the leader, not from another replica"),
             Option.flag("wait", null, "wait until the clone has finished"));
 
@@ -97,6 +103,11 @@ enum Command {
 
     int maxArgs() {
         return maxArgs;
+    }
+
+    /** Whether the arguments after the cluster name are member names. */
+    boolean takesMembers() {
+        return maxArgs > 1;
     }
 
     /** {@code restart [MEMBER...]}. */

@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param command    the command; empty with {@code help}
  * @param help       {@code -h} / {@code --help} was given (anywhere)
  * @param options    option values by long name; flags map to an empty list
- * @param arguments  the positional arguments (member names)
+ * @param arguments  the positional arguments: patronictl's cluster name, then member names
  */
 record CtlArgs(Optional<String> config, Optional<Command> command, boolean help, Map<String, List<String>> options,
                List<String> arguments) {
@@ -127,14 +127,36 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
         return options.getOrDefault(longName, List.of());
     }
 
+    /**
+     * These arguments without patronictl's leading cluster name ({@code hactl switchover batman}),
+     * which must be {@code scope}: hactl acts on the cluster of its config file. For restart and
+     * reinit a first argument other than the scope is a member name, hactl's own form.
+     *
+     * @throws CtlException (usage) naming both clusters when they differ, or when only the cluster
+     *                      was given to a command that needs members
+     */
+    CtlArgs forCluster(String scope) {
+        Command c = command.orElseThrow();
+        if (arguments.isEmpty() || c.takesMembers() && !arguments.get(0).equals(scope)) {
+            return this;
+        }
+        String named = arguments.get(0);
+        if (!named.equals(scope)) {
+            throw CtlException.usage(c.word() + ": cluster '" + named + "' is not the configured cluster '" + scope
+                    + "' (hactl acts on the scope of its config file)");
+        }
+        List<String> rest = arguments.subList(1, arguments.size());
+        checkArity(c, rest);
+        return new CtlArgs(config, command, help, options, rest);
+    }
+
     private static void checkArity(Command command, List<String> arguments) {
         if (arguments.size() < command.minArgs()) {
             throw CtlException.usage(command.word() + ": missing argument; usage: " + command.synopsis());
         }
         if (arguments.size() > command.maxArgs()) {
-            String what = command.maxArgs() == 0 ? "takes no arguments" : "takes at most " + command.maxArgs();
-            throw CtlException.usage(command.word() + " " + what + ", got '" + String.join(" ", arguments)
-                    + "' (the cluster is the config's scope); usage: " + command.synopsis());
+            throw CtlException.usage(command.word() + " takes at most one argument, the cluster, got '"
+                    + String.join(" ", arguments) + "'; usage: " + command.synopsis());
         }
     }
 

@@ -17,8 +17,11 @@ import java.util.Optional;
  * the config file ({@code -c}, else {@code $HACTL_CONFIG}); hactl reads etcd directly and acts
  * only through the members' REST API.
  *
- * <p>hactl never prompts: the command line is the confirmation, and {@code --force} is accepted
- * for patronictl compatibility without changing anything.
+ * <p>Like patronictl, hactl asks before a switchover, a failover, a restart of every member and
+ * a reinit ({@code Are you sure you want to ...? [y/N]}); {@code --force} skips the question, and
+ * without a terminal to ask the command is refused (exit 1). The cluster may be named first, as
+ * patronictl's positional {@code CLUSTER_NAME} ({@code hactl switchover batman ...}); it must be
+ * the config's scope.
  *
  * <p>Exit codes: 0 done (also "Not changed"); 1 refused or failed (the API answered 4xx/5xx, no
  * member answered, etcd is unreachable, or the cluster's state forbids it, e.g. already paused);
@@ -78,7 +81,7 @@ public final class CtlMain {
         }
         try {
             Session session = new Session(cluster.scope(), () -> read(etcd), new RestClient(config), out,
-                    Clock.systemDefaultZone(), Duration.ofSeconds(1));
+                    Clock.systemDefaultZone(), Duration.ofSeconds(1), Confirmation.console());
             return dispatch(args, session);
         } finally {
             etcd.close();
@@ -86,8 +89,9 @@ public final class CtlMain {
     }
 
     /** Runs the parsed command against {@code session}. */
-    static int dispatch(CtlArgs args, Session session) {
-        Command command = args.command().orElseThrow();
+    static int dispatch(CtlArgs given, Session session) {
+        Command command = given.command().orElseThrow();
+        CtlArgs args = given.forCluster(session.scope());
         switch (command) {
             case LIST: return Listing.list(session, args);
             case HISTORY: return Listing.history(session, args);

@@ -17,10 +17,12 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * {@code switchover} and {@code failover}: patronictl's {@code _do_failover_or_switchover} without
- * its prompts. The command line is the confirmation (hactl never asks; {@code --force} is accepted
- * and changes nothing). The request goes to the leader's REST API ({@code POST /switchover} or
- * {@code POST /failover}), or to the candidate's when there is no leader; what the API answers is
+ * {@code switchover} and {@code failover}: patronictl's {@code _do_failover_or_switchover}. After
+ * the checks and the current topology it asks patronictl's question ({@code Are you sure you want
+ * to switchover cluster X, demoting current leader Y?}) unless {@code --force}; it does not ask
+ * for the options left out (the candidate, the time), which keep their defaults. The request goes
+ * to the leader's REST API ({@code POST /switchover} or {@code POST /failover}), or to the
+ * candidate's when there is no leader; what the API answers is
  * printed, and a refusal exits 1. hactl never writes the {@code failover} key itself, so every
  * request passes the API's checks.
  */
@@ -34,7 +36,7 @@ final class ManualFailover {
         }
         Optional<String> leader = args.value("leader").or(() -> args.value("primary"));
         Optional<OffsetDateTime> at = args.value("scheduled").flatMap(t -> parseScheduled(t, s.clock().getZone()));
-        return run(s, "switchover", leader, args.value("candidate"), at);
+        return run(s, "switchover", leader, args.value("candidate"), at, args.flag("force"));
     }
 
     static int failover(Session s, CtlArgs args) {
@@ -43,11 +45,11 @@ final class ManualFailover {
             throw CtlException.usage("failover: --candidate is required (a failover promotes a named replica;"
                     + " use switchover to let the cluster choose)");
         }
-        return run(s, "failover", Optional.empty(), candidate, Optional.empty());
+        return run(s, "failover", Optional.empty(), candidate, Optional.empty(), args.flag("force"));
     }
 
     private static int run(Session s, String action, Optional<String> leaderArg, Optional<String> candidate,
-                           Optional<OffsetDateTime> at) {
+                           Optional<OffsetDateTime> at, boolean force) {
         ClusterView view = s.read();
         s.out().println("Current cluster topology");
         s.out().print(new ClusterTable(s.scope(), view).render(Format.PRETTY));
@@ -65,6 +67,14 @@ final class ManualFailover {
         }
         candidate.ifPresent(c -> body.put("candidate", c));
         at.ifPresent(t -> body.put("scheduled_at", t.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
+        String demote = leader.map(l -> ", demoting current leader " + l).orElse("");
+        if (at.isPresent()) {
+            s.confirm(force, "Are you sure you want to schedule " + action + " of cluster " + s.scope() + " at "
+                    + body.get("scheduled_at") + demote + "?", "Aborting scheduled " + action);
+        } else {
+            s.confirm(force, "Are you sure you want to " + action + " cluster " + s.scope() + demote + "?",
+                    "Aborting " + action);
+        }
         Member target = view.leaderMember().filter(m -> !m.apiUrl().isEmpty())
                 .orElseGet(() -> s.member(view, candidate.get()));
         RestClient.Response r = post(s, target, action, body, view);

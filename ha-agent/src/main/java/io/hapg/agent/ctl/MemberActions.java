@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
  * {@code restart} and {@code reinit}: one REST call per member ({@code POST /restart},
  * {@code POST /reinitialize}), patronictl's messages per member, and exit 1 when any member
  * refused or did not answer. {@code restart} without member names restarts every member, the
- * leader first, as {@code patronictl restart --force} does.
+ * leader first, as {@code patronictl restart --force} does. Before a restart of every member and
+ * before a reinit it shows the topology and asks patronictl's question ({@code Are you sure you
+ * want to restart members a, b?}) unless {@code --force}.
  */
 final class MemberActions {
     private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(120);
@@ -53,6 +55,12 @@ final class MemberActions {
                     .forEach(m -> s.out().println("Skipped: member " + m.name() + " has no pending restart"));
             members = members.stream().filter(Member::pendingRestart).collect(Collectors.toList());
         }
+        if (args.arguments().isEmpty() && !members.isEmpty()) {
+            Object at = body.get("schedule");
+            confirm(s, view, args.flag("force"), at == null ? "restart members " + names(members)
+                    : "schedule restart of members " + names(members) + " at " + at,
+                    at == null ? "Aborted restart" : "Aborted scheduled restart");
+        }
         List<String> failed = new ArrayList<>();
         for (Member m : members) {
             RestClient.Response r = call(s, m, "restart", body, RESTART_TIMEOUT, failed);
@@ -77,6 +85,7 @@ final class MemberActions {
     static int reinit(Session s, CtlArgs args) {
         ClusterView view = s.read();
         List<Member> members = select(s, view, args.arguments(), "any");
+        confirm(s, view, args.flag("force"), "reinitialize members " + names(members), "Aborted reinitialize");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("force", args.flag("force"));
         body.put("from_leader", args.flag("from-leader"));
@@ -99,6 +108,18 @@ final class MemberActions {
             awaitClones(s, started);
         }
         return outcome("reinitialize", failed, members.size());
+    }
+
+    /** patronictl's {@code get_members} and {@code confirm_members_action}: the topology, then the question. */
+    private static void confirm(Session s, ClusterView view, boolean force, String what, String abort) {
+        if (!force) {
+            s.out().print(new ClusterTable(s.scope(), view).render(Format.PRETTY));
+        }
+        s.confirm(force, "Are you sure you want to " + what + "?", abort);
+    }
+
+    private static String names(List<Member> members) {
+        return members.stream().map(Member::name).collect(Collectors.joining(", "));
     }
 
     /** The named members (each must exist), or all of them; then only those with {@code role}. */

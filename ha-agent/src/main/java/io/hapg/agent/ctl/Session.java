@@ -28,10 +28,12 @@ final class Session {
     private final PrintStream out;
     private final Clock clock;
     private final Duration pollInterval;
+    private final Confirmation confirmation;
 
     Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
-            Duration pollInterval) {
+            Duration pollInterval, Confirmation confirmation) {
         this.scope = scope;
+        this.confirmation = confirmation;
         this.reader = reader;
         this.api = api;
         this.out = out;
@@ -58,6 +60,11 @@ final class Session {
 
     MemberApi api() {
         return api;
+    }
+
+    /** patronictl's confirmation; see {@link Confirmation#ask}. */
+    void confirm(boolean force, String question, String abort) {
+        confirmation.ask(force, question, abort);
     }
 
     /** How often {@code --wait} re-reads the cluster. */

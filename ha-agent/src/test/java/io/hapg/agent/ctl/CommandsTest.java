@@ -7,6 +7,7 @@ import io.hapg.core.model.ClusterView;
 import io.hapg.core.testing.Clusters;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,10 @@ class CommandsTest {
     @Test
     void switchoverPostsToTheLeaderAndPrintsTheAnswer() {
         api.answer("POST switchover", 200, "Successfully switched over to \"pg2\"");
+        api.replies.add("y");
         assertThat(run(Clusters.withHealthyLeader(), "switchover", "--candidate", "pg2")).isZero();
+        assertThat(api.prompts).containsExactly(
+                "Are you sure you want to switchover cluster demo, demoting current leader pg1? [y/N]: ");
         assertThat(api.calls).containsExactly(new FakeApi.Call(PG1, "POST", "switchover",
                 "{\"leader\":\"pg1\",\"candidate\":\"pg2\"}"));
         assertThat(api.output()).startsWith("Current cluster topology\n+ Cluster: demo (")
@@ -40,15 +44,16 @@ class CommandsTest {
         assertThat(run(Clusters.withHealthyLeader(), "switchover", "--force", "--scheduled", "2026-05-01T03:00")).isZero();
         assertThat(api.calls.get(0).json()).isEqualTo("{\"leader\":\"pg1\",\"scheduled_at\":\"2026-05-01T03:00:00+02:00\"}");
         assertThat(api.output()).contains("Switchover scheduled");
+        assertThat(api.prompts).as("--force asks nothing").isEmpty();
     }
 
     @Test
     void refusedSwitchoverExitsOneWithTheApisAnswer() {
         api.answer("POST switchover", 412, "switchover is not possible: no good candidates have been found");
         assertFails(Clusters.withHealthyLeader(), 1, "Switchover failed, details: 412, switchover is not possible:"
-                + " no good candidates have been found (from pg1 at " + PG1 + ")", "switchover");
+                + " no good candidates have been found (from pg1 at " + PG1 + ")", "switchover", "--force");
         api.answer("POST switchover", 503, "Switchover status unknown after 20 seconds; operation may still be in progress");
-        assertThatThrownBy(() -> run(Clusters.withHealthyLeader(), "switchover"))
+        assertThatThrownBy(() -> run(Clusters.withHealthyLeader(), "switchover", "--force"))
                 .hasMessageStartingWith("Switchover result unknown, details: 503");
     }
 
@@ -74,7 +79,7 @@ class CommandsTest {
     void failoverNeedsACandidateAndGoesToItWhenThereIsNoLeader() {
         assertFails(Clusters.withHealthyLeader(), 2, "failover: --candidate is required (a failover promotes a named"
                 + " replica; use switchover to let the cluster choose)", "failover");
-        assertThat(run(Clusters.leaderless().build(), "failover", "--candidate", "pg2")).isZero();
+        assertThat(run(Clusters.leaderless().build(), "failover", "--candidate", "pg2", "--force")).isZero();
         assertThat(api.calls).containsExactly(new FakeApi.Call(PG2, "POST", "failover", "{\"candidate\":\"pg2\"}"));
     }
 
@@ -143,7 +148,7 @@ class CommandsTest {
         api.answer(PG2 + " POST restart", 503, "restart failed");
         ClusterView pending = Clusters.healthy().member(Clusters.member("pg1").primary().pendingRestart())
                 .member(Clusters.member("pg2").replica().pendingRestart()).build();
-        assertFails(pending, 1, "restart failed on 1 of 2 members: pg2", "restart", "--pending");
+        assertFails(pending, 1, "restart failed on 1 of 2 members: pg2", "restart", "--pending", "--force");
         assertThat(api.output()).isEqualTo("Skipped: member pg3 has no pending restart\n"
                 + "Success: restart on member pg1\n"
                 + "Failed: restart for member pg2, status code=503, (restart failed)\n");
@@ -158,7 +163,7 @@ class CommandsTest {
     void restartWithoutNamesTakesEveryMemberOfTheRole() {
         api.answer("POST restart", 202, "restart scheduled");
         assertThat(run(Clusters.withHealthyLeader(), "restart", "--role", "replica", "--scheduled",
-                "2026-05-01T03:00:00+00:00")).isZero();
+                "2026-05-01T03:00:00+00:00", "--force")).isZero();
         assertThat(api.calls).extracting(FakeApi.Call::apiUrl).containsExactly(PG2, "http://pg3:8008/patroni");
         assertThat(api.calls.get(0).json()).isEqualTo("{\"schedule\":\"2026-05-01T03:00:00Z\"}");
         assertThat(api.output()).contains("Success: restart scheduled on member pg2");
@@ -167,10 +172,83 @@ class CommandsTest {
     @Test
     void reinitOfTheLeaderIsRefusedByTheApi() {
         api.answer(PG1 + " POST reinitialize", 503, "I am the leader, can not reinitialize");
+        api.replies.add("y");
         assertFails(Clusters.withHealthyLeader(), 1, "reinitialize failed on 1 of 1 member: pg1", "reinit", "pg1");
-        assertThat(api.output()).isEqualTo("Failed: reinitialize for member pg1, status code=503, (I am the leader,"
-                + " can not reinitialize)\n");
+        assertThat(api.prompts).containsExactly("Are you sure you want to reinitialize members pg1? [y/N]: ");
+        assertThat(api.output()).startsWith("+ Cluster: demo (").endsWith("\nFailed: reinitialize for member pg1,"
+                + " status code=503, (I am the leader, can not reinitialize)\n");
         assertThat(api.calls.get(0).json()).isEqualTo("{\"force\":false,\"from_leader\":false}");
+    }
+
+    @Test
+    void switchoverAndFailoverAskPatronictlsQuestionAndANoAborts() {
+        api.replies.add("n");
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborting switchover", "switchover", "--candidate", "pg2");
+        api.replies.add("");
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborting failover", "failover", "--candidate", "pg2");
+        api.replies.add("n");
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborting scheduled switchover", "switchover", "--scheduled",
+                "2026-05-01T03:00");
+        assertThat(api.prompts).containsExactly(
+                "Are you sure you want to switchover cluster demo, demoting current leader pg1? [y/N]: ",
+                "Are you sure you want to failover cluster demo, demoting current leader pg1? [y/N]: ",
+                "Are you sure you want to schedule switchover of cluster demo at 2026-05-01T03:00:00+02:00, demoting"
+                        + " current leader pg1? [y/N]: ");
+        assertThat(api.calls).isEmpty();
+        api.replies.addAll(List.of("maybe", "yes"));
+        assertThat(run(Clusters.leaderless().build(), "failover", "--candidate", "pg2")).isZero();
+        assertThat(api.prompts.subList(3, 5)).containsOnly("Are you sure you want to failover cluster demo? [y/N]: ");
+        assertThat(api.output()).contains("Error: invalid input\n");
+        assertThat(api.calls).hasSize(1);
+    }
+
+    @Test
+    void withNobodyToAnswerTheActionIsRefusedAndNamesForce() {
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborting switchover: \"Are you sure you want to switchover"
+                + " cluster demo, demoting current leader pg1?\" needs an answer, but there is no terminal to ask;"
+                + " give --force to go ahead without asking", "switchover");
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborted restart: \"Are you sure you want to restart members"
+                + " pg1, pg2, pg3?\" needs an answer, but there is no terminal to ask; give --force to go ahead without"
+                + " asking", "restart");
+        assertThatThrownBy(() -> run(Clusters.withHealthyLeader(), "reinit", "pg2"))
+                .hasMessageStartingWith("Aborted reinitialize: ");
+        assertThat(api.calls).isEmpty();
+    }
+
+    @Test
+    void restartOfEveryMemberAsksAndOfNamedMembersDoesNot() {
+        api.replies.add("y");
+        assertThat(run(Clusters.withHealthyLeader(), "restart")).isZero();
+        assertThat(api.prompts).containsExactly("Are you sure you want to restart members pg1, pg2, pg3? [y/N]: ");
+        assertThat(api.calls).extracting(FakeApi.Call::apiUrl).containsExactly(PG1, PG2, "http://pg3:8008/patroni");
+        assertThat(api.output()).startsWith("+ Cluster: demo (");
+        assertThat(run(Clusters.withHealthyLeader(), "restart", "pg2")).isZero();
+        assertThat(api.prompts).hasSize(1);
+        api.replies.add("n");
+        assertFails(Clusters.withHealthyLeader(), 1, "Aborted scheduled restart", "restart", "--role", "replica",
+                "--scheduled", "2026-05-01T03:00:00+00:00");
+        assertThat(api.prompts.get(1)).isEqualTo("Are you sure you want to schedule restart of members pg2, pg3 at"
+                + " 2026-05-01T03:00:00Z? [y/N]: ");
+        assertThat(api.calls).hasSize(4);
+    }
+
+    @Test
+    void theClusterMayBeNamedFirstAsInPatronictlAndMustBeTheScope() {
+        api.answer("POST switchover", 200, "Successfully switched over to \"pg2\"");
+        assertThat(run(Clusters.withHealthyLeader(), "switchover", "demo", "--candidate", "pg2", "--force")).isZero();
+        assertThat(run(Clusters.withHealthyLeader(), "list", "demo", "-f", "tsv")).isZero();
+        assertThat(run(Clusters.withHealthyLeader(), "restart", "demo", "pg2", "--force")).isZero();
+        assertThat(api.calls).extracting(c -> c.endpoint() + " " + c.apiUrl())
+                .containsExactly("switchover " + PG1, "restart " + PG2);
+        assertFails(Clusters.withHealthyLeader(), 2, "switchover: cluster 'batman' is not the configured cluster"
+                + " 'demo' (hactl acts on the scope of its config file)", "switchover", "batman", "--force");
+        assertFails(Clusters.withHealthyLeader(), 2, "list: cluster 'batman' is not the configured cluster 'demo'"
+                + " (hactl acts on the scope of its config file)", "list", "batman");
+        assertFails(Clusters.withHealthyLeader(), 2, "member 'batman' is not in cluster 'demo' (members: pg1, pg2,"
+                + " pg3)", "restart", "batman", "pg2", "--force");
+        assertFails(Clusters.withHealthyLeader(), 2, "reinit: missing argument; usage: reinit [options] [CLUSTER]"
+                + " MEMBER...", "reinit", "demo", "--force");
+        assertThat(api.calls).hasSize(2);
     }
 
     @Test

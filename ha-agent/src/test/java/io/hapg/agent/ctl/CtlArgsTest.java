@@ -72,9 +72,11 @@ class CtlArgsTest {
 
     @Test
     void argumentCountsAreChecked() {
-        assertUsage(() -> CtlArgs.parse("reinit"), "reinit: missing argument; usage: reinit [options] MEMBER...");
-        assertUsage(() -> CtlArgs.parse("list", "batman"),
-                "list takes no arguments, got 'batman' (the cluster is the config's scope); usage: list [options]");
+        assertUsage(() -> CtlArgs.parse("reinit"), "reinit: missing argument; usage: reinit [options] [CLUSTER]"
+                + " MEMBER...");
+        assertUsage(() -> CtlArgs.parse("list", "batman", "robin"),
+                "list takes at most one argument, the cluster, got 'batman robin'; usage: list [options] [CLUSTER]");
+        assertThat(CtlArgs.parse("list", "batman").arguments()).containsExactly("batman");
     }
 
     @Test

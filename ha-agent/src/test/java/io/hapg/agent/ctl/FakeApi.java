@@ -8,11 +8,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** A {@link MemberApi} that records calls and answers from a table; and a {@link Session} around it. */
@@ -22,6 +25,10 @@ final class FakeApi implements MemberApi {
     }
 
     final List<Call> calls = new ArrayList<>();
+    /** The questions asked, as shown. */
+    final List<String> prompts = new ArrayList<>();
+    /** The operator's next answers; when none is left, nobody answers (no terminal). */
+    final Deque<String> replies = new ArrayDeque<>();
     private final Map<String, RestClient.Response> answers = new HashMap<>();
     private final Set<String> down = new HashSet<>();
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -52,10 +59,24 @@ final class FakeApi implements MemberApi {
         return r != null ? r : new RestClient.Response(200, "OK");
     }
 
-    /** A session on a fixed view, at 2026-04-30T12:00Z in Europe/Paris. */
+    /** A session on a fixed view, at 2026-04-30T12:00Z in Europe/Paris, answering from {@link #replies}. */
     Session session(ClusterView view) {
-        return new Session("demo", () -> view, this, new PrintStream(buffer, true, StandardCharsets.UTF_8),
-                Clock.fixed(Instant.parse("2026-04-30T12:00:00Z"), ZoneId.of("Europe/Paris")), Duration.ofMillis(1));
+        PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        Confirmation.Terminal terminal = new Confirmation.Terminal() {
+            @Override
+            public Optional<String> readLine(String prompt) {
+                prompts.add(prompt);
+                return Optional.ofNullable(replies.poll());
+            }
+
+            @Override
+            public void println(String line) {
+                out.println(line);
+            }
+        };
+        return new Session("demo", () -> view, this, out,
+                Clock.fixed(Instant.parse("2026-04-30T12:00:00Z"), ZoneId.of("Europe/Paris")), Duration.ofMillis(1),
+                new Confirmation(terminal));
     }
 
     String output() {

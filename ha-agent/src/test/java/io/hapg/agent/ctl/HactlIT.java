@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * hactl against a real cluster: one etcd member and two agents (each with its PostgreSQL) as
  * processes. Most commands run in-process through {@link CtlMain#run} (one JVM start less each);
- * one list and one refusal run as {@code java ... Main ctl} processes to check the real exit codes.
+ * one list, an unconfirmed switchover and one refusal run as {@code java ... Main ctl} processes
+ * to check the real exit codes (and that a process without a terminal refuses to ask).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -68,14 +69,29 @@ class HactlIT {
         HactlRun asProcess = ctlProcess("list");
         assertThat(asProcess.code()).as(asProcess.err()).isZero();
         assertThat(asProcess.out()).contains("| " + primary.name() + " ").contains("Leader");
+
+        assertThat(ctl("list", "hactl-it").out()).as("patronictl's positional cluster name")
+                .contains("| " + primary.name() + " ");
+        HactlRun otherCluster = ctl("list", "batman");
+        assertThat(otherCluster.code()).isEqualTo(2);
+        assertThat(otherCluster.err()).isEqualTo("hactl: list: cluster 'batman' is not the configured cluster"
+                + " 'hactl-it' (hactl acts on the scope of its config file)\n");
     }
 
     @Test
     @Order(2)
-    void switchoverMovesTheLeaderAndHistoryShowsTheNewTimeline() {
+    void switchoverMovesTheLeaderAndHistoryShowsTheNewTimeline() throws IOException {
         ClusterNode primary = cluster.primary().orElseThrow();
         ClusterNode replica = other(primary);
-        HactlRun switchover = ctl("switchover", "--candidate", replica.name());
+        // Standard input is no terminal here: without --force hactl refuses instead of asking.
+        HactlRun unconfirmed = ctlProcess("switchover", "--candidate", replica.name());
+        assertThat(unconfirmed.code()).isEqualTo(1);
+        assertThat(unconfirmed.err()).startsWith("hactl: Aborting switchover: \"Are you sure you want to switchover"
+                + " cluster hactl-it, demoting current leader " + primary.name() + "?\" needs an answer")
+                .contains("give --force");
+        assertThat(cluster.primary()).contains(primary);
+
+        HactlRun switchover = ctl("switchover", "hactl-it", "--candidate", replica.name(), "--force");
         assertThat(switchover.code()).as(switchover.err()).isZero();
         assertThat(switchover.out()).startsWith("Current cluster topology\n")
                 .contains("Successfully switched over to \"" + replica.name() + "\"");
@@ -160,7 +176,7 @@ class HactlIT {
         assertThat(marked.out()).as("settings pending a restart: %s", pending)
                 .containsPattern("\\| " + replica.name() + " .*\\| \\*  +\\|");
 
-        HactlRun restart = ctl("restart", "--pending");
+        HactlRun restart = ctl("restart", "--pending", "--force");
         assertThat(restart.code()).as(restart.out() + restart.err()).isZero();
         assertThat(restart.out()).contains("Skipped: member " + other(replica).name() + " has no pending restart")
                 .contains("Success: restart on member " + replica.name());
@@ -172,7 +188,7 @@ class HactlIT {
     @Order(5)
     void refusedActionsExitNonZeroWithTheApisAnswer() throws IOException {
         ClusterNode primary = cluster.primary().orElseThrow();
-        HactlRun reinit = ctlProcess("reinit", primary.name());
+        HactlRun reinit = ctlProcess("reinit", primary.name(), "--force");
         assertThat(reinit.code()).isEqualTo(1);
         assertThat(reinit.out()).contains("Failed: reinitialize for member " + primary.name()
                 + ", status code=503, (I am the leader, can not reinitialize)");

@@ -137,11 +137,12 @@ class EtcdQuorumLossIT {
     void hactlSwitchesOverThroughTheMutualTlsApis() {
         ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode candidate = cluster.nodes().stream().filter(n -> n != primary).findFirst().orElseThrow();
-        HactlRun run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--candidate",
+        HactlRun run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--force", "--candidate",
                 candidate.name());
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (run.code() != 0 && System.nanoTime() - deadline < 0) { // a replica that just caught up: 412 for a loop
-            run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--candidate", candidate.name());
+            run = HactlRun.of(cluster.node(0).configFile().toString(), "switchover", "--force", "--candidate",
+                    candidate.name());
         }
         report("hactl switchover over https: " + run.out().strip());
         assertThat(run.code()).as("hactl: %s%s", run.out(), run.err()).isZero();

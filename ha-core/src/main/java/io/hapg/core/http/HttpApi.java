@@ -63,8 +63,22 @@ import org.slf4j.LoggerFactory;
  * {@code allowlist_include_members}) → 403, a client certificate with {@code verify_client:
  * optional} → 403, HTTP Basic with {@code restapi.authentication} → 401. TLS is on when
  * {@code restapi.certfile} is set; {@code verify_client: required} makes the handshake demand a
- * client certificate signed by {@code restapi.cafile}. {@code restapi.ciphers} (OpenSSL syntax) is
- * not applied: the JDK's defaults are used.
+ * client certificate signed by {@code restapi.cafile}. {@code restapi.ciphers} (OpenSSL syntax)
+ * is applied when it names suites one by one ({@link CipherSuites}); a string with OpenSSL
+ * keywords is refused at start. Without authentication, allowlist and client certificates the
+ * unsafe endpoints are open to anyone, as in Patroni; on a non-loopback address the start logs a
+ * warning. A {@code restapi.allowlist} none of whose entries parse refuses every unsafe call.
+ * Each unsafe call and each 401/403 writes one line to the {@code io.hapg.audit} logger.
+ *
+ * <p><b>Connections</b>: the JDK server's limits are JVM-wide system properties read when its
+ * first server starts; unless the operator set them, {@link #start()} sets
+ * {@code jdk.httpserver.maxConnections} to {@value #MAX_CONNECTIONS} (further connections are
+ * closed on accept), {@code sun.net.httpserver.maxReqTime} to {@value #REQUEST_SECONDS} s (a
+ * connection that sends nothing, or not its whole request, is closed after that) and
+ * {@code sun.net.httpserver.clockTick} to 1000 ms (how often idleness is checked). Idle
+ * keep-alive connections keep the JDK's limit, {@code sun.net.httpserver.idleInterval} = 30 s:
+ * shorter, and a peer that reuses its connection once per {@code loop_wait} (10 s by default)
+ * would race the server closing it, and {@code POST /failsafe} is not retried.
  *
  * <p><b>Threads</b>: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N}
  * (idle ones exit), a queue of {@code 4 * request_queue_size + 64} waiting requests, and one
@@ -87,6 +101,10 @@ public final class HttpApi implements HealthReporter {
     private final Duration requestTimeout;
     private final Duration pollInterval;
     private static final String NODELAY = "sun.net.httpserver.nodelay";
+    /** The most connections open at once: far above what load balancers, peers and monitoring need. */
+    static final int MAX_CONNECTIONS = 512;
+    /** Seconds a connection has to deliver a whole request, its first one included. */
+    static final int REQUEST_SECONDS = 10;
     private volatile HttpServer server;
     private volatile RequestExecutor executor;
 
@@ -108,8 +126,22 @@ public final class HttpApi implements HealthReporter {
      * once, when its first server starts, so it is set here unless the operator set it.
      */
     private static void noDelay() {
-        if (System.getProperty(NODELAY) == null) {
-            System.setProperty(NODELAY, "true");
+        defaultProperty(NODELAY, "true");
+    }
+
+    /**
+     * A flood of connections, or clients that open one and never send anything, would otherwise
+     * hold file descriptors without limit (the JDK's default) or for 30-40 s each.
+     */
+    private static void connectionLimits() {
+        defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+        defaultProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
+        defaultProperty("sun.net.httpserver.clockTick", "1000");
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
         }
     }
 
@@ -133,15 +165,18 @@ public final class HttpApi implements HealthReporter {
         RequestExecutor pool = new RequestExecutor(config.name(), maxThreads, 4 * rest.requestQueueSize() + 64,
                 requestTimeout);
         noDelay();
+        connectionLimits();
+        AccessControl access;
         try {
+            // The allowlist's host names are resolved here, not in the constructor (no I/O there).
+            access = new AccessControl(rest);
             HttpServer created = rest.tls() ? https(bindAddress) : HttpServer.create(bindAddress,
                     rest.requestQueueSize());
             Map<String, String> headers = new LinkedHashMap<>(rest.httpExtraHeaders());
             if (rest.tls()) {
                 headers.putAll(rest.httpsExtraHeaders());
             }
-            // The allowlist's host names are resolved here, not in the constructor (no I/O there).
-            created.createContext("/", new Router(ctx, new AccessControl(rest), headers, pollInterval));
+            created.createContext("/", new Router(ctx, access, headers, pollInterval));
             created.setExecutor(pool);
             created.start();
             this.executor = pool;
@@ -156,20 +191,37 @@ public final class HttpApi implements HealthReporter {
         InetSocketAddress bound = address();
         LOG.info("{}/{}: REST API listening on {}://{}:{}", config.scope(), config.name(),
                 rest.tls() ? "https" : "http", bound.getAddress().getHostAddress(), bound.getPort());
+        if (openToNetwork(bound, access)) {
+            LOG.warn("{}/{}: ***** The REST API's unsafe endpoints (switchover, failover, restart, reinitialize, "
+                    + "PATCH /config, which can set archive_command and so run commands as the database's OS "
+                    + "user) are open to anyone who can reach {}:{}. Set restapi.authentication, "
+                    + "restapi.allowlist or restapi.verify_client, or listen on a loopback address. *****",
+                    config.scope(), config.name(), bound.getAddress().getHostAddress(), bound.getPort());
+        }
+    }
+
+    /** Whether unsafe calls need nothing and the address is reachable from other hosts. */
+    static boolean openToNetwork(InetSocketAddress bound, AccessControl access) {
+        return !bound.getAddress().isLoopbackAddress() && access.unsafeOpen();
     }
 
     private HttpsServer https(InetSocketAddress at) throws IOException {
         SSLContext tls = PemTls.context(rest);
-        if (rest.ciphers().isPresent()) {
-            LOG.warn("{}/{}: restapi.ciphers is not applied (OpenSSL syntax); using the JDK's cipher suites",
-                    config.scope(), config.name());
-        }
+        // restapi.ciphers is applied to a copy now, so a string that cannot be applied stops the
+        // start with its reason instead of failing every handshake later.
+        SSLParameters template = tls.getDefaultSSLParameters();
+        rest.ciphers().ifPresent(c -> CipherSuites.apply(c, template,
+                tls.getSupportedSSLParameters().getCipherSuites()));
+        String[] suites = template.getCipherSuites();
+        String[] protocols = template.getProtocols();
         HttpsServer https = HttpsServer.create(at, rest.requestQueueSize());
         VerifyClient verify = rest.verifyClient();
         https.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
             public void configure(HttpsParameters params) {
                 SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                p.setCipherSuites(suites);
+                p.setProtocols(protocols);
                 if (verify == VerifyClient.REQUIRED) {
                     p.setNeedClientAuth(true);
                 } else if (verify == VerifyClient.OPTIONAL) {

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -26,6 +27,12 @@ import org.slf4j.LoggerFactory;
  */
 final class Router implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    /**
+     * One line per unsafe call and per 401/403, under its own name so that an operator can route
+     * it to a separate file: an unauthenticated {@code PATCH /config} can set
+     * {@code archive_command}, so who changed what must be on record.
+     */
+    static final Logger AUDIT = LoggerFactory.getLogger("io.hapg.audit");
     /** Larger bodies are refused with 413: no management request needs more. */
     static final int MAX_BODY = 64 * 1024;
 
@@ -62,18 +69,43 @@ final class Router implements HttpHandler {
             } catch (ApiContext.ControlUnavailable e) {
                 reply = Reply.text(503, e.getMessage());
             } catch (RuntimeException e) {
-                LOG.warn("REST API: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                reply = Reply.text(500, "internal error: " + e);
+                // The body stays generic: exception text may name hosts, paths or settings.
+                LOG.error("REST API: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                reply = Reply.text(500, "internal error; see the agent's log");
             }
             if (request == null && reply.status() >= 400) {
                 reply = reply.withHeader("Connection", "close");
             }
+            audit(exchange, request, reply.status());
             write(exchange, reply);
             LOG.debug("API thread: {} - {} {} {}", exchange.getRemoteAddress(), exchange.getRequestMethod(),
                     exchange.getRequestURI(), reply.status());
         } catch (IOException e) {
             LOG.debug("REST API: client {} went away: {}", exchange.getRemoteAddress(), e.toString());
         }
+    }
+
+    /** The audit line: caller, method and path, result and the authenticated user; never a password. */
+    private void audit(HttpExchange exchange, Request request, int status) {
+        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+        boolean unsafe = !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
+        if (!unsafe && status != 401 && status != 403) {
+            return;
+        }
+        String user = request == null ? "-" : access.authenticatedUser(request).orElse("-");
+        String line = "{}/{}: REST API audit: {} {} -> {} from {} user={}";
+        Object[] args = {ctx.config().scope(), ctx.config().name(), method, exchange.getRequestURI().getRawPath(),
+                status, peer(exchange), user};
+        if (status == 401 || status == 403) {
+            AUDIT.warn(line, args);
+        } else {
+            AUDIT.info(line, args);
+        }
+    }
+
+    private static String peer(HttpExchange exchange) {
+        InetSocketAddress a = exchange.getRemoteAddress();
+        return a.getAddress() == null ? a.toString() : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     private Request read(HttpExchange exchange) throws IOException {

@@ -30,6 +30,8 @@ final class FakeNodeControl implements NodeControl {
     volatile boolean restartScheduled;
     volatile Optional<String> reinitializeRefusal = Optional.empty();
     volatile boolean reinitializeForce;
+    /** Thrown by {@link #reload()} when set: an endpoint failing unexpectedly. */
+    volatile RuntimeException reloadFailure;
 
     @Override
     public ClusterView readCluster() {
@@ -74,6 +76,9 @@ final class FakeNodeControl implements NodeControl {
     @Override
     public void reload() {
         calls.add("reload");
+        if (reloadFailure != null) {
+            throw reloadFailure;
+        }
     }
 
     @Override

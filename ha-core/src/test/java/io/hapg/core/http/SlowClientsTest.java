@@ -149,6 +149,31 @@ class SlowClientsTest {
         }
     }
 
+    @Test
+    void connectionsBeyondTheCapAreClosedAndTheApiRecovers() throws IOException {
+        primary(a -> a);
+        int cap = Integer.getInteger("jdk.httpserver.maxConnections", -1);
+        assertThat(cap).as("set by HttpApi unless the operator did").isEqualTo(HttpApi.MAX_CONNECTIONS);
+        List<Socket> flood = new ArrayList<>();
+        for (int i = 0; i < cap + 5; i++) {
+            flood.add(open(""));
+        }
+        // The JDK accepts in order and closes the ones past the cap at once.
+        assertThat(closedByServer(flood.get(flood.size() - 1), Duration.ofSeconds(5))).isTrue();
+        for (Socket s : flood.subList(0, cap - 10)) {
+            s.close();
+        }
+        assertThat(h.get("/primary").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterTheRequestTime() throws IOException {
+        primary(a -> a);
+        Socket silent = open("");
+        assertThat(closedByServer(silent, Duration.ofSeconds(HttpApi.REQUEST_SECONDS + 3))).isTrue();
+        assertThat(h.get("/primary").status()).isEqualTo(200);
+    }
+
     private static String i2m(int i) {
         return i % 3 == 0 ? "GET" : i % 3 == 1 ? "HEAD" : "OPTIONS";
     }

@@ -158,4 +158,49 @@ class TlsTest {
         return PemTls.privateKey(Files.readString(file), Optional.ofNullable(password).map(Secret::of),
                 "restapi.keyfile");
     }
+
+    /** The suite the server picks when a client offers {@code suites} over {@code protocol}; empty if none. */
+    private String negotiated(String protocol, String... suites) throws Exception {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) certs.clientContext(false).getSocketFactory()
+                .createSocket("127.0.0.1", h.base.getPort())) {
+            s.setSoTimeout(5000);
+            s.setEnabledProtocols(new String[] {protocol});
+            if (suites.length > 0) {
+                s.setEnabledCipherSuites(suites);
+            }
+            s.startHandshake();
+            return s.getSession().getCipherSuite();
+        } catch (javax.net.ssl.SSLException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void ciphersNamedOneByOneAreTheOnlyTls12SuitesOffered() throws Exception {
+        h = ApiHarness.start("pg1", Tags.NONE, rest -> rest.certfile(certs.serverCert).keyfile(certs.serverKey)
+                .ciphers("ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:!SSLv3:!TLSv1:"
+                        + "!TLSv1.1:!aNULL:!MD5"), a -> a, client(certs.clientContext(false)), "https");
+        assertThat(negotiated("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")).isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assertThat(negotiated("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")).as("not listed").isEmpty();
+        assertThat(negotiated("TLSv1.2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"))
+                .isEqualTo("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+        assertThat(negotiated("TLSv1.3")).as("TLS 1.3 suites stay the JDK's, as with OpenSSL's cipher list")
+                .startsWith("TLS_");
+        h.report(LocalStates.primary().leaseDeadline(h.leaseDeadline()).build(), Clusters.withHealthyLeader(), true);
+        assertThat(h.get("/primary").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aCipherStringThatCannotBeAppliedStopsTheStart() {
+        for (String ciphers : List.of("HIGH:!aNULL", "ECDHE-RSA-AES128-GCM-SHA256:@STRENGTH", "RC4-SHA",
+                "ECDHE-RSA-AES128-GCM-SHA256:!kRSA")) {
+            assertThatThrownBy(() -> ApiHarness.start("pg1", Tags.NONE, rest -> rest.certfile(certs.serverCert)
+                    .keyfile(certs.serverKey).ciphers(ciphers), a -> a, client(certs.clientContext(false)), "https"))
+                    .as(ciphers).isInstanceOf(ConfigException.class).hasMessageContaining("restapi.ciphers");
+        }
+        assertThatThrownBy(() -> ApiHarness.start("pg1", Tags.NONE, rest -> rest.certfile(certs.serverCert)
+                .keyfile(certs.serverKey).ciphers("HIGH"), a -> a, client(certs.clientContext(false)), "https"))
+                .hasMessageContaining("cannot apply 'HIGH'");
+    }
 }

@@ -1,0 +1,76 @@
+package io.hapg.agent.ctl;
+
+import java.io.Console;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * patronictl's {@code click.confirm}: a yes/no question whose default is no, asked before
+ * switchover, failover, a restart of every member and reinit, and skipped by {@code --force}.
+ * Nobody to answer (standard input or output is not a terminal, or input ended) is a refusal with
+ * a message that names {@code --force}, so a script never hangs on a question and never acts
+ * without having said so.
+ */
+final class Confirmation {
+    private final Terminal terminal;
+
+    /** Where the answers come from. */
+    interface Terminal {
+        /** Shows {@code prompt} and reads one line; empty when nobody can answer. */
+        Optional<String> readLine(String prompt);
+
+        /** Shows a line (the re-ask after an answer that is neither yes nor no). */
+        void println(String line);
+    }
+
+    Confirmation(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
+    /** The process's terminal ({@link System#console()}), or nobody when there is none. */
+    static Confirmation console() {
+        return new Confirmation(new Terminal() {
+            @Override
+            public Optional<String> readLine(String prompt) {
+                Console c = System.console();
+                return c == null ? Optional.empty() : Optional.ofNullable(c.readLine("%s", prompt));
+            }
+
+            @Override
+            public void println(String line) {
+                Console c = System.console();
+                if (c != null) {
+                    c.writer().println(line);
+                }
+            }
+        });
+    }
+
+    /**
+     * Asks {@code question} with {@code [y/N]} unless {@code force}; {@code y}/{@code yes} goes
+     * ahead, {@code n}/{@code no} or an empty line refuses, anything else is asked again.
+     *
+     * @param abort the refusal's message, patronictl's ({@code Aborting switchover})
+     * @throws CtlException (failed, exit 1) when the answer is no or nobody can answer
+     */
+    void ask(boolean force, String question, String abort) {
+        if (force) {
+            return;
+        }
+        while (true) {
+            Optional<String> answer = terminal.readLine(question + " [y/N]: ");
+            if (answer.isEmpty()) {
+                throw CtlException.failed(abort + ": \"" + question + "\" needs an answer, but there is no terminal"
+                        + " to ask; give --force to go ahead without asking");
+            }
+            String a = answer.get().strip().toLowerCase(Locale.ROOT);
+            if (a.equals("y") || a.equals("yes")) {
+                return;
+            }
+            if (a.isEmpty() || a.equals("n") || a.equals("no")) {
+                throw CtlException.failed(abort);
+            }
+            terminal.println("Error: invalid input");
+        }
+    }
+}
