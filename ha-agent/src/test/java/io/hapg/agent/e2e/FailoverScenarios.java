@@ -261,6 +261,51 @@ abstract class FailoverScenarios {
     }
 
     /**
+     * The primary's packets to etcd silently dropped (no reset: every call hangs until its
+     * deadline): it must demote on its own deadline before another node promotes.
+     */
+    @Test
+    @Order(9)
+    void primaryBlackholedFromEtcdDemotesBeforeAnotherNodePromotes() {
+        ClusterNode old = startWrites();
+        Instant t0 = Instant.now();
+        old.blackholeFromEtcd();
+        try {
+            awaitTakeoverAfterFencing(old, t0, old.name() + " black-holed from etcd");
+        } finally {
+            old.healEtcd();
+        }
+        finish(old, "rejoined after the etcd black hole");
+    }
+
+    /**
+     * One etcd member of three killed: etcd keeps its quorum, so nothing may change: the same
+     * primary, no failed write, for twice the ttl.
+     */
+    @Test
+    @Order(10)
+    void oneEtcdMemberKilledChangesNothing() {
+        ClusterNode primary = startWrites();
+        long failures = writes.failures();
+        Instant t0 = Instant.now();
+        cluster.etcd().kill(0);
+        try {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(2L * E2e.TTL).toNanos());
+            assertThat(cluster.primary()).as("the primary after etcd member 0 was killed").contains(primary);
+            assertThat(writes.failures()).as("failed writes while etcd member 0 was down").isEqualTo(failures);
+            WriteHistory.Commit last = writes.awaitAcknowledged(n -> n.equals(primary.name()),
+                    Instant.now().minusSeconds(1), Duration.ofSeconds(10));
+            report(mode() + " etcd member 0 killed for " + E2e.millisSince(t0, Instant.now()) + " ms: "
+                    + primary.name() + " still primary, last commit " + E2e.millisSince(t0, last.ackedAt())
+                    + " ms after, no failed write");
+        } finally {
+            cluster.etcd().restart(0);
+            cluster.etcd().awaitHealthy(Duration.ofSeconds(30));
+        }
+        finish(null, null);
+    }
+
+    /**
      * Waits for another node to become primary and acknowledge a commit, and checks that
      * {@code old} acknowledged its last commit before that one: it was fenced in time.
      */
