@@ -306,6 +306,31 @@ abstract class FailoverScenarios {
     }
 
     /**
+     * etcd slow for every node (each round trip 2 x 150 ms, so a renewal of several round trips
+     * takes most of retry_timeout {@value E2e#RETRY_TIMEOUT} s): slow is not dead, so no failover
+     * for twice the ttl.
+     */
+    @Test
+    @Order(11)
+    void slowEtcdCausesNoFailover() {
+        ClusterNode primary = startWrites();
+        Instant t0 = Instant.now();
+        cluster.nodes().forEach(n -> n.slowEtcd(Duration.ofMillis(150)));
+        try {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(2L * E2e.TTL).toNanos());
+            assertThat(cluster.primary()).as("the primary while etcd is slow").contains(primary);
+            WriteHistory.Commit last = writes.awaitAcknowledged(n -> n.equals(primary.name()),
+                    Instant.now().minusSeconds(1), Duration.ofSeconds(10));
+            report(mode() + " etcd slowed by 150 ms each way for " + E2e.millisSince(t0, Instant.now()) + " ms: "
+                    + primary.name() + " still primary, last commit " + E2e.millisSince(t0, last.ackedAt())
+                    + " ms after");
+        } finally {
+            cluster.nodes().forEach(ClusterNode::healEtcd);
+        }
+        finish(null, null);
+    }
+
+    /**
      * Waits for another node to become primary and acknowledge a commit, and checks that
      * {@code old} acknowledged its last commit before that one: it was fenced in time.
      */

@@ -227,6 +227,11 @@ public final class ClusterNode {
         paths().forEach(FaultProxy::blackhole);
     }
 
+    /** Delays everything between this node and etcd by {@code latency} each way (a slow etcd or network). */
+    public void slowEtcd(Duration latency) {
+        paths().forEach(p -> p.slow(latency));
+    }
+
     /** Restores this node's paths to etcd. */
     public void healEtcd() {
         paths().forEach(FaultProxy::heal);
