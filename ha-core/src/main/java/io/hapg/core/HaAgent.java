@@ -153,6 +153,8 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         return consensus.read();
     }
 
+    // An operator's writes through the REST API of any member, with or without a leader (Patroni
+    // accepts them the same way): compare-and-set on the key's own revision, not on a leader term.
     @Override
     public boolean writeFailover(long expectedRevision, Optional<FailoverRequest> request) {
         boolean written = consensus.compareAndSet(ClusterKey.FAILOVER, expectedRevision, request);

@@ -82,6 +82,27 @@ public interface Consensus extends AutoCloseable {
     <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value);
 
     /**
+     * A leader's write: {@link #compareAndSet}, and in the same atomic transaction only while the
+     * leader key still names this member and was created at {@code term} (the
+     * {@link io.hapg.core.model.Leader#term()} of the view the leader acted on). A leader whose key
+     * expired, was taken by another member, or was deleted and re-created since that view cannot
+     * write. Use it for every write the leader makes ({@code sync}, {@code history},
+     * {@code failsafe}, clearing {@code failover}, filling in {@code initialize} and
+     * {@code config}); writes that happen without a leader (the {@code initialize} race, an
+     * operator's {@code config} or {@code failover} through the REST API) use
+     * {@link #compareAndSet}. The leader's {@code status}, written by {@link #renewLeader}, is
+     * conditioned on the term that renewal confirmed.
+     *
+     * @param term the leader key's create revision this member holds; positive
+     * @return true if written; false if the term moved on or the revision no longer matched (a
+     *         refusal for the term is logged once, with what the store holds now; the caller
+     *         re-reads at its next iteration)
+     * @throws IllegalArgumentException when {@code term} is not positive
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value);
+
+    /**
      * Calls {@code onChange} after a key that can change a member's decision changes: the leader
      * key (including its expiry with a lease), {@code config}, {@code initialize}, {@code sync} and
      * {@code failover}, until the returned handle is closed. Changes to {@code members/*} and
