@@ -2,6 +2,7 @@ package io.hapg.core.http;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.testing.Clusters;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ final class FakeNodeControl implements NodeControl {
     volatile boolean restartScheduled;
     volatile Optional<String> reinitializeRefusal = Optional.empty();
     volatile boolean reinitializeForce;
+    volatile FailsafePing failsafePing;
 
     @Override
     public ClusterView readCluster() {
@@ -54,6 +56,12 @@ final class FakeNodeControl implements NodeControl {
         configRevision = expectedRevision;
         config = value;
         return writesSucceed;
+    }
+
+    @Override
+    public void failsafePinged(FailsafePing ping) {
+        calls.add("failsafePinged");
+        failsafePing = ping;
     }
 
     @Override
