@@ -151,14 +151,12 @@ public final class EtcdConsensus implements Consensus {
             id = lease.refresh(deadline);
             term = leaderKey.hold(id, lostWithLease(id), deadline);
         }
-        if (term > 0) {
-            if (heldOn(id)) {
-                writeStatus(status, term, deadline);
-            }
-        } else {
+        // A status write refused for the term means the key moved on right after it was confirmed.
+        boolean held = term > 0 && heldOn(id) && writeStatus(status, term, deadline);
+        if (!held) {
             heldOn(0);
         }
-        return term > 0;
+        return held;
     }
 
     @Override

@@ -43,8 +43,9 @@ public interface Consensus extends AutoCloseable {
     /**
      * Keeps this member's lease alive and confirms the leader key still holds this member's name
      * (re-attaching it to a new lease if the old one was lost), then publishes {@code status}
-     * (the leader's optime). The caller measures its own lease deadline from when it <em>sent</em>
-     * this call, not from when it returned.
+     * (the leader's optime), conditioned on the term this renewal confirmed (if the key moved on in
+     * between, nothing is written and the result is false). The caller measures its own lease
+     * deadline from when it <em>sent</em> this call, not from when it returned.
      *
      * <p>As Patroni's etcd3 backend does: if this member's lease had expired, a new one is granted
      * and the key is re-created on it when it is absent or still names this member; but a key this
