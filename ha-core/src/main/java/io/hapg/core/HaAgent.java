@@ -12,6 +12,7 @@ import io.hapg.core.internal.ListenerDispatcher;
 import io.hapg.core.internal.MemberPublisher;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.Version;
 import io.hapg.core.spi.ClusterKey;
@@ -153,6 +154,8 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         return consensus.read();
     }
 
+    // An operator's writes through the REST API of any member, with or without a leader (Patroni
+    // accepts them the same way): compare-and-set on the key's own revision, not on a leader term.
     @Override
     public boolean writeFailover(long expectedRevision, Optional<FailoverRequest> request) {
         boolean written = consensus.compareAndSet(ClusterKey.FAILOVER, expectedRevision, request);
@@ -165,6 +168,11 @@ public final class HaAgent implements NodeControl, AutoCloseable {
         boolean written = consensus.compareAndSet(ClusterKey.CONFIG, expectedRevision, Optional.of(config));
         loop.wake();
         return written;
+    }
+
+    @Override
+    public void failsafePinged(FailsafePing ping) {
+        loop.failsafePinged(ping);
     }
 
     @Override

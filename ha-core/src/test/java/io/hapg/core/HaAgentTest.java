@@ -4,6 +4,7 @@ import static io.hapg.core.AgentCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.DatabaseState.ProcessState;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.Role;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.NodeStatus;
@@ -13,6 +14,7 @@ import io.hapg.core.testing.FakeDatabaseNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -105,6 +107,38 @@ class HaAgentTest {
                         .equals(java.util.Optional.of(java.util.Set.of("n0", "n1", "n2"))));
         assertThat(cluster.store.member("reader").read().failsafe().orElseThrow().values())
                 .allMatch(url -> url.startsWith("http://127.0.0.1:8008/"));
+    }
+
+    @Test
+    void replicaDoesNotRaceWithinTtlOfTheLastFailsafePingFromTheLeader() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "failsafe_mode", true));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String old = awaitConverged();
+        String next = other(old);
+        cluster.advanceUntil("the failsafe key lists both members", LOOP, Duration.ofMinutes(1),
+                () -> cluster.store.member("reader").read().failsafe().map(Map::size).orElse(0) == 2);
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.unreachable.add(old);
+        HaAgent replica = cluster.agents.get(next);
+
+        // The leader, cut from the store, pings every loop (as the REST API hands on an accepted call).
+        for (int i = 0; i < 6; i++) {
+            replica.failsafePinged(new FailsafePing(old, cluster.clock.nanoTime(), Optional.empty()));
+            cluster.advance(LOOP, old);
+        }
+        NodeStatus status = replica.status().orElseThrow();
+        assertThat(cluster.leader()).as("the key expired").isEmpty();
+        assertThat(status.local().lastSeenLeader()).contains(old);
+        assertThat(status.reason()).startsWith("not racing: failsafe: " + old + " confirmed");
+        assertThat(cluster.db(next).inRecovery()).isTrue();
+
+        // The pings stop: a ttl later the replica races and wins.
+        long lastPing = cluster.clock.nanoTime() - LOOP.toNanos();
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(Optional.of(next)), old);
+        assertThat(cluster.clock.nanoTime() - lastPing).isGreaterThanOrEqualTo(TTL.toNanos());
     }
 
     @Test

@@ -154,19 +154,17 @@ public final class EtcdConsensus implements Consensus {
         Objects.requireNonNull(status, "status");
         Deadline deadline = deadline();
         long id = lease.refresh(deadline);
-        boolean held;
+        long term;
         try {
-            held = leaderKey.hold(id, lostWithLease(id), deadline);
+            term = leaderKey.hold(id, lostWithLease(id), deadline);
         } catch (EtcdErrors.LeaseNotFoundException e) {
             lease.forget(id);
             id = lease.refresh(deadline);
-            held = leaderKey.hold(id, lostWithLease(id), deadline);
+            term = leaderKey.hold(id, lostWithLease(id), deadline);
         }
-        if (held) {
-            if (heldOn(id)) {
-                writeStatus(status, deadline);
-            }
-        } else {
+        // A status write refused for the term means the key moved on right after it was confirmed.
+        boolean held = term > 0 && heldOn(id) && writeStatus(status, term, deadline);
+        if (!held) {
             heldOn(0);
         }
         return held;
@@ -214,6 +212,20 @@ public final class EtcdConsensus implements Consensus {
 
     @Override
     public <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value) {
+        return write(key, expectedRevision, value, 0);
+    }
+
+    /** {@inheritDoc} One transaction: the key's own comparison plus "leader == me, created at term". */
+    @Override
+    public <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value) {
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be a positive create revision of the leader key, got " + term);
+        }
+        return write(key, expectedRevision, value, term);
+    }
+
+    /** A compare-and-set of a cluster key; with {@code term > 0}, also conditioned on my leader term. */
+    private <T> boolean write(ClusterKey<T> key, long expectedRevision, Optional<T> value, long term) {
         ensureOpen();
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
@@ -229,22 +241,28 @@ public final class EtcdConsensus implements Consensus {
         } else if (expectedRevision > 0) {
             conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision)));
         }
+        if (term > 0) {
+            conditions.addAll(List.of(leaderKey.heldIn(term)));
+        }
         int[] attempt = {0};
         TxnResponse r = errors.call("write " + key.name(), deadline(), n -> {
             attempt[0] = n;
-            return kv.txn().If(conditions.toArray(Cmp[]::new)).Then(write).Else(Op.get(k, GetOption.DEFAULT))
-                    .commit();
+            return kv.txn().If(conditions.toArray(Cmp[]::new)).Then(write)
+                    .Else(Op.get(k, GetOption.DEFAULT), leaderKey.read()).commit();
         });
         if (r.isSucceeded()) {
             return true;
         }
-        if (attempt[0] == 0) {
-            return false;
-        }
         // After a retry: the store already holding what I meant to write means my first attempt won.
-        Optional<ByteSequence> now = r.getGetResponses().stream().flatMap(g -> g.getKvs().stream())
-                .map(x -> x.getValue()).findFirst();
-        return now.equals(encoded);
+        Optional<ByteSequence> now = r.getGetResponses().get(0).getKvs().stream().map(x -> x.getValue()).findFirst();
+        if (attempt[0] > 0 && now.equals(encoded)) {
+            return true;
+        }
+        if (term > 0) {
+            leaderKey.termMoved(term, r.getGetResponses().get(1).getKvs()).ifPresent(why -> LOG.info(
+                    "{} - not writing {} as the leader of term {}: {}", context, key.name(), term, why));
+        }
+        return false;
     }
 
     @Override
@@ -279,25 +297,39 @@ public final class EtcdConsensus implements Consensus {
         errors.call("publish member", deadline, n -> kv.put(key, KeyLayout.bytes(json), withLease));
     }
 
-    /** Patroni writes {@code status} only when it changed, and its failure does not fail the renewal. */
-    private void writeStatus(ClusterStatus status, Deadline deadline) {
+    /**
+     * Patroni writes {@code status} only when it changed, and its failure does not fail the renewal.
+     * Conditioned on the term the renewal confirmed, so a leader that lost the key in between
+     * cannot publish an optime over its successor's.
+     *
+     * @return true if written (or unchanged); false if refused because the term moved on
+     */
+    boolean writeStatus(ClusterStatus status, long term, Deadline deadline) {
         if (status.optime().isEmpty() && status.slots().isEmpty()) {
-            return;
+            return true;
         }
         String json = codec.encodeStatus(status);
         synchronized (published) {
             if (json.equals(lastStatusJson)) {
-                return;
+                return true;
             }
         }
         try {
-            errors.call("write status", deadline, n -> kv.put(layout.keyBytes(KeyLayout.STATUS), KeyLayout.bytes(json)));
+            TxnResponse r = errors.call("write status", deadline, n -> kv.txn().If(leaderKey.heldIn(term))
+                    .Then(Op.put(layout.keyBytes(KeyLayout.STATUS), KeyLayout.bytes(json), PutOption.DEFAULT))
+                    .Else(leaderKey.read()).commit());
+            if (!r.isSucceeded()) {
+                LOG.info("{} - not writing status as the leader of term {}: {}", context, term, leaderKey
+                        .termMoved(term, r.getGetResponses().get(0).getKvs()).orElse("the term moved on"));
+                return false;
+            }
             synchronized (published) {
                 lastStatusJson = json;
             }
         } catch (ConsensusUnavailableException e) {
             LOG.warn("{} - leader key renewed, but the status key was not written: {}", context, e.getMessage());
         }
+        return true;
     }
 
     /** Whether the leader key I held was on a lease that etcd has since dropped. */

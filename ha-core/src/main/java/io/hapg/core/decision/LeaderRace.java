@@ -3,6 +3,7 @@ package io.hapg.core.decision;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
@@ -37,6 +38,13 @@ final class LeaderRace {
             }
             return Decision.of(Action.ACQUIRE_LEASE, "taking the free leader key: PostgreSQL already runs as "
                     + "primary here (timeline " + db.timeline() + ", " + Reasons.lsn(db.walPosition()) + ")");
+        }
+        Optional<FailsafePing> ping = local.failsafePing();
+        if (s.dcs().failsafeMode() && ping.isPresent() && nowNanos - ping.get().receivedAt() < s.dcs().ttl().toNanos()) {
+            // The leader, cut from the store, still runs as primary: every member confirmed it, me included.
+            return notRacing("failsafe: " + ping.get().leader() + " confirmed it still runs as the primary by "
+                    + "POST /failsafe " + Reasons.seconds(nowNanos - ping.get().receivedAt()) + " s ago (ttl "
+                    + s.dcs().ttl().toSeconds() + " s)");
         }
         if (local.prePromoteBackoffUntil().isPresent() && nowNanos - local.prePromoteBackoffUntil().getAsLong() < 0) {
             return notRacing("pre_promote vetoed my last promotion; backing off for "

@@ -2,6 +2,8 @@ package io.hapg.core.http;
 
 import io.hapg.core.http.NodeControl.RestartOutcome;
 import io.hapg.core.http.NodeControl.RestartRequest;
+import io.hapg.core.model.FailsafePing;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.Lsn;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,20 +115,32 @@ final class NodeActions {
 
     /**
      * {@code POST /failsafe}: the primary, cut from the store, asks whether it may keep running.
-     * A node that is not itself a running primary accepts and reports its WAL position in the
-     * {@code lsn} header (Patroni's {@code update_failsafe}).
+     * Accepted only from the leader this node last saw (named by {@code name} in the body, as
+     * Patroni's caller sends it) and only while this node is not itself a running primary; the
+     * agent then remembers the call and does not race for the leader key within {@code ttl}. The
+     * answer carries this node's WAL position in the {@code lsn} header (Patroni's
+     * {@code update_failsafe}). A refusal is a 500 with the reason, as Patroni answers any
+     * message but {@code Accepted}.
      */
     Reply failsafe(Request request) {
         Facts f = ctx.requireFacts();
         if (!f.config().failsafeMode()) {
             return Reply.text(502, "Bad Gateway");
         }
-        request.jsonObject(ctx.json(), false);
+        Object name = request.jsonObject(ctx.json(), false).get("name");
+        if (!(name instanceof String) || ((String) name).isBlank()) {
+            return Reply.text(400, "name: the calling leader's member name is required");
+        }
         if (f.runningPrimary()) {
             return Reply.text(500, "Running as a leader");
         }
-        Reply accepted = Reply.text(200, "Accepted");
+        Optional<String> leader = f.status().cluster().leader().map(Leader::name).or(() -> f.local().lastSeenLeader());
+        if (!leader.equals(Optional.of(name))) {
+            return Reply.text(500, name + " is not the leader I last saw (" + leader.orElse("none") + ")");
+        }
         Optional<Lsn> position = f.db().walPosition();
+        ctx.control().failsafePinged(new FailsafePing((String) name, ctx.time().nanoTime(), position));
+        Reply accepted = Reply.text(200, "Accepted");
         return position.map(lsn -> accepted.withHeader("lsn", Long.toString(lsn.value()))).orElse(accepted);
     }
 

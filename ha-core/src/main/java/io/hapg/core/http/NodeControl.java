@@ -3,6 +3,7 @@ package io.hapg.core.http;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.core.spi.NodeStatus;
@@ -90,6 +91,13 @@ public interface NodeControl {
      *         {@code "restart already in progress"}
      */
     Optional<String> reinitialize(boolean force, boolean fromLeader);
+
+    /**
+     * Remembers a {@code POST /failsafe} the HTTP layer accepted (it checked that the caller is the
+     * leader this node last saw and that this node is not a running primary): within {@code ttl}
+     * of it the agent does not race for the leader key. Immediate; never blocks.
+     */
+    void failsafePinged(FailsafePing ping);
 
     /**
      * {@code POST /restart}'s body, validated: every field has Patroni's meaning.

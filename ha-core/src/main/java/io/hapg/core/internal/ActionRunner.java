@@ -196,7 +196,7 @@ final class ActionRunner implements AutoCloseable {
                 leaderKeys.writeSync(decision, view, dynamic);
                 return wakeSoon();
             case CLEAR_FAILOVER:
-                view.failover().ifPresent(f -> consensus.compareAndSet(ClusterKey.FAILOVER, f.revision(),
+                view.failover().ifPresent(f -> leaderKeys.write(view, ClusterKey.FAILOVER, f.revision(),
                         Optional.empty()));
                 return wakeSoon();
             case SHUTDOWN:
@@ -265,6 +265,11 @@ final class ActionRunner implements AutoCloseable {
         return Effect.NOTHING;
     }
 
+    /**
+     * The {@code initialize} race and its undo after a failed initdb happen before anyone leads, so
+     * they are compare-and-sets on the key alone; the system identifier and the first
+     * {@code config} are written as the leader, in the term this member took after initdb.
+     */
     private Effect bootstrap(DynamicConfig dynamic) {
         if (!consensus.compareAndSet(ClusterKey.INITIALIZE, 0, Optional.of(""))) {
             LOG.info("{}/{}: another member is bootstrapping the cluster", config.scope(), config.name());
@@ -279,8 +284,11 @@ final class ActionRunner implements AutoCloseable {
             }
             Optional<Long> deadline = acquire(dynamic);
             DatabaseState state = database.probe();
-            consensus.compareAndSet(ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
-            consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
+            if (deadline.isPresent()) {
+                ClusterView now = consensus.read(); // the view before the key was mine shows no term
+                leaderKeys.write(now, ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
+                leaderKeys.write(now, ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
+            }
             return Effect.NOTHING.movingTo(Role.PRIMARY)
                     .withLease(deadline.map(OptionalLong::of).orElse(OptionalLong.empty()));
         });
@@ -330,6 +338,10 @@ final class ActionRunner implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Written as the leader, in the term a read after the promotion shows (the view the promotion
+     * was decided on predates the key when this member just took it).
+     */
     private void recordHistory(List<HistoryEntry> history, int oldTimeline, Lsn switchPoint) {
         if (oldTimeline <= 0) {
             return;
@@ -339,7 +351,7 @@ final class ActionRunner implements AutoCloseable {
         updated.add(new HistoryEntry(oldTimeline, switchPoint, "no recovery target specified",
                 Optional.of(time.now().toString()), Optional.of(config.name())));
         try {
-            consensus.compareAndSet(ClusterKey.HISTORY, -1, Optional.of(updated));
+            leaderKeys.write(consensus.read(), ClusterKey.HISTORY, -1, Optional.of(updated));
         } catch (ConsensusUnavailableException e) {
             LOG.warn("{}/{}: could not write history: {}", config.scope(), config.name(), e.getMessage());
         }

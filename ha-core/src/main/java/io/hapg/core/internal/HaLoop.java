@@ -9,6 +9,8 @@ import io.hapg.core.http.NodeControl;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
@@ -68,6 +71,7 @@ public final class HaLoop {
     private final Semaphore wakeups = new Semaphore(0);
     private final Queue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final AtomicReference<NodeControl.RestartRequest> scheduledRestart = new AtomicReference<>();
+    private final AtomicReference<FailsafePing> failsafePing = new AtomicReference<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final AtomicReference<NodeStatus> lastStatus = new AtomicReference<>();
     private final Thread thread;
@@ -326,6 +330,8 @@ public final class HaLoop {
                 .peers(peerStatuses)
                 .failsafeAccepted(failsafe)
                 .shutdownRequested(shutdownRequested)
+                .lastSeenLeader(view.leader().map(Leader::name).or(local::lastSeenLeader))
+                .failsafePing(Optional.ofNullable(failsafePing.get()))
                 .build();
     }
 
@@ -449,6 +455,15 @@ public final class HaLoop {
         boolean scheduled = scheduledRestart.compareAndSet(null, request);
         wake();
         return scheduled;
+    }
+
+    /**
+     * Remembers a {@code POST /failsafe} the REST API accepted from the leader this node last saw;
+     * the next iteration hands it to the decision engine, which does not race for the leader key
+     * within {@code ttl} of it. Does not wake the loop (the leader pings every iteration). Any thread.
+     */
+    public void failsafePinged(FailsafePing ping) {
+        failsafePing.set(Objects.requireNonNull(ping, "ping"));
     }
 
     /** Forgets the scheduled restart; false if there was none. Any thread. */

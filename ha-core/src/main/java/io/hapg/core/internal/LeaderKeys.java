@@ -5,6 +5,7 @@ import io.hapg.core.decision.Decision;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
@@ -14,13 +15,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the leader keeps in the store and in PostgreSQL besides its lease, each iteration: the
  * replication slots of its members, the {@code initialize} and {@code config} keys when they are
- * missing, the {@code failsafe} key, and the {@code sync} key. Loop thread only.
+ * missing, the {@code failsafe} key, and the {@code sync} key. Every one of these writes is
+ * conditioned on the leader's term ({@link #write}). Loop thread only.
  */
 final class LeaderKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderKeys.class);
     private final HaConfig config;
     private final Consensus consensus;
     private final DatabaseNode database;
@@ -43,16 +48,39 @@ final class LeaderKeys {
         }
         Optional<String> init = view.initialize();
         if ((init.isEmpty() || init.get().isEmpty()) && db.systemIdentifier().isPresent()) {
-            consensus.compareAndSet(ClusterKey.INITIALIZE, -1, db.systemIdentifier());
+            write(view, ClusterKey.INITIALIZE, -1, db.systemIdentifier());
         }
         if (view.config().isEmpty()) {
-            consensus.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
+            write(view, ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
         }
         Optional<Map<String, String>> failsafe = dynamic.failsafeMode() ? Optional.of(failsafeMembers(view))
                 : Optional.empty();
         if (!failsafe.equals(view.failsafe())) {
-            consensus.compareAndSet(ClusterKey.FAILSAFE, -1, failsafe);
+            write(view, ClusterKey.FAILSAFE, -1, failsafe);
         }
+    }
+
+    /**
+     * A write of the leader, conditioned on the term {@code view} shows this member leading in
+     * (the leader key's create revision): a leader acting on a view its key has since moved on
+     * from cannot write. Skipped when {@code view} does not show this member as the leader (it
+     * just took the key, or lost it): the next iteration's view does.
+     *
+     * @return true if written; false if refused (logged by the consensus) or skipped
+     */
+    <T> boolean write(ClusterView view, ClusterKey<T> key, long expectedRevision, Optional<T> value) {
+        Optional<Long> term = term(view);
+        if (term.isEmpty()) {
+            LOG.debug("{}/{}: not writing {}: the view does not show me as the leader", config.scope(),
+                    config.name(), key);
+            return false;
+        }
+        return consensus.compareAndSetAsLeader(term.get(), key, expectedRevision, value);
+    }
+
+    /** The term this member leads in according to {@code view}. */
+    Optional<Long> term(ClusterView view) {
+        return view.leader().filter(l -> l.name().equals(config.name())).map(Leader::term);
     }
 
     /**
@@ -71,6 +99,6 @@ final class LeaderKeys {
         Optional<SyncState> value = decision.syncStandbys().isEmpty() && !dynamic.synchronousMode()
                 ? Optional.empty()
                 : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), 0));
-        consensus.compareAndSet(ClusterKey.SYNC, view.sync().revision(), value);
+        write(view, ClusterKey.SYNC, view.sync().revision(), value);
     }
 }

@@ -25,6 +25,10 @@ import java.util.OptionalLong;
  * @param shutdownRequested      the agent is closing
  * @param prePromoteBackoffUntil after a pre_promote veto, no racing before this time
  * @param rewindFailed           the last pg_rewind failed: re-clone instead of retrying it
+ * @param lastSeenLeader         the leader key's holder in the last view that had one (kept when
+ *                               the key disappears): the only member whose {@code POST /failsafe}
+ *                               this node accepts
+ * @param failsafePing           the last {@code POST /failsafe} this node accepted
  */
 public record LocalState(
         Role role,
@@ -38,7 +42,9 @@ public record LocalState(
         Optional<Boolean> failsafeAccepted,
         boolean shutdownRequested,
         OptionalLong prePromoteBackoffUntil,
-        boolean rewindFailed) {
+        boolean rewindFailed,
+        Optional<String> lastSeenLeader,
+        Optional<FailsafePing> failsafePing) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -50,12 +56,15 @@ public record LocalState(
         peers = Map.copyOf(peers);
         Objects.requireNonNull(failsafeAccepted, "failsafeAccepted");
         Objects.requireNonNull(prePromoteBackoffUntil, "prePromoteBackoffUntil");
+        Objects.requireNonNull(lastSeenLeader, "lastSeenLeader");
+        Objects.requireNonNull(failsafePing, "failsafePing");
     }
 
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
-                OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, OptionalLong.empty(), false);
+                OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, OptionalLong.empty(), false,
+                Optional.empty(), Optional.empty());
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -81,6 +90,8 @@ public record LocalState(
         private boolean shutdownRequested;
         private OptionalLong prePromoteBackoffUntil;
         private boolean rewindFailed;
+        private Optional<String> lastSeenLeader;
+        private Optional<FailsafePing> failsafePing;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -95,6 +106,8 @@ public record LocalState(
             shutdownRequested = s.shutdownRequested;
             prePromoteBackoffUntil = s.prePromoteBackoffUntil;
             rewindFailed = s.rewindFailed;
+            lastSeenLeader = s.lastSeenLeader;
+            failsafePing = s.failsafePing;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -111,11 +124,13 @@ public record LocalState(
         public Builder shutdownRequested(boolean v) { shutdownRequested = v; return this; }
         public Builder prePromoteBackoffUntil(OptionalLong v) { prePromoteBackoffUntil = v; return this; }
         public Builder rewindFailed(boolean v) { rewindFailed = v; return this; }
+        public Builder lastSeenLeader(Optional<String> v) { lastSeenLeader = v; return this; }
+        public Builder failsafePing(Optional<FailsafePing> v) { failsafePing = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, prePromoteBackoffUntil,
-                    rewindFailed);
+                    rewindFailed, lastSeenLeader, failsafePing);
         }
     }
 }

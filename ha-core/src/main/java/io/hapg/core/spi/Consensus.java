@@ -60,8 +60,9 @@ public interface Consensus extends AutoCloseable {
     /**
      * Keeps this member's lease alive and confirms the leader key still holds this member's name
      * (re-attaching it to a new lease if the old one was lost), then publishes {@code status}
-     * (the leader's optime). The caller measures its own lease deadline from when it <em>sent</em>
-     * this call, not from when it returned.
+     * (the leader's optime), conditioned on the term this renewal confirmed (if the key moved on in
+     * between, nothing is written and the result is false). The caller measures its own lease
+     * deadline from when it <em>sent</em> this call, not from when it returned.
      *
      * <p>As Patroni's etcd3 backend does: if this member's lease had expired, a new one is granted
      * and the key is re-created on it when it is absent or still names this member; but a key this
@@ -97,6 +98,27 @@ public interface Consensus extends AutoCloseable {
      * @throws ConsensusUnavailableException when the store cannot answer within the deadline
      */
     <T> boolean compareAndSet(ClusterKey<T> key, long expectedRevision, Optional<T> value);
+
+    /**
+     * A leader's write: {@link #compareAndSet}, and in the same atomic transaction only while the
+     * leader key still names this member and was created at {@code term} (the
+     * {@link io.hapg.core.model.Leader#term()} of the view the leader acted on). A leader whose key
+     * expired, was taken by another member, or was deleted and re-created since that view cannot
+     * write. Use it for every write the leader makes ({@code sync}, {@code history},
+     * {@code failsafe}, clearing {@code failover}, filling in {@code initialize} and
+     * {@code config}); writes that happen without a leader (the {@code initialize} race, an
+     * operator's {@code config} or {@code failover} through the REST API) use
+     * {@link #compareAndSet}. The leader's {@code status}, written by {@link #renewLeader}, is
+     * conditioned on the term that renewal confirmed.
+     *
+     * @param term the leader key's create revision this member holds; positive
+     * @return true if written; false if the term moved on or the revision no longer matched (a
+     *         refusal for the term is logged once, with what the store holds now; the caller
+     *         re-reads at its next iteration)
+     * @throws IllegalArgumentException when {@code term} is not positive
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     */
+    <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value);
 
     /**
      * Calls {@code onChange} after a key that can change a member's decision changes: the leader

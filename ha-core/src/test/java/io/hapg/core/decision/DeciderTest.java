@@ -27,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
@@ -712,6 +714,32 @@ class DeciderTest {
         void failsafeKeyNamingMeAllowsTheRace() {
             ClusterView view = Clusters.leaderless().config("failsafe_mode", true).failsafe("pg1", "pg2", "pg3").build();
             expect(decide("pg2", view, LocalStates.replica())).action(PROMOTE);
+        }
+
+        @Test
+        void noRaceWithinTtlOfAFailsafePingFromTheLastLeader() {
+            ClusterView view = Clusters.leaderless().config("failsafe_mode", true).config("ttl", 30)
+                    .failsafe("pg1", "pg2", "pg3").build();
+            LocalState.Builder pinged = LocalStates.replica().failsafePing(Optional.of(
+                    new FailsafePing("pg1", MONO - 29 * SECOND, Optional.of(Lsn.parse("0/5000060")))));
+            expect(decide("pg2", view, pinged)).action(NONE).reason("not racing: failsafe: pg1 confirmed it still "
+                    + "runs as the primary by POST /failsafe 29 s ago (ttl 30 s)");
+        }
+
+        @Test
+        void raceResumesOnceTtlHasPassedSinceTheLastFailsafePing() {
+            ClusterView view = Clusters.leaderless().config("failsafe_mode", true).config("ttl", 30)
+                    .failsafe("pg1", "pg2", "pg3").build();
+            LocalState.Builder pinged = LocalStates.replica().failsafePing(Optional.of(
+                    new FailsafePing("pg1", MONO - 30 * SECOND, Optional.empty())));
+            expect(decide("pg2", view, pinged)).action(PROMOTE);
+        }
+
+        @Test
+        void failsafePingIsIgnoredWhenFailsafeModeIsOff() {
+            LocalState.Builder pinged = LocalStates.replica().failsafePing(Optional.of(
+                    new FailsafePing("pg1", MONO - SECOND, Optional.empty())));
+            expect(decide("pg2", Clusters.leaderless().build(), pinged)).action(PROMOTE);
         }
 
         @Test

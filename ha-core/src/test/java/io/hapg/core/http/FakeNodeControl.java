@@ -2,6 +2,7 @@ package io.hapg.core.http;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.testing.Clusters;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ final class FakeNodeControl implements NodeControl {
     volatile boolean reinitializeForce;
     /** Thrown by {@link #reload()} when set: an endpoint failing unexpectedly. */
     volatile RuntimeException reloadFailure;
+    volatile FailsafePing failsafePing;
 
     @Override
     public ClusterView readCluster() {
@@ -56,6 +58,12 @@ final class FakeNodeControl implements NodeControl {
         configRevision = expectedRevision;
         config = value;
         return writesSucceed;
+    }
+
+    @Override
+    public void failsafePinged(FailsafePing ping) {
+        calls.add("failsafePinged");
+        failsafePing = ping;
     }
 
     @Override

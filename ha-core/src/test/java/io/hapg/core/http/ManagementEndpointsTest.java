@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hapg.core.http.NodeControl.RestartOutcome;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.Tags;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.LocalStates;
@@ -381,6 +382,35 @@ class ManagementEndpointsTest {
         ApiHarness.Response primary = post("/failsafe", "{\"name\":\"pg1\"}");
         assertThat(primary.status()).isEqualTo(500);
         assertThat(primary.body()).isEqualTo("Running as a leader");
+    }
+
+    @Test
+    void failsafeCallIsAcceptedOnlyFromTheLeaderLastSeenAndRemembered() {
+        h = ApiHarness.start("pg2");
+        // The leader key has expired (pg1 is cut from the store); pg1 is the leader this node last saw.
+        ClusterView leaderless = Clusters.leaderless().config("failsafe_mode", true).failsafe("pg1", "pg2", "pg3")
+                .build();
+        h.report(LocalStates.replica().lastSeenLeader(Optional.of("pg1")).build(), leaderless, false);
+
+        ApiHarness.Response stranger = post("/failsafe", "{\"name\":\"pg3\"}");
+        assertThat(stranger.status()).isEqualTo(500);
+        assertThat(stranger.body()).isEqualTo("pg3 is not the leader I last saw (pg1)");
+        assertThat(h.control.failsafePing).as("a refused call is not remembered").isNull();
+        assertThat(post("/failsafe", "{\"leader\":\"pg1\"}").status()).as("no name").isEqualTo(400);
+
+        h.clock.advance(Duration.ofSeconds(7));
+        ApiHarness.Response leader = post("/failsafe", "{\"name\":\"pg1\"}");
+        assertThat(leader.status()).isEqualTo(200);
+        assertThat(leader.body()).isEqualTo("Accepted");
+        FailsafePing ping = h.control.failsafePing;
+        assertThat(ping.leader()).isEqualTo("pg1");
+        assertThat(ping.receivedAt()).isEqualTo(h.clock.nanoTime());
+        assertThat(ping.position().map(lsn -> Long.toString(lsn.value()))).isEqualTo(leader.header("lsn"));
+
+        h.report(LocalStates.replica().lastSeenLeader(Optional.of("pg1")).build(),
+                Clusters.healthy().leader("pg3").config("failsafe_mode", true).build(), false);
+        assertThat(post("/failsafe", "{\"name\":\"pg1\"}").status()).as("pg3 leads now").isEqualTo(500);
+        assertThat(post("/failsafe", "{\"name\":\"pg3\"}").status()).isEqualTo(200);
     }
 
     @Test

@@ -288,6 +288,86 @@ public abstract class ConsensusContract {
         writeAtRevision(key);
     }
 
+    // ---- leader writes, conditioned on the term ----
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allKeys")
+    void leaderWriteIsRefusedOnceAnotherMemberTookTheKey(KeyCase<?> key) {
+        writeAfterTakeover(key);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allKeys")
+    void leaderWriteIsRefusedInATermTheLeaderLostAndRetook(KeyCase<?> key) {
+        writeAfterRetaking(key);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keysWithRevision")
+    void leaderWriteAlsoNeedsTheKeysOwnRevision(KeyCase<?> key) {
+        writeAsLeaderAtRevision(key);
+    }
+
+    @Test
+    void leaderTermIsTheKeysCreateRevisionAndSurvivesRenewal() {
+        Consensus n0 = member("n0");
+        n0.tryAcquireLeader();
+        Leader first = n0.read().leader().orElseThrow();
+        assertThat(first.term()).isPositive().isLessThanOrEqualTo(first.revision());
+
+        assertThat(n0.renewLeader(new ClusterStatus(Optional.of(Lsn.parse("0/5000060")), Map.of()))).isTrue();
+        assertThat(n0.read().leader().orElseThrow().term()).isEqualTo(first.term());
+    }
+
+    private <T> void writeAfterTakeover(KeyCase<T> key) {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        n0.tryAcquireLeader();
+        long oldTerm = n0.read().leader().orElseThrow().term();
+        assertThat(n0.compareAndSetAsLeader(oldTerm, key.key(), -1, Optional.of(key.first()))).isTrue();
+        n0.releaseLeader();
+        n1.tryAcquireLeader();
+        long newTerm = n1.read().leader().orElseThrow().term();
+        assertThat(newTerm).isNotEqualTo(oldTerm);
+
+        assertThat(n0.compareAndSetAsLeader(oldTerm, key.key(), -1, Optional.of(key.second())))
+                .as("the former leader, in its old term").isFalse();
+        assertThat(n0.compareAndSetAsLeader(oldTerm, key.key(), -1, Optional.empty())).as("nor delete").isFalse();
+        assertThat(n0.compareAndSetAsLeader(newTerm, key.key(), -1, Optional.of(key.second())))
+                .as("the former leader, in the new leader's term").isFalse();
+        assertThat(key.read().apply(n1.read())).contains(key.first());
+        assertThat(n1.compareAndSetAsLeader(newTerm, key.key(), -1, Optional.of(key.second()))).isTrue();
+        assertThat(key.read().apply(n1.read())).contains(key.second());
+    }
+
+    private <T> void writeAfterRetaking(KeyCase<T> key) {
+        Consensus n0 = member("n0");
+        n0.tryAcquireLeader();
+        long oldTerm = n0.read().leader().orElseThrow().term();
+        expireLease("n0");
+        awaitTrue("the leader key is gone", () -> n0.read().leader().isEmpty());
+        assertThat(n0.renewLeader(ClusterStatus.EMPTY)).as("re-created on a new lease").isTrue();
+        long newTerm = n0.read().leader().orElseThrow().term();
+        assertThat(newTerm).isGreaterThan(oldTerm);
+
+        assertThat(n0.compareAndSetAsLeader(oldTerm, key.key(), -1, Optional.of(key.first()))).isFalse();
+        assertThat(key.read().apply(n0.read())).isEmpty();
+        assertThat(n0.compareAndSetAsLeader(newTerm, key.key(), -1, Optional.of(key.first()))).isTrue();
+        assertThat(key.read().apply(n0.read())).contains(key.first());
+    }
+
+    private <T> void writeAsLeaderAtRevision(KeyCase<T> key) {
+        Consensus n0 = member("n0");
+        n0.tryAcquireLeader();
+        long term = n0.read().leader().orElseThrow().term();
+        assertThat(n0.compareAndSetAsLeader(term, key.key(), 0, Optional.of(key.first()))).isTrue();
+        assertThat(n0.compareAndSetAsLeader(term, key.key(), 0, Optional.of(key.second()))).as("not absent").isFalse();
+        long r1 = key.revision().applyAsLong(n0.read());
+        assertThat(n0.compareAndSetAsLeader(term, key.key(), r1, Optional.of(key.second()))).isTrue();
+        assertThat(n0.compareAndSetAsLeader(term, key.key(), r1, Optional.of(key.first()))).as("stale").isFalse();
+        assertThat(key.read().apply(n0.read())).contains(key.second());
+    }
+
     private <T> void writeOnlyIfAbsent(KeyCase<T> key) {
         Consensus n0 = member("n0");
         assertThat(n0.compareAndSet(key.key(), 0, Optional.of(key.first()))).isTrue();

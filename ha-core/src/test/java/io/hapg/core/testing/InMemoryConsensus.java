@@ -27,7 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class InMemoryConsensus implements Consensus {
     static final String OPERATION_NAMES =
-            "read, tryAcquireLeader, renewLeader, releaseLeader, publishMember, compareAndSet, watch, close";
+            "read, tryAcquireLeader, renewLeader, releaseLeader, publishMember, compareAndSet, compareAndSetAsLeader, "
+                    + "watch, close";
     /** The operation names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> OPERATIONS = Set.of(OPERATION_NAMES.split(", "));
 
@@ -123,6 +124,21 @@ public final class InMemoryConsensus implements Consensus {
         }
         enter("compareAndSet");
         return store.compareAndSet(key, expectedRevision, value);
+    }
+
+    /** {@link #compareAndSet}, only while the leader key names this member with create revision {@code term}. */
+    @Override
+    public <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be positive, got " + term);
+        }
+        if (expectedRevision < -1) {
+            throw new IllegalArgumentException("expectedRevision must be >= -1, got " + expectedRevision);
+        }
+        enter("compareAndSetAsLeader");
+        return store.compareAndSetAsLeader(name, term, key, expectedRevision, value);
     }
 
     /**

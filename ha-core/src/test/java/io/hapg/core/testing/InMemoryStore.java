@@ -290,6 +290,11 @@ public final class InMemoryStore implements AutoCloseable {
         return call(s -> s.compareAndSet(key, expectedRevision, value));
     }
 
+    <T> boolean compareAndSetAsLeader(String name, long term, ClusterKey<T> key, long expectedRevision,
+            Optional<T> value) {
+        return call(s -> s.compareAndSetAsLeader(name, term, key, expectedRevision, value));
+    }
+
     AutoCloseable watch(InMemoryConsensus owner, Runnable onChange) {
         synchronized (lock) {
             enterLocked();

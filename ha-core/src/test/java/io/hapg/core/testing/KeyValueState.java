@@ -139,7 +139,7 @@ final class KeyValueState {
         Entry status = keys.get(STATUS);
         return new ClusterView(revision,
                 value(ClusterKey.INITIALIZE),
-                Optional.ofNullable(leader).map(e -> new Leader((String) e.value(), e.modRevision())),
+                Optional.ofNullable(leader).map(e -> new Leader((String) e.value(), e.modRevision(), e.createRevision())),
                 members,
                 Optional.ofNullable(config).map(e -> (DynamicConfig) e.value()),
                 config == null ? 0 : config.modRevision(),
@@ -218,6 +218,16 @@ final class KeyValueState {
             delete(key.name());
         }
         return true;
+    }
+
+    /** etcd's "leader value == name and create revision == term and (as above) → put or delete". */
+    <T> boolean compareAndSetAsLeader(String name, long term, ClusterKey<T> key, long expectedRevision,
+            Optional<T> value) {
+        Entry leader = keys.get(LEADER);
+        if (leader == null || !name.equals(leader.value()) || leader.createRevision() != term) {
+            return false;
+        }
+        return compareAndSet(key, expectedRevision, value);
     }
 
     /** Values are stored as given, except collections, which are copied so a caller cannot change them later. */

@@ -116,7 +116,7 @@ public final class EtcdCodec {
             if (v.isBlank()) {
                 throw new Json.Garbage("empty member name");
             }
-            return new Leader(v, kv.modRevision());
+            return new Leader(v, kv.modRevision(), kv.createRevision());
         });
     }
 

@@ -1,0 +1,77 @@
+package io.hapg.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.core.config.HaConfig;
+import io.hapg.core.decision.Action;
+import io.hapg.core.decision.Decision;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.LocalState;
+import io.hapg.core.testing.FakeDatabaseNode;
+import io.hapg.core.testing.InMemoryConsensus;
+import io.hapg.core.testing.InMemoryStore;
+import io.hapg.core.testing.LocalStates;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The leader's writes are conditioned on the term its view shows: a leader acting on a view its
+ * key has since moved on from (released, taken by another member) writes nothing, while the
+ * holder of the current term writes.
+ */
+class LeaderKeysTest {
+    private static final DynamicConfig SYNC_ON = DynamicConfig.fromMap(Map.of("synchronous_mode", true,
+            "failsafe_mode", true, "postgresql", Map.of("use_slots", false)));
+
+    private final InMemoryStore store = InMemoryStore.create();
+    private final InMemoryConsensus n0 = store.member("n0");
+    private final InMemoryConsensus n1 = store.member("n1");
+
+    @Test
+    void leaderActingOnAStaleViewCannotWriteSyncButTheCurrentLeaderCan() {
+        n0.tryAcquireLeader();
+        ClusterView stale = n0.read();
+        handOverTo(n1);
+        Decision publish = Decision.sync(Action.WRITE_SYNC_KEY, List.of("n2"), "sync: publishing n2");
+
+        keys("n0", n0).writeSync(publish, stale, SYNC_ON);
+        assertThat(n1.read().sync().syncStandbys()).as("the stale leader's write").isEmpty();
+
+        keys("n1", n1).writeSync(publish, n1.read(), SYNC_ON);
+        assertThat(n1.read().sync().leader()).contains("n1");
+        assertThat(n1.read().sync().syncStandbys()).containsExactly("n2");
+    }
+
+    @Test
+    void leaderActingOnAStaleViewFillsInNoClusterKey() {
+        n0.tryAcquireLeader();
+        ClusterView stale = n0.read();
+        handOverTo(n1);
+        LocalState primary = LocalStates.primary().build();
+        Decision renew = Decision.of(Action.RENEW_LEASE, "no action: I am the leader with the lock");
+
+        keys("n0", n0).keep(renew, stale, primary, SYNC_ON);
+        ClusterView after = n1.read();
+        assertThat(after.initialize()).isEmpty();
+        assertThat(after.config()).isEmpty();
+        assertThat(after.failsafe()).isEmpty();
+
+        keys("n1", n1).keep(renew, after, primary, SYNC_ON);
+        ClusterView kept = n1.read();
+        assertThat(kept.initialize()).isPresent();
+        assertThat(kept.config()).isPresent();
+        assertThat(kept.failsafe()).isPresent();
+    }
+
+    private void handOverTo(InMemoryConsensus next) {
+        assertThat(n0.releaseLeader()).isTrue();
+        assertThat(next.tryAcquireLeader()).isTrue();
+    }
+
+    private static LeaderKeys keys(String name, InMemoryConsensus consensus) {
+        HaConfig config = HaConfig.builder().scope("term").name(name).build();
+        return new LeaderKeys(config, consensus, FakeDatabaseNode.standalone(name));
+    }
+}
