@@ -4,8 +4,8 @@ import io.hapg.postgres.PostgresConfig;
 import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -162,7 +162,9 @@ public final class ConfigFiles {
         Path conf = data.resolve("postgresql.conf");
         Path base = data.resolve(BASE_CONF);
         try {
-            if (Files.exists(conf) && !Files.exists(base) && !Files.readString(conf).startsWith(HEADER)) {
+            // A link is not hapg's file: it is moved aside unread (a root agent reads no link there).
+            if (Files.exists(conf, LinkOption.NOFOLLOW_LINKS) && !Files.exists(base, LinkOption.NOFOLLOW_LINKS)
+                    && (Files.isSymbolicLink(conf) || !NoFollowFiles.readFrom(conf, 0).startsWith(HEADER))) {
                 Files.move(conf, base, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
@@ -171,25 +173,21 @@ public final class ConfigFiles {
     }
 
     private void cleanAutoConf(Path autoConf) {
-        try {
-            if (!Files.exists(autoConf)) {
-                return;
+        if (!Files.exists(autoConf, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        boolean changed = false;
+        for (String line : NoFollowFiles.readFrom(autoConf, 0).split("\n")) {
+            String key = line.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (AUTO_CONF_DROPPED.contains(key)) {
+                changed = true;
+            } else {
+                kept.add(line);
             }
-            List<String> kept = new ArrayList<>();
-            boolean changed = false;
-            for (String line : Files.readAllLines(autoConf, StandardCharsets.UTF_8)) {
-                String key = line.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
-                if (AUTO_CONF_DROPPED.contains(key)) {
-                    changed = true;
-                } else {
-                    kept.add(line);
-                }
-            }
-            if (changed) {
-                PassFile.writePrivate(autoConf, String.join("\n", kept) + "\n", owner);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot rewrite " + autoConf, e);
+        }
+        if (changed) {
+            PassFile.writePrivate(autoConf, String.join("\n", kept) + "\n", owner);
         }
     }
 
