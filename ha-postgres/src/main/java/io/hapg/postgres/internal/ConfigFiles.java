@@ -1,5 +1,6 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.model.DynamicConfig;
 import io.hapg.postgres.PostgresConfig;
 import io.hapg.process.OsUser;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
@@ -31,6 +34,7 @@ import java.util.TreeSet;
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigFiles.class);
     private static final String BASE_CONF = "postgresql.base.conf";
     private static final Set<String> AUTO_CONF_DROPPED = Set.of("primary_conninfo", "primary_slot_name");
 
@@ -69,14 +73,26 @@ public final class ConfigFiles {
     }
 
     /**
-     * Sets the cluster's dynamic {@code postgresql.parameters} (keys hapg manages are left out)
+     * Sets the cluster's dynamic {@code postgresql.parameters} (keys hapg manages are left out, in
+     * any case, and so is, with a warning, a setting {@link DynamicConfig#checkParameter} refuses)
      * and, if the files were written before, rewrites them as last written.
      *
      * @return the keys whose value changed
      */
     public synchronized Set<String> setClusterParameters(Map<String, String> parameters) {
-        Map<String, String> usable = new LinkedHashMap<>(parameters);
-        usable.keySet().removeAll(PostgresConfig.MANAGED_PARAMETERS);
+        Map<String, String> usable = new LinkedHashMap<>();
+        parameters.forEach((name, value) -> {
+            if (DynamicConfig.isManagedParameter(name)) {
+                return; // PORT or Include as much as port or include: PostgreSQL names ignore case
+            }
+            try {
+                DynamicConfig.checkParameter(name, value);
+                usable.put(name, value);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{} - not writing a cluster setting into postgresql.conf: {}", config.memberName(),
+                        e.getMessage());
+            }
+        });
         Set<String> changed = new TreeSet<>(usable.keySet());
         changed.addAll(clusterParameters.keySet());
         changed.removeIf(key -> Objects.equals(usable.get(key), clusterParameters.get(key)));
@@ -130,7 +146,14 @@ public final class ConfigFiles {
             settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
             u.slot().ifPresent(slot -> settings.put("primary_slot_name", slot));
         });
-        settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        settings.forEach((k, v) -> {
+            // The callers check their settings; a line break getting here would still start a line of its own.
+            if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || k.indexOf('\n') >= 0 || k.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("not writing " + data.resolve("postgresql.conf") + ": setting "
+                        + k.strip() + " has a line break");
+            }
+            conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n");
+        });
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
