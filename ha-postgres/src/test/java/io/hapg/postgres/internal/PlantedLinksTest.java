@@ -108,6 +108,27 @@ class PlantedLinksTest {
     }
 
     @Test
+    void wipingTheDataDirectoryDeletesLinksNotWhatTheyPointTo() throws IOException {
+        Path data = Files.createDirectory(base.resolve("data"));
+        Files.writeString(data.resolve("PG_VERSION"), "16\n");
+        Files.createDirectories(data.resolve("base/1"));
+        Files.writeString(data.resolve("base/1/1259"), "x");
+        Path keep = Files.createDirectory(base.resolve("keep"));
+        Files.writeString(keep.resolve("1259"), SECRET);
+        Files.createSymbolicLink(data.resolve("base/2"), keep);
+        Files.createSymbolicLink(data.resolve("pg_tblspc"), outside);
+        user.chownRecursively(data);
+
+        new DataDir(data, user).wipe();
+
+        try (Stream<Path> left = Files.list(data)) {
+            assertThat(left).isEmpty();
+        }
+        assertThat(Files.readString(keep.resolve("1259"))).isEqualTo(SECRET);
+        assertThat(Files.readString(outside)).isEqualTo(SECRET);
+    }
+
+    @Test
     void aPrivateFileIsNeverWrittenThroughALinkSwappedInForItsTemporaryFile() throws Exception {
         Path file = runDir.resolve("pgpass");
         Path tmp = runDir.resolve(".pgpass.tmp");
