@@ -1,6 +1,7 @@
 package io.hapg.postgres;
 
 import io.hapg.core.config.PgUser;
+import io.hapg.core.model.DynamicConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -79,10 +80,7 @@ public record PostgresConfig(
         Set<String> ignoreSlots) {
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
-    public static final Set<String> MANAGED_PARAMETERS = Set.of("port", "listen_addresses",
-            "unix_socket_directories", "data_directory", "config_file", "hba_file", "ident_file",
-            "primary_conninfo", "primary_slot_name", "synchronous_standby_names", "include", "include_dir",
-            "include_if_exists");
+    public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
 
     public PostgresConfig {
         require(memberName, "memberName");

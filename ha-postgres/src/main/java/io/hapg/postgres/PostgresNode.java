@@ -11,6 +11,7 @@ import io.hapg.postgres.internal.ConfigFiles;
 import io.hapg.postgres.internal.Conninfo;
 import io.hapg.postgres.internal.Instance;
 import io.hapg.postgres.internal.Jdbc;
+import io.hapg.postgres.internal.KnownSettings;
 import io.hapg.postgres.internal.Probe;
 import io.hapg.postgres.internal.Promotion;
 import io.hapg.postgres.internal.Rejoin;
@@ -55,6 +56,7 @@ public final class PostgresNode implements DatabaseNode {
     private final Instance instance;
     private final Probe probe;
     private final Rejoin rejoin;
+    private final KnownSettings knownSettings;
     private final ReentrantLock lifecycle = new ReentrantLock();
     private volatile String running = "";
     private volatile boolean closed;
@@ -65,6 +67,7 @@ public final class PostgresNode implements DatabaseNode {
         this.instance = instance;
         this.probe = new Probe(instance);
         this.rejoin = new Rejoin(instance);
+        this.knownSettings = new KnownSettings(instance);
     }
 
     /**
@@ -267,7 +270,7 @@ public final class PostgresNode implements DatabaseNode {
             return false;
         }
         try {
-            Set<String> changed = instance.files().setClusterParameters(dynamicParameters);
+            Set<String> changed = instance.files().setClusterParameters(knownSettings.filter(dynamicParameters));
             if (!changed.isEmpty()) {
                 LOG.info("{} - cluster settings changed: {}", member(), changed);
                 reloadOwed = true;

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -118,5 +119,26 @@ class PostgresNodeValidationIT {
             assertThatThrownBy(() -> PostgresNode.create(other)).isInstanceOf(FatalHaException.class)
                     .hasMessageContaining("only root can switch accounts");
         }
+    }
+
+    /**
+     * A cluster setting the server does not know (a typo in {@code PATCH /config}) stays out of
+     * {@code postgresql.conf}: with it there, PostgreSQL would not start again.
+     */
+    @Test
+    void aMistypedClusterSettingIsLeftOutAndTheNodeStillRestarts() throws IOException {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+
+        assertThat(n1.configure(Map.of("wrok_mem", "8MB", "work_mem", "8MB", "auto_explain.log_min_duration", "250")))
+                .isTrue();
+
+        String conf = Files.readString(n1.config().dataDir().resolve("postgresql.conf"));
+        assertThat(conf).contains("work_mem = '8MB'").contains("auto_explain.log_min_duration = '250'")
+                .doesNotContain("wrok_mem");
+        n1.stop(StopMode.FAST);
+        n1.start(Optional.empty());
+        assertThat(n1.probe().isRunningPrimary()).isTrue();
+        assertThat(TestNodes.value(n1, "SHOW work_mem")).isEqualTo("8MB");
     }
 }

@@ -2,6 +2,7 @@ package io.hapg.agent.config;
 
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
+import io.hapg.core.model.DynamicConfig;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.postgres.PostgresConfig;
 import java.time.Duration;
@@ -90,7 +91,7 @@ public final class AdapterConfigs {
     /** Settings hapg manages itself (port, listen_addresses, ...) come from their own keys. */
     private static Map<String, String> parameters(PostgresqlSection pg) {
         Map<String, String> out = new LinkedHashMap<>(pg.parameters());
-        List<String> dropped = out.keySet().stream().filter(PostgresConfig.MANAGED_PARAMETERS::contains)
+        List<String> dropped = out.keySet().stream().filter(DynamicConfig::isManagedParameter)
                 .collect(Collectors.toList());
         for (String key : dropped) {
             out.remove(key);

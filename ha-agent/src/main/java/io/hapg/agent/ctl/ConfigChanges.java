@@ -62,6 +62,10 @@ final class ConfigChanges {
                     + " (hactl opens no editor)");
         }
         ClusterView view = s.read();
+        if (view.configUnreadable()) {
+            throw CtlException.failed("The config key of the cluster " + s.scope() + " is unreadable (see the"
+                    + " agents' logs); replace it with PUT /config");
+        }
         if (view.config().isEmpty()) {
             throw CtlException.failed("The config key does not exist in the cluster " + s.scope());
         }

@@ -1,5 +1,6 @@
 package io.hapg.agent.ctl;
 
+import io.hapg.core.model.DynamicConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -74,7 +75,24 @@ final class ConfigPatch {
         } else {
             path.addAll(Arrays.asList(key.split("\\.")));
         }
-        return new Setting(path, yamlValue(pair.substring(eq + 1), asGiven));
+        Object value = yamlValue(pair.substring(eq + 1), asGiven);
+        if (path.size() == 3 && key.startsWith(PG_PARAMETERS + ".") && value != null) {
+            checkParameter(path.get(2), value, asGiven);
+        }
+        return new Setting(path, value);
+    }
+
+    /** The server refuses these too (400); saying so here names the argument and asks no member. */
+    private static void checkParameter(String name, Object value, String asGiven) {
+        if (DynamicConfig.isManagedParameter(name)) {
+            throw CtlException.usage("edit-config: '" + asGiven + "': " + name
+                    + " is managed by hapg on each node (from its own postgresql section)");
+        }
+        try {
+            DynamicConfig.checkParameter(name, value);
+        } catch (IllegalArgumentException e) {
+            throw CtlException.usage("edit-config: '" + asGiven + "': " + e.getMessage());
+        }
     }
 
     /** The value as PyYAML's {@code safe_load} would read it (YAML 1.1). */

@@ -73,6 +73,29 @@ class ConfigPatchTest {
     }
 
     @Test
+    void postgresSettingsAreCheckedBeforeAnyMemberIsAsked() {
+        CtlArgsTest.assertUsage(() -> ConfigPatch.parse(List.of(), List.of("PORT=5433")),
+                "edit-config: 'PORT=5433': PORT is managed by hapg");
+        CtlArgsTest.assertUsage(() -> ConfigPatch.parse(List.of("postgresql.parameters.Include=/x"), List.of()),
+                "edit-config: 'postgresql.parameters.Include=/x': Include is managed by hapg");
+        CtlArgsTest.assertUsage(() -> ConfigPatch.parse(List.of(), List.of("work_mem=\"4MB\\nfoo = bar\"")),
+                "edit-config: 'work_mem=\"4MB\\nfoo = bar\"': postgresql.parameters.work_mem: the value must not"
+                        + " contain line breaks");
+        CtlArgsTest.assertUsage(() -> ConfigPatch.parse(List.of(), List.of("work mem=4MB")),
+                "edit-config: 'work mem=4MB': postgresql.parameters: invalid setting name 'work mem'");
+        assertThat(ConfigPatch.parse(List.of(), List.of("port=null", "auto_explain.log_min_duration=250")).patch())
+                .isEqualTo(Map.of("postgresql", Map.of("parameters",
+                        mapOf("port", null, "auto_explain.log_min_duration", 250))));
+    }
+
+    private static Map<String, Object> mapOf(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
+    @Test
     void showConfigYamlIsBlockStyleWithSortedKeys() {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ttl", 30);

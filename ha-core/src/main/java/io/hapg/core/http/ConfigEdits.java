@@ -34,9 +34,13 @@ final class ConfigEdits {
     Reply patch(Request request) {
         Map<String, Object> patch = request.jsonObject(ctx.json(), false);
         ClusterView view = ctx.control().readCluster();
+        if (view.config().isEmpty() && view.configRevision() != 0) {
+            return Reply.text(503, "the config key in the store is unreadable; replace it with PUT /config");
+        }
         if (view.config().isEmpty() || view.configRevision() == 0) {
             return Reply.text(503, "the cluster has no configuration in the store yet");
         }
+        refuseManaged(patch);
         Map<String, Object> data = copy(view.config().get().raw());
         if (merge(data, patch)) {
             DynamicConfig config = validated(data);
@@ -49,10 +53,29 @@ final class ConfigEdits {
 
     Reply put(Request request) {
         Map<String, Object> data = request.jsonObject(ctx.json(), false);
+        refuseManaged(data);
         if (!ctx.control().writeConfig(-1, validated(data))) {
             return Reply.text(502, "Bad Gateway: the configuration was not written");
         }
         return Reply.json(200, ctx.toJson(data));
+    }
+
+    /**
+     * A setting each node writes itself ({@code port}, {@code include}, ... in any case) set
+     * through {@code postgresql.parameters} is refused rather than stored and ignored by every node.
+     * Only what the request sets is checked, so a stored config that already has one stays editable.
+     */
+    private static void refuseManaged(Map<String, Object> request) {
+        Object pg = request.get("postgresql");
+        Object params = pg instanceof Map ? ((Map<?, ?>) pg).get("parameters") : null;
+        if (params instanceof Map) {
+            ((Map<?, ?>) params).forEach((name, value) -> {
+                if (value != null && DynamicConfig.isManagedParameter(String.valueOf(name))) {
+                    throw new Request.BadRequest(400, "invalid configuration: postgresql.parameters." + name
+                            + " is managed by hapg on each node (from its own postgresql section); not settable here");
+                }
+            });
+        }
     }
 
     private static DynamicConfig validated(Map<String, Object> data) {

@@ -80,6 +80,7 @@ public final class HaLoop {
 
     // Loop-thread state.
     private ClusterView view = ClusterView.empty();
+    private final LastGoodConfig lastGoodConfig;
     private LocalState local = LocalState.initial(DatabaseState.empty());
     private FatalHaException fatal;
     private final CompletableFuture<Throwable> death = new CompletableFuture<>();
@@ -100,6 +101,7 @@ public final class HaLoop {
         this.listeners = listeners;
         this.reporters = List.copyOf(reporters);
         this.publisher = publisher;
+        this.lastGoodConfig = new LastGoodConfig(config.scope(), config.name());
         this.watchdog = new LeaseWatchdog(config.name(), database, time, fencingMargin,
                 config.watchdog().mode());
         this.runner = new ActionRunner(config, consensus, database, time, peers, prePromote, watchdog,
@@ -296,7 +298,7 @@ public final class HaLoop {
 
     private boolean readCluster() {
         try {
-            view = consensus.read();
+            view = lastGoodConfig.apply(consensus.read());
             lastRead = Optional.of(time.now());
             return true;
         } catch (ConsensusUnavailableException e) {

@@ -17,7 +17,8 @@ import java.util.Optional;
  *                       database system identifier
  * @param leader         the leader key
  * @param members        {@code members/*}, by name, in name order
- * @param config         the {@code config} key; empty when absent (the bootstrap config applies)
+ * @param config         the {@code config} key; empty when absent (the bootstrap config applies) or
+ *                       unreadable ({@link #configUnreadable()})
  * @param configRevision modification revision of {@code config}, for compare-and-set (0 if absent)
  * @param sync           the {@code sync} key
  * @param failover       the {@code failover} key
@@ -77,6 +78,20 @@ public record ClusterView(
     /** The settings in force: the {@code config} key, or {@code bootstrap} when it is absent. */
     public DynamicConfig effectiveConfig(DynamicConfig bootstrap) {
         return config.orElse(bootstrap);
+    }
+
+    /** Whether the {@code config} key exists but holds nothing readable as a configuration. */
+    public boolean configUnreadable() {
+        return config.isEmpty() && configRevision != 0;
+    }
+
+    /**
+     * This view with {@code replacement} as the configuration, {@link #configRevision()} kept: a
+     * compare-and-set still targets the key as stored.
+     */
+    public ClusterView withConfig(DynamicConfig replacement) {
+        return new ClusterView(revision, initialize, leader, members, Optional.of(replacement), configRevision,
+                sync, failover, history, status, failsafe);
     }
 
     public ClusterView withLeader(Optional<Leader> newLeader) {

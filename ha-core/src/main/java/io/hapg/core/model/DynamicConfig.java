@@ -6,7 +6,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The cluster-wide settings that live in the consensus store's {@code config} key (seeded once
@@ -47,6 +49,17 @@ public record DynamicConfig(
         boolean useSlots,
         Map<String, Object> raw) {
 
+    /**
+     * PostgreSQL settings each node writes itself from its own configuration (lower case; PostgreSQL
+     * names are case-insensitive): {@code postgresql.parameters} must not set them.
+     */
+    public static final Set<String> MANAGED_PARAMETERS = Set.of("port", "listen_addresses",
+            "unix_socket_directories", "data_directory", "config_file", "hba_file", "ident_file",
+            "primary_conninfo", "primary_slot_name", "synchronous_standby_names", "include", "include_dir",
+            "include_if_exists");
+
+    private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
     /** Patroni's defaults. */
     public static final DynamicConfig DEFAULTS = fromMap(Map.of());
 
@@ -62,6 +75,13 @@ public record DynamicConfig(
     public static DynamicConfig fromMap(Map<String, ?> map) {
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
+        if (pg.get("parameters") instanceof Map) {
+            ((Map<?, ?>) pg.get("parameters")).forEach((name, value) -> {
+                if (value != null) {
+                    checkParameter(String.valueOf(name), value);
+                }
+            });
+        }
         return new DynamicConfig(
                 seconds(map, "ttl", 30, 2),
                 seconds(map, "loop_wait", 10, 1),
@@ -96,6 +116,33 @@ public record DynamicConfig(
             }
         });
         return Collections.unmodifiableMap(out);
+    }
+
+    /** Whether {@code name} is one of the {@link #MANAGED_PARAMETERS}, in any case ({@code PORT}, {@code Include}). */
+    public static boolean isManagedParameter(String name) {
+        return MANAGED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Checks one {@code postgresql.parameters} entry before it can reach {@code postgresql.conf}:
+     * a setting name (letters, digits, {@code _} and {@code .} for an extension's settings) and a
+     * scalar value without control characters (a line break would start a line of its own).
+     *
+     * @throws IllegalArgumentException naming the setting
+     */
+    public static void checkParameter(String name, Object value) {
+        if (!PARAMETER_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("postgresql.parameters: invalid setting name '"
+                    + name.replaceAll("\\p{Cntrl}", "?") + "' (letters, digits, _ and . only)");
+        }
+        if (value instanceof Map || value instanceof Collection) {
+            throw new IllegalArgumentException("postgresql.parameters." + name
+                    + ": expected a string, number or boolean, got " + value);
+        }
+        if (String.valueOf(value).chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("postgresql.parameters." + name
+                    + ": the value must not contain line breaks or other control characters");
+        }
     }
 
     /** A copy with one top-level key replaced (and re-validated). */

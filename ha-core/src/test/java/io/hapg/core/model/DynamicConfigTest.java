@@ -1,6 +1,7 @@
 package io.hapg.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,13 +18,32 @@ class DynamicConfigTest {
         params.put("jit", false);
         params.put("random_page_cost", 1.1);
         params.put("unset_me", null);
-        params.put("nested", Map.of("a", 1));
-        params.put("listed", List.of(1));
         DynamicConfig config = DynamicConfig.fromMap(Map.of("postgresql", Map.of("parameters", params)));
         assertThat(config.postgresqlParameters()).containsExactly(Map.entry("hot_standby_feedback", "on"),
                 Map.entry("jit", "off"), Map.entry("max_connections", "200"), Map.entry("random_page_cost", "1.1"),
                 Map.entry("work_mem", "8MB"));
         assertThat(DynamicConfig.fromMap(Map.of()).postgresqlParameters()).isEmpty();
         assertThat(DynamicConfig.fromMap(Map.of("postgresql", "garbage")).postgresqlParameters()).isEmpty();
+    }
+
+    @Test
+    void postgresqlParametersThatCannotBeOneLineOfPostgresqlConfAreRefusedByName() {
+        assertThatThrownBy(() -> parameters(Map.of("nested", Map.of("a", 1))))
+                .hasMessage("postgresql.parameters.nested: expected a string, number or boolean, got {a=1}");
+        assertThatThrownBy(() -> parameters(Map.of("listed", List.of(1))))
+                .hasMessageStartingWith("postgresql.parameters.listed: expected a string");
+        assertThatThrownBy(() -> parameters(Map.of("work_mem", "4MB\nfoo = bar")))
+                .hasMessageStartingWith("postgresql.parameters.work_mem: the value must not contain line breaks");
+        assertThatThrownBy(() -> parameters(Map.of("a b", "1")))
+                .hasMessageStartingWith("postgresql.parameters: invalid setting name 'a b'");
+        assertThat(parameters(Map.of("PORT", 5433)).postgresqlParameters()).as("managed: the HTTP API refuses it,"
+                + " each node ignores it").containsEntry("PORT", "5433");
+        assertThat(DynamicConfig.isManagedParameter("PORT")).isTrue();
+        assertThat(DynamicConfig.isManagedParameter("Include_If_Exists")).isTrue();
+        assertThat(DynamicConfig.isManagedParameter("work_mem")).isFalse();
+    }
+
+    private static DynamicConfig parameters(Map<String, Object> params) {
+        return DynamicConfig.fromMap(Map.of("postgresql", Map.of("parameters", params)));
     }
 }

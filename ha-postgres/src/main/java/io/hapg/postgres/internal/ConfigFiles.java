@@ -1,11 +1,12 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.model.DynamicConfig;
 import io.hapg.postgres.PostgresConfig;
 import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -17,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
@@ -31,6 +34,7 @@ import java.util.TreeSet;
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigFiles.class);
     private static final String BASE_CONF = "postgresql.base.conf";
     private static final Set<String> AUTO_CONF_DROPPED = Set.of("primary_conninfo", "primary_slot_name");
 
@@ -69,14 +73,26 @@ public final class ConfigFiles {
     }
 
     /**
-     * Sets the cluster's dynamic {@code postgresql.parameters} (keys hapg manages are left out)
+     * Sets the cluster's dynamic {@code postgresql.parameters} (keys hapg manages are left out, in
+     * any case, and so is, with a warning, a setting {@link DynamicConfig#checkParameter} refuses)
      * and, if the files were written before, rewrites them as last written.
      *
      * @return the keys whose value changed
      */
     public synchronized Set<String> setClusterParameters(Map<String, String> parameters) {
-        Map<String, String> usable = new LinkedHashMap<>(parameters);
-        usable.keySet().removeAll(PostgresConfig.MANAGED_PARAMETERS);
+        Map<String, String> usable = new LinkedHashMap<>();
+        parameters.forEach((name, value) -> {
+            if (DynamicConfig.isManagedParameter(name)) {
+                return; // PORT or Include as much as port or include: PostgreSQL names ignore case
+            }
+            try {
+                DynamicConfig.checkParameter(name, value);
+                usable.put(name, value);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{} - not writing a cluster setting into postgresql.conf: {}", config.memberName(),
+                        e.getMessage());
+            }
+        });
         Set<String> changed = new TreeSet<>(usable.keySet());
         changed.addAll(clusterParameters.keySet());
         changed.removeIf(key -> Objects.equals(usable.get(key), clusterParameters.get(key)));
@@ -130,7 +146,14 @@ public final class ConfigFiles {
             settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
             u.slot().ifPresent(slot -> settings.put("primary_slot_name", slot));
         });
-        settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        settings.forEach((k, v) -> {
+            // The callers check their settings; a line break getting here would still start a line of its own.
+            if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || k.indexOf('\n') >= 0 || k.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("not writing " + data.resolve("postgresql.conf") + ": setting "
+                        + k.strip() + " has a line break");
+            }
+            conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n");
+        });
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
@@ -162,7 +185,9 @@ public final class ConfigFiles {
         Path conf = data.resolve("postgresql.conf");
         Path base = data.resolve(BASE_CONF);
         try {
-            if (Files.exists(conf) && !Files.exists(base) && !Files.readString(conf).startsWith(HEADER)) {
+            // A link is not hapg's file: it is moved aside unread (a root agent reads no link there).
+            if (Files.exists(conf, LinkOption.NOFOLLOW_LINKS) && !Files.exists(base, LinkOption.NOFOLLOW_LINKS)
+                    && (Files.isSymbolicLink(conf) || !NoFollowFiles.readFrom(conf, 0).startsWith(HEADER))) {
                 Files.move(conf, base, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
@@ -171,25 +196,21 @@ public final class ConfigFiles {
     }
 
     private void cleanAutoConf(Path autoConf) {
-        try {
-            if (!Files.exists(autoConf)) {
-                return;
+        if (!Files.exists(autoConf, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        boolean changed = false;
+        for (String line : NoFollowFiles.readFrom(autoConf, 0).split("\n")) {
+            String key = line.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (AUTO_CONF_DROPPED.contains(key)) {
+                changed = true;
+            } else {
+                kept.add(line);
             }
-            List<String> kept = new ArrayList<>();
-            boolean changed = false;
-            for (String line : Files.readAllLines(autoConf, StandardCharsets.UTF_8)) {
-                String key = line.split("=", 2)[0].strip().toLowerCase(Locale.ROOT);
-                if (AUTO_CONF_DROPPED.contains(key)) {
-                    changed = true;
-                } else {
-                    kept.add(line);
-                }
-            }
-            if (changed) {
-                PassFile.writePrivate(autoConf, String.join("\n", kept) + "\n", owner);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot rewrite " + autoConf, e);
+        }
+        if (changed) {
+            PassFile.writePrivate(autoConf, String.join("\n", kept) + "\n", owner);
         }
     }
 

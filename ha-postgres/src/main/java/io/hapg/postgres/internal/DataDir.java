@@ -1,5 +1,6 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.process.Commands;
 import io.hapg.process.OsUser;
 import io.hapg.core.spi.FatalHaException;
 import java.io.IOException;
@@ -9,7 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -21,6 +23,8 @@ import java.util.stream.Stream;
 public final class DataDir {
     /** What is in the directory. */
     public enum Content { ABSENT, EMPTY, CLUSTER, FOREIGN }
+
+    private static final Duration WIPE_TIMEOUT = Duration.ofHours(1);
 
     private final Path path;
     private final OsUser owner;
@@ -95,14 +99,14 @@ public final class DataDir {
                     + " (no PG_VERSION); refusing to delete anything in it");
         }
         if (content == Content.CLUSTER) {
-            try (Stream<Path> tree = Files.walk(path)) {
-                for (Path p : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
-                    if (!p.equals(path)) {
-                        Files.delete(p);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot empty " + path, e);
+            // As the OS user, not as root: that account can change the tree, and could swap a
+            // subdirectory for a link between a root walk's listing and its unlinks, which would then
+            // delete root's files behind the link. find -delete never follows links.
+            Commands.Result result = Commands.run(owner.wrap(List.of("find", path.toString(), "-mindepth", "1",
+                    "-delete")), WIPE_TIMEOUT);
+            if (!result.succeeded()) {
+                throw new UncheckedIOException("cannot empty " + path, new IOException("find -delete as " + owner
+                        + " exited with " + result.exitCode() + ": " + result.output().strip()));
             }
         }
         create();

@@ -4,7 +4,6 @@ import io.hapg.core.config.PgUser;
 import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,13 +30,18 @@ public final class PassFile {
         writePrivate(file, String.join("\n", lines) + "\n", owner);
     }
 
-    /** Writes {@code text} to {@code file} atomically, mode 0600, owned by {@code owner}. */
+    /**
+     * Writes {@code text} to {@code file} atomically, mode 0600, owned by {@code owner}. The
+     * directory may belong to {@code owner}, who may plant links there: the temporary file is
+     * created anew (a link in its place is removed, never followed) and written through the channel
+     * that created it, never reopened by path; the rename replaces a link at {@code file} itself.
+     */
     public static void writePrivate(Path file, String text, OsUser owner) {
         try {
             Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            NoFollowFiles.createNew(tmp, text,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             owner.chown(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.process.Commands;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,13 +167,14 @@ public final class Postmaster {
 
     private OptionalLong fromPidFile() {
         try {
-            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            // Bounded, and no link followed: the PostgreSQL OS user can write there.
+            List<String> lines = List.of(NoFollowFiles.readFrom(dataDir.resolve("postmaster.pid"), 0).split("\n"));
             if (lines.size() < 2 || !Path.of(lines.get(1).strip()).equals(dataDir)) {
                 return OptionalLong.empty();
             }
             long pid = Long.parseLong(lines.get(0).strip());
             return isAlive(pid) && "postgres".equals(comm(pid)) ? OptionalLong.of(pid) : OptionalLong.empty();
-        } catch (IOException | NumberFormatException e) {
+        } catch (UncheckedIOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
     }

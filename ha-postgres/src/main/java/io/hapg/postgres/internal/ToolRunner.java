@@ -5,12 +5,10 @@ import io.hapg.process.Commands;
 import io.hapg.process.OsUser;
 import java.io.File;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs PostgreSQL's tools (initdb, pg_basebackup, pg_rewind, single-user postgres,
  * pg_controldata) as the OS user, each with a deadline. Output is appended to
- * {@code <runDir>/<tool>.log}; a failure's message holds that run's tail. A tool past its deadline,
- * or whose caller is interrupted, is SIGKILLed with its descendants before the call returns.
+ * {@code <runDir>/<tool>.log} (opened as the OS user; see {@link #start}); a failure's message holds
+ * that run's tail. A tool past its deadline, or whose caller is interrupted, is SIGKILLed with its descendants before the call returns.
  */
 public final class ToolRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ToolRunner.class);
@@ -89,11 +87,24 @@ public final class ToolRunner {
         return Commands.run(user.wrap(wrapped), timeout);
     }
 
-    /** Starts a process as the OS user with this runner's environment, output appended to {@code log}. */
+    /**
+     * Starts a process as the OS user with this runner's environment, output appended to {@code log}.
+     * The log is opened by a shell running as the OS user, not by this JVM: a root JVM opening it
+     * would follow a symbolic link that account planted there and hand the process root's file.
+     * The shell execs the command, so the process's PID is the command's own.
+     */
     public Process start(List<String> command, Path log) {
-        ProcessBuilder builder = new ProcessBuilder(user.wrap(command))
+        if (Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
+            // The header this JVM appended (or an older hapg) created it as root; lchown, never a link's target.
+            user.chown(log);
+        }
+        List<String> redirected = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" >>\"$0\" 2>&1",
+                log.toString()));
+        redirected.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(user.wrap(redirected))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                // Only what fails before the shell's redirection (setpriv, the shell) writes here.
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .directory(runDir.toFile());
         builder.environment().putAll(environment);
@@ -115,16 +126,12 @@ public final class ToolRunner {
         }
     }
 
-    /** Appends {@code text} to {@code file} (creating it) and returns the offset where it starts. */
+    /**
+     * Appends {@code text} to {@code file} (creating it) and returns the offset where it starts; a
+     * symbolic link at {@code file} is refused ({@link NoFollowFiles}).
+     */
     public static long append(Path file, String text) {
-        try {
-            long offset = Files.exists(file) ? Files.size(file) : 0;
-            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            return offset;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        return NoFollowFiles.append(file, text);
     }
 
     /** The last lines of {@code file} written after {@code offset}. */
@@ -134,15 +141,11 @@ public final class ToolRunner {
         return String.join("\n", Arrays.copyOfRange(lines, from, lines.length));
     }
 
-    /** Up to 1 MiB of {@code file} from {@code offset}; empty when unreadable. */
+    /** Up to 1 MiB of {@code file} from {@code offset}; empty when unreadable or a symbolic link. */
     public static String readFrom(Path file, long offset) {
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long start = Math.max(Math.min(offset, in.length()), in.length() - (1 << 20));
-            in.seek(start);
-            byte[] bytes = new byte[(int) (in.length() - start)];
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
+        try {
+            return NoFollowFiles.readFrom(file, offset);
+        } catch (UncheckedIOException e) {
             return "";
         }
     }
