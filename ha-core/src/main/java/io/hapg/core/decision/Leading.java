@@ -39,6 +39,7 @@ final class Leading {
             if (dcs.synchronousModeStrict() && SynchronousMode.desired(s).isEmpty()) {
                 steady += "; synchronous_mode_strict and no synchronous standby is streaming: commits wait";
             }
+            steady += SynchronousMode.pending(s);
         } else {
             Optional<Decision> cleanup = SynchronousMode.cleanup(s);
             if (cleanup.isPresent()) {

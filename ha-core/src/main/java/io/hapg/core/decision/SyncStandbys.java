@@ -46,6 +46,27 @@ final class SyncStandbys {
                 .collect(Collectors.toList());
     }
 
+    /**
+     * The names of {@code desired} that may be published in the sync key now (Patroni's replica
+     * readiness, {@code sync.py}): those a key of mine already names (they were ready when
+     * published, and every commit since has waited for them), and those {@code pg_stat_replication}
+     * shows {@code sync} with a flush position at or past the primary's flush position when
+     * {@code synchronous_standby_names} last changed. Until then a new standby may lack commits
+     * that were acknowledged through the standby it replaces, or while the primary ran standalone.
+     * Without a known change position only the names already published qualify.
+     */
+    static List<String> ready(List<String> desired, DatabaseState db, List<String> published) {
+        return desired.stream()
+                .filter(name -> published.contains(name) || db.replication().stream()
+                        .anyMatch(p -> p.applicationName().equals(name) && caughtUp(p, db)))
+                .collect(Collectors.toList());
+    }
+
+    private static boolean caughtUp(ReplicationPeer p, DatabaseState db) {
+        return "sync".equals(p.syncState()) && db.syncChangeLsn().isPresent() && p.flushLsn().isPresent()
+                && p.flushLsn().get().compareTo(db.syncChangeLsn().get()) >= 0;
+    }
+
     /** {@code list} without the names not in {@code keep}, order preserved. */
     static List<String> retain(List<String> list, Set<String> keep) {
         return list.stream().filter(keep::contains).collect(Collectors.toList());

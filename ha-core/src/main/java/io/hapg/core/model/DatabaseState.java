@@ -23,6 +23,12 @@ import java.util.Optional;
  * @param detail              why it is not running, in words, for logs and {@code /patroni}
  * @param serverVersion       {@code server_version_num} of the running server (150004), 0 when unknown
  * @param pendingRestart      a changed setting waits for a restart ({@code pg_settings.pending_restart})
+ * @param synchronousSetting  the full {@code synchronous_standby_names} value, parsed (method, count,
+ *                            names): the primary rewrites any form but its own
+ * @param syncChangeLsn       on a primary: its flush position when {@code synchronous_standby_names}
+ *                            was last seen to change (or first seen since the server started). A
+ *                            standby added then may hold fewer commits than were acknowledged
+ *                            before; it is synchronous in fact once its flush position reaches this
  */
 public record DatabaseState(
         DataDirectory dataDirectory,
@@ -39,7 +45,9 @@ public record DatabaseState(
         boolean cleanShutdown,
         String detail,
         int serverVersion,
-        boolean pendingRestart) {
+        boolean pendingRestart,
+        SynchronousStandbyNames synchronousSetting,
+        Optional<Lsn> syncChangeLsn) {
 
     /** Whether a usable data directory is there. */
     public enum DataDirectory { EMPTY, INITIALIZED }
@@ -67,6 +75,22 @@ public record DatabaseState(
         synchronousStandbys = List.copyOf(synchronousStandbys);
         Objects.requireNonNull(checkpointLsn, "checkpointLsn");
         detail = detail == null ? "" : detail;
+        Objects.requireNonNull(synchronousSetting, "synchronousSetting");
+        Objects.requireNonNull(syncChangeLsn, "syncChangeLsn");
+    }
+
+    /**
+     * A state whose setting is in hapg's form over {@code synchronousStandbys} and without a known
+     * change position: what a stub or a stopped server shows.
+     */
+    public DatabaseState(DataDirectory dataDirectory, ProcessState process, boolean inRecovery, Optional<Lsn> writeLsn,
+                         Optional<Lsn> receiveLsn, Optional<Lsn> replayLsn, int timeline,
+                         Optional<String> systemIdentifier, List<ReplicationPeer> replication,
+                         List<String> synchronousStandbys, Optional<Lsn> checkpointLsn, boolean cleanShutdown,
+                         String detail, int serverVersion, boolean pendingRestart) {
+        this(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline, systemIdentifier,
+                replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, serverVersion, pendingRestart,
+                SynchronousStandbyNames.allOf(synchronousStandbys), Optional.empty());
     }
 
     /** A state without server facts (version unknown, no pending restart): what a stopped server shows. */
@@ -83,7 +107,14 @@ public record DatabaseState(
     public DatabaseState withServer(int version, boolean restartPending) {
         return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
                 systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, version,
-                restartPending);
+                restartPending, synchronousSetting, syncChangeLsn);
+    }
+
+    /** This state with the parsed {@code synchronous_standby_names} and the primary's flush position at its last change. */
+    public DatabaseState withSync(SynchronousStandbyNames setting, Optional<Lsn> changeLsn) {
+        return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
+                systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, serverVersion,
+                pendingRestart, setting, changeLsn);
     }
 
     /** No data directory, nothing running. */

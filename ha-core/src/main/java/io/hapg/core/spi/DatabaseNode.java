@@ -29,6 +29,9 @@ public interface DatabaseNode extends AutoCloseable {
     /**
      * Looks at the data directory and the postmaster, with a short timeout. Never throws for a
      * stopped, starting or hung database: those are states. Never blocks past its timeout.
+     * A running primary also reports its whole {@code synchronous_standby_names} and its flush
+     * position when that value last changed ({@link DatabaseState#withSync}): without that
+     * position synchronous mode publishes no new standby in the sync key.
      */
     DatabaseState probe();
 

@@ -1067,8 +1067,8 @@ class DeciderTest {
 
         @Test
         void syncStandbyIsPublishedInTheKeyOnceItIsInTheSetting() {
-            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION)
-                    .syncStandbys("pg2"));
+            LocalState.Builder local = LocalStates.of(Databases.primary().synchronous("pg2", Clusters.POSITION)
+                    .syncStandbys("pg2").syncChangedAt(Clusters.POSITION));
             expect(decide("pg1", syncNoKey(), local))
                     .action(WRITE_SYNC_KEY).syncStandbys("pg2")
                     .reason("sync: publishing [pg2] in the sync key (was (leader none, standbys []))");
@@ -1206,8 +1206,8 @@ class DeciderTest {
 
         @Test
         void newLeaderRewritesThePreviousLeadersKeyOnceTheSettingMatches() {
-            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", Clusters.POSITION)
-                    .syncStandbys("pg2"));
+            LocalState.Builder local = LocalStates.of(Databases.primary().synchronous("pg2", Clusters.POSITION)
+                    .syncStandbys("pg2").syncChangedAt(Clusters.POSITION));
             expect(decide("pg1", sync("pg3", "pg2"), local))
                     .action(WRITE_SYNC_KEY).syncStandbys("pg2").reasonContains("(was (leader pg3, standbys [pg2]))");
         }

@@ -7,6 +7,7 @@ import io.hapg.core.model.DatabaseState.DataDirectory;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import java.time.Duration;
@@ -310,9 +311,16 @@ public abstract class DatabaseNodeContract {
         n0.bootstrap();
 
         n0.setSynchronousStandbys(List.of("n1"), false);
-        assertThat(n0.probe().synchronousStandbys()).containsExactly("n1");
+        DatabaseState named = n0.probe();
+        assertThat(named.synchronousStandbys()).containsExactly("n1");
+        assertThat(named.synchronousSetting()).as("the whole form: every named standby confirms each commit")
+                .isEqualTo(SynchronousStandbyNames.allOf(List.of("n1")));
+        assertThat(named.syncChangeLsn()).as("the primary's flush position at the change").isPresent();
         n0.setSynchronousStandbys(List.of(), false);
-        assertThat(n0.probe().synchronousStandbys()).isEmpty();
+        DatabaseState off = n0.probe();
+        assertThat(off.synchronousStandbys()).isEmpty();
+        assertThat(off.synchronousSetting()).isEqualTo(SynchronousStandbyNames.OFF);
+        assertThat(off.syncChangeLsn().orElseThrow()).isGreaterThanOrEqualTo(named.syncChangeLsn().orElseThrow());
     }
 
     /** Waits until {@code replica} has received and replayed everything {@code primary} has written. */

@@ -5,6 +5,7 @@ import io.hapg.core.model.DatabaseState.DataDirectory;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.ReplicationPeer;
+import io.hapg.core.model.SynchronousStandbyNames;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -68,6 +69,8 @@ public final class Databases {
         private Optional<String> sysid = Optional.of(Clusters.SYSID);
         private final List<ReplicationPeer> replication = new ArrayList<>();
         private List<String> syncStandbys = List.of();
+        private Optional<SynchronousStandbyNames> syncSetting = Optional.empty();
+        private Optional<Lsn> syncChange = Optional.empty();
         private Optional<Lsn> checkpoint = Optional.empty();
         private boolean clean;
 
@@ -123,6 +126,28 @@ public final class Databases {
             return this;
         }
 
+        /**
+         * A {@code pg_stat_replication} row that PostgreSQL counts as synchronous ({@code sync_state
+         * sync}), flushed up to {@code flushLsn}.
+         */
+        public Db synchronous(String member, String flushLsn) {
+            replication.add(new ReplicationPeer(member, "streaming", "sync", Optional.of(Lsn.parse(flushLsn)),
+                    Optional.of(Lsn.parse(flushLsn))));
+            return this;
+        }
+
+        /** The full parsed {@code synchronous_standby_names} (default: hapg's form over {@link #syncStandbys}). */
+        public Db syncSetting(SynchronousStandbyNames setting) {
+            syncSetting = Optional.of(setting);
+            return this;
+        }
+
+        /** The primary's flush position when {@code synchronous_standby_names} last changed. */
+        public Db syncChangedAt(String lsn) {
+            syncChange = Optional.of(Lsn.parse(lsn));
+            return this;
+        }
+
         /** The member names currently in {@code synchronous_standby_names}. */
         public Db syncStandbys(String... names) {
             syncStandbys = Arrays.asList(names);
@@ -148,7 +173,8 @@ public final class Databases {
         public DatabaseState build() {
             return new DatabaseState(dataDirectory, process, inRecovery && process == ProcessState.RUNNING, write,
                     receive, replay, timeline, sysid, replication, syncStandbys, checkpoint, clean,
-                    process == ProcessState.RUNNING ? "" : process.name().toLowerCase());
+                    process == ProcessState.RUNNING ? "" : process.name().toLowerCase())
+                    .withSync(syncSetting.orElse(SynchronousStandbyNames.allOf(syncStandbys)), syncChange);
         }
     }
 }

@@ -159,6 +159,9 @@ public final class FakeDatabaseNode implements DatabaseNode {
         recorder.enter("setSynchronousStandbys", "setSynchronousStandbys(" + members + ", " + strict + ")");
         synchronized (lock) {
             state.requireData("setSynchronousStandbys");
+            if (!state.synchronousStandbys.equals(members)) {
+                state.synchronousChange = state.flushed;
+            }
             state.synchronousStandbys = List.copyOf(members);
             state.synchronousStrict = strict;
         }

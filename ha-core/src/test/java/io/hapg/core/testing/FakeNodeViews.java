@@ -6,6 +6,7 @@ import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Role;
+import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Tags;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,8 @@ final class FakeNodeViews {
         }
         return new DatabaseState(DataDirectory.INITIALIZED, ProcessState.RUNNING, false, Optional.of(n.flushed),
                 Optional.empty(), Optional.empty(), n.timeline, sysid, network.replicationRowsLocked(n),
-                n.synchronousStandbys, Optional.empty(), false, "running as primary");
+                n.synchronousStandbys, Optional.empty(), false, "running as primary")
+                .withSync(SynchronousStandbyNames.allOf(n.synchronousStandbys), Optional.of(n.synchronousChange));
     }
 
     static Member member(NodeState n, FakeDatabaseNetwork network) {

@@ -35,6 +35,8 @@ final class NodeState {
     boolean cleanShutdown;
     List<String> synchronousStandbys = List.of();
     boolean synchronousStrict;
+    /** The flush position when {@code synchronousStandbys} last changed, as the real probe reports it. */
+    Lsn synchronousChange = Lsn.ZERO;
     SortedSet<String> slots = new TreeSet<>();
     boolean replicationPaused;
 
@@ -214,6 +216,7 @@ final class NodeState {
         unresponsive = false;
         synchronousStandbys = List.of();
         synchronousStrict = false;
+        synchronousChange = position;
         slots = new TreeSet<>();
     }
 

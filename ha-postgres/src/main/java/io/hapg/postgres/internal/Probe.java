@@ -5,6 +5,8 @@ import io.hapg.core.model.DatabaseState.DataDirectory;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.ReplicationPeer;
+import io.hapg.core.model.SynchronousStandbyNames;
+import io.hapg.core.model.SynchronousStandbyNames.Method;
 import io.hapg.core.spi.HaException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -13,6 +15,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One look at the instance: the data directory, the postmaster process, and (when it runs) one
@@ -20,6 +24,7 @@ import java.util.Optional;
  * stopped, starting or hung server: those are states.
  */
 public final class Probe {
+    private static final Logger LOG = LoggerFactory.getLogger(Probe.class);
     private static final String CANNOT_CONNECT_NOW = "57P03";
     private static final String STATUS_SQL = "WITH r AS (SELECT pg_catalog.pg_is_in_recovery() AS rec) SELECT rec,"
             + " CASE WHEN rec THEN NULL ELSE pg_catalog.pg_current_wal_lsn()::text END,"
@@ -32,7 +37,8 @@ public final class Probe {
             + " (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
             + " pg_catalog.current_setting('synchronous_standby_names'),"
             + " pg_catalog.current_setting('server_version_num'),"
-            + " EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart) FROM r";
+            + " EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart),"
+            + " CASE WHEN rec THEN NULL ELSE pg_catalog.pg_current_wal_flush_lsn()::text END FROM r";
     private static final String REPLICATION_SQL = "SELECT application_name, state, sync_state, flush_lsn::text,"
             + " replay_lsn::text FROM pg_catalog.pg_stat_replication ORDER BY application_name";
 
@@ -45,6 +51,16 @@ public final class Probe {
      */
     private volatile int replicaTimeline;
     private volatile long replicaPostmaster;
+    /**
+     * {@code synchronous_standby_names} as this primary last showed it, and its flush position when
+     * the value was first seen (Patroni's {@code _primary_flush_lsn}). Seen late is safe: a later
+     * position only asks a new standby to catch up further. Forgotten in recovery and with a new
+     * postmaster, so a promotion or restart measures afresh.
+     */
+    private volatile SyncChange syncChange;
+
+    private record SyncChange(long postmaster, String value, Optional<Lsn> flushLsn) {
+    }
 
     public Probe(Instance instance) {
         this.instance = instance;
@@ -85,17 +101,42 @@ public final class Probe {
             timeline = Math.max(timeline, Integer.parseInt(row.get(5)));
             timeline = Math.max(timeline, replicaTimeline);
             replicaTimeline = timeline;
+            syncChange = null;
         }
         List<ReplicationPeer> replication = new ArrayList<>();
         for (List<String> p : peers) {
             replication.add(new ReplicationPeer(p.get(0) == null ? "" : p.get(0), p.get(1), p.get(2), lsn(p.get(3)),
                     lsn(p.get(4))));
         }
+        SynchronousStandbyNames setting;
+        List<String> standbys;
+        try {
+            setting = SyncNames.parseSetting(row.get(7));
+            standbys = SyncNames.parse(row.get(7));
+        } catch (IllegalArgumentException e) {
+            // PostgreSQL accepted it, so this parser is missing a form: report a value that is never
+            // hapg's own (the primary rewrites it) and no standby a commit is known to wait for.
+            LOG.warn("{} - {}", instance.member(), e.getMessage());
+            setting = new SynchronousStandbyNames(Method.FIRST, 0, List.of(row.get(7)));
+            standbys = List.of();
+        }
         return new DatabaseState(dataDirectory(hasData), ProcessState.RUNNING, inRecovery, lsn(row.get(1)),
                 lsn(row.get(2)), lsn(row.get(3)), timeline, Optional.ofNullable(row.get(6)), replication,
-                SyncNames.parse(row.get(7)), Optional.empty(), false,
+                standbys, Optional.empty(), false,
                 inRecovery ? "running as a replica" : "running as a primary")
-                .withServer(Integer.parseInt(row.get(8)), "t".equals(row.get(9)));
+                .withServer(Integer.parseInt(row.get(8)), "t".equals(row.get(9)))
+                .withSync(setting, inRecovery ? Optional.empty() : syncChangeLsn(row.get(7), lsn(row.get(10))));
+    }
+
+    /** The primary's flush position when {@code value} was first seen (now, if it is new). */
+    private Optional<Lsn> syncChangeLsn(String value, Optional<Lsn> flushNow) {
+        long postmaster = instance.postmaster().pid().orElse(-1L);
+        SyncChange last = syncChange;
+        if (last == null || last.postmaster() != postmaster || !last.value().equals(value)) {
+            last = new SyncChange(postmaster, value, flushNow);
+            syncChange = last;
+        }
+        return last.flushLsn();
     }
 
     private DatabaseState notAnswering(boolean hasData, SQLException e) {
