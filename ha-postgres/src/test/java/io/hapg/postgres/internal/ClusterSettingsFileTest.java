@@ -39,7 +39,7 @@ class ClusterSettingsFileTest {
 
         String conf = Files.readString(data.resolve("postgresql.conf"));
         assertThat(conf).contains("maintenance_work_mem = '64MB'").contains("port = '5432'")
-                .doesNotContain("6543").doesNotContain("evil").doesNotContain("work_mem = '4MB")
+                .doesNotContain("'6543'").doesNotContain("PORT").doesNotContain("evil").doesNotContain("work_mem = '4MB")
                 .doesNotContain("bad");
     }
 }
