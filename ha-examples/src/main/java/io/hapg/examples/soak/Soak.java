@@ -137,9 +137,7 @@ final class Soak {
                     (System.nanoTime() - start) / 1_000_000, problem)
                     : row(number, fault, target, primaries, history, t0, -1, converged, start, problem);
         } finally {
-            if (history != null) {
-                history.close();
-            }
+            stopWrites(); // also a history whose first commit never came
             writes = null;
         }
     }

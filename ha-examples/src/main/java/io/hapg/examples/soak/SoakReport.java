@@ -70,7 +70,7 @@ final class SoakReport {
         Map<Fault, List<Row>> byKind = rows.stream()
                 .collect(Collectors.groupingBy(Row::fault, () -> new EnumMap<>(Fault.class), Collectors.toList()));
         StringBuilder t = new StringBuilder();
-        String format = "%-30s %5s %14s %6s %12s %14s %13s %13s %6s%n";
+        String format = "%-30s %5s %14s %6s %12s %14s %14s %11s %7s%n";
         t.append(String.format(format, "fault", "count", "median gap ms", "lost", "split-brain", "failed writes",
                 "median conv s", "max conv s", "failed"));
         byKind.forEach((kind, list) -> t.append(row(format, kind.label(), list)));

@@ -43,7 +43,7 @@ class SoakReportTest {
         report.add(row(4, Fault.FREEZE_PRIMARY_AGENT, 9_000, 1, 0));
         assertThat(report.passed()).isFalse();
         assertThat(report.firstFailure()).map(SoakReport.Row::number).contains(4);
-        assertThat(report.table()).containsPattern("all faults +4 +1000 +0 +1 ");
+        assertThat(report.table()).containsPattern("all faults +4 +1100 +0 +1 ");
         assertThat(row(5, Fault.KILL_PRIMARY_NODE, 9_000, 0, 2).passed()).isFalse();
         assertThat(row(5, Fault.KILL_PRIMARY_NODE, 9_000, 0, 2).line()).contains("lost 2").endsWith("FAIL");
     }
