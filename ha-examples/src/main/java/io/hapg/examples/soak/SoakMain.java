@@ -60,7 +60,8 @@ public final class SoakMain {
         return (a.synchronous() ? "synchronous" : "asynchronous") + " mode, seed " + a.seed() + ", "
                 + (a.faults().isPresent() ? a.faults().getAsInt() + " faults" : "")
                 + (a.faults().isPresent() && a.minutes().isPresent() ? " or " : "")
-                + (a.minutes().isPresent() ? a.minutes().getAsInt() + " minutes" : "") + " (whichever comes first);"
+                + (a.minutes().isPresent() ? a.minutes().getAsInt() + " minutes" : "")
+                + (a.faults().isPresent() && a.minutes().isPresent() ? " (whichever comes first)" : "") + ";"
                 + " ttl=" + Soak.TTL + "s loop_wait=" + Soak.LOOP_WAIT + "s retry_timeout=" + Soak.RETRY_TIMEOUT
                 + "s; held faults healed after " + Soak.HOLD.toSeconds() + " s; convergence awaited "
                 + Soak.SETTLE.toSeconds() + " s after the heal, for at most " + Soak.CONVERGE.toSeconds()

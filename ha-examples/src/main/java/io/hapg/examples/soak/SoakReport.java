@@ -37,7 +37,7 @@ final class SoakReport {
         }
 
         String line() {
-            return String.format("#%-3d %-30s target %-12s primary %-9s gap %6s ms  failed %4d  local-only %3d"
+            return String.format("#%-3d %-30s target %-14s primary %-9s gap %6s ms  failed %4d  local-only %3d"
                             + "  split-brain %d  lost %s  converged %5s s  took %5.1f s  %s", number, fault.label(),
                     target, primaries, gapMillis < 0 ? "-" : Long.toString(gapMillis), failed, localOnly, splitBrain,
                     lost < 0 ? "-" : Long.toString(lost),
