@@ -95,8 +95,15 @@ enum Fault {
         node.startAgent();
     }
 
+    /**
+     * A switchover to a replica drawn with {@code random}; in synchronous mode only the
+     * synchronous standby ({@code /sync} 200) is a candidate, as with Patroni.
+     */
     private static Applied switchover(LocalCluster cluster, ClusterNode primary, Random random) {
-        ClusterNode candidate = replica(cluster, primary, random);
+        List<ClusterNode> candidates = cluster.nodes().stream().filter(n -> n != primary && n.status("/sync") == 200)
+                .collect(Collectors.toList());
+        ClusterNode candidate = candidates.isEmpty() ? replica(cluster, primary, random)
+                : candidates.get(random.nextInt(candidates.size()));
         ClusterNode.Response r = primary.switchover(candidate.name());
         if (r.status() != 200) {
             throw new IllegalStateException("switchover " + primary.name() + " -> " + candidate.name() + " answered "
