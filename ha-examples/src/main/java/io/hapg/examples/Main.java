@@ -1,11 +1,13 @@
 package io.hapg.examples;
 
 import io.hapg.examples.demo.DemoMain;
+import io.hapg.examples.soak.SoakMain;
 import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * {@code java -jar hapg-demo.jar <command>}: the demo jar's entry point. {@code demo} is its own;
+ * {@code java -jar hapg-demo.jar <command>}: the demo jar's entry point. {@code demo} and
+ * {@code soak} are its own;
  * {@code agent} and {@code ctl} are the standalone agent's ({@link io.hapg.agent.Main}), so that
  * the demo's agents and the commands it prints run from the same jar.
  *
@@ -23,10 +25,15 @@ public final class Main {
         if (args.length > 0 && args[0].equals("demo")) {
             return DemoMain.run(Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("soak")) {
+            return SoakMain.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
             PrintStream to = args.length == 0 ? err : out;
             to.println("usage: java -jar hapg-demo.jar <command> [args]");
             to.println("  demo [--exit-when-ready]    a local three-node cluster (etcd x3, agents x3) failing over");
+            to.println("  soak --minutes N [--faults K] [--sync on|off] [--seed S]");
+            to.println("                              random faults under writes on that cluster, checked after each");
             to.println("  agent, ctl, version         as java -jar ha-agent/target/hapg.jar");
             return args.length == 0 ? 2 : 0;
         }

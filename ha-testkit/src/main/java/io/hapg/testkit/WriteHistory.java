@@ -185,12 +185,22 @@ public final class WriteHistory implements AutoCloseable {
      */
     public void assertNoAcknowledgedCommitLost() {
         String primary = nodes.primary().orElseThrow(() -> new AssertionError("no primary to check against"));
-        Set<Long> present = nodes.ids(primary, table);
-        Set<Long> lost = WriteChecks.lost(acknowledged(), present);
+        Set<Long> lost = lostAcknowledgedCommits();
         if (!lost.isEmpty()) {
             throw new AssertionError(lost.size() + " acknowledged commits are not on the primary " + primary + ": "
                     + lost.stream().limit(20).toList() + "\n" + summary());
         }
+    }
+
+    /**
+     * The ids of acknowledged commits missing on the node that is primary now, in order; empty
+     * when none is lost. Call after {@link #stop()} and {@link #awaitConverged(Duration)}.
+     *
+     * @throws AssertionError when no single node is a writable primary, or its table cannot be read
+     */
+    public Set<Long> lostAcknowledgedCommits() {
+        String primary = nodes.primary().orElseThrow(() -> new AssertionError("no primary to check against"));
+        return WriteChecks.lost(acknowledged(), nodes.ids(primary, table));
     }
 
     /**

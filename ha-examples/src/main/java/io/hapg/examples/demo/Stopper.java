@@ -12,26 +12,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Remembers the PID of every process the demo started (etcd members, agents, the postmasters the
+ * Remembers the PID of every process the demo (or the soak) started (etcd members, agents, the postmasters the
  * agents run) and stops them: SIGTERM to each agent (it stops its PostgreSQL and hands the leader
  * key over), then {@link LocalCluster#close()} (kill -9 of whatever is left, by PID, and etcd).
  * On Ctrl-C the JVM runs the testkit's own shutdown hooks at the same time, which kill -9 the
  * agents at once; either way nothing the demo started survives it. Thread-safe.
  */
-final class Stopper {
+public final class Stopper {
     private static final Duration AGENT_GRACE = Duration.ofSeconds(15);
 
     private final LocalCluster cluster;
     private final PrintStream out;
     private final Map<String, Long> pids = new LinkedHashMap<>();
 
-    Stopper(LocalCluster cluster, PrintStream out) {
+    public Stopper(LocalCluster cluster, PrintStream out) {
         this.cluster = cluster;
         this.out = out;
     }
 
     /** {@code "etcd e0" -> pid, "agent n0" -> pid, "postmaster n0" -> pid}, as known now. */
-    synchronized Map<String, Long> pids() {
+    public synchronized Map<String, Long> pids() {
         for (ManagedProcess p : cluster.etcd().processes()) {
             pids.putIfAbsent(p.name(), p.pid());
         }
@@ -40,7 +40,7 @@ final class Stopper {
     }
 
     /** Records the node's current agent and postmaster PIDs (a restart brings new ones). */
-    synchronized void remember(ClusterNode n) {
+    public synchronized void remember(ClusterNode n) {
         n.agentPid().ifPresent(pid -> pids.put(key("agent", n, pid), pid));
         n.postmasterPid().ifPresent(pid -> pids.put(key("postmaster", n, pid), pid));
     }
@@ -51,9 +51,9 @@ final class Stopper {
     }
 
     /** Stops everything and reports what, if anything, survived. */
-    void stopAll() {
+    public void stopAll() {
         Map<String, Long> all = pids();
-        out.println("\nstopping every process the demo started, by PID");
+        out.println("\nstopping every process started here, by PID");
         for (ClusterNode n : cluster.nodes()) {
             n.terminateAgent();
         }
