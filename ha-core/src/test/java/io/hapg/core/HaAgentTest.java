@@ -203,6 +203,31 @@ class HaAgentTest {
     }
 
     /**
+     * A primary whose PostgreSQL hangs (probes unanswered, the postmaster still there) hands over
+     * after primary_start_timeout, and stops the hung server before the key goes: released as is,
+     * it would resume as a second writable primary once it runs again.
+     */
+    @Test
+    void hungPrimaryIsStoppedBeforeItHandsTheKeyOver() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10,
+                "primary_start_timeout", 60));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String leader = awaitConverged();
+        String next = other(leader);
+        FakeDatabaseNode db = cluster.databases.get(leader);
+        int before = db.calls().size();
+        db.setUnresponsive(true);
+
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(5),
+                () -> cluster.healthyPrimary().equals(Optional.of(next)));
+
+        assertThat(db.calls().subList(before, db.calls().size())).as("calls after %s hung", leader)
+                .contains("stop(IMMEDIATE)");
+    }
+
+    /**
      * Two members, both recorded into {@code events}; the leader dies and the other one wins the
      * race, holds the key and hangs in {@code promote} until released. Returns the candidate.
      */

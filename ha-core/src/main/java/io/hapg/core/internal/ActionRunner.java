@@ -171,7 +171,7 @@ final class ActionRunner implements AutoCloseable {
             case PROMOTE:
                 return promote(view, local, dynamic, holder);
             case DEMOTE:
-                return demote(decision, view, dynamic);
+                return demote(decision, view, local, dynamic);
             case FOLLOW:
                 return submit("follow " + decision.target().orElse("?"), null, () -> {
                     database.follow(target.orElseThrow(() -> missing(decision)));
@@ -357,7 +357,7 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
-    private Effect demote(Decision decision, ClusterView view, DynamicConfig dynamic) {
+    private Effect demote(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
         DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
         if (mode != DemoteMode.GRACEFUL) {
             abandonPromotion("demoting");
@@ -374,6 +374,11 @@ final class ActionRunner implements AutoCloseable {
                 return demoted.wakingAtOnce();
             case HANDOVER:
                 lease.dropped();
+                if (local.database().process() != DatabaseState.ProcessState.STOPPED) {
+                    // Hung (or still starting): stopped before the key goes, as Patroni's demote('immediate').
+                    // A frozen server released as is would resume as a second writable primary.
+                    database.stop(StopMode.IMMEDIATE);
+                }
                 release();
                 return demoted.wakingAtOnce();
             case GRACEFUL:
