@@ -244,6 +244,51 @@ public final class ClusterNode {
         return etcdPaths;
     }
 
+    // ----- PostgreSQL faults -----
+
+    /**
+     * SIGSTOP of this node's whole PostgreSQL (the postmaster and every child): a hung server, not a
+     * dead one; the agent keeps running. {@link #thawPostgres()} resumes it.
+     *
+     * @return the frozen postmaster's PID
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public long freezePostgres() {
+        return agent.freezePostgres();
+    }
+
+    /** SIGCONT to what {@link #freezePostgres()} stopped, if it still exists (the agent may have killed it). */
+    public void thawPostgres() {
+        agent.thawPostgres();
+    }
+
+    /**
+     * {@code pg_ctl stop -D <data> -m <mode> -w} with the binaries of the running postmaster, as
+     * its OS user: PostgreSQL stopped behind the agent's back, as an administrator would.
+     *
+     * @param mode {@code smart}, {@code fast} or {@code immediate}
+     * @return pg_ctl's output
+     * @throws IllegalStateException when no postmaster runs or pg_ctl fails (the message holds its output)
+     */
+    public String stopPostgres(String mode) {
+        long pid = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
+        Path pgCtl;
+        try {
+            pgCtl = Path.of("/proc", Long.toString(pid), "exe").toRealPath().resolveSibling("pg_ctl");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(name + ": cannot find the binaries of postmaster " + pid + ": " + e, e);
+        }
+        List<String> command = List.of(pgCtl.toString(), "stop", "-D", dataDir.toString(), "-m", mode, "-w",
+                "-t", "60");
+        io.hapg.process.OsUser user = io.hapg.process.OsUser.current().isRoot()
+                ? io.hapg.process.OsUser.unprivileged() : io.hapg.process.OsUser.current();
+        io.hapg.process.Commands.Result r = io.hapg.process.Commands.run(user.wrap(command), Duration.ofSeconds(70));
+        if (!r.succeeded()) {
+            throw new IllegalStateException(name + ": " + String.join(" ", command) + " failed: " + r.output());
+        }
+        return r.output();
+    }
+
     List<FaultProxy> etcdPaths() {
         return etcdPaths;
     }
