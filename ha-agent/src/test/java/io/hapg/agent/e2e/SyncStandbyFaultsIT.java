@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 480, unit = TimeUnit.SECONDS)
+@Timeout(value = 720, unit = TimeUnit.SECONDS)
 class SyncStandbyFaultsIT {
     /** What Patroni (PR #3435) and hapg write in strict mode when no standby is left to name. */
     private static final String PLACEHOLDER = "__patroni_strict_sync_replica_placeholder__";
@@ -88,10 +88,12 @@ class SyncStandbyFaultsIT {
      * Non-strict: kill -9 of the synchronous standby's node. The primary names the other,
      * streaming standby (setting, then, once caught up, the sync key) and keeps committing; then
      * that one dies too and the primary runs alone ({@code synchronous_standby_names} emptied).
+     * Then {@code synchronous_mode_strict} is switched on: its commits must wait (the placeholder),
+     * until the standbys return.
      */
     @Test
     @Order(1)
-    void syncStandbyDiesAndThePrimaryCommitsOnTheOtherStandbyThenAlone() throws SQLException {
+    void syncStandbyDiesThePrimaryCommitsOnTheOtherStandbyThenAloneUntilStrictModeMakesItWait() throws SQLException {
         ClusterNode primary = startWrites();
         ClusterNode sync = syncStandby();
         ClusterNode other = third(primary, sync);
@@ -116,10 +118,56 @@ class SyncStandbyFaultsIT {
                 standalone.ackedAt()) + " ms");
         assertThat(cluster.primary()).as("the primary throughout").contains(primary);
 
-        sync.startAgent();
-        other.startAgent();
+        // Strict mode switched on while the primary runs alone: from then on its commits wait,
+        // as after Patroni's placeholder, instead of staying standalone.
+        setStrict(primary, true);
+        try {
+            Instant strict = Instant.now();
+            awaitTrue(() -> settingOrMarker(primary).contains(PLACEHOLDER), E2e.FAILOVER,
+                    "the strict placeholder on " + primary.name() + " running alone");
+            Instant waiting = Instant.now();
+            assertNoCommitAcknowledgedFor(primary, Duration.ofSeconds(E2e.TTL), sync, other);
+            report("[sync] strict switched on while " + primary.name() + " runs alone -> placeholder after "
+                    + E2e.millisSince(strict, waiting) + " ms, then no commit acknowledged for " + E2e.TTL + " s");
+            Instant back = Instant.now();
+            sync.startAgent();
+            other.startAgent();
+            WriteHistory.Commit resumed = writes.awaitAcknowledged(n -> n.equals(primary.name()), back, E2e.CONVERGE);
+            report("[sync] strict: standbys restarted -> first commit acknowledged after "
+                    + E2e.millisSince(back, resumed.ackedAt()) + " ms");
+        } finally {
+            setStrict(primary, false);
+        }
         assertThat(finish()).isEqualTo(primary);
         syncStandby();
+    }
+
+    /**
+     * For {@code window} (after a moment for commits already confirmed): {@code primary} stays the
+     * primary, its {@code synchronous_standby_names} names a standby or the placeholder, and no
+     * commit is acknowledged while commits keep being tried (they time out as local-only).
+     */
+    private void assertNoCommitAcknowledgedFor(ClusterNode primary, Duration window, ClusterNode... standbys)
+            throws SQLException {
+        LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+        assertNoCommitAcknowledgedFor(primary, Instant.now(), window, standbys);
+    }
+
+    /** The same, counting every commit acknowledged since {@code from}. */
+    private void assertNoCommitAcknowledgedFor(ClusterNode primary, Instant from, Duration window,
+            ClusterNode... standbys) throws SQLException {
+        long tried = writes.failures() + writes.localOnly();
+        Instant start = Instant.now();
+        while (Duration.between(start, Instant.now()).compareTo(window) < 0) {
+            assertThat(cluster.primary()).as("the primary in strict mode with no standby").contains(primary);
+            assertThat(setting(primary)).as("synchronous_standby_names in strict mode with no standby").isNotEmpty()
+                    .containsAnyOf(PLACEHOLDER, standbys[0].name(), standbys[1].name());
+            LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+        }
+        assertThat(writes.firstAcknowledged(n -> n.equals(primary.name()), from))
+                .as("a commit acknowledged with no standby").isEmpty();
+        assertThat(writes.failures() + writes.localOnly()).as("commits that waited and were cancelled")
+                .isGreaterThan(tried);
     }
 
     /**
@@ -139,26 +187,11 @@ class SyncStandbyFaultsIT {
             ClusterNode p = primary;
             ClusterNode sync = syncStandby();
             ClusterNode other = third(primary, sync);
-            long unacknowledged = writes.failures() + writes.localOnly();
 
             Instant t0 = Instant.now();
             sync.killNode();
             other.killNode();
-            // A commit whose standby confirmation was already on its way may still be acknowledged.
-            LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-            Instant blocked = Instant.now();
-            Duration window = Duration.ofSeconds(2L * E2e.TTL);
-            while (Duration.between(blocked, Instant.now()).compareTo(window) < 0) {
-                assertThat(cluster.primary()).as("the primary in strict mode with no standby").contains(primary);
-                String names = setting(primary);
-                assertThat(names).as("synchronous_standby_names in strict mode with no standby")
-                        .isNotEmpty().containsAnyOf(sync.name(), other.name(), PLACEHOLDER);
-                LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-            }
-            assertThat(writes.firstAcknowledged(n -> true, blocked)).as("a commit acknowledged with no standby")
-                    .isEmpty();
-            assertThat(writes.failures() + writes.localOnly()).as("commits that waited and were cancelled")
-                    .isGreaterThan(unacknowledged);
+            assertNoCommitAcknowledgedFor(primary, Duration.ofSeconds(2L * E2e.TTL), sync, other);
             report("[sync] strict: both standbys killed -> " + primary.name() + " stays primary, no commit acknowledged"
                     + " for " + E2e.millisSince(t0, Instant.now()) + " ms (synchronous_standby_names '"
                     + setting(primary) + "'; " + writes.summary() + ")");
@@ -203,6 +236,41 @@ class SyncStandbyFaultsIT {
         assertThat(first.node()).isEqualTo(other.name());
         primary.startAgent();
         assertThat(finish()).isEqualTo(other);
+    }
+
+    /**
+     * Strict mode, the other standby's node killed, then the primary's: the synchronous standby
+     * is promoted with no standby left, and its commits must wait from the start (Patroni sets
+     * its placeholder before promoting), until a standby returns.
+     */
+    @Test
+    @Order(4)
+    void strictModeSyncStandbyPromotedAloneMakesCommitsWait() throws SQLException {
+        setStrict(cluster.awaitConverged(E2e.CONVERGE), true);
+        try {
+            ClusterNode primary = startWrites();
+            ClusterNode sync = syncStandby();
+            ClusterNode other = third(primary, sync);
+            other.killNode();
+            Instant t0 = Instant.now();
+            primary.killNode();
+            ClusterNode next = cluster.awaitPrimary(n -> n != primary, E2e.FAILOVER);
+            Instant promoted = Instant.now();
+            assertThat(next).as("the promoted node is the synchronous standby").isEqualTo(sync);
+            assertNoCommitAcknowledgedFor(next, t0, Duration.ofSeconds(E2e.TTL), primary, other);
+            report("[sync] strict: " + other.name() + " then the primary " + primary.name() + " killed -> "
+                    + next.name() + " promoted after " + E2e.millisSince(t0, promoted) + " ms, no commit acknowledged"
+                    + " alone for " + E2e.TTL + " s (synchronous_standby_names '" + setting(next) + "')");
+            Instant back = Instant.now();
+            other.startAgent();
+            WriteHistory.Commit resumed = writes.awaitAcknowledged(n -> n.equals(next.name()), back, E2e.CONVERGE);
+            report("[sync] strict: " + other.name() + " restarted -> first commit acknowledged on " + next.name()
+                    + " after " + E2e.millisSince(back, resumed.ackedAt()) + " ms");
+            primary.startAgent();
+            assertThat(finish()).isEqualTo(next);
+        } finally {
+            cluster.primary().ifPresent(n -> setStrict(n, false));
+        }
     }
 
     /** Waits for a converged cluster with a synchronous standby, starts a fresh write history, returns the primary. */
