@@ -156,6 +156,35 @@ class HaAgentTest {
     }
 
     /**
+     * Strict synchronous mode: the synchronous standby sets the placeholder before it promotes
+     * (Patroni sets it before its promote too), so no commit is acknowledged unreplicated before
+     * its first loop as leader, whatever setting it kept from its clone.
+     */
+    @Test
+    void strictSynchronousStandbySetsThePlaceholderBeforePromoting() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "synchronous_mode", true,
+                "synchronous_mode_strict", true));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String old = awaitConverged();
+        String next = other(old);
+        cluster.advanceUntil(next + " in the sync key", LOOP, Duration.ofMinutes(2),
+                () -> cluster.store.member("reader").read().sync().syncStandbys().contains(next));
+        FakeDatabaseNode db = cluster.databases.get(next);
+        int before = db.calls().size();
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.databases.get(old).crash();
+        cluster.unreachable.add(old);
+
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), old);
+
+        assertThat(db.calls().subList(before, db.calls().size()))
+                .containsSubsequence("setSynchronousStandbys([], true)", "promote()");
+    }
+
+    /**
      * Issue #12 item 11: a crashed primary that still holds the key restarts read-only and is
      * promoted only by a later iteration that found the key still its own, never started
      * writable at once.

@@ -106,4 +106,20 @@ final class E2e {
     static Path agentLog(ClusterNode node) {
         return node.agentLog();
     }
+
+    /** Waits until a replica answers 200 on /sync: a streaming synchronous standby in the sync key. */
+    static ClusterNode syncStandby(LocalCluster cluster) {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (true) {
+            for (ClusterNode n : cluster.nodes()) {
+                if (n.status("/sync") == 200) {
+                    return n;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no synchronous standby (/sync 200) within " + CONVERGE);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
 }

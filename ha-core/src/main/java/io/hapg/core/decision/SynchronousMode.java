@@ -34,6 +34,13 @@ final class SynchronousMode {
                 return Optional.of(Decision.sync(Action.WRITE_SYNC_KEY, List.of(), "sync: claiming the sync key "
                         + Reasons.describe(key) + " with no standbys (synchronous_mode_strict, none streaming)"));
             }
+            if (form.names().isEmpty()) {
+                // An empty setting lets every commit through unreplicated: strict switched on while
+                // running alone, or promoted with an empty setting. Patroni waits on its placeholder.
+                return Optional.of(Decision.sync(Action.SET_SYNC_STANDBYS, List.of(), "sync: setting "
+                        + "synchronous_standby_names to the strict placeholder (was " + form + "): "
+                        + "synchronous_mode_strict and no standby streaming, commits wait"));
+            }
             return Optional.empty();
         }
         // A name may stay in the key only if it is wanted and my setting makes every commit wait for

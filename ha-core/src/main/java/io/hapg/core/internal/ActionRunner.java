@@ -317,6 +317,11 @@ final class ActionRunner implements AutoCloseable {
                 long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
                 return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(backoffUntil);
             }
+            if (dynamic.synchronousMode() && dynamic.synchronousModeStrict()) {
+                // Patroni sets its placeholder before promoting: until this node's first loop as
+                // leader names its standbys, its commits wait instead of going through unreplicated.
+                database.setSynchronousStandbys(List.of(), true);
+            }
             database.promote();
             recordHistory(history, oldTimeline, switchPoint);
             return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());

@@ -29,6 +29,7 @@ import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.testing.Clusters;
@@ -1173,6 +1174,27 @@ class DeciderTest {
                     .sync("pg3", "pg1").build();
             expect(decide("pg1", view, LocalStates.primary()))
                     .action(WRITE_SYNC_KEY).syncStandbys().reasonContains("claiming the sync key");
+        }
+
+        @Test
+        void strictModeWithNoStandbyAndAnEmptySettingMakesCommitsWait() {
+            // Strict switched on while running alone (or a promotion with an empty setting): an empty
+            // synchronous_standby_names lets commits through unreplicated; Patroni writes its placeholder.
+            ClusterView view = Clusters.healthy().synchronousMode().config("synchronous_mode_strict", true)
+                    .sync("pg1").build();
+            expect(decide("pg1", view, LocalStates.primary()))
+                    .action(SET_SYNC_STANDBYS).syncStandbys()
+                    .reason("sync: setting synchronous_standby_names to the strict placeholder (was ''): "
+                            + "synchronous_mode_strict and no standby streaming, commits wait");
+        }
+
+        @Test
+        void strictModeKeepsThePlaceholderWhenNoStandbyStreams() {
+            ClusterView view = Clusters.healthy().synchronousMode().config("synchronous_mode_strict", true)
+                    .sync("pg1").build();
+            LocalState.Builder local = LocalStates.of(Databases.primary().syncSetting(new SynchronousStandbyNames(
+                    SynchronousStandbyNames.Method.FIRST, 1, List.of("__patroni_strict_sync_replica_placeholder__"))));
+            expect(decide("pg1", view, local)).action(RENEW_LEASE).reasonContains("commits wait");
         }
 
         @Test
