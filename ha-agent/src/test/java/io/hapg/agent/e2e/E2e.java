@@ -122,4 +122,34 @@ final class E2e {
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
     }
+
+    /** Starts the writes and waits for a first commit on {@code primary}. */
+    static WriteHistory startWrites(LocalCluster cluster, ClusterNode primary) {
+        WriteHistory writes = writes(cluster);
+        writes.awaitAcknowledged(n -> n.equals(primary.name()), Instant.now(), Duration.ofSeconds(20));
+        return writes;
+    }
+
+    /**
+     * Waits for a commit on {@code primary}, stops the writes and checks the invariants: never two
+     * writable primaries, and {@code primary} the only writable node at the end.
+     */
+    static void finishWrites(WriteHistory writes, ClusterNode primary) {
+        writes.awaitAcknowledged(n -> n.equals(primary.name()), Instant.now(), Duration.ofSeconds(20));
+        writes.stop();
+        report(writes.summary());
+        writes.assertAtMostOnePrimaryAtATime();
+        org.assertj.core.api.Assertions.assertThat(writes.awaitConverged(Duration.ofSeconds(30)))
+                .isEqualTo(primary.name());
+    }
+
+    /** Polls {@code condition} every 100 ms; fails naming {@code what} after {@code timeout}. */
+    static void awaitTrue(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime() - deadline)
+                    .as("%s within %s", what, timeout).isNegative();
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
 }

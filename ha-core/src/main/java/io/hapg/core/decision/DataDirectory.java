@@ -53,7 +53,8 @@ final class DataDirectory {
      */
     static Optional<String> foreign(Situation s) {
         DatabaseState db = s.db();
-        Optional<String> clusterId = s.view().initialize().filter(id -> !id.isEmpty());
+        // Garbage in the initialize key is no identifier: the leader rewrites it with its own.
+        Optional<String> clusterId = s.view().systemIdentifier();
         if (clusterId.isEmpty() || db.systemIdentifier().isEmpty()
                 || db.systemIdentifier().get().equals(clusterId.get())) {
             return Optional.empty();

@@ -47,7 +47,12 @@ final class LeaderKeys {
             lastSlots = decision.slots();
         }
         Optional<String> init = view.initialize();
-        if ((init.isEmpty() || init.get().isEmpty()) && db.systemIdentifier().isPresent()) {
+        if (view.systemIdentifier().isEmpty() && db.systemIdentifier().isPresent()) {
+            // Absent, empty (initdb finished here) or garbage: the leader's data is the cluster's (Patroni too).
+            if (init.isPresent() && !init.get().isEmpty()) {
+                LOG.warn("{}/{}: the initialize key holds '{}', not a system identifier: writing mine ({})",
+                        config.scope(), config.name(), shown(init.get()), db.systemIdentifier().get());
+            }
             write(view, ClusterKey.INITIALIZE, -1, db.systemIdentifier());
         }
         if (view.config().isEmpty()) {
@@ -100,5 +105,11 @@ final class LeaderKeys {
                 ? Optional.empty()
                 : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), 0));
         write(view, ClusterKey.SYNC, view.sync().revision(), value);
+    }
+
+    /** A stored value for a log line: at most 60 characters, on one line. */
+    private static String shown(String value) {
+        String cut = value.length() > 60 ? value.substring(0, 60) + "..." : value;
+        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

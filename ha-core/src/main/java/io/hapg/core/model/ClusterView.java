@@ -61,6 +61,20 @@ public record ClusterView(
         return Optional.ofNullable(members.get(name));
     }
 
+    /**
+     * The database system identifier the {@code initialize} key holds, if it holds one (Patroni's
+     * {@code sysid_valid}: ten digits or more). Garbage there is no identifier: it must neither make
+     * every data directory look foreign nor, being present, let anyone bootstrap again.
+     */
+    public Optional<String> systemIdentifier() {
+        return initialize.filter(ClusterView::isSystemIdentifier);
+    }
+
+    /** Whether {@code text} can be a PostgreSQL system identifier: ten decimal digits or more. */
+    public static boolean isSystemIdentifier(String text) {
+        return text.length() >= 10 && text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
     /** The leader's member record, when the leader key is held and its member key exists. */
     public Optional<Member> leaderMember() {
         return leader.flatMap(l -> member(l.name()));

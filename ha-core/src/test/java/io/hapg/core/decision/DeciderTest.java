@@ -433,6 +433,24 @@ class DeciderTest {
                     .action(WAIT).reasonContains("belongs to another cluster");
         }
 
+        /** Garbage in the initialize key names no cluster: nothing is foreign (issue #12, GarbageKeysIT). */
+        @Test
+        void garbageInTheInitializeKeyMakesNoDataDirectoryForeign() {
+            for (String garbage : new String[] {"\u00ff\u0000{", "{\"ttl\": \"long\"}", "12345", "x".repeat(4096)}) {
+                ClusterView following = Clusters.healthy().initialize(garbage).build();
+                expect(decide("pg2", following, LocalStates.replica())).action(NONE);
+                ClusterView leaderless = Clusters.leaderless().initialize(garbage).build();
+                expect(decide("pg1", leaderless, LocalStates.of(Databases.primary()))).action(ACQUIRE_LEASE);
+            }
+        }
+
+        /** ... and, being present, it still counts as initialized: an empty node never bootstraps over it. */
+        @Test
+        void garbageInTheInitializeKeyNeverLetsAnEmptyNodeBootstrap() {
+            ClusterView view = Clusters.leaderless().initialize("{\"garbage\"").build();
+            expect(decide("pg4", view, LocalStates.empty())).action(WAIT).reasonContains("is initialized");
+        }
+
         @Test
         void systemIdentifierIsNotCheckedWithoutAnInitializeKey() {
             ClusterView view = Clusters.leaderless().noInitialize().build();

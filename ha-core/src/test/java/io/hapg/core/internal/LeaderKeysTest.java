@@ -8,12 +8,14 @@ import io.hapg.core.decision.Decision;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.testing.FakeDatabaseNode;
 import io.hapg.core.testing.InMemoryConsensus;
 import io.hapg.core.testing.InMemoryStore;
 import io.hapg.core.testing.LocalStates;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,6 +65,20 @@ class LeaderKeysTest {
         assertThat(kept.initialize()).isPresent();
         assertThat(kept.config()).isPresent();
         assertThat(kept.failsafe()).isPresent();
+    }
+
+    /** Garbage in the initialize key (issue #12, GarbageKeysIT) is replaced by the leader's system identifier. */
+    @Test
+    void leaderReplacesGarbageInTheInitializeKeyWithItsSystemIdentifier() {
+        n0.tryAcquireLeader();
+        LocalState primary = LocalStates.primary().build();
+        Decision renew = Decision.of(Action.RENEW_LEASE, "no action: I am the leader with the lock");
+        assertThat(n0.compareAndSet(ClusterKey.INITIALIZE, -1, Optional.of("\u00ff{garbage"))).isTrue();
+        assertThat(n0.read().systemIdentifier()).isEmpty();
+
+        keys("n0", n0).keep(renew, n0.read(), primary, SYNC_ON);
+        assertThat(n0.read().initialize()).isEqualTo(primary.database().systemIdentifier());
+        assertThat(n0.read().systemIdentifier()).isPresent();
     }
 
     private void handOverTo(InMemoryConsensus next) {

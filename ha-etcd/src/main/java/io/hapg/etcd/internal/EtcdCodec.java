@@ -89,10 +89,14 @@ public final class EtcdCodec {
                     .flatMap(name -> decode(kv, v -> MemberJson.decode(name, v)))
                     .ifPresent(m -> members.put(m.name(), m));
         }
+        Optional<RawKv> initialize = Optional.ofNullable(byKey.get(KeyLayout.INITIALIZE));
+        // Kept as it is (present: the cluster counts as initialized, nobody bootstraps); the leader rewrites it.
+        initialize.filter(kv -> !kv.value().isEmpty() && !ClusterView.isSystemIdentifier(kv.value()))
+                .ifPresent(kv -> warnOnce(kv, "not a system identifier"));
         Optional<RawKv> config = Optional.ofNullable(byKey.get(KeyLayout.CONFIG));
         Optional<RawKv> sync = Optional.ofNullable(byKey.get(KeyLayout.SYNC));
         return new ClusterView(revision,
-                Optional.ofNullable(byKey.get(KeyLayout.INITIALIZE)).map(RawKv::value),
+                initialize.map(RawKv::value),
                 leader(byKey.get(KeyLayout.LEADER)),
                 members,
                 config.flatMap(kv -> decode(kv, ClusterJson::decodeConfig)),
@@ -134,13 +138,21 @@ public final class EtcdCodec {
         try {
             return Optional.of(decoder.apply(kv.value()));
         } catch (Json.Garbage | IllegalArgumentException | NullPointerException e) {
-            if (logged.add(kv.key() + "@" + kv.modRevision())) {
-                String shown = kv.value().length() > SHOWN_CHARS ? kv.value().substring(0, SHOWN_CHARS) + "..."
-                        : kv.value();
-                LOG.warn("{} - ignoring key {} at revision {}: {} (value: '{}')", context, kv.key(), kv.modRevision(),
-                        e.getMessage(), shown.replace('\n', ' '));
-            }
+            warnOnce(kv, "ignoring key", e.getMessage());
             return Optional.empty();
+        }
+    }
+
+    private void warnOnce(RawKv kv, String problem) {
+        warnOnce(kv, "key", problem);
+    }
+
+    private void warnOnce(RawKv kv, String what, String problem) {
+        if (logged.add(kv.key() + "@" + kv.modRevision())) {
+            String shown = kv.value().length() > SHOWN_CHARS ? kv.value().substring(0, SHOWN_CHARS) + "..."
+                    : kv.value();
+            LOG.warn("{} - {} {} at revision {}: {} (value: '{}')", context, what, kv.key(), kv.modRevision(),
+                    problem, shown.replaceAll("\\p{Cntrl}", "?"));
         }
     }
 }

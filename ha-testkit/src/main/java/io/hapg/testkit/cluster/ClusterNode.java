@@ -289,6 +289,22 @@ public final class ClusterNode {
         return r.output();
     }
 
+    /**
+     * Replaces the {@code tags:} section of this node's YAML (none for an empty map). The agent
+     * reads its file at start: restart it ({@link #terminateAgent()}, {@link #startAgent()}) for
+     * the new tags to take effect.
+     */
+    public void rewriteTags(java.util.Map<String, ?> tags) {
+        try {
+            String yaml = java.nio.file.Files.readString(configFile);
+            int at = yaml.indexOf("\ntags:\n");
+            String kept = at < 0 ? yaml : yaml.substring(0, at + 1);
+            java.nio.file.Files.writeString(configFile, kept + NodeYaml.tags(tags));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot rewrite the tags in " + configFile, e);
+        }
+    }
+
     List<FaultProxy> etcdPaths() {
         return etcdPaths;
     }

@@ -316,6 +316,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private String classpath = absoluteClasspath(System.getProperty("java.class.path"));
         private String mainClass = AGENT_MAIN;
         private Path parentDir;
+        private final Map<Integer, Map<String, Object>> nodeTags = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -455,6 +456,21 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         }
 
         /**
+         * Node {@code nodeIndex}'s {@code tags:} section, e.g. {@code Map.of("nofailover", true)} or
+         * {@code Map.of("failover_priority", 2)}; replaces earlier tags of that node. Change them
+         * later with {@link ClusterNode#rewriteTags(Map)} and an agent restart.
+         *
+         * @throws IllegalArgumentException when {@code nodeIndex} is not in [0, nodes)
+         */
+        public Builder tags(int nodeIndex, Map<String, ?> tags) {
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("tags: node index must be in [0, " + nodes + "): " + nodeIndex);
+            }
+            nodeTags.put(nodeIndex, new LinkedHashMap<String, Object>(Objects.requireNonNull(tags, "tags")));
+            return this;
+        }
+
+        /**
          * Starts etcd, writes every node's YAML and starts every agent; returns without waiting for
          * the cluster to bootstrap (see {@link LocalCluster#awaitConverged(Duration)}).
          *
@@ -486,6 +502,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 throw e;
             }
             try {
+                nodeTags.forEach((index, tags) -> cluster.node(index).rewriteTags(tags));
                 cluster.launch();
                 return cluster;
             } catch (RuntimeException e) {

@@ -79,6 +79,19 @@ final class NodeYaml {
         return quote(String.valueOf(v));
     }
 
+    /**
+     * The node's {@code tags:} section (Patroni's per-node tags: {@code nofailover},
+     * {@code failover_priority}, ...), appended at the end of its file; empty for no tags.
+     */
+    static String tags(Map<String, ?> tags) {
+        if (tags.isEmpty()) {
+            return "";
+        }
+        StringBuilder y = new StringBuilder("tags:\n");
+        tags.forEach((k, v) -> y.append("  ").append(k).append(": ").append(scalar(v)).append('\n'));
+        return y.toString();
+    }
+
     /** A double-quoted YAML string. */
     static String quote(String text) {
         return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';

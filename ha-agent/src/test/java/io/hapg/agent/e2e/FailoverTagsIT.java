@@ -1,0 +1,256 @@
+package io.hapg.agent.e2e;
+
+import static io.hapg.agent.e2e.E2e.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.testkit.Pids;
+import io.hapg.testkit.ProcessLogs;
+import io.hapg.testkit.WriteHistory;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The tags and the lag gate that choose the new primary, end to end on one three-node cluster
+ * (n0 no tags, n1 {@code failover_priority: 1}, n2 {@code nofailover: true}), each after a kill -9
+ * of the primary node: a {@code nofailover} replica is never promoted; of two caught-up replicas
+ * the higher {@code failover_priority} wins; a replica lagging the leader's last published optime
+ * by more than {@code maximum_lag_on_failover} is never promoted. Tags are read from the YAML at
+ * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent.
+ */
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverTagsIT {
+    @RegisterExtension
+    final ProcessLogs logs = new ProcessLogs();
+
+    private LocalCluster cluster;
+    private WriteHistory writes;
+
+    @BeforeAll
+    void startCluster() {
+        cluster = E2e.cluster("e2e-tags").tags(1, Map.of("failover_priority", 1)).tags(2, Map.of("nofailover", true))
+                .start();
+        logs.watch(cluster);
+        cluster.awaitConverged(E2e.BOOT);
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (writes != null) {
+            writes.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /**
+     * The other replica's agent is frozen with the kill, so the nofailover replica is the only one
+     * left to race: it must not promote, however long; the other promotes once thawed.
+     */
+    @Test
+    @Order(1)
+    void aNofailoverReplicaIsNeverPromoted() {
+        ClusterNode old = startWrites();
+        ClusterNode nofailover = cluster.node(2);
+        assertThat(old).as("the nofailover node never leads").isNotEqualTo(nofailover);
+        ClusterNode other = old == cluster.node(0) ? cluster.node(1) : cluster.node(0);
+        killWithTheOtherReplicaFrozen(old, other, nofailover, "not racing: nofailover tag set",
+                nofailover.name() + " (nofailover)");
+        old.startAgent();
+        finish(old, "rejoined after kill -9");
+    }
+
+    @Test
+    @Order(2)
+    void ofTwoCaughtUpReplicasTheHigherFailoverPriorityWins() throws Exception {
+        ClusterNode high = cluster.node(2);
+        Instant restart = Instant.now();
+        high.rewriteTags(Map.of("failover_priority", 2));
+        high.terminateAgent();
+        assertThat(high.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent exits", high.name()).isTrue();
+        high.startAgent();
+        ClusterNode old = startWrites();
+        report("tags: " + high.name() + " restarted with failover_priority 2, converged after "
+                + E2e.millisSince(restart, Instant.now()) + " ms");
+        assertThat(old).isNotEqualTo(high);
+        ClusterNode low = old == cluster.node(0) ? cluster.node(1) : cluster.node(0);
+        long offset = E2e.logSize(low);
+        // Priority only breaks ties: stop writing until both replicas have all the WAL, then let
+        // two loops publish their positions.
+        writes.stop();
+        String lsn = query(old, "select pg_catalog.pg_current_wal_lsn()::text");
+        E2e.awaitTrue("both replicas received and replayed " + lsn, E2e.CONVERGE,
+                () -> caughtUp(high, lsn, true) && caughtUp(low, lsn, true));
+        LockSupport.parkNanos(Duration.ofSeconds(2L * E2e.LOOP_WAIT + 1).toNanos());
+        Instant t0 = Instant.now();
+        old.killNode();
+        ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+        report("tags: kill -9 of " + old.name() + " with " + low.name() + " (priority 1) and " + high.name()
+                + " (priority 2) both at " + lsn + " -> " + next.name() + " promoted after "
+                + E2e.millisSince(t0, Instant.now()) + " ms");
+        assertThat(next).as("the higher failover_priority").isEqualTo(high);
+        // Whichever loop ran first: the low one yields, or finds the high one already leading.
+        report("tags: " + low.name() + " yielded for the priority: "
+                + E2e.logSince(low, offset).contains("and a higher failover_priority (2 > 1)"));
+        writes.assertAtMostOnePrimaryAtATime();
+        writes.close();
+        writes = null;
+        old.startAgent();
+        startWrites();
+        finish(old, "rejoined after kill -9");
+    }
+
+    @Test
+    @Order(3)
+    void aReplicaLaggingMoreThanMaximumLagOnFailoverIsNeverPromoted() throws Exception {
+        long limit = 512 * 1024;
+        ClusterNode old = startWrites();
+        List<ClusterNode> replicas = cluster.nodes().stream().filter(n -> n != old).toList();
+        ClusterNode lagging = replicas.get(0);
+        ClusterNode caughtUp = replicas.get(1);
+        assertThat(old.request("PATCH", "/config", "{\"maximum_lag_on_failover\": " + limit + "}").status())
+                .isEqualTo(200);
+        long walReceiver = -1;
+        try {
+            E2e.awaitTrue("every node reads maximum_lag_on_failover " + limit, Duration.ofSeconds(20),
+                    () -> cluster.nodes().stream().allMatch(n -> n.get("/config").body().replace(" ", "")
+                            .contains("\"maximum_lag_on_failover\":" + limit)));
+            // The WAL stream stopped (its walreceiver SIGSTOPped: nothing more received), then 8 MB of WAL.
+            walReceiver = Long.parseLong(query(lagging, "select pid::text from pg_catalog.pg_stat_wal_receiver"));
+            Pids.signal(walReceiver, "STOP");
+            String frozenAt = query(lagging, "select pg_catalog.pg_last_wal_receive_lsn()::text");
+            execute(old, "create table if not exists lag_filler(id int, pad text)");
+            for (int i = 0; i < 4; i++) {
+                execute(old, "insert into lag_filler select g, repeat('x', 400) from generate_series(1, 4000) g");
+            }
+            String lsn = query(old, "select pg_catalog.pg_current_wal_lsn()::text");
+            E2e.awaitTrue(caughtUp.name() + " received " + lsn, E2e.CONVERGE, () -> caughtUp(caughtUp, lsn, false));
+            // Two loops: the primary has published an optime at or past lsn in the status key.
+            LockSupport.parkNanos(Duration.ofSeconds(2L * E2e.LOOP_WAIT + 1).toNanos());
+            long lag = Long.parseLong(query(old, "select pg_catalog.pg_wal_lsn_diff('" + lsn + "', '" + frozenAt
+                    + "')::bigint::text"));
+            assertThat(lag).as("%s's real lag", lagging.name()).isGreaterThan(limit);
+            killWithTheOtherReplicaFrozen(old, caughtUp, lagging, "lags the last leader optime", lagging.name() + " "
+                    + lag / 1024 + " KiB behind (maximum_lag_on_failover " + limit / 1024 + " KiB)");
+        } finally {
+            if (walReceiver > 0) {
+                Pids.signal(walReceiver, "CONT");
+            }
+            cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"maximum_lag_on_failover\": null}"));
+        }
+        old.startAgent();
+        finish(old, "rejoined after kill -9");
+    }
+
+    /**
+     * kill -9 of {@code old} with {@code frozen}'s agent frozen: {@code alone} is the only one to
+     * race and must not promote ({@code why} in its log); thawed, {@code frozen} promotes.
+     */
+    private void killWithTheOtherReplicaFrozen(ClusterNode old, ClusterNode frozen, ClusterNode alone, String why,
+                                               String what) {
+        long offset = E2e.logSize(alone);
+        Instant t0 = Instant.now();
+        old.killNode();
+        // Frozen, the other replica answers no peer: what keeps the lone candidate back is its own gate.
+        frozen.freezeAgent();
+        try {
+            assertNobodyPromotesWhileOnlyOneCandidateRaces(alone, t0);
+        } finally {
+            frozen.thawAgent();
+        }
+        Instant thawed = Instant.now();
+        ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+        WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.FAILOVER);
+        report("tags: kill -9 of " + old.name() + ", " + frozen.name() + "'s agent frozen: " + what
+                + " not promoted in " + E2e.millisSince(t0, thawed) + " ms; " + frozen.name() + " thawed -> "
+                + next.name() + " promoted, first commit " + E2e.millisSince(thawed, first.ackedAt())
+                + " ms after the thaw");
+        assertThat(next).as("the other replica").isEqualTo(frozen);
+        assertThat(first.node()).isEqualTo(frozen.name());
+        assertThat(E2e.logSince(alone, offset)).as("%s's reason", alone.name()).contains(why);
+    }
+
+    /**
+     * With the primary dead and the other replica's agent frozen, {@code candidate} is alone: for
+     * the ttl and more it must not promote (no node answers 200 on /primary, nothing commits).
+     */
+    private void assertNobodyPromotesWhileOnlyOneCandidateRaces(ClusterNode candidate, Instant t0) {
+        long until = System.nanoTime() + Duration.ofSeconds(E2e.TTL + 6L * E2e.LOOP_WAIT).toNanos();
+        while (System.nanoTime() - until < 0) {
+            assertThat(candidate.status("/primary")).as("%s on /primary", candidate.name()).isNotEqualTo(200);
+            LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+        }
+        assertThat(writes.firstAcknowledged(n -> true, t0.plusSeconds(2))).as("a commit with no eligible candidate")
+                .isEmpty();
+    }
+
+    private ClusterNode startWrites() {
+        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
+        writes = E2e.startWrites(cluster, primary);
+        return primary;
+    }
+
+    /** Stops the writes, checks the invariants and that {@code rejoined} streams again as a replica. */
+    private void finish(ClusterNode rejoined, String what) {
+        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
+        assertThat(primary).as(rejoined.name() + " " + what + " as a replica").isNotEqualTo(rejoined);
+        E2e.finishWrites(writes, primary);
+        writes = null;
+    }
+
+    /** Whether the replica received (and, if {@code replayed}, replayed) up to {@code lsn}. */
+    private static boolean caughtUp(ClusterNode replica, String lsn, boolean replayed) {
+        String sql = "select pg_catalog.pg_last_wal_receive_lsn() >= ?::pg_lsn"
+                + (replayed ? " and pg_catalog.pg_last_wal_replay_lsn() >= ?::pg_lsn" : "");
+        try (Connection c = DriverManager.getConnection(replica.jdbcUrl());
+             PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, lsn);
+            if (replayed) {
+                s.setString(2, lsn);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static String query(ClusterNode node, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(node.jdbcUrl()); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(sql)) {
+            assertThat(r.next()).as("%s on %s", sql, node.name()).isTrue();
+            return r.getString(1);
+        }
+    }
+
+    private static void execute(ClusterNode node, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(node.jdbcUrl()); Statement s = c.createStatement()) {
+            s.setQueryTimeout(60);
+            s.execute(sql);
+        }
+    }
+}
