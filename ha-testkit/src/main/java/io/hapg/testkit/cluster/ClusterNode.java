@@ -1,9 +1,11 @@
 package io.hapg.testkit.cluster;
 
 import io.hapg.testkit.FaultProxy;
+import io.hapg.testkit.Pids;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
@@ -34,6 +36,8 @@ public final class ClusterNode {
     private final AgentProcess agent;
     private final List<FaultProxy> etcdPaths;
     private final Rest rest;
+    /** What {@link #freezePostgres()} and {@link #freezeWalSenders()} stopped, in order; guarded by itself. */
+    private final List<Long> frozenPostgres = new ArrayList<>();
 
     ClusterNode(String name, int restPort, int pgPort, String scheme, Path dataDir, Path configFile,
                 AgentProcess agent, List<FaultProxy> etcdPaths, Rest rest) {
@@ -242,6 +246,74 @@ public final class ClusterNode {
             throw new IllegalStateException(name + ": built without etcd proxies; use LocalCluster.Builder.etcdProxies");
         }
         return etcdPaths;
+    }
+
+    // ----- PostgreSQL processes hung (by PID) -----
+
+    /**
+     * SIGSTOP to this node's postmaster, then to every process it started (backends, walsenders,
+     * background workers): PostgreSQL hangs with its sockets open, as on a stuck disk or a paused
+     * VM. Clients wait for answers that never come; new connections wait in the listen backlog.
+     * The agent keeps running. Undo with {@link #thawPostgres()}.
+     *
+     * @return the PIDs stopped, the postmaster first (it starts no new process once stopped)
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public List<Long> freezePostgres() {
+        long postmaster = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
+        List<Long> stopped = new ArrayList<>();
+        stopped.add(postmaster);
+        stopped.addAll(Pids.descendants(postmaster));
+        stop(stopped);
+        return stopped;
+    }
+
+    /**
+     * SIGSTOP to this node's walsenders (the postmaster's children whose process title says
+     * {@code walsender}): its replicas receive no more WAL while this node keeps committing, so a
+     * primary's WAL goes past theirs without any connection being closed. Undo with
+     * {@link #thawPostgres()}.
+     *
+     * @return the PIDs stopped; empty when no replica streams from this node
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public List<Long> freezeWalSenders() {
+        long postmaster = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
+        List<Long> senders = new ArrayList<>();
+        for (long pid : Pids.descendants(postmaster)) {
+            if (Pids.commandLine(pid).contains("walsender")) {
+                senders.add(pid);
+            }
+        }
+        stop(senders);
+        return senders;
+    }
+
+    /**
+     * SIGCONT, in the order they were stopped, to every process {@link #freezePostgres()} and
+     * {@link #freezeWalSenders()} stopped that still runs, also after the agent died (the
+     * postmaster is then an orphan {@link #postmasterPid()} no longer finds).
+     */
+    public void thawPostgres() {
+        List<Long> stopped;
+        synchronized (frozenPostgres) {
+            stopped = List.copyOf(frozenPostgres);
+            frozenPostgres.clear();
+        }
+        for (long pid : stopped) {
+            if (Pids.isAlive(pid)) {
+                Pids.signal(pid, "CONT");
+            }
+        }
+    }
+
+    private void stop(List<Long> pids) {
+        synchronized (frozenPostgres) {
+            for (long pid : pids) {
+                Pids.signal(pid, "STOP");
+                frozenPostgres.add(pid);
+            }
+        }
     }
 
     List<FaultProxy> etcdPaths() {
