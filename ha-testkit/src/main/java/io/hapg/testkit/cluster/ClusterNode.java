@@ -4,6 +4,11 @@ import io.hapg.testkit.FaultProxy;
 import io.hapg.testkit.Pids;
 import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -313,6 +318,41 @@ public final class ClusterNode {
                 Pids.signal(pid, "STOP");
                 frozenPostgres.add(pid);
             }
+        }
+    }
+
+    // ----- SQL -----
+
+    /**
+     * Runs {@code sql} on a fresh superuser connection to this node ({@link #jdbcUrl()}: connect
+     * within 3 s, each read within 10 s).
+     *
+     * @throws IllegalStateException wrapping the {@link SQLException}, naming the node and the statement
+     */
+    public void execute(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage() + " [" + sql + "]", e);
+        }
+    }
+
+    /**
+     * Runs the query {@code sql} like {@link #execute} and returns its first column, one value per
+     * row as text (SQL NULL is null).
+     *
+     * @throws IllegalStateException wrapping the {@link SQLException}, naming the node and the statement
+     */
+    public List<String> query(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            List<String> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage() + " [" + sql + "]", e);
         }
     }
 
