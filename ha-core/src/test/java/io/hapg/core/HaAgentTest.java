@@ -464,6 +464,34 @@ class HaAgentTest {
         assertThat(events).containsSubsequence("n0 role UNINITIALIZED->CANDIDATE", "n0 role CANDIDATE->PRIMARY");
     }
 
+    /**
+     * A probe that times out (PostgreSQL frozen or the machine overloaded) is no stop: Patroni runs
+     * on_stop/on_start when it stops or starts PostgreSQL, and listeners (and scripts) must not hear
+     * an on_stop/on_start pair each time a probe is slow (seen on a loaded machine, issue #12).
+     */
+    @Test
+    void anUnresponsivePostgresIsNoStopAndNoStart() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        cluster = new AgentCluster();
+        cluster.add("n0", recording(events));
+        cluster.startAll();
+        awaitConverged();
+        await("events delivered", () -> events.contains("n0 role CANDIDATE->PRIMARY"));
+        cluster.advance(LOOP);
+        AgentCluster.sleep(200);
+        int before = events.size();
+
+        cluster.databases.get("n0").setUnresponsive(true);
+        cluster.advance(LOOP);
+        cluster.advance(LOOP);
+        cluster.databases.get("n0").setUnresponsive(false);
+        cluster.advance(LOOP);
+        cluster.advance(LOOP);
+
+        AgentCluster.sleep(200);
+        assertThat(events.subList(before, events.size())).as("events while a probe did not answer").isEmpty();
+    }
+
     /** Records {@code "<member> role <old>-><new>"} and {@code "<member> leader <old>-><new>"} as told. */
     private static RoleChangeListener recording(List<String> events) {
         return new RoleChangeListener() {
@@ -476,6 +504,11 @@ class HaAgentTest {
             public void leaderChanged(RoleChange change) {
                 events.add(change.member() + " leader " + change.oldLeader().orElse("-") + "->"
                         + change.newLeader().orElse("-"));
+            }
+
+            @Override
+            public void lifecycle(String action, RoleChange context) {
+                events.add(context.member() + " " + action);
             }
         };
     }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import io.hapg.core.spi.PrimaryEndpoint;
-import io.hapg.etcd.EtcdConfig;
-import io.hapg.etcd.EtcdConsensus;
 import io.hapg.testkit.Await;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.cluster.ClusterNode;
@@ -93,11 +91,7 @@ class PrimaryFollowingIT {
 
     /** A started consensus locator on its own etcd client, as an application would run it. */
     private ConsensusPrimaryLocator locator(String app) {
-        EtcdConsensus c = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
-                .scope(cluster.scope()).member(app).ttl(Duration.ofSeconds(TTL))
-                .retryTimeout(Duration.ofSeconds(RETRY_TIMEOUT)).build());
-        return ConsensusPrimaryLocator.builder(c).cluster(cluster.scope()).cachedView(c::cachedView)
-                .recheckInterval(Duration.ofSeconds(2)).closeConsensus(true).build().start();
+        return ClusterLocators.consensus(cluster, app, TTL, RETRY_TIMEOUT);
     }
 
     @AfterAll

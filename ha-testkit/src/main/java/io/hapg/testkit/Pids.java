@@ -62,4 +62,18 @@ public final class Pids {
             return OptionalLong.empty();
         }
     }
+
+    /**
+     * The process's command line as {@code ps} shows it ({@code /proc/<pid>/cmdline}, NULs as
+     * spaces): for PostgreSQL its process title, e.g. {@code postgres: walsender replicator ...};
+     * empty when the process is gone.
+     */
+    public static String commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
 }

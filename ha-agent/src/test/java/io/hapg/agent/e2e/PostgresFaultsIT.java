@@ -163,7 +163,7 @@ class PostgresFaultsIT {
         ClusterNode old = startWrites();
         setPrimaryStartTimeout(old, FROZEN_START_TIMEOUT);
         try {
-            long postmaster = old.freezePostgres();
+            long postmaster = old.freezePostgres().get(0);
             Instant t0 = Instant.now();
             ClusterNode next = cluster.awaitPrimary(n -> n != old,
                     E2e.FAILOVER.plusSeconds(FROZEN_START_TIMEOUT));

@@ -402,14 +402,17 @@ public final class HaLoop {
             listeners.leaderChanged(change(local.role(), local.role(), lastLeader, leader));
             lastLeader = leader;
         }
-        if (db.isRunning() != lastRunning) {
+        // A probe that timed out (frozen or overloaded, the process still there) is no stop: on a
+        // loaded machine every slow probe would otherwise tell an on_stop/on_start pair.
+        boolean running = db.process() == DatabaseState.ProcessState.UNRESPONSIVE ? lastRunning : db.isRunning();
+        if (running != lastRunning) {
             // As in Patroni, a role change replaces on_start/on_stop: a script told "on_role_change
             // primary" must not be killed by an "on_start" for the same event.
             if (!roleChangedThisIteration) {
-                listeners.lifecycle(db.isRunning() ? "on_start" : "on_stop",
+                listeners.lifecycle(running ? "on_start" : "on_stop",
                         change(local.role(), local.role(), leader, leader));
             }
-            lastRunning = db.isRunning();
+            lastRunning = running;
         }
         long now = time.nanoTime();
         NodeStatus status = new NodeStatus(config.scope(), config.name(), local, view,

@@ -21,7 +21,6 @@ final class AgentProcess {
     private final Path workDir;
     private final Path dataDir;
     private ManagedProcess process;
-    private List<Long> frozenPostgres = List.of();
 
     AgentProcess(String name, List<String> command, Path log, Path workDir, Path dataDir) {
         this.name = name;
@@ -117,39 +116,5 @@ final class AgentProcess {
         if (process != null && process.isAlive()) {
             Pids.signal(process.pid(), frozen ? "STOP" : "CONT");
         }
-    }
-
-    /**
-     * SIGSTOP of the postmaster, then of each of its children (the postmaster first, so it forks
-     * no child that would escape): the whole server hangs, connections included; the agent runs on.
-     *
-     * @return the postmaster's PID
-     * @throws IllegalStateException when no postmaster runs
-     */
-    synchronized long freezePostgres() {
-        long pid = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
-        // One kill for all: one per PID lets the backends commit for seconds on a busy machine. Then
-        // again for any child forked meanwhile, until none is new.
-        java.util.Set<Long> all = new java.util.LinkedHashSet<>();
-        List<Long> batch = new ArrayList<>(List.of(pid));
-        batch.addAll(Pids.descendants(pid));
-        while (!batch.isEmpty()) {
-            List<String> kill = new ArrayList<>(List.of("kill", "-STOP"));
-            batch.forEach(p -> kill.add(Long.toString(p)));
-            io.hapg.process.Commands.run(kill, Duration.ofSeconds(10));
-            all.addAll(batch);
-            batch = new ArrayList<>(Pids.descendants(pid));
-            batch.removeAll(all);
-        }
-        frozenPostgres = List.copyOf(all);
-        return pid;
-    }
-
-    /** SIGCONT to the processes {@link #freezePostgres()} stopped (those still there), children first. */
-    synchronized void thawPostgres() {
-        List<Long> frozen = new ArrayList<>(frozenPostgres);
-        java.util.Collections.reverse(frozen);
-        frozen.stream().filter(Pids::isAlive).forEach(p -> Pids.signal(p, "CONT"));
-        frozenPostgres = List.of();
     }
 }

@@ -1,9 +1,16 @@
 package io.hapg.testkit.cluster;
 
 import io.hapg.testkit.FaultProxy;
+import io.hapg.testkit.Pids;
 import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
@@ -34,6 +41,8 @@ public final class ClusterNode {
     private final AgentProcess agent;
     private final List<FaultProxy> etcdPaths;
     private final Rest rest;
+    /** What {@link #freezePostgres()} and {@link #freezeWalSenders()} stopped, in order; guarded by itself. */
+    private final List<Long> frozenPostgres = new ArrayList<>();
 
     ClusterNode(String name, int restPort, int pgPort, String scheme, Path dataDir, Path configFile,
                 AgentProcess agent, List<FaultProxy> etcdPaths, Rest rest) {
@@ -244,23 +253,7 @@ public final class ClusterNode {
         return etcdPaths;
     }
 
-    // ----- PostgreSQL faults -----
-
-    /**
-     * SIGSTOP of this node's whole PostgreSQL (the postmaster and every child): a hung server, not a
-     * dead one; the agent keeps running. {@link #thawPostgres()} resumes it.
-     *
-     * @return the frozen postmaster's PID
-     * @throws IllegalStateException when no postmaster runs
-     */
-    public long freezePostgres() {
-        return agent.freezePostgres();
-    }
-
-    /** SIGCONT to what {@link #freezePostgres()} stopped, if it still exists (the agent may have killed it). */
-    public void thawPostgres() {
-        agent.thawPostgres();
-    }
+    // ----- PostgreSQL stopped behind the agent's back -----
 
     /**
      * {@code pg_ctl stop -D <data> -m <mode> -w} with the binaries of the running postmaster, as
@@ -302,6 +295,119 @@ public final class ClusterNode {
             java.nio.file.Files.writeString(configFile, kept + NodeYaml.tags(tags));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot rewrite the tags in " + configFile, e);
+        }
+    }
+
+    // ----- PostgreSQL processes hung (by PID) -----
+
+    /**
+     * SIGSTOP to this node's postmaster, then to every process it started (backends, walsenders,
+     * background workers): PostgreSQL hangs with its sockets open, as on a stuck disk or a paused
+     * VM. Clients wait for answers that never come; new connections wait in the listen backlog.
+     * The agent keeps running. Undo with {@link #thawPostgres()}.
+     *
+     * @return the PIDs stopped, the postmaster first (it starts no new process once stopped)
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public List<Long> freezePostgres() {
+        long postmaster = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
+        java.util.Set<Long> stopped = new java.util.LinkedHashSet<>();
+        List<Long> batch = new ArrayList<>(List.of(postmaster));
+        batch.addAll(Pids.descendants(postmaster));
+        // Again for any child forked before the postmaster stopped, until none is new.
+        while (!batch.isEmpty()) {
+            stop(batch);
+            stopped.addAll(batch);
+            batch = new ArrayList<>(Pids.descendants(postmaster));
+            batch.removeAll(stopped);
+        }
+        return List.copyOf(stopped);
+    }
+
+    /**
+     * SIGSTOP to this node's walsenders (the postmaster's children whose process title says
+     * {@code walsender}): its replicas receive no more WAL while this node keeps committing, so a
+     * primary's WAL goes past theirs without any connection being closed. Undo with
+     * {@link #thawPostgres()}.
+     *
+     * @return the PIDs stopped; empty when no replica streams from this node
+     * @throws IllegalStateException when no postmaster runs
+     */
+    public List<Long> freezeWalSenders() {
+        long postmaster = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
+        List<Long> senders = new ArrayList<>();
+        for (long pid : Pids.descendants(postmaster)) {
+            if (Pids.commandLine(pid).contains("walsender")) {
+                senders.add(pid);
+            }
+        }
+        stop(senders);
+        return senders;
+    }
+
+    /**
+     * SIGCONT, in the order they were stopped, to every process {@link #freezePostgres()} and
+     * {@link #freezeWalSenders()} stopped that still runs, also after the agent died (the
+     * postmaster is then an orphan {@link #postmasterPid()} no longer finds).
+     */
+    public void thawPostgres() {
+        List<Long> stopped;
+        synchronized (frozenPostgres) {
+            stopped = List.copyOf(frozenPostgres);
+            frozenPostgres.clear();
+        }
+        for (long pid : stopped) {
+            if (Pids.isAlive(pid)) {
+                Pids.signal(pid, "CONT");
+            }
+        }
+    }
+
+    /** One {@code kill -STOP} for all: one per PID lets the backends commit for seconds on a busy machine. */
+    private void stop(List<Long> pids) {
+        if (pids.isEmpty()) {
+            return;
+        }
+        synchronized (frozenPostgres) {
+            List<String> kill = new ArrayList<>(List.of("kill", "-STOP"));
+            pids.forEach(p -> kill.add(Long.toString(p)));
+            io.hapg.process.Commands.run(kill, Duration.ofSeconds(10));
+            frozenPostgres.addAll(pids);
+        }
+    }
+
+    // ----- SQL -----
+
+    /**
+     * Runs {@code sql} on a fresh superuser connection to this node ({@link #jdbcUrl()}: connect
+     * within 3 s, each read within 10 s).
+     *
+     * @throws IllegalStateException wrapping the {@link SQLException}, naming the node and the statement
+     */
+    public void execute(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage() + " [" + sql + "]", e);
+        }
+    }
+
+    /**
+     * Runs the query {@code sql} like {@link #execute} and returns its first column, one value per
+     * row as text (SQL NULL is null).
+     *
+     * @throws IllegalStateException wrapping the {@link SQLException}, naming the node and the statement
+     */
+    public List<String> query(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            List<String> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage() + " [" + sql + "]", e);
         }
     }
 
