@@ -13,7 +13,9 @@ import java.util.Optional;
  * (PostgreSQL's crash recovery, no data lost; read-only, promoted by {@link Leading} once an
  * iteration finds the key still mine, so a new timeline) for up to
  * {@code primary_start_timeout}, then hand over if someone can take over. In synchronous mode with
- * a healthy synchronous standby, hand over at once: no acknowledged commit can be lost.
+ * a healthy synchronous standby, hand over at once when PostgreSQL stopped (no acknowledged commit
+ * can be lost), and when it does not answer once that has lasted {@code retry_timeout}: one probe
+ * answered late on a loaded machine is no reason for a failover and a rewind.
  */
 final class PrimaryRecovery {
 
@@ -30,8 +32,15 @@ final class PrimaryRecovery {
         if (!candidates.isEmpty()) {
             String who = " and a failover is possible (" + String.join(", ", candidates) + ")";
             Optional<String> syncStandby = healthySynchronousStandby(s);
+            Duration patience = s.db().process() == ProcessState.UNRESPONSIVE ? s.dcs().retryTimeout() : Duration.ZERO;
+            if (syncStandby.isPresent() && downNanos < patience.toNanos()) {
+                return Decision.of(Action.WAIT, "waiting: " + down + " for " + Reasons.seconds(downNanos)
+                        + " s, keeping the leader lock: synchronous standby " + syncStandby.get()
+                        + " takes over if it lasts retry_timeout " + patience.toSeconds() + " s");
+            }
             if (syncStandby.isPresent()) {
-                return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down
+                String lasting = patience.isZero() ? "" : " for " + Reasons.seconds(downNanos) + " s";
+                return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down + lasting
                         + " and synchronous standby " + syncStandby.get()
                         + " is streaming: releasing the leader key (no acknowledged commit can be lost)");
             }

@@ -518,6 +518,25 @@ class DeciderTest {
                     .reasonContains("synchronous standby pg2 is streaming", "no acknowledged commit can be lost");
         }
 
+        /** Found by the soak: one probe answered late on a loaded machine gave a needless failover. */
+        @Test
+        void synchronousModeWaitsOutAProbeAnsweredLate() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg2").build();
+            Databases.Db db = Databases.starting().process(ProcessState.UNRESPONSIVE);
+            Decision d = decide("pg1", view, downFor(1, db));
+            expect(d).action(WAIT).reasonContains("not responding", "retry_timeout 10 s");
+            assertThat(d.action().keepsLease()).isTrue();
+        }
+
+        @Test
+        void synchronousModeHandsOverAPrimaryUnresponsiveForRetryTimeout() {
+            ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg2").build();
+            Databases.Db db = Databases.starting().process(ProcessState.UNRESPONSIVE);
+            expect(decide("pg1", view, downFor(11, db)))
+                    .action(DEMOTE).demoteMode(DemoteMode.HANDOVER)
+                    .reasonContains("not responding for 11 s", "synchronous standby pg2 is streaming");
+        }
+
         @Test
         void syncStandbyThatIsNotStreamingDoesNotTriggerHandover() {
             ClusterView view = Clusters.healthy().synchronousMode().sync("pg1", "pg2")
