@@ -331,6 +331,36 @@ abstract class FailoverScenarios {
     }
 
     /**
+     * A replica killed (agent + postmaster) right after a switchover, its control file still on
+     * the old timeline, rejoins by starting as a replica: a replica writes no WAL of its own, and
+     * its minimum recovery point is before the fork (Patroni's rule). Found by the soak: hapg ran
+     * crash recovery and pg_rewind (13 s) on every such restart.
+     */
+    @Test
+    @Order(12)
+    void replicaKilledRightAfterASwitchoverRejoinsWithoutRewind() {
+        ClusterNode from = startWrites();
+        ClusterNode to = synchronous() ? syncStandby()
+                : cluster.nodes().stream().filter(n -> n != from).findFirst().orElseThrow();
+        ClusterNode victim = cluster.nodes().stream().filter(n -> n != from && n != to).findFirst().orElseThrow();
+        ClusterNode.Response r = from.switchover(to.name());
+        assertThat(r.status()).as("switchover %s -> %s: %s", from.name(), to.name(), r.body()).isEqualTo(200);
+        writes.awaitAcknowledged(n -> n.equals(to.name()), Instant.now(), E2e.FAILOVER);
+        victim.killNode();
+        long offset = E2e.logSize(victim);
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(2).toNanos());
+        Instant restarted = Instant.now();
+        victim.startAgent();
+        ClusterNode primary = finish(victim, "rejoined after kill -9 of a replica");
+        assertThat(primary).as("the primary after a replica was killed").isEqualTo(to);
+        String rejoin = E2e.logSince(victim, offset);
+        report(mode() + " replica " + victim.name() + " killed right after a switchover: streaming again "
+                + E2e.millisSince(restarted, Instant.now()) + " ms after its agent restarted");
+        assertThat(rejoin).as("%s's log after its restart", victim.name())
+                .doesNotContain("rewinding from").doesNotContain("re-cloning from");
+    }
+
+    /**
      * Waits for another node to become primary and acknowledge a commit, and checks that
      * {@code old} acknowledged its last commit before that one: it was fenced in time.
      */

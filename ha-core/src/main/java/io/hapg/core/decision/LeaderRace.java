@@ -8,6 +8,7 @@ import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.RaceBackoff;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,9 +47,10 @@ final class LeaderRace {
                     + "POST /failsafe " + Reasons.seconds(nowNanos - ping.get().receivedAt()) + " s ago (ttl "
                     + s.dcs().ttl().toSeconds() + " s)");
         }
-        if (local.prePromoteBackoffUntil().isPresent() && nowNanos - local.prePromoteBackoffUntil().getAsLong() < 0) {
-            return notRacing("pre_promote vetoed my last promotion; backing off for "
-                    + Reasons.seconds(local.prePromoteBackoffUntil().getAsLong() - nowNanos) + " s more");
+        Optional<RaceBackoff> backoff = local.raceBackoff().filter(b -> b.holdsAt(nowNanos));
+        if (backoff.isPresent()) {
+            return notRacing(backoff.get().why() + "; backing off for "
+                    + Reasons.seconds(backoff.get().until() - nowNanos) + " s more");
         }
         if (s.myTags().nofailover()) {
             return notRacing(s.nofailoverWhy());

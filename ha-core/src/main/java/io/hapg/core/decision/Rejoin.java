@@ -76,9 +76,11 @@ final class Rejoin {
 
     /**
      * REWIND or REINITIALIZE when my timeline is behind the leader's and my WAL goes past the point
-     * where my timeline ended in {@code history}. A node that crashed (no clean shutdown) cannot know
+     * where my timeline ended in {@code history}. A primary that crashed (no clean shutdown) cannot know
      * its end of WAL from the control file: pg_rewind decides then (it reports "no rewind required"
-     * when there is nothing to do), but without pg_rewind we never wipe data on a guess.
+     * when there is nothing to do), but without pg_rewind we never wipe data on a guess. A replica that
+     * crashed wrote no WAL of its own: its minimum recovery point is its position (Patroni's rule), and
+     * should it replay past the fork once started, the running check here catches it.
      */
     private static Optional<Decision> rewindIfDiverged(Situation s, Member leader) {
         DatabaseState db = s.db();
@@ -98,7 +100,7 @@ final class Rejoin {
             why = at + " and my WAL (" + position.get() + ") goes past where timeline " + mine + " ended ("
                     + fork.get() + ")";
         } else if (fork.isPresent() && db.process() == ProcessState.STOPPED && !db.cleanShutdown()
-                && usePgRewind && !rewindFailed) {
+                && !db.crashedInRecovery() && usePgRewind && !rewindFailed) {
             why = at + " and PostgreSQL was not shut down cleanly (end of WAL unknown, timeline " + mine
                     + " ended at " + fork.get() + ")";
         } else {

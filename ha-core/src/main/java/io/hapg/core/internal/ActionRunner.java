@@ -13,6 +13,7 @@ import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -314,8 +315,9 @@ final class ActionRunner implements AutoCloseable {
         Effect started = submit(PROMOTE, promoting, () -> {
             if (!approved(context)) {
                 release();
-                long backoffUntil = time.nanoTime() + dynamic.ttl().toNanos();
-                return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(backoffUntil);
+                RaceBackoff backoff = new RaceBackoff(time.nanoTime() + dynamic.ttl().toNanos(),
+                        "pre_promote vetoed my last promotion");
+                return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(backoff);
             }
             if (dynamic.synchronousMode() && dynamic.synchronousModeStrict()) {
                 // Patroni sets its placeholder before promoting: until this node's first loop as
@@ -385,7 +387,10 @@ final class ActionRunner implements AutoCloseable {
                     database.stop(StopMode.IMMEDIATE);
                 }
                 release();
-                return demoted.wakingAtOnce();
+                // Restarted read-only at the same position, this node could win back the key it
+                // just gave up: the others get a ttl to take it (Patroni sleeps after releasing).
+                return demoted.backingOff(new RaceBackoff(time.nanoTime() + dynamic.ttl().toNanos(),
+                        "I handed the leader key over because my PostgreSQL failed")).wakingAtOnce();
             case GRACEFUL:
             default:
                 Optional<String> candidate = decision.target();

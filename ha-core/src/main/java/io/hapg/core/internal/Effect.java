@@ -1,6 +1,7 @@
 package io.hapg.core.internal;
 
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -15,24 +16,24 @@ import java.util.OptionalLong;
  * @param leaseDeadline    the new lease deadline; an empty {@code OptionalLong} inside: no lease
  * @param following        the member PostgreSQL now streams from; empty inside: none
  * @param rewindFailed     whether the last pg_rewind failed
- * @param backoffUntil     no racing before this time (after a pre_promote veto)
+ * @param backoff          no racing before its time (after a pre_promote veto, or a hand-over)
  * @param actionStarted    a slow action just handed to the executor
  * @param wakeAtOnce       run the next iteration now rather than after loop_wait
  * @param finishedShutdown a shutdown has nothing left to do
  */
 record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
-              Optional<Boolean> rewindFailed, OptionalLong backoffUntil, Optional<String> actionStarted,
+              Optional<Boolean> rewindFailed, Optional<RaceBackoff> backoff, Optional<String> actionStarted,
               boolean wakeAtOnce, boolean finishedShutdown) {
     static final Effect NOTHING = new Effect(Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty(), OptionalLong.empty(), Optional.empty(), false, false);
+            Optional.empty(), Optional.empty(), Optional.empty(), false, false);
 
     Effect movingTo(Role to) {
-        return new Effect(Optional.of(to), leaseDeadline, following, rewindFailed, backoffUntil, actionStarted,
+        return new Effect(Optional.of(to), leaseDeadline, following, rewindFailed, backoff, actionStarted,
                 wakeAtOnce, finishedShutdown);
     }
 
     Effect withLease(OptionalLong deadline) {
-        return new Effect(role, Optional.of(deadline), following, rewindFailed, backoffUntil, actionStarted,
+        return new Effect(role, Optional.of(deadline), following, rewindFailed, backoff, actionStarted,
                 wakeAtOnce, finishedShutdown);
     }
 
@@ -45,32 +46,32 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
     }
 
     Effect streamingFrom(Optional<String> upstream) {
-        return new Effect(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoffUntil, actionStarted,
+        return new Effect(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoff, actionStarted,
                 wakeAtOnce, finishedShutdown);
     }
 
     Effect withRewindFailed(boolean failed) {
-        return new Effect(role, leaseDeadline, following, Optional.of(failed), backoffUntil, actionStarted,
+        return new Effect(role, leaseDeadline, following, Optional.of(failed), backoff, actionStarted,
                 wakeAtOnce, finishedShutdown);
     }
 
-    Effect backingOffUntil(long until) {
-        return new Effect(role, leaseDeadline, following, rewindFailed, OptionalLong.of(until), actionStarted,
+    Effect backingOff(RaceBackoff until) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, Optional.of(until), actionStarted,
                 wakeAtOnce, finishedShutdown);
     }
 
     Effect started(String what) {
-        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, Optional.of(what),
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoff, Optional.of(what),
                 wakeAtOnce, finishedShutdown);
     }
 
     Effect wakingAtOnce() {
-        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, true,
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, true,
                 finishedShutdown);
     }
 
     Effect finishingShutdown(boolean finished) {
-        return new Effect(role, leaseDeadline, following, rewindFailed, backoffUntil, actionStarted, wakeAtOnce,
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
                 finished);
     }
 
@@ -78,7 +79,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
     Effect then(Effect later) {
         return new Effect(later.role.or(() -> role), later.leaseDeadline.or(() -> leaseDeadline),
                 later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
-                later.backoffUntil.isPresent() ? later.backoffUntil : backoffUntil,
+                later.backoff.isPresent() ? later.backoff : backoff,
                 later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
                 finishedShutdown || later.finishedShutdown);
     }
@@ -89,7 +90,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
         leaseDeadline.ifPresent(next::leaseDeadline);
         following.ifPresent(next::following);
         rewindFailed.ifPresent(next::rewindFailed);
-        backoffUntil.ifPresent(until -> next.prePromoteBackoffUntil(OptionalLong.of(until)));
+        backoff.ifPresent(b -> next.raceBackoff(Optional.of(b)));
         actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
         return next.build();
     }

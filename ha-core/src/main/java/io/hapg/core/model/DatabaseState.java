@@ -29,6 +29,10 @@ import java.util.Optional;
  *                            was last seen to change (or first seen since the server started). A
  *                            standby added then may hold fewer commits than were acknowledged
  *                            before; it is synchronous in fact once its flush position reaches this
+ * @param crashedInRecovery   stopped, and the control file says {@code in archive recovery}: a replica
+ *                            that stopped without a clean shutdown. It wrote no WAL of its own, so its
+ *                            end of WAL is no mystery: {@code replayLsn} then holds its minimum recovery
+ *                            point (what Patroni compares with the fork point)
  */
 public record DatabaseState(
         DataDirectory dataDirectory,
@@ -47,7 +51,8 @@ public record DatabaseState(
         int serverVersion,
         boolean pendingRestart,
         SynchronousStandbyNames synchronousSetting,
-        Optional<Lsn> syncChangeLsn) {
+        Optional<Lsn> syncChangeLsn,
+        boolean crashedInRecovery) {
 
     /** Whether a usable data directory is there. */
     public enum DataDirectory { EMPTY, INITIALIZED }
@@ -90,7 +95,7 @@ public record DatabaseState(
                          String detail, int serverVersion, boolean pendingRestart) {
         this(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline, systemIdentifier,
                 replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, serverVersion, pendingRestart,
-                SynchronousStandbyNames.allOf(synchronousStandbys), Optional.empty());
+                SynchronousStandbyNames.allOf(synchronousStandbys), Optional.empty(), false);
     }
 
     /** A state without server facts (version unknown, no pending restart): what a stopped server shows. */
@@ -107,14 +112,21 @@ public record DatabaseState(
     public DatabaseState withServer(int version, boolean restartPending) {
         return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
                 systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, version,
-                restartPending, synchronousSetting, syncChangeLsn);
+                restartPending, synchronousSetting, syncChangeLsn, crashedInRecovery);
     }
 
     /** This state with the parsed {@code synchronous_standby_names} and the primary's flush position at its last change. */
     public DatabaseState withSync(SynchronousStandbyNames setting, Optional<Lsn> changeLsn) {
         return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
                 systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, serverVersion,
-                pendingRestart, setting, changeLsn);
+                pendingRestart, setting, changeLsn, crashedInRecovery);
+    }
+
+    /** This state with {@link #crashedInRecovery()} set as given. */
+    public DatabaseState withCrashedInRecovery(boolean crashed) {
+        return new DatabaseState(dataDirectory, process, inRecovery, writeLsn, receiveLsn, replayLsn, timeline,
+                systemIdentifier, replication, synchronousStandbys, checkpointLsn, cleanShutdown, detail, serverVersion,
+                pendingRestart, synchronousSetting, syncChangeLsn, crashed);
     }
 
     /** No data directory, nothing running. */

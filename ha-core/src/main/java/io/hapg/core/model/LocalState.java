@@ -23,7 +23,8 @@ import java.util.OptionalLong;
  * @param failsafeAccepted       with the store unreachable: did every member accept this primary's
  *                               failsafe call; empty when not asked
  * @param shutdownRequested      the agent is closing
- * @param prePromoteBackoffUntil after a pre_promote veto, no racing before this time
+ * @param raceBackoff            no racing before its time: after a pre_promote veto, or after handing
+ *                               the key over because the local PostgreSQL failed
  * @param rewindFailed           the last pg_rewind failed: re-clone instead of retrying it
  * @param lastSeenLeader         the leader key's holder in the last view that had one (kept when
  *                               the key disappears): the only member whose {@code POST /failsafe}
@@ -41,7 +42,7 @@ public record LocalState(
         Map<String, PeerStatus> peers,
         Optional<Boolean> failsafeAccepted,
         boolean shutdownRequested,
-        OptionalLong prePromoteBackoffUntil,
+        Optional<RaceBackoff> raceBackoff,
         boolean rewindFailed,
         Optional<String> lastSeenLeader,
         Optional<FailsafePing> failsafePing) {
@@ -55,7 +56,7 @@ public record LocalState(
         Objects.requireNonNull(actionInProgress, "actionInProgress");
         peers = Map.copyOf(peers);
         Objects.requireNonNull(failsafeAccepted, "failsafeAccepted");
-        Objects.requireNonNull(prePromoteBackoffUntil, "prePromoteBackoffUntil");
+        Objects.requireNonNull(raceBackoff, "raceBackoff");
         Objects.requireNonNull(lastSeenLeader, "lastSeenLeader");
         Objects.requireNonNull(failsafePing, "failsafePing");
     }
@@ -63,7 +64,7 @@ public record LocalState(
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
-                OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, OptionalLong.empty(), false,
+                OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
                 Optional.empty(), Optional.empty());
     }
 
@@ -88,7 +89,7 @@ public record LocalState(
         private Map<String, PeerStatus> peers;
         private Optional<Boolean> failsafeAccepted;
         private boolean shutdownRequested;
-        private OptionalLong prePromoteBackoffUntil;
+        private Optional<RaceBackoff> raceBackoff;
         private boolean rewindFailed;
         private Optional<String> lastSeenLeader;
         private Optional<FailsafePing> failsafePing;
@@ -104,7 +105,7 @@ public record LocalState(
             peers = s.peers;
             failsafeAccepted = s.failsafeAccepted;
             shutdownRequested = s.shutdownRequested;
-            prePromoteBackoffUntil = s.prePromoteBackoffUntil;
+            raceBackoff = s.raceBackoff;
             rewindFailed = s.rewindFailed;
             lastSeenLeader = s.lastSeenLeader;
             failsafePing = s.failsafePing;
@@ -122,14 +123,14 @@ public record LocalState(
         public Builder peers(Map<String, PeerStatus> v) { peers = v; return this; }
         public Builder failsafeAccepted(Optional<Boolean> v) { failsafeAccepted = v; return this; }
         public Builder shutdownRequested(boolean v) { shutdownRequested = v; return this; }
-        public Builder prePromoteBackoffUntil(OptionalLong v) { prePromoteBackoffUntil = v; return this; }
+        public Builder raceBackoff(Optional<RaceBackoff> v) { raceBackoff = v; return this; }
         public Builder rewindFailed(boolean v) { rewindFailed = v; return this; }
         public Builder lastSeenLeader(Optional<String> v) { lastSeenLeader = v; return this; }
         public Builder failsafePing(Optional<FailsafePing> v) { failsafePing = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
-                    actionInProgress, peers, failsafeAccepted, shutdownRequested, prePromoteBackoffUntil,
+                    actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
                     rewindFailed, lastSeenLeader, failsafePing);
         }
     }

@@ -32,6 +32,7 @@ import io.hapg.core.model.LocalState;
 import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
+import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
 import io.hapg.core.testing.LocalStates;
@@ -630,6 +631,26 @@ class DeciderTest {
                     .action(REWIND).target("pg2").reasonContains("not shut down cleanly");
         }
 
+        /**
+         * Found by the soak: a replica killed with kill -9 went through crash recovery and pg_rewind
+         * (13 s) on every restart. It wrote no WAL of its own; as Patroni does, its minimum recovery
+         * point says where it is, and PostgreSQL starts it as a replica.
+         */
+        @Test
+        void crashedReplicaBeforeTheForkStartsWithoutRewind() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/2000000")
+                    .clean(false).crashedInRecovery("0/2FFFF28"));
+            expect(decide("pg3", afterFailover(), local)).action(START_REPLICA).target("pg2");
+        }
+
+        @Test
+        void crashedReplicaThatReplayedPastTheForkRewinds() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/2000000")
+                    .clean(false).crashedInRecovery("0/3000100"));
+            expect(decide("pg3", afterFailover(), local))
+                    .action(REWIND).target("pg2").reasonContains("my WAL (0/3000100) goes past where timeline 1 ended");
+        }
+
         @Test
         void crashedFormerPrimaryIsNotWipedOnAGuessWithoutPgRewind() {
             ClusterView view = Clusters.initialized().leader("pg2").member(member("pg2").primary())
@@ -730,14 +751,14 @@ class DeciderTest {
 
         @Test
         void prePromoteVetoBacksOffTheRace() {
-            LocalState.Builder local = LocalStates.replica().prePromoteBackoffUntil(OptionalLong.of(MONO + 20 * SECOND));
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 20 * SECOND, "pre_promote vetoed my last promotion")));
             expect(decide("pg2", Clusters.leaderless().build(), local))
                     .action(NONE).reason("not racing: pre_promote vetoed my last promotion; backing off for 20 s more");
         }
 
         @Test
         void expiredPrePromoteBackoffAllowsTheRace() {
-            LocalState.Builder local = LocalStates.replica().prePromoteBackoffUntil(OptionalLong.of(MONO - 1));
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO - 1, "pre_promote vetoed my last promotion")));
             expect(decide("pg2", Clusters.leaderless().build(), local)).action(PROMOTE);
         }
 

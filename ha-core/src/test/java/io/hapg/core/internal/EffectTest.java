@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -26,12 +27,12 @@ class EffectTest {
     void appliesEveryFieldItSetsButLeavesTheRoleToTheLoop() {
         LocalState local = LocalState.initial(DatabaseState.empty()).toBuilder().role(Role.CANDIDATE).build();
 
-        LocalState after = NOTHING.movingTo(Role.REPLICA).withoutLease().backingOffUntil(7)
+        LocalState after = NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(new RaceBackoff(7, "vetoed"))
                 .streamingFrom(Optional.of("n1")).withRewindFailed(true).started("promote").apply(local);
 
         assertThat(after.role()).isEqualTo(Role.CANDIDATE);
         assertThat(after.leaseDeadline()).isEmpty();
-        assertThat(after.prePromoteBackoffUntil()).isEqualTo(OptionalLong.of(7));
+        assertThat(after.raceBackoff()).contains(new RaceBackoff(7, "vetoed"));
         assertThat(after.following()).contains("n1");
         assertThat(after.rewindFailed()).isTrue();
         assertThat(after.actionInProgress()).contains("promote");

@@ -73,6 +73,7 @@ public final class Databases {
         private Optional<Lsn> syncChange = Optional.empty();
         private Optional<Lsn> checkpoint = Optional.empty();
         private boolean clean;
+        private boolean crashedInRecovery;
 
         private Db() {
         }
@@ -170,11 +171,23 @@ public final class Databases {
             return this;
         }
 
+        /**
+         * Control file says "in archive recovery": a replica that stopped without a clean shutdown,
+         * with its minimum recovery point at {@code minRecovery} (what the probe reports as replayed).
+         */
+        public Db crashedInRecovery(String minRecovery) {
+            crashedInRecovery = true;
+            clean = false;
+            replay = Optional.of(Lsn.parse(minRecovery));
+            return this;
+        }
+
         public DatabaseState build() {
             return new DatabaseState(dataDirectory, process, inRecovery && process == ProcessState.RUNNING, write,
                     receive, replay, timeline, sysid, replication, syncStandbys, checkpoint, clean,
                     process == ProcessState.RUNNING ? "" : process.name().toLowerCase())
-                    .withSync(syncSetting.orElse(SynchronousStandbyNames.allOf(syncStandbys)), syncChange);
+                    .withSync(syncSetting.orElse(SynchronousStandbyNames.allOf(syncStandbys)), syncChange)
+                    .withCrashedInRecovery(crashedInRecovery);
         }
     }
 }

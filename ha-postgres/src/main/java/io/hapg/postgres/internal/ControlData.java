@@ -47,6 +47,20 @@ public record ControlData(Map<String, String> fields) {
         return state.equals("shut down") || state.equals("in production");
     }
 
+    /**
+     * A replica that stopped without a clean shutdown ({@code in archive recovery} with a minimum
+     * recovery point): its position is that point. Patroni reads a zero point as a primary that
+     * crashed while being promoted.
+     */
+    public boolean crashedInRecovery() {
+        return clusterState().equals("in archive recovery") && minRecoveryLsn().isPresent();
+    }
+
+    /** {@code Minimum recovery ending location}, empty when 0/0 or absent. */
+    public Optional<Lsn> minRecoveryLsn() {
+        return lsn("Minimum recovery ending location").filter(l -> !l.equals(Lsn.ZERO));
+    }
+
     public Optional<Lsn> checkpointLsn() {
         return lsn("Latest checkpoint location");
     }

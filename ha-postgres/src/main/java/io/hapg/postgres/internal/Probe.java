@@ -169,11 +169,13 @@ public final class Probe {
         }
         Optional<ControlData> control = control(true);
         String state = control.map(ControlData::clusterState).orElse("unreadable control file");
+        boolean crashedInRecovery = control.map(ControlData::crashedInRecovery).orElse(false);
+        Optional<Lsn> replayed = crashedInRecovery ? control.flatMap(ControlData::minRecoveryLsn) : Optional.empty();
         return new DatabaseState(DataDirectory.INITIALIZED, ProcessState.STOPPED, false, Optional.empty(),
-                Optional.empty(), Optional.empty(), control.map(ControlData::timeline).orElse(0),
+                Optional.empty(), replayed, control.map(ControlData::timeline).orElse(0),
                 control.flatMap(ControlData::systemIdentifier), List.of(), List.of(),
                 control.flatMap(ControlData::checkpointLsn), control.map(ControlData::cleanShutdown).orElse(false),
-                why + "; cluster state: " + state);
+                why + "; cluster state: " + state).withCrashedInRecovery(crashedInRecovery);
     }
 
     private Optional<ControlData> control(boolean hasData) {

@@ -67,4 +67,21 @@ class HelpersTest {
         assertThat(crashed.cleanShutdown()).isFalse();
         assertThat(ControlData.parse("Database cluster state: shut down in recovery").cleanShutdown()).isTrue();
     }
+
+    @Test
+    void controlDataOfACrashedReplicaGivesItsMinimumRecoveryPoint() {
+        ControlData replica = ControlData.parse("Database cluster state:               in archive recovery\n"
+                + "Latest checkpoint location:           0/6E9BDD0\n"
+                + "Latest checkpoint's TimeLineID:       35\n"
+                + "Minimum recovery ending location:     0/6FE6398\n"
+                + "Min recovery ending loc's timeline:   36\n");
+        assertThat(replica.crashedInRecovery()).isTrue();
+        assertThat(replica.cleanShutdown()).isFalse();
+        assertThat(replica.minRecoveryLsn()).hasValue(Lsn.parse("0/6FE6398"));
+        assertThat(replica.timeline()).isEqualTo(36);
+        ControlData promoting = ControlData.parse("Database cluster state:               in archive recovery\n"
+                + "Minimum recovery ending location:     0/0\n");
+        assertThat(promoting.crashedInRecovery()).as("a zero point: a primary crashed while promoted").isFalse();
+        assertThat(ControlData.parse("Database cluster state: in production").crashedInRecovery()).isFalse();
+    }
 }
