@@ -101,6 +101,10 @@ class PoolFaultsIT {
             Await.until("both replicas qualify", Duration.ofSeconds(30), () -> reads.eligibleReplicas().size() == 2);
             assertThat(readPorts(reads, 10)).containsExactlyInAnyOrder(lagging.pgPort(), healthy.pgPort());
 
+            // The pause must come after the replica replayed CREATE TABLE filler, or it cannot be read there.
+            String created = primary.query("SELECT pg_current_wal_lsn()").get(0);
+            Await.until(lagging.name() + " replayed the schema", Duration.ofSeconds(30), () -> "true".equals(lagging
+                    .query("SELECT (pg_last_wal_replay_lsn() >= '" + created + "'::pg_lsn)::text").get(0)));
             lagging.execute("SELECT pg_wal_replay_pause()");
             long resumed;
             try {
