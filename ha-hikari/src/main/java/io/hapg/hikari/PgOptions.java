@@ -3,10 +3,13 @@ package io.hapg.hikari;
 import com.zaxxer.hikari.HikariConfig;
 import io.hapg.hikari.internal.PgSettings;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import org.postgresql.PGProperty;
 
 /**
  * The connection settings that {@link PrimaryDataSourceConfig.Builder} and
@@ -70,6 +73,39 @@ final class PgOptions {
         }
     }
 
+    /**
+     * Every key must be one of pgjdbc's own ({@link PGProperty}) and, where pgjdbc lists the
+     * allowed values, the value one of them: a misspelt key would otherwise surface only when the
+     * first connection is opened, long after start-up, and pgjdbc ignores nothing it does not know.
+     */
+    static void requireKnownProperties(Map<String, String> properties) {
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            PGProperty p = PGProperty.forName(e.getKey());
+            if (p == null) {
+                throw new IllegalArgumentException("pgProperties: '" + e.getKey() + "' is not a pgjdbc property"
+                        + closest(e.getKey()).map(c -> " (did you mean '" + c + "'?)").orElse(""));
+            }
+            String[] choices = p.getChoices();
+            if (choices != null && choices.length > 0 && Arrays.stream(choices)
+                    .noneMatch(c -> c.equalsIgnoreCase(e.getValue()))) {
+                throw new IllegalArgumentException("pgProperties: '" + e.getKey() + "' must be one of "
+                        + String.join(", ", choices) + ", got '" + e.getValue() + "'");
+            }
+        }
+    }
+
+    /** The pgjdbc property whose name differs from {@code key} only in case, or starts the same way. */
+    private static Optional<String> closest(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        Optional<String> sameButCase = Arrays.stream(PGProperty.values()).map(PGProperty::getName)
+                .filter(n -> n.equalsIgnoreCase(key)).findFirst();
+        if (sameButCase.isPresent() || k.length() < 4) {
+            return sameButCase;
+        }
+        return Arrays.stream(PGProperty.values()).map(PGProperty::getName)
+                .filter(n -> n.toLowerCase(Locale.ROOT).startsWith(k.substring(0, 4))).findFirst();
+    }
+
     /** The HikariCP settings that would take the choice of server away from the locator. */
     static void requirePoolOwnsConnections(HikariConfig hikari) {
         if (hikari.getJdbcUrl() != null) {
@@ -93,6 +129,7 @@ final class PgOptions {
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(socketTimeout, "socketTimeout");
         requireNoReservedProperties(properties);
+        requireKnownProperties(properties);
     }
 
     static void requirePositive(Duration v, String name) {

@@ -270,6 +270,11 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("{} - following the primary failed; retrying in 1 s", name, e);
+            if (!gate.isOpen()) {
+                // Borrowers timing out at the gate are told the real cause, not "no primary known yet".
+                gate.close("following " + wanted.map(PrimaryEndpoint::member).orElse("the primary")
+                        + " failed, retrying every 1 s: " + e);
+            }
             switcher.schedule(this::requestReconcile, 1, TimeUnit.SECONDS);
         }
     }
@@ -312,12 +317,18 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         if (drained) {
             mx.suspendPool(); // nobody is inside HikariCP, so this does not block
         }
-        List<Connection> stale = target.retarget(p);
+        List<Connection> stale;
         Instant now = Instant.now();
-        mx.softEvictConnections();
-        abort(stale);
-        if (drained) {
-            mx.resumePool();
+        try {
+            stale = target.retarget(p);
+            mx.softEvictConnections();
+            abort(stale);
+        } finally {
+            // A failed retarget must not leave HikariCP suspended: its borrowers would block
+            // without a timeout once the gate opens again.
+            if (drained) {
+                mx.resumePool();
+            }
         }
         Optional<PrimaryEndpoint> from = state.retargeted(target.target().map(t -> t.generation()).orElse(0L), next,
                 now);

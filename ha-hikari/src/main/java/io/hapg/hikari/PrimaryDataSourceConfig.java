@@ -43,6 +43,7 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         PgOptions.requirePositive(switchoverHold, "switchoverHold");
         pgProperties = Map.copyOf(pgProperties);
         PgOptions.requireNoReservedProperties(pgProperties);
+        PgOptions.requireKnownProperties(pgProperties);
         PgOptions.requirePoolOwnsConnections(hikari);
     }
 

@@ -52,4 +52,19 @@ class PrimaryDataSourceConfigTest {
             assertThat(ds.currentPrimary()).isEmpty();
         }
     }
+
+    @Test
+    void refusesAMisspeltOrUnknownPgjdbcPropertyAtBuildTimeNamingIt() {
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslMode", "require")
+                .build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'sslMode' is not a pgjdbc property").hasMessageContaining("'sslmode'");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmod", "require")
+                .build()).hasMessageContaining("'sslmod' is not a pgjdbc property");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmode", "requird")
+                .build()).hasMessageContaining("'sslmode' must be one of").hasMessageContaining("got 'requird'");
+        assertThatThrownBy(() -> ReplicaDataSource.builder(locator).user("app").pgProperty("tcpKeepAlives", "true")
+                .build()).hasMessageContaining("'tcpKeepAlives' is not a pgjdbc property");
+        assertThat(PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmode", "require")
+                .pgProperty("reWriteBatchedInserts", "true").build().pgProperties()).containsEntry("sslmode", "require");
+    }
 }
