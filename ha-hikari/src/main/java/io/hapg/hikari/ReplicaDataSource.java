@@ -74,7 +74,9 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
             throw new SQLException("replica pool of " + locator.cluster() + " is closed", "08003");
         }
         List<ReplicaEndpoint> all = locator.replicas();
-        retire(all);
+        if (!all.isEmpty() || locator.problem().isEmpty()) {
+            retire(all); // an empty list from a locator that cannot tell is no reason to close every pool
+        }
         List<ReplicaEndpoint> eligible = all.stream().filter(this::eligible).collect(Collectors.toList());
         SQLException last = null;
         int start = Math.floorMod(next.getAndIncrement(), Math.max(1, eligible.size()));
