@@ -10,6 +10,7 @@ import io.hapg.hikari.internal.BorrowGate;
 import io.hapg.hikari.internal.FailoverConnections;
 import io.hapg.hikari.internal.NamedThreads;
 import io.hapg.hikari.internal.PgSettings;
+import io.hapg.hikari.internal.ReadOnlyIntent;
 import io.hapg.hikari.internal.TargetDataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -64,7 +65,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
  * statement that fails because the connection to the primary broke, the server shut down, or it
- * is read-only (25006) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
+ * is read-only (25006, unless the application made the connection read-only itself: then it is
+ * the application's write and passes through) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
  * get a new connection and re-run the statement) or {@link TransactionStateUnknownException}
  * (08007, inside a transaction or during commit: get a new connection and restart the whole
  * transaction). Every other error passes through unchanged. Either way the connection is evicted
@@ -85,6 +87,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private final TargetDataSource target;
     private final HikariDataSource pool;
     private final BorrowGate gate = new BorrowGate();
+    private final ReadOnlyIntent readOnlyIntent = new ReadOnlyIntent();
     private final ScheduledExecutorService switcher;
     private final ExecutorService aborter;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
@@ -120,7 +123,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         });
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
-        this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover));
+        this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
         gate.close("no primary known yet");
     }
 
@@ -135,7 +138,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     }
 
     private static HikariConfig hikariConfig(PrimaryDataSourceConfig config, String name, DataSource target,
-                                             Runnable onFailover) {
+                                             Runnable onFailover, ReadOnlyIntent readOnlyIntent) {
         HikariConfig hc = new HikariConfig();
         config.hikari().copyStateTo(hc);
         hc.setPoolName(name);
@@ -144,8 +147,8 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         hc.setInitializationFailTimeout(-1); // never fail or block at start: the primary may be moving
         SQLExceptionOverride user = hc.getExceptionOverride();
         hc.setExceptionOverrideClassName(null);
-        hc.setExceptionOverride(user == null ? new FailoverExceptionOverride(onFailover)
-                : new FailoverExceptionOverride(onFailover, user));
+        hc.setExceptionOverride(new FailoverExceptionOverride(onFailover, user == null
+                ? new SQLExceptionOverride() { } : user, readOnlyIntent));
         return hc;
     }
 
@@ -202,7 +205,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 public void failed() {
                     onFailover();
                 }
-            });
+            }, readOnlyIntent);
         } catch (SQLTransientConnectionException e) {
             onFailover();
             throw explainTimeout(e, timeoutMs);
