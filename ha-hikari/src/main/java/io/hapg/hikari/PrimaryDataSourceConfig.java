@@ -45,6 +45,8 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         PgOptions.requireNoReservedProperties(pgProperties);
         PgOptions.requireKnownProperties(pgProperties);
         PgOptions.requirePoolOwnsConnections(hikari);
+        PgOptions.requireWritable(hikari);
+        PgOptions.requireAbsorbed(hikari, pgProperties);
     }
 
     public static Builder builder(PrimaryLocator locator) {
@@ -71,7 +73,12 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
             this.locator = Objects.requireNonNull(locator, "locator");
         }
 
-        /** Pool settings; copied, so later changes to {@code v} have no effect. */
+        /**
+         * Pool settings; copied, so later changes to {@code v} have no effect. Its
+         * {@code dataSourceProperties} become pgjdbc properties and its {@code username}/{@code password}
+         * the pool's credentials (HikariCP would ignore them here); {@code readOnly=true} and an
+         * {@code initializationFailTimeout} above 1 are refused by {@link #build()}.
+         */
         public Builder hikari(HikariConfig v) {
             HikariConfig copy = new HikariConfig();
             Objects.requireNonNull(v, "hikari").copyStateTo(copy);
@@ -91,6 +98,9 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public PrimaryDataSourceConfig build() {
+            HikariConfig hikari = new HikariConfig();
+            this.hikari.copyStateTo(hikari);
+            pg.absorb(hikari);
             return new PrimaryDataSourceConfig(hikari, locator, pg.user(), pg.password(), pg.database(),
                     pg.connectTimeout(), pg.socketTimeout(), promotionWait, switchoverHold, translateErrors,
                     pg.properties());

@@ -245,6 +245,10 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public ReplicaDataSource build() {
+            HikariConfig absorbed = new HikariConfig();
+            hikari.copyStateTo(absorbed);
+            pg.absorb(absorbed);
+            hikari = absorbed;
             pg.check();
             PgOptions.requirePoolOwnsConnections(hikari);
             return new ReplicaDataSource(this);
