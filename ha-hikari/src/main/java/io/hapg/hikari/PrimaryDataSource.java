@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.SQLExceptionOverride;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
@@ -60,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>While there is no primary</b> {@code getConnection()} waits for one, up to the pool's
  * {@code connectionTimeout}, then throws {@link SQLTransientConnectionException} "no primary for
  * cluster X within N ms", with the locator's reason. Once the gate is open, HikariCP's own wait
- * (again up to {@code connectionTimeout}) applies; its timeout is rethrown naming the primary and
- * the last connection error (refused credentials, unreachable, not writable).
+ * (for what is left of {@code connectionTimeout}) applies; its timeout is rethrown naming the primary
+ * and the last connection error (refused credentials, unreachable, not writable). After
+ * {@link #close()} it fails at once (08003).
  *
  * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
  * statement that fails because the connection to the primary broke, the server shut down, or it
@@ -106,7 +108,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.config = config;
         this.locator = config.locator();
         this.cluster = locator instanceof ClusterLocator ? ((ClusterLocator) locator).cluster() : "cluster";
-        this.name = config.hikari().getPoolName() != null ? config.hikari().getPoolName() : "hapg-" + cluster;
+        // Unique by default: two pools on one cluster must not collide in JMX or Micrometer.
+        this.name = config.hikari().getPoolName() != null ? config.hikari().getPoolName() : "hapg-" + cluster + "-"
+                + Integer.toHexString(System.identityHashCode(this));
         this.listeners = new SwitchListeners(name);
         PgSettings settings = new PgSettings(cluster, config.user(), config.password(), config.database(),
                 config.connectTimeout(), config.socketTimeout(), name, config.pgProperties());
@@ -177,7 +181,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
      */
     @Override
     public Connection getConnection() throws SQLException {
+        requireOpen();
         long timeoutMs = pool.getConnectionTimeout();
+        long start = System.nanoTime();
         Optional<String> closedBecause;
         try {
             closedBecause = gate.enter(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
@@ -186,11 +192,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             throw new SQLException(name + " - interrupted while waiting for a primary", "08001", e);
         }
         if (closedBecause.isPresent()) {
+            requireOpen();
             throw new SQLTransientConnectionException("no primary for cluster " + cluster + " within " + timeoutMs
                     + " ms (" + closedBecause.get() + locatorProblem() + ")", "08001");
         }
         try {
-            Connection c = pool.getConnection();
+            // What is left of connectionTimeout after the gate, so a borrower waits it once, not twice.
+            long leftMs = Math.max(0, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            Connection c = borrow(leftMs);
             if (!config.translateErrors()) {
                 return c;
             }
@@ -217,6 +226,21 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         } finally {
             gate.exit();
         }
+    }
+
+    private void requireOpen() throws SQLException {
+        if (closed.get()) {
+            throw new SQLException(name + " - the pool is closed", "08003");
+        }
+    }
+
+    /** HikariCP's borrow bounded by {@code timeoutMs} instead of its whole {@code connectionTimeout}. */
+    private Connection borrow(long timeoutMs) throws SQLException {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        if (mx instanceof HikariPool) {
+            return ((HikariPool) mx).getConnection(timeoutMs);
+        }
+        return pool.getConnection();
     }
 
     /** Not supported: the credentials are the pool's ({@link PrimaryDataSourceConfig#user()}). */
@@ -431,7 +455,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             }
         }
         switcher.shutdownNow();
-        gate.close("the pool is closed");
+        gate.shut("the pool is closed");
         target.close();
         pool.close();
         aborter.shutdown();

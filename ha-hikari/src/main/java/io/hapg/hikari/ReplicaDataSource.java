@@ -53,7 +53,8 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
         this.template = b.hikari;
         this.maxLagBytes = b.maxLagBytes;
         this.fallback = Optional.ofNullable(b.fallback);
-        String name = template.getPoolName() != null ? template.getPoolName() : "hapg-" + locator.cluster() + "-replicas";
+        String name = template.getPoolName() != null ? template.getPoolName()
+                : "hapg-" + locator.cluster() + "-replicas-" + Integer.toHexString(System.identityHashCode(this));
         this.settings = b.pg.settings(locator.cluster(), name);
     }
 
