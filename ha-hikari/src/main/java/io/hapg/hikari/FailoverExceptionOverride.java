@@ -1,6 +1,7 @@
 package io.hapg.hikari;
 
 import com.zaxxer.hikari.SQLExceptionOverride;
+import io.hapg.hikari.internal.ReadOnlyIntent;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Set;
@@ -16,7 +17,10 @@ import java.util.Set;
  *       ({@code 57P01}, {@code 57P02}, {@code 57P03}); and {@code 25006} "read-only transaction",
  *       which HikariCP would otherwise keep: that connection is on a demoted primary or a replica,
  *       and every later write through it would fail too. Each also asks the locator to re-check at
- *       once ({@code onFailover}).</li>
+ *       once ({@code onFailover}). In a {@link PrimaryDataSource} with {@code translateErrors},
+ *       25006 on a connection the application made read-only ({@code Connection.setReadOnly(true)},
+ *       Spring's {@code @Transactional(readOnly = true)}) is the application's own write and goes
+ *       to the next override instead.</li>
  *   <li>everything else: the next override's verdict, by default {@code CONTINUE_EVICT} (HikariCP's
  *       own rules apply).</li>
  * </ul>
@@ -26,12 +30,14 @@ import java.util.Set;
  * the server it was opened to, so it must go.
  */
 public final class FailoverExceptionOverride implements SQLExceptionOverride {
-    private static final Set<String> SERVER_GONE = Set.of("57P01", "57P02", "57P03", "25006");
+    private static final String READ_ONLY = "25006";
+    private static final Set<String> SERVER_GONE = Set.of("57P01", "57P02", "57P03", READ_ONLY);
 
     private static final SQLExceptionOverride HIKARI_RULES = new SQLExceptionOverride() { };
 
     private final Runnable onFailover;
     private final SQLExceptionOverride next;
+    private final ReadOnlyIntent readOnlyIntent;
 
     /** For {@code HikariConfig.setExceptionOverrideClassName}: evicts, tells no one. */
     public FailoverExceptionOverride() {
@@ -48,13 +54,19 @@ public final class FailoverExceptionOverride implements SQLExceptionOverride {
      * @param next       decides the other errors (the application's own override)
      */
     public FailoverExceptionOverride(Runnable onFailover, SQLExceptionOverride next) {
+        this(onFailover, next, new ReadOnlyIntent());
+    }
+
+    /** {@link PrimaryDataSource}'s: 25006 on a connection the application made read-only is left to {@code next}. */
+    FailoverExceptionOverride(Runnable onFailover, SQLExceptionOverride next, ReadOnlyIntent readOnlyIntent) {
         this.onFailover = Objects.requireNonNull(onFailover, "onFailover");
         this.next = Objects.requireNonNull(next, "next");
+        this.readOnlyIntent = Objects.requireNonNull(readOnlyIntent, "readOnlyIntent");
     }
 
     @java.lang.Override
     public Override adjudicate(SQLException e) {
-        if (isFailover(e)) {
+        if (isFailover(e) && !(readOnlyIntent.active() && isReadOnlyOnly(e))) {
             onFailover.run();
             return Override.MUST_EVICT;
         }
@@ -65,6 +77,30 @@ public final class FailoverExceptionOverride implements SQLExceptionOverride {
     public static boolean isFailover(SQLException e) {
         String state = e.getSQLState();
         return state != null && (state.startsWith("08") || SERVER_GONE.contains(state));
+    }
+
+    /**
+     * True when 25006 "read-only transaction" is the only failover-class state in {@code t}, its
+     * causes and next exceptions: on a connection the application made read-only that is the
+     * application writing where it said it would not, not a replica.
+     */
+    public static boolean isReadOnlyOnly(Throwable t) {
+        boolean readOnly = false;
+        for (int depth = 0; t != null && depth < 10; depth++) {
+            if (t instanceof SQLException) {
+                SQLException e = (SQLException) t;
+                for (SQLException s : new SQLException[] {e, e.getNextException()}) {
+                    if (s != null && isFailover(s)) {
+                        if (!READ_ONLY.equals(s.getSQLState())) {
+                            return false;
+                        }
+                        readOnly = true;
+                    }
+                }
+            }
+            t = t.getCause() == t ? null : t.getCause();
+        }
+        return readOnly;
     }
 
     /** {@link #isFailover} for the exception, its causes or its chain of next exceptions. */

@@ -4,12 +4,14 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.SQLExceptionOverride;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
 import io.hapg.hikari.internal.FailoverConnections;
 import io.hapg.hikari.internal.NamedThreads;
 import io.hapg.hikari.internal.PgSettings;
+import io.hapg.hikari.internal.ReadOnlyIntent;
 import io.hapg.hikari.internal.TargetDataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -59,12 +61,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>While there is no primary</b> {@code getConnection()} waits for one, up to the pool's
  * {@code connectionTimeout}, then throws {@link SQLTransientConnectionException} "no primary for
  * cluster X within N ms", with the locator's reason. Once the gate is open, HikariCP's own wait
- * (again up to {@code connectionTimeout}) applies; its timeout is rethrown naming the primary and
- * the last connection error (refused credentials, unreachable, not writable).
+ * (for what is left of {@code connectionTimeout}) applies; its timeout is rethrown naming the primary
+ * and the last connection error (refused credentials, unreachable, not writable). After
+ * {@link #close()} it fails at once (08003).
  *
  * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
  * statement that fails because the connection to the primary broke, the server shut down, or it
- * is read-only (25006) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
+ * is read-only (25006, unless the application made the connection read-only itself: then it is
+ * the application's write and passes through) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
  * get a new connection and re-run the statement) or {@link TransactionStateUnknownException}
  * (08007, inside a transaction or during commit: get a new connection and restart the whole
  * transaction). Every other error passes through unchanged. Either way the connection is evicted
@@ -85,6 +89,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private final TargetDataSource target;
     private final HikariDataSource pool;
     private final BorrowGate gate = new BorrowGate();
+    private final ReadOnlyIntent readOnlyIntent = new ReadOnlyIntent();
     private final ScheduledExecutorService switcher;
     private final ExecutorService aborter;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
@@ -103,7 +108,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.config = config;
         this.locator = config.locator();
         this.cluster = locator instanceof ClusterLocator ? ((ClusterLocator) locator).cluster() : "cluster";
-        this.name = config.hikari().getPoolName() != null ? config.hikari().getPoolName() : "hapg-" + cluster;
+        // Unique by default: two pools on one cluster must not collide in JMX or Micrometer.
+        this.name = config.hikari().getPoolName() != null ? config.hikari().getPoolName() : "hapg-" + cluster + "-"
+                + Integer.toHexString(System.identityHashCode(this));
         this.listeners = new SwitchListeners(name);
         PgSettings settings = new PgSettings(cluster, config.user(), config.password(), config.database(),
                 config.connectTimeout(), config.socketTimeout(), name, config.pgProperties());
@@ -120,7 +127,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         });
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
-        this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover));
+        this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
         gate.close("no primary known yet");
     }
 
@@ -135,7 +142,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     }
 
     private static HikariConfig hikariConfig(PrimaryDataSourceConfig config, String name, DataSource target,
-                                             Runnable onFailover) {
+                                             Runnable onFailover, ReadOnlyIntent readOnlyIntent) {
         HikariConfig hc = new HikariConfig();
         config.hikari().copyStateTo(hc);
         hc.setPoolName(name);
@@ -144,8 +151,8 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         hc.setInitializationFailTimeout(-1); // never fail or block at start: the primary may be moving
         SQLExceptionOverride user = hc.getExceptionOverride();
         hc.setExceptionOverrideClassName(null);
-        hc.setExceptionOverride(user == null ? new FailoverExceptionOverride(onFailover)
-                : new FailoverExceptionOverride(onFailover, user));
+        hc.setExceptionOverride(new FailoverExceptionOverride(onFailover, user == null
+                ? new SQLExceptionOverride() { } : user, readOnlyIntent));
         return hc;
     }
 
@@ -174,7 +181,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
      */
     @Override
     public Connection getConnection() throws SQLException {
+        requireOpen();
         long timeoutMs = pool.getConnectionTimeout();
+        long start = System.nanoTime();
         Optional<String> closedBecause;
         try {
             closedBecause = gate.enter(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
@@ -183,11 +192,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             throw new SQLException(name + " - interrupted while waiting for a primary", "08001", e);
         }
         if (closedBecause.isPresent()) {
+            requireOpen();
             throw new SQLTransientConnectionException("no primary for cluster " + cluster + " within " + timeoutMs
                     + " ms (" + closedBecause.get() + locatorProblem() + ")", "08001");
         }
         try {
-            Connection c = pool.getConnection();
+            // What is left of connectionTimeout after the gate, so a borrower waits it once, not twice.
+            long leftMs = Math.max(0, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            Connection c = borrow(leftMs);
             if (!config.translateErrors()) {
                 return c;
             }
@@ -202,7 +214,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 public void failed() {
                     onFailover();
                 }
-            });
+            }, readOnlyIntent);
         } catch (SQLTransientConnectionException e) {
             onFailover();
             throw explainTimeout(e, timeoutMs);
@@ -214,6 +226,21 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         } finally {
             gate.exit();
         }
+    }
+
+    private void requireOpen() throws SQLException {
+        if (closed.get()) {
+            throw new SQLException(name + " - the pool is closed", "08003");
+        }
+    }
+
+    /** HikariCP's borrow bounded by {@code timeoutMs} instead of its whole {@code connectionTimeout}. */
+    private Connection borrow(long timeoutMs) throws SQLException {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        if (mx instanceof HikariPool) {
+            return ((HikariPool) mx).getConnection(timeoutMs);
+        }
+        return pool.getConnection();
     }
 
     /** Not supported: the credentials are the pool's ({@link PrimaryDataSourceConfig#user()}). */
@@ -270,6 +297,11 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("{} - following the primary failed; retrying in 1 s", name, e);
+            if (!gate.isOpen()) {
+                // Borrowers timing out at the gate are told the real cause, not "no primary known yet".
+                gate.close("following " + wanted.map(PrimaryEndpoint::member).orElse("the primary")
+                        + " failed, retrying every 1 s: " + e);
+            }
             switcher.schedule(this::requestReconcile, 1, TimeUnit.SECONDS);
         }
     }
@@ -312,12 +344,18 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         if (drained) {
             mx.suspendPool(); // nobody is inside HikariCP, so this does not block
         }
-        List<Connection> stale = target.retarget(p);
+        List<Connection> stale;
         Instant now = Instant.now();
-        mx.softEvictConnections();
-        abort(stale);
-        if (drained) {
-            mx.resumePool();
+        try {
+            stale = target.retarget(p);
+            mx.softEvictConnections();
+            abort(stale);
+        } finally {
+            // A failed retarget must not leave HikariCP suspended: its borrowers would block
+            // without a timeout once the gate opens again.
+            if (drained) {
+                mx.resumePool();
+            }
         }
         Optional<PrimaryEndpoint> from = state.retargeted(target.target().map(t -> t.generation()).orElse(0L), next,
                 now);
@@ -417,7 +455,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             }
         }
         switcher.shutdownNow();
-        gate.close("the pool is closed");
+        gate.shut("the pool is closed");
         target.close();
         pool.close();
         aborter.shutdown();

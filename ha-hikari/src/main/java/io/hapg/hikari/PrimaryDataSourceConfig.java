@@ -43,7 +43,10 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         PgOptions.requirePositive(switchoverHold, "switchoverHold");
         pgProperties = Map.copyOf(pgProperties);
         PgOptions.requireNoReservedProperties(pgProperties);
+        PgOptions.requireKnownProperties(pgProperties);
         PgOptions.requirePoolOwnsConnections(hikari);
+        PgOptions.requireWritable(hikari);
+        PgOptions.requireAbsorbed(hikari, pgProperties);
     }
 
     public static Builder builder(PrimaryLocator locator) {
@@ -70,7 +73,12 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
             this.locator = Objects.requireNonNull(locator, "locator");
         }
 
-        /** Pool settings; copied, so later changes to {@code v} have no effect. */
+        /**
+         * Pool settings; copied, so later changes to {@code v} have no effect. Its
+         * {@code dataSourceProperties} become pgjdbc properties and its {@code username}/{@code password}
+         * the pool's credentials (HikariCP would ignore them here); {@code readOnly=true} and an
+         * {@code initializationFailTimeout} above 1 are refused by {@link #build()}.
+         */
         public Builder hikari(HikariConfig v) {
             HikariConfig copy = new HikariConfig();
             Objects.requireNonNull(v, "hikari").copyStateTo(copy);
@@ -90,6 +98,9 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public PrimaryDataSourceConfig build() {
+            HikariConfig hikari = new HikariConfig();
+            this.hikari.copyStateTo(hikari);
+            pg.absorb(hikari);
             return new PrimaryDataSourceConfig(hikari, locator, pg.user(), pg.password(), pg.database(),
                     pg.connectTimeout(), pg.socketTimeout(), promotionWait, switchoverHold, translateErrors,
                     pg.properties());

@@ -53,7 +53,8 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
         this.template = b.hikari;
         this.maxLagBytes = b.maxLagBytes;
         this.fallback = Optional.ofNullable(b.fallback);
-        String name = template.getPoolName() != null ? template.getPoolName() : "hapg-" + locator.cluster() + "-replicas";
+        String name = template.getPoolName() != null ? template.getPoolName()
+                : "hapg-" + locator.cluster() + "-replicas-" + Integer.toHexString(System.identityHashCode(this));
         this.settings = b.pg.settings(locator.cluster(), name);
     }
 
@@ -74,7 +75,9 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
             throw new SQLException("replica pool of " + locator.cluster() + " is closed", "08003");
         }
         List<ReplicaEndpoint> all = locator.replicas();
-        retire(all);
+        if (!all.isEmpty() || locator.problem().isEmpty()) {
+            retire(all); // an empty list from a locator that cannot tell is no reason to close every pool
+        }
         List<ReplicaEndpoint> eligible = all.stream().filter(this::eligible).collect(Collectors.toList());
         SQLException last = null;
         int start = Math.floorMod(next.getAndIncrement(), Math.max(1, eligible.size()));
@@ -243,6 +246,10 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */
         public ReplicaDataSource build() {
+            HikariConfig absorbed = new HikariConfig();
+            hikari.copyStateTo(absorbed);
+            pg.absorb(absorbed);
+            hikari = absorbed;
             pg.check();
             PgOptions.requirePoolOwnsConnections(hikari);
             return new ReplicaDataSource(this);

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +32,14 @@ import java.util.concurrent.TimeoutException;
  * address for that member, else from its own {@code GET /cluster} ({@code host}/{@code port} of
  * the {@code leader}), which also gives the replicas and their lag.
  *
- * <p>"No primary" while no member answers 200 (503 or unreachable: {@link #problem()} names each
- * member and what it said), and while more than one does (a transient overlap during a
- * promotion: better a short pause than writes to two servers).
+ * <p>"No primary" only on a positive answer: the last primary's own member answers 503 (and no
+ * other member answers 200), or more than one member answers 200 (a transient overlap during a
+ * promotion: better a short pause than writes to two servers); {@link #problem()} names each
+ * member and what it said. When the last primary's member cannot tell (timed out, reset, another
+ * status), the last answer stands for up to {@link Builder#keepLastPrimaryFor} (the cluster's
+ * {@code ttl}, else 30 s) since its last 200; when its {@code GET /cluster} fails, the address
+ * from the last one is used. An answer whose {@code patroni.scope} names another cluster than
+ * {@link Builder#cluster} is not used.
  *
  * <p>Threads: one named thread {@code hapg-rest-locator-<cluster>} polls (every member in parallel,
  * each request bounded by {@link Builder#timeout}) and notifies. {@link #refresh()} polls now.
@@ -47,17 +53,27 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RestPrimaryLocator extends AbstractClusterLocator {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEFAULT_KEEP_LAST = Duration.ofSeconds(30);
 
     private final Map<URI, Optional<String>> members;
     private final Duration pollInterval;
     private final Duration timeout;
     private final HttpClient http;
+    private final Optional<Duration> keepLast;
+    private final boolean scopeConfigured;
+    private volatile Optional<Duration> clusterTtl = Optional.empty();
+    // Locator thread only: the member that last answered 200, when, and each member's last address.
+    private Optional<URI> lastPrimary = Optional.empty();
+    private long lastConfirmedNanos;
+    private final Map<String, ConnUrls.HostPort> addresses = new HashMap<>();
 
     private RestPrimaryLocator(Builder b) {
         super("hapg-rest-locator-" + b.cluster, b.cluster);
         this.members = Map.copyOf(b.members);
         this.pollInterval = b.pollInterval;
         this.timeout = b.timeout;
+        this.keepLast = b.keepLast;
+        this.scopeConfigured = b.scopeConfigured;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -95,40 +111,100 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
             asks.add(get(base, "/primary"));
         }
         List<Answer> primaries = new ArrayList<>();
+        List<Answer> notPrimary = new ArrayList<>();
+        Map<URI, String> unknown = new LinkedHashMap<>();
         List<String> others = new ArrayList<>();
         for (CompletableFuture<Answer> ask : asks) {
             Answer a = ask.join();
-            if (a.status() == 200) {
+            Optional<String> foreign = foreignScope(a.body());
+            if (foreign.isPresent()) {
+                String why = a.base() + ": answers for scope '" + foreign.get() + "', not '" + cluster() + "'";
+                unknown.put(a.base(), why);
+                others.add(why);
+            } else if (a.status() == 200) {
                 primaries.add(a);
             } else {
+                // Only 503 is the member's own "I am not the primary"; a timeout, a reset or any
+                // other status says nothing about where the primary is.
+                if (a.status() == 503) {
+                    notPrimary.add(a);
+                } else {
+                    unknown.put(a.base(), a.describe());
+                }
                 others.add(a.describe());
             }
         }
         if (primaries.isEmpty()) {
+            if (keepLastPrimary(unknown)) {
+                return;
+            }
+            lastPrimary = Optional.empty();
             core.publishProblem("cluster " + cluster() + ": no member answered 200 on GET /primary ("
-                    + String.join("; ", others) + ")", List.of());
+                    + String.join("; ", others) + ")", replicasFrom(notPrimary));
             return;
         }
         if (primaries.size() > 1) {
             List<String> who = new ArrayList<>();
             primaries.forEach(a -> who.add(a.base().toString()));
+            lastPrimary = Optional.empty();
             core.publishProblem("cluster " + cluster() + ": more than one member answered 200 on GET /primary "
-                    + who + "; waiting until one does", List.of());
+                    + who + "; waiting until one does", core.replicas());
             return;
         }
-        Answer primary = primaries.get(0);
+        publishPrimary(primaries.get(0));
+    }
+
+    /**
+     * While the last primary's own member could not tell (timed out, reset, an unexpected status)
+     * and no other member claims the primary, the last answer stands, for up to
+     * {@link #keepLastFor()} after the primary last confirmed itself: a slow API or a restarting
+     * agent must not make every pool abort its transactions on a healthy primary.
+     *
+     * @return true when the last answer was kept
+     */
+    private boolean keepLastPrimary(Map<URI, String> unknown) {
+        if (lastPrimary.isEmpty() || !unknown.containsKey(lastPrimary.get())) {
+            return false;
+        }
+        long since = System.nanoTime() - lastConfirmedNanos;
+        Duration bound = keepLastFor();
+        if (since >= bound.toNanos()) {
+            return false;
+        }
+        core.failed("cluster " + cluster() + ": the primary's member " + unknown.get(lastPrimary.get())
+                + "; keeping " + core.primary().map(PrimaryEndpoint::member).orElse("the last primary")
+                + " (confirmed " + TimeUnit.NANOSECONDS.toMillis(since) + " ms ago, for up to " + bound.toMillis()
+                + " ms)");
+        return true;
+    }
+
+    /** The configured bound, else the cluster's ttl once {@code GET /config} gave it, else 30 s. */
+    private Duration keepLastFor() {
+        return keepLast.orElseGet(() -> clusterTtl.orElse(DEFAULT_KEEP_LAST));
+    }
+
+    /** The one member answering 200 is the primary; where it listens is configured or from its /cluster. */
+    private void publishPrimary(Answer primary) {
         String name = primary.body().map(b -> b.path("patroni").path("name").asText("")).orElse("");
         if (name.isEmpty()) {
+            lastPrimary = Optional.empty();
             core.publishProblem("cluster " + cluster() + ": " + primary.base() + " answered 200 on GET /primary "
-                    + "without patroni.name in its JSON", List.of());
+                    + "without patroni.name in its JSON", core.replicas());
             return;
         }
+        lastPrimary = Optional.of(primary.base());
+        lastConfirmedNanos = System.nanoTime();
+        CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
+                ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
         Answer cluster = get(primary.base(), "/cluster").join();
-        List<ReplicaEndpoint> replicas = cluster.body().map(RestPrimaryLocator::replicas).orElse(List.of());
+        learnTtl(config.join());
+        Optional<JsonNode> clusterBody = cluster.body().filter(b -> foreignScope(Optional.of(b)).isEmpty());
+        List<ReplicaEndpoint> replicas = clusterBody.map(RestPrimaryLocator::replicas).orElse(core.replicas());
         Optional<String> configured = members.get(primary.base());
         ConnUrls.HostPort at;
         try {
-            at = configured.isPresent() ? ConnUrls.parseAddress(configured.get()) : fromCluster(cluster, name);
+            at = configured.isPresent() ? ConnUrls.parseAddress(configured.get())
+                    : fromCluster(clusterBody, cluster, name);
         } catch (IllegalArgumentException e) {
             core.publishProblem("cluster " + cluster() + ": primary " + name + " (" + primary.base() + "): "
                     + e.getMessage(), replicas);
@@ -139,12 +215,50 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         core.publish(Optional.of(new PrimaryEndpoint(name, at.host(), at.port(), connUrl)), Optional.empty(), replicas);
     }
 
-    private static ConnUrls.HostPort fromCluster(Answer cluster, String name) {
-        if (cluster.body().isEmpty()) {
-            throw new IllegalArgumentException("GET /cluster failed (" + cluster.describe() + ") and no database "
-                    + "address is configured for this member");
+    /** The replicas as a member that answered 503 lists them, else as last seen. */
+    private List<ReplicaEndpoint> replicasFrom(List<Answer> reachable) {
+        if (reachable.isEmpty()) {
+            return core.replicas();
         }
-        for (JsonNode m : cluster.body().get().path("members")) {
+        return get(reachable.get(0).base(), "/cluster").join().body()
+                .filter(b -> foreignScope(Optional.of(b)).isEmpty())
+                .map(RestPrimaryLocator::replicas).orElse(core.replicas());
+    }
+
+    private void learnTtl(Answer config) {
+        if (config != null && config.status() == 200) {
+            config.body().map(b -> b.path("ttl")).filter(JsonNode::canConvertToLong).filter(t -> t.asLong() > 0)
+                    .ifPresent(t -> clusterTtl = Optional.of(Duration.ofSeconds(t.asLong())));
+        }
+    }
+
+    /** The {@code scope} an answer names ({@code patroni.scope} or top-level) when it is not this cluster's. */
+    private Optional<String> foreignScope(Optional<JsonNode> body) {
+        if (!scopeConfigured || body.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode b = body.get();
+        String scope = b.path("patroni").path("scope").asText(b.path("scope").asText(""));
+        return scope.isEmpty() || scope.equals(cluster()) ? Optional.empty() : Optional.of(scope);
+    }
+
+    /** Where {@code name} listens per its {@code /cluster}; when that failed, where it listened last time. */
+    private ConnUrls.HostPort fromCluster(Optional<JsonNode> body, Answer cluster, String name) {
+        if (body.isEmpty()) {
+            ConnUrls.HostPort last = addresses.get(name);
+            if (last == null) {
+                throw new IllegalArgumentException("GET /cluster failed (" + cluster.describe() + ") and no database "
+                        + "address is configured for this member");
+            }
+            return last;
+        }
+        ConnUrls.HostPort at = addressIn(body.get(), name);
+        addresses.put(name, at);
+        return at;
+    }
+
+    private static ConnUrls.HostPort addressIn(JsonNode body, String name) {
+        for (JsonNode m : body.path("members")) {
             if (name.equals(m.path("name").asText())) {
                 String host = m.path("host").asText("");
                 int port = m.path("port").asInt(5432);
@@ -210,6 +324,8 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         private String cluster = "cluster";
         private Duration pollInterval = Duration.ofSeconds(1);
         private Duration timeout = Duration.ofSeconds(1);
+        private Optional<Duration> keepLast = Optional.empty();
+        private boolean scopeConfigured;
 
         private Builder() {
         }
@@ -217,6 +333,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         /** The cluster's name for messages and thread names (Patroni {@code scope}). */
         public Builder cluster(String v) {
             cluster = requireCluster(v);
+            scopeConfigured = true;
             return this;
         }
 
@@ -256,6 +373,16 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         /** Bound on one request, connect included (1 s). */
         public Builder timeout(Duration v) {
             timeout = positive(v, "timeout");
+            return this;
+        }
+
+        /**
+         * How long the last primary stands while its member cannot tell (a timeout, a reset, a
+         * status other than 200/503) and no other member answers 200; counted from its last 200.
+         * Default: the cluster's {@code ttl} from {@code GET /config}, else 30 s.
+         */
+        public Builder keepLastPrimaryFor(Duration v) {
+            keepLast = Optional.of(positive(v, "keepLastPrimaryFor"));
             return this;
         }
 

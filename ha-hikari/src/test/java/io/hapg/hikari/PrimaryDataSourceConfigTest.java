@@ -52,4 +52,72 @@ class PrimaryDataSourceConfigTest {
             assertThat(ds.currentPrimary()).isEmpty();
         }
     }
+
+    @Test
+    void refusesAMisspeltOrUnknownPgjdbcPropertyAtBuildTimeNamingIt() {
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslMode", "require")
+                .build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'sslMode' is not a pgjdbc property").hasMessageContaining("'sslmode'");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmod", "require")
+                .build()).hasMessageContaining("'sslmod' is not a pgjdbc property");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmode", "requird")
+                .build()).hasMessageContaining("'sslmode' must be one of").hasMessageContaining("got 'requird'");
+        assertThatThrownBy(() -> ReplicaDataSource.builder(locator).user("app").pgProperty("tcpKeepAlives", "true")
+                .build()).hasMessageContaining("'tcpKeepAlives' is not a pgjdbc property");
+        assertThat(PrimaryDataSourceConfig.builder(locator).user("app").pgProperty("sslmode", "require")
+                .pgProperty("reWriteBatchedInserts", "true").build().pgProperties()).containsEntry("sslmode", "require");
+    }
+
+    @Test
+    void hikariDataSourcePropertiesAndCredentialsBecomeThePoolsOwn() {
+        HikariConfig h = new HikariConfig();
+        h.addDataSourceProperty("sslmode", "require"); // spring.datasource.hikari.data-source-properties.sslmode
+        h.setUsername("shop");
+        h.setPassword("s3cret");
+        PrimaryDataSourceConfig c = PrimaryDataSourceConfig.builder(locator).hikari(h).build();
+        assertThat(c.pgProperties()).containsEntry("sslmode", "require");
+        assertThat(c.user()).isEqualTo("shop");
+        assertThat(c.password()).isEqualTo("s3cret");
+        assertThat(h.getDataSourceProperties()).as("the caller's config is left alone").containsEntry("sslmode",
+                "require");
+        ReplicaDataSource.builder(locator).hikari(h).build().close();
+    }
+
+    @Test
+    void hikariSettingsThePoolCannotHonourAreRefusedNamingTheSetting() {
+        HikariConfig typo = new HikariConfig();
+        typo.addDataSourceProperty("sslMode", "require");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(typo).user("app").build())
+                .hasMessageContaining("hikari.dataSourceProperties: 'sslMode' is not a pgjdbc property");
+        assertThatThrownBy(() -> ReplicaDataSource.builder(locator).hikari(typo).user("app").build())
+                .hasMessageContaining("hikari.dataSourceProperties: 'sslMode' is not a pgjdbc property");
+        HikariConfig conflict = new HikariConfig();
+        conflict.addDataSourceProperty("sslmode", "disable");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(conflict).user("app")
+                .pgProperty("sslmode", "require").build()).hasMessageContaining("hikari.dataSourceProperties: "
+                + "'sslmode' is disable but pgProperty 'sslmode' is require");
+        HikariConfig user = new HikariConfig();
+        user.setUsername("other");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(user).user("app").build())
+                .hasMessageContaining("hikari.username 'other' differs from user 'app'");
+        HikariConfig password = new HikariConfig();
+        password.setPassword("pw-1");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(password).user("app")
+                .password("pw-2").build()).hasMessageContaining("hikari.password differs from password")
+                .hasMessageNotContaining("pw-1").hasMessageNotContaining("pw-2");
+        HikariConfig readOnly = new HikariConfig();
+        readOnly.setReadOnly(true);
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(readOnly).user("app").build())
+                .hasMessageContaining("hikari.readOnly=true");
+        HikariConfig failFast = new HikariConfig();
+        failFast.setInitializationFailTimeout(5000);
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).hikari(failFast).user("app").build())
+                .hasMessageContaining("hikari.initializationFailTimeout 5000");
+        HikariConfig direct = new HikariConfig();
+        direct.addDataSourceProperty("sslmode", "require");
+        assertThatThrownBy(() -> new PrimaryDataSourceConfig(direct, locator, "app", "", "postgres",
+                java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(10),
+                java.time.Duration.ofSeconds(30), true, java.util.Map.of()))
+                .hasMessageContaining("hikari.dataSourceProperties: 'sslmode' is not among the pgjdbc properties");
+    }
 }

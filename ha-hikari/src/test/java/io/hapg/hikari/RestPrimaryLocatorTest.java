@@ -27,17 +27,54 @@ class RestPrimaryLocatorTest {
         final int dbPort;
         volatile boolean primary;
         volatile Supplier<String> cluster = () -> "{\"members\":[]}";
+        /** Answers to /primary come this late (a slow API at peak); 0 = at once. */
+        volatile int delayMillis;
+        /** /primary connections are closed without an answer (an agent restarting). */
+        volatile boolean reset;
+        volatile boolean clusterFails;
+        /** The ttl GET /config reports; 0 = no config (502). */
+        volatile int ttl;
         final HttpServer server;
 
         FakeMember(String name, int dbPort) throws IOException {
             this.name = name;
             this.dbPort = dbPort;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/primary", x -> answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
-                    + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
-                    + "\"name\":\"" + name + "\"}}"));
-            server.createContext("/cluster", x -> answer(x, 200, cluster.get()));
+            server.createContext("/primary", x -> {
+                if (slow(x)) {
+                    return;
+                }
+                answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
+                        + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
+                        + "\"name\":\"" + name + "\"}}");
+            });
+            server.createContext("/cluster", x -> {
+                if (clusterFails) {
+                    answer(x, 500, "");
+                } else {
+                    answer(x, 200, cluster.get());
+                }
+            });
+            server.createContext("/config", x -> answer(x, ttl > 0 ? 200 : 502, ttl > 0 ? "{\"ttl\":" + ttl + "}" : ""));
+            // Many threads, so that a slow /primary does not hold up the other requests.
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
             server.start();
+        }
+
+        /** Delays or drops the answer as configured; true when it was dropped. */
+        private boolean slow(com.sun.net.httpserver.HttpExchange x) throws IOException {
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (reset) {
+                x.close();
+                return true;
+            }
+            return false;
         }
 
         String url() {
@@ -150,5 +187,94 @@ class RestPrimaryLocatorTest {
         await("a problem", () -> locator.problem().filter(p -> p.contains("unreachable")).isPresent());
         assertThat(locator.problem().get()).contains("http://127.0.0.1:" + dead + "/: unreachable");
         assertThat(locator.current()).isEmpty();
+    }
+
+    private void startAWithReplicaB(RestPrimaryLocator.Builder builder) throws Exception {
+        a = new FakeMember("a", 5001);
+        b = new FakeMember("b", 5002);
+        a.primary = true;
+        a.cluster = () -> cluster("a", a, b);
+        b.cluster = () -> cluster("a", a, b);
+        locator = builder.member(a.url()).member(b.url()).pollInterval(Duration.ofMillis(100))
+                .timeout(Duration.ofMillis(200)).build().start();
+        await("a is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("a")));
+        await("b is a replica", () -> !locator.replicas().isEmpty());
+    }
+
+    /** Holds {@code condition} for {@code millis}, checking every 10 ms. */
+    private static void during(long millis, String what, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < end) {
+            assertThat(condition.getAsBoolean()).as(what).isTrue();
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aSlowOrResetPrimaryMemberKeepsTheLastPrimaryUpToTheBoundThenNoPrimary() throws Exception {
+        startAWithReplicaB(RestPrimaryLocator.builder().cluster("shop").keepLastPrimaryFor(Duration.ofMillis(2500)));
+        a.delayMillis = 600; // three times the request timeout
+        during(1000, "a is kept while its API is slow", () -> locator.current().map(PrimaryEndpoint::member)
+                .equals(Optional.of("a")) && !locator.replicas().isEmpty());
+        assertThat(locator.problem()).hasValueSatisfying(p -> assertThat(p).contains("timed out").contains("keeping a"));
+        a.delayMillis = 0;
+        await("a confirmed again", () -> locator.problem().isEmpty());
+        a.reset = true;
+        during(1000, "a is kept while its agent restarts", () -> locator.current().isPresent());
+        long lost = System.nanoTime();
+        await("no primary once the bound passed", () -> locator.current().isEmpty());
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lost)).isBetween(1000L, 3000L);
+        assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
+    }
+
+    @Test
+    void thePrimarysOwn503IsNoPrimaryAtOnceAndAnotherMembers200IsTheNewPrimary() throws Exception {
+        startAWithReplicaB(RestPrimaryLocator.builder().cluster("shop"));
+        b.delayMillis = 600; // the replica's API is slow: says nothing about a
+        during(500, "a is still primary", () -> locator.current().isPresent() && locator.problem().isEmpty());
+        a.primary = false;
+        long t0 = System.nanoTime();
+        await("no primary", () -> locator.current().isEmpty());
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1500L);
+        b.delayMillis = 0;
+        b.primary = true;
+        await("b is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("b")));
+    }
+
+    @Test
+    void theClusterTtlFromConfigBoundsHowLongTheLastPrimaryIsKept() throws Exception {
+        a = new FakeMember("a", 5001);
+        a.ttl = 1;
+        a.primary = true;
+        a.cluster = () -> cluster("a", a);
+        locator = RestPrimaryLocator.builder().cluster("shop").member(a.url()).pollInterval(Duration.ofMillis(100))
+                .timeout(Duration.ofMillis(200)).build().start();
+        await("a is primary", () -> locator.current().isPresent());
+        a.reset = true;
+        long t0 = System.nanoTime();
+        await("no primary after the ttl", () -> locator.current().isEmpty());
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(700L, 2500L);
+    }
+
+    @Test
+    void aFailingClusterEndpointReusesTheLastAddress() throws Exception {
+        startAWithReplicaB(RestPrimaryLocator.builder().cluster("shop"));
+        a.clusterFails = true;
+        b.clusterFails = true;
+        during(600, "a stays primary at its address", () -> locator.current().map(PrimaryEndpoint::port)
+                .equals(Optional.of(5001)));
+        assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
+    }
+
+    @Test
+    void anAnswerFromAnotherScopeIsNotUsed() throws Exception {
+        a = new FakeMember("a", 5001);
+        a.primary = true;
+        locator = RestPrimaryLocator.builder().cluster("billing").member(a.url(), "127.0.0.1:5001")
+                .pollInterval(Duration.ofMillis(100)).build().start();
+        await("a problem", () -> locator.problem().isPresent() && !locator.problem().get().equals("not checked yet"));
+        assertThat(locator.problem().get()).contains("answers for scope 'shop', not 'billing'");
+        during(300, "no primary", () -> locator.current().isEmpty());
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BorrowGate {
     private boolean open;
+    private boolean shut;
     private String closedBecause = "no primary known yet";
     private int inside;
 
@@ -23,7 +24,7 @@ public final class BorrowGate {
         long deadline = System.nanoTime() + timeoutNanos;
         while (!open) {
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 || shut) {
                 return Optional.of(closedBecause);
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
@@ -39,7 +40,17 @@ public final class BorrowGate {
         }
     }
 
+    /** Closes for good: waiting and later borrowers are turned away at once. */
+    public synchronized void shut(String why) {
+        shut = true;
+        close(why);
+        notifyAll();
+    }
+
     public synchronized void open() {
+        if (shut) {
+            return;
+        }
         open = true;
         notifyAll();
     }

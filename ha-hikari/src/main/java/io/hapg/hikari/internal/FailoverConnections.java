@@ -36,7 +36,16 @@ public final class FailoverConnections {
     }
 
     public static Connection wrap(Connection pooled, Context context) throws SQLException {
-        ConnectionHandler handler = new ConnectionHandler(pooled, context, pooled.getAutoCommit());
+        return wrap(pooled, context, new ReadOnlyIntent());
+    }
+
+    /**
+     * @param intent set around each call while the application has made the connection read-only,
+     *     for the pool's exception override, which then leaves 25006 alone as this wrapper does
+     */
+    public static Connection wrap(Connection pooled, Context context, ReadOnlyIntent intent) throws SQLException {
+        ConnectionHandler handler = new ConnectionHandler(pooled, context, pooled.getAutoCommit(), intent,
+                pooled.isReadOnly());
         Connection proxy = (Connection) Proxy.newProxyInstance(FailoverConnections.class.getClassLoader(),
                 new Class<?>[] {Connection.class}, handler);
         handler.self = proxy;
@@ -46,13 +55,32 @@ public final class FailoverConnections {
     private static final class ConnectionHandler implements InvocationHandler {
         private final Connection delegate;
         private final Context context;
+        private final ReadOnlyIntent intent;
         private volatile boolean autoCommit;
+        private volatile boolean readOnly; // set by the application (setReadOnly)
         private Connection self;
 
-        ConnectionHandler(Connection delegate, Context context, boolean autoCommit) {
+        ConnectionHandler(Connection delegate, Context context, boolean autoCommit, ReadOnlyIntent intent,
+                          boolean readOnly) {
             this.delegate = delegate;
             this.context = context;
             this.autoCommit = autoCommit;
+            this.intent = intent;
+            this.readOnly = readOnly;
+        }
+
+        /** Calls {@code method} on {@code target}, telling the pool's override whether the application asked read-only. */
+        Object call(Object target, Method method, Object[] args) throws IllegalAccessException,
+                InvocationTargetException {
+            if (!readOnly) {
+                return method.invoke(target, args);
+            }
+            intent.enter();
+            try {
+                return method.invoke(target, args);
+            } finally {
+                intent.exit();
+            }
         }
 
         @Override
@@ -74,7 +102,7 @@ public final class FailoverConnections {
             }
             Object result;
             try {
-                result = method.invoke(delegate, args);
+                result = call(delegate, method, args);
             } catch (InvocationTargetException e) {
                 throw translate(e.getCause(), name.equals("commit"));
             }
@@ -83,6 +111,9 @@ public final class FailoverConnections {
             }
             if (name.equals("setAutoCommit")) {
                 autoCommit = (Boolean) args[0];
+            }
+            if (name.equals("setReadOnly")) {
+                readOnly = (Boolean) args[0];
             }
             if (result instanceof Statement && method.getReturnType().isInterface()) {
                 return Proxy.newProxyInstance(FailoverConnections.class.getClassLoader(),
@@ -114,6 +145,9 @@ public final class FailoverConnections {
                     || t instanceof TransactionStateUnknownException
                     || !FailoverExceptionOverride.isFailoverAnywhere(t)) {
                 return t;
+            }
+            if (readOnly && FailoverExceptionOverride.isReadOnlyOnly(t)) {
+                return t; // a write in a transaction the application made read-only: its bug, not a failover
             }
             SQLException e = (SQLException) t;
             context.failed();
@@ -159,7 +193,7 @@ public final class FailoverConnections {
             }
             Object result;
             try {
-                result = method.invoke(delegate, args);
+                result = connection.call(delegate, method, args);
             } catch (InvocationTargetException e) {
                 throw connection.translate(e.getCause(), false);
             }
