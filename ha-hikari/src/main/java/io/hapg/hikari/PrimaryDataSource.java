@@ -124,7 +124,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             public void connectFailed(SQLException failure) {
                 onFailover();
             }
-        });
+        }, () -> locator instanceof ClusterLocator ? ((ClusterLocator) locator).systemIdentifier() : Optional.empty());
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
