@@ -68,11 +68,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
  * statement that fails because the connection to the primary broke, the server shut down, or it
  * is read-only (25006, unless the application made the connection read-only itself: then it is
- * the application's write and passes through) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
- * get a new connection and re-run the statement) or {@link TransactionStateUnknownException}
- * (08007, inside a transaction or during commit: get a new connection and restart the whole
- * transaction). Every other error passes through unchanged. Either way the connection is evicted
- * ({@link FailoverExceptionOverride}) and the locator is asked to re-check at once.
+ * the application's write and passes through) throws, from the connection or any JDBC object made
+ * from it (statements, result sets, generated keys, metadata), {@link ConnectionFailoverException}
+ * (08S02, in auto-commit: get a new connection and re-run the statement if it is a read or
+ * idempotent), {@link TransactionRolledBackException} (40000, inside a transaction before its
+ * commit: rolled back, get a new connection and restart the whole transaction; transient for Spring
+ * and Hibernate) or {@link TransactionStateUnknownException} (08007, during commit: the outcome is
+ * unknown, check before running it again). Every other error passes through unchanged. Either way
+ * the connection is evicted ({@link FailoverExceptionOverride}) and the locator is asked to re-check
+ * at once.
  *
  * <p><b>Observability</b>: {@link #currentPrimary()}, {@link #switchCount()},
  * {@link #lastSwitch()} (no primary → writable connection again) and {@link #addListener}.
