@@ -2,19 +2,17 @@ package io.hapg.hikari;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.zaxxer.hikari.HikariConfig;
 import io.hapg.testkit.Await;
 import io.hapg.testkit.LocalPostgres;
 import io.hapg.testkit.ProcessLogs;
-import jakarta.persistence.Entity;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.Id;
-import jakarta.persistence.Table;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.hibernate.SessionFactory;
-import org.hibernate.boot.MetadataSources;
-import org.hibernate.boot.registry.StandardServiceRegistry;
-import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
-import org.hibernate.cfg.JdbcSettings;
 import org.hibernate.exception.LockAcquisitionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,11 +30,12 @@ import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.support.JdbcTransactionManager;
-import org.springframework.orm.jpa.EntityManagerFactoryUtils;
-import org.springframework.orm.jpa.JpaTransactionManager;
-import org.springframework.orm.jpa.vendor.HibernateJpaDialect;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -50,12 +44,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a {@code TransactionTemplate} is a {@link TransactionRolledBackException}, which
  * {@code JdbcTemplate} makes a {@link TransientDataAccessException}, so the README's retry loop runs
  * the transaction again and commits it on the new primary; a switch during the commit is a
- * {@link TransactionStateUnknownException} ({@link RecoverableDataAccessException}: the loop does
- * not retry it, and the commit did land on the old primary); a switch under an auto-commit
+ * {@link TransactionStateUnknownException} ({@link RecoverableDataAccessException}, through
+ * {@code DataSourceTransactionManager} a {@code TransactionSystemException}: the loop does not retry
+ * it, and the commit did land on the old primary); a switch under an auto-commit
  * statement is a {@link ConnectionFailoverException}; and result sets and metadata fail with the
  * same types as statements (they leaked the driver's raw 08003/08006). Through Hibernate and
  * Spring's JPA translation (what {@code @Repository} and Spring Data apply) the switch inside a
- * transaction is a {@link TransientDataAccessException} too, and the same loop retries it.
+ * transaction is a {@link TransientDataAccessException} too, and the same loop retries it; during
+ * the commit it is a {@link RecoverableDataAccessException}. Without a primary,
+ * {@code getConnection()}'s timeout is Spring's "cannot get a connection / create a transaction".
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SpringRetryRecipeIT {
@@ -92,11 +89,50 @@ class SpringRetryRecipeIT {
                     JdbcTemplate jdbc = new JdbcTemplate(ds);
                     TransactionTemplate tx = new TransactionTemplate(new JdbcTransactionManager(ds));
                     aSwitchInsideATransactionIsTransientAndRetried(pg1, pg2, locator, ds, jdbc, tx);
-                    aSwitchDuringCommitIsAnUnknownOutcome(pg1, pg2, locator, ds, jdbc, tx);
+                    // pg2 -> pg1 during commit: unknown, not retried.
+                    assertThat(commitDuringSwitch(pg2, "pg1", pg1, locator, ds, tx,
+                            () -> jdbc.update("INSERT INTO orders VALUES (2)"), 2))
+                            .isExactlyInstanceOf(RecoverableDataAccessException.class)
+                            .cause().isExactlyInstanceOf(TransactionStateUnknownException.class)
+                            .hasMessageContaining("during commit");
                     aSwitchUnderAnAutoCommitStatementIsRecoverable(pg1, pg2, locator, jdbc);
                     resultSetsAndMetadataFailWithTheSameTypes(pg1, pg2, locator, ds);
-                    throughJpaASwitchInsideATransactionIsTransientToo(pg1, pg2, locator, ds);
+                    try (JpaRecipe jpa = new JpaRecipe(ds)) {
+                        throughJpaASwitchInsideATransactionIsTransientToo(pg1, pg2, locator, ds, jpa);
+                        // pg2 -> pg1, then pg1 -> pg2 during commit, through the older transaction manager and JPA.
+                        assertThat(commitDuringSwitch(pg2, "pg1", pg1, locator, ds,
+                                new TransactionTemplate(new DataSourceTransactionManager(ds)),
+                                () -> jdbc.update("INSERT INTO orders VALUES (6)"), 6))
+                                .isExactlyInstanceOf(TransactionSystemException.class)
+                                .cause().isExactlyInstanceOf(TransactionStateUnknownException.class);
+                        Throwable jpaCommit = commitDuringSwitch(pg1, "pg2", pg2, locator, ds, null,
+                                () -> jpa.inTransaction(em -> {
+                                    em.persist(new JpaRecipe.PlacedOrder(7));
+                                    em.flush();
+                                    return 1;
+                                }), 7);
+                        assertThat(jpaCommit).isExactlyInstanceOf(RecoverableDataAccessException.class)
+                                .cause().isExactlyInstanceOf(TransactionStateUnknownException.class);
+                    }
                 }
+            }
+        }
+    }
+
+    @Test
+    void noPrimaryWithinConnectionTimeoutIsACannotGetOrCreate() {
+        try (SettableLocator nowhere = new SettableLocator("shop")) {
+            HikariConfig hikari = new HikariConfig();
+            hikari.setConnectionTimeout(500);
+            try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(nowhere)
+                    .hikari(hikari).user("postgres").build())) {
+                assertThatThrownBy(() -> new JdbcTemplate(ds).queryForObject("SELECT 1", Integer.class))
+                        .isExactlyInstanceOf(CannotGetJdbcConnectionException.class)
+                        .cause().isExactlyInstanceOf(SQLTransientConnectionException.class)
+                        .hasMessageContaining("no primary for cluster shop within 500 ms");
+                assertThatThrownBy(() -> new TransactionTemplate(new JdbcTransactionManager(ds)).execute(s -> 1))
+                        .isExactlyInstanceOf(CannotCreateTransactionException.class)
+                        .cause().isExactlyInstanceOf(SQLTransientConnectionException.class);
             }
         }
     }
@@ -136,31 +172,35 @@ class SpringRetryRecipeIT {
                 .containsExactly(List.of("0"));
     }
 
-    /** pg2 → pg1 while pg2's commit waits for a synchronous standby that does not exist. */
-    private void aSwitchDuringCommitIsAnUnknownOutcome(LocalPostgres pg1, LocalPostgres pg2,
-            SettableLocator locator, PrimaryDataSource ds, JdbcTemplate jdbc, TransactionTemplate tx)
+    /**
+     * {@code from} → {@code to} while {@code from} holds the commit of {@code work} (which inserts
+     * order {@code id}) waiting for a synchronous standby that does not exist.
+     *
+     * @param tx the transaction around {@code work}; null when {@code work} makes its own
+     * @return what the README's retry loop let through
+     */
+    private static Throwable commitDuringSwitch(LocalPostgres from, String toMember, LocalPostgres to,
+            SettableLocator locator, PrimaryDataSource ds, TransactionTemplate tx, Supplier<Object> work, int id)
             throws Exception {
-        setSynchronousStandby(pg2, "'nobody'");
+        setSynchronousStandby(from, "'nobody'");
         AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<Object> commit = CompletableFuture.supplyAsync(() -> retryTransient(3,
-                () -> tx.execute(status -> {
-                    attempts.incrementAndGet();
-                    return jdbc.update("INSERT INTO orders VALUES (2)");
-                })));
+        CompletableFuture<Object> commit = CompletableFuture.supplyAsync(() -> retryTransient(3, () -> {
+            attempts.incrementAndGet();
+            return tx == null ? work.get() : tx.execute(status -> work.get());
+        }));
         Await.until("the commit waits for a synchronous standby", Duration.ofSeconds(20),
-                () -> !pg2.query("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'").isEmpty());
+                () -> !from.query("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'").isEmpty());
         // The backend keeps waiting (it does not read the socket), so only the client side sees the abort.
-        follow("pg1", pg1, locator, ds);
-        assertThatThrownBy(() -> commit.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .cause().isExactlyInstanceOf(RecoverableDataAccessException.class)
-                .cause().isExactlyInstanceOf(TransactionStateUnknownException.class)
-                .hasMessageContaining("during commit");
+        follow(toMember, to, locator, ds);
+        Throwable failure = catchThrowableOfType(ExecutionException.class, () -> commit.get(10, TimeUnit.SECONDS))
+                .getCause();
         assertThat(attempts).as("an unknown outcome is not retried").hasValue(1);
-        setSynchronousStandby(pg2, "''"); // releases the waiting commit
-        Await.until("the commit is visible on pg2", Duration.ofSeconds(10),
-                () -> pg2.query("SELECT count(*) FROM orders WHERE id = 2").equals(List.of(List.of("1"))));
-        assertThat(pg1.query("SELECT count(*) FROM orders WHERE id = 2")).as("committed on the old primary alone: "
-                + "why the outcome is unknown").containsExactly(List.of("0"));
+        setSynchronousStandby(from, "''"); // releases the waiting commit
+        Await.until("the commit is visible on " + from.name(), Duration.ofSeconds(10),
+                () -> from.query("SELECT count(*) FROM orders WHERE id = " + id).equals(List.of(List.of("1"))));
+        assertThat(to.query("SELECT count(*) FROM orders WHERE id = " + id)).as("committed on the old primary "
+                + "alone: why the outcome is unknown").containsExactly(List.of("0"));
+        return failure;
     }
 
     /** pg1 → pg2 under a running auto-commit statement. */
@@ -214,69 +254,37 @@ class SpringRetryRecipeIT {
         assertThat(pg2.query("SELECT count(*) FROM orders WHERE id = 3")).containsExactly(List.of("0"));
     }
 
-    /** The orders table as a JPA entity. */
-    @Entity
-    @Table(name = "orders")
-    static class PlacedOrder {
-        @Id
-        long id;
-
-        PlacedOrder() {
-        }
-
-        PlacedOrder(long id) {
-            this.id = id;
-        }
-    }
-
-    /** pg1 → pg2 between two statements of a JPA transaction (Hibernate on the pool, JpaTransactionManager). */
+    /** pg1 → pg2 between two statements of a JPA transaction. */
     private void throughJpaASwitchInsideATransactionIsTransientToo(LocalPostgres pg1, LocalPostgres pg2,
-            SettableLocator locator, PrimaryDataSource ds) {
-        StandardServiceRegistry registry = new StandardServiceRegistryBuilder()
-                .applySetting(JdbcSettings.JAKARTA_NON_JTA_DATASOURCE, ds).build();
-        try (SessionFactory jpa = new MetadataSources(registry).addAnnotatedClass(PlacedOrder.class).buildMetadata()
-                .buildSessionFactory()) {
-            JpaTransactionManager manager = new JpaTransactionManager(jpa);
-            HibernateJpaDialect dialect = new HibernateJpaDialect(); // what Spring Boot's JPA set-up installs
-            manager.setJpaDialect(dialect);
-            TransactionTemplate tx = new TransactionTemplate(manager);
-            AtomicInteger attempts = new AtomicInteger();
-            List<RuntimeException> failures = new ArrayList<>();
-            Number count = retryTransient(3, () -> {
-                try {
-                    return tx.execute(status -> {
-                        EntityManager em = EntityManagerFactoryUtils.getTransactionalEntityManager(jpa);
-                        try {
-                            em.persist(new PlacedOrder(5));
-                            em.flush();
-                            if (attempts.incrementAndGet() == 1) {
-                                int pid = ((Number) em.createNativeQuery("SELECT pg_backend_pid()").getSingleResult())
-                                        .intValue();
-                                switchTo("pg2", pg2, pg1, pid, locator, ds);
-                            }
-                            return (Number) em.createNativeQuery("SELECT count(*) FROM orders WHERE id = 5")
-                                    .getSingleResult();
-                        } catch (RuntimeException e) {
-                            // What @Repository's exception translation (and Spring Data JPA) does.
-                            RuntimeException translated = dialect.translateExceptionIfPossible(e);
-                            throw translated != null ? translated : e;
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    failures.add(e);
-                    throw e;
-                }
-            });
-            assertThat(count.longValue()).isOne();
-            assertThat(attempts).as("the first attempt failed, the retry committed").hasValue(2);
-            System.out.println("[ha-hikari] through JPA: " + describe(failures.get(0)));
-            assertThat(failures).singleElement().isExactlyInstanceOf(CannotAcquireLockException.class)
-                    .isInstanceOf(TransientDataAccessException.class)
-                    .satisfies(e -> assertThat(e.getCause()).isExactlyInstanceOf(LockAcquisitionException.class)
-                            .cause().isExactlyInstanceOf(TransactionRolledBackException.class));
-            assertThat(pg2.query("SELECT count(*) FROM orders WHERE id = 5")).containsExactly(List.of("1"));
-            assertThat(pg1.query("SELECT count(*) FROM orders WHERE id = 5")).containsExactly(List.of("0"));
-        }
+            SettableLocator locator, PrimaryDataSource ds, JpaRecipe jpa) {
+        AtomicInteger attempts = new AtomicInteger();
+        List<RuntimeException> failures = new ArrayList<>();
+        Number count = retryTransient(3, () -> {
+            try {
+                return jpa.inTransaction(em -> {
+                    em.persist(new JpaRecipe.PlacedOrder(5));
+                    em.flush();
+                    if (attempts.incrementAndGet() == 1) {
+                        int pid = ((Number) em.createNativeQuery("SELECT pg_backend_pid()").getSingleResult())
+                                .intValue();
+                        switchTo("pg2", pg2, pg1, pid, locator, ds);
+                    }
+                    return (Number) em.createNativeQuery("SELECT count(*) FROM orders WHERE id = 5").getSingleResult();
+                });
+            } catch (RuntimeException e) {
+                failures.add(e);
+                throw e;
+            }
+        });
+        assertThat(count.longValue()).isOne();
+        assertThat(attempts).as("the first attempt failed, the retry committed").hasValue(2);
+        System.out.println("[ha-hikari] through JPA: " + describe(failures.get(0)));
+        assertThat(failures).singleElement().isExactlyInstanceOf(CannotAcquireLockException.class)
+                .isInstanceOf(TransientDataAccessException.class)
+                .satisfies(e -> assertThat(e.getCause()).isExactlyInstanceOf(LockAcquisitionException.class)
+                        .cause().isExactlyInstanceOf(TransactionRolledBackException.class));
+        assertThat(pg2.query("SELECT count(*) FROM orders WHERE id = 5")).containsExactly(List.of("1"));
+        assertThat(pg1.query("SELECT count(*) FROM orders WHERE id = 5")).containsExactly(List.of("0"));
     }
 
     private static String describe(Throwable t) {
