@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * A {@link DataSource} that follows the primary: one HikariCP pool whose physical connections go
  * to whichever node the {@link PrimaryLocator} names, each verified writable
  * ({@code pg_is_in_recovery()} false, {@code default_transaction_read_only} off) before it is
- * pooled, so a write never lands on a replica. Usable wherever a {@code DataSource} is (Spring,
- * jOOQ, plain JDBC).
+ * pooled, so a write never lands on a replica, and checked to belong to the cluster (its database
+ * system identifier is the locator's {@link ClusterLocator#systemIdentifier()}, else the one the
+ * first connection found), so an address mix-up never joins another cluster. Usable wherever a
+ * {@code DataSource} is (Spring, jOOQ, plain JDBC).
  *
  * <pre>{@code
  * HikariConfig pool = new HikariConfig();

@@ -137,6 +137,7 @@ public final class FailoverConnections {
                 result = call(delegate, method, args);
             } catch (InvocationTargetException e) {
                 if (name.equals("rollback") && args == null && isLost(e.getCause())) {
+                    failed = true;
                     return null; // the server rolled it back when it lost the connection
                 }
                 throw translate(e.getCause(), commits);
