@@ -54,6 +54,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     private final boolean closeConsensus;
     private final AtomicReference<AutoCloseable> watch = new AtomicReference<>();
     private volatile Instant scheduledRecheck = Instant.MAX;
+    private volatile Optional<String> systemIdentifier = Optional.empty(); // the last initialize key seen
 
     private ConsensusPrimaryLocator(Builder b) {
         super("hapg-locator-" + b.cluster, b.cluster);
@@ -103,6 +104,12 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
         }
     }
 
+    /** The {@code initialize} key's system identifier, as last read. */
+    @Override
+    public Optional<String> systemIdentifier() {
+        return systemIdentifier;
+    }
+
     @Override
     public String toString() {
         return "ConsensusPrimaryLocator[" + cluster() + " via " + consensus + "]";
@@ -122,6 +129,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     }
 
     private void apply(ClusterView view) {
+        view.systemIdentifier().ifPresent(id -> systemIdentifier = Optional.of(id));
         Optional<PendingSwitchover> pending = pending(view);
         List<ReplicaEndpoint> replicas = replicas(view);
         if (view.leader().isEmpty()) {

@@ -46,7 +46,8 @@ class RestPrimaryLocatorTest {
                 }
                 answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
                         + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
-                        + "\"name\":\"" + name + "\"}}");
+                        + "\"name\":\"" + name + "\"},\"database_system_identifier\":\"730000000000000" + dbPort
+                        + "\"}");
             });
             server.createContext("/cluster", x -> {
                 if (clusterFails) {
@@ -148,6 +149,8 @@ class RestPrimaryLocatorTest {
         await("a is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("a")));
         assertThat(locator.current().get().port()).isEqualTo(5001);
         assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
+        assertThat(locator.systemIdentifier()).as("the primary's database_system_identifier")
+                .contains("7300000000000005001");
 
         a.primary = false;
         await("no primary", () -> locator.current().isEmpty());
