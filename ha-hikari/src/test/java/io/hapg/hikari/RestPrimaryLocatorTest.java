@@ -34,11 +34,14 @@ class RestPrimaryLocatorTest {
         volatile boolean clusterFails;
         /** The ttl GET /config reports; 0 = no config (502). */
         volatile int ttl;
+        /** The database_system_identifier GET /primary reports (a made-up one unless a test sets the real one). */
+        volatile String systemIdentifier;
         final HttpServer server;
 
         FakeMember(String name, int dbPort) throws IOException {
             this.name = name;
             this.dbPort = dbPort;
+            this.systemIdentifier = "730000000000000" + dbPort;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/primary", x -> {
                 if (slow(x)) {
@@ -46,7 +49,7 @@ class RestPrimaryLocatorTest {
                 }
                 answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
                         + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
-                        + "\"name\":\"" + name + "\"},\"database_system_identifier\":\"730000000000000" + dbPort
+                        + "\"name\":\"" + name + "\"},\"database_system_identifier\":\"" + systemIdentifier
                         + "\"}");
             });
             server.createContext("/cluster", x -> {
