@@ -9,6 +9,7 @@ import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
 import io.hapg.hikari.internal.FailoverConnections;
+import io.hapg.hikari.internal.HostMonitor;
 import io.hapg.hikari.internal.NamedThreads;
 import io.hapg.hikari.internal.PgSettings;
 import io.hapg.hikari.internal.ReadOnlyIntent;
@@ -103,6 +104,18 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private volatile Optional<PendingSwitchover> announced = Optional.empty();
     private volatile long announcedAtNanos;
     private volatile Optional<PrimaryEndpoint> active = Optional.empty(); // written by the switcher only
+    private final Optional<HostMonitor> monitor;
+    /**
+     * The primary the host monitor found unresponsive, and what it saw; empty while it answers. Set
+     * only for the locator's current answer and cleared when that changes, both under
+     * {@code monitorLock}, so a late report about a former primary cannot keep it out when it is
+     * named again.
+     */
+    private volatile Optional<Unresponsive> unresponsive = Optional.empty();
+    private final Object monitorLock = new Object();
+
+    private record Unresponsive(PrimaryEndpoint endpoint, String why) {
+    }
 
     private PrimaryDataSource(PrimaryDataSourceConfig config) {
         this.config = config;
@@ -128,6 +141,29 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
+        this.monitor = config.hostMonitorEnabled() ? Optional.of(new HostMonitor("hapg-pool-" + name + "-monitor",
+                settings, config.hostMonitorInterval(), config.hostMonitorTimeout(), () -> wanted,
+                new HostMonitor.Events() {
+                    @Override
+                    public void unresponsive(PrimaryEndpoint endpoint, String why) {
+                        synchronized (monitorLock) {
+                            if (!wanted.equals(Optional.of(endpoint))) {
+                                return;
+                            }
+                            unresponsive = Optional.of(new Unresponsive(endpoint, why));
+                        }
+                        locator.refresh(); // it may have moved: ask now, not at the next poll
+                        requestReconcile();
+                    }
+
+                    @Override
+                    public void responsive(PrimaryEndpoint endpoint) {
+                        synchronized (monitorLock) {
+                            unresponsive = unresponsive.filter(u -> !u.endpoint().equals(endpoint));
+                        }
+                        requestReconcile();
+                    }
+                })) : Optional.empty();
         gate.close("no primary known yet");
     }
 
@@ -138,6 +174,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     public static PrimaryDataSource start(PrimaryDataSourceConfig config) {
         PrimaryDataSource ds = new PrimaryDataSource(config);
         ds.subscribe();
+        ds.monitor.ifPresent(HostMonitor::start);
         return ds;
     }
 
@@ -158,7 +195,12 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
 
     private void subscribe() {
         subscriptions.add(locator.subscribe(p -> {
-            wanted = p;
+            synchronized (monitorLock) {
+                wanted = p;
+                if (unresponsive.isPresent() && !p.equals(Optional.of(unresponsive.get().endpoint()))) {
+                    unresponsive = Optional.empty();
+                }
+            }
             requestReconcile();
         }));
         if (locator instanceof ClusterLocator) {
@@ -313,17 +355,27 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         }
         Optional<PrimaryEndpoint> p = wanted;
         Optional<PendingSwitchover> hold = holdFor(p);
-        if (p.isEmpty() || hold.isPresent()) {
-            String why = p.isEmpty() ? "no primary" : "switchover from " + hold.get().from() + " to "
+        // A primary the host monitor found hung is treated as no primary until it answers again or
+        // the locator names another: its connections in flight are aborted, borrowers wait.
+        Optional<Unresponsive> hung = unresponsive.filter(u -> p.isPresent() && u.endpoint().equals(p.get()));
+        if (p.isEmpty() || hung.isPresent() || hold.isPresent()) {
+            String why = p.isEmpty() ? "no primary" : hung.isPresent() ? "primary " + p.get().member() + " at "
+                    + p.get().host() + ":" + p.get().port() + " does not answer: " + hung.get().why()
+                    : "switchover from " + hold.get().from() + " to "
                     + hold.get().to().orElse("the healthiest replica") + " announced";
             boolean wasOpen = gate.isOpen();
             gate.close(why);
             if (wasOpen) {
                 lost(why);
             }
-            if (p.isEmpty() && active.isPresent()) {
-                abort(target.retarget(Optional.empty()));
+            if ((p.isEmpty() || hung.isPresent()) && active.isPresent()) {
+                List<Connection> inFlight = target.retarget(Optional.empty());
+                abort(inFlight);
                 active = Optional.empty();
+                if (hung.isPresent()) {
+                    LOG.warn("{} - {} connection(s) to the unresponsive primary {} aborted", name, inFlight.size(),
+                            p.get().member());
+                }
             }
             return;
         }
@@ -338,6 +390,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         if (gate.isOpen()) {
             gate.close("switching to " + next.member());
             lost("the locator named " + next.member());
+        }
+        int abortedFirst = 0;
+        if (active.isPresent()) {
+            // The old primary's connections are aborted before the drain, not after it: a statement
+            // hung on it fails now, and no connection attempt still in progress to it is pooled.
+            List<Connection> old = target.retarget(Optional.empty());
+            abort(old);
+            abortedFirst = old.size();
         }
         boolean drained = gate.awaitEmpty(DRAIN_NANOS);
         HikariPoolMXBean mx = pool.getHikariPoolMXBean();
@@ -362,7 +422,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         active = p;
         gate.open();
         LOG.info("{} - now connecting to primary {} at {}:{} ({} old connection(s) aborted)", name, next.member(),
-                next.host(), next.port(), stale.size());
+                next.host(), next.port(), abortedFirst + stale.size());
         listeners.retargeted(from, next, now);
         state.completeIfWritable().ifPresent(listeners::switched);
     }
@@ -455,6 +515,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             }
         }
         switcher.shutdownNow();
+        monitor.ifPresent(HostMonitor::close);
         gate.shut("the pool is closed");
         target.close();
         pool.close();

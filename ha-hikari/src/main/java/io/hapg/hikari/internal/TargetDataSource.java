@@ -37,6 +37,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class TargetDataSource implements DataSource {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** {@code client_connection_check_interval} set on each connection (PostgreSQL 14+) when it is off. */
+    static final int CLIENT_CHECK_MILLIS = 1000;
     /** How long one physical connection attempt may wait for a usable target. */
     public static final Duration PATIENCE = Duration.ofMinutes(5);
 
@@ -218,13 +220,22 @@ public final class TargetDataSource implements DataSource {
             while (true) {
                 boolean recovery;
                 String readOnly;
+                String clientCheck;
                 try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
-                        + "pg_catalog.current_setting('default_transaction_read_only')")) {
+                        + "pg_catalog.current_setting('default_transaction_read_only'), "
+                        + "pg_catalog.current_setting('client_connection_check_interval', true)")) {
                     rs.next();
                     recovery = rs.getBoolean(1);
                     readOnly = rs.getString(2);
+                    clientCheck = rs.getString(3);
                 }
                 if (!recovery && !"on".equals(readOnly)) {
+                    if ("0".equals(clientCheck)) {
+                        // PostgreSQL 14+: a statement whose connection the pool aborted (a hung primary, a
+                        // switch) ends when the server next looks, instead of running on and committing
+                        // once a frozen server is thawed. Left alone when set already (pgProperty options).
+                        s.execute("SET client_connection_check_interval = " + CLIENT_CHECK_MILLIS);
+                    }
                     return true;
                 }
                 synchronized (lock) {
