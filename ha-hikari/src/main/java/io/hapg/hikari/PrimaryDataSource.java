@@ -225,6 +225,13 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     public Connection getConnection() throws SQLException {
         requireOpen();
         long timeoutMs = pool.getConnectionTimeout();
+        Duration blind = locatorBlindFor();
+        if (!blind.isZero() && wanted.isEmpty() && !gate.isOpen()) {
+            // Nothing can change while the locator cannot read: waiting would only pile threads up.
+            throw new SQLTransientConnectionException("no primary for cluster " + cluster + ": the locator has not "
+                    + "been able to read where it is for " + blind.toMillis() + " ms (" + gate.closedBecause()
+                    + locatorProblem() + ")", "08001");
+        }
         long start = System.nanoTime();
         Optional<String> closedBecause;
         try {
@@ -445,8 +452,17 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         Instant now = Instant.now();
         Optional<PrimaryEndpoint> from = active;
         state.lost(now, from);
-        LOG.info("{} - holding new borrowers: {}", name, why);
-        listeners.primaryLost(from, why, now);
+        String reason = why + locatorProblem();
+        LOG.info("{} - holding new borrowers: {}", name, reason);
+        listeners.primaryLost(from, reason, locatorBlindFor(), now);
+    }
+
+    /**
+     * How long the locator has been unable to read where the primary is ({@link ClusterLocator#blindFor()});
+     * zero while it reads, or when it cannot tell. Usable as a gauge.
+     */
+    public Duration locatorBlindFor() {
+        return locator instanceof ClusterLocator ? ((ClusterLocator) locator).blindFor() : Duration.ZERO;
     }
 
     private void abort(List<Connection> stale) {

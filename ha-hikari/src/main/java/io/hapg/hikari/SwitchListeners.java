@@ -1,6 +1,7 @@
 package io.hapg.hikari;
 
 import io.hapg.core.spi.PrimaryEndpoint;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -32,8 +33,8 @@ final class SwitchListeners {
         return () -> registrations.remove(r);
     }
 
-    void primaryLost(Optional<PrimaryEndpoint> from, String reason, Instant at) {
-        fire(l -> l.primaryLost(from, reason, at));
+    void primaryLost(Optional<PrimaryEndpoint> from, String reason, Duration locatorBlindFor, Instant at) {
+        fire(l -> l.primaryLost(from, reason, locatorBlindFor, at));
     }
 
     void retargeted(Optional<PrimaryEndpoint> from, PrimaryEndpoint to, Instant at) {
