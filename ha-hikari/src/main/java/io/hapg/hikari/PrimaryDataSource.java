@@ -130,7 +130,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.target = new TargetDataSource(settings, config.promotionWait(), new TargetDataSource.Events() {
             @Override
             public void writable(TargetDataSource.Target t) {
-                state.writable(t.generation(), Instant.now()).ifPresent(listeners::switched);
+                // On HikariCP's connection adder, under the target's lock: only queue it.
+                Instant at = Instant.now();
+                listeners.execute(() -> state.writable(t.generation(), at).ifPresent(listeners::switched));
             }
 
             @Override
@@ -388,7 +390,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         }
         if (active.equals(p)) {
             if (!gate.isOpen()) {
-                state.resumed(); // a cancelled switchover
+                listeners.execute(state::resumed); // a cancelled switchover
                 gate.open();
             }
             return;
@@ -424,14 +426,17 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 mx.resumePool();
             }
         }
-        Optional<PrimaryEndpoint> from = state.retargeted(target.target().map(t -> t.generation()).orElse(0L), next,
-                now);
+        long generation = target.target().map(t -> t.generation()).orElse(0L);
         active = p;
         gate.open();
         LOG.info("{} - now connecting to primary {} at {}:{} ({} old connection(s) aborted)", name, next.member(),
                 next.host(), next.port(), abortedFirst + stale.size());
-        listeners.retargeted(from, next, now);
-        state.completeIfWritable().ifPresent(listeners::switched);
+        // Queued after primaryLost and before the new generation's first writable connection can be
+        // accounted, so listeners hear lost, retargeted, switched in that order.
+        listeners.execute(() -> {
+            listeners.retargeted(state.retargeted(generation, next, now), next, now);
+            state.completeIfWritable().ifPresent(listeners::switched);
+        });
     }
 
     /** The announced switchover away from {@code p}, while it is still worth holding for. */
@@ -451,10 +456,13 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private void lost(String why) {
         Instant now = Instant.now();
         Optional<PrimaryEndpoint> from = active;
-        state.lost(now, from);
         String reason = why + locatorProblem();
+        Duration blind = locatorBlindFor();
         LOG.info("{} - holding new borrowers: {}", name, reason);
-        listeners.primaryLost(from, reason, locatorBlindFor(), now);
+        listeners.execute(() -> {
+            state.lost(now, from);
+            listeners.primaryLost(from, reason, blind, now);
+        });
     }
 
     /**
@@ -507,6 +515,20 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         return listeners.add(listener, executor);
     }
 
+    /**
+     * Threads waiting in {@link #getConnection()}: at the gate (no primary, or a switch under way)
+     * plus inside HikariCP (every connection in use). HikariCP's own
+     * {@code getThreadsAwaitingConnection()} sees only the latter. Usable as a gauge.
+     */
+    public int threadsAwaitingConnection() {
+        return gate.waiting() + pool.getHikariPoolMXBean().getThreadsAwaitingConnection();
+    }
+
+    /** Threads waiting at the gate for a primary (none known, or a switch under way). Usable as a gauge. */
+    public int threadsAwaitingPrimary() {
+        return gate.waiting();
+    }
+
     /** HikariCP's pool statistics (active, idle, waiting, total). */
     public HikariPoolMXBean getHikariPoolMXBean() {
         return pool.getHikariPoolMXBean();
@@ -535,6 +557,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         gate.shut("the pool is closed");
         target.close();
         pool.close();
+        listeners.close();
         aborter.shutdown();
     }
 

@@ -101,10 +101,23 @@ class HungPrimaryIT {
             try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
                     .user("postgres").socketTimeout(SOCKET_TIMEOUT).hostMonitorInterval(Duration.ofMillis(200))
                     .hostMonitorTimeout(monitorTimeout).build())) {
+                // Issue #17 item 8: a switched listener that blocks, on a direct executor, must stall neither
+                // HikariCP's connection adder nor the pool's target lock.
+                List<String> switchedOn = new CopyOnWriteArrayList<>();
                 ds.addListener(new SwitchListener() {
                     @Override
                     public void primaryLost(Optional<PrimaryEndpoint> from, String reason, Instant at) {
                         lost.add(reason);
+                    }
+
+                    @Override
+                    public void switched(SwitchEvent event) {
+                        switchedOn.add(Thread.currentThread().getName());
+                        try {
+                            Thread.sleep(4000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                 }, Runnable::run);
                 List<CompletableFuture<Outcome>> inFlight = new ArrayList<>();
@@ -135,9 +148,18 @@ class HungPrimaryIT {
                 }
                 Await.until("the pool takes the primary back once it answers", Duration.ofSeconds(20),
                         ds::isAvailable);
+                long back = System.nanoTime();
                 try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                     s.executeUpdate("INSERT INTO orders (note) VALUES ('after')");
                 }
+                long writtenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
+                String pool = ds.unwrap(com.zaxxer.hikari.HikariDataSource.class).getPoolName();
+                Await.until("the switched event", Duration.ofSeconds(10), () -> !switchedOn.isEmpty());
+                System.out.printf("[ha-hikari] thawed: the first write took %d ms with a switched listener blocking "
+                        + "4 s on %s%n", writtenMs, switchedOn);
+                assertThat(switchedOn).containsExactly("hapg-pool-" + pool + "-listeners");
+                assertThat(writtenMs).as("ms to the first write once the primary is back, a switched listener "
+                        + "blocking 4 s").isLessThan(2000);
                 assertThat(pg.query("SELECT note FROM orders ORDER BY id")).as("the aborted write never committed")
                         .containsExactly(List.of("after"));
             }
