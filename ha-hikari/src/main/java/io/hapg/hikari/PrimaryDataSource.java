@@ -105,6 +105,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private volatile long announcedAtNanos;
     private volatile Optional<PrimaryEndpoint> active = Optional.empty(); // written by the switcher only
     private final Optional<HostMonitor> monitor;
+    private volatile boolean hadPrimary; // written by the switcher only
     /**
      * The primary the host monitor found unresponsive, and what it saw; empty while it answers. Set
      * only for the locator's current answer and cleared when that changes, both under
@@ -228,8 +229,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         requireOpen();
         long timeoutMs = pool.getConnectionTimeout();
         Duration blind = locatorBlindFor();
-        if (!blind.isZero() && wanted.isEmpty() && !gate.isOpen()) {
-            // Nothing can change while the locator cannot read: waiting would only pile threads up.
+        if (!blind.isZero() && wanted.isEmpty() && !gate.isOpen() && hadPrimary) {
+            // The primary was dropped and nothing can change while the locator cannot read: waiting would
+            // only pile threads up. (Before any primary was known, e.g. at start, borrowers wait as usual.)
             throw new SQLTransientConnectionException("no primary for cluster " + cluster + ": the locator has not "
                     + "been able to read where it is for " + blind.toMillis() + " ms (" + gate.closedBecause()
                     + locatorProblem() + ")", "08001");
@@ -428,6 +430,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         }
         long generation = target.target().map(t -> t.generation()).orElse(0L);
         active = p;
+        hadPrimary = true;
         gate.open();
         LOG.info("{} - now connecting to primary {} at {}:{} ({} old connection(s) aborted)", name, next.member(),
                 next.host(), next.port(), abortedFirst + stale.size());
