@@ -180,17 +180,22 @@ class HungPrimaryIT {
              LocalPostgres b = LocalPostgres.builder().name("pgb").createPrimary().start()) {
             prepare(b);
             PrimaryDataSourceBorrowTest.SettableLocator locator = prepare(a);
-            HikariConfig h = pool(3, 5000);
+            HikariConfig h = pool(2, 5000);
+            h.setMinimumIdle(0); // a borrower arriving while the old primary is hung makes HikariCP connect to it
             // The monitor's timeout far above the bound checked: it is the switch that fails the statement.
             try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
-                    .user("postgres").socketTimeout(SOCKET_TIMEOUT).hostMonitorTimeout(Duration.ofSeconds(20))
-                    .build())) {
+                    .user("postgres").socketTimeout(SOCKET_TIMEOUT).connectTimeout(Duration.ofSeconds(10))
+                    .hostMonitorTimeout(Duration.ofSeconds(20)).build())) {
                 CompletableFuture<Outcome> sleeper = run(ds,
                         "INSERT INTO orders (note) SELECT 'sleeper' FROM pg_sleep(2)", true);
                 awaitRunning(a, "sleeper", 1);
                 a.freeze();
                 long flip;
                 try {
+                    // HikariCP's adder connects to the hung server for this borrower: TCP is accepted, nothing
+                    // answers, and the attempt would hold the adder for connectTimeout (10 s).
+                    CompletableFuture<Outcome> late = run(ds, "INSERT INTO orders (note) VALUES ('late borrower')",
+                            true);
                     Thread.sleep(2500); // the sleep is over while frozen: thawed, the INSERT would run at once
                     flip = System.nanoTime();
                     locator.set(Optional.of(endpoint(b)));
@@ -201,6 +206,12 @@ class HungPrimaryIT {
                             o.error().map(e -> e.getSQLState() + " " + e.getMessage()).orElse("it succeeded"));
                     assertThat(o.error()).as("the sleeping statement failed").isPresent();
                     assertThat(failedMs).as("ms from the switch to the statement's failure").isLessThan(1000);
+                    Outcome lateOutcome = late.get(10, TimeUnit.SECONDS);
+                    long lateMs = TimeUnit.NANOSECONDS.toMillis(lateOutcome.endNanos() - flip);
+                    System.out.printf("[ha-hikari] a borrower waiting while the old primary hung wrote %d ms after the "
+                            + "switch (%s)%n", lateMs, lateOutcome.error().map(SQLException::getMessage).orElse("ok"));
+                    assertThat(lateOutcome.error()).as("the borrower waiting in HikariCP at the switch").isEmpty();
+                    assertThat(lateMs).as("ms from the switch to its write on the new primary").isLessThan(1500);
                     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                         s.executeUpdate("INSERT INTO orders (note) VALUES ('first on the new primary')");
                     }
