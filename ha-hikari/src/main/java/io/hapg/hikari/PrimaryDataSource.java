@@ -114,6 +114,12 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
      */
     private volatile Optional<Unresponsive> unresponsive = Optional.empty();
     private final Object monitorLock = new Object();
+    /**
+     * What the host monitor watches: the locator's primary once the pool had a writable connection to
+     * it (before that nothing is in flight there, and its probe connection would only add to the storm
+     * of every pool connecting to a new primary at once); cleared when the locator names another.
+     */
+    private volatile Optional<PrimaryEndpoint> monitored = Optional.empty();
 
     private record Unresponsive(PrimaryEndpoint endpoint, String why) {
     }
@@ -133,6 +139,11 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             public void writable(TargetDataSource.Target t) {
                 // On HikariCP's connection adder, under the target's lock: only queue it.
                 Instant at = Instant.now();
+                synchronized (monitorLock) {
+                    if (wanted.equals(Optional.of(t.endpoint()))) {
+                        monitored = wanted;
+                    }
+                }
                 listeners.execute(() -> state.writable(t.generation(), at).ifPresent(listeners::switched));
             }
 
@@ -145,7 +156,8 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
         this.monitor = config.hostMonitorEnabled() ? Optional.of(new HostMonitor("hapg-pool-" + name + "-monitor",
-                settings, config.hostMonitorInterval(), config.hostMonitorTimeout(), () -> wanted,
+                settings, config.hostMonitorInterval(), config.hostMonitorTimeout(),
+                () -> monitored.filter(m -> wanted.equals(Optional.of(m))),
                 new HostMonitor.Events() {
                     @Override
                     public void unresponsive(PrimaryEndpoint endpoint, String why) {
@@ -202,6 +214,9 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 wanted = p;
                 if (unresponsive.isPresent() && !p.equals(Optional.of(unresponsive.get().endpoint()))) {
                     unresponsive = Optional.empty();
+                }
+                if (!monitored.equals(p)) {
+                    monitored = Optional.empty();
                 }
             }
             requestReconcile();

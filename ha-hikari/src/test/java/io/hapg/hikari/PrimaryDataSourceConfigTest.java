@@ -37,7 +37,7 @@ class PrimaryDataSourceConfigTest {
     void theHostMonitorIsOnByDefaultCanBeTurnedOffAndItsBoundsAreChecked() {
         PrimaryDataSourceConfig d = PrimaryDataSourceConfig.builder(locator).user("app").build();
         assertThat(d.hostMonitorEnabled()).isTrue();
-        assertThat(d.hostMonitorTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.hostMonitorTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(PrimaryDataSourceConfig.builder(locator).user("app").hostMonitorTimeout(Duration.ZERO).build()
                 .hostMonitorEnabled()).isFalse();
         assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app")

@@ -288,6 +288,9 @@ class PrimaryFollowingIT {
                     Stats.median(toWritable), Stats.percentile(toWritable, 99));
             for (PrimaryDataSource ds : all) {
                 assertThat(ds.currentPrimary().map(PrimaryEndpoint::member)).contains(to.name());
+                // One switch each: a host monitor must not take the new primary for a hung one (a probe stuck
+                // on the old primary while it shut down once held up the probes of the new one for 5 s).
+                assertThat(ds.switchCount()).as("switches of %s", ds).isEqualTo(1);
                 try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                      ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
                     rs.next();

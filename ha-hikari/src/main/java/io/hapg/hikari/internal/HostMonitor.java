@@ -12,7 +12,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
@@ -27,8 +28,14 @@ import org.slf4j.LoggerFactory;
  * (30 s; ~15 min for a write into a black hole); it is reported responsive again after the next
  * probe that succeeds. Only liveness is checked: being the primary is the locator's business.
  *
+ * <p>An endpoint is judged only after its first answer: a primary that never answered has no
+ * connection in flight to abort, and one just named may be slow to accept connections when every
+ * pool connects to it at once.
+ *
  * <p>Threads: a ticker {@code <name>} decides (every {@code interval}, never blocked by a probe),
- * a prober {@code <name>-probe} runs the probes; both stop on {@link #close()}. The events run on
+ * probers {@code <name>-probe} run the probes, one at a time per endpoint; all stop on
+ * {@link #close()}. A probe still stuck on a former primary (hung, or shutting down) neither delays
+ * the probes of the new one nor counts for it: its connection is aborted when the endpoint changes. The events run on
  * either and must not block. One extra connection per pool on the primary, named
  * {@code <applicationName> monitor} in {@code pg_stat_activity}.
  */
@@ -51,7 +58,13 @@ public final class HostMonitor implements AutoCloseable {
     private final Events events;
     private final ScheduledExecutorService ticker;
     private final ExecutorService prober;
-    private final AtomicBoolean probing = new AtomicBoolean();
+    /** The epoch of the probe running now; -1 when none. */
+    private final AtomicLong probing = new AtomicLong(-1);
+    /** The probe connection and the epoch it was opened for. */
+    private final AtomicReference<Held> held = new AtomicReference<>();
+
+    private record Held(long epoch, Connection connection) {
+    }
     private final Object lock = new Object();
     // Guarded by lock: what is watched (an epoch per endpoint, so a late probe of the previous one counts for
     // nothing), when it last answered, what the last failed probe said, and whether it was reported down.
@@ -60,9 +73,8 @@ public final class HostMonitor implements AutoCloseable {
     private long lastAnswerNanos;
     private String lastError = "no probe finished yet";
     private boolean down;
+    private boolean answered; // the endpoint answered a probe since it is watched
     private long nextProbeNanos; // ticker thread only
-    private volatile Connection probe; // written by the prober thread only; volatile for close()
-    private long probeEpoch = -1; // prober thread only
 
     /**
      * @param watched the endpoint to watch now (the locator's answer); empty: nothing is watched
@@ -75,7 +87,7 @@ public final class HostMonitor implements AutoCloseable {
         this.watched = Objects.requireNonNull(watched, "watched");
         this.events = Objects.requireNonNull(events, "events");
         this.ticker = NamedThreads.single(threadName);
-        this.prober = NamedThreads.single(threadName + "-probe");
+        this.prober = NamedThreads.cached(threadName + "-probe");
     }
 
     /** Starts ticking; returns at once. */
@@ -104,23 +116,35 @@ public final class HostMonitor implements AutoCloseable {
         String why = null;
         synchronized (lock) {
             if (now.isEmpty()) {
-                endpoint = null;
-                down = false;
+                if (endpoint != null) {
+                    endpoint = null;
+                    epoch++; // a probe still running counts for nothing
+                    down = false;
+                }
                 return;
             }
             if (!now.get().equals(endpoint)) {
-                // A new primary gets the whole timeout, counted from now.
+                // A new primary gets the whole timeout, counted from now, and a probe of the former one
+                // that is still waiting on it is cut loose.
+                Held former = held.getAndSet(null);
+                if (former != null) {
+                    abortQuietly(former.connection());
+                }
                 endpoint = now.get();
                 epoch++;
                 lastAnswerNanos = t;
                 lastError = "no probe finished yet";
                 down = false;
+                answered = false;
                 nextProbeNanos = t;
             }
             e = endpoint;
             ep = epoch;
             long silent = t - lastAnswerNanos;
-            if (!down && silent >= timeout.toNanos()) {
+            // Judged only once it answered: until then the pool has nothing in flight on it to abort, and a
+            // newly named primary may be slow to take connections (every pool of an application
+            // connecting to it at once) without being hung.
+            if (!down && answered && silent >= timeout.toNanos()) {
                 down = true;
                 why = "no probe (SELECT 1 on the pool's monitor connection) answered for "
                         + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (host monitor timeout " + timeout.toMillis()
@@ -132,38 +156,50 @@ public final class HostMonitor implements AutoCloseable {
                     e.port(), why);
             events.unresponsive(e, why);
         }
-        if (t - nextProbeNanos >= 0 && probing.compareAndSet(false, true)) {
+        long running = probing.get();
+        if (t - nextProbeNanos >= 0 && running < ep && probing.compareAndSet(running, ep)) {
             nextProbeNanos = t + interval.toNanos();
             try {
                 prober.execute(() -> {
                     try {
                         probe(e, ep);
                     } finally {
-                        probing.set(false);
+                        probing.compareAndSet(ep, -1);
                     }
                 });
             } catch (RejectedExecutionException closed) {
-                probing.set(false);
+                probing.compareAndSet(ep, -1);
             }
         }
     }
 
-    /** One probe of {@code e}; prober thread only. */
+    /** One probe of {@code e} for epoch {@code ep}; on a prober thread, one at a time per epoch. */
     private void probe(PrimaryEndpoint e, long ep) {
         long started = System.nanoTime();
+        Held h = held.get();
         try {
-            if (probe != null && probeEpoch != ep) {
-                abortProbe();
+            if (h == null || h.epoch() != ep) {
+                if (h != null && held.compareAndSet(h, null)) {
+                    abortQuietly(h.connection());
+                }
+                Connection c = open(e);
+                h = new Held(ep, c);
+                boolean current;
+                synchronized (lock) {
+                    current = ep == epoch;
+                }
+                if (!current || !held.compareAndSet(null, h)) {
+                    abortQuietly(c); // the endpoint changed while connecting
+                    return;
+                }
             }
-            if (probe == null) {
-                probe = open(e);
-                probeEpoch = ep;
-            }
-            try (Statement s = probe.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+            try (Statement s = h.connection().createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
                 rs.next();
             }
         } catch (SQLException | RuntimeException failure) {
-            abortProbe();
+            if (h != null && held.compareAndSet(h, null)) {
+                abortQuietly(h.connection());
+            }
             synchronized (lock) {
                 if (ep == epoch) {
                     lastError = failure.toString();
@@ -176,6 +212,7 @@ public final class HostMonitor implements AutoCloseable {
             if (ep == epoch) {
                 // The server answered after the probe started: that is the latest moment known alive.
                 lastAnswerNanos = Math.max(lastAnswerNanos, started);
+                answered = true;
                 back = down;
                 down = false;
             }
@@ -207,16 +244,11 @@ public final class HostMonitor implements AutoCloseable {
     }
 
     /** Abort, not close: close() would send a Terminate message to a server that may not be reading. */
-    private void abortProbe() {
-        Connection c = probe;
-        probe = null;
-        probeEpoch = -1;
-        if (c != null) {
-            try {
-                c.abort(Runnable::run);
-            } catch (SQLException | RuntimeException ignored) {
-                // Broken already.
-            }
+    private static void abortQuietly(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // Broken already.
         }
     }
 
@@ -225,13 +257,9 @@ public final class HostMonitor implements AutoCloseable {
     public void close() {
         ticker.shutdownNow();
         prober.shutdownNow(); // a probe blocked on the socket is not interruptible: the abort below ends it
-        Connection c = probe;
-        if (c != null) {
-            try {
-                c.abort(Runnable::run);
-            } catch (SQLException | RuntimeException ignored) {
-                // Broken already.
-            }
+        Held h = held.getAndSet(null);
+        if (h != null) {
+            abortQuietly(h.connection());
         }
     }
 }
