@@ -31,7 +31,9 @@ public final class Main {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
             PrintStream to = args.length == 0 ? err : out;
             to.println("usage: java -jar hapg-demo.jar <command> [args]");
-            to.println("  demo [--exit-when-ready]    a local three-node cluster (etcd x3, agents x3) failing over");
+            to.println("  demo [--short | --interactive | --exit-when-ready] [--sync on|off]");
+            to.println("                              a local three-node cluster (etcd x3, agents x3) and a storefront");
+            to.println("                              on it, through the article's faults");
             to.println("  soak --minutes N [--faults K] [--sync on|off] [--seed S]");
             to.println("                              random faults under writes on that cluster, checked after each");
             to.println("  agent, ctl, version         as java -jar ha-agent/target/hapg.jar");

@@ -27,6 +27,16 @@ public interface ClusterLocator extends PrimaryLocator {
      */
     Optional<String> problem();
 
+    /**
+     * The cluster's database system identifier as the store knows it (the {@code initialize} key
+     * Patroni and hapg write at bootstrap), when this locator can see it. {@link PrimaryDataSource}
+     * refuses a connection to a server whose {@code pg_control_system()} says otherwise; without
+     * it, the pool learns the identifier from its first connection. Never blocks.
+     */
+    default Optional<String> systemIdentifier() {
+        return Optional.empty();
+    }
+
     /** The running replicas as last seen, with their replication lag when known. Never blocks. */
     default List<ReplicaEndpoint> replicas() {
         return List.of();

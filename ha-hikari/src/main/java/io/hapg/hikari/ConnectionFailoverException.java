@@ -11,7 +11,10 @@ import java.sql.SQLRecoverableException;
  * state (SET ..., temporary tables) first. If the statement was a write, it may or may not have
  * been applied when the connection broke: make it idempotent or check before re-running it.
  *
- * <p>The same SQLState and meaning as the AWS Advanced JDBC Wrapper's
+ * <p>A {@link SQLRecoverableException}, not a transient one, because a write's outcome is unknown:
+ * Spring's {@code JdbcTemplate} makes it a {@code RecoverableDataAccessException}, which retry
+ * policies keyed on {@code TransientDataAccessException} leave alone; retry it where the statement
+ * is a read or idempotent. The same SQLState and meaning as the AWS Advanced JDBC Wrapper's
  * {@code FailoverSuccessSQLException}, except that the connection is not reconnected in place:
  * HikariCP's connections are bound to one server, so the retry needs a new connection.
  * {@link #getCause()} and {@link #getNextException()} hold the driver's original error.

@@ -75,6 +75,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     private volatile long lastReadNanos;
     private volatile long blindSinceNanos;
     private Optional<ClusterView> lastView = Optional.empty();
+    private volatile Optional<String> systemIdentifier = Optional.empty(); // the last initialize key seen
 
     private ConsensusPrimaryLocator(Builder b) {
         super("hapg-locator-" + b.cluster, b.cluster);
@@ -127,6 +128,12 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
         if (closeConsensus) {
             consensus.close();
         }
+    }
+
+    /** The {@code initialize} key's system identifier, as last read. */
+    @Override
+    public Optional<String> systemIdentifier() {
+        return systemIdentifier;
     }
 
     @Override
@@ -232,6 +239,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     }
 
     private void apply(ClusterView view) {
+        view.systemIdentifier().ifPresent(id -> systemIdentifier = Optional.of(id));
         Optional<PendingSwitchover> pending = pending(view);
         List<ReplicaEndpoint> replicas = replicas(view);
         if (view.leader().isEmpty()) {

@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * A {@link DataSource} that follows the primary: one HikariCP pool whose physical connections go
  * to whichever node the {@link PrimaryLocator} names, each verified writable
  * ({@code pg_is_in_recovery()} false, {@code default_transaction_read_only} off) before it is
- * pooled, so a write never lands on a replica. Usable wherever a {@code DataSource} is (Spring,
- * jOOQ, plain JDBC).
+ * pooled, so a write never lands on a replica, and checked to belong to the cluster (its database
+ * system identifier is the locator's {@link ClusterLocator#systemIdentifier()}, else the one the
+ * first connection found), so an address mix-up never joins another cluster. Usable wherever a
+ * {@code DataSource} is (Spring, jOOQ, plain JDBC).
  *
  * <pre>{@code
  * HikariConfig pool = new HikariConfig();
@@ -69,11 +71,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Errors the application sees</b> (with {@link PrimaryDataSourceConfig#translateErrors}): a
  * statement that fails because the connection to the primary broke, the server shut down, or it
  * is read-only (25006, unless the application made the connection read-only itself: then it is
- * the application's write and passes through) throws {@link ConnectionFailoverException} (08S02, outside a transaction:
- * get a new connection and re-run the statement) or {@link TransactionStateUnknownException}
- * (08007, inside a transaction or during commit: get a new connection and restart the whole
- * transaction). Every other error passes through unchanged. Either way the connection is evicted
- * ({@link FailoverExceptionOverride}) and the locator is asked to re-check at once.
+ * the application's write and passes through) throws, from the connection or any JDBC object made
+ * from it (statements, result sets, generated keys, metadata), {@link ConnectionFailoverException}
+ * (08S02, in auto-commit: get a new connection and re-run the statement if it is a read or
+ * idempotent), {@link TransactionRolledBackException} (40000, inside a transaction before its
+ * commit: rolled back, get a new connection and restart the whole transaction; transient for Spring
+ * and Hibernate) or {@link TransactionStateUnknownException} (08007, during commit: the outcome is
+ * unknown, check before running it again). Every other error passes through unchanged. Either way
+ * the connection is evicted ({@link FailoverExceptionOverride}) and the locator is asked to re-check
+ * at once.
  *
  * <p><b>Observability</b>: {@link #currentPrimary()}, {@link #switchCount()},
  * {@link #lastSwitch()} (no primary → writable connection again) and {@link #addListener}.
@@ -151,7 +157,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             public void connectFailed(SQLException failure) {
                 onFailover();
             }
-        });
+        }, () -> locator instanceof ClusterLocator ? ((ClusterLocator) locator).systemIdentifier() : Optional.empty());
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));

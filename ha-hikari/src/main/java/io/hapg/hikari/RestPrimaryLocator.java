@@ -62,6 +62,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
     private final Optional<Duration> keepLast;
     private final boolean scopeConfigured;
     private volatile Optional<Duration> clusterTtl = Optional.empty();
+    private volatile Optional<String> systemIdentifier = Optional.empty(); // from the primary's last 200
     // Locator thread only: the member that last answered 200, when, and each member's last address.
     private Optional<URI> lastPrimary = Optional.empty();
     private long lastConfirmedNanos;
@@ -178,6 +179,12 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         return true;
     }
 
+    /** {@code database_system_identifier} from the primary's last {@code GET /primary} answer. */
+    @Override
+    public Optional<String> systemIdentifier() {
+        return systemIdentifier;
+    }
+
     /** The configured bound, else the cluster's ttl once {@code GET /config} gave it, else 30 s. */
     private Duration keepLastFor() {
         return keepLast.orElseGet(() -> clusterTtl.orElse(DEFAULT_KEEP_LAST));
@@ -194,6 +201,8 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         }
         lastPrimary = Optional.of(primary.base());
         lastConfirmedNanos = System.nanoTime();
+        primary.body().map(b -> b.path("database_system_identifier").asText("")).filter(id -> !id.isEmpty())
+                .ifPresent(id -> systemIdentifier = Optional.of(id));
         CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
                 ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
         Answer cluster = get(primary.base(), "/cluster").join();

@@ -4,17 +4,21 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 
 /**
- * SQLState {@code 08007}: the connection to the primary failed <em>inside a transaction</em>
- * (auto-commit off, or during {@code commit()}). Whatever the transaction did is rolled back by the
- * server, except that a failure during {@code commit()} leaves its outcome unknown.
- * <b>Restart the whole transaction</b> on a new connection from the pool (close this one, call
- * {@code getConnection()} again, re-apply session state, run every statement of the transaction
- * again); do not re-run only the last statement. Where a lost {@code commit()} acknowledgement
- * matters, make the transaction idempotent (a unique request id) or check whether it took effect.
+ * SQLState {@code 08007}: the connection to the primary failed <em>during {@code commit()}</em> (or
+ * a commit returned as only local, see {@link PrimaryDataSource}): the outcome of the transaction is
+ * <b>unknown</b>. The server may have committed it before the connection broke, and with a
+ * failover the commit may exist on the old primary alone. Do not re-run the transaction blindly:
+ * check whether it took effect (a unique request id, an idempotency key) on a new connection from
+ * the pool, or make the transaction idempotent and then run it again.
  *
- * <p>The same SQLState and meaning as the AWS Advanced JDBC Wrapper's
- * {@code TransactionStateUnknownSQLException}. {@link #getCause()} and
- * {@link #getNextException()} hold the driver's original error.
+ * <p>A {@link SQLRecoverableException} on purpose: it is not transient, so retry policies keyed on
+ * transient errors leave it to the application (Spring's {@code JdbcTemplate} and
+ * {@code JdbcTransactionManager} make it a {@code RecoverableDataAccessException},
+ * {@code DataSourceTransactionManager} a {@code TransactionSystemException}). A failure inside a
+ * transaction <em>before</em> its commit is {@link TransactionRolledBackException} (rolled back, safe
+ * to retry). The same SQLState and meaning as the AWS Advanced JDBC Wrapper's
+ * {@code TransactionStateUnknownSQLException}. {@link #getCause()} and {@link #getNextException()}
+ * hold the driver's original error or PostgreSQL's warning.
  */
 public final class TransactionStateUnknownException extends SQLRecoverableException {
     private static final long serialVersionUID = 1L;

@@ -78,6 +78,18 @@ class ConsensusPrimaryLocatorTest {
     }
 
     @Test
+    void exposesTheSystemIdentifierOfTheInitializeKey() throws Exception {
+        InMemoryConsensus a = member("a", "postgres://127.0.0.1:5001/postgres");
+        assertThat(a.compareAndSet(ClusterKey.INITIALIZE, 0, Optional.of("7300000000000000001"))).isTrue();
+        a.tryAcquireLeader();
+        start();
+        if (nextPrimary().isEmpty()) { // subscribed before the first read finished
+            nextPrimary();
+        }
+        assertThat(locator.systemIdentifier()).contains("7300000000000000001");
+    }
+
+    @Test
     void announcesAPlannedSwitchoverAwayFromTheCurrentLeader() throws Exception {
         InMemoryConsensus a = member("a", "postgres://127.0.0.1:5001/postgres");
         member("b", "postgres://127.0.0.1:5002/postgres");

@@ -37,6 +37,8 @@ class RestLocatorBlipIT {
             logs.watch(pg);
             pg.execute("CREATE TABLE orders (id int PRIMARY KEY)");
             api.primary = true;
+            // The pool checks the server's identifier against the one the member reports.
+            api.systemIdentifier = pg.query("SELECT system_identifier FROM pg_control_system()").get(0).get(0);
             try (RestPrimaryLocator locator = RestPrimaryLocator.builder().cluster("shop")
                     .member(api.url(), pg.host() + ":" + pg.port()).pollInterval(Duration.ofMillis(100))
                     .timeout(Duration.ofMillis(200)).build().start();

@@ -34,11 +34,14 @@ class RestPrimaryLocatorTest {
         volatile boolean clusterFails;
         /** The ttl GET /config reports; 0 = no config (502). */
         volatile int ttl;
+        /** The database_system_identifier GET /primary reports (a made-up one unless a test sets the real one). */
+        volatile String systemIdentifier;
         final HttpServer server;
 
         FakeMember(String name, int dbPort) throws IOException {
             this.name = name;
             this.dbPort = dbPort;
+            this.systemIdentifier = "730000000000000" + dbPort;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/primary", x -> {
                 if (slow(x)) {
@@ -46,7 +49,8 @@ class RestPrimaryLocatorTest {
                 }
                 answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
                         + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
-                        + "\"name\":\"" + name + "\"}}");
+                        + "\"name\":\"" + name + "\"},\"database_system_identifier\":\"" + systemIdentifier
+                        + "\"}");
             });
             server.createContext("/cluster", x -> {
                 if (clusterFails) {
@@ -148,6 +152,8 @@ class RestPrimaryLocatorTest {
         await("a is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("a")));
         assertThat(locator.current().get().port()).isEqualTo(5001);
         assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
+        assertThat(locator.systemIdentifier()).as("the primary's database_system_identifier")
+                .contains("7300000000000005001");
 
         a.primary = false;
         await("no primary", () -> locator.current().isEmpty());

@@ -1,9 +1,11 @@
 package io.hapg.examples.demo;
 
+import io.hapg.examples.cluster.Stopper;
 import io.hapg.agent.ctl.QuietLogging;
 import io.hapg.core.model.ClusterView;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.etcd.EtcdConsensus;
+import io.hapg.examples.storefront.StorefrontRun;
 import io.hapg.process.OsUser;
 import io.hapg.testkit.MissingBinaryException;
 import io.hapg.testkit.cluster.ClusterNode;
@@ -17,55 +19,94 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code java -jar hapg-demo.jar demo [--exit-when-ready]}: three etcd members and three agents, each
- * with its PostgreSQL, on loopback, from generated Patroni-style configs in a temporary directory
- * ({@link LocalCluster}). It prints the cluster table whenever the leader, a role, a state or a
- * timeline changes, tells how to kill the primary or ask for a switchover from another terminal,
- * restarts an agent that died after 5 s (as systemd's {@code Restart=always} would, so the old
- * primary comes back as a replica), and on Ctrl-C stops every process it started, by PID.
+ * {@code java -jar hapg-demo.jar demo [--short | --interactive | --exit-when-ready] [--sync on|off]}:
+ * three etcd members and three agents, each with its PostgreSQL, on loopback, from generated
+ * Patroni-style configs in a temporary directory ({@link LocalCluster}), synchronous mode unless
+ * {@code --sync off}. It prints the cluster table whenever the leader, a role, a state or a
+ * timeline changes. On Ctrl-C it stops every process it started, by PID.
  *
- * <p>{@code --exit-when-ready} stops everything as soon as the cluster has converged (one
- * primary, two streaming replicas, as etcd shows them): a smoke test of the whole stack.
+ * <p>By default a storefront ({@link StorefrontRun}) runs through the article's faults and the
+ * demo ends with a table per fault and a verdict (exit 1 when a fault did not converge or, in
+ * synchronous mode, an acknowledged order was lost); {@code --short} runs two of the faults.
+ * {@code --interactive} keeps the cluster up, tells how to kill the primary or ask for a
+ * switchover from another terminal, and restarts an agent that died after 5 s (as systemd's
+ * {@code Restart=always} would, so the old primary comes back as a replica).
+ * {@code --exit-when-ready} stops everything as soon as the cluster has converged (one primary,
+ * two streaming replicas, as etcd shows them): a smoke test of the whole stack.
  */
 public final class DemoMain {
     static final String SCOPE = "hapg-demo";
     static final String API_USER = "hapg";
     static final String API_PASSWORD = "demo";
+    private static final int TTL = 10;
+    private static final String HIKARI_LOG_LEVEL = "org.slf4j.simpleLogger.log.com.zaxxer.hikari";
     private static final Duration BOOT = Duration.ofSeconds(180);
     private static final Duration RESTART_DELAY = Duration.ofSeconds(5);
 
     private DemoMain() {
     }
 
-    /** Runs the demo; returns the exit code (0 after Ctrl-C or --exit-when-ready, 1 on failure, 2 bad usage). */
+    static final String USAGE = "usage: java -jar hapg-demo.jar demo [--short | --interactive | --exit-when-ready]"
+            + " [--sync on|off]";
+
+    /** What the demo does once the cluster has converged. */
+    enum Mode {
+        /** The storefront through the article's faults, a table, a verdict (the default). */
+        STOREFRONT,
+        /** The storefront through a switchover and a kill -9 of the primary node only (CI). */
+        SHORT,
+        /** The cluster stays up for the user's own faults until Ctrl-C. */
+        INTERACTIVE,
+        /** Stops once converged: a smoke test of the whole stack. */
+        EXIT_WHEN_READY
+    }
+
+    /** Runs the demo; returns the exit code (0 done, 1 on failure or a failed verdict, 2 bad usage). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        boolean exitWhenReady = false;
-        for (String a : args) {
-            if (a.equals("--exit-when-ready")) {
-                exitWhenReady = true;
+        Mode mode = Mode.STOREFRONT;
+        boolean synchronous = true;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            Mode chosen = switch (a) {
+                case "--short" -> Mode.SHORT;
+                case "--interactive" -> Mode.INTERACTIVE;
+                case "--exit-when-ready" -> Mode.EXIT_WHEN_READY;
+                default -> null;
+            };
+            if (chosen != null) {
+                mode = chosen;
+            } else if (a.equals("--sync") && i + 1 < args.length
+                    && (args[i + 1].equals("on") || args[i + 1].equals("off"))) {
+                synchronous = args[++i].equals("on");
             } else if (a.equals("-h") || a.equals("--help")) {
-                out.println("usage: java -jar hapg-demo.jar demo [--exit-when-ready]");
+                out.println(USAGE);
                 return 0;
             } else {
-                err.println("hapg demo: unknown argument '" + a + "'; usage: java -jar hapg-demo.jar demo"
-                        + " [--exit-when-ready]");
+                err.println("hapg demo: " + (a.equals("--sync") ? "--sync takes on or off" : "unknown argument '" + a
+                        + "'") + "; " + USAGE);
                 return 2;
             }
         }
-        // The demo's output is the table and the how-to; the agents log to their own files.
+        // The demo's output is the table and the how-to; the agents log to their own files. The
+        // storefront counts its failed orders; HikariCP's stack trace per broken connection would bury them.
+        if (System.getProperty(HIKARI_LOG_LEVEL) == null) {
+            System.setProperty(HIKARI_LOG_LEVEL, "error");
+        }
         QuietLogging.apply();
         out.println("hapg demo: starting 3 etcd members and 3 agents with PostgreSQL on 127.0.0.1"
+                + (synchronous ? ", synchronous mode" : ", asynchronous mode")
                 + (OsUser.current().isRoot() ? " (PostgreSQL runs as OS user '" + OsUser.unprivileged().name() + "')"
                 : "") + " ...");
         LocalCluster cluster;
         try {
-            cluster = LocalCluster.builder().scope(SCOPE).nodes(3).etcdMembers(3).ttl(10).loopWait(2).retryTimeout(3)
-                    .restApiAuthentication(API_USER, API_PASSWORD).start();
+            cluster = LocalCluster.builder().scope(SCOPE).nodes(3).etcdMembers(3).ttl(TTL).loopWait(2).retryTimeout(3)
+                    .synchronousMode(synchronous).etcdProxies(true).restApiAuthentication(API_USER, API_PASSWORD)
+                    .start();
         } catch (MissingBinaryException e) {
             err.println("hapg demo: " + e.getMessage() + " (bash scripts/install-deps.sh installs what is missing)");
             return 1;
         }
-        return new RunningDemo(cluster, out, err).run(exitWhenReady);
+        return new RunningDemo(cluster, synchronous, out, err).run(mode);
     }
 
     /** One running demo: the cluster, the table printer and the stop-by-PID on exit. */
@@ -73,14 +114,16 @@ public final class DemoMain {
         private final LocalCluster cluster;
         private final PrintStream out;
         private final PrintStream err;
+        private final boolean synchronous;
         private final EtcdConsensus etcd;
         private final TableWatcher table;
         private final Stopper stopper;
         private final AtomicBoolean stopping = new AtomicBoolean();
         private final CountDownLatch stopped = new CountDownLatch(1);
 
-        RunningDemo(LocalCluster cluster, PrintStream out, PrintStream err) {
+        RunningDemo(LocalCluster cluster, boolean synchronous, PrintStream out, PrintStream err) {
             this.cluster = cluster;
+            this.synchronous = synchronous;
             this.out = out;
             this.err = err;
             this.etcd = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
@@ -90,7 +133,7 @@ public final class DemoMain {
             this.stopper = new Stopper(cluster, out);
         }
 
-        int run(boolean exitWhenReady) {
+        int run(Mode mode) {
             Thread hook = new Thread(this::stop, "hapg-demo-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("configs and logs: " + cluster.baseDir() + " (nK.yml, nK/agent.log)");
@@ -99,9 +142,14 @@ public final class DemoMain {
                 ClusterNode primary = cluster.awaitConverged(BOOT);
                 awaitConvergedInEtcd(Duration.ofSeconds(60));
                 out.print(Instructions.processes(stopper.pids()));
+                if (mode == Mode.STOREFRONT || mode == Mode.SHORT) {
+                    int code = new StorefrontRun(cluster, synchronous, TTL, stopper, out).run(mode == Mode.SHORT, 1);
+                    stop();
+                    return code;
+                }
                 out.print(Instructions.howTo(cluster, primary));
                 out.flush();
-                if (exitWhenReady) {
+                if (mode == Mode.EXIT_WHEN_READY) {
                     stop();
                     return 0;
                 }

@@ -1,6 +1,7 @@
 package io.hapg.examples.soak;
 
-import io.hapg.examples.demo.Stopper;
+import io.hapg.examples.cluster.Fault;
+import io.hapg.examples.cluster.Stopper;
 import io.hapg.testkit.WriteHistory;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;

@@ -1,7 +1,8 @@
 package io.hapg.examples.soak;
 
+import io.hapg.examples.cluster.Fault;
+import io.hapg.examples.cluster.Stopper;
 import io.hapg.agent.ctl.QuietLogging;
-import io.hapg.examples.demo.Stopper;
 import io.hapg.process.OsUser;
 import io.hapg.testkit.MissingBinaryException;
 import io.hapg.testkit.cluster.LocalCluster;

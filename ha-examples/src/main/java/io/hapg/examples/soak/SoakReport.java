@@ -1,5 +1,6 @@
 package io.hapg.examples.soak;
 
+import io.hapg.examples.cluster.Fault;
 import io.hapg.testkit.WriteHistory;
 import java.time.Duration;
 import java.time.Instant;

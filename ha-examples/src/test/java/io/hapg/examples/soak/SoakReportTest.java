@@ -1,5 +1,6 @@
 package io.hapg.examples.soak;
 
+import io.hapg.examples.cluster.Fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.testkit.WriteHistory;

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -37,6 +38,12 @@ import org.postgresql.ds.PGSimpleDataSource;
  * cannot fix (refused credentials, missing database) and a target still in recovery after
  * {@code promotionWait} (the leader key is taken before the promotion finishes, so a short wait is
  * normal) are thrown at once. The latest failure is kept for {@link #lastFailure()}.
+ *
+ * <p>Every physical connection must belong to the cluster: its server's database system identifier
+ * ({@code pg_control_system()}) must be the cluster's, as the locator knows it (the
+ * {@code initialize} key) or, without one, as the first connection found it. A server with another
+ * identifier (a DNS or address mix-up pointing at another cluster) is refused like a server that
+ * refuses connections, with an error naming both identifiers.
  */
 public final class TargetDataSource implements DataSource {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -60,6 +67,7 @@ public final class TargetDataSource implements DataSource {
     private final PgSettings settings;
     private final Duration promotionWait;
     private final Events events;
+    private final Supplier<Optional<String>> clusterIdentifier;
     private final Object lock = new Object();
     private final Map<Connection, Long> open = new ConcurrentHashMap<>();
     /** Runs the connects, so that an attempt to a former target can be left behind (see {@link #connect}). */
@@ -68,14 +76,26 @@ public final class TargetDataSource implements DataSource {
     private long generation; // guarded by lock
     private long reported; // guarded by lock: the last generation reported writable
     private boolean closed; // guarded by lock
+    private String learnedIdentifier; // guarded by lock: the first connection's, when the locator has none
+    private String learnedFrom; // guarded by lock
     private volatile int loginTimeout;
     private volatile Optional<SQLException> lastFailure = Optional.empty();
 
     public TargetDataSource(PgSettings settings, Duration promotionWait, Events events) {
+        this(settings, promotionWait, events, Optional::empty);
+    }
+
+    /**
+     * @param clusterIdentifier the cluster's database system identifier as the locator knows it;
+     *     empty to learn it from the first connection
+     */
+    public TargetDataSource(PgSettings settings, Duration promotionWait, Events events,
+                            Supplier<Optional<String>> clusterIdentifier) {
         this.settings = settings;
         this.promotionWait = promotionWait;
         this.events = events;
         this.connector = NamedThreads.cached("hapg-pool-" + settings.applicationName() + "-connect");
+        this.clusterIdentifier = clusterIdentifier;
     }
 
     /**
@@ -147,6 +167,16 @@ public final class TargetDataSource implements DataSource {
                 if (!verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos())) {
                     c.close();
                     continue; // retargeted meanwhile: connect to the new target
+                }
+                Optional<SQLException> foreign = checkIdentifier(c, t);
+                if (foreign.isPresent()) {
+                    c.close();
+                    lastFailure = foreign;
+                    events.connectFailed(foreign.get());
+                    if (!awaitChange(t, deadline)) {
+                        throw foreign.get();
+                    }
+                    continue; // the locator may correct the address: wait for that as for a refusing server
                 }
             } catch (SQLException e) {
                 closeQuietly(c);
@@ -326,6 +356,47 @@ public final class TargetDataSource implements DataSource {
                 }
                 pause = Math.min(pause * 2, MAX_POLL_NANOS);
             }
+        }
+    }
+
+    /** Empty when {@code c}'s server belongs to the cluster; else the error that refuses it. */
+    private Optional<SQLException> checkIdentifier(Connection c, Target t) throws SQLException {
+        Optional<String> actual = systemIdentifier(c);
+        if (actual.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> known = clusterIdentifier.get();
+        String expected;
+        String from;
+        synchronized (lock) {
+            if (known.isEmpty() && learnedIdentifier == null) {
+                learnedIdentifier = actual.get();
+                learnedFrom = "learned from the pool's first connection, to " + describe(t);
+            }
+            expected = known.orElse(learnedIdentifier);
+            from = known.isPresent() ? "the cluster's initialize key" : learnedFrom;
+        }
+        if (expected.equals(actual.get())) {
+            return Optional.empty();
+        }
+        return Optional.of(new SQLException(settings.cluster() + ": refusing " + describe(t) + ": its database system "
+                + "identifier is " + actual.get() + ", but cluster " + settings.cluster() + "'s is " + expected + " ("
+                + from + "); the address leads to another cluster (a DNS or configuration mix-up?)", "08004"));
+    }
+
+    /** The server's database system identifier; empty when the user may not read it. */
+    private Optional<String> systemIdentifier(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
+            try (ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")) {
+                rs.next();
+                return Optional.ofNullable(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                return Optional.empty(); // EXECUTE revoked from the pool's user: nothing to compare
+            }
+            throw e;
         }
     }
 

@@ -1,4 +1,4 @@
-package io.hapg.examples.soak;
+package io.hapg.examples.cluster;
 
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
@@ -11,9 +11,10 @@ import java.util.stream.Collectors;
 /**
  * The faults of the e2e suite the soak draws from. {@link #apply} injects the fault and returns
  * what undoes it; a {@link #held()} fault stays in place for the soak's hold time (ttl + 5 s,
- * long enough for the lease to expire) before it is healed, the others heal at once.
+ * long enough for the lease to expire) before it is healed, the others heal at once. The demo's
+ * storefront run uses some of them too.
  */
-enum Fault {
+public enum Fault {
     KILL_PRIMARY_NODE("kill -9 primary node", true, onPrimary(ClusterNode::killNode, ClusterNode::startAgent)),
     KILL_PRIMARY_POSTGRES("kill -9 primary postmaster", false, onPrimary(ClusterNode::killPostgres, n -> { })),
     SIGTERM_PRIMARY_AGENT("SIGTERM primary agent", true,
@@ -38,7 +39,7 @@ enum Fault {
      * @param target whom it hit: a node, {@code n0 -> n2} for a switchover, an etcd member
      * @param heal   undoes it (restarts, heals the network, thaws); may throw when that fails
      */
-    record Applied(String target, Runnable heal) {
+    public record Applied(String target, Runnable heal) {
     }
 
     /** Injects a fault on a converged cluster whose primary is {@code primary}; returns at once. */
@@ -58,17 +59,17 @@ enum Fault {
     }
 
     /** Injects the fault on a converged cluster whose primary is {@code primary}; returns at once. */
-    Applied apply(LocalCluster cluster, ClusterNode primary, Random random) {
+    public Applied apply(LocalCluster cluster, ClusterNode primary, Random random) {
         return injector.apply(cluster, primary, random);
     }
 
     /** Whether the fault stays for the hold time before it is healed. */
-    boolean held() {
+    public boolean held() {
         return held;
     }
 
     /** How the fault is printed. */
-    String label() {
+    public String label() {
         return label;
     }
 

@@ -1,4 +1,4 @@
-package io.hapg.examples.demo;
+package io.hapg.examples.cluster;
 
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
