@@ -1,6 +1,7 @@
 package io.hapg.hikari;
 
 import io.hapg.core.spi.PrimaryLocator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -39,6 +40,15 @@ public interface ClusterLocator extends PrimaryLocator {
     /** The running replicas as last seen, with their replication lag when known. Never blocks. */
     default List<ReplicaEndpoint> replicas() {
         return List.of();
+    }
+
+    /**
+     * How long the locator has been unable to read where the primary is (its store unreachable),
+     * counted from its last successful read; zero while it reads. Any thread, never blocks: usable
+     * as a gauge. Locators that cannot tell answer zero.
+     */
+    default Duration blindFor() {
+        return Duration.ZERO;
     }
 
     /**

@@ -2,12 +2,17 @@ package io.hapg.hikari;
 
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.hikari.internal.ConnUrls;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -30,7 +36,14 @@ import java.util.function.Supplier;
  * <p>"No primary" while the leader key is absent, names a member without a member key, or its
  * {@code conn_url} does not parse ({@link #problem()} then says which). While the store cannot be
  * read the last answer is kept and {@link #problem()} says why: the old primary fences itself
- * when it loses its lease, so a store outage must not make every application drop it.
+ * when it loses its lease, so a store outage must not make every application drop it. But not
+ * blindly for ever: once the store has been unreadable for {@link Builder#confirmAfter} (the
+ * cluster's {@code ttl}), the primary must confirm itself on its agent's {@code GET /primary}
+ * (answered 200 only while it holds the leader key, so lease-bound) at every re-check; when it does
+ * not (its agent frozen, unreachable, or no longer primary) the locator says "no primary", naming
+ * the blindness, until the store answers again. Not in {@code failsafe_mode}: there a primary cut
+ * from the store stays primary while it reaches every member, so the last answer is kept.
+ * {@link #blindFor()} is how long the store has been unreadable, for a metric.
  *
  * <p>A {@code failover} key that names the current leader and is due is a planned switchover:
  * {@link #subscribeSwitchovers} reports it, so a pool can hold new borrowers before the primary
@@ -54,6 +67,14 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     private final boolean closeConsensus;
     private final AtomicReference<AutoCloseable> watch = new AtomicReference<>();
     private volatile Instant scheduledRecheck = Instant.MAX;
+    private final Optional<Duration> confirmAfter;
+    private final Duration confirmTimeout;
+    private final HttpClient http;
+    // The last successful round-trip read (locator thread only, but for lastView) and when it happened;
+    // blindSinceNanos is 0 while the latest read succeeded.
+    private volatile long lastReadNanos;
+    private volatile long blindSinceNanos;
+    private Optional<ClusterView> lastView = Optional.empty();
     private volatile Optional<String> systemIdentifier = Optional.empty(); // the last initialize key seen
 
     private ConsensusPrimaryLocator(Builder b) {
@@ -63,6 +84,10 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
         this.recheckInterval = b.recheckInterval;
         this.clock = b.clock;
         this.closeConsensus = b.closeConsensus;
+        this.confirmAfter = b.confirmAfter;
+        this.confirmTimeout = b.confirmTimeout;
+        this.http = HttpClient.newBuilder().connectTimeout(b.confirmTimeout).version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 
     public static Builder builder(Consensus consensus) {
@@ -77,6 +102,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
      */
     public ConsensusPrimaryLocator start() {
         claimStart();
+        lastReadNanos = System.nanoTime();
         watch.set(consensus.watch(() -> core.requestCheck()));
         core.start(() -> check(true), () -> check(false), recheckInterval);
         return this;
@@ -119,13 +145,97 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
     private void check(boolean roundTrip) {
         ClusterView view;
         try {
-            Optional<ClusterView> cached = roundTrip ? Optional.empty() : cachedView.get();
+            // While blind every check is a round trip: the cache is as old as the outage, and must not
+            // bring back a primary that failed to confirm itself.
+            Optional<ClusterView> cached = roundTrip || blindSinceNanos != 0 ? Optional.empty() : cachedView.get();
             view = cached.isPresent() ? cached.get() : consensus.read();
+            if (cached.isEmpty()) {
+                // Only a round trip proves the store readable: a cached view may be as old as the outage.
+                lastReadNanos = System.nanoTime();
+                blindSinceNanos = 0;
+                lastView = Optional.of(view);
+            }
         } catch (ConsensusUnavailableException e) {
-            core.failed("cannot read cluster " + cluster() + " from the consensus store: " + e.getMessage());
+            blind("cannot read cluster " + cluster() + " from the consensus store: " + e.getMessage());
             return;
         }
         apply(view);
+    }
+
+    /**
+     * How long the consensus store has been unreadable: since the last successful read, while the
+     * latest one failed; zero while reads succeed. Any thread; usable as a gauge.
+     */
+    @Override
+    public Duration blindFor() {
+        long since = blindSinceNanos;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - lastReadNanos);
+    }
+
+    /**
+     * A read failed. Up to {@code confirmAfter} (or in failsafe mode) the last answer stands; after
+     * that the last primary must confirm itself on its agent's {@code GET /primary}, or there is none.
+     */
+    private void blind(String why) {
+        long now = System.nanoTime();
+        if (blindSinceNanos == 0) {
+            blindSinceNanos = now;
+        }
+        long blindMs = TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos);
+        Optional<DynamicConfig> config = lastView.flatMap(ClusterView::config);
+        Duration limit = confirmAfter.orElseGet(() -> config.map(DynamicConfig::ttl).orElse(DynamicConfig.DEFAULTS.ttl()));
+        String blind = why + " (no successful read for " + blindMs + " ms)";
+        if (blindMs < limit.toMillis() || lastView.isEmpty()) {
+            core.failed(blind);
+            return;
+        }
+        if (config.map(DynamicConfig::failsafeMode).orElse(false)) {
+            core.failed(blind + "; failsafe_mode is on, so the last answer stands");
+            return;
+        }
+        ClusterView last = lastView.get();
+        Optional<Member> leader = last.leaderMember();
+        if (leader.isEmpty()) {
+            core.failed(blind);
+            return;
+        }
+        Optional<String> refused = confirm(leader.get());
+        if (refused.isEmpty()) {
+            apply(last);
+            core.failed(blind + "; " + leader.get().name() + " confirmed itself on GET /primary");
+            return;
+        }
+        core.publishProblem("cluster " + cluster() + ": blind for " + blindMs + " ms (more than " + limit.toMillis()
+                + " ms) and primary " + leader.get().name() + " did not confirm itself on GET /primary ("
+                + refused.get() + "); no primary until the consensus store answers: " + why, core.replicas());
+    }
+
+    /** Asks {@code member}'s agent whether it is the primary; empty when it answered 200, else what it said. */
+    private Optional<String> confirm(Member member) {
+        URI base;
+        try {
+            URI api = URI.create(member.apiUrl().strip());
+            if (api.getScheme() == null || api.getRawAuthority() == null) {
+                return Optional.of("its api_url '" + member.apiUrl() + "' is not a URL");
+            }
+            base = URI.create(api.getScheme() + "://" + api.getRawAuthority() + "/primary");
+        } catch (IllegalArgumentException e) {
+            return Optional.of("its api_url '" + member.apiUrl() + "' is not a URL");
+        }
+        HttpRequest request = HttpRequest.newBuilder(base).timeout(confirmTimeout).GET().build();
+        try {
+            HttpResponse<String> r = http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                    .get(confirmTimeout.toMillis() + 500, TimeUnit.MILLISECONDS);
+            return r.statusCode() == 200 ? Optional.empty() : Optional.of(base + " answered " + r.statusCode());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of(base + ": interrupted");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return Optional.of(base + ": " + (e instanceof java.util.concurrent.TimeoutException
+                    || cause instanceof java.net.http.HttpTimeoutException ? "timed out after "
+                    + confirmTimeout.toMillis() + " ms" : cause.toString()));
+        }
     }
 
     private void apply(ClusterView view) {
@@ -217,6 +327,8 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
         private Duration recheckInterval = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
         private boolean closeConsensus;
+        private Optional<Duration> confirmAfter = Optional.empty();
+        private Duration confirmTimeout = Duration.ofSeconds(1);
 
         private Builder(Consensus consensus) {
             this.consensus = Objects.requireNonNull(consensus, "consensus");
@@ -240,10 +352,7 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
 
         /** How often to re-read the cluster regardless of the watch (5 s). */
         public Builder recheckInterval(Duration v) {
-            if (v == null || v.isNegative() || v.isZero()) {
-                throw new IllegalArgumentException("recheckInterval must be positive, got " + v);
-            }
-            recheckInterval = v;
+            recheckInterval = positive(v, "recheckInterval");
             return this;
         }
 
@@ -257,6 +366,29 @@ public final class ConsensusPrimaryLocator extends AbstractClusterLocator {
         public Builder closeConsensus(boolean v) {
             closeConsensus = v;
             return this;
+        }
+
+        /**
+         * How long the store may be unreadable before the last primary must confirm itself on its
+         * agent's {@code GET /primary} at every re-check (default: the cluster's {@code ttl} from the
+         * {@code config} key, else 30 s). Ignored in {@code failsafe_mode}.
+         */
+        public Builder confirmAfter(Duration v) {
+            confirmAfter = Optional.of(positive(v, "confirmAfter"));
+            return this;
+        }
+
+        /** Bound on that {@code GET /primary}, connect included (1 s). */
+        public Builder confirmTimeout(Duration v) {
+            confirmTimeout = positive(v, "confirmTimeout");
+            return this;
+        }
+
+        private static Duration positive(Duration v, String name) {
+            if (v == null || v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + v);
+            }
+            return v;
         }
 
         public ConsensusPrimaryLocator build() {

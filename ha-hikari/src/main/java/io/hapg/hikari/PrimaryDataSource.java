@@ -9,6 +9,7 @@ import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
 import io.hapg.hikari.internal.FailoverConnections;
+import io.hapg.hikari.internal.HostMonitor;
 import io.hapg.hikari.internal.NamedThreads;
 import io.hapg.hikari.internal.PgSettings;
 import io.hapg.hikari.internal.ReadOnlyIntent;
@@ -109,6 +110,25 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private volatile Optional<PendingSwitchover> announced = Optional.empty();
     private volatile long announcedAtNanos;
     private volatile Optional<PrimaryEndpoint> active = Optional.empty(); // written by the switcher only
+    private final Optional<HostMonitor> monitor;
+    private volatile boolean hadPrimary; // written by the switcher only
+    /**
+     * The primary the host monitor found unresponsive, and what it saw; empty while it answers. Set
+     * only for the locator's current answer and cleared when that changes, both under
+     * {@code monitorLock}, so a late report about a former primary cannot keep it out when it is
+     * named again.
+     */
+    private volatile Optional<Unresponsive> unresponsive = Optional.empty();
+    private final Object monitorLock = new Object();
+    /**
+     * What the host monitor watches: the locator's primary once the pool had a writable connection to
+     * it (before that nothing is in flight there, and its probe connection would only add to the storm
+     * of every pool connecting to a new primary at once); cleared when the locator names another.
+     */
+    private volatile Optional<PrimaryEndpoint> monitored = Optional.empty();
+
+    private record Unresponsive(PrimaryEndpoint endpoint, String why) {
+    }
 
     private PrimaryDataSource(PrimaryDataSourceConfig config) {
         this.config = config;
@@ -123,7 +143,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.target = new TargetDataSource(settings, config.promotionWait(), new TargetDataSource.Events() {
             @Override
             public void writable(TargetDataSource.Target t) {
-                state.writable(t.generation(), Instant.now()).ifPresent(listeners::switched);
+                // On HikariCP's connection adder, under the target's lock: only queue it.
+                Instant at = Instant.now();
+                synchronized (monitorLock) {
+                    if (wanted.equals(Optional.of(t.endpoint()))) {
+                        monitored = wanted;
+                    }
+                }
+                listeners.execute(() -> state.writable(t.generation(), at).ifPresent(listeners::switched));
             }
 
             @Override
@@ -134,6 +161,30 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
+        this.monitor = config.hostMonitorEnabled() ? Optional.of(new HostMonitor("hapg-pool-" + name + "-monitor",
+                settings, config.hostMonitorInterval(), config.hostMonitorTimeout(),
+                () -> monitored.filter(m -> wanted.equals(Optional.of(m))),
+                new HostMonitor.Events() {
+                    @Override
+                    public void unresponsive(PrimaryEndpoint endpoint, String why) {
+                        synchronized (monitorLock) {
+                            if (!wanted.equals(Optional.of(endpoint))) {
+                                return;
+                            }
+                            unresponsive = Optional.of(new Unresponsive(endpoint, why));
+                        }
+                        locator.refresh(); // it may have moved: ask now, not at the next poll
+                        requestReconcile();
+                    }
+
+                    @Override
+                    public void responsive(PrimaryEndpoint endpoint) {
+                        synchronized (monitorLock) {
+                            unresponsive = unresponsive.filter(u -> !u.endpoint().equals(endpoint));
+                        }
+                        requestReconcile();
+                    }
+                })) : Optional.empty();
         gate.close("no primary known yet");
     }
 
@@ -144,6 +195,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     public static PrimaryDataSource start(PrimaryDataSourceConfig config) {
         PrimaryDataSource ds = new PrimaryDataSource(config);
         ds.subscribe();
+        ds.monitor.ifPresent(HostMonitor::start);
         return ds;
     }
 
@@ -164,7 +216,15 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
 
     private void subscribe() {
         subscriptions.add(locator.subscribe(p -> {
-            wanted = p;
+            synchronized (monitorLock) {
+                wanted = p;
+                if (unresponsive.isPresent() && !p.equals(Optional.of(unresponsive.get().endpoint()))) {
+                    unresponsive = Optional.empty();
+                }
+                if (!monitored.equals(p)) {
+                    monitored = Optional.empty();
+                }
+            }
             requestReconcile();
         }));
         if (locator instanceof ClusterLocator) {
@@ -189,6 +249,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     public Connection getConnection() throws SQLException {
         requireOpen();
         long timeoutMs = pool.getConnectionTimeout();
+        Duration blind = locatorBlindFor();
+        if (!blind.isZero() && wanted.isEmpty() && !gate.isOpen() && hadPrimary) {
+            // The primary was dropped and nothing can change while the locator cannot read: waiting would
+            // only pile threads up. (Before any primary was known, e.g. at start, borrowers wait as usual.)
+            throw new SQLTransientConnectionException("no primary for cluster " + cluster + ": the locator has not "
+                    + "been able to read where it is for " + blind.toMillis() + " ms (" + gate.closedBecause()
+                    + locatorProblem() + ")", "08001");
+        }
         long start = System.nanoTime();
         Optional<String> closedBecause;
         try {
@@ -319,23 +387,33 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         }
         Optional<PrimaryEndpoint> p = wanted;
         Optional<PendingSwitchover> hold = holdFor(p);
-        if (p.isEmpty() || hold.isPresent()) {
-            String why = p.isEmpty() ? "no primary" : "switchover from " + hold.get().from() + " to "
+        // A primary the host monitor found hung is treated as no primary until it answers again or
+        // the locator names another: its connections in flight are aborted, borrowers wait.
+        Optional<Unresponsive> hung = unresponsive.filter(u -> p.isPresent() && u.endpoint().equals(p.get()));
+        if (p.isEmpty() || hung.isPresent() || hold.isPresent()) {
+            String why = p.isEmpty() ? "no primary" : hung.isPresent() ? "primary " + p.get().member() + " at "
+                    + p.get().host() + ":" + p.get().port() + " does not answer: " + hung.get().why()
+                    : "switchover from " + hold.get().from() + " to "
                     + hold.get().to().orElse("the healthiest replica") + " announced";
             boolean wasOpen = gate.isOpen();
             gate.close(why);
             if (wasOpen) {
                 lost(why);
             }
-            if (p.isEmpty() && active.isPresent()) {
-                abort(target.retarget(Optional.empty()));
+            if ((p.isEmpty() || hung.isPresent()) && active.isPresent()) {
+                List<Connection> inFlight = target.retarget(Optional.empty());
+                abort(inFlight);
                 active = Optional.empty();
+                if (hung.isPresent()) {
+                    LOG.warn("{} - {} connection(s) to the unresponsive primary {} aborted", name, inFlight.size(),
+                            p.get().member());
+                }
             }
             return;
         }
         if (active.equals(p)) {
             if (!gate.isOpen()) {
-                state.resumed(); // a cancelled switchover
+                listeners.execute(state::resumed); // a cancelled switchover
                 gate.open();
             }
             return;
@@ -344,6 +422,14 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         if (gate.isOpen()) {
             gate.close("switching to " + next.member());
             lost("the locator named " + next.member());
+        }
+        int abortedFirst = 0;
+        if (active.isPresent()) {
+            // The old primary's connections are aborted before the drain, not after it: a statement
+            // hung on it fails now, and no connection attempt still in progress to it is pooled.
+            List<Connection> old = target.retarget(Optional.empty());
+            abort(old);
+            abortedFirst = old.size();
         }
         boolean drained = gate.awaitEmpty(DRAIN_NANOS);
         HikariPoolMXBean mx = pool.getHikariPoolMXBean();
@@ -363,14 +449,18 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 mx.resumePool();
             }
         }
-        Optional<PrimaryEndpoint> from = state.retargeted(target.target().map(t -> t.generation()).orElse(0L), next,
-                now);
+        long generation = target.target().map(t -> t.generation()).orElse(0L);
         active = p;
+        hadPrimary = true;
         gate.open();
         LOG.info("{} - now connecting to primary {} at {}:{} ({} old connection(s) aborted)", name, next.member(),
-                next.host(), next.port(), stale.size());
-        listeners.retargeted(from, next, now);
-        state.completeIfWritable().ifPresent(listeners::switched);
+                next.host(), next.port(), abortedFirst + stale.size());
+        // Queued after primaryLost and before the new generation's first writable connection can be
+        // accounted, so listeners hear lost, retargeted, switched in that order.
+        listeners.execute(() -> {
+            listeners.retargeted(state.retargeted(generation, next, now), next, now);
+            state.completeIfWritable().ifPresent(listeners::switched);
+        });
     }
 
     /** The announced switchover away from {@code p}, while it is still worth holding for. */
@@ -390,9 +480,21 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private void lost(String why) {
         Instant now = Instant.now();
         Optional<PrimaryEndpoint> from = active;
-        state.lost(now, from);
-        LOG.info("{} - holding new borrowers: {}", name, why);
-        listeners.primaryLost(from, why, now);
+        String reason = why + locatorProblem();
+        Duration blind = locatorBlindFor();
+        LOG.info("{} - holding new borrowers: {}", name, reason);
+        listeners.execute(() -> {
+            state.lost(now, from);
+            listeners.primaryLost(from, reason, blind, now);
+        });
+    }
+
+    /**
+     * How long the locator has been unable to read where the primary is ({@link ClusterLocator#blindFor()});
+     * zero while it reads, or when it cannot tell. Usable as a gauge.
+     */
+    public Duration locatorBlindFor() {
+        return locator instanceof ClusterLocator ? ((ClusterLocator) locator).blindFor() : Duration.ZERO;
     }
 
     private void abort(List<Connection> stale) {
@@ -437,6 +539,20 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         return listeners.add(listener, executor);
     }
 
+    /**
+     * Threads waiting in {@link #getConnection()}: at the gate (no primary, or a switch under way)
+     * plus inside HikariCP (every connection in use). HikariCP's own
+     * {@code getThreadsAwaitingConnection()} sees only the latter. Usable as a gauge.
+     */
+    public int threadsAwaitingConnection() {
+        return gate.waiting() + pool.getHikariPoolMXBean().getThreadsAwaitingConnection();
+    }
+
+    /** Threads waiting at the gate for a primary (none known, or a switch under way). Usable as a gauge. */
+    public int threadsAwaitingPrimary() {
+        return gate.waiting();
+    }
+
     /** HikariCP's pool statistics (active, idle, waiting, total). */
     public HikariPoolMXBean getHikariPoolMXBean() {
         return pool.getHikariPoolMXBean();
@@ -461,9 +577,11 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             }
         }
         switcher.shutdownNow();
+        monitor.ifPresent(HostMonitor::close);
         gate.shut("the pool is closed");
         target.close();
         pool.close();
+        listeners.close();
         aborter.shutdown();
     }
 

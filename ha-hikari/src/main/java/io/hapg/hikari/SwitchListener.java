@@ -1,6 +1,7 @@
 package io.hapg.hikari;
 
 import io.hapg.core.spi.PrimaryEndpoint;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,6 +17,15 @@ public interface SwitchListener {
      * switchover away from it was announced ({@code reason} says which). Borrowers wait.
      */
     default void primaryLost(Optional<PrimaryEndpoint> from, String reason, Instant at) {
+    }
+
+    /**
+     * {@link #primaryLost(Optional, String, Instant)} with how long the locator had been unable to read
+     * where the primary is ({@link ClusterLocator#blindFor()}; zero when it could read). The pool calls
+     * this one; by default it calls the other.
+     */
+    default void primaryLost(Optional<PrimaryEndpoint> from, String reason, Duration locatorBlindFor, Instant at) {
+        primaryLost(from, reason, at);
     }
 
     /** New physical connections go to {@code to} from now on; the old ones were evicted and aborted. */

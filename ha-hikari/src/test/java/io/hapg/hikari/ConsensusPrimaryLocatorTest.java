@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.testing.InMemoryConsensus;
 import io.hapg.core.testing.InMemoryStore;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -147,5 +149,68 @@ class ConsensusPrimaryLocatorTest {
         }
         assertThat(locator.problem()).hasValueSatisfying(p -> assertThat(p).contains("cannot read cluster shop"));
         assertThat(locator.current()).map(PrimaryEndpoint::member).contains("a");
+    }
+
+    /** Issue #17, item 2: blind past confirmAfter, the primary must confirm itself on its agent's GET /primary. */
+    @Test
+    void blindPastConfirmAfterKeepsAPrimaryThatConfirmsItselfAndDropsOneThatDoesNot() throws Exception {
+        try (RestPrimaryLocatorTest.FakeMember api = new RestPrimaryLocatorTest.FakeMember("a", 5001);
+             ConsensusPrimaryLocator blindable = ConsensusPrimaryLocator.builder(app).cluster("shop")
+                     .recheckInterval(Duration.ofMillis(100)).confirmAfter(Duration.ofMillis(500))
+                     .confirmTimeout(Duration.ofSeconds(1)).build()) {
+            InMemoryConsensus a = store.member("a");
+            a.publishMember(Member.of("a", "postgres://127.0.0.1:5001/postgres", api.url() + "/patroni")
+                    .withState("primary", "running"));
+            a.tryAcquireLeader();
+            api.primary = true;
+            startThenCutFromTheStore(blindable, "confirmed itself");
+
+            api.primary = false; // its agent lost the lease: 503
+            await(() -> blindable.current().isEmpty());
+            assertThat(blindable.problem()).hasValueSatisfying(p -> assertThat(p).contains("blind for")
+                    .contains("did not confirm itself on GET /primary").contains("answered 503"));
+            api.primary = true;
+            blindable.refresh();
+            await(() -> blindable.current().isPresent()); // it confirms itself again
+
+            api.reset = true; // an agent that does not answer at all
+            await(() -> blindable.current().isEmpty());
+            store.setUnavailable(false);
+            api.reset = false;
+            await(() -> blindable.current().isPresent() && blindable.blindFor().isZero());
+            assertThat(blindable.problem()).isEmpty();
+        }
+    }
+
+    @Test
+    void inFailsafeModeABlindLocatorKeepsTheLastPrimaryWithoutAsking() throws Exception {
+        try (ConsensusPrimaryLocator blindable = ConsensusPrimaryLocator.builder(app).cluster("shop")
+                .recheckInterval(Duration.ofMillis(100)).confirmAfter(Duration.ofMillis(300)).build()) {
+            InMemoryConsensus a = member("a", "postgres://127.0.0.1:5001/postgres");
+            app.compareAndSet(ClusterKey.CONFIG, 0, Optional.of(DynamicConfig.fromMap(Map.of("failsafe_mode", true))));
+            a.tryAcquireLeader();
+            startThenCutFromTheStore(blindable, "failsafe_mode");
+        }
+    }
+
+    /**
+     * Starts {@code blindable}, waits for its primary, makes the store unreadable; once blind for 800 ms
+     * and its problem says {@code why}, it still has a.
+     */
+    private void startThenCutFromTheStore(ConsensusPrimaryLocator blindable, String why) throws InterruptedException {
+        blindable.start();
+        await(() -> blindable.current().isPresent());
+        store.setUnavailable(true);
+        await(() -> blindable.blindFor().toMillis() > 800 && blindable.problem().filter(p -> p.contains(why))
+                .isPresent());
+        assertThat(blindable.current()).map(PrimaryEndpoint::member).contains("a");
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 }

@@ -123,4 +123,57 @@ class PrimaryDataSourceBorrowTest {
             throw new AssertionError(e);
         }
     }
+
+    /** Issue #17, item 8: borrowers waiting at the gate are counted; events come from the listener thread. */
+    @Test
+    void borrowersWaitingForAPrimaryAreCountedAndEventsRunOnTheListenerThread() throws Exception {
+        SettableLocator locator = new SettableLocator();
+        HikariConfig h = new HikariConfig();
+        h.setConnectionTimeout(3000);
+        h.setMaximumPoolSize(1);
+        h.setPoolName("counted");
+        try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
+                .user("app").hostMonitorTimeout(java.time.Duration.ZERO).build())) {
+            List<String> lostOn = new CopyOnWriteArrayList<>();
+            ds.addListener(new SwitchListener() {
+                @Override
+                public void primaryLost(Optional<PrimaryEndpoint> from, String reason, java.time.Instant at) {
+                    lostOn.add(Thread.currentThread().getName());
+                }
+            }, Runnable::run);
+            List<CompletableFuture<Void>> borrowers = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                borrowers.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        ds.getConnection().close();
+                    } catch (SQLException expected) {
+                        // no primary
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (ds.threadsAwaitingPrimary() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(ds.threadsAwaitingPrimary()).as("waiting at the gate").isEqualTo(3);
+            assertThat(ds.threadsAwaitingConnection()).isEqualTo(3);
+            assertThat(ds.getHikariPoolMXBean().getThreadsAwaitingConnection()).as("what HikariCP sees").isZero();
+            CompletableFuture.allOf(borrowers.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+            assertThat(ds.threadsAwaitingConnection()).isZero();
+
+            int port = deadPort();
+            locator.set(Optional.of(new PrimaryEndpoint("pg1", "127.0.0.1", port,
+                    "postgres://127.0.0.1:" + port + "/postgres")));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!ds.isAvailable() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            locator.set(Optional.empty());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lostOn.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(lostOn).containsExactly("hapg-pool-counted-listeners");
+        }
+    }
 }

@@ -34,6 +34,20 @@ class PrimaryDataSourceConfigTest {
     }
 
     @Test
+    void theHostMonitorIsOnByDefaultCanBeTurnedOffAndItsBoundsAreChecked() {
+        PrimaryDataSourceConfig d = PrimaryDataSourceConfig.builder(locator).user("app").build();
+        assertThat(d.hostMonitorEnabled()).isTrue();
+        assertThat(d.hostMonitorTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(PrimaryDataSourceConfig.builder(locator).user("app").hostMonitorTimeout(Duration.ZERO).build()
+                .hostMonitorEnabled()).isFalse();
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app")
+                .hostMonitorInterval(Duration.ofSeconds(2)).hostMonitorTimeout(Duration.ofSeconds(1)).build())
+                .hasMessageContaining("hostMonitorTimeout must be 0 (off) or at least hostMonitorInterval");
+        assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app")
+                .hostMonitorInterval(Duration.ZERO).build()).hasMessageContaining("hostMonitorInterval must be positive");
+    }
+
+    @Test
     void neverPrintsThePassword() {
         assertThat(PrimaryDataSourceConfig.builder(locator).user("app").password("s3cret").build().toString())
                 .doesNotContain("s3cret").contains("******");

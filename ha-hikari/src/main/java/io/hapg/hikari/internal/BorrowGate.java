@@ -14,6 +14,7 @@ public final class BorrowGate {
     private boolean shut;
     private String closedBecause = "no primary known yet";
     private int inside;
+    private int waiting;
 
     /**
      * Waits until the gate is open, at most {@code timeoutNanos}, then counts the caller inside.
@@ -22,12 +23,17 @@ public final class BorrowGate {
      */
     public synchronized Optional<String> enter(long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
-        while (!open) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || shut) {
-                return Optional.of(closedBecause);
+        waiting++;
+        try {
+            while (!open) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || shut) {
+                    return Optional.of(closedBecause);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+        } finally {
+            waiting--;
         }
         inside++;
         return Optional.empty();
@@ -62,6 +68,11 @@ public final class BorrowGate {
 
     public synchronized boolean isOpen() {
         return open;
+    }
+
+    /** Borrowers waiting for the gate to open now. */
+    public synchronized int waiting() {
+        return waiting;
     }
 
     /** Why borrowers wait, while closed. */

@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -44,6 +48,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class TargetDataSource implements DataSource {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** {@code client_connection_check_interval} set on each connection (PostgreSQL 14+) when it is off. */
+    static final int CLIENT_CHECK_MILLIS = 1000;
     /** How long one physical connection attempt may wait for a usable target. */
     public static final Duration PATIENCE = Duration.ofMinutes(5);
 
@@ -64,6 +70,8 @@ public final class TargetDataSource implements DataSource {
     private final Supplier<Optional<String>> clusterIdentifier;
     private final Object lock = new Object();
     private final Map<Connection, Long> open = new ConcurrentHashMap<>();
+    /** Runs the connects, so that an attempt to a former target can be left behind (see {@link #connect}). */
+    private final ExecutorService connector;
     private Target target; // guarded by lock; null = no primary
     private long generation; // guarded by lock
     private long reported; // guarded by lock: the last generation reported writable
@@ -86,6 +94,7 @@ public final class TargetDataSource implements DataSource {
         this.settings = settings;
         this.promotionWait = promotionWait;
         this.events = events;
+        this.connector = NamedThreads.cached("hapg-pool-" + settings.applicationName() + "-connect");
         this.clusterIdentifier = clusterIdentifier;
     }
 
@@ -125,6 +134,7 @@ public final class TargetDataSource implements DataSource {
             target = null;
             lock.notifyAll();
         }
+        connector.shutdown();
     }
 
     /** Physical connections open now, of every generation. */
@@ -140,7 +150,10 @@ public final class TargetDataSource implements DataSource {
             Target t = awaitTarget(deadline);
             Connection c;
             try {
-                c = t.dataSource().getConnection();
+                c = connect(t);
+                if (c == null) {
+                    continue; // retargeted while connecting: connect to the new target
+                }
             } catch (SQLException e) {
                 SQLException explained = explain(e, t);
                 lastFailure = Optional.of(explained);
@@ -189,6 +202,67 @@ public final class TargetDataSource implements DataSource {
                 open.keySet().removeIf(TargetDataSource::isClosedQuietly);
             }
             return c;
+        }
+    }
+
+    /**
+     * Opens a connection to {@code t} on the connector thread and waits for it while {@code t} is the
+     * target. A connect to a hung server (TCP accepted, no answer) blocks for up to connectTimeout, and
+     * HikariCP adds connections on one thread: without this, a switch away from a hung primary left
+     * the pool unable to connect to the new one until that attempt gave up.
+     *
+     * @return null when the target changed first; the late connection is then aborted when it comes
+     */
+    private Connection connect(Target t) throws SQLException {
+        CompletableFuture<Connection> attempt;
+        try {
+            attempt = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return t.dataSource().getConnection();
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            }, connector);
+        } catch (RejectedExecutionException e) {
+            throw new SQLTransientConnectionException(settings.cluster() + ": the pool is closed", "08003");
+        }
+        attempt.whenComplete((c, e) -> {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        });
+        try {
+            synchronized (lock) {
+                while (!attempt.isDone() && target == t && !closed) {
+                    waitNanos(MAX_POLL_NANOS);
+                }
+            }
+        } catch (SQLException interrupted) {
+            attempt.thenAccept(TargetDataSource::abortQuietly);
+            throw interrupted;
+        }
+        if (!attempt.isDone()) {
+            attempt.thenAccept(TargetDataSource::abortQuietly);
+            return null;
+        }
+        try {
+            return attempt.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException) {
+                throw (SQLException) e.getCause();
+            }
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw e;
+        }
+    }
+
+    private static void abortQuietly(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            // Broken already.
         }
     }
 
@@ -248,13 +322,22 @@ public final class TargetDataSource implements DataSource {
             while (true) {
                 boolean recovery;
                 String readOnly;
+                String clientCheck;
                 try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
-                        + "pg_catalog.current_setting('default_transaction_read_only')")) {
+                        + "pg_catalog.current_setting('default_transaction_read_only'), "
+                        + "pg_catalog.current_setting('client_connection_check_interval', true)")) {
                     rs.next();
                     recovery = rs.getBoolean(1);
                     readOnly = rs.getString(2);
+                    clientCheck = rs.getString(3);
                 }
                 if (!recovery && !"on".equals(readOnly)) {
+                    if ("0".equals(clientCheck)) {
+                        // PostgreSQL 14+: a statement whose connection the pool aborted (a hung primary, a
+                        // switch) ends when the server next looks, instead of running on and committing
+                        // once a frozen server is thawed. Left alone when set already (pgProperty options).
+                        s.execute("SET client_connection_check_interval = " + CLIENT_CHECK_MILLIS);
+                    }
                     return true;
                 }
                 synchronized (lock) {
