@@ -17,7 +17,7 @@ import java.util.Optional;
  * {@code /failover}, {@code /restart}, {@code /reload}, {@code /reinitialize},
  * {@code PATCH|PUT /config}). The HTTP layer validates the request against the latest
  * {@link NodeStatus} first, as Patroni's {@code api.py} does, and calls these methods only with
- * well-formed arguments; the implementation ({@link HaAgent}) carries them out.
+ * well-formed arguments; the implementation ({@link io.hapg.core.HaAgent}) carries them out.
  *
  * <p><b>Threads.</b> Every method is called on an HTTP request thread, never on the HA loop
  * thread, and may run concurrently with the loop and with other calls. None may block longer than

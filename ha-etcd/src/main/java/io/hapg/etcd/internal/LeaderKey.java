@@ -93,7 +93,7 @@ public final class LeaderKey {
                 new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(term))};
     }
 
-    /** The get to put in a transaction's Else branch, so a refusal can say who leads now ({@link #describe}). */
+    /** The get to put in a transaction's Else branch, so a refusal can say who leads now ({@link #termMoved}). */
     public Op read() {
         return Op.get(key, GetOption.DEFAULT);
     }
