@@ -26,7 +26,8 @@ import java.util.Optional;
  *                     {@code retry_timeout})
  * @param caCert       PEM CA certificate that signed etcd's certificate ({@code etcd3.cacert})
  * @param clientCert   PEM client certificate ({@code etcd3.cert})
- * @param clientKey    PEM client key, PKCS#8 ({@code etcd3.key}); empty when it is inside {@code clientCert}
+ * @param clientKey    PEM client key in any form OpenSSL writes, unencrypted ({@code etcd3.key}); empty when
+ *                     it is inside {@code clientCert}
  * @param credentials  etcd user and password ({@code etcd3.username}, {@code etcd3.password})
  */
 public record EtcdConfig(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
 import io.grpc.netty.GrpcSslContexts;
+import io.hapg.core.config.ConfigException;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -87,6 +88,35 @@ class TlsAuthIT {
                         .isInstanceOf(ConsensusUnavailableException.class)
                         .satisfies(e -> System.out.println("no password: " + e.getMessage()));
             }
+        }
+    }
+
+    @Test
+    void theClientKeyMayBeInAnyFormOpensslWritesAndABadOneIsNamed() throws Exception {
+        TestCerts certs = TestCerts.create(dir);
+        // SEC1 'EC PRIVATE KEY', as 'openssl ecparam -genkey' writes it: Netty alone reads PKCS#8 only.
+        Path sec1 = dir.resolve("client-sec1.key");
+        Process convert = new ProcessBuilder("openssl", "ec", "-in", certs.clientKey().toString(), "-out",
+                sec1.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("ec.log").toFile()).start();
+        assertThat(convert.waitFor(30, TimeUnit.SECONDS) && convert.exitValue() == 0).as("openssl ec").isTrue();
+        assertThat(java.nio.file.Files.readString(sec1)).contains("BEGIN EC PRIVATE KEY");
+        LocalEtcd.Tls tls = new LocalEtcd.Tls(certs.serverCert(), certs.serverKey(), certs.caCert());
+        try (LocalEtcd etcd = LocalEtcd.builder().tls(tls).start()) {
+            logs.watch(etcd);
+            String scope = EtcdTestSupport.freshScope("sec1");
+            EtcdConfig config = EtcdTestSupport.config(etcd, scope, "n0").caCert(certs.caCert())
+                    .clientCert(certs.clientCert(), sec1).build();
+            try (EtcdConsensus n0 = new EtcdConsensus(config)) {
+                assertThat(n0.tryAcquireLeader()).isTrue();
+            }
+
+            Path truncated = dir.resolve("truncated.key");
+            String pem = java.nio.file.Files.readString(sec1);
+            java.nio.file.Files.writeString(truncated, pem.substring(0, pem.length() / 2) + "\n-----END EC PRIVATE KEY-----\n");
+            EtcdConfig bad = EtcdTestSupport.config(etcd, scope, "n1").caCert(certs.caCert())
+                    .clientCert(certs.clientCert(), truncated).build();
+            assertThatThrownBy(() -> new EtcdConsensus(bad).close()).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("etcd3.key");
         }
     }
 

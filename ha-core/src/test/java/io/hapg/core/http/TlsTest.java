@@ -138,6 +138,40 @@ class TlsTest {
     }
 
     @Test
+    void readsLegacyEncryptedPemAndPkcs1() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("legacy"));
+        TestCertificates k = new TestCertificates(d);
+        // "Proc-Type: 4,ENCRYPTED": what 'openssl genrsa -aes256 -traditional' and older tools write.
+        k.openssl("rsa", "-in", certs.serverKey.toString(), "-traditional", "-aes256", "-out", "legacy.key",
+                "-passout", "pass:secret");
+        assertThat(Files.readString(d.resolve("legacy.key"))).contains("Proc-Type: 4,ENCRYPTED");
+        assertThat(key(d.resolve("legacy.key"), "secret").getEncoded())
+                .isEqualTo(key(certs.serverKey, null).getEncoded());
+        assertThatThrownBy(() -> key(d.resolve("legacy.key"), null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("restapi.keyfile_password");
+        assertThatThrownBy(() -> key(d.resolve("legacy.key"), "wrong")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("restapi.keyfile").hasMessageNotContaining("wrong");
+    }
+
+    @Test
+    void aTruncatedOrCorruptKeyIsAConfigErrorNamingTheKey() throws Exception {
+        String pem = Files.readString(certs.serverKey);
+        String body = pem.substring(pem.indexOf('\n') + 1, pem.indexOf("-----END"));
+        // A block cut in the middle of its DER (the old hand-written parser threw an index exception).
+        String truncated = "-----BEGIN PRIVATE KEY-----\n" + body.substring(0, body.length() / 2).strip()
+                + "\n-----END PRIVATE KEY-----\n";
+        String sec1Truncated = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI\n-----END EC PRIVATE KEY-----\n";
+        String notBase64 = "-----BEGIN RSA PRIVATE KEY-----\n!!!not base64!!!\n-----END RSA PRIVATE KEY-----\n";
+        for (String bad : List.of(truncated, sec1Truncated, notBase64, "", "no pem here")) {
+            assertThatThrownBy(() -> PemTls.privateKey(bad, Optional.empty(), "restapi.keyfile")).as(bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("restapi.keyfile");
+        }
+        assertThatThrownBy(() -> io.hapg.core.tls.PemMaterial.certificates(
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "restapi.certfile"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("restapi.certfile");
+    }
+
+    @Test
     void anEcCertificateWithItsKeyInTheCertfileWorks() throws Exception {
         Path d = Files.createDirectories(dir.resolve("ec"));
         TestCertificates k = new TestCertificates(d);

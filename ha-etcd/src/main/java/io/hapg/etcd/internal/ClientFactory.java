@@ -8,9 +8,9 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.GrpcSslContexts;
+import io.hapg.core.config.ConfigException;
+import io.hapg.core.tls.PemMaterial;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * Builds the jetcd client: every endpoint behind gRPC round-robin (a dead or partitioned member
@@ -32,7 +33,8 @@ public final class ClientFactory {
 
     /**
      * @param callTimeout the gRPC deadline of one call (the SPI call budget)
-     * @throws UncheckedIOException when a certificate or key file cannot be read
+     * @throws ConfigException naming {@code etcd3.cacert}, {@code etcd3.cert} or {@code etcd3.key} when
+     *                         a certificate or key file cannot be read or used
      */
     public static Client build(List<URI> endpoints, Duration callTimeout, Optional<Path> caCert,
                                Optional<Path> clientCert, Optional<Path> clientKey,
@@ -53,16 +55,15 @@ public final class ClientFactory {
         boolean tls = caCert.isPresent() || clientCert.isPresent()
                 || endpoints.stream().anyMatch(u -> "https".equals(u.getScheme()));
         if (tls) {
+            // The files are read by PemMaterial, as the REST API's are: Netty alone reads PKCS#8 only.
+            SslContextBuilder ssl = GrpcSslContexts.forClient();
+            caCert.ifPresent(ca -> ssl.trustManager(PemMaterial.trustManagers(ca, "etcd3.cacert")));
+            clientCert.ifPresent(cert -> ssl.keyManager(PemMaterial.keyManagers(cert, "etcd3.cert", clientKey,
+                    "etcd3.key", Optional.empty(), "etcd3.key")));
             try {
-                SslContextBuilder ssl = GrpcSslContexts.forClient();
-                caCert.ifPresent(ca -> ssl.trustManager(ca.toFile()));
-                if (clientCert.isPresent()) {
-                    ssl.keyManager(clientCert.get().toFile(), clientKey.orElse(clientCert.get()).toFile());
-                }
                 builder.sslContext(ssl.build());
-            } catch (IOException | IllegalArgumentException e) {
-                throw new UncheckedIOException("etcd TLS: cannot load the CA certificate, client certificate or key"
-                        + " (" + e.getMessage() + ")", e instanceof IOException ? (IOException) e : new IOException(e));
+            } catch (SSLException e) {
+                throw new ConfigException("etcd3.cert", "cannot set up TLS to etcd: " + e.getMessage());
             }
         }
         if (user.isPresent()) {
