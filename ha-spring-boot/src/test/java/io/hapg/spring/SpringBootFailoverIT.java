@@ -163,7 +163,7 @@ class SpringBootFailoverIT {
             assertThat(context.getBean(ReplicaDataSource.class).eligibleReplicas()).isNotEmpty();
 
             // 1. A planned switchover to the synchronous standby: no request fails.
-            ClusterNode candidate = syncStandby(first);
+            ClusterNode candidate = HAPG.cluster().awaitSyncStandby(Duration.ofSeconds(60));
             Shop shop = new Shop(orders, 1);
             Thread writer = new Thread(shop, "shop-writer");
             writer.start();
@@ -187,8 +187,8 @@ class SpringBootFailoverIT {
             //    standby is named again (without one, synchronous mode lets no one take over).
             HAPG.cluster().awaitConverged(Duration.ofSeconds(120));
             try {
-                syncStandby(second);
-            } catch (AssertionError e) {
+                HAPG.cluster().awaitSyncStandby(Duration.ofSeconds(60));
+            } catch (IllegalStateException e) {
                 System.out.println(java.nio.file.Files.readString(second.agentLog()));
                 second.query("SELECT application_name || ' ' || state || ' ' || sync_state || ' ' || "
                         + "coalesce(flush_lsn::text, '-') FROM pg_stat_replication").forEach(System.out::println);
@@ -232,19 +232,6 @@ class SpringBootFailoverIT {
     void aMissingLocatorSettingStopsTheStartNamingIt() {
         app().run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                 .hasMessageContaining("hapg.etcd.endpoints").hasMessageContaining("hapg.members"));
-    }
-
-    private static ClusterNode syncStandby(ClusterNode primary) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            for (ClusterNode n : HAPG.cluster().nodes()) {
-                if (n != primary && n.status("/sync") == 200) {
-                    return n;
-                }
-            }
-            sleep(200);
-        }
-        throw new AssertionError("no synchronous standby within 60 s");
     }
 
     private static void awaitPrimaryIn(HapgHealthIndicator health, ClusterNode node) {

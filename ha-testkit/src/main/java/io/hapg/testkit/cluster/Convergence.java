@@ -43,6 +43,23 @@ final class Convergence {
         }
     }
 
+    static ClusterNode awaitSyncStandby(List<ClusterNode> nodes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<ClusterNode> p = primary(nodes);
+            Optional<ClusterNode> standby = nodes.stream()
+                    .filter(n -> p.isPresent() && n != p.get() && n.status("/sync") == 200).findFirst();
+            if (standby.isPresent()) {
+                return standby.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("no synchronous standby within " + timeout + "; /sync codes: "
+                        + codes(nodes, "/sync") + ", /primary codes: " + codes(nodes, "/primary"));
+            }
+            LockSupport.parkNanos(POLL.toNanos());
+        }
+    }
+
     static ClusterNode awaitConverged(List<ClusterNode> nodes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";

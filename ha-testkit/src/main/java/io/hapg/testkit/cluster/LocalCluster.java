@@ -205,6 +205,16 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
     }
 
     /**
+     * Waits until a node other than the primary answers 200 on {@code /sync}: the sync key names it,
+     * so in synchronous mode it may take over (without one, no node may). Returns that standby.
+     *
+     * @throws IllegalStateException on timeout, with each node's answers
+     */
+    public ClusterNode awaitSyncStandby(Duration timeout) {
+        return Convergence.awaitSyncStandby(nodes, timeout);
+    }
+
+    /**
      * Waits until exactly one node is primary ({@code /primary} 200) and every other node is a
      * replica ({@code /replica} 200) streaming from it ({@code pg_stat_wal_receiver}); returns the
      * primary.
