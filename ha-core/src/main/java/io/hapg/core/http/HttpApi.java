@@ -80,6 +80,14 @@ import org.slf4j.LoggerFactory;
  * shorter, and a peer that reuses its connection once per {@code loop_wait} (10 s by default)
  * would race the server closing it, and {@code POST /failsafe} is not retried.
  *
+ * <p><b>Speed</b>: a GET health check sends the {@code /patroni} document serialised once per loop
+ * status, so its cost is the JDK server's own (measured on 2 cores with the launcher's JVM flags:
+ * ~55 us of CPU per request, 12,000-14,000 req/s at 10 keep-alive clients, no errors at 100). What
+ * is left is the JDK's: three thread hand-offs per request (selector, worker, selector again) and
+ * ~12 KiB of buffers it allocates per exchange. A Netty prototype serving the same router
+ * took ~24 us per request and ~24,000 req/s; it would need TLS, the caps and the timeouts rebuilt
+ * outside ha-core, whose only runtime dependencies are SLF4J and Jackson.
+ *
  * <p><b>Threads</b>: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N}
  * (idle ones exit), a queue with room for a request from every admitted connection, and one
  * {@code ha-http-<member>-reaper} thread that frees a thread held by a client that has not sent
