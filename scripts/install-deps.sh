@@ -26,6 +26,11 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(hapr
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+# `install-deps.sh bench`: also what the benchmark scripts (scripts/bench) drive, never the tests.
+if [ "${1:-}" = bench ]; then
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -6,8 +6,12 @@
 # hapg runs from ha-agent/target/hapg.jar through ha-agent/bin/hapg (build it first:
 # mvn -B -q -DskipTests -pl ha-agent -am package); hapg-nagle is the same with
 # -Dsun.net.httpserver.nodelay=false (the behaviour before TCP_NODELAY). Needs etcd, PostgreSQL,
-# patroni, wrk, curl; as root, PostgreSQL runs as the user 'hapg'. A benchmark, not a test.
+# patroni, wrk, curl (bash scripts/install-deps.sh bench); as root, PostgreSQL runs as the user
+# 'hapg'. A benchmark, not a test.
 set -euo pipefail
+for tool in curl $([ "${1:-}" = primary ] && echo wrk); do
+  command -v "$tool" >/dev/null 2>&1 || { echo "one-node.sh needs $tool: bash scripts/install-deps.sh bench" >&2; exit 2; }
+done
 mode=$1; kind=$2; loop_wait=${3:-2}; seconds=${4:-60}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d /tmp/hapg-bench-XXXX); chmod 755 "$dir"

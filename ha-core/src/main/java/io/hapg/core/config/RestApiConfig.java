@@ -25,7 +25,9 @@ import java.util.Optional;
  * @param allowlistIncludeMembers also allow the members' {@code api_url} hosts
  * @param httpExtraHeaders        headers added to every response
  * @param httpsExtraHeaders       headers added to every response when TLS is on
- * @param requestQueueSize        TCP listen backlog, 0..4096 (default 5)
+ * @param requestQueueSize        TCP listen backlog, 0..4096 (default 128; Patroni's is 5, which
+ *                                makes the kernel drop the SYNs of a burst of new connections:
+ *                                each waits a 1 s retransmit; 12 of 100 clients timed out)
  * @param threadPoolSize          request threads, at least 5 (default 5)
  * @param serverTokens            {@code Server} header style: minimal, productonly or original
  */
@@ -121,7 +123,7 @@ public record RestApiConfig(
         private boolean allowlistIncludeMembers;
         private Map<String, String> httpExtraHeaders = Map.of();
         private Map<String, String> httpsExtraHeaders = Map.of();
-        private int requestQueueSize = 5;
+        private int requestQueueSize = 128;
         private int threadPoolSize = 5;
         private String serverTokens = "original";
 

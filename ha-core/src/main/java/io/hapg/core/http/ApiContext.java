@@ -16,6 +16,7 @@ final class ApiContext {
     private final AtomicReference<NodeStatus> latest;
     private final String version;
     private final ObjectMapper json = new ObjectMapper();
+    private final AtomicReference<Document> document = new AtomicReference<>();
 
     ApiContext(HaConfig config, TimeSource time, Optional<NodeControl> control, AtomicReference<NodeStatus> latest,
                String version) {
@@ -60,12 +61,36 @@ final class ApiContext {
         return facts().orElseThrow(() -> new Request.BadRequest(503, "no status yet: the HA loop has not run"));
     }
 
+    /**
+     * The {@code /patroni} document, which every GET health check also sends, as JSON. It depends
+     * on the loop's status only, never on the request's time, so it is serialised once per status
+     * by the first request that needs it and then shared: a health check costs no JSON work.
+     * Two requests racing on a new status may both serialise it; either copy is right.
+     */
+    byte[] patroniJson() {
+        NodeStatus status = latest.get();
+        if (status == null) {
+            return toJson(StatusDocuments.starting(version, config.scope(), config.name()));
+        }
+        Document cached = document.get();
+        if (cached == null || cached.status() != status) {
+            Facts f = new Facts(status, config.bootstrapDcs(), config.tags(), time.nanoTime());
+            cached = new Document(status, toJson(StatusDocuments.patroni(f, version)));
+            document.set(cached);
+        }
+        return cached.json();
+    }
+
     byte[] toJson(Object value) {
         try {
             return json.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a status document", e);
         }
+    }
+
+    /** One status and its serialised {@code /patroni} document (never modified once built). */
+    private record Document(NodeStatus status, byte[] json) {
     }
 
     /** No {@link NodeControl} was configured: mutating endpoints answer 503. */

@@ -35,6 +35,7 @@ final class Router implements HttpHandler {
     static final Logger AUDIT = LoggerFactory.getLogger("io.hapg.audit");
     /** Larger bodies are refused with 413: no management request needs more. */
     static final int MAX_BODY = 64 * 1024;
+    private static final byte[] NO_BODY = new byte[0];
 
     private final ApiContext ctx;
     private final AccessControl access;
@@ -129,7 +130,13 @@ final class Router implements HttpHandler {
     }
 
     private static byte[] readBody(InputStream in) throws IOException {
+        // Health checks have no body: no buffer for them (it was a third of a check's garbage).
+        int first = in.read();
+        if (first < 0) {
+            return NO_BODY;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(first);
         byte[] buffer = new byte[8192];
         int n;
         while ((n = in.read(buffer)) >= 0) {
@@ -187,7 +194,7 @@ final class Router implements HttpHandler {
     private Reply get(Request r, String endpoint) {
         switch (endpoint) {
             case "/patroni":
-                return Reply.json(ctx.facts().isPresent() ? 200 : 503, ctx.toJson(patroniDocument()));
+                return Reply.json(ctx.facts().isPresent() ? 200 : 503, ctx.patroniJson());
             case "/cluster": {
                 Facts f = ctx.requireFacts();
                 return Reply.json(200, ctx.toJson(StatusDocuments.cluster(f.status().cluster(), f.config(),
@@ -206,7 +213,7 @@ final class Router implements HttpHandler {
             case "/readiness":
                 return statusOnly(r, endpoint);
             default:
-                return Reply.json(HealthChecks.code(r.path(), r.query(), ctx.facts()), ctx.toJson(patroniDocument()));
+                return Reply.json(HealthChecks.code(r.path(), r.query(), ctx.facts()), ctx.patroniJson());
         }
     }
 
@@ -221,11 +228,6 @@ final class Router implements HttpHandler {
             default:
                 return Reply.statusOnly(HealthChecks.code(r.path(), r.query(), facts));
         }
-    }
-
-    private Map<String, Object> patroniDocument() {
-        return ctx.facts().map(f -> StatusDocuments.patroni(f, ctx.version()))
-                .orElseGet(() -> StatusDocuments.starting(ctx.version(), ctx.config().scope(), ctx.config().name()));
     }
 
     private void write(HttpExchange exchange, Reply reply) throws IOException {

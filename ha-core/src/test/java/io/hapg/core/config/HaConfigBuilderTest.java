@@ -27,7 +27,8 @@ class HaConfigBuilderTest {
         assertThat(c.tags()).isEqualTo(Tags.NONE);
         assertThat(c.restApi().listen()).isEqualTo(new HostPort("0.0.0.0", 8008));
         assertThat(c.restApi().verifyClient()).isEqualTo(RestApiConfig.VerifyClient.NONE);
-        assertThat(c.restApi().requestQueueSize()).isEqualTo(5);
+        // hapg's own default: Patroni's 5 drops the connections of a burst of clients.
+        assertThat(c.restApi().requestQueueSize()).isEqualTo(128);
         assertThat(c.callbacks()).isEqualTo(Callbacks.NONE);
         assertThat(c.prePromote()).isEmpty();
         assertThat(c.connUrl()).isEmpty();

@@ -91,6 +91,23 @@ class JsonEndpointsTest {
     }
 
     @Test
+    void everyNewLoopStatusReplacesTheDocumentTheChecksSend() throws Exception {
+        // The document is serialised once per status and shared: a peer in the leader race must
+        // still see the position of the latest iteration, never the first one cached.
+        h = ApiHarness.start("pg2");
+        h.report(LocalStates.replica("0/4000000").build(), Clusters.withHealthyLeader(), false);
+        assertThat(read("/replica", 200).get("xlog").get("replayed_location").asLong())
+                .isEqualTo(Lsn.parse("0/4000000").value());
+        assertThat(read("/patroni", 200).get("xlog").get("replayed_location").asLong())
+                .isEqualTo(Lsn.parse("0/4000000").value());
+        h.report(LocalStates.replica("0/5000000").build(), Clusters.withHealthyLeader(), false);
+        assertThat(read("/patroni", 200).get("xlog").get("replayed_location").asLong())
+                .isEqualTo(Lsn.parse("0/5000000").value());
+        h.report(LocalStates.stopped().role(Role.REPLICA).build(), Clusters.withHealthyLeader(), false);
+        assertThat(read("/replica", 503).get("state").asText()).isEqualTo("stopped");
+    }
+
+    @Test
     void theStatusDocumentIsWhatPeersParseInTheLeaderRace() {
         h = ApiHarness.start("pg2");
         h.report(LocalStates.replica("0/4000000").build(), Clusters.withHealthyLeader(), false);
