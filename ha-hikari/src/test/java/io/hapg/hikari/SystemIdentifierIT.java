@@ -67,6 +67,71 @@ class SystemIdentifierIT {
         }
     }
 
+    /**
+     * Replicas are checked as the primary is: a replica pool refuses a server of another cluster,
+     * naming both identifiers, whether the locator knows the cluster's or the first replica
+     * connection taught it.
+     */
+    @Test
+    void aReplicaServerOfAnotherClusterIsRefusedNamingBothIdentifiers() throws Exception {
+        try (LocalPostgres pg1 = LocalPostgres.builder().name("pg1").createPrimary().start();
+             LocalPostgres other = LocalPostgres.builder().name("other").createPrimary().start();
+             SettableLocator knows = new SettableLocator("shop");
+             SettableLocator learns = new SettableLocator("shop")) {
+            logs.watch(pg1);
+            logs.watch(other);
+            String shop = systemIdentifier(pg1);
+            String foreign = systemIdentifier(other);
+            knows.systemIdentifier(shop);
+            knows.replicaAt("r1", other); // the right member, the wrong address
+            Await.until("the replica is listed", Duration.ofSeconds(10), () -> !knows.replicas().isEmpty());
+            try (ReplicaDataSource replicas = ReplicaDataSource.builder(knows).hikari(replicaPool()).user("postgres")
+                    .build()) {
+                assertThat(causes(catchSql(replicas))).contains("its database system identifier is " + foreign)
+                        .contains("cluster shop's is " + shop + " (the cluster's initialize key)")
+                        .contains("refusing replica r1 at 127.0.0.1:" + other.port());
+            }
+            learns.replicaAt("r1", pg1);
+            Await.until("the replica is listed", Duration.ofSeconds(10), () -> !learns.replicas().isEmpty());
+            try (ReplicaDataSource replicas = ReplicaDataSource.builder(learns).hikari(replicaPool()).user("postgres")
+                    .build()) {
+                try (Connection c = replicas.getConnection()) {
+                    assertThat(c.isReadOnly()).isTrue();
+                }
+                learns.replicaAt("r1", other);
+                Await.until("the replica moved", Duration.ofSeconds(10),
+                        () -> learns.replicas().get(0).port() == other.port());
+                assertThat(causes(catchSql(replicas))).contains("its database system identifier is " + foreign)
+                        .contains("cluster shop's is " + shop + " (learned from the pool's first connection, to "
+                                + "replica r1 at 127.0.0.1:" + pg1.port() + ")");
+            }
+        }
+    }
+
+    private static HikariConfig replicaPool() {
+        HikariConfig h = new HikariConfig();
+        h.setMaximumPoolSize(1);
+        h.setConnectionTimeout(2000);
+        return h;
+    }
+
+    private static java.sql.SQLException catchSql(ReplicaDataSource replicas) {
+        try (Connection c = replicas.getConnection()) {
+            throw new AssertionError("a connection to " + c.getMetaData().getURL());
+        } catch (java.sql.SQLException e) {
+            return e;
+        }
+    }
+
+    /** The messages of {@code e} and its causes, one per line. */
+    private static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            out.append(t.getMessage()).append('\n');
+        }
+        return out.toString();
+    }
+
     /** Points the locator's "pg1" at {@code pg} and waits until the pool follows. */
     private static void pointAt(SettableLocator locator, PrimaryDataSource ds, LocalPostgres pg) {
         locator.pointAt("pg1", pg);

@@ -67,7 +67,7 @@ public final class TargetDataSource implements DataSource {
     private final PgSettings settings;
     private final Duration promotionWait;
     private final Events events;
-    private final Supplier<Optional<String>> clusterIdentifier;
+    private final ClusterIdentity identity;
     private final Object lock = new Object();
     private final Map<Connection, Long> open = new ConcurrentHashMap<>();
     /** Runs the connects, so that an attempt to a former target can be left behind (see {@link #connect}). */
@@ -76,8 +76,6 @@ public final class TargetDataSource implements DataSource {
     private long generation; // guarded by lock
     private long reported; // guarded by lock: the last generation reported writable
     private boolean closed; // guarded by lock
-    private String learnedIdentifier; // guarded by lock: the first connection's, when the locator has none
-    private String learnedFrom; // guarded by lock
     private volatile int loginTimeout;
     private volatile Optional<SQLException> lastFailure = Optional.empty();
 
@@ -95,7 +93,8 @@ public final class TargetDataSource implements DataSource {
         this.promotionWait = promotionWait;
         this.events = events;
         this.connector = NamedThreads.cached("hapg-pool-" + settings.applicationName() + "-connect");
-        this.clusterIdentifier = clusterIdentifier;
+        this.identity = new ClusterIdentity(settings.cluster(),
+                () -> clusterIdentifier.get().map(id -> new ClusterIdentity.Known(id, "the cluster's initialize key")));
     }
 
     /**
@@ -361,43 +360,7 @@ public final class TargetDataSource implements DataSource {
 
     /** Empty when {@code c}'s server belongs to the cluster; else the error that refuses it. */
     private Optional<SQLException> checkIdentifier(Connection c, Target t) throws SQLException {
-        Optional<String> actual = systemIdentifier(c);
-        if (actual.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<String> known = clusterIdentifier.get();
-        String expected;
-        String from;
-        synchronized (lock) {
-            if (known.isEmpty() && learnedIdentifier == null) {
-                learnedIdentifier = actual.get();
-                learnedFrom = "learned from the pool's first connection, to " + describe(t);
-            }
-            expected = known.orElse(learnedIdentifier);
-            from = known.isPresent() ? "the cluster's initialize key" : learnedFrom;
-        }
-        if (expected.equals(actual.get())) {
-            return Optional.empty();
-        }
-        return Optional.of(new SQLException(settings.cluster() + ": refusing " + describe(t) + ": its database system "
-                + "identifier is " + actual.get() + ", but cluster " + settings.cluster() + "'s is " + expected + " ("
-                + from + "); the address leads to another cluster (a DNS or configuration mix-up?)", "08004"));
-    }
-
-    /** The server's database system identifier; empty when the user may not read it. */
-    private Optional<String> systemIdentifier(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
-            try (ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")) {
-                rs.next();
-                return Optional.ofNullable(rs.getString(1));
-            }
-        } catch (SQLException e) {
-            if ("42501".equals(e.getSQLState())) {
-                return Optional.empty(); // EXECUTE revoked from the pool's user: nothing to compare
-            }
-            throw e;
-        }
+        return identity.check(ClusterIdentity.read(c, PgSettings.seconds(settings.socketTimeout())), describe(t));
     }
 
     private SQLException explain(SQLException e, Target t) {
