@@ -108,6 +108,40 @@ class SystemIdentifierIT {
         }
     }
 
+    /**
+     * A user who may not run {@code pg_control_system()} (EXECUTE revoked) still gets connections,
+     * from the primary's pool (whose one check query asks for the identifier: refused with 42501, it
+     * asks again without it) and from a replica pool; there is just nothing to compare.
+     */
+    @Test
+    void aUserWhoMayNotReadTheIdentifierStillConnects() throws Exception {
+        try (LocalPostgres pg1 = LocalPostgres.builder().name("pg1").createPrimary().start();
+             SettableLocator locator = new SettableLocator("shop")) {
+            logs.watch(pg1);
+            pg1.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+            pg1.execute("CREATE ROLE app LOGIN");
+            pg1.execute("GRANT INSERT, SELECT ON orders TO app");
+            pg1.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC");
+            locator.pointAt("pg1", pg1);
+            locator.replicaAt("r1", pg1);
+            HikariConfig hikari = new HikariConfig();
+            hikari.setMaximumPoolSize(2);
+            hikari.setConnectionTimeout(3000);
+            try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(hikari)
+                    .user("app").build());
+                 ReplicaDataSource replicas = ReplicaDataSource.builder(locator).hikari(replicaPool()).user("app")
+                         .build()) {
+                insert(ds, 1);
+                insert(ds, 2);
+                Await.until("the replica is listed", Duration.ofSeconds(10), () -> !locator.replicas().isEmpty());
+                try (Connection c = replicas.getConnection(); Statement s = c.createStatement()) {
+                    s.executeQuery("SELECT count(*) FROM orders").close();
+                }
+            }
+            assertThat(pg1.query("SELECT id FROM orders ORDER BY id")).containsExactly(List.of("1"), List.of("2"));
+        }
+    }
+
     private static HikariConfig replicaPool() {
         HikariConfig h = new HikariConfig();
         h.setMaximumPoolSize(1);

@@ -77,6 +77,8 @@ public final class TargetDataSource implements DataSource {
     private long reported; // guarded by lock: the last generation reported writable
     private boolean closed; // guarded by lock
     private volatile int loginTimeout;
+    /** False once reading the system identifier was refused (42501): later connections do not ask. */
+    private volatile boolean identifierReadable = true;
     private volatile Optional<SQLException> lastFailure = Optional.empty();
 
     public TargetDataSource(PgSettings settings, Duration promotionWait, Events events) {
@@ -163,11 +165,12 @@ public final class TargetDataSource implements DataSource {
                 continue;
             }
             try {
-                if (!verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos())) {
+                Optional<Verified> verified = verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos());
+                if (verified.isEmpty()) {
                     c.close();
                     continue; // retargeted meanwhile: connect to the new target
                 }
-                Optional<SQLException> foreign = checkIdentifier(c, t);
+                Optional<SQLException> foreign = identity.check(verified.get().systemIdentifier(), describe(t));
                 if (foreign.isPresent()) {
                     c.close();
                     lastFailure = foreign;
@@ -308,40 +311,66 @@ public final class TargetDataSource implements DataSource {
         }
     }
 
+    /** What the check of a new connection found: its server's identifier, empty when not readable. */
+    private record Verified(Optional<String> systemIdentifier) {
+    }
+
     /**
-     * True once the server is out of recovery and not read-only; false if the target changed
-     * meanwhile. The leader key is taken before the promotion completes, so a short wait is normal.
+     * One round trip per look: recovery, {@code default_transaction_read_only}, the system
+     * identifier (until the pool's user turns out not to be allowed to read it) and, on PostgreSQL
+     * 14+ where it is off, {@code client_connection_check_interval} set to {@link #CLIENT_CHECK_MILLIS}:
+     * a statement whose connection the pool aborted (a hung primary, a switch) ends when the server
+     * next looks, instead of running on and committing once a frozen server is thawed. Left alone
+     * when set already (pgProperty options).
      */
-    private boolean verifyWritable(Connection c, Target t, long deadline) throws SQLException {
+    private static String checkSql(boolean withIdentifier) {
+        return "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('default_transaction_read_only'), "
+                + "CASE WHEN pg_catalog.current_setting('client_connection_check_interval', true) = '0' THEN "
+                + "pg_catalog.set_config('client_connection_check_interval', '" + CLIENT_CHECK_MILLIS + "', false) END"
+                + (withIdentifier ? ", " + ClusterIdentity.SQL : "");
+    }
+
+    /**
+     * The server's identifier once it is out of recovery and not read-only; empty if the target
+     * changed meanwhile. The leader key is taken before the promotion completes, so a short wait is
+     * normal.
+     */
+    private Optional<Verified> verifyWritable(Connection c, Target t, long deadline) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
             // 20 ms doubling to 250 ms: quick after a fast promotion, yet many pools polling one
             // promoting server do not slow its promotion down.
             long pause = RETRY_NANOS;
+            Optional<String> identifier = null; // not asked yet
             while (true) {
                 boolean recovery;
                 String readOnly;
-                String clientCheck;
-                try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
-                        + "pg_catalog.current_setting('default_transaction_read_only'), "
-                        + "pg_catalog.current_setting('client_connection_check_interval', true)")) {
+                boolean ask = identifier == null && identifierReadable;
+                try (ResultSet rs = s.executeQuery(checkSql(ask))) {
                     rs.next();
                     recovery = rs.getBoolean(1);
                     readOnly = rs.getString(2);
-                    clientCheck = rs.getString(3);
+                    if (ask) {
+                        identifier = Optional.ofNullable(rs.getString(4));
+                    }
+                } catch (SQLException e) {
+                    if (!ask || !ClusterIdentity.PERMISSION_DENIED.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    // EXECUTE on pg_control_system() revoked from the pool's user: nothing to compare, and
+                    // not asked again on this pool's later connections.
+                    identifierReadable = false;
+                    continue;
+                }
+                if (identifier == null) {
+                    identifier = Optional.empty();
                 }
                 if (!recovery && !"on".equals(readOnly)) {
-                    if ("0".equals(clientCheck)) {
-                        // PostgreSQL 14+: a statement whose connection the pool aborted (a hung primary, a
-                        // switch) ends when the server next looks, instead of running on and committing
-                        // once a frozen server is thawed. Left alone when set already (pgProperty options).
-                        s.execute("SET client_connection_check_interval = " + CLIENT_CHECK_MILLIS);
-                    }
-                    return true;
+                    return Optional.of(new Verified(identifier));
                 }
                 synchronized (lock) {
                     if (target != t) {
-                        return false;
+                        return Optional.empty();
                     }
                 }
                 if (System.nanoTime() - deadline > 0) {
@@ -356,11 +385,6 @@ public final class TargetDataSource implements DataSource {
                 pause = Math.min(pause * 2, MAX_POLL_NANOS);
             }
         }
-    }
-
-    /** Empty when {@code c}'s server belongs to the cluster; else the error that refuses it. */
-    private Optional<SQLException> checkIdentifier(Connection c, Target t) throws SQLException {
-        return identity.check(ClusterIdentity.read(c, PgSettings.seconds(settings.socketTimeout())), describe(t));
     }
 
     private SQLException explain(SQLException e, Target t) {
