@@ -8,6 +8,7 @@ import com.zaxxer.hikari.pool.HikariPool;
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
+import io.hapg.hikari.internal.ClusterIdentity;
 import io.hapg.hikari.internal.FailoverConnections;
 import io.hapg.hikari.internal.HostMonitor;
 import io.hapg.hikari.internal.HostMonitors;
@@ -163,7 +164,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             public void connectFailed(SQLException failure) {
                 onFailover();
             }
-        }, () -> locator instanceof ClusterLocator ? ((ClusterLocator) locator).systemIdentifier() : Optional.empty());
+        }, () -> locator instanceof ClusterLocator ? knownIdentifier((ClusterLocator) locator) : Optional.empty());
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
@@ -183,6 +184,11 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
         PrimaryDataSource ds = new PrimaryDataSource(config);
         ds.subscribe();
         return ds;
+    }
+
+    /** The locator's system identifier and where it came from, for the error refusing another cluster's server. */
+    static Optional<ClusterIdentity.Known> knownIdentifier(ClusterLocator l) {
+        return l.systemIdentifier().map(id -> new ClusterIdentity.Known(id, l.systemIdentifierSource()));
     }
 
     /**

@@ -65,8 +65,7 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
         String name = template.getPoolName() != null ? template.getPoolName()
                 : "hapg-" + locator.cluster() + "-replicas-" + Integer.toHexString(System.identityHashCode(this));
         this.settings = b.pg.settings(locator.cluster(), name);
-        this.identity = new ClusterIdentity(locator.cluster(), () -> locator.systemIdentifier()
-                .map(id -> new ClusterIdentity.Known(id, "the cluster's initialize key")));
+        this.identity = new ClusterIdentity(locator.cluster(), () -> PrimaryDataSource.knownIdentifier(locator));
     }
 
     public static Builder builder(ClusterLocator locator) {

@@ -63,6 +63,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
     private final boolean scopeConfigured;
     private volatile Optional<Duration> clusterTtl = Optional.empty();
     private volatile Optional<String> systemIdentifier = Optional.empty(); // from the primary's last 200
+    private volatile String systemIdentifierSource = "no GET /primary answer yet";
     // When the latest positive answer came (a 200, or a 503 from the last primary's own member), and
     // whether the latest poll got one; written by the locator thread, read by blindFor() on any thread.
     private volatile long lastTrustedNanos;
@@ -223,6 +224,12 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         return systemIdentifier;
     }
 
+    /** The member whose {@code GET /primary} answer gave {@link #systemIdentifier()}. */
+    @Override
+    public String systemIdentifierSource() {
+        return systemIdentifierSource;
+    }
+
     /** The configured bound, else the cluster's ttl once {@code GET /config} gave it, else 30 s. */
     private Duration keepLastFor() {
         return keepLast.orElseGet(() -> clusterTtl.orElse(DEFAULT_KEEP_LAST));
@@ -240,7 +247,11 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         lastPrimary = Optional.of(primary.base());
         lastConfirmedNanos = System.nanoTime();
         primary.body().map(b -> b.path("database_system_identifier").asText("")).filter(id -> !id.isEmpty())
-                .ifPresent(id -> systemIdentifier = Optional.of(id));
+                .ifPresent(id -> {
+                    systemIdentifierSource = "database_system_identifier in the GET /primary answer of " + name + " ("
+                            + primary.base() + ")";
+                    systemIdentifier = Optional.of(id);
+                });
         CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
                 ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
         Answer cluster = get(primary.base(), "/cluster").join();

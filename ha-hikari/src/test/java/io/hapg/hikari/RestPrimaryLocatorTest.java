@@ -154,6 +154,8 @@ class RestPrimaryLocatorTest {
         assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
         assertThat(locator.systemIdentifier()).as("the primary's database_system_identifier")
                 .contains("7300000000000005001");
+        assertThat(locator.systemIdentifierSource()).as("where the identifier came from, for the pool's refusal")
+                .isEqualTo("database_system_identifier in the GET /primary answer of a (" + a.url() + "/)");
 
         a.primary = false;
         await("no primary", () -> locator.current().isEmpty());

@@ -41,7 +41,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <p>Every physical connection must belong to the cluster: its server's database system identifier
  * ({@code pg_control_system()}) must be the cluster's, as the locator knows it (the
- * {@code initialize} key) or, without one, as the first connection found it. A server with another
+ * {@code initialize} key, a member's {@code GET /primary} answer) or, without one, as the first connection found it. A server with another
  * identifier (a DNS or address mix-up pointing at another cluster) is refused like a server that
  * refuses connections, with an error naming both identifiers.
  */
@@ -86,17 +86,16 @@ public final class TargetDataSource implements DataSource {
     }
 
     /**
-     * @param clusterIdentifier the cluster's database system identifier as the locator knows it;
-     *     empty to learn it from the first connection
+     * @param clusterIdentifier the cluster's database system identifier as the locator knows it, and
+     *     where it came from; empty to learn it from the first connection
      */
     public TargetDataSource(PgSettings settings, Duration promotionWait, Events events,
-                            Supplier<Optional<String>> clusterIdentifier) {
+                            Supplier<Optional<ClusterIdentity.Known>> clusterIdentifier) {
         this.settings = settings;
         this.promotionWait = promotionWait;
         this.events = events;
         this.connector = NamedThreads.cached("hapg-pool-" + settings.applicationName() + "-connect");
-        this.identity = new ClusterIdentity(settings.cluster(),
-                () -> clusterIdentifier.get().map(id -> new ClusterIdentity.Known(id, "the cluster's initialize key")));
+        this.identity = new ClusterIdentity(settings.cluster(), clusterIdentifier);
     }
 
     /**
