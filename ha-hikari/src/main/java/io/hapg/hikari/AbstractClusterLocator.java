@@ -1,6 +1,7 @@
 package io.hapg.hikari;
 
 import io.hapg.core.spi.PrimaryEndpoint;
+import io.hapg.hikari.internal.HostMonitors;
 import io.hapg.hikari.internal.LocatorCore;
 import java.util.List;
 import java.util.Optional;
@@ -18,12 +19,20 @@ import java.util.function.Consumer;
 abstract class AbstractClusterLocator implements ClusterLocator {
     final LocatorCore core;
     private final String cluster;
+    /** The host monitors of the pools that follow this locator: one per primary, shared by them all. */
+    private final HostMonitors hostMonitors;
     private final AtomicBoolean started = new AtomicBoolean();
 
     /** @param threadName the name of the thread that runs the checks and notifies */
     AbstractClusterLocator(String threadName, String cluster) {
         this.cluster = cluster;
         this.core = new LocatorCore(threadName, cluster);
+        this.hostMonitors = new HostMonitors("hapg-" + cluster);
+    }
+
+    /** The host monitors shared by the {@link PrimaryDataSource}s of this locator; closed with it. */
+    final HostMonitors hostMonitors() {
+        return hostMonitors;
     }
 
     /**
@@ -75,9 +84,10 @@ abstract class AbstractClusterLocator implements ClusterLocator {
         return core.replicas();
     }
 
-    /** Stops the locator thread and drops every listener. Idempotent. */
+    /** Stops the locator thread, drops every listener and stops the pools' host monitors. Idempotent. */
     @Override
     public void close() {
         core.close();
+        hostMonitors.close();
     }
 }

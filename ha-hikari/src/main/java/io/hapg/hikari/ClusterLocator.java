@@ -37,6 +37,15 @@ public interface ClusterLocator extends PrimaryLocator {
         return Optional.empty();
     }
 
+    /**
+     * Where {@link #systemIdentifier()} came from, for the error that refuses a server of another
+     * cluster: "the cluster's initialize key" unless the locator says otherwise (the REST locator
+     * names the member whose {@code GET /primary} answer gave it). Never blocks.
+     */
+    default String systemIdentifierSource() {
+        return "the cluster's initialize key";
+    }
+
     /** The running replicas as last seen, with their replication lag when known. Never blocks. */
     default List<ReplicaEndpoint> replicas() {
         return List.of();

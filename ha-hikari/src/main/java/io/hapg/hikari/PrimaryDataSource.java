@@ -8,8 +8,10 @@ import com.zaxxer.hikari.pool.HikariPool;
 import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.core.spi.PrimaryLocator;
 import io.hapg.hikari.internal.BorrowGate;
+import io.hapg.hikari.internal.ClusterIdentity;
 import io.hapg.hikari.internal.FailoverConnections;
 import io.hapg.hikari.internal.HostMonitor;
+import io.hapg.hikari.internal.HostMonitors;
 import io.hapg.hikari.internal.NamedThreads;
 import io.hapg.hikari.internal.PgSettings;
 import io.hapg.hikari.internal.ReadOnlyIntent;
@@ -110,7 +112,12 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     private volatile Optional<PendingSwitchover> announced = Optional.empty();
     private volatile long announcedAtNanos;
     private volatile Optional<PrimaryEndpoint> active = Optional.empty(); // written by the switcher only
-    private final Optional<HostMonitor> monitor;
+    /** The monitors this pool's host monitor is shared through (its locator's), and whether the pool owns them. */
+    private final HostMonitors monitors;
+    private final boolean ownMonitors;
+    private final PgSettings settings;
+    /** The watch of {@code monitored} (guarded by {@code monitorLock}); empty when nothing is watched. */
+    private Optional<AutoCloseable> monitorWatch = Optional.empty();
     private volatile boolean hadPrimary; // written by the switcher only
     /**
      * The primary the host monitor found unresponsive, and what it saw; empty while it answers. Set
@@ -147,7 +154,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                 Instant at = Instant.now();
                 synchronized (monitorLock) {
                     if (wanted.equals(Optional.of(t.endpoint()))) {
-                        monitored = wanted;
+                        monitor(wanted);
                     }
                 }
                 listeners.execute(() -> state.writable(t.generation(), at).ifPresent(listeners::switched));
@@ -157,34 +164,15 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             public void connectFailed(SQLException failure) {
                 onFailover();
             }
-        }, () -> locator instanceof ClusterLocator ? ((ClusterLocator) locator).systemIdentifier() : Optional.empty());
+        }, () -> locator instanceof ClusterLocator ? knownIdentifier((ClusterLocator) locator) : Optional.empty());
         this.switcher = NamedThreads.single("hapg-pool-" + name);
         this.aborter = NamedThreads.cached("hapg-pool-" + name + "-abort");
         this.pool = new HikariDataSource(hikariConfig(config, name, target, this::onFailover, readOnlyIntent));
-        this.monitor = config.hostMonitorEnabled() ? Optional.of(new HostMonitor("hapg-pool-" + name + "-monitor",
-                settings, config.hostMonitorInterval(), config.hostMonitorTimeout(),
-                () -> monitored.filter(m -> wanted.equals(Optional.of(m))),
-                new HostMonitor.Events() {
-                    @Override
-                    public void unresponsive(PrimaryEndpoint endpoint, String why) {
-                        synchronized (monitorLock) {
-                            if (!wanted.equals(Optional.of(endpoint))) {
-                                return;
-                            }
-                            unresponsive = Optional.of(new Unresponsive(endpoint, why));
-                        }
-                        locator.refresh(); // it may have moved: ask now, not at the next poll
-                        requestReconcile();
-                    }
-
-                    @Override
-                    public void responsive(PrimaryEndpoint endpoint) {
-                        synchronized (monitorLock) {
-                            unresponsive = unresponsive.filter(u -> !u.endpoint().equals(endpoint));
-                        }
-                        requestReconcile();
-                    }
-                })) : Optional.empty();
+        this.settings = settings;
+        // Shared with every pool of the same locator, so 100 pools make one probe connection, not 100.
+        this.ownMonitors = !(locator instanceof AbstractClusterLocator);
+        this.monitors = ownMonitors ? new HostMonitors("hapg-pool-" + name)
+                : ((AbstractClusterLocator) locator).hostMonitors();
         gate.close("no primary known yet");
     }
 
@@ -195,9 +183,65 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
     public static PrimaryDataSource start(PrimaryDataSourceConfig config) {
         PrimaryDataSource ds = new PrimaryDataSource(config);
         ds.subscribe();
-        ds.monitor.ifPresent(HostMonitor::start);
         return ds;
     }
+
+    /** The locator's system identifier and where it came from, for the error refusing another cluster's server. */
+    static Optional<ClusterIdentity.Known> knownIdentifier(ClusterLocator l) {
+        return l.systemIdentifier().map(id -> new ClusterIdentity.Known(id, l.systemIdentifierSource()));
+    }
+
+    /**
+     * Watches {@code m} with the (shared) host monitor, instead of what was watched; empty: nothing.
+     * Under {@code monitorLock}. No I/O: a monitor's first probe runs on its own thread.
+     */
+    private void monitor(Optional<PrimaryEndpoint> m) {
+        if (monitored.equals(m) && monitorWatch.isPresent() == m.isPresent()) {
+            return;
+        }
+        monitored = m;
+        monitorWatch.ifPresent(PrimaryDataSource::closeQuietly);
+        monitorWatch = Optional.empty();
+        if (m.isPresent() && config.hostMonitorEnabled() && !closed.get()) {
+            try {
+                monitorWatch = Optional.of(monitors.watch(m.get(), settings, config.hostMonitorInterval(),
+                        config.hostMonitorTimeout(), monitorEvents));
+            } catch (IllegalStateException locatorClosed) {
+                LOG.debug("{} - not monitoring {}: {}", name, m.get().member(), locatorClosed.getMessage());
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing a host monitor watch failed: {}", e.toString());
+        }
+    }
+
+    /** What the host monitor tells this pool; on the monitor's threads, must not block. */
+    private final HostMonitor.Events monitorEvents = new HostMonitor.Events() {
+        @Override
+        public void unresponsive(PrimaryEndpoint endpoint, String why) {
+            synchronized (monitorLock) {
+                if (!wanted.equals(Optional.of(endpoint))) {
+                    return;
+                }
+                unresponsive = Optional.of(new Unresponsive(endpoint, why));
+            }
+            locator.refresh(); // it may have moved: ask now, not at the next poll
+            requestReconcile();
+        }
+
+        @Override
+        public void responsive(PrimaryEndpoint endpoint) {
+            synchronized (monitorLock) {
+                unresponsive = unresponsive.filter(u -> !u.endpoint().equals(endpoint));
+            }
+            requestReconcile();
+        }
+    };
 
     private static HikariConfig hikariConfig(PrimaryDataSourceConfig config, String name, DataSource target,
                                              Runnable onFailover, ReadOnlyIntent readOnlyIntent) {
@@ -222,7 +266,7 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
                     unresponsive = Optional.empty();
                 }
                 if (!monitored.equals(p)) {
-                    monitored = Optional.empty();
+                    monitor(Optional.empty());
                 }
             }
             requestReconcile();
@@ -577,7 +621,12 @@ public final class PrimaryDataSource implements DataSource, AutoCloseable {
             }
         }
         switcher.shutdownNow();
-        monitor.ifPresent(HostMonitor::close);
+        synchronized (monitorLock) {
+            monitor(Optional.empty());
+        }
+        if (ownMonitors) {
+            monitors.close();
+        }
         gate.shut("the pool is closed");
         target.close();
         pool.close();

@@ -29,8 +29,8 @@ import java.util.Objects;
  *                        ({@code SELECT 1}, bounded by {@code hostMonitorTimeout}) (1 s)
  * @param hostMonitorTimeout  how long the primary may go without answering a probe before the
  *                        connections in flight on it are aborted and borrowers wait for it or for
- *                        another primary; off ({@link Duration#ZERO}) unless set, leaving a hung
- *                        primary to {@code socketTimeout}; 10 s is a good value
+ *                        another primary (10 s); {@link Duration#ZERO} turns the monitor off, leaving a
+ *                        hung primary to {@code socketTimeout}
  */
 public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locator, String user, String password,
                                       String database, Duration connectTimeout, Duration socketTimeout,
@@ -38,12 +38,13 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
                                       Map<String, String> pgProperties, Duration hostMonitorInterval,
                                       Duration hostMonitorTimeout) {
     static final Duration DEFAULT_HOST_MONITOR_INTERVAL = Duration.ofSeconds(1);
-    // Off until set. Not less than 10 s when set: on a loaded 2-core machine 100 pools connecting to a
-    // just-promoted primary at once made SELECT 1 on an established connection take over 4 s, and a false
-    // alarm aborts healthy work. Off by default because, with CI running beside it, PrimaryFollowingIT's
-    // 100 monitored pools kept a new primary too busy to answer its own agent's probe for over a minute
-    // (twice in two runs; passed with the monitors off): until that storm is understood, opt-in.
-    static final Duration DEFAULT_HOST_MONITOR_TIMEOUT = Duration.ZERO;
+    // 10 s, not less: on a loaded 2-core machine 100 pools connecting to a just-promoted primary at once
+    // made SELECT 1 on an established connection take over 4 s, and a false alarm aborts healthy work.
+    // Still far below socketTimeout (30 s) and TCP's ~15 min for a black-holed write. On by default since
+    // the pools of one locator share one monitor per primary (HostMonitors): with one per pool, 100 pools
+    // opened 100 probe connections beside their own to a new primary, and under load its agent's own
+    // probe timed out and the agent fenced it (PrimaryFollowingIT).
+    static final Duration DEFAULT_HOST_MONITOR_TIMEOUT = Duration.ofSeconds(10);
 
     public PrimaryDataSourceConfig {
         Objects.requireNonNull(hikari, "hikari");
@@ -133,7 +134,7 @@ public record PrimaryDataSourceConfig(HikariConfig hikari, PrimaryLocator locato
         public Builder pgProperty(String key, String value) { pg.property(key, value); return this; }
         /** How often the host monitor probes the primary (1 s). */
         public Builder hostMonitorInterval(Duration v) { hostMonitorInterval = v; return this; }
-        /** How long the primary may leave probes unanswered before its connections are aborted (0 = off, the default; 10 s is a good value). */
+        /** How long the primary may leave probes unanswered before its connections are aborted (10 s; 0 = off). */
         public Builder hostMonitorTimeout(Duration v) { hostMonitorTimeout = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is missing or invalid */

@@ -2,7 +2,9 @@ package io.hapg.hikari;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.hapg.hikari.internal.ClusterIdentity;
 import io.hapg.hikari.internal.PgSettings;
+import io.hapg.hikari.internal.ReplicaServerDataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -32,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * ({@link ClusterLocator#replicas()}): running, not tagged {@code noloadbalance}, lag known and
  * within the limit. Connections are read-only. A connection already handed out is not moved when
  * its replica starts lagging; HikariCP's {@code maxLifetime} bounds how long it stays.
+ *
+ * <p>Every physical connection must belong to the cluster, as {@link PrimaryDataSource}'s must: its
+ * server's database system identifier ({@code pg_control_system()}) is the locator's
+ * {@link ClusterLocator#systemIdentifier()}, else the one the first replica connection found. A
+ * server of another cluster (a DNS or address mix-up) is refused, naming both identifiers; the
+ * next replica, the fallback or the "no replica" error (with that refusal as its cause) follows.
  */
 public final class ReplicaDataSource implements DataSource, AutoCloseable {
     private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(ReplicaDataSource.class);
@@ -39,6 +47,7 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
     private final ClusterLocator locator;
     private final HikariConfig template;
     private final PgSettings settings;
+    private final ClusterIdentity identity;
     private final long maxLagBytes;
     private final Optional<DataSource> fallback;
     private final Map<String, Member> pools = new ConcurrentHashMap<>();
@@ -56,6 +65,7 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
         String name = template.getPoolName() != null ? template.getPoolName()
                 : "hapg-" + locator.cluster() + "-replicas-" + Integer.toHexString(System.identityHashCode(this));
         this.settings = b.pg.settings(locator.cluster(), name);
+        this.identity = new ClusterIdentity(locator.cluster(), () -> PrimaryDataSource.knownIdentifier(locator));
     }
 
     public static Builder builder(ClusterLocator locator) {
@@ -131,7 +141,8 @@ public final class ReplicaDataSource implements DataSource, AutoCloseable {
             HikariConfig hc = new HikariConfig();
             template.copyStateTo(hc);
             hc.setPoolName(settings.applicationName() + "-" + name);
-            hc.setDataSource(settings.dataSource(r.host(), r.port()));
+            hc.setDataSource(new ReplicaServerDataSource(settings, r.host(), r.port(), identity,
+                    "replica " + name + " at " + r.host() + ":" + r.port()));
             hc.setReadOnly(true);
             hc.setInitializationFailTimeout(-1);
             return new Member(r, new HikariDataSource(hc));

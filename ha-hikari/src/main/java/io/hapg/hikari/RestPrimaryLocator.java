@@ -63,6 +63,11 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
     private final boolean scopeConfigured;
     private volatile Optional<Duration> clusterTtl = Optional.empty();
     private volatile Optional<String> systemIdentifier = Optional.empty(); // from the primary's last 200
+    private volatile String systemIdentifierSource = "no GET /primary answer yet";
+    // When the latest positive answer came (a 200, or a 503 from the last primary's own member), and
+    // whether the latest poll got one; written by the locator thread, read by blindFor() on any thread.
+    private volatile long lastTrustedNanos;
+    private volatile boolean blind;
     // Locator thread only: the member that last answered 200, when, and each member's last address.
     private Optional<URI> lastPrimary = Optional.empty();
     private long lastConfirmedNanos;
@@ -90,6 +95,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
      */
     public RestPrimaryLocator start() {
         claimStart();
+        lastTrustedNanos = System.nanoTime();
         core.start(this::poll, this::poll, pollInterval);
         return this;
     }
@@ -135,6 +141,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
                 others.add(a.describe());
             }
         }
+        trusted(!primaries.isEmpty() || positiveNoPrimary(notPrimary, unknown));
         if (primaries.isEmpty()) {
             if (keepLastPrimary(unknown)) {
                 return;
@@ -153,6 +160,38 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
             return;
         }
         publishPrimary(primaries.get(0));
+    }
+
+    /**
+     * Whether answers without a 200 still tell where the primary is not: the last primary's own member
+     * answered 503, or (no primary known) every member answered 503.
+     */
+    private boolean positiveNoPrimary(List<Answer> notPrimary, Map<URI, String> unknown) {
+        if (lastPrimary.isPresent()) {
+            return notPrimary.stream().anyMatch(a -> a.base().equals(lastPrimary.get()));
+        }
+        return unknown.isEmpty() && !notPrimary.isEmpty();
+    }
+
+    /** Records whether the latest poll got an answer that can be trusted (see {@link #blindFor()}). */
+    private void trusted(boolean positive) {
+        if (positive) {
+            lastTrustedNanos = System.nanoTime();
+        }
+        blind = !positive;
+    }
+
+    /**
+     * How long this locator has gone without an answer it can trust: since the last poll in which
+     * a member answered 200 on {@code GET /primary}, or the last primary's own member answered 503
+     * (or, no primary known, every member answered 503), while the latest poll got no such answer
+     * (timeouts, resets, other statuses, another scope); zero while polls get one. Counted from
+     * {@link #start()} until the first. Any thread, never blocks; usable as a gauge, as
+     * {@link ConsensusPrimaryLocator#blindFor()} is.
+     */
+    @Override
+    public Duration blindFor() {
+        return blind ? Duration.ofNanos(System.nanoTime() - lastTrustedNanos) : Duration.ZERO;
     }
 
     /**
@@ -185,6 +224,12 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         return systemIdentifier;
     }
 
+    /** The member whose {@code GET /primary} answer gave {@link #systemIdentifier()}. */
+    @Override
+    public String systemIdentifierSource() {
+        return systemIdentifierSource;
+    }
+
     /** The configured bound, else the cluster's ttl once {@code GET /config} gave it, else 30 s. */
     private Duration keepLastFor() {
         return keepLast.orElseGet(() -> clusterTtl.orElse(DEFAULT_KEEP_LAST));
@@ -202,7 +247,11 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         lastPrimary = Optional.of(primary.base());
         lastConfirmedNanos = System.nanoTime();
         primary.body().map(b -> b.path("database_system_identifier").asText("")).filter(id -> !id.isEmpty())
-                .ifPresent(id -> systemIdentifier = Optional.of(id));
+                .ifPresent(id -> {
+                    systemIdentifierSource = "database_system_identifier in the GET /primary answer of " + name + " ("
+                            + primary.base() + ")";
+                    systemIdentifier = Optional.of(id);
+                });
         CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
                 ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
         Answer cluster = get(primary.base(), "/cluster").join();

@@ -168,6 +168,60 @@ class HungPrimaryIT {
     }
 
     /**
+     * The pools of one locator share one host monitor per primary: 15 pools make one probe
+     * connection, kept open between probes (one backend over many probes, not one per probe), and
+     * when the primary hangs every pool hears it. With one monitor per pool, 100 pools opened 100
+     * probe connections to a just-promoted primary beside their own, and under load its agent could
+     * not connect to it and fenced it (PrimaryFollowingIT).
+     */
+    @Test
+    void thePoolsOfOneLocatorShareOneMonitorConnectionAndAllHearOfAHang() throws Exception {
+        try (LocalPostgres pg = LocalPostgres.builder().name("pg1").createPrimary().start();
+             SettableLocator locator = new SettableLocator("shop")) {
+            logs.watch(pg);
+            locator.pointAt("pg1", pg);
+            List<PrimaryDataSource> pools = new ArrayList<>();
+            try (Backends backends = new Backends("15 pools, " + pg.name(), pg.jdbcUrl())) {
+                for (int i = 0; i < 15; i++) { // 15 + 15 monitors + the test's own: within max_connections 40
+                    HikariConfig h = pool(1, 5000);
+                    h.setPoolName("p" + i);
+                    pools.add(PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(h)
+                            .user("postgres").socketTimeout(SOCKET_TIMEOUT).hostMonitorInterval(Duration.ofMillis(200))
+                            .hostMonitorTimeout(Duration.ofSeconds(1)).build()));
+                }
+                for (PrimaryDataSource ds : pools) {
+                    ds.getConnection().close();
+                }
+                Await.until("a monitor connection", Duration.ofSeconds(10), () -> monitorBackends(pg) > 0);
+                Thread.sleep(2000); // 10 probes
+                backends.close();
+                System.out.println("[ha-hikari] " + backends.summary());
+                assertThat(backends.peakMonitors()).as("monitor backends at once, 15 pools of one locator").isEqualTo(1);
+                assertThat(backends.summary()).as("one monitor backend over 10 probes, not one per probe")
+                        .contains("host monitor backends at most 1 at once, 1 distinct");
+                pg.freeze();
+                try {
+                    Await.until("every pool holds borrowers while the primary does not answer", Duration.ofSeconds(5),
+                            () -> pools.stream().noneMatch(PrimaryDataSource::isAvailable));
+                } finally {
+                    pg.thaw();
+                }
+                Await.until("every pool takes the primary back", Duration.ofSeconds(20),
+                        () -> pools.stream().allMatch(PrimaryDataSource::isAvailable));
+            } finally {
+                pools.forEach(PrimaryDataSource::close);
+            }
+            Await.until("the monitor connection closed with the last pool", Duration.ofSeconds(10),
+                    () -> monitorBackends(pg) == 0);
+        }
+    }
+
+    private static int monitorBackends(LocalPostgres pg) {
+        return Integer.parseInt(pg.query("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+                + "'% monitor'").get(0).get(0));
+    }
+
+    /**
      * The issue's "done when": a switch while the old primary is writable and hung fails the
      * sleeping statement within 1 s and lands no write on it. The old server is frozen with an
      * autocommit INSERT in flight that sleeps first, the locator names the other server, the

@@ -36,10 +36,10 @@ class PrimaryDataSourceConfigTest {
     @Test
     void theHostMonitorIsOnByDefaultCanBeTurnedOffAndItsBoundsAreChecked() {
         PrimaryDataSourceConfig d = PrimaryDataSourceConfig.builder(locator).user("app").build();
-        assertThat(d.hostMonitorEnabled()).isFalse();
-        assertThat(d.hostMonitorTimeout()).isEqualTo(Duration.ZERO);
-        assertThat(PrimaryDataSourceConfig.builder(locator).user("app").hostMonitorTimeout(Duration.ofSeconds(10))
-                .build().hostMonitorEnabled()).isTrue();
+        assertThat(d.hostMonitorEnabled()).isTrue();
+        assertThat(d.hostMonitorTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(PrimaryDataSourceConfig.builder(locator).user("app").hostMonitorTimeout(Duration.ZERO)
+                .build().hostMonitorEnabled()).isFalse();
         assertThatThrownBy(() -> PrimaryDataSourceConfig.builder(locator).user("app")
                 .hostMonitorInterval(Duration.ofSeconds(2)).hostMonitorTimeout(Duration.ofSeconds(1)).build())
                 .hasMessageContaining("hostMonitorTimeout must be 0 (off) or at least hostMonitorInterval");

@@ -154,6 +154,8 @@ class RestPrimaryLocatorTest {
         assertThat(locator.replicas()).extracting(ReplicaEndpoint::member).containsExactly("b");
         assertThat(locator.systemIdentifier()).as("the primary's database_system_identifier")
                 .contains("7300000000000005001");
+        assertThat(locator.systemIdentifierSource()).as("where the identifier came from, for the pool's refusal")
+                .isEqualTo("database_system_identifier in the GET /primary answer of a (" + a.url() + "/)");
 
         a.primary = false;
         await("no primary", () -> locator.current().isEmpty());
@@ -282,5 +284,30 @@ class RestPrimaryLocatorTest {
         await("a problem", () -> locator.problem().isPresent() && !locator.problem().get().equals("not checked yet"));
         assertThat(locator.problem().get()).contains("answers for scope 'shop', not 'billing'");
         during(300, "no primary", () -> locator.current().isEmpty());
+    }
+
+    @Test
+    void blindForCountsFromTheLastAnswerThatCouldBeTrusted() throws Exception {
+        startAWithReplicaB(RestPrimaryLocator.builder().cluster("shop").keepLastPrimaryFor(Duration.ofMillis(1500)));
+        assertThat(locator.blindFor()).as("a answers 200").isZero();
+        long cut = System.nanoTime();
+        a.reset = true; // the primary's member cannot tell; b's 503 says nothing about a
+        await("blind for more than 500 ms", () -> locator.blindFor().toMillis() > 500);
+        assertThat(locator.current()).as("kept, within keepLastPrimaryFor").isPresent();
+        await("no primary once the bound passed", () -> locator.current().isEmpty());
+        Duration blind = locator.blindFor();
+        assertThat(blind.toNanos()).as("counted from a's last 200, not from the 'no primary'")
+                .isLessThanOrEqualTo(System.nanoTime() - cut + TimeUnit.MILLISECONDS.toNanos(300))
+                .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(1400));
+        a.reset = false;
+        a.primary = false; // the last primary's own 503 is a positive answer: not blind, no primary
+        await("not blind on a's 503", () -> locator.blindFor().isZero());
+        assertThat(locator.current()).isEmpty();
+        b.delayMillis = 600; // b times out; a, no longer the primary, answers 503 but no primary is known
+        await("blind again", () -> locator.blindFor().toMillis() > 300);
+        b.delayMillis = 0;
+        b.primary = true;
+        await("b is primary, not blind", () -> locator.current().map(PrimaryEndpoint::member)
+                .equals(Optional.of("b")) && locator.blindFor().isZero());
     }
 }

@@ -4,6 +4,7 @@ import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.testkit.LocalPostgres;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A locator the test points at a server by hand ({@link #pointAt}), for pool-only tests on
@@ -22,6 +23,12 @@ final class SettableLocator extends AbstractClusterLocator {
         PrimaryEndpoint endpoint = new PrimaryEndpoint(member, pg.host(), pg.port(),
                 "postgres://" + pg.host() + ":" + pg.port() + "/postgres");
         core.submit(() -> core.publish(Optional.of(endpoint), Optional.empty(), List.of()));
+    }
+
+    /** Lists {@code pg} as the only replica, as member {@code member} (lag 0); the primary stays as it is. */
+    void replicaAt(String member, LocalPostgres pg) {
+        ReplicaEndpoint r = new ReplicaEndpoint(member, pg.host(), pg.port(), OptionalLong.of(0), false);
+        core.submit(() -> core.publish(core.primary(), Optional.empty(), List.of(r)));
     }
 
     /** What {@link #systemIdentifier()} answers from now on (the {@code initialize} key). */

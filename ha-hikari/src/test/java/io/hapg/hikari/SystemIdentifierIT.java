@@ -67,6 +67,105 @@ class SystemIdentifierIT {
         }
     }
 
+    /**
+     * Replicas are checked as the primary is: a replica pool refuses a server of another cluster,
+     * naming both identifiers, whether the locator knows the cluster's or the first replica
+     * connection taught it.
+     */
+    @Test
+    void aReplicaServerOfAnotherClusterIsRefusedNamingBothIdentifiers() throws Exception {
+        try (LocalPostgres pg1 = LocalPostgres.builder().name("pg1").createPrimary().start();
+             LocalPostgres other = LocalPostgres.builder().name("other").createPrimary().start();
+             SettableLocator knows = new SettableLocator("shop");
+             SettableLocator learns = new SettableLocator("shop")) {
+            logs.watch(pg1);
+            logs.watch(other);
+            String shop = systemIdentifier(pg1);
+            String foreign = systemIdentifier(other);
+            knows.systemIdentifier(shop);
+            knows.replicaAt("r1", other); // the right member, the wrong address
+            Await.until("the replica is listed", Duration.ofSeconds(10), () -> !knows.replicas().isEmpty());
+            try (ReplicaDataSource replicas = ReplicaDataSource.builder(knows).hikari(replicaPool()).user("postgres")
+                    .build()) {
+                assertThat(causes(catchSql(replicas))).contains("its database system identifier is " + foreign)
+                        .contains("cluster shop's is " + shop + " (the cluster's initialize key)")
+                        .contains("refusing replica r1 at 127.0.0.1:" + other.port());
+            }
+            learns.replicaAt("r1", pg1);
+            Await.until("the replica is listed", Duration.ofSeconds(10), () -> !learns.replicas().isEmpty());
+            try (ReplicaDataSource replicas = ReplicaDataSource.builder(learns).hikari(replicaPool()).user("postgres")
+                    .build()) {
+                try (Connection c = replicas.getConnection()) {
+                    assertThat(c.isReadOnly()).isTrue();
+                }
+                learns.replicaAt("r1", other);
+                Await.until("the replica moved", Duration.ofSeconds(10),
+                        () -> learns.replicas().get(0).port() == other.port());
+                assertThat(causes(catchSql(replicas))).contains("its database system identifier is " + foreign)
+                        .contains("cluster shop's is " + shop + " (learned from the pool's first connection, to "
+                                + "replica r1 at 127.0.0.1:" + pg1.port() + ")");
+            }
+        }
+    }
+
+    /**
+     * A user who may not run {@code pg_control_system()} (EXECUTE revoked) still gets connections,
+     * from the primary's pool (whose one check query asks for the identifier: refused with 42501, it
+     * asks again without it) and from a replica pool; there is just nothing to compare.
+     */
+    @Test
+    void aUserWhoMayNotReadTheIdentifierStillConnects() throws Exception {
+        try (LocalPostgres pg1 = LocalPostgres.builder().name("pg1").createPrimary().start();
+             SettableLocator locator = new SettableLocator("shop")) {
+            logs.watch(pg1);
+            pg1.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+            pg1.execute("CREATE ROLE app LOGIN");
+            pg1.execute("GRANT INSERT, SELECT ON orders TO app");
+            pg1.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC");
+            locator.pointAt("pg1", pg1);
+            locator.replicaAt("r1", pg1);
+            HikariConfig hikari = new HikariConfig();
+            hikari.setMaximumPoolSize(2);
+            hikari.setConnectionTimeout(3000);
+            try (PrimaryDataSource ds = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator).hikari(hikari)
+                    .user("app").build());
+                 ReplicaDataSource replicas = ReplicaDataSource.builder(locator).hikari(replicaPool()).user("app")
+                         .build()) {
+                insert(ds, 1);
+                insert(ds, 2);
+                Await.until("the replica is listed", Duration.ofSeconds(10), () -> !locator.replicas().isEmpty());
+                try (Connection c = replicas.getConnection(); Statement s = c.createStatement()) {
+                    s.executeQuery("SELECT count(*) FROM orders").close();
+                }
+            }
+            assertThat(pg1.query("SELECT id FROM orders ORDER BY id")).containsExactly(List.of("1"), List.of("2"));
+        }
+    }
+
+    private static HikariConfig replicaPool() {
+        HikariConfig h = new HikariConfig();
+        h.setMaximumPoolSize(1);
+        h.setConnectionTimeout(2000);
+        return h;
+    }
+
+    private static java.sql.SQLException catchSql(ReplicaDataSource replicas) {
+        try (Connection c = replicas.getConnection()) {
+            throw new AssertionError("a connection to " + c.getMetaData().getURL());
+        } catch (java.sql.SQLException e) {
+            return e;
+        }
+    }
+
+    /** The messages of {@code e} and its causes, one per line. */
+    private static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            out.append(t.getMessage()).append('\n');
+        }
+        return out.toString();
+    }
+
     /** Points the locator's "pg1" at {@code pg} and waits until the pool follows. */
     private static void pointAt(SettableLocator locator, PrimaryDataSource ds, LocalPostgres pg) {
         locator.pointAt("pg1", pg);

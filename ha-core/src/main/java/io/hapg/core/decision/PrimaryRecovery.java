@@ -23,15 +23,22 @@ final class PrimaryRecovery {
     }
 
     static Decision databaseDown(Situation s) {
+        // The probe's own words (a timeout, "too many clients") tell the operator why it does not answer:
+        // appended here, once, to whichever decision is taken.
+        Decision d = decide(s);
+        String probe = s.db().process() == ProcessState.UNRESPONSIVE && !s.db().detail().isBlank()
+                ? " [probe: " + s.db().detail() + "]" : "";
+        return probe.isEmpty() ? d : new Decision(d.action(), d.reason() + probe, d.target(), d.demoteMode(),
+                d.syncStandbys(), d.slots());
+    }
+
+    private static Decision decide(Situation s) {
         LocalState local = s.local();
         List<String> candidates = s.failoverCandidates(Optional.empty());
         Duration timeout = s.dcs().primaryStartTimeout();
         long downNanos = local.primaryDownSince().isPresent()
                 ? Math.max(0, s.now().monotonicNanos() - local.primaryDownSince().getAsLong()) : 0;
         String down = "PostgreSQL on the primary is " + s.processWord();
-        // The probe's own words (a timeout, "too many clients") tell the operator why it does not answer.
-        String probe = s.db().process() == ProcessState.UNRESPONSIVE && !s.db().detail().isBlank()
-                ? " [probe: " + s.db().detail() + "]" : "";
         if (!candidates.isEmpty()) {
             String who = " and a failover is possible (" + String.join(", ", candidates) + ")";
             Optional<String> syncStandby = healthySynchronousStandby(s);
@@ -39,22 +46,22 @@ final class PrimaryRecovery {
             if (syncStandby.isPresent() && downNanos < patience.toNanos()) {
                 return Decision.of(Action.WAIT, "waiting: " + down + " for " + Reasons.seconds(downNanos)
                         + " s, keeping the leader lock: synchronous standby " + syncStandby.get()
-                        + " takes over if it lasts retry_timeout " + patience.toSeconds() + " s" + probe);
+                        + " takes over if it lasts retry_timeout " + patience.toSeconds() + " s");
             }
             if (syncStandby.isPresent()) {
                 String lasting = patience.isZero() ? "" : " for " + Reasons.seconds(downNanos) + " s";
                 return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down + lasting
                         + " and synchronous standby " + syncStandby.get()
-                        + " is streaming: releasing the leader key (no acknowledged commit can be lost)" + probe);
+                        + " is streaming: releasing the leader key (no acknowledged commit can be lost)");
             }
             if (timeout.isZero()) {
                 return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down
-                        + ", primary_start_timeout is 0" + who + ": releasing the leader key" + probe);
+                        + ", primary_start_timeout is 0" + who + ": releasing the leader key");
             }
             if (downNanos > timeout.toNanos()) {
                 return Decision.demote(DemoteMode.HANDOVER, Optional.empty(), "handing over: " + down + " for "
                         + Reasons.seconds(downNanos) + " s (primary_start_timeout " + timeout.toSeconds() + " s)"
-                        + who + ": releasing the leader key" + probe);
+                        + who + ": releasing the leader key");
             }
         }
         String progress = " (down " + Reasons.seconds(downNanos) + " s of primary_start_timeout "
@@ -64,7 +71,7 @@ final class PrimaryRecovery {
             return Decision.of(Action.RESTART_PRIMARY,
                     "restarting PostgreSQL as primary in place: it is stopped and I hold the lock" + progress);
         }
-        return Decision.of(Action.WAIT, "waiting: " + down + ", keeping the leader lock" + progress + probe);
+        return Decision.of(Action.WAIT, "waiting: " + down + ", keeping the leader lock" + progress);
     }
 
     /** A member in the sync key I published, running and streaming: it has every acknowledged commit. */

@@ -545,6 +545,35 @@ class DeciderTest {
             expect(decide("pg1", view, downFor(1, Databases.stopped()))).action(RESTART_PRIMARY);
         }
 
+        /** The probe's words end every decision about an unresponsive primary, exactly once. */
+        @Test
+        void everyDecisionAboutAnUnresponsivePrimaryEndsWithTheProbesWordsOnce() {
+            Databases.Db db = Databases.starting().process(ProcessState.UNRESPONSIVE);
+            String probe = " [probe: unresponsive]";
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(10, db))).action(WAIT)
+                    .reason("waiting: PostgreSQL on the primary is not responding, keeping the leader lock (down 10 s "
+                            + "of primary_start_timeout 300 s)" + probe);
+            ClusterView sync = Clusters.healthy().synchronousMode().sync("pg1", "pg2").build();
+            expect(decide("pg1", sync, downFor(1, db))).action(WAIT)
+                    .reason("waiting: PostgreSQL on the primary is not responding for 1 s, keeping the leader lock: "
+                            + "synchronous standby pg2 takes over if it lasts retry_timeout 10 s" + probe);
+            expect(decide("pg1", sync, downFor(11, db))).action(DEMOTE)
+                    .reason("handing over: PostgreSQL on the primary is not responding for 11 s and synchronous "
+                            + "standby pg2 is streaming: releasing the leader key (no acknowledged commit can be lost)"
+                            + probe);
+            expect(decide("pg1", Clusters.healthy().config("primary_start_timeout", 0).build(), downFor(0, db)))
+                    .action(DEMOTE).reason("handing over: PostgreSQL on the primary is not responding, "
+                            + "primary_start_timeout is 0 and a failover is possible (pg2, pg3): releasing the leader key"
+                            + probe);
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(301, db))).action(DEMOTE)
+                    .reason("handing over: PostgreSQL on the primary is not responding for 301 s "
+                            + "(primary_start_timeout 300 s) and a failover is possible (pg2, pg3): releasing the leader "
+                            + "key" + probe);
+            expect(decide("pg1", Clusters.withHealthyLeader(), downFor(10, Databases.stopped())))
+                    .reason("restarting PostgreSQL as primary in place: it is stopped and I hold the lock "
+                            + "(down 10 s of primary_start_timeout 300 s)");
+        }
+
         @Test
         void syncKeyOfAPreviousLeaderDoesNotTriggerHandover() {
             ClusterView view = Clusters.healthy().synchronousMode().sync("pg3", "pg2").build();

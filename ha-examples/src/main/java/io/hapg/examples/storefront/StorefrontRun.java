@@ -78,8 +78,18 @@ public final class StorefrontRun {
             t.setDaemon(true);
             return t;
         });
-        try (ConsensusPrimaryLocator locator = ConsensusPrimaryLocator.builder(etcd).cluster(cluster.scope())
-                .cachedView(etcd::cachedView).closeConsensus(true).build().start();
+        ConsensusPrimaryLocator started;
+        try {
+            started = ConsensusPrimaryLocator.builder(etcd).cluster(cluster.scope()).cachedView(etcd::cachedView)
+                    .closeConsensus(true).build().start();
+        } catch (RuntimeException e) {
+            // The locator closes the consensus only once it runs: until then it is ours to close.
+            etcd.close();
+            live.shutdownNow();
+            out.println("storefront: " + e.getMessage());
+            return 1;
+        }
+        try (ConsensusPrimaryLocator locator = started;
              PrimaryDataSource writes = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator)
                      .hikari(pool(WRITERS + 2)).user(cluster.superuser().username())
                      .password(cluster.superuser().password()).connectTimeout(Duration.ofSeconds(3))

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * probers {@code <name>-probe} run the probes, one at a time per endpoint; all stop on
  * {@link #close()}. A probe still stuck on a former primary (hung, or shutting down) neither delays
  * the probes of the new one nor counts for it: its connection is aborted when the endpoint changes. The events run on
- * either and must not block. One extra connection per pool on the primary, named
- * {@code <applicationName> monitor} in {@code pg_stat_activity}.
+ * either and must not block. One extra connection on the primary, named {@code <applicationName> monitor} in
+ * {@code pg_stat_activity}, kept open between probes (a probe is one {@code SELECT 1} round trip, not a new
+ * backend); after a failed probe it is reopened at the next interval. Pools share monitors through
+ * {@link HostMonitors}: one per primary, not one per pool.
  */
 public final class HostMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HostMonitor.class);
@@ -136,7 +139,9 @@ public final class HostMonitor implements AutoCloseable {
                 lastError = "no probe finished yet";
                 down = false;
                 answered = false;
-                nextProbeNanos = t;
+                // A random start within one interval: the monitors of many application instances learn of
+                // a new primary at the same moment, and their probe connections need not arrive together.
+                nextProbeNanos = t + ThreadLocalRandom.current().nextLong(Math.max(1, interval.toNanos()));
             }
             e = endpoint;
             ep = epoch;

@@ -33,7 +33,11 @@ public record PgSettings(String cluster, String user, String password, String da
 
     /** A pgjdbc DataSource for one server. */
     public PGSimpleDataSource dataSource(String host, int port) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
+        return configure(new PGSimpleDataSource(), host, port);
+    }
+
+    /** Sets {@code ds} up for one server, as {@link #dataSource} does; returns it. */
+    public <T extends PGSimpleDataSource> T configure(T ds, String host, int port) {
         ds.setServerNames(new String[] {host});
         ds.setPortNumbers(new int[] {port});
         ds.setDatabaseName(database);

@@ -41,7 +41,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <p>Every physical connection must belong to the cluster: its server's database system identifier
  * ({@code pg_control_system()}) must be the cluster's, as the locator knows it (the
- * {@code initialize} key) or, without one, as the first connection found it. A server with another
+ * {@code initialize} key, a member's {@code GET /primary} answer) or, without one, as the first connection found it. A server with another
  * identifier (a DNS or address mix-up pointing at another cluster) is refused like a server that
  * refuses connections, with an error naming both identifiers.
  */
@@ -67,7 +67,7 @@ public final class TargetDataSource implements DataSource {
     private final PgSettings settings;
     private final Duration promotionWait;
     private final Events events;
-    private final Supplier<Optional<String>> clusterIdentifier;
+    private final ClusterIdentity identity;
     private final Object lock = new Object();
     private final Map<Connection, Long> open = new ConcurrentHashMap<>();
     /** Runs the connects, so that an attempt to a former target can be left behind (see {@link #connect}). */
@@ -76,9 +76,9 @@ public final class TargetDataSource implements DataSource {
     private long generation; // guarded by lock
     private long reported; // guarded by lock: the last generation reported writable
     private boolean closed; // guarded by lock
-    private String learnedIdentifier; // guarded by lock: the first connection's, when the locator has none
-    private String learnedFrom; // guarded by lock
     private volatile int loginTimeout;
+    /** False once reading the system identifier was refused (42501): later connections do not ask. */
+    private volatile boolean identifierReadable = true;
     private volatile Optional<SQLException> lastFailure = Optional.empty();
 
     public TargetDataSource(PgSettings settings, Duration promotionWait, Events events) {
@@ -86,16 +86,16 @@ public final class TargetDataSource implements DataSource {
     }
 
     /**
-     * @param clusterIdentifier the cluster's database system identifier as the locator knows it;
-     *     empty to learn it from the first connection
+     * @param clusterIdentifier the cluster's database system identifier as the locator knows it, and
+     *     where it came from; empty to learn it from the first connection
      */
     public TargetDataSource(PgSettings settings, Duration promotionWait, Events events,
-                            Supplier<Optional<String>> clusterIdentifier) {
+                            Supplier<Optional<ClusterIdentity.Known>> clusterIdentifier) {
         this.settings = settings;
         this.promotionWait = promotionWait;
         this.events = events;
         this.connector = NamedThreads.cached("hapg-pool-" + settings.applicationName() + "-connect");
-        this.clusterIdentifier = clusterIdentifier;
+        this.identity = new ClusterIdentity(settings.cluster(), clusterIdentifier);
     }
 
     /**
@@ -164,11 +164,12 @@ public final class TargetDataSource implements DataSource {
                 continue;
             }
             try {
-                if (!verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos())) {
+                Optional<Verified> verified = verifyWritable(c, t, System.nanoTime() + promotionWait.toNanos());
+                if (verified.isEmpty()) {
                     c.close();
                     continue; // retargeted meanwhile: connect to the new target
                 }
-                Optional<SQLException> foreign = checkIdentifier(c, t);
+                Optional<SQLException> foreign = identity.check(verified.get().systemIdentifier(), describe(t));
                 if (foreign.isPresent()) {
                     c.close();
                     lastFailure = foreign;
@@ -309,40 +310,66 @@ public final class TargetDataSource implements DataSource {
         }
     }
 
+    /** What the check of a new connection found: its server's identifier, empty when not readable. */
+    private record Verified(Optional<String> systemIdentifier) {
+    }
+
     /**
-     * True once the server is out of recovery and not read-only; false if the target changed
-     * meanwhile. The leader key is taken before the promotion completes, so a short wait is normal.
+     * One round trip per look: recovery, {@code default_transaction_read_only}, the system
+     * identifier (until the pool's user turns out not to be allowed to read it) and, on PostgreSQL
+     * 14+ where it is off, {@code client_connection_check_interval} set to {@link #CLIENT_CHECK_MILLIS}:
+     * a statement whose connection the pool aborted (a hung primary, a switch) ends when the server
+     * next looks, instead of running on and committing once a frozen server is thawed. Left alone
+     * when set already (pgProperty options).
      */
-    private boolean verifyWritable(Connection c, Target t, long deadline) throws SQLException {
+    private static String checkSql(boolean withIdentifier) {
+        return "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('default_transaction_read_only'), "
+                + "CASE WHEN pg_catalog.current_setting('client_connection_check_interval', true) = '0' THEN "
+                + "pg_catalog.set_config('client_connection_check_interval', '" + CLIENT_CHECK_MILLIS + "', false) END"
+                + (withIdentifier ? ", " + ClusterIdentity.SQL : "");
+    }
+
+    /**
+     * The server's identifier once it is out of recovery and not read-only; empty if the target
+     * changed meanwhile. The leader key is taken before the promotion completes, so a short wait is
+     * normal.
+     */
+    private Optional<Verified> verifyWritable(Connection c, Target t, long deadline) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
             // 20 ms doubling to 250 ms: quick after a fast promotion, yet many pools polling one
             // promoting server do not slow its promotion down.
             long pause = RETRY_NANOS;
+            Optional<String> identifier = null; // not asked yet
             while (true) {
                 boolean recovery;
                 String readOnly;
-                String clientCheck;
-                try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
-                        + "pg_catalog.current_setting('default_transaction_read_only'), "
-                        + "pg_catalog.current_setting('client_connection_check_interval', true)")) {
+                boolean ask = identifier == null && identifierReadable;
+                try (ResultSet rs = s.executeQuery(checkSql(ask))) {
                     rs.next();
                     recovery = rs.getBoolean(1);
                     readOnly = rs.getString(2);
-                    clientCheck = rs.getString(3);
+                    if (ask) {
+                        identifier = Optional.ofNullable(rs.getString(4));
+                    }
+                } catch (SQLException e) {
+                    if (!ask || !ClusterIdentity.PERMISSION_DENIED.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    // EXECUTE on pg_control_system() revoked from the pool's user: nothing to compare, and
+                    // not asked again on this pool's later connections.
+                    identifierReadable = false;
+                    continue;
+                }
+                if (identifier == null) {
+                    identifier = Optional.empty();
                 }
                 if (!recovery && !"on".equals(readOnly)) {
-                    if ("0".equals(clientCheck)) {
-                        // PostgreSQL 14+: a statement whose connection the pool aborted (a hung primary, a
-                        // switch) ends when the server next looks, instead of running on and committing
-                        // once a frozen server is thawed. Left alone when set already (pgProperty options).
-                        s.execute("SET client_connection_check_interval = " + CLIENT_CHECK_MILLIS);
-                    }
-                    return true;
+                    return Optional.of(new Verified(identifier));
                 }
                 synchronized (lock) {
                     if (target != t) {
-                        return false;
+                        return Optional.empty();
                     }
                 }
                 if (System.nanoTime() - deadline > 0) {
@@ -356,47 +383,6 @@ public final class TargetDataSource implements DataSource {
                 }
                 pause = Math.min(pause * 2, MAX_POLL_NANOS);
             }
-        }
-    }
-
-    /** Empty when {@code c}'s server belongs to the cluster; else the error that refuses it. */
-    private Optional<SQLException> checkIdentifier(Connection c, Target t) throws SQLException {
-        Optional<String> actual = systemIdentifier(c);
-        if (actual.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<String> known = clusterIdentifier.get();
-        String expected;
-        String from;
-        synchronized (lock) {
-            if (known.isEmpty() && learnedIdentifier == null) {
-                learnedIdentifier = actual.get();
-                learnedFrom = "learned from the pool's first connection, to " + describe(t);
-            }
-            expected = known.orElse(learnedIdentifier);
-            from = known.isPresent() ? "the cluster's initialize key" : learnedFrom;
-        }
-        if (expected.equals(actual.get())) {
-            return Optional.empty();
-        }
-        return Optional.of(new SQLException(settings.cluster() + ": refusing " + describe(t) + ": its database system "
-                + "identifier is " + actual.get() + ", but cluster " + settings.cluster() + "'s is " + expected + " ("
-                + from + "); the address leads to another cluster (a DNS or configuration mix-up?)", "08004"));
-    }
-
-    /** The server's database system identifier; empty when the user may not read it. */
-    private Optional<String> systemIdentifier(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.setQueryTimeout(PgSettings.seconds(settings.socketTimeout()));
-            try (ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")) {
-                rs.next();
-                return Optional.ofNullable(rs.getString(1));
-            }
-        } catch (SQLException e) {
-            if ("42501".equals(e.getSQLState())) {
-                return Optional.empty(); // EXECUTE revoked from the pool's user: nothing to compare
-            }
-            throw e;
         }
     }
 
