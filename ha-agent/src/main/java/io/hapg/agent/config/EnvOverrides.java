@@ -70,6 +70,10 @@ final class EnvOverrides {
             warnings.add(new ConfigWarning("PATRONI_CONFIGURATION", 0, "PATRONI_CONFIGURATION ignored: a"
                     + " configuration file was given (Patroni reads the file then, too)"));
         }
+        if (!environment.getOrDefault("PG_MALLOC_ARENA_MAX", "").isEmpty()) {
+            warnings.add(new ConfigWarning("PG_MALLOC_ARENA_MAX", 0, "PG_MALLOC_ARENA_MAX ignored: PostgreSQL"
+                    + " inherits the agent's own MALLOC_ARENA_MAX"));
+        }
         return new Applied(merge(root, o.overlay, ""), Map.copyOf(o.sources), warnings);
     }
 

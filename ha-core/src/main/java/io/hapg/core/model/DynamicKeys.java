@@ -3,6 +3,7 @@ package io.hapg.core.model;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -61,6 +62,8 @@ public final class DynamicKeys {
         Map<String, Refusal> m = new LinkedHashMap<>();
         m.put("standby_cluster", new Refusal("a standby cluster is not implemented: this node would bootstrap"
                 + " a primary of its own instead of following the remote cluster", DynamicKeys::empty));
+        m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
+                + " off", DynamicKeys::onOff));
         m.put("slots", new Refusal(SLOTS, DynamicKeys::empty));
         m.put("ignore_slots", new Refusal("hapg drops physical slots of no member; ignore_slots is not implemented"
                 + " (a backup tool's slot would be dropped)", DynamicKeys::empty));
@@ -96,6 +99,11 @@ public final class DynamicKeys {
         return value instanceof Map && ((Map<?, ?>) value).isEmpty()
                 || value instanceof Collection && ((Collection<?>) value).isEmpty()
                 || value instanceof String && ((String) value).isBlank();
+    }
+
+    private static boolean onOff(Object value) {
+        return value instanceof Boolean || List.of("on", "off", "true", "false", "yes", "no")
+                .contains(value.toString().strip().toLowerCase(Locale.ROOT));
     }
 
     private static boolean zero(Object value) {
