@@ -136,8 +136,8 @@ class ConfigLoaderErrorsTest {
         assertError(HEAD + "tags:\n  nofailover: true\n  failover_priority: 2\n",
                 "tags.failover_priority: give only one of tags.nofailover and tags.failover_priority (line 5)");
         assertError(HEAD + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
-                "bootstrap.dcs.synchronous_mode: expected on or off, got 'quorum' (quorum mode is not supported)"
-                        + " (line 5)");
+                "bootstrap.dcs.synchronous_mode: not supported by hapg: quorum commit (synchronous_mode: quorum)"
+                        + " is not implemented; use on or off (line 5)");
     }
 
     @Test
