@@ -123,7 +123,10 @@ public final class ConfigLoader {
         }
     }
 
-    static Validation validate(Reader reader, Map<String, String> environment) {
+    /**
+     * Checks YAML from a reader (not closed), as {@link #validate(Path, Map)} does.
+     */
+    public static Validation validate(Reader reader, Map<String, String> environment) {
         List<ConfigWarning> warnings = new ArrayList<>();
         YamlTree.Document doc;
         EnvOverrides.Applied env;
@@ -147,8 +150,8 @@ public final class ConfigLoader {
         }
         warnings.sort(Comparator.comparingInt(ConfigWarning::line));
         located.sort(Comparator.comparingInt(e -> e.line().orElse(Integer.MAX_VALUE)));
-        return new Validation(located.isEmpty() ? Optional.ofNullable(config) : Optional.empty(), warnings,
-                located);
+        // Kept when only refusals were found: hactl, which runs no node, may still use it.
+        return new Validation(Optional.ofNullable(config), warnings, located);
     }
 
     /**
@@ -171,7 +174,8 @@ public final class ConfigLoader {
     /**
      * What {@link #validate} found.
      *
-     * @param config   the configuration, when there is no error
+     * @param config   the configuration, when it could be bound: no error, or only keys refused (a
+     *                 node must not run with it then; {@code hactl}, which runs none, may)
      * @param warnings what would be ignored or reinterpreted, by line
      * @param errors   the refused keys and the first other error, each naming its key and line
      */
