@@ -1,11 +1,16 @@
 package io.hapg.agent;
 
+import io.hapg.agent.config.ConfigLoader;
 import io.hapg.core.HaAgent;
 import io.hapg.core.spi.FatalHaException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -26,14 +31,27 @@ public final class AgentMain {
 
     /** Runs until the JVM is asked to stop. Returns the exit code (2 for a bad configuration). */
     public static int run(String[] args, PrintStream err) {
-        if (args.length != 1) {
+        return run(args, System.out, err, System.getenv());
+    }
+
+    /**
+     * Runs until the JVM is asked to stop, or, with {@code --validate-config FILE}, checks the
+     * file and returns. Patroni's {@code PATRONI_*} variables of {@code environment} override the
+     * file. Returns the exit code (2 for a bad configuration or usage).
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> environment) {
+        if (args.length == 2 && args[0].equals("--validate-config")) {
+            return validate(Path.of(args[1]), out, environment);
+        }
+        if (args.length != 1 || args[0].startsWith("--")) {
             err.println("usage: java -jar hapg.jar agent CONFIG.yml");
+            err.println("       java -jar hapg.jar agent --validate-config CONFIG.yml");
             return 2;
         }
         Path file = Path.of(args[0]);
         HaAgent agent;
         try {
-            agent = HapgAgent.fromYaml(file);
+            agent = HapgAgent.fromYaml(file, environment);
         } catch (FatalHaException | IllegalArgumentException e) {
             err.println("hapg: " + file + ": " + e.getMessage());
             return 2;
@@ -55,6 +73,30 @@ public final class AgentMain {
         }, "hapg-shutdown"));
         agent.start();
         return serve(agent, stopSignal);
+    }
+
+    /**
+     * {@code --validate-config}, as Patroni's: prints each problem (key, line, reason), one a line,
+     * errors first; exit 0 when the node could start with this file (warnings allowed), 1 when not.
+     * Builds nothing and connects to nothing.
+     */
+    static int validate(Path file, PrintStream out, Map<String, String> environment) {
+        if (!Files.isRegularFile(file)) {
+            out.println("ERROR: " + file + ": no such file");
+            return 1;
+        }
+        ConfigLoader.Validation v = ConfigLoader.validate(file, environment);
+        List<String> errors = new ArrayList<>();
+        v.errors().forEach(e -> errors.add(e.getMessage()));
+        v.config().ifPresent(node -> errors.addAll(HapgAgent.check(node)));
+        errors.forEach(e -> out.println("ERROR: " + e));
+        v.warnings().forEach(w -> out.println("WARNING: " + w.message()));
+        if (!errors.isEmpty()) {
+            out.println(file + ": " + errors.size() + " error(s), " + v.warnings().size() + " warning(s)");
+            return 1;
+        }
+        out.println(file + ": valid, " + v.warnings().size() + " warning(s)");
+        return 0;
     }
 
     /**

@@ -14,6 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The one wiring from a Patroni-style configuration to a node: etcd ({@code etcd3}), the local
@@ -43,10 +46,51 @@ public final class HapgAgent {
      * @throws ConfigException     naming the key and line of a missing or bad value
      */
     public static HaAgent fromYaml(Path file) throws IOException {
+        return fromYaml(file, Map.of());
+    }
+
+    /**
+     * Like {@link #fromYaml(Path)}, with Patroni's {@code PATRONI_*} overrides taken from
+     * {@code environment} (the standalone agent passes {@code System.getenv()}); a variable wins
+     * over the file, as in Patroni.
+     *
+     * @throws NoSuchFileException when {@code file} is not a regular file
+     * @throws IOException         when it cannot be read
+     * @throws ConfigException     naming the key and line (or variable) of a missing or bad value
+     */
+    public static HaAgent fromYaml(Path file, Map<String, String> environment) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString());
         }
-        return fromConfig(ConfigLoader.load(file).config());
+        return fromConfig(ConfigLoader.load(file, environment).config());
+    }
+
+    /**
+     * What {@link #fromConfig} would refuse in {@code node}, without building anything (no etcd
+     * client, no PostgreSQL directory touched): for {@code agent --validate-config}.
+     *
+     * @return the problems, each naming its key; empty when the node can be built
+     */
+    static List<String> check(NodeConfig node) {
+        List<String> problems = new ArrayList<>();
+        if (node.etcd().isEmpty()) {
+            problems.add(new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd").getMessage());
+        } else {
+            HaConfig config = node.ha();
+            try {
+                AdapterConfigs.etcd(node.etcd().get()).namespace(config.namespace()).scope(config.scope())
+                        .member(config.name()).ttl(config.bootstrapDcs().ttl())
+                        .retryTimeout(config.bootstrapDcs().retryTimeout()).build();
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        try {
+            AdapterConfigs.postgres(node).build();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        return problems;
     }
 
     /**

@@ -9,7 +9,9 @@ import java.util.Arrays;
  * {@code java -jar hapg.jar <command>}: the entry point of the standalone agent's jar.
  *
  * <pre>
- *   agent CONFIG.yml            run one node from a Patroni-style YAML file (like `patroni CONFIG.yml`)
+ *   agent CONFIG.yml            run one node from a Patroni-style YAML file (like `patroni CONFIG.yml`);
+ *                               Patroni's PATRONI_* environment variables override the file
+ *   agent --validate-config CONFIG.yml   check the file and exit (like `patroni --validate-config`)
  *   ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history, ...
  * </pre>
  *
@@ -32,7 +34,7 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "agent":
-                return AgentMain.run(rest, err);
+                return AgentMain.run(rest, out, err, System.getenv());
             case "ctl":
                 return CtlMain.run(rest, out, err);
             case "version":
@@ -49,6 +51,8 @@ public final class Main {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar hapg.jar <command> [args]");
         out.println("  agent CONFIG.yml            run one node from a Patroni-style YAML file");
+        out.println("  agent --validate-config CONFIG.yml");
+        out.println("                              check the file (PATRONI_* variables applied), start nothing");
         out.println("  ctl -c CONFIG.yml COMMAND   hactl: list, switchover, failover, pause, resume, history,");
         out.println("                              show-config, edit-config, restart, reinit");
         out.println("  version                     print the version");

@@ -61,6 +61,28 @@ class AgentJarIT {
         assertThat(run.out()).contains("hapg.jar not found");
     }
 
+    @Test
+    void validatesTheSeedsPatroniYmlWithPatroniNameFromTheEnvironment(@TempDir Path dir) throws Exception {
+        Path seed = dir.resolve("patroni.yml");
+        try (var in = AgentJarIT.class.getResourceAsStream("config/seed-patroni.yml")) {
+            Files.copy(in, seed);
+        }
+        ProcessBuilder launcher = new ProcessBuilder(Path.of("bin", "hapg").toAbsolutePath().toString(), "agent",
+                "--validate-config", seed.toString());
+        launcher.environment().put("HAPG_JAR", JAR.toAbsolutePath().toString());
+        launcher.environment().put("HAPG_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        launcher.environment().remove("PATRONI_NAME");
+        Run without = run(launcher, dir);
+        assertThat(without.code()).as(without.out()).isEqualTo(1);
+        assertThat(without.out()).contains("ERROR: name: required");
+
+        launcher.environment().put("PATRONI_NAME", "pg-node-1");
+        Run with = run(launcher, dir);
+        assertThat(with.code()).as(with.out()).isZero();
+        assertThat(with.out()).contains("WARNING: 'replication' (line 31) ignored: not a Patroni key")
+                .contains(seed + ": valid");
+    }
+
     private record Run(int code, String out) {
     }
 

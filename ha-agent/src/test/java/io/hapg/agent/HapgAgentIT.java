@@ -1,5 +1,6 @@
 package io.hapg.agent;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.HaAgent;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,32 +30,63 @@ class HapgAgentIT {
 
     @Test
     void aNodeFromAPatroniYamlBecomesTheWritablePrimary(@TempDir Path dir) throws Exception {
+        int rest = FreePorts.next();
+        try (LocalEtcd etcd = LocalEtcd.start(1)) {
+            String hosts = String.join(", ", etcd.clientEndpoints()).replace("http://", "");
+            Path yaml = dir.resolve("node1.yml");
+            Files.writeString(yaml, "scope: embedded\nname: node1\n"
+                    + "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest + "}\n"
+                    + "etcd3: {hosts: [" + hosts + "]}\n" + postgresql(dir));
+            awaitPrimary(yaml, Map.of(), rest);
+        }
+    }
+
+    /**
+     * The seed article's way of running Patroni: the file has no {@code name}, and the node's own
+     * settings come from Patroni's {@code PATRONI_*} variables, which win over the file.
+     */
+    @Test
+    void aNodeTakesItsNameAndAddressesFromPatroniVariables(@TempDir Path dir) throws Exception {
+        int rest = FreePorts.next();
+        try (LocalEtcd etcd = LocalEtcd.start(1)) {
+            Path yaml = dir.resolve("patroni.yml");
+            Files.writeString(yaml, "scope: embedded\nrestapi: {listen: 127.0.0.1:1}\n"
+                    + "etcd3: {hosts: [127.0.0.1:1]}\n" + postgresql(dir));
+            String body = awaitPrimary(yaml, Map.of("PATRONI_NAME", "from-env",
+                    "PATRONI_RESTAPI_LISTEN", "127.0.0.1:" + rest,
+                    "PATRONI_RESTAPI_CONNECT_ADDRESS", "127.0.0.1:" + rest,
+                    "PATRONI_ETCD3_HOSTS", String.join(",", etcd.clientEndpoints()).replace("http://", "")), rest);
+            assertThat(body).contains("\"name\":\"from-env\"");
+        }
+    }
+
+    private static String postgresql(Path dir) throws IOException {
         Path data = dir.resolve("data");
         if (OsUser.current().isRoot()) {
             OsUser.unprivileged().chownRecursively(dir);
         }
-        int rest = FreePorts.next();
-        try (LocalEtcd etcd = LocalEtcd.start(1)) {
-            Path yaml = dir.resolve("node1.yml");
-            Files.writeString(yaml, "scope: embedded\nname: node1\n"
-                    + "restapi: {listen: 127.0.0.1:" + rest + ", connect_address: 127.0.0.1:" + rest + "}\n"
-                    + "etcd3: {hosts: [" + String.join(", ", etcd.clientEndpoints()).replace("http://", "") + "]}\n"
-                    + "bootstrap: {dcs: {ttl: 10, loop_wait: 1, retry_timeout: 3}}\n"
-                    + "postgresql:\n"
-                    + "  listen: 127.0.0.1:" + FreePorts.next() + "\n"
-                    + "  data_dir: " + data + "\n"
-                    + (OsUser.current().isRoot() ? "  os_user: " + OsUser.unprivileged().name() + "\n" : "")
-                    + "  authentication: {superuser: {username: postgres, password: su}, "
-                    + "replication: {username: replicator, password: rep}}\n"
-                    + "  parameters: {fsync: 'off', shared_buffers: 16MB}\n");
-            try (HaAgent node = HapgAgent.fromYaml(yaml)) {
-                node.start();
-                HttpClient http = HttpClient.newHttpClient();
-                HttpRequest primary = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/primary"))
-                        .timeout(Duration.ofSeconds(2)).build();
-                Await.until("GET /primary of the embedded node answers 200", Duration.ofSeconds(120),
-                        () -> status(http, primary) == 200);
-            }
+        return "bootstrap: {dcs: {ttl: 10, loop_wait: 1, retry_timeout: 3}}\n"
+                + "postgresql:\n"
+                + "  listen: 127.0.0.1:" + FreePorts.next() + "\n"
+                + "  data_dir: " + data + "\n"
+                + (OsUser.current().isRoot() ? "  os_user: " + OsUser.unprivileged().name() + "\n" : "")
+                + "  authentication: {superuser: {username: postgres, password: su}, "
+                + "replication: {username: replicator, password: rep}}\n"
+                + "  parameters: {fsync: 'off', shared_buffers: 16MB}\n";
+    }
+
+    /** Starts the node, waits for its {@code GET /primary} to answer 200, returns its {@code GET /patroni}. */
+    private static String awaitPrimary(Path yaml, Map<String, String> env, int rest) throws Exception {
+        try (HaAgent node = HapgAgent.fromYaml(yaml, env)) {
+            node.start();
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest primary = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/primary"))
+                    .timeout(Duration.ofSeconds(2)).build();
+            Await.until("GET /primary of the embedded node answers 200", Duration.ofSeconds(120),
+                    () -> status(http, primary) == 200);
+            HttpRequest patroni = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/patroni"))
+                    .timeout(Duration.ofSeconds(2)).build();
+            return http.send(patroni, HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 

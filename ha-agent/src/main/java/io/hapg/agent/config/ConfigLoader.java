@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +28,13 @@ import org.slf4j.LoggerFactory;
  *       contains a secret.</li>
  *   <li>Patroni compatibility: a top-level {@code callbacks} is used as
  *       {@code postgresql.callbacks} (with a warning); {@code etcd} is read as {@code etcd3};
- *       YAML 1.1 booleans in {@code postgresql.parameters} become {@code on}/{@code off}.
- *       Environment overrides ({@code PATRONI_NAME}...) are not applied.</li>
+ *       YAML 1.1 booleans in {@code postgresql.parameters} become {@code on}/{@code off}.</li>
+ *   <li>Patroni keys hapg does not implement as documented are refused ({@link KeyRules},
+ *       {@link io.hapg.core.model.DynamicKeys}): a {@link ConfigException} naming the key, the line
+ *       and the reason; or, where ignoring them is harmless, warned about.</li>
+ *   <li>Patroni's {@code PATRONI_*} environment overrides apply when an environment is given
+ *       ({@link EnvOverrides}; the environment wins over the file, as in Patroni). The standalone
+ *       agent passes the process environment; the methods without one apply none.</li>
  * </ul>
  *
  * <p>Thread-safe and stateless.
@@ -44,10 +51,31 @@ public final class ConfigLoader {
      * @throws ConfigException when the file cannot be read or the configuration is invalid
      */
     public static LoadedConfig load(Path file) {
+        return load(file, Map.of());
+    }
+
+    /**
+     * Loads a UTF-8 YAML file with Patroni's {@code PATRONI_*} overrides from {@code environment}
+     * (e.g. {@code System.getenv()}).
+     *
+     * @throws ConfigException when the file cannot be read or the configuration is invalid
+     */
+    public static LoadedConfig load(Path file, Map<String, String> environment) {
+        Validation v = validate(file, environment);
+        v.throwFirstError();
+        log(file.toString(), v.warnings());
+        return new LoadedConfig(v.config().orElseThrow(), v.warnings());
+    }
+
+    /**
+     * Checks a YAML file as {@code patroni --validate-config} does, starting nothing: every refused
+     * key and the first other error, and the warnings.
+     */
+    public static Validation validate(Path file, Map<String, String> environment) {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return load(reader, file.toString());
+            return validate(reader, environment);
         } catch (IOException e) {
-            throw new ConfigException("", "cannot read " + file + ": " + e, 0, e);
+            return Validation.failed(new ConfigException("", "cannot read " + file + ": " + e, 0, e), List.of());
         }
     }
 
@@ -66,22 +94,116 @@ public final class ConfigLoader {
      * @throws ConfigException when the configuration is malformed or invalid
      */
     public static LoadedConfig parse(String yaml) {
-        return load(new StringReader(yaml), "configuration");
+        return parse(yaml, Map.of());
+    }
+
+    /**
+     * Loads YAML text with Patroni's {@code PATRONI_*} overrides from {@code environment}.
+     *
+     * @throws ConfigException when the configuration is malformed or invalid
+     */
+    public static LoadedConfig parse(String yaml, Map<String, String> environment) {
+        return load(new StringReader(yaml), "configuration", environment);
     }
 
     private static LoadedConfig load(Reader reader, String source) {
-        YamlTree.Document doc = YamlTree.parse(reader);
-        List<ConfigWarning> warnings = new ArrayList<>();
-        NodeConfig config;
-        try {
-            config = new YamlBinder(warnings).bind(doc.root());
-        } catch (ConfigException e) {
-            throw e.atLine(doc.lineOf(e.keyPath()));
-        }
-        warnings.sort(Comparator.comparingInt(ConfigWarning::line));
+        return load(reader, source, Map.of());
+    }
+
+    private static LoadedConfig load(Reader reader, String source, Map<String, String> environment) {
+        Validation v = validate(reader, environment);
+        v.throwFirstError();
+        log(source, v.warnings());
+        return new LoadedConfig(v.config().orElseThrow(), v.warnings());
+    }
+
+    private static void log(String source, List<ConfigWarning> warnings) {
         for (ConfigWarning w : warnings) {
             LOG.warn("{}: {}", source, w.message());
         }
-        return new LoadedConfig(config, warnings);
+    }
+
+    /**
+     * Checks YAML from a reader (not closed), as {@link #validate(Path, Map)} does.
+     */
+    public static Validation validate(Reader reader, Map<String, String> environment) {
+        List<ConfigWarning> warnings = new ArrayList<>();
+        YamlTree.Document doc;
+        EnvOverrides.Applied env;
+        try {
+            doc = YamlTree.parse(reader);
+            env = EnvOverrides.apply(doc.root(), environment);
+        } catch (ConfigException e) {
+            return Validation.failed(e, warnings);
+        }
+        warnings.addAll(env.warnings());
+        List<ConfigException> errors = new ArrayList<>();
+        NodeConfig config = null;
+        try {
+            config = new YamlBinder(warnings, errors).bind(env.root());
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
+        List<ConfigException> located = new ArrayList<>();
+        for (ConfigException e : errors) {
+            located.add(locate(e, doc, env.sources()));
+        }
+        warnings.sort(Comparator.comparingInt(ConfigWarning::line));
+        located.sort(Comparator.comparingInt(e -> e.line().orElse(Integer.MAX_VALUE)));
+        // Kept when only refusals were found: hactl, which runs no node, may still use it.
+        return new Validation(Optional.ofNullable(config), warnings, located);
+    }
+
+    /**
+     * The error with its line in the file, or, for a value an environment variable set, naming
+     * that variable instead (its line in the file would point at a value that was replaced).
+     */
+    private static ConfigException locate(ConfigException e, YamlTree.Document doc, Map<String, String> sources) {
+        String path = e.keyPath();
+        for (String p = path; !p.isEmpty(); p = p.contains(".") ? p.substring(0, p.lastIndexOf('.')) : "") {
+            String variable = sources.get(p);
+            if (variable != null) {
+                String detail = e.getMessage().startsWith(path + ": ")
+                        ? e.getMessage().substring(path.length() + 2) : e.getMessage();
+                return new ConfigException(path, detail + " (from " + variable + ")", 0, e.getCause());
+            }
+        }
+        return e.atLine(doc.lineOf(path));
+    }
+
+    /**
+     * What {@link #validate} found.
+     *
+     * @param config   the configuration, when it could be bound: no error, or only keys refused (a
+     *                 node must not run with it then; {@code hactl}, which runs none, may)
+     * @param warnings what would be ignored or reinterpreted, by line
+     * @param errors   the refused keys and the first other error, each naming its key and line
+     */
+    public record Validation(Optional<NodeConfig> config, List<ConfigWarning> warnings,
+                             List<ConfigException> errors) {
+        public Validation {
+            warnings = List.copyOf(warnings);
+            errors = List.copyOf(errors);
+        }
+
+        static Validation failed(ConfigException e, List<ConfigWarning> warnings) {
+            return new Validation(Optional.empty(), warnings, List.of(e));
+        }
+
+        /** Whether the configuration loads (warnings allowed). */
+        public boolean valid() {
+            return errors.isEmpty();
+        }
+
+        /** @throws ConfigException the first error, the others attached as suppressed */
+        void throwFirstError() {
+            if (!errors.isEmpty()) {
+                ConfigException first = errors.get(0);
+                for (ConfigException other : errors.subList(1, errors.size())) {
+                    first.addSuppressed(other);
+                }
+                throw first;
+            }
+        }
     }
 }

@@ -2,6 +2,8 @@ package io.hapg.agent.config;
 
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.DynamicKeys;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Reads {@code bootstrap.dcs} into a {@link DynamicConfig}. */
@@ -20,12 +22,49 @@ final class DcsReader {
             }
         });
         Map<String, Object> map = s.toJavaMap(false);
+        refuse(s, dcs, map);
         try {
             return DynamicConfig.fromMap(map);
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw relocate(e.getMessage());
+        }
+    }
+
+    /**
+     * Records each key {@link DynamicKeys} refuses (with its line) and removes it from {@code map},
+     * so that every refused key is reported, not only the first.
+     */
+    private static void refuse(Section s, YNode dcs, Map<String, Object> map) {
+        for (String path : DynamicKeys.refused().keySet()) {
+            String[] parts = path.split("\\.");
+            YNode n = dcs;
+            for (String part : parts) {
+                n = n == null || n.kind != YNode.Kind.MAP ? null : n.entries.get(part);
+            }
+            if (n == null || n.kind == YNode.Kind.NULL) {
+                continue;
+            }
+            Map<String, Object> single = parts.length == 1 ? Map.of(path, n.toJava(false))
+                    : Map.of(parts[0], Map.of(parts[1], n.toJava(false)));
+            try {
+                DynamicKeys.check(single);
+            } catch (IllegalArgumentException e) {
+                s.refuse(n, e.getMessage().substring(path.length() + 2));
+                remove(map, parts);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void remove(Map<String, Object> map, String[] parts) {
+        if (parts.length == 1) {
+            map.remove(parts[0]);
+        } else if (map.get(parts[0]) instanceof Map) {
+            Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) map.get(parts[0]));
+            copy.remove(parts[1]);
+            map.put(parts[0], copy);
         }
     }
 

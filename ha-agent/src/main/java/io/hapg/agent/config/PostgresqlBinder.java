@@ -17,9 +17,6 @@ import java.util.Optional;
  * {@link HaConfig}.
  */
 final class PostgresqlBinder {
-    private static final String NOT_IMPLEMENTED = "hapg does not implement it";
-    private static final Map<String, String> UNSUPPORTED_PG = unsupportedPostgresql();
-
     private PostgresqlBinder() {
     }
 
@@ -68,7 +65,7 @@ final class PostgresqlBinder {
         s.take("basebackup").ifPresent(n -> p.basebackup(cliOptions(n)));
         s.take("rewind").ifPresent(n -> p.rewind(cliOptions(n)));
         s.integer("pg_ctl_timeout").ifPresent(v -> p.pgCtlTimeout(Duration.ofSeconds(v)));
-        s.finish(UNSUPPORTED_PG);
+        s.finish();
         return p.build();
     }
 
@@ -130,18 +127,5 @@ final class PostgresqlBinder {
             }
         }
         return out;
-    }
-
-    private static Map<String, String> unsupportedPostgresql() {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String role : List.of("primary", "replica", "standby_leader")) {
-            m.put("parameters_" + role, "role-specific settings are " + "not implemented by hapg");
-            m.put("pg_hba_" + role, "role-specific settings are not implemented by hapg");
-            m.put("pg_ident_" + role, "role-specific settings are not implemented by hapg");
-        }
-        m.put("recovery_conf", NOT_IMPLEMENTED);
-        m.put("custom_conf", NOT_IMPLEMENTED);
-        m.put("krbsrvname", NOT_IMPLEMENTED);
-        return Map.copyOf(m);
     }
 }

@@ -14,8 +14,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Typed reads from one YAML mapping. Every read marks its key as known; {@link #finish} then warns
- * about the rest. Errors carry the key path and line and never the value of a secret.
+ * Typed reads from one YAML mapping. Every read marks its key as known; {@link #finish} then
+ * applies {@link KeyRules} to every key present (refusals are collected, not thrown, so that
+ * {@code --validate-config} can list them all) and warns about unknown ones. Errors carry the key
+ * path and line and never the value of a secret.
  */
 final class Section {
     /** Dynamic-configuration keys, for "did you mean 'bootstrap.dcs.x'?" hints. */
@@ -27,11 +29,22 @@ final class Section {
 
     private final YNode node;
     private final List<ConfigWarning> warnings;
+    private final List<ConfigException> refusals;
     private final Set<String> used = new HashSet<>();
 
-    Section(YNode node, List<ConfigWarning> warnings) {
+    /**
+     * @param warnings where warnings go
+     * @param refusals where refused keys go (the loader throws the first after binding)
+     */
+    Section(YNode node, List<ConfigWarning> warnings, List<ConfigException> refusals) {
         this.node = node;
         this.warnings = warnings;
+        this.refusals = refusals;
+    }
+
+    /** A section for a mapping under this one, reporting to the same lists. */
+    Section child(YNode n) {
+        return new Section(n, warnings, refusals);
     }
 
     String path() {
@@ -114,7 +127,7 @@ final class Section {
             if (n.kind != YNode.Kind.MAP) {
                 throw error(n, "expected a mapping, got " + n.describeKind());
             }
-            return new Section(n, warnings);
+            return child(n);
         });
     }
 
@@ -137,6 +150,11 @@ final class Section {
         return out;
     }
 
+    /** Records a refused key; the loader throws the first after binding. */
+    void refuse(YNode at, String detail) {
+        refusals.add(new ConfigException(at.path, detail, at.line, null));
+    }
+
     void warn(YNode at, String message) {
         warnings.add(new ConfigWarning(at.path, at.line, message));
     }
@@ -146,25 +164,35 @@ final class Section {
     }
 
     /**
-     * Warns about every key not read: those in {@code unsupported} (Patroni settings hapg does
-     * not implement, with the reason) once, unknown ones per leaf key.
+     * Applies {@link KeyRules} to every key present (read or not), then warns about every key
+     * neither read nor in the table, per leaf key.
      */
-    void finish(Map<String, String> unsupported) {
+    void finish() {
         node.entries.forEach((key, child) -> {
-            if (used.contains(key)) {
-                return;
-            }
-            if (unsupported.containsKey(key)) {
-                warn(child, "unsupported key '" + child.path + "' (line " + child.line + ") ignored: "
-                        + unsupported.get(key));
-            } else {
+            Optional<KeyRules.Rule> rule = child.kind == YNode.Kind.NULL ? Optional.empty()
+                    : KeyRules.rule(child.path);
+            if (rule.isPresent()) {
+                apply(rule.get(), child);
+            } else if (!used.contains(key)) {
                 unknown(child);
             }
         });
     }
 
-    void finish() {
-        finish(Map.of());
+    private void apply(KeyRules.Rule rule, YNode n) {
+        if (rule.accepts(n)) {
+            return;
+        }
+        if (rule.verdict() == KeyRules.Verdict.REFUSED) {
+            refuse(n, "not supported by hapg: " + rule.reason());
+        } else {
+            warn(n, "'" + n.path + "' " + where(n) + " ignored: " + rule.reason());
+        }
+    }
+
+    /** {@code (line 12)}, or {@code (from the environment)} for a value an environment variable set. */
+    static String where(YNode n) {
+        return n.line > 0 ? "(line " + n.line + ")" : "(from the environment)";
     }
 
     private void unknown(YNode n) {
@@ -175,7 +203,7 @@ final class Section {
         String last = n.path.substring(n.path.lastIndexOf('.') + 1);
         String hint = DCS_KEYS.contains(last) && !last.equals("postgresql") && !n.path.startsWith("bootstrap.dcs.")
                 ? "; did you mean 'bootstrap.dcs." + last + "'?" : "";
-        warn(n, "unknown key '" + n.path + "' (line " + n.line + ") ignored" + hint);
+        warn(n, "unknown key '" + n.path + "' " + where(n) + " ignored" + hint);
     }
 
     static ConfigException error(YNode n, String detail) {

@@ -16,20 +16,21 @@ import java.util.Optional;
 
 /** Maps a parsed Patroni YAML document onto a {@link NodeConfig}, section by section. */
 final class YamlBinder {
-    private static final String ONLY_ETCD = "hapg supports only etcd (etcd3)";
-    private static final String NOT_IMPLEMENTED = "hapg does not implement it";
-    private static final Map<String, String> UNSUPPORTED_TOP = Map.of("consul", ONLY_ETCD, "zookeeper", ONLY_ETCD,
-            "exhibitor", ONLY_ETCD, "kubernetes", ONLY_ETCD, "raft", ONLY_ETCD, "citus", NOT_IMPLEMENTED,
-            "thread_pool_size", NOT_IMPLEMENTED, "thread_stack_size", NOT_IMPLEMENTED);
-
     private final List<ConfigWarning> warnings;
+    private final List<ConfigException> refusals;
 
-    YamlBinder(List<ConfigWarning> warnings) {
+    /**
+     * @param warnings where warnings go
+     * @param refusals where keys {@link KeyRules} or {@link io.hapg.core.model.DynamicKeys} refuse go;
+     *                 the caller decides (the loader throws the first, validation lists them all)
+     */
+    YamlBinder(List<ConfigWarning> warnings, List<ConfigException> refusals) {
         this.warnings = warnings;
+        this.refusals = refusals;
     }
 
     NodeConfig bind(YNode root) {
-        Section top = new Section(root, warnings);
+        Section top = new Section(root, warnings, refusals);
         HaConfig.Builder b = HaConfig.builder();
         top.string("scope").ifPresent(b::scope);
         top.string("namespace").ifPresent(b::namespace);
@@ -47,12 +48,34 @@ final class YamlBinder {
         postgresql.connUrl().ifPresent(b::connUrl);
         BootstrapSection bootstrap = top.section("bootstrap").map(s -> bootstrap(s, b))
                 .orElse(BootstrapSection.DEFAULTS);
-        top.section("tags").ifPresent(s -> b.tags(Tags.of(s.toJavaMap(false))));
+        dynamicPgHba(root, postgresql, bootstrap).ifPresent(n -> top.refuse(n, "not supported by hapg: a pg_hba"
+                + " from the dynamic configuration is not applied; hapg writes pg_hba.conf from the node's own"
+                + " postgresql.pg_hba (which wins over the dynamic one in Patroni too): set it there"));
+        top.section("tags").ifPresent(s -> {
+            b.tags(Tags.of(s.toJavaMap(false)));
+            s.finish();
+        });
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
         top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
         top.section("ctl").ifPresent(s -> b.ctl(ctl(s)));
-        top.finish(UNSUPPORTED_TOP);
+        top.finish();
         return new NodeConfig(b.build(), etcd, postgresql, bootstrap);
+    }
+
+    /** {@code bootstrap.dcs.postgresql.pg_hba} when no local {@code pg_hba} overrides it. */
+    private static Optional<YNode> dynamicPgHba(YNode root, PostgresqlSection pg, BootstrapSection bootstrap) {
+        if (!pg.pgHba().isEmpty() || !bootstrap.pgHba().isEmpty()) {
+            return Optional.empty();
+        }
+        YNode n = root;
+        for (String key : new String[] {"bootstrap", "dcs", "postgresql", "pg_hba"}) {
+            n = n.kind == YNode.Kind.MAP ? n.entries.get(key) : null;
+            if (n == null) {
+                return Optional.empty();
+            }
+        }
+        return n.kind == YNode.Kind.NULL || n.kind == YNode.Kind.LIST && n.items.isEmpty() ? Optional.empty()
+                : Optional.of(n);
     }
 
     private static RestApiConfig restApi(Section s) {
@@ -147,8 +170,7 @@ final class YamlBinder {
                     + (user.isPresent() ? "username" : "password"), s.line(), null);
         }
         user.ifPresent(u -> e.credentials(new Credentials(u, password.orElseThrow())));
-        s.finish(Map.of("srv", "DNS SRV discovery is not supported; list the endpoints in 'hosts'",
-                "srv_suffix", "DNS SRV discovery is not supported; list the endpoints in 'hosts'"));
+        s.finish();
         return Optional.of(e.build());
     }
 
@@ -157,7 +179,7 @@ final class YamlBinder {
         BootstrapSection b = BootstrapSection.DEFAULTS;
         Optional<YNode> dcs = s.take("dcs");
         if (dcs.isPresent()) {
-            ha.bootstrapDcs(DcsReader.read(new Section(dcs.get(), warnings), dcs.get()));
+            ha.bootstrapDcs(DcsReader.read(s.child(dcs.get()), dcs.get()));
         }
         Optional<YNode> initdb = s.take("initdb");
         if (initdb.isPresent()) {
@@ -175,7 +197,7 @@ final class YamlBinder {
         b = b.withPgHba(s.strings("pg_hba"));
         Map<String, BootstrapSection.User> users = new LinkedHashMap<>();
         s.section("users").ifPresent(us -> us.entries().forEach((name, n) -> {
-            Section u = new Section(n, warnings);
+            Section u = s.child(n);
             if (n.kind != YNode.Kind.MAP) {
                 throw Section.error(n, "expected a mapping, got " + n.describeKind());
             }
@@ -198,7 +220,7 @@ final class YamlBinder {
         }).orElse(d.mode());
         WatchdogConfig w = new WatchdogConfig(mode, s.file("device").orElse(d.device()),
                 s.integer("safety_margin").map(YamlBinder::clampInt).orElse(d.safetyMargin()));
-        s.finish(Map.of("driver", NOT_IMPLEMENTED));
+        s.finish();
         return w;
     }
 

@@ -8,9 +8,11 @@ import io.hapg.core.config.Credentials;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.http.ClientTls;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
@@ -67,18 +69,20 @@ record CtlConfig(HaConfig cluster, EtcdSection etcd) {
         return new CtlConfig(node.ha(), node.etcd().get());
     }
 
+    /**
+     * The node's file as hactl needs it. Keys a node refuses (a {@code standby_cluster}, a
+     * {@code config_dir}) do not stop hactl, which runs no node and reads only the cluster's
+     * coordinates and credentials, as patronictl reads a Patroni file.
+     */
     private static NodeConfig parse(Path file, String text) {
-        try {
-            return ConfigLoader.parse(text).config();
-        } catch (ConfigException e) {
-            if (e.keyPath().equals("name")) {
-                try {
-                    return ConfigLoader.parse(text + "\nname: " + READER_NAME + "\n").config();
-                } catch (ConfigException again) {
-                    throw CtlException.usage("config " + file + ": " + again.getMessage());
-                }
-            }
-            throw CtlException.usage("config " + file + ": " + e.getMessage());
+        ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(text), Map.of());
+        if (v.config().isEmpty() && v.errors().stream().anyMatch(e -> e.keyPath().equals("name"))) {
+            // A file for hactl alone need not name a member.
+            v = ConfigLoader.validate(new StringReader(text + "\nname: " + READER_NAME + "\n"), Map.of());
         }
+        if (v.config().isPresent()) {
+            return v.config().get();
+        }
+        throw CtlException.usage("config " + file + ": " + v.errors().get(0).getMessage());
     }
 }

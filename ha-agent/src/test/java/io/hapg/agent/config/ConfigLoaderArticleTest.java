@@ -39,16 +39,12 @@ class ConfigLoaderArticleTest {
                         + " keys Patroni wrote through the v2 API are not visible to it",
                 "'etcd.host' (line 8) lists 3 endpoints; read as 'etcd.hosts'"
                         + " (Patroni takes a single endpoint from 'host')",
-                "unknown key 'replication.synchronous' (line 33) ignored",
-                "unknown key 'replication.synchronous_mode' (line 34) ignored;"
-                        + " did you mean 'bootstrap.dcs.synchronous_mode'?",
-                "unknown key 'replication.retry_timeout' (line 35) ignored;"
-                        + " did you mean 'bootstrap.dcs.retry_timeout'?",
-                "unknown key 'replication.max_retries' (line 36) ignored",
+                "'replication' (line 32) ignored: not a Patroni key (Patroni ignores it too); synchronous"
+                        + " replication is bootstrap.dcs.synchronous_mode (with synchronous_mode_strict and"
+                        + " synchronous_node_count)",
                 "'callbacks' (line 39) belongs under 'postgresql'; used as 'postgresql.callbacks'");
         assertThat(load().warnings()).extracting(ConfigWarning::keyPath).containsExactly("etcd", "etcd.host",
-                "replication.synchronous", "replication.synchronous_mode", "replication.retry_timeout",
-                "replication.max_retries", "callbacks");
+                "replication", "callbacks");
     }
 
     @Test
@@ -64,7 +60,7 @@ class ConfigLoaderArticleTest {
         }
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("WARN io.hapg.agent.config.ConfigLoader - ")
-                .contains("article-patroni.yml: unknown key 'replication.max_retries' (line 36) ignored");
+                .contains("article-patroni.yml: 'replication' (line 32) ignored: not a Patroni key");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.hapg.core.config.WatchdogConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -135,8 +136,8 @@ class ConfigLoaderErrorsTest {
         assertError(HEAD + "tags:\n  nofailover: true\n  failover_priority: 2\n",
                 "tags.failover_priority: give only one of tags.nofailover and tags.failover_priority (line 5)");
         assertError(HEAD + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
-                "bootstrap.dcs.synchronous_mode: expected on or off, got 'quorum' (quorum mode is not supported)"
-                        + " (line 5)");
+                "bootstrap.dcs.synchronous_mode: not supported by hapg: quorum commit (synchronous_mode: quorum)"
+                        + " is not implemented; use on or off (line 5)");
     }
 
     @Test
@@ -163,27 +164,62 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
-    void unknownAndUnsupportedKeysAreWarningsNamingPathAndLine() {
+    void unknownAndHarmlessKeysAreWarningsNamingPathAndLine() {
         LoadedConfig loaded = ConfigLoader.parse(HEAD
-                + "consul:\n  host: x\n"                               // 3
+                + "log:\n  level: DEBUG\n"                            // 3
                 + "ctl:\n  insecure: true\n"                           // 5
                 + "foo: 1\n"                                           // 7
                 + "bar:\n  baz:\n    ttl: 2\n"                         // 8-10
-                + "postgresql:\n  recovery_conf:\n    restore_command: cp\n  name: x\n" // 11-14
-                + "bootstrap:\n  dcs:\n    foo: 1\n"                   // 15-17
-                + "restapi:\n  authentication:\n    username: u\n    password: p\n    realm: r\n"); // 18-22
+                + "postgresql:\n  pgpass: /tmp/pgpass\n  name: x\n"     // 11-13
+                + "bootstrap:\n  dcs:\n    foo: 1\n"                   // 14-16
+                + "restapi:\n  authentication:\n    username: u\n    password: p\n    realm: r\n"); // 17-21
         assertThat(loaded.warningMessages()).containsExactly(
-                "unsupported key 'consul' (line 3) ignored: hapg supports only etcd (etcd3)",
+                "'log' (line 3) ignored: hapg logs through SLF4J; configure the logging backend instead",
                 "unknown key 'foo' (line 7) ignored",
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?",
-                "unsupported key 'postgresql.recovery_conf' (line 12) ignored: hapg does not implement it",
-                "unknown key 'postgresql.name' (line 14) ignored",
-                "unknown key 'bootstrap.dcs.foo' (line 17) is not a Patroni dynamic setting;"
+                "'postgresql.pgpass' (line 12) ignored: hapg writes its own password file (mode 0600) in its run"
+                        + " directory; this path is not written",
+                "unknown key 'postgresql.name' (line 13) ignored",
+                "unknown key 'bootstrap.dcs.foo' (line 16) is not a Patroni dynamic setting;"
                         + " stored in the cluster config but not used",
-                "unknown key 'restapi.authentication.realm' (line 22) ignored");
+                "unknown key 'restapi.authentication.realm' (line 21) ignored");
         assertThat(loaded.warnings().get(2)).isEqualTo(new ConfigWarning("bar.baz.ttl", 10,
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?"));
         assertThat(loaded.config().ha().bootstrapDcs().raw()).containsEntry("foo", 1);
+    }
+
+    @Test
+    void keysHapgDoesNotImplementAreRefusedNamingKeyLineAndReason() {
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "consul:\n  host: x\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("consul: not supported by hapg: hapg supports only etcd (etcd3) (line 3)");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  recovery_conf:\n"
+                + "    restore_command: cp\n"))
+                .hasMessage("postgresql.recovery_conf: not supported by hapg: extra recovery settings"
+                        + " (restore_command, ...) are not implemented (line 4)");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    ttl: 30\n"
+                + "    standby_cluster:\n      host: 10.0.0.9\n"))
+                .hasMessageStartingWith("bootstrap.dcs.standby_cluster: not supported by hapg: a standby cluster"
+                        + " is not implemented")
+                .hasMessageEndingWith("(line 6)");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n"
+                + "  remove_data_directory_on_rewind_failure: false\n"))
+                .hasMessageStartingWith("postgresql.remove_data_directory_on_rewind_failure: not supported by hapg:"
+                        + " hapg always re-clones");
+        // The value that means what hapg does is accepted.
+        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n  remove_data_directory_on_rewind_failure: true\n"
+                + "  create_replica_methods: [basebackup]\nbootstrap:\n  method: initdb\n"
+                + "tags:\n  nostream: false\n  sync_priority: 0\n").warnings()).isEmpty();
+    }
+
+    @Test
+    void everyRefusedKeyIsReportedNotOnlyTheFirst() {
+        ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
+                + "bootstrap:\n  dcs:\n    slots:\n      s1: {type: physical}\n    ignore_slots: [{name: b}]\n"
+                + "  post_bootstrap: /x.sh\n"), Map.of());
+        assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
+                "bootstrap.dcs.slots", "bootstrap.dcs.ignore_slots", "bootstrap.post_bootstrap");
+        assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 
     @Test
@@ -236,21 +272,24 @@ class ConfigLoaderErrorsTest {
         NodeConfig c = ConfigLoader.parse(HEAD
                 + "etcd3:\n  host: 10.0.0.1\n  hosts: 10.0.0.2:2379, 10.0.0.3\n"
                 + "watchdog:\n  mode: require\n"
-                + "bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/wal-g-bootstrap\n    password: s3cr3t\n"
-                + "  users:\n    admin:\n      password: admin-pass\n      options: [createrole, createdb]\n"
                 + "postgresql:\n  listen: 127.0.0.1,10.0.0.1:5433\n  basebackup:\n    max-rate: 100M\n").config();
         assertThat(c.etcd().orElseThrow().hosts()).containsExactly(new HostPort("10.0.0.1", 2379),
                 new HostPort("10.0.0.2", 2379), new HostPort("10.0.0.3", 2379));
         assertThat(c.ha().watchdog().mode()).isEqualTo(WatchdogConfig.Mode.REQUIRED);
-        assertThat(c.bootstrap().method()).contains("wal_g");
-        assertThat(c.bootstrap().methodOptions()).containsEntry("command", "/bin/wal-g-bootstrap");
-        assertThat(c.bootstrap().methodOptions().get("password")).isEqualTo(Secret.of("s3cr3t"));
-        assertThat(c.bootstrap().users().get("admin").options()).containsExactly("createrole", "createdb");
-        assertThat(c.bootstrap().users().get("admin").password().reveal()).isEqualTo("admin-pass");
         assertThat(c.postgresql().listenHosts()).containsExactly("127.0.0.1", "10.0.0.1");
         assertThat(c.postgresql().listenPort()).isEqualTo(5433);
         assertThat(c.postgresql().basebackup()).containsExactly(CliOption.of("max-rate", "100M"));
-        assertThat(c.toString()).doesNotContain("s3cr3t").doesNotContain("admin-pass");
+    }
+
+    @Test
+    void aRefusedBootstrapMethodNeverShowsItsSecrets() {
+        ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
+                + "bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/wal-g-bootstrap\n    password: s3cr3t\n"
+                + "  users:\n    admin:\n      password: admin-pass\n      options: [createrole, createdb]\n"),
+                Map.of());
+        assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactly("bootstrap.method",
+                "bootstrap.users");
+        assertThat(v.errors().toString()).doesNotContain("s3cr3t").doesNotContain("admin-pass");
     }
 
     @Test

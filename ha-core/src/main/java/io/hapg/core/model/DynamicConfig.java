@@ -68,11 +68,15 @@ public record DynamicConfig(
     }
 
     /**
-     * Reads Patroni's dynamic configuration keys; absent keys take Patroni's defaults.
+     * Reads Patroni's dynamic configuration keys; absent keys take Patroni's defaults. The legacy
+     * {@code master_start_timeout} is read when {@code primary_start_timeout} is absent (as Patroni
+     * does); the keys {@link DynamicKeys} refuses are refused.
      *
-     * @throws IllegalArgumentException naming the key when a value has the wrong type or range
+     * @throws IllegalArgumentException naming the key when a value has the wrong type or range, or
+     *                                  the key is one hapg refuses
      */
     public static DynamicConfig fromMap(Map<String, ?> map) {
+        DynamicKeys.check(map);
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
         if (pg.get("parameters") instanceof Map) {
@@ -87,7 +91,8 @@ public record DynamicConfig(
                 seconds(map, "loop_wait", 10, 1),
                 seconds(map, "retry_timeout", 10, 1),
                 number(map, "maximum_lag_on_failover", 1_048_576L, 0),
-                seconds(map, "primary_start_timeout", 300, 0),
+                seconds(map, map.containsKey("primary_start_timeout") ? "primary_start_timeout"
+                        : "master_start_timeout", 300, 0),
                 syncMode(map.get("synchronous_mode")),
                 bool(map, "synchronous_mode_strict", false),
                 (int) number(map, "synchronous_node_count", 1, 1),

@@ -56,8 +56,23 @@ public record Tags(Map<String, Object> values) {
         return flag("noloadbalance");
     }
 
+    /**
+     * Never a synchronous standby: {@code nosync: true}, or Patroni's {@code sync_priority} 0 or
+     * less ("similar to nosync: true").
+     */
     public boolean nosync() {
-        return flag("nosync");
+        if (flag("nosync")) {
+            return true;
+        }
+        Object priority = values.get("sync_priority");
+        if (priority == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(priority.toString().strip()) <= 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     public boolean nostream() {

@@ -306,6 +306,17 @@ class ManagementEndpointsTest {
     }
 
     @Test
+    void patchConfigRefusesAKeyHapgDoesNotImplementNamingIt() {
+        primary(Clusters.withHealthyLeader());
+        h.control.cluster = Clusters.healthy().config("ttl", 30).build();
+        ApiHarness.Response r = h.send("PATCH", "/config", "{\"ignore_slots\":[{\"name\":\"barman\"}]}", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).startsWith("invalid configuration: ignore_slots: not supported by hapg:");
+        assertThat(h.send("PATCH", "/config", "{\"master_start_timeout\":0}", null).status()).isEqualTo(200);
+        assertThat(h.control.config.primaryStartTimeout()).isZero();
+    }
+
+    @Test
     void unsafeCallsNeedCredentialsWhenConfigured() {
         h = ApiHarness.start("pg1", Tags.NONE, rest -> rest.authentication("admin", "s3cret"), a -> a);
         h.report(LocalStates.primary().leaseDeadline(h.leaseDeadline()).build(), Clusters.withHealthyLeader(), true);

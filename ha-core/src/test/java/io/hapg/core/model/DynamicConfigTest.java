@@ -3,6 +3,7 @@ package io.hapg.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,5 +46,31 @@ class DynamicConfigTest {
 
     private static DynamicConfig parameters(Map<String, Object> params) {
         return DynamicConfig.fromMap(Map.of("postgresql", Map.of("parameters", params)));
+    }
+
+    @Test
+    void legacyMasterStartTimeoutIsAnAliasAndThePrimaryKeyWins() {
+        assertThat(DynamicConfig.fromMap(Map.of("master_start_timeout", 0)).primaryStartTimeout()).isZero();
+        assertThat(DynamicConfig.fromMap(Map.of("master_start_timeout", 0, "primary_start_timeout", 20))
+                .primaryStartTimeout()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void keysHapgDoesNotImplementAreRefusedUnlessTheyMeanOff() {
+        assertThatThrownBy(() -> DynamicConfig.fromMap(
+                Map.of("standby_cluster", Map.of("host", "10.0.0.9"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("standby_cluster: not supported by hapg: a standby cluster is not implemented");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(
+                Map.of("postgresql", Map.of("recovery_conf", Map.of("restore_command", "cp")))))
+                .hasMessageStartingWith("postgresql.recovery_conf: not supported by hapg");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(
+                Map.of("member_slots_ttl", "30min"))).hasMessageStartingWith("member_slots_ttl: not supported");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(
+                Map.of("primary_stop_timeout", 30))).hasMessageStartingWith("primary_stop_timeout: not supported");
+        // What hapg does anyway is accepted.
+        DynamicConfig.fromMap(Map.of("member_slots_ttl", 0, "maximum_lag_on_syncnode", -1, "primary_race_backoff", 0,
+                "max_timelines_history", 0, "primary_stop_timeout", 0, "slots", Map.of(), "ignore_slots", List.of(),
+                "postgresql", Map.of("pg_hba", List.of("host all all 0.0.0.0/0 md5"))));
     }
 }

@@ -80,6 +80,18 @@ class EtcdCodecTest {
     }
 
     @Test
+    void aConfigWithAKeyHapgRefusesIsUnreadableNotSilentlyIgnored() {
+        // The agent keeps its last good configuration and warns (LastGoodConfig); it never runs with
+        // a standby_cluster or ignore_slots it would ignore.
+        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"ignore_slots\":[{\"name\":\"barman\"}]}",
+                3, 3, 0));
+        assertThat(view.config()).isEmpty();
+        assertThat(view.configUnreadable()).isTrue();
+        assertThat(view(new RawKv("config", "{\"ttl\":30,\"master_start_timeout\":0}", 3, 3, 0)).config()
+                .get().primaryStartTimeout()).isZero();
+    }
+
+    @Test
     void readsWhatPatroniWrites() {
         ClusterView v = view(
                 new RawKv("leader", "n0", 10, 12, 99),

@@ -1,0 +1,132 @@
+package io.hapg.core.model;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Patroni's dynamic-configuration keys that hapg does not implement, each with the reason it
+ * refuses them. A key Patroni documents either works as documented or is refused here: never
+ * stored and ignored. A refused key makes {@link DynamicConfig#fromMap} fail, so
+ * {@code bootstrap.dcs} does not load, {@code PATCH /config} answers 400 naming the key, and a
+ * {@code config} key in the store that carries one is unreadable (agents keep their last good
+ * configuration and warn). Some keys are refused only for values whose meaning hapg lacks; the
+ * value that matches what hapg does (Patroni's "off") is accepted.
+ *
+ * <p>Stateless; the table is immutable.
+ */
+public final class DynamicKeys {
+    private static final String SLOTS = "hapg keeps one physical slot per member and drops other physical slots;"
+            + " permanent slots are not implemented (a consumer's slot would be dropped)";
+
+    /** Key path (dotted, under the dynamic configuration) to the reason it is refused. */
+    private static final Map<String, Refusal> REFUSED = table();
+
+    private record Refusal(String reason, Predicate<Object> accepted) {
+    }
+
+    private DynamicKeys() {
+    }
+
+    /**
+     * The refused keys and their reasons, for documentation and the key-coverage test. A key may
+     * still be accepted with the value that means "off" (see {@link #check}).
+     */
+    public static Map<String, String> refused() {
+        Map<String, String> out = new LinkedHashMap<>();
+        REFUSED.forEach((k, v) -> out.put(k, v.reason()));
+        return out;
+    }
+
+    /**
+     * Throws for the first key of {@code config} hapg refuses.
+     *
+     * @throws IllegalArgumentException {@code "<key>: not supported by hapg: <reason>"}
+     */
+    public static void check(Map<String, ?> config) {
+        Map<?, ?> pg = config.get("postgresql") instanceof Map ? (Map<?, ?>) config.get("postgresql") : Map.of();
+        REFUSED.forEach((path, refusal) -> {
+            boolean nested = path.startsWith("postgresql.");
+            Object value = nested ? pg.get(path.substring("postgresql.".length())) : config.get(path);
+            if (value != null && !refusal.accepted().test(value)) {
+                throw new IllegalArgumentException(path + ": not supported by hapg: " + refusal.reason());
+            }
+        });
+    }
+
+    private static Map<String, Refusal> table() {
+        Map<String, Refusal> m = new LinkedHashMap<>();
+        m.put("standby_cluster", new Refusal("a standby cluster is not implemented: this node would bootstrap"
+                + " a primary of its own instead of following the remote cluster", DynamicKeys::empty));
+        m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
+                + " off", DynamicKeys::onOff));
+        m.put("slots", new Refusal(SLOTS, DynamicKeys::empty));
+        m.put("ignore_slots", new Refusal("hapg drops physical slots of no member; ignore_slots is not implemented"
+                + " (a backup tool's slot would be dropped)", DynamicKeys::empty));
+        m.put("member_slots_ttl", new Refusal("hapg drops an absent member's slot when its member key expires"
+                + " (Patroni's member_slots_ttl: 0); a retention time is not implemented", DynamicKeys::zero));
+        m.put("maximum_lag_on_syncnode", new Refusal("hapg never swaps a lagging synchronous standby; only 0 or"
+                + " a negative value (Patroni's default -1: disabled) is accepted", DynamicKeys::notPositive));
+        m.put("max_timelines_history", new Refusal("hapg keeps the whole timeline history; only 0 (keep all) is"
+                + " accepted", DynamicKeys::zero));
+        m.put("primary_race_backoff", new Refusal("hapg races as soon as the leader key is gone; only 0"
+                + " (Patroni's default: no backoff) is accepted", DynamicKeys::zero));
+        String stop = "hapg stops PostgreSQL within its own bound in every mode and then kills it; a"
+                + " synchronous-mode stop timeout is not implemented; only 0 or less (does not apply) is accepted";
+        m.put("primary_stop_timeout", new Refusal(stop, DynamicKeys::notPositive));
+        m.put("master_stop_timeout", new Refusal(stop, DynamicKeys::notPositive));
+        // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,
+        // and the YAML binder refuses a node file that would leave it to the dynamic one.
+        m.put("postgresql.pg_ident", new Refusal("hapg does not write pg_ident.conf", DynamicKeys::empty));
+        m.put("postgresql.pg_hosts", new Refusal("hapg does not write pg_hosts.conf", DynamicKeys::empty));
+        m.put("postgresql.recovery_conf", new Refusal("hapg writes the recovery settings itself; extra ones"
+                + " (restore_command, ...) are not implemented", DynamicKeys::empty));
+        for (String role : new String[] {"primary", "replica", "standby_leader"}) {
+            String reason = "role-specific settings are not implemented";
+            m.put("postgresql.parameters_" + role, new Refusal(reason, DynamicKeys::empty));
+            m.put("postgresql.pg_hba_" + role, new Refusal(reason, DynamicKeys::empty));
+            m.put("postgresql.pg_ident_" + role, new Refusal(reason, DynamicKeys::empty));
+            m.put("postgresql.pg_hosts_" + role, new Refusal(reason, DynamicKeys::empty));
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    private static boolean empty(Object value) {
+        return value instanceof Map && ((Map<?, ?>) value).isEmpty()
+                || value instanceof Collection && ((Collection<?>) value).isEmpty()
+                || value instanceof String && ((String) value).isBlank();
+    }
+
+    private static boolean onOff(Object value) {
+        return value instanceof Boolean || List.of("on", "off", "true", "false", "yes", "no")
+                .contains(value.toString().strip().toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean zero(Object value) {
+        Long n = number(value);
+        return n != null && n == 0;
+    }
+
+    private static boolean notPositive(Object value) {
+        Long n = number(value);
+        return n != null && n <= 0;
+    }
+
+    /** A whole number given as a number or text ({@code 0}, {@code "0"}, {@code "0s"}); null otherwise. */
+    private static Long number(Object value) {
+        if (value instanceof Number) {
+            return ((Number) value).longValue();
+        }
+        String text = value.toString().strip().toLowerCase(Locale.ROOT);
+        text = text.replaceAll("(ms|s|min|h|d)$", "").strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
