@@ -283,7 +283,7 @@ public final class HaLoop {
         roleChangedThisIteration = false;
         Optional<Effect> finished = runner.takeFinished();
         finished.ifPresent(this::apply);
-        if (finished.flatMap(Effect::role).filter(r -> r == Role.PRIMARY).isPresent()) {
+        if (finished.flatMap(Effect::database).isPresent()) {
             reportPromoted();
         }
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
@@ -453,13 +453,13 @@ public final class HaLoop {
     }
 
     /**
-     * A promotion just finished, and the action checked that PostgreSQL accepts writes: report it
-     * now, from a fresh probe, instead of after this iteration's store read and decision, so that
-     * {@code /primary} turns 200 at once. Safe as any report: it says 200 only while the lease
-     * deadline this node keeps (from its last successful renewal) has not passed.
+     * A promotion just finished, the action checked that PostgreSQL accepts writes and probed it
+     * (the probe is in {@code local} now): report it at once instead of after this iteration's
+     * store read, probe and decision, so that {@code /primary} turns 200 without waiting for them.
+     * Safe as any report: it says 200 only while the lease deadline this node keeps (from its last
+     * successful renewal) has not passed.
      */
     private void reportPromoted() {
-        local = local.toBuilder().database(database.probe()).build();
         reportStatus("promoted: PostgreSQL accepts writes", local.consensusReachable());
     }
 
