@@ -532,6 +532,25 @@ class HaAgentTest {
                 () -> cluster.healthyPrimary().equals(java.util.Optional.of(next)), leader);
     }
 
+    /**
+     * A switchover is carried out at once, not a {@code loop_wait} per step: the clock does not
+     * move here, so every loop iterates only when woken (the request, a watch event, a finished
+     * action) or on the fast tick a pending request gives. Without that tick the leader would
+     * wait a whole {@code loop_wait} for the candidate to publish the shutdown checkpoint.
+     */
+    @Test
+    void aSwitchoverHappensWithoutWaitingForLoopWait() {
+        String leader = bootstrapped("n0", "n1", "n2");
+        String candidate = other(leader);
+        long started = System.nanoTime();
+
+        assertThat(cluster.agents.get(leader).writeFailover(-1, Optional.of(new io.hapg.core.model.FailoverRequest(
+                Optional.of(leader), Optional.of(candidate), Optional.empty(), 0)))).isTrue();
+
+        await(candidate + " primary", () -> cluster.healthyPrimary().equals(Optional.of(candidate)));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    }
+
     @Test
     void configuredCallbacksAndPrePromoteRunWithPatronisArguments(@org.junit.jupiter.api.io.TempDir
                                                                   java.nio.file.Path dir) throws Exception {

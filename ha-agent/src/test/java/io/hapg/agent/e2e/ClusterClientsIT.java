@@ -226,7 +226,7 @@ class ClusterClientsIT {
             ClusterNode.Response r = E2e.postManual(primary, "/failover", "{\"candidate\": \"" + candidate.name() + "\"}");
             assertThat(r.status()).as(r.body()).isEqualTo(200);
             awaitWritableThrough(url, candidate, Duration.ofSeconds(20));
-            report("HAProxy (OPTIONS /primary, inter 500ms fall 2 rise 1) routed writes to " + candidate.name()
+            report("HAProxy (haproxy/hapg.cfg: OPTIONS /primary, inter 500ms fall 2 rise 1) routed writes to " + candidate.name()
                     + " " + E2e.millisSince(t0, Instant.now()) + " ms after POST /failover");
             assertThat(haproxy.isAlive()).isTrue();
             assertThat(cluster.awaitConverged(E2e.CONVERGE)).isEqualTo(candidate);
@@ -392,14 +392,20 @@ class ClusterClientsIT {
         }
     }
 
-    private String haproxyConfig(int port) {
-        StringBuilder c = new StringBuilder(String.join("\n",
-                "global", "    maxconn 100",
-                "defaults", "    mode tcp", "    timeout connect 2s", "    timeout client 30s",
-                "    timeout server 30s", "    timeout check 2s",
-                "listen primary", "    bind 127.0.0.1:" + port,
-                "    option httpchk OPTIONS /primary", "    http-check expect status 200",
-                "    default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions", ""));
+    /**
+     * The shipped {@code haproxy/hapg.cfg} up to its replica section, with this cluster's bind
+     * address and servers in place of the example ones.
+     */
+    private String haproxyConfig(int port) throws IOException {
+        String shipped = Files.readString(Path.of("haproxy", "hapg.cfg"), StandardCharsets.UTF_8);
+        StringBuilder c = new StringBuilder();
+        for (String line : shipped.substring(0, shipped.indexOf("listen replicas")).split("\n")) {
+            if (line.strip().startsWith("bind ")) {
+                c.append("    bind 127.0.0.1:").append(port).append('\n');
+            } else if (!line.strip().startsWith("server ")) {
+                c.append(line).append('\n');
+            }
+        }
         for (ClusterNode n : cluster.nodes()) {
             c.append("    server ").append(n.name()).append(" 127.0.0.1:").append(n.pgPort())
                     .append(" maxconn 100 check port ").append(n.restPort()).append('\n');

@@ -78,4 +78,23 @@ public final class Decider {
         }
         return s.iAmLeader() ? Leading.leading(s) : Rejoin.following(s);
     }
+
+    /**
+     * Whether the leader race would look at the other members' {@code /patroni} documents: not
+     * when a due failover request names {@code me} as its candidate, since then
+     * {@link #decide} promotes me (or refuses, in synchronous mode) without comparing positions,
+     * and asking the peers first only delays a switchover by a round trip, or by their whole
+     * timeout when one of them is busy (the old primary restarting).
+     *
+     * @param view the cluster as read this iteration
+     * @param me   this member's name
+     * @param now  the iteration's time (a request scheduled later is not due)
+     */
+    public static boolean racePeersMatter(ClusterView view, String me, Now now) {
+        return view.failover()
+                .filter(f -> f.scheduledAt().map(at -> !at.isAfter(now.wall())).orElse(true))
+                .flatMap(f -> f.candidate())
+                .filter(me::equals)
+                .isEmpty();
+    }
 }

@@ -325,8 +325,11 @@ final class ActionRunner implements AutoCloseable {
                 database.setSynchronousStandbys(List.of(), true);
             }
             database.promote();
+            // Probed here, off the loop thread, so the loop reports /primary 200 at once without
+            // delaying its next lease renewal by a probe.
+            DatabaseState promoted = database.probe();
             recordHistory(history, oldTimeline, switchPoint);
-            return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty());
+            return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty()).probed(promoted);
         });
         return started.withLease(heldUntil);
     }

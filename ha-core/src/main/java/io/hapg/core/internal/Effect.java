@@ -1,5 +1,6 @@
 package io.hapg.core.internal;
 
+import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
@@ -20,21 +21,23 @@ import java.util.OptionalLong;
  * @param actionStarted    a slow action just handed to the executor
  * @param wakeAtOnce       run the next iteration now rather than after loop_wait
  * @param finishedShutdown a shutdown has nothing left to do
+ * @param database         a probe the action made when it finished (a promotion: PostgreSQL
+ *                         accepts writes), so the loop can report it before its own next probe
  */
 record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
               Optional<Boolean> rewindFailed, Optional<RaceBackoff> backoff, Optional<String> actionStarted,
-              boolean wakeAtOnce, boolean finishedShutdown) {
+              boolean wakeAtOnce, boolean finishedShutdown, Optional<DatabaseState> database) {
     static final Effect NOTHING = new Effect(Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty(), Optional.empty(), false, false);
+            Optional.empty(), Optional.empty(), Optional.empty(), false, false, Optional.empty());
 
     Effect movingTo(Role to) {
         return new Effect(Optional.of(to), leaseDeadline, following, rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect withLease(OptionalLong deadline) {
         return new Effect(role, Optional.of(deadline), following, rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect withLease(long deadline) {
@@ -47,32 +50,37 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
 
     Effect streamingFrom(Optional<String> upstream) {
         return new Effect(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect withRewindFailed(boolean failed) {
         return new Effect(role, leaseDeadline, following, Optional.of(failed), backoff, actionStarted,
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect backingOff(RaceBackoff until) {
         return new Effect(role, leaseDeadline, following, rewindFailed, Optional.of(until), actionStarted,
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect started(String what) {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, Optional.of(what),
-                wakeAtOnce, finishedShutdown);
+                wakeAtOnce, finishedShutdown, database);
     }
 
     Effect wakingAtOnce() {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, true,
-                finishedShutdown);
+                finishedShutdown, database);
     }
 
     Effect finishingShutdown(boolean finished) {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
-                finished);
+                finished, database);
+    }
+
+    Effect probed(DatabaseState state) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
+                finishedShutdown, Optional.of(state));
     }
 
     /** This, then {@code later}: each field {@code later} sets wins; either's flags hold. */
@@ -81,7 +89,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
                 later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
                 later.backoff.isPresent() ? later.backoff : backoff,
                 later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
-                finishedShutdown || later.finishedShutdown);
+                finishedShutdown || later.finishedShutdown, later.database.or(() -> database));
     }
 
     /** {@code local} with every field but the role changed as this says (the loop changes the role). */
@@ -92,6 +100,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
         rewindFailed.ifPresent(next::rewindFailed);
         backoff.ifPresent(b -> next.raceBackoff(Optional.of(b)));
         actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
+        database.ifPresent(next::database);
         return next.build();
     }
 }

@@ -57,6 +57,12 @@ public final class HaLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration SHUTDOWN_TICK = Duration.ofMillis(200);
+    /**
+     * The iteration interval while a failover request is due, instead of {@code loop_wait}: the
+     * old leader waits for a replica's published position to pass its shutdown checkpoint, and
+     * that position is only as fresh as the replica's last iteration (2 s old at loop_wait 2).
+     */
+    private static final Duration FAILOVER_TICK = Duration.ofMillis(100);
 
     private final HaConfig config;
     private final Consensus consensus;
@@ -89,6 +95,9 @@ public final class HaLoop {
     private Optional<String> lastLeader = Optional.empty();
     private boolean lastRunning;
     private boolean roleChangedThisIteration;
+    /** The failover request (its revision) this loop ticks fast for, and until when (monotonic). */
+    private long fastTicksFor = -1;
+    private long fastTicksUntil;
 
     public HaLoop(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
                   ListenerDispatcher listeners, List<HealthReporter> reporters, PrePromoteHook prePromote,
@@ -237,7 +246,8 @@ public final class HaLoop {
     }
 
     private void awaitNext(long started) {
-        Duration wait = shutdownRequested ? SHUTDOWN_TICK : effectiveConfig().loopWait();
+        Duration wait = shutdownRequested ? SHUTDOWN_TICK
+                : failoverDue() ? FAILOVER_TICK : effectiveConfig().loopWait();
         long left = wait.toNanos() - (time.nanoTime() - started);
         try {
             if (left > 0 && wakeups.tryAcquire(left, TimeUnit.NANOSECONDS)) {
@@ -249,10 +259,33 @@ public final class HaLoop {
         }
     }
 
+    /**
+     * Whether a failover request is due, so that every member iterates every
+     * {@link #FAILOVER_TICK}: for at most a {@code ttl} per request, so that a request nobody can
+     * carry out (its candidate gone, and no leader to clear it) does not keep the loops busy.
+     */
+    private boolean failoverDue() {
+        Optional<Long> due = view.failover().filter(f -> f.scheduledAt().map(at -> !at.isAfter(time.now()))
+                .orElse(true)).map(f -> f.revision());
+        if (due.isEmpty()) {
+            return false;
+        }
+        long now = time.nanoTime();
+        if (due.get() != fastTicksFor) {
+            fastTicksFor = due.get();
+            fastTicksUntil = now + effectiveConfig().ttl().toNanos();
+        }
+        return now - fastTicksUntil < 0;
+    }
+
     /** One iteration; false when the agent has finished shutting down. */
     boolean iterate() {
         roleChangedThisIteration = false;
-        runner.takeFinished().ifPresent(this::apply);
+        Optional<Effect> finished = runner.takeFinished();
+        finished.ifPresent(this::apply);
+        if (finished.flatMap(Effect::database).isPresent()) {
+            reportPromoted();
+        }
         for (Runnable request = requests.poll(); request != null; request = requests.poll()) {
             request.run();
         }
@@ -318,7 +351,8 @@ public final class HaLoop {
         DynamicConfig dynamic = effectiveConfig();
         List<Member> others = view.members().values().stream()
                 .filter(m -> !m.name().equals(config.name())).collect(Collectors.toList());
-        boolean race = reachable && view.leader().isEmpty() && db.isRunning() && !others.isEmpty();
+        boolean race = reachable && view.leader().isEmpty() && db.isRunning() && !others.isEmpty()
+                && Decider.racePeersMatter(view, config.name(), new Now(now, time.now()));
         boolean handover = shutdownRequested && leaderHere && !db.isRunning() && !others.isEmpty();
         Map<String, PeerStatus> peerStatuses = race || handover ? peers.statuses(others, PEER_TIMEOUT) : Map.of();
         Optional<Boolean> failsafe = !reachable && dynamic.failsafeMode() && db.isRunningPrimary()
@@ -390,6 +424,8 @@ public final class HaLoop {
     }
 
     private void publish(DatabaseState db, boolean reachable, Decision decision) {
+        // Health first: a load balancer waits on it; the member key is for peers and tools.
+        reportStatus(decision.reason(), reachable);
         if (reachable) {
             try {
                 consensus.publishMember(publisher.member(local, db));
@@ -414,9 +450,23 @@ public final class HaLoop {
             }
             lastRunning = running;
         }
+    }
+
+    /**
+     * A promotion just finished, the action checked that PostgreSQL accepts writes and probed it
+     * (the probe is in {@code local} now): report it at once instead of after this iteration's
+     * store read, probe and decision, so that {@code /primary} turns 200 without waiting for them.
+     * Safe as any report: it says 200 only while the lease deadline this node keeps (from its last
+     * successful renewal) has not passed.
+     */
+    private void reportPromoted() {
+        reportStatus("promoted: PostgreSQL accepts writes", local.consensusReachable());
+    }
+
+    private void reportStatus(String reason, boolean reachable) {
         long now = time.nanoTime();
         NodeStatus status = new NodeStatus(config.scope(), config.name(), local, view,
-                local.holdsLease(now) || (reachable && view.isLeader(config.name())), decision.reason(),
+                local.holdsLease(now) || (reachable && view.isLeader(config.name())), reason,
                 time.now(), now, lastRead);
         lastStatus.set(status);
         for (HealthReporter reporter : reporters) {

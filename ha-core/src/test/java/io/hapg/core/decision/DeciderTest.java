@@ -962,6 +962,15 @@ class DeciderTest {
                     .action(PROMOTE).reasonContains("switchover names me as the candidate");
         }
 
+        /** The candidate of a switchover promotes without comparing positions: no peer calls first. */
+        @Test
+        void onlyTheSwitchoverCandidateSkipsThePeerCalls() {
+            ClusterView view = Clusters.leaderless().switchover("pg1", "pg2").build();
+            assertThat(Decider.racePeersMatter(view, "pg2", NOW)).isFalse();
+            assertThat(Decider.racePeersMatter(view, "pg3", NOW)).isTrue();
+            assertThat(Decider.racePeersMatter(Clusters.leaderless().build(), "pg2", NOW)).isTrue();
+        }
+
         @Test
         void switchoverInSynchronousModeKeepsAsyncReplicasOutOfTheRace() {
             ClusterView view = Clusters.leaderless().synchronousMode().sync("pg1", "pg3").switchover("pg1", "pg2")
