@@ -184,7 +184,8 @@ public final class StorefrontRun {
                         + " commits)");
     }
 
-    private static HikariConfig pool(int size) {
+    /** A small pool for the storefront's clients: no idle connections kept, 5 s to get one. */
+    public static HikariConfig pool(int size) {
         HikariConfig h = new HikariConfig();
         h.setMaximumPoolSize(size);
         h.setMinimumIdle(0);
