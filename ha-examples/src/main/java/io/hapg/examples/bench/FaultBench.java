@@ -3,6 +3,7 @@ package io.hapg.examples.bench;
 import io.hapg.examples.cluster.Fault;
 import io.hapg.examples.cluster.Stopper;
 import io.hapg.examples.storefront.Storefront;
+import io.hapg.testkit.Pids;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.io.PrintStream;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 /**
  * The fault scenarios, each on a converged cluster with the storefront's writers committing
@@ -94,7 +96,7 @@ final class FaultBench {
         watcher.start();
         Fault.Applied applied;
         try {
-            applied = fault.apply(cluster, primary, new Random(rep));
+            applied = inject(fault, primary, rep);
             measure(fault, rep, primary, t0, before, newPrimaryAt);
         } catch (RuntimeException e) {
             metrics.forEach(m -> report.add(Sample.failed(scenario, system, rep, m, e.getMessage())));
@@ -108,6 +110,34 @@ final class FaultBench {
         } catch (RuntimeException e) {
             out.println("  " + system + " " + scenario + " #" + rep + ": heal failed, " + e.getMessage());
         }
+    }
+
+    /**
+     * The fault, with both kills by the PID in {@code postmaster.pid}: Patroni starts PostgreSQL
+     * detached (a short-lived parent, so the postmaster is no descendant of the agent and survives
+     * it), and the test kit's kills only reach descendants. One {@code kill -9} for the agent, the
+     * postmaster and their children, so neither sees the other die first.
+     */
+    private Fault.Applied inject(Fault fault, ClusterNode primary, int rep) {
+        if (fault != Fault.KILL_PRIMARY_NODE && fault != Fault.KILL_PRIMARY_POSTGRES) {
+            return fault.apply(cluster, primary, new Random(rep));
+        }
+        long postmaster = Pids.postmasterPidFile(primary.dataDir()).orElseThrow(() -> new IllegalStateException(
+                primary.name() + ": no postmaster.pid in " + primary.dataDir()));
+        List<Long> victims = new ArrayList<>(List.of(postmaster));
+        victims.addAll(Pids.descendants(postmaster));
+        if (fault == Fault.KILL_PRIMARY_POSTGRES) {
+            Pids.killAll(victims);
+            return new Fault.Applied(primary.name(), () -> { });
+        }
+        long agent = primary.agentPid().orElseThrow(() -> new IllegalStateException(primary.name()
+                + ": the agent does not run"));
+        Pids.signal(agent, "STOP"); // frozen first, as the test kit's own kill -9 of a node: it cannot react
+        victims.add(agent);
+        victims.addAll(Pids.descendants(agent));
+        Pids.killAll(victims.stream().distinct().collect(Collectors.toList()));
+        primary.killNode(); // the test kit's own bookkeeping: waits for the agent's exit
+        return new Fault.Applied(primary.name(), primary::startAgent);
     }
 
     private void measure(Fault fault, int rep, ClusterNode primary, long t0, Storefront.Counts before,

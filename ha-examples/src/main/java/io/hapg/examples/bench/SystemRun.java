@@ -3,11 +3,7 @@ package io.hapg.examples.bench;
 import io.hapg.examples.cluster.Fault;
 import io.hapg.examples.cluster.Stopper;
 import io.hapg.examples.storefront.Storefront;
-import io.hapg.examples.storefront.StorefrontRun;
-import io.hapg.hikari.PrimaryDataSource;
-import io.hapg.hikari.PrimaryDataSourceConfig;
-import io.hapg.hikari.ReplicaDataSource;
-import io.hapg.hikari.RestPrimaryLocator;
+import io.hapg.examples.storefront.ShopPools;
 import io.hapg.testkit.Pids;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
@@ -21,11 +17,12 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
 
 /**
  * Every scenario on one system's cluster: the fault scenarios under the storefront's writes
- * (through {@code PrimaryDataSource} on a {@link RestPrimaryLocator}, identical for both systems),
+ * (through {@code PrimaryDataSource} on the storefront's {@link ShopPools}, identical for both
+ * systems: a locator on the etcd keys, which Patroni writes in the same layout; the REST locator
+ * needs {@code patroni.name} in {@code /primary}, which Patroni 3.0.2 does not send),
  * then, with no client left, {@code GET /primary} under load and the agents' idle cost.
  */
 final class SystemRun {
@@ -79,18 +76,8 @@ final class SystemRun {
     }
 
     private void faults() {
-        List<String> members = cluster.nodes().stream().map(ClusterNode::restUrl).collect(Collectors.toList());
-        RestPrimaryLocator locator = RestPrimaryLocator.builder().cluster(cluster.scope()).members(members)
-                .pollInterval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).build().start();
-        try (locator;
-             PrimaryDataSource writes = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator)
-                     .hikari(StorefrontRun.pool(WRITERS + 2)).user(cluster.superuser().username())
-                     .password(cluster.superuser().password()).connectTimeout(Duration.ofSeconds(3))
-                     .socketTimeout(Duration.ofSeconds(20)).build());
-             ReplicaDataSource reads = ReplicaDataSource.builder(locator).hikari(StorefrontRun.pool(1))
-                     .user(cluster.superuser().username()).password(cluster.superuser().password()).fallback(writes)
-                     .build();
-             Storefront shop = Storefront.open(writes, reads, WRITERS, 0)) {
+        try (ShopPools pools = ShopPools.open(cluster, WRITERS, 0);
+             Storefront shop = Storefront.open(pools.writes(), pools.reads(), WRITERS, 0)) {
             FaultBench bench = new FaultBench(cluster, shop, system, args.ttl(), report, stopper, out);
             for (int rep = 1; rep <= args.repetitions(); rep++) {
                 for (Fault fault : FaultBench.FAULTS) {
@@ -100,6 +87,14 @@ final class SystemRun {
             timelines = bench.timelines();
         } catch (SQLException | RuntimeException e) {
             out.println("  " + system + ": the storefront could not run: " + e.getMessage());
+            String why = "the storefront could not run: " + e.getMessage();
+            for (int rep = 1; rep <= args.repetitions(); rep++) {
+                for (Fault fault : FaultBench.FAULTS) {
+                    for (String m : FaultBench.metrics(fault)) {
+                        report.add(Sample.failed(FaultBench.scenario(fault), system, rep, m, why));
+                    }
+                }
+            }
         }
     }
 
