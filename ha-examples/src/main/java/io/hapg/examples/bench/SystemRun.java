@@ -31,6 +31,7 @@ final class SystemRun {
     static final String IDLE = "idle agent, 60 s";
     private static final int WRITERS = 2;
     private static final Duration BOOT = Duration.ofSeconds(240);
+    private static final Duration LOCATOR_READY = Duration.ofSeconds(60);
     private static final Duration IDLE_WARMUP = Duration.ofSeconds(20);
     private static final Duration IDLE_WINDOW = Duration.ofSeconds(60);
     private static final long LOAD_WARMUP_MILLIS = 2000;
@@ -76,7 +77,7 @@ final class SystemRun {
     }
 
     private void faults() {
-        try (ShopPools pools = ShopPools.open(cluster, WRITERS, 0);
+        try (ShopPools pools = awaitPrimaryKnown(ShopPools.open(cluster, WRITERS, 0));
              Storefront shop = Storefront.open(pools.writes(), pools.reads(), WRITERS, 0)) {
             FaultBench bench = new FaultBench(cluster, shop, system, args.ttl(), report, stopper, out);
             for (int rep = 1; rep <= args.repetitions(); rep++) {
@@ -96,6 +97,23 @@ final class SystemRun {
                 }
             }
         }
+    }
+
+    /**
+     * Waits until the pools' locator has read the primary from etcd: on a busy machine its first
+     * read can take longer than a connection request waits, and the storefront's schema needs one.
+     */
+    private static ShopPools awaitPrimaryKnown(ShopPools pools) {
+        long deadline = System.nanoTime() + LOCATOR_READY.toNanos();
+        while (pools.writes().currentPrimary().isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                pools.close();
+                throw new IllegalStateException("the locator knew no primary within " + LOCATOR_READY.toSeconds()
+                        + " s");
+            }
+            LockSupport.parkNanos(100_000_000L);
+        }
+        return pools;
     }
 
     /** {@code GET /primary} on the primary at {@code clients} keep-alive connections. */
