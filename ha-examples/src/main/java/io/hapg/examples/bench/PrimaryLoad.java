@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,12 +35,15 @@ final class PrimaryLoad {
      * @param p99Millis         99th percentile latency
      * @param errors            failed requests (timeouts, resets, status other than 200)
      * @param reconnects        connections the server closed
+     * @param errorKinds        the errors by kind ({@code HTTP 503}, {@code SocketTimeoutException}, ...)
      */
-    record Result(double requestsPerSecond, double p50Millis, double p99Millis, long errors, long reconnects) {
+    record Result(double requestsPerSecond, double p50Millis, double p99Millis, long errors, long reconnects,
+                  Map<String, Long> errorKinds) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors, %d reconnects",
-                    requestsPerSecond, p50Millis, p99Millis, errors, reconnects);
+            return String.format(Locale.ROOT, "%.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors%s, %d reconnects",
+                    requestsPerSecond, p50Millis, p99Millis, errors, errorKinds.isEmpty() ? "" : " " + errorKinds,
+                    reconnects);
         }
     }
 
@@ -58,7 +64,7 @@ final class PrimaryLoad {
         long to = from + measureMillis * 1_000_000L;
         List<long[]> latencies = new ArrayList<>();
         int[] counts = new int[clients];
-        AtomicLong errors = new AtomicLong();
+        Map<String, Long> kinds = new ConcurrentHashMap<>();
         AtomicLong reconnects = new AtomicLong();
         CountDownLatch done = new CountDownLatch(clients);
         List<Thread> threads = new ArrayList<>();
@@ -68,7 +74,7 @@ final class PrimaryLoad {
             int index = i;
             Thread t = new Thread(() -> {
                 try {
-                    counts[index] = client(mine, from, to, errors, reconnects);
+                    counts[index] = client(mine, from, to, kinds, reconnects);
                 } finally {
                     done.countDown();
                 }
@@ -89,7 +95,8 @@ final class PrimaryLoad {
         long[] sorted = Arrays.copyOf(all, at);
         Arrays.sort(sorted);
         return new Result(total / (measureMillis / 1000.0), percentile(sorted, 0.50) / 1e6,
-                percentile(sorted, 0.99) / 1e6, errors.get(), reconnects.get());
+                percentile(sorted, 0.99) / 1e6, kinds.values().stream().mapToLong(Long::longValue).sum(),
+                reconnects.get(), new TreeMap<>(kinds));
     }
 
     /** Nearest-rank percentile of sorted nanoseconds; NaN when empty. */
@@ -102,7 +109,7 @@ final class PrimaryLoad {
     }
 
     /** One client's loop; returns how many answers it counted in the window (latencies beyond the array are dropped). */
-    private int client(long[] latencies, long from, long to, AtomicLong errors, AtomicLong reconnects) {
+    private int client(long[] latencies, long from, long to, Map<String, Long> errors, AtomicLong reconnects) {
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUser-Agent: hapg-bench\r\n"
                 + "Accept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         int counted = 0;
@@ -127,7 +134,7 @@ final class PrimaryLoad {
                 boolean inWindow = t0 >= from && t1 <= to;
                 if (a.status != 200) {
                     if (inWindow) {
-                        errors.incrementAndGet();
+                        errors.merge("HTTP " + a.status, 1L, Long::sum);
                     }
                 } else if (inWindow) {
                     if (counted < latencies.length) {
@@ -142,7 +149,7 @@ final class PrimaryLoad {
                 }
             } catch (IOException e) {
                 if (System.nanoTime() >= from) {
-                    errors.incrementAndGet();
+                    errors.merge(kind(e), 1L, Long::sum);
                 }
                 closeQuietly(socket);
                 socket = null;
@@ -150,6 +157,12 @@ final class PrimaryLoad {
         }
         closeQuietly(socket);
         return counted;
+    }
+
+    /** {@code SocketTimeoutException: Read timed out}, short enough to print. */
+    private static String kind(IOException e) {
+        String text = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return text.length() > 60 ? text.substring(0, 60) : text;
     }
 
     private record Answer(int status, boolean close) {
