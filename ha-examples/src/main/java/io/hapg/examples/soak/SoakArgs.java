@@ -1,5 +1,9 @@
 package io.hapg.examples.soak;
 
+import static io.hapg.examples.cluster.Flags.count;
+import static io.hapg.examples.cluster.Flags.once;
+import static io.hapg.examples.cluster.Flags.onOff;
+
 import java.util.OptionalInt;
 
 /**
@@ -42,7 +46,7 @@ record SoakArgs(OptionalInt minutes, OptionalInt faults, boolean synchronous, lo
             switch (flag) {
                 case "--minutes" -> minutes = once(flag, minutes, count(flag, value, "minutes", MAX_MINUTES));
                 case "--faults" -> faults = once(flag, faults, count(flag, value, "faults", Integer.MAX_VALUE));
-                case "--sync" -> sync = once(flag, sync, onOff(value));
+                case "--sync" -> sync = once(flag, sync, onOff(flag, value));
                 default -> seed = once(flag, seed, seed(value));
             }
         }
@@ -60,34 +64,6 @@ record SoakArgs(OptionalInt minutes, OptionalInt faults, boolean synchronous, lo
                 + (minutes.isPresent() ? " --minutes " + minutes.getAsInt() : "")
                 + (faults.isPresent() ? " --faults " + faults.getAsInt() : "")
                 + " --sync " + (synchronous ? "on" : "off") + " --seed " + seed;
-    }
-
-    private static <T> T once(String flag, T previous, T value) {
-        if (previous != null) {
-            throw new IllegalArgumentException(flag + " given twice");
-        }
-        return value;
-    }
-
-    private static int count(String flag, String value, String what, int max) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(flag + " needs a whole number of " + what + " from 1 to " + max
-                + ", got '" + value + "'");
-    }
-
-    private static boolean onOff(String value) {
-        return switch (value) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException("--sync needs on or off, got '" + value + "'");
-        };
     }
 
     private static long seed(String value) {

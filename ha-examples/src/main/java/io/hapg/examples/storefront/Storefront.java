@@ -187,6 +187,11 @@ public final class Storefront implements AutoCloseable {
         return window.stream().mapToLong(Long::longValue).filter(t -> t >= fromNanos).min();
     }
 
+    /** Nanoseconds (System.nanoTime) of every acknowledged order at or after {@code fromNanos}, sorted. */
+    public long[] orderTimesSince(long fromNanos) {
+        return window.stream().mapToLong(Long::longValue).filter(t -> t >= fromNanos).sorted().toArray();
+    }
+
     /**
      * Acknowledged orders missing on the primary: reads every order id through the primary pool.
      * Call after {@link #close()} so no order is in flight.

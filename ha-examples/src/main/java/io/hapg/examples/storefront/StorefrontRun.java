@@ -2,13 +2,8 @@ package io.hapg.examples.storefront;
 
 import io.hapg.examples.cluster.Fault;
 import io.hapg.examples.cluster.Stopper;
-import com.zaxxer.hikari.HikariConfig;
 import io.hapg.core.spi.PrimaryEndpoint;
-import io.hapg.etcd.EtcdConfig;
-import io.hapg.etcd.EtcdConsensus;
-import io.hapg.hikari.ConsensusPrimaryLocator;
 import io.hapg.hikari.PrimaryDataSource;
-import io.hapg.hikari.PrimaryDataSourceConfig;
 import io.hapg.hikari.ReplicaDataSource;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
@@ -70,33 +65,14 @@ public final class StorefrontRun {
      */
     public int run(boolean shortRun, long seed) {
         List<Fault> faults = shortRun ? SHORT_FAULTS : FAULTS;
-        EtcdConsensus etcd = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
-                .scope(cluster.scope()).member("storefront").ttl(Duration.ofSeconds(10))
-                .retryTimeout(Duration.ofSeconds(3)).build());
         ScheduledExecutorService live = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "storefront-live");
             t.setDaemon(true);
             return t;
         });
-        ConsensusPrimaryLocator started;
-        try {
-            started = ConsensusPrimaryLocator.builder(etcd).cluster(cluster.scope()).cachedView(etcd::cachedView)
-                    .closeConsensus(true).build().start();
-        } catch (RuntimeException e) {
-            // The locator closes the consensus only once it runs: until then it is ours to close.
-            etcd.close();
-            live.shutdownNow();
-            out.println("storefront: " + e.getMessage());
-            return 1;
-        }
-        try (ConsensusPrimaryLocator locator = started;
-             PrimaryDataSource writes = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator)
-                     .hikari(pool(WRITERS + 2)).user(cluster.superuser().username())
-                     .password(cluster.superuser().password()).connectTimeout(Duration.ofSeconds(3))
-                     .socketTimeout(Duration.ofSeconds(20)).build());
-             ReplicaDataSource reads = ReplicaDataSource.builder(locator).hikari(pool(READERS))
-                     .user(cluster.superuser().username()).password(cluster.superuser().password())
-                     .maxLagBytes(16L << 20).fallback(writes).build()) {
+        try (ShopPools pools = ShopPools.open(cluster, WRITERS, READERS)) {
+            PrimaryDataSource writes = pools.writes();
+            ReplicaDataSource reads = pools.reads();
             Storefront shop = Storefront.open(writes, reads, WRITERS, READERS);
             out.printf("%nstorefront: %d threads placing orders through PrimaryDataSource, %d reading stock through"
                     + " ReplicaDataSource (%s mode); faults: %s%n", WRITERS, READERS,
@@ -192,14 +168,6 @@ public final class StorefrontRun {
         out.printf("acknowledged orders missing on the final primary: %d%s%n", lost,
                 synchronous ? " (synchronous mode: must be 0)" : " (asynchronous mode: a crash may lose the last"
                         + " commits)");
-    }
-
-    private static HikariConfig pool(int size) {
-        HikariConfig h = new HikariConfig();
-        h.setMaximumPoolSize(size);
-        h.setMinimumIdle(0);
-        h.setConnectionTimeout(5000);
-        return h;
     }
 
     /** The live line: who is primary, orders/s over the last 2 s, the current write gap, the last event. */
