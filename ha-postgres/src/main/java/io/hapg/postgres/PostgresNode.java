@@ -183,6 +183,9 @@ public final class PostgresNode implements DatabaseNode {
      */
     @Override
     public void stop(StopMode mode) {
+        if (mode == StopMode.SMART) {
+            probe.disconnect(); // a smart shutdown waits for every session, the probe's kept one too
+        }
         instance.postmaster().stop(Objects.requireNonNull(mode, "mode"), instance.config().stopTimeout(), true);
     }
 
@@ -308,10 +311,11 @@ public final class PostgresNode implements DatabaseNode {
                 instance.dataDir().path().toString(), "-m", "immediate", "-w", "-t", "10")));
     }
 
-    /** Marks the node closed. PostgreSQL keeps running; there is no pool or thread to release. */
+    /** Marks the node closed and closes the probe's connection. PostgreSQL keeps running. */
     @Override
     public void close() {
         closed = true;
+        probe.disconnect();
     }
 
     @Override

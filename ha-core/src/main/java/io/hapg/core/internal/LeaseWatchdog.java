@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class LeaseWatchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseWatchdog.class);
     private static final long DISARMED = Long.MIN_VALUE;
+    /**
+     * The longest sleep while armed on an injected clock, which can jump (tests): on the system
+     * clock the thread sleeps exactly until the fence time instead, and while disarmed it sleeps
+     * until armed, so an idle agent's watchdog does not wake 50 times a second.
+     */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final String member;
@@ -46,6 +52,7 @@ public final class LeaseWatchdog implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private final WatchdogConfig.Mode mode;
+    private final boolean realClock;
     private volatile FenceKeeper keeper;
 
     /**
@@ -59,6 +66,7 @@ public final class LeaseWatchdog implements AutoCloseable {
         this.time = time;
         this.margin = margin;
         this.mode = mode;
+        this.realClock = time == TimeSource.system();
         this.thread = new Thread(this::run, "ha-watchdog-" + member);
         this.thread.setDaemon(true);
     }
@@ -91,7 +99,12 @@ public final class LeaseWatchdog implements AutoCloseable {
 
     /** Fence at {@code leaseDeadlineNanos - margin} unless re-armed or disarmed before. */
     public void arm(long leaseDeadlineNanos) {
-        fenceAt.set(leaseDeadlineNanos - margin.toNanos());
+        long at = leaseDeadlineNanos - margin.toNanos();
+        long before = fenceAt.getAndSet(at);
+        // A later deadline needs no wake-up: the thread wakes at the earlier one and sleeps on.
+        if (before == DISARMED || at - before < 0) {
+            LockSupport.unpark(thread);
+        }
         if (keeper != null) {
             keeper.arm(leaseDeadlineNanos - margin.toNanos() / 2 - time.nanoTime());
         }
@@ -128,10 +141,18 @@ public final class LeaseWatchdog implements AutoCloseable {
     private void run() {
         while (running.get()) {
             long at = fenceAt.get();
-            if (at != DISARMED && time.nanoTime() - at >= 0 && fenceAt.compareAndSet(at, DISARMED)) {
-                fence("lease deadline is " + margin + " away and was not renewed");
+            if (at == DISARMED) {
+                LockSupport.park(this); // arm() and close() wake it
+                continue;
             }
-            sleep(TICK_NANOS);
+            long left = at - time.nanoTime();
+            if (left <= 0) {
+                if (fenceAt.compareAndSet(at, DISARMED)) {
+                    fence("lease deadline is " + margin + " away and was not renewed");
+                }
+                continue;
+            }
+            LockSupport.parkNanos(this, realClock ? left : Math.min(left, TICK_NANOS));
         }
     }
 
@@ -151,14 +172,6 @@ public final class LeaseWatchdog implements AutoCloseable {
             }
         }
         fenced.set(true);
-    }
-
-    private static void sleep(long nanos) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

@@ -15,13 +15,22 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One look at the instance: the data directory, the postmaster process, and (when it runs) one
- * connection with two queries, every wait bounded by the probe timeout. Never throws for a
- * stopped, starting or hung server: those are states.
+ * One look at the instance: the data directory, the postmaster process, and (when it runs) two
+ * queries, every wait bounded by the probe timeout. Never throws for a stopped, starting or hung
+ * server: those are states.
+ *
+ * <p>The queries run on one kept connection, as Patroni's do, not on a new one per probe: a new
+ * connection costs the agent a SCRAM login (4096 SHA-256 rounds), a pgjdbc login-timeout thread
+ * and the server a backend fork, every loop, which was most of an idle agent's CPU. A kept
+ * connection that fails is closed: a timeout is reported as it is (no second wait), any other
+ * failure (the server restarted, the backend was terminated) is retried once at once on a new
+ * connection, so what the probe reports is what a fresh connection would have found. A probe
+ * that finds the kept connection in use by another thread opens its own, as before.
  */
 public final class Probe {
     private static final Logger LOG = LoggerFactory.getLogger(Probe.class);
@@ -58,6 +67,9 @@ public final class Probe {
      * postmaster, so a promotion or restart measures afresh.
      */
     private volatile SyncChange syncChange;
+    private final ReentrantLock keptLock = new ReentrantLock();
+    private Connection kept; // guarded by keptLock
+    private long keptPostmaster; // the postmaster pid kept was opened to; guarded by keptLock
 
     private record SyncChange(long postmaster, String value, Optional<Lsn> flushLsn) {
     }
@@ -69,15 +81,78 @@ public final class Probe {
     public DatabaseState probe() {
         boolean hasData = instance.dataDir().isInitialized();
         if (!instance.postmaster().isRunning()) {
+            disconnect();
             return stopped(hasData, "not running");
         }
-        try (Connection c = instance.connect(instance.config().probeTimeout())) {
-            return running(hasData, Jdbc.query(c, STATUS_SQL).get(0), Jdbc.query(c, REPLICATION_SQL));
-        } catch (SQLException e) {
-            if (!instance.postmaster().isRunning()) {
-                return stopped(hasData, "not running (exited during the probe)");
+        if (!keptLock.tryLock()) {
+            try (Connection c = instance.connect(instance.config().probeTimeout())) {
+                return query(hasData, c);
+            } catch (SQLException e) {
+                return failure(hasData, e);
             }
-            return notAnswering(hasData, e);
+        }
+        try {
+            long postmaster = instance.postmaster().pid().orElse(-1L);
+            if (kept != null && keptPostmaster == postmaster) {
+                try {
+                    return query(hasData, kept);
+                } catch (SQLException e) {
+                    closeKept();
+                    if (hasCause(e, SocketTimeoutException.class)) {
+                        return failure(hasData, e);
+                    }
+                    LOG.debug("{} - kept probe connection failed, opening a new one: {}", instance.member(),
+                            e.getMessage());
+                }
+            }
+            closeKept();
+            try {
+                kept = instance.connect(instance.config().probeTimeout());
+                keptPostmaster = postmaster;
+                return query(hasData, kept);
+            } catch (SQLException e) {
+                closeKept();
+                return failure(hasData, e);
+            }
+        } finally {
+            keptLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the kept connection unless a probe is using it right now (then that probe's own end
+     * decides). Never blocks: a stop calls it before a smart shutdown, which waits for every
+     * session, this one too.
+     */
+    public void disconnect() {
+        if (keptLock.tryLock()) {
+            try {
+                closeKept();
+            } finally {
+                keptLock.unlock();
+            }
+        }
+    }
+
+    private DatabaseState query(boolean hasData, Connection c) throws SQLException {
+        return running(hasData, Jdbc.query(c, STATUS_SQL).get(0), Jdbc.query(c, REPLICATION_SQL));
+    }
+
+    private DatabaseState failure(boolean hasData, SQLException e) {
+        if (!instance.postmaster().isRunning()) {
+            return stopped(hasData, "not running (exited during the probe)");
+        }
+        return notAnswering(hasData, e);
+    }
+
+    private void closeKept() {
+        if (kept != null) {
+            try {
+                kept.close();
+            } catch (SQLException e) {
+                LOG.debug("{} - closing the kept probe connection: {}", instance.member(), e.getMessage());
+            }
+            kept = null;
         }
     }
 
