@@ -40,6 +40,10 @@ final class LeaderKeys {
     void keep(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
         DatabaseState db = local.database();
         if (!db.isRunningPrimary()) {
+            // The slots made in an earlier term may be gone when this node leads again: pg_rewind and
+            // a re-clone drop them. Ensure them afresh then (CI: a leader rewound and promoted again
+            // kept a replica waiting for its missing slot for good).
+            lastSlots = null;
             return;
         }
         if (dynamic.useSlots() && !decision.slots().equals(lastSlots)) {

@@ -16,6 +16,7 @@ import io.hapg.core.testing.LocalStates;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,6 +80,27 @@ class LeaderKeysTest {
         keys("n0", n0).keep(renew, n0.read(), primary, SYNC_ON);
         assertThat(n0.read().initialize()).isEqualTo(primary.database().systemIdentifier());
         assertThat(n0.read().systemIdentifier()).isPresent();
+    }
+
+    /**
+     * A node that leads again after a spell as a replica (demoted, perhaps rewound or re-cloned, which
+     * drops its slots) ensures its members' slots again, even though the wanted set is the same.
+     */
+    @Test
+    void slotsAreEnsuredAgainWhenTheNodeLeadsAgain() {
+        n0.tryAcquireLeader();
+        FakeDatabaseNode db = FakeDatabaseNode.standalone("n0");
+        db.bootstrap();
+        LeaderKeys keys = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, db);
+        Decision renew = Decision.renew(Set.of("n1", "n2"), "no action: I am the leader with the lock");
+
+        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
+        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
+        assertThat(db.count("ensureSlots")).as("an unchanged set is not ensured every loop").isEqualTo(1);
+
+        keys.keep(renew, n0.read(), LocalStates.replica().build(), DynamicConfig.DEFAULTS);
+        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
+        assertThat(db.count("ensureSlots")).as("leading again").isEqualTo(2);
     }
 
     private void handOverTo(InMemoryConsensus next) {
