@@ -100,11 +100,15 @@ final class Convergence {
         }
     }
 
-    /** "streaming" when {@code n} answers /replica 200 and its WAL receiver streams from {@code primary}. */
+    /**
+     * "streaming" when {@code n}'s WAL receiver streams from {@code primary} and its agent has seen it
+     * too ({@code /replica?replication_state=streaming} 200): the REST answers come from the agent's
+     * last loop, which can lag PostgreSQL by a loop, and tests check those answers right after.
+     */
     private static String replicaState(ClusterNode n, ClusterNode primary) {
-        int code = n.status("/replica");
+        int code = n.status("/replica?replication_state=streaming");
         if (code != 200) {
-            return "/replica " + code;
+            return "/replica?replication_state=streaming " + code;
         }
         try (Connection c = DriverManager.getConnection(n.jdbcUrl()); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT status, sender_port FROM pg_stat_wal_receiver")) {
