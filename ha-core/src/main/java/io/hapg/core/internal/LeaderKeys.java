@@ -30,6 +30,7 @@ final class LeaderKeys {
     private final Consensus consensus;
     private final DatabaseNode database;
     private Set<String> lastSlots;
+    private Optional<Long> lastSlotsTerm = Optional.empty();
 
     LeaderKeys(HaConfig config, Consensus consensus, DatabaseNode database) {
         this.config = config;
@@ -40,15 +41,17 @@ final class LeaderKeys {
     void keep(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
         DatabaseState db = local.database();
         if (!db.isRunningPrimary()) {
-            // The slots made in an earlier term may be gone when this node leads again: pg_rewind and
-            // a re-clone drop them. Ensure them afresh then (CI: a leader rewound and promoted again
-            // kept a replica waiting for its missing slot for good).
             lastSlots = null;
             return;
         }
-        if (dynamic.useSlots() && !decision.slots().equals(lastSlots)) {
+        // The slots made in an earlier term may be gone when this node leads again: pg_rewind and a
+        // re-clone drop them. So they are ensured afresh in every new term, not only when the set
+        // changes (CI: a leader rewound and promoted again left a replica waiting for its slot for good).
+        Optional<Long> term = term(view);
+        if (dynamic.useSlots() && (!decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
             database.ensureSlots(decision.slots());
             lastSlots = decision.slots();
+            lastSlotsTerm = term;
         }
         Optional<String> init = view.initialize();
         if (view.systemIdentifier().isEmpty() && db.systemIdentifier().isPresent()) {
