@@ -1,5 +1,6 @@
 package io.hapg.spring;
 
+import io.hapg.core.spi.PrimaryEndpoint;
 import io.hapg.hikari.PrimaryDataSource;
 import io.hapg.hikari.SwitchEvent;
 import io.hapg.hikari.SwitchListener;
@@ -11,7 +12,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,8 +69,7 @@ public final class PrimaryDataSourceMetrics implements MeterBinder {
             }
 
             @Override
-            public void primaryLost(java.util.Optional<io.hapg.core.spi.PrimaryEndpoint> from, String reason,
-                                    java.time.Instant at) {
+            public void primaryLost(Optional<PrimaryEndpoint> from, String reason, Instant at) {
                 showPrimary.run();
             }
         }, Runnable::run);

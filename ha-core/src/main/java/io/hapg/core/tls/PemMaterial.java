@@ -206,12 +206,8 @@ public final class PemMaterial {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    /**
-     * Reads a PEM file as text.
-     *
-     * @throws ConfigException naming {@code key} when it cannot be read
-     */
-    public static String read(Path path, String key) {
+    /** A PEM file as text; a {@link ConfigException} naming {@code key} when it cannot be read. */
+    private static String read(Path path, String key) {
         try {
             return Files.readString(path, StandardCharsets.US_ASCII);
         } catch (IOException e) {
