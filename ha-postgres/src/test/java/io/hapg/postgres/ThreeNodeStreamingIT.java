@@ -11,6 +11,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.ReplicationPeer;
+import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.process.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +117,35 @@ class ThreeNodeStreamingIT {
         TestNodes.execute(n1, "INSERT INTO t VALUES (2)");
         awaitCaughtUp(n2, n1);
         assertThat(value(n2, "SELECT count(*) FROM t")).isEqualTo("2");
+    }
+
+    /**
+     * A replica that followed a promotion and then crashed restarts with the old timeline in its
+     * control file (no restartpoint since). Without a stream the probe must still report the
+     * timeline it replayed, or the decider sees it diverged from the new leader and rewinds it for
+     * nothing (CI: AsyncFailoverIT#replicaKilledRightAfterASwitchoverRejoinsWithoutRewind).
+     */
+    @Test
+    void aReplicaRestartedWithoutAStreamReportsTheTimelineItReplayedNotItsLastRestartpoints() {
+        n1.stop(StopMode.FAST);
+        n2.promote();
+        n3.follow(member(n2));
+        TestNodes.execute(n2, "INSERT INTO t VALUES (2)");
+        awaitCaughtUp(n3, n2);
+        await("n3 streams on timeline 2", Duration.ofSeconds(30), () -> n3.probe().timeline() == 2);
+
+        n3.stop(StopMode.IMMEDIATE);
+        n2.stop(StopMode.FAST);
+        n3.start(Optional.of(member(n2)));
+        String controlFile = value(n3, "SELECT GREATEST((SELECT timeline_id FROM pg_control_checkpoint()),"
+                + " (SELECT min_recovery_end_timeline FROM pg_control_recovery()))");
+        DatabaseState restarted = n3.probe();
+        System.out.println("n3 restarted without a stream: control file timeline " + controlFile + ", probe: "
+                + restarted);
+
+        assertThat(value(n3, "SELECT count(*) FROM pg_stat_wal_receiver WHERE received_tli > 0")).isEqualTo("0");
+        assertThat(restarted.inRecovery()).isTrue();
+        assertThat(restarted.timeline()).isEqualTo(2);
     }
 
     @Test

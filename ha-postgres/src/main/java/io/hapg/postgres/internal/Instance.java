@@ -184,6 +184,14 @@ public final class Instance {
         return Jdbc.open(config.localHost(), config.port(), config.superuser(), timeout, timeout);
     }
 
+    /**
+     * A physical replication connection to the local server as the replication role, for
+     * {@code IDENTIFY_SYSTEM} (Patroni's {@code get_replica_timeline}).
+     */
+    public Connection connectReplication(Duration timeout) throws SQLException {
+        return Jdbc.openReplication(config.localHost(), config.port(), config.replication(), timeout);
+    }
+
     /** A connection to another member's server as the superuser. */
     public Connection connect(Conninfo.Endpoint endpoint, Duration timeout) throws SQLException {
         return Jdbc.open(endpoint.host(), endpoint.port(), config.superuser(), timeout, timeout);

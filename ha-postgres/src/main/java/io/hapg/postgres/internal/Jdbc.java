@@ -42,6 +42,30 @@ public final class Jdbc {
      */
     public static Connection open(String host, int port, PgUser user, Duration timeout, Duration statementTimeout)
             throws SQLException {
+        return DriverManager.getConnection(url(host, port), properties(user, timeout, statementTimeout));
+    }
+
+    /**
+     * Opens a physical replication connection ({@code replication=true}, simple query protocol) to
+     * {@code host:port} as {@code user}, for replication commands such as {@code IDENTIFY_SYSTEM}.
+     * Network waits are bounded by {@code timeout}.
+     */
+    public static Connection openReplication(String host, int port, PgUser user, Duration timeout)
+            throws SQLException {
+        Properties props = properties(user, timeout, Duration.ZERO);
+        props.remove("options"); // a walsender takes no statement_timeout
+        props.setProperty("replication", "true");
+        props.setProperty("preferQueryMode", "simple");
+        props.setProperty("assumeMinServerVersion", "9.4");
+        return DriverManager.getConnection(url(host, port), props);
+    }
+
+    private static String url(String host, int port) {
+        String hostPart = host.contains(":") ? "[" + host + "]" : host;
+        return "jdbc:postgresql://" + hostPart + ":" + port + "/postgres";
+    }
+
+    private static Properties properties(PgUser user, Duration timeout, Duration statementTimeout) {
         Properties props = new Properties();
         props.setProperty("user", user.username());
         user.password().ifPresent(p -> props.setProperty("password", p.reveal()));
@@ -60,8 +84,7 @@ public final class Jdbc {
         props.setProperty("options", "-c statement_timeout=" + statementTimeout.toMillis()
                 + " -c lock_timeout=" + statementTimeout.toMillis());
         props.setProperty("tcpKeepAlive", "true");
-        String hostPart = host.contains(":") ? "[" + host + "]" : host;
-        return DriverManager.getConnection("jdbc:postgresql://" + hostPart + ":" + port + "/postgres", props);
+        return props;
     }
 
     /** Rows of {@code sql}, each an unmodifiable list of column values as text (SQL NULL is null). */

@@ -11,7 +11,9 @@ import io.hapg.core.spi.HaException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -174,6 +176,9 @@ public final class Probe {
                 replicaTimeline = 0;
             }
             timeline = Math.max(timeline, Integer.parseInt(row.get(5)));
+            if (row.get(4) == null) {
+                timeline = Math.max(timeline, replayTimeline().orElse(0));
+            }
             timeline = Math.max(timeline, replicaTimeline);
             replicaTimeline = timeline;
             syncChange = null;
@@ -201,6 +206,25 @@ public final class Probe {
                 inRecovery ? "running as a replica" : "running as a primary")
                 .withServer(Integer.parseInt(row.get(8)), "t".equals(row.get(9)))
                 .withSync(setting, inRecovery ? Optional.empty() : syncChangeLsn(row.get(7), lsn(row.get(10))));
+    }
+
+    /**
+     * The timeline of the last WAL record this replica replayed, from {@code IDENTIFY_SYSTEM} on a
+     * replication connection to itself (Patroni's {@code get_replica_timeline}); empty when that
+     * connection is refused (a pg_hba without local replication, no free WAL sender). Asked only
+     * while no stream shows {@code received_tli}: the control file's timelines lag until the next
+     * restartpoint, so a replica restarted after a crash that had already followed the leader
+     * through a promotion would look diverged from it and be rewound for nothing.
+     */
+    private Optional<Integer> replayTimeline() {
+        try (Connection c = instance.connectReplication(instance.config().probeTimeout());
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+            return rs.next() ? Optional.of(rs.getInt(2)) : Optional.empty();
+        } catch (SQLException e) {
+            LOG.debug("{} - IDENTIFY_SYSTEM on the local replica failed: {}", instance.member(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** The primary's flush position when {@code value} was first seen (now, if it is new). */
