@@ -237,11 +237,19 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
 
     /** The one member answering 200 is the primary; where it listens is configured or from its /cluster. */
     private void publishPrimary(Answer primary) {
-        String name = primary.body().map(b -> b.path("patroni").path("name").asText("")).orElse("");
+        CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
+                ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
+        Answer cluster = get(primary.base(), "/cluster").join();
+        Optional<JsonNode> clusterBody = cluster.body().filter(b -> foreignScope(Optional.of(b)).isEmpty());
+        // Patroni before 3.1 names only its version and scope in GET /primary: its /cluster says
+        // which member answers at this address.
+        String name = primary.body().map(b -> b.path("patroni").path("name").asText("")).filter(n -> !n.isEmpty())
+                .or(() -> clusterBody.flatMap(b -> memberAt(b, primary.base()))).orElse("");
         if (name.isEmpty()) {
             lastPrimary = Optional.empty();
             core.publishProblem("cluster " + cluster() + ": " + primary.base() + " answered 200 on GET /primary "
-                    + "without patroni.name in its JSON", core.replicas());
+                    + "without patroni.name in its JSON, and its GET /cluster (" + cluster.describe()
+                    + ") lists no member with that api_url", core.replicas());
             return;
         }
         lastPrimary = Optional.of(primary.base());
@@ -252,11 +260,7 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
                             + primary.base() + ")";
                     systemIdentifier = Optional.of(id);
                 });
-        CompletableFuture<Answer> config = keepLast.isEmpty() && clusterTtl.isEmpty()
-                ? get(primary.base(), "/config") : CompletableFuture.completedFuture(null);
-        Answer cluster = get(primary.base(), "/cluster").join();
         learnTtl(config.join());
-        Optional<JsonNode> clusterBody = cluster.body().filter(b -> foreignScope(Optional.of(b)).isEmpty());
         List<ReplicaEndpoint> replicas = clusterBody.map(RestPrimaryLocator::replicas).orElse(core.replicas());
         Optional<String> configured = members.get(primary.base());
         ConnUrls.HostPort at;
@@ -313,6 +317,26 @@ public final class RestPrimaryLocator extends AbstractClusterLocator {
         ConnUrls.HostPort at = addressIn(body.get(), name);
         addresses.put(name, at);
         return at;
+    }
+
+    /** The member of a {@code /cluster} answer whose {@code api_url} is served at {@code base}. */
+    private static Optional<String> memberAt(JsonNode cluster, URI base) {
+        for (JsonNode m : cluster.path("members")) {
+            String api = m.path("api_url").asText("");
+            if (!api.isEmpty() && sameBase(api, base)) {
+                return Optional.of(m.path("name").asText("")).filter(n -> !n.isEmpty());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code apiUrl} (a member's advertised {@code api_url}) is served at {@code base}; junk is not. */
+    private static boolean sameBase(String apiUrl, URI base) {
+        try {
+            return Builder.base(apiUrl).equals(base);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static ConnUrls.HostPort addressIn(JsonNode body, String name) {

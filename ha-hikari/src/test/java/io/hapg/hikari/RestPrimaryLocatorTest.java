@@ -34,6 +34,8 @@ class RestPrimaryLocatorTest {
         volatile boolean clusterFails;
         /** The ttl GET /config reports; 0 = no config (502). */
         volatile int ttl;
+        /** Answers GET /primary as Patroni 3.0 does: {@code patroni} holds only the version and scope. */
+        volatile boolean withoutName;
         /** The database_system_identifier GET /primary reports (a made-up one unless a test sets the real one). */
         volatile String systemIdentifier;
         final HttpServer server;
@@ -48,8 +50,9 @@ class RestPrimaryLocatorTest {
                     return;
                 }
                 answer(x, primary ? 200 : 503, "{\"state\":\"running\",\"role\":\""
-                        + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\","
-                        + "\"name\":\"" + name + "\"},\"database_system_identifier\":\"" + systemIdentifier
+                        + (primary ? "primary" : "replica") + "\",\"patroni\":{\"version\":\"3.0.2\",\"scope\":\"shop\""
+                        + (withoutName ? "" : ",\"name\":\"" + name + "\"") + "},\"database_system_identifier\":\""
+                        + systemIdentifier
                         + "\"}");
             });
             server.createContext("/cluster", x -> {
@@ -167,6 +170,29 @@ class RestPrimaryLocatorTest {
         // Subscribers hear of a change after current() shows it (they are called on the locator's thread).
         await("the subscriber heard of b", () -> seen.contains(locator.current()));
         assertThat(seen).extracting(p -> p.map(PrimaryEndpoint::member).orElse("-")).containsSubsequence("a", "-", "b");
+    }
+
+    @Test
+    void aPatroni30MemberIsNamedByItsApiUrlInCluster() throws Exception {
+        a = new FakeMember("a", 5001);
+        b = new FakeMember("b", 5002);
+        a.withoutName = true;
+        b.withoutName = true;
+        a.primary = true;
+        a.cluster = () -> cluster("a", a, b);
+        b.cluster = () -> cluster("a", a, b);
+        locator = RestPrimaryLocator.builder().cluster("shop").member(a.url()).member(b.url())
+                .pollInterval(Duration.ofMillis(100)).timeout(Duration.ofMillis(500)).build().start();
+        await("a is primary", () -> locator.current().map(PrimaryEndpoint::member).equals(Optional.of("a")));
+        assertThat(locator.current().get().port()).isEqualTo(5001);
+
+        a.cluster = () -> cluster("a", b);   // a's /cluster does not list a's own api_url
+        a.primary = false;
+        await("no primary", () -> locator.current().isEmpty());
+        a.primary = true;
+        await("the missing name is named", () -> locator.problem().map(p -> p.contains("no member with that api_url"))
+                .orElse(false));
+        assertThat(locator.current()).isEmpty();
     }
 
     @Test
