@@ -8,7 +8,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,6 +33,12 @@ final class RequestExecutor implements Executor, AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final Set<Task> running = ConcurrentHashMap.newKeySet();
     private final long timeoutNanos;
+    private final long tickMillis;
+    /**
+     * Whether a reap is scheduled. The reaper ticks only while requests are being read, so an idle
+     * agent (a load balancer's check every few seconds) has no thread waking four times a second.
+     */
+    private final AtomicBoolean armed = new AtomicBoolean();
 
     /**
      * @param threads        the most requests handled at once
@@ -54,8 +62,7 @@ final class RequestExecutor implements Executor, AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         this.reaper = scheduler;
         this.timeoutNanos = requestTimeout.toNanos();
-        long tick = Math.max(10, Math.min(250, requestTimeout.toMillis() / 4));
-        reaper.scheduleWithFixedDelay(this::reap, tick, tick, TimeUnit.MILLISECONDS);
+        this.tickMillis = Math.max(10, Math.min(250, requestTimeout.toMillis() / 4));
     }
 
     /** @throws java.util.concurrent.RejectedExecutionException when full; the JDK then closes the connection */
@@ -79,6 +86,26 @@ final class RequestExecutor implements Executor, AutoCloseable {
         long now = System.nanoTime();
         for (Task task : running) {
             task.interruptIfSlow(now, timeoutNanos);
+        }
+        // Disarmed before the look at running: a task added after it arms the next tick itself.
+        armed.set(false);
+        if (!running.isEmpty()) {
+            arm();
+        }
+    }
+
+    /** Whether the reaper has a tick pending: only while some request is still being read. */
+    boolean reaperArmed() {
+        return armed.get();
+    }
+
+    private void arm() {
+        if (armed.compareAndSet(false, true)) {
+            try {
+                reaper.schedule(this::reap, tickMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                armed.set(false);
+            }
         }
     }
 
@@ -108,6 +135,7 @@ final class RequestExecutor implements Executor, AutoCloseable {
                 started = System.nanoTime();
             }
             running.add(this);
+            arm();
             CURRENT.set(this);
             try {
                 work.run();
