@@ -8,6 +8,7 @@ import io.hapg.core.callbacks.LoggingListener;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.http.HttpApi;
+import io.hapg.core.spi.RoleChangeListener;
 import io.hapg.etcd.EtcdConsensus;
 import io.hapg.postgres.PostgresNode;
 import java.io.IOException;
@@ -59,10 +60,25 @@ public final class HapgAgent {
      * @throws ConfigException     naming the key and line (or variable) of a missing or bad value
      */
     public static HaAgent fromYaml(Path file, Map<String, String> environment) throws IOException {
+        return fromYaml(file, environment, new RoleChangeListener[0]);
+    }
+
+    /**
+     * Like {@link #fromYaml(Path, Map)}, with the application's own listeners told of every role
+     * and leader change, in order, beside the log line and the YAML's {@code callbacks} scripts.
+     * They run on the agent's listener threads, never on the HA loop: a listener that throws is
+     * logged, one that hangs is interrupted after its timeout, and no decision waits for either.
+     *
+     * @throws NoSuchFileException when {@code file} is not a regular file
+     * @throws IOException         when it cannot be read
+     * @throws ConfigException     naming the key and line (or variable) of a missing or bad value
+     */
+    public static HaAgent fromYaml(Path file, Map<String, String> environment, RoleChangeListener... listeners)
+            throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString());
         }
-        return fromConfig(ConfigLoader.load(file, environment).config());
+        return fromConfig(ConfigLoader.load(file, environment).config(), listeners);
     }
 
     /**
@@ -100,6 +116,16 @@ public final class HapgAgent {
      * @throws ConfigException when {@code etcd3} is missing or a PostgreSQL setting is unusable
      */
     public static HaAgent fromConfig(NodeConfig node) {
+        return fromConfig(node, new RoleChangeListener[0]);
+    }
+
+    /**
+     * Like {@link #fromConfig(NodeConfig)}, with the application's own listeners (see
+     * {@link #fromYaml(Path, Map, RoleChangeListener...)}).
+     *
+     * @throws ConfigException when {@code etcd3} is missing or a PostgreSQL setting is unusable
+     */
+    public static HaAgent fromConfig(NodeConfig node, RoleChangeListener... listeners) {
         if (node.etcd().isEmpty()) {
             throw new ConfigException("etcd3", "required: hapg keeps the cluster state in etcd");
         }
@@ -118,9 +144,12 @@ public final class HapgAgent {
             consensus.close();
             throw e;
         }
-        return HaAgent.builder(config, consensus, database)
+        HaAgent.Builder builder = HaAgent.builder(config, consensus, database)
                 .restApi(HttpApi.builder(config))
-                .listener(new LoggingListener())
-                .build();
+                .listener(new LoggingListener());
+        for (RoleChangeListener listener : listeners) {
+            builder.listener(listener);
+        }
+        return builder.build();
     }
 }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.HaAgent;
 import io.hapg.core.config.ConfigException;
+import io.hapg.core.model.Role;
+import io.hapg.core.spi.RoleChange;
+import io.hapg.core.spi.RoleChangeListener;
 import io.hapg.process.OsUser;
 import io.hapg.testkit.Await;
 import io.hapg.testkit.FreePorts;
@@ -18,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -77,7 +82,14 @@ class HapgAgentIT {
 
     /** Starts the node, waits for its {@code GET /primary} to answer 200, returns its {@code GET /patroni}. */
     private static String awaitPrimary(Path yaml, Map<String, String> env, int rest) throws Exception {
-        try (HaAgent node = HapgAgent.fromYaml(yaml, env)) {
+        List<RoleChange> changes = new CopyOnWriteArrayList<>();
+        RoleChangeListener listener = new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                changes.add(change);
+            }
+        };
+        try (HaAgent node = HapgAgent.fromYaml(yaml, env, listener)) {
             node.start();
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest primary = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/primary"))
@@ -86,6 +98,8 @@ class HapgAgentIT {
                     () -> status(http, primary) == 200);
             HttpRequest patroni = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/patroni"))
                     .timeout(Duration.ofSeconds(2)).build();
+            Await.until("the application's listener heard of the promotion", Duration.ofSeconds(10),
+                    () -> changes.stream().anyMatch(c -> c.newRole() == Role.PRIMARY));
             return http.send(patroni, HttpResponse.BodyHandlers.ofString()).body();
         }
     }
