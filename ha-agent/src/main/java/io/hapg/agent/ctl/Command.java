@@ -1,8 +1,11 @@
 package io.hapg.agent.ctl;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The hactl commands, their options and how many arguments each takes: every command may start
@@ -45,7 +48,9 @@ enum Command {
             Option.flag("force", null, "do not ask for confirmation; cancel a running task (e.g. a restart) and"
                     + " reinitialize anyway"),
             Option.flag("from-leader", null, "clone from the leader, not from another replica"),
-            Option.flag("wait", null, "wait until the clone has finished"));
+            Option.flag("wait", null, "wait until the clone has finished")),
+    COMPLETION("completion", "[bash]", 0, 1,
+            "Print a bash completion script for hapg and hactl: source <(hapg ctl completion)");
 
     /** One command-line option. */
     record Option(String longName, String shortName, boolean takesValue, boolean repeatable, String help) {
@@ -122,6 +127,23 @@ enum Command {
             }
         }
         return Optional.empty();
+    }
+
+    /** Every command's word, in the order of the usage text. */
+    static List<String> words() {
+        return Arrays.stream(values()).map(Command::word).collect(Collectors.toList());
+    }
+
+    /** Every spelling of this command's options: {@code --name} and {@code -x}. */
+    List<String> spellings() {
+        List<String> spellings = new ArrayList<>();
+        for (Option o : options) {
+            spellings.add("--" + o.longName());
+            if (o.shortName() != null) {
+                spellings.add("-" + o.shortName());
+            }
+        }
+        return spellings;
     }
 
     /** The option spelled {@code --name} or {@code -x}. */

@@ -82,7 +82,7 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
         private void positional(String arg) {
             if (command == null) {
                 command = Command.byWord(arg).orElseThrow(() -> CtlException.usage("unknown command '" + arg
-                        + "'; the commands are " + words()));
+                        + "'" + Suggestion.didYouMean(arg, Command.words()) + "; the commands are " + words()));
             } else {
                 arguments.add(arg);
             }
@@ -91,7 +91,8 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
         private void option(String name, String inline) {
             String word = command.word();
             Command.Option option = command.option(name).orElseThrow(() -> CtlException.usage(
-                    word + ": unknown option '" + name + "'; see: hactl " + word + " --help"));
+                    word + ": unknown option '" + name + "'" + Suggestion.didYouMean(name, command.spellings())
+                            + "; see: hactl " + word + " --help"));
             if (!option.takesValue() && inline != null) {
                 throw CtlException.usage(word + ": option --" + option.longName() + " takes no value");
             }

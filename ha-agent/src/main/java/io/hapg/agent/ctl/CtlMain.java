@@ -54,6 +54,15 @@ public final class CtlMain {
             out.print(parsed.command().map(Usage::of).orElseGet(Usage::all));
             return 0;
         }
+        if (parsed.command().equals(Optional.of(Command.COMPLETION))) {
+            // Needs no config: it is run once, when setting up a shell.
+            if (!parsed.arguments().isEmpty() && !parsed.arguments().get(0).equals("bash")) {
+                err.println("hactl: completion: only bash is supported (zsh: autoload bashcompinit; bashcompinit)");
+                return CtlException.USAGE;
+            }
+            out.print(Completion.bash());
+            return 0;
+        }
         try {
             Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV))).map(Path::of)
                     .orElseThrow(() -> CtlException.usage("no config file: give -c CONFIG.yml (or set "

@@ -51,8 +51,10 @@ class CtlArgsTest {
     @Test
     void unknownCommandNamesTheCommands() {
         assertUsage(() -> CtlArgs.parse("-c", "x.yml", "lsit"),
-                "unknown command 'lsit'; the commands are list, switchover, failover, pause, resume, history,"
-                        + " show-config, edit-config, restart, reinit");
+                "unknown command 'lsit' (did you mean 'list'?); the commands are list, switchover, failover, pause,"
+                        + " resume, history, show-config, edit-config, restart, reinit, completion");
+        assertUsage(() -> CtlArgs.parse("swichover"), "unknown command 'swichover' (did you mean 'switchover'?)");
+        assertUsage(() -> CtlArgs.parse("promote"), "unknown command 'promote'; the commands are");
         assertUsage(() -> CtlArgs.parse("-c", "x.yml"), "no command given; the commands are list,");
     }
 
@@ -60,6 +62,8 @@ class CtlArgsTest {
     void unknownOptionMissingValueAndMisuseAreUsageErrors() {
         assertUsage(() -> CtlArgs.parse("failover", "--leader", "n0"),
                 "failover: unknown option '--leader'; see: hactl failover --help");
+        assertUsage(() -> CtlArgs.parse("switchover", "--candiate", "n1"),
+                "switchover: unknown option '--candiate' (did you mean '--candidate'?); see: hactl switchover --help");
         assertUsage(() -> CtlArgs.parse("switchover", "--candidate"), "switchover: option --candidate needs a value");
         assertUsage(() -> CtlArgs.parse("switchover", "--candidate", "--force"),
                 "switchover: option --candidate needs a value");
@@ -85,7 +89,7 @@ class CtlArgsTest {
         assertThat(Command.EDIT_CONFIG.option("--pg").map(Command.Option::longName)).contains("pg");
         assertThat(Command.LIST.option("--candidate")).isEqualTo(Optional.empty());
         assertThat(Command.byWord("SHOW-CONFIG")).contains(Command.SHOW_CONFIG);
-        assertThat(List.of(Command.values())).hasSize(10);
+        assertThat(List.of(Command.values())).hasSize(11);
     }
 
     static void assertUsage(Runnable call, String messageStart) {
