@@ -3,6 +3,7 @@ package io.hapg.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.hapg.agent.AgentMain;
 import io.hapg.agent.Main;
 import io.hapg.core.callbacks.ScriptCallbacks;
 import io.hapg.core.config.ConfigException;
@@ -63,9 +64,9 @@ class GuidesTest {
                 Path file = dir.resolve("block-" + checked++ + ".yml");
                 Files.writeString(file, b.text());
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                int exit = Main.run(new String[] {"agent", "--validate-config", file.toString()},
-                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true,
-                                StandardCharsets.UTF_8));
+                // `hapg agent --validate-config FILE`, with no PATRONI_* variable from the test's own environment
+                PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+                int exit = AgentMain.run(new String[] {"--validate-config", file.toString()}, print, print, Map.of());
                 String printed = out.toString(StandardCharsets.UTF_8);
                 assertThat(exit == 0 && printed.contains(": valid, 0 warning(s)"))
                         .as("%s, yaml block at line %d: hapg agent --validate-config says:%n%s", guide, b.line(),
