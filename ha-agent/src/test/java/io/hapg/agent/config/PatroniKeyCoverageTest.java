@@ -73,7 +73,7 @@ class PatroniKeyCoverageTest {
     }
 
     /** Refused, warned or working, as the table says for {@code key} or the section holding it. */
-    private static String expectation(String given, String key) {
+    static String expectation(String given, String key) {
         if (!given.isEmpty()) {
             return given;
         }
@@ -121,12 +121,12 @@ class PatroniKeyCoverageTest {
         return a.equals(b) || a.startsWith(b + ".");
     }
 
-    private static boolean isVariable(String key) {
+    static boolean isVariable(String key) {
         return key.equals(key.toUpperCase()) && key.contains("_");
     }
 
     /** A minimal valid node: scope, name, etcd, data directory, the three roles. */
-    private static Map<String, Object> base(String etcd) {
+    static Map<String, Object> base(String etcd) {
         Map<String, Object> doc = new LinkedHashMap<>();
         put(doc, "scope", "shop");
         put(doc, "name", "n0");
@@ -139,7 +139,7 @@ class PatroniKeyCoverageTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static void put(Map<String, Object> doc, String path, String flowValue) {
+    static void put(Map<String, Object> doc, String path, String flowValue) {
         String[] parts = path.split("\\.");
         Map<String, Object> m = doc;
         for (int i = 0; i < parts.length - 1; i++) {
@@ -154,7 +154,7 @@ class PatroniKeyCoverageTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static String yaml(Map<String, Object> doc, String indent) {
+    static String yaml(Map<String, Object> doc, String indent) {
         StringBuilder out = new StringBuilder();
         doc.forEach((k, v) -> {
             if (v instanceof Map) {
@@ -166,7 +166,7 @@ class PatroniKeyCoverageTest {
         return out.toString();
     }
 
-    private static Stream<Key> keys() {
+    static Stream<Key> keys() {
         List<Key> out = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(
                 PatroniKeyCoverageTest.class.getResourceAsStream("patroni-keys.tsv"), StandardCharsets.UTF_8))) {
