@@ -31,6 +31,8 @@ import java.util.Optional;
 public final class CtlMain {
     /** Environment variable naming the config file when {@code -c} is not given. */
     public static final String CONFIG_ENV = "HACTL_CONFIG";
+    /** patronictl's variable for the same, read after {@link #CONFIG_ENV} so Patroni runbooks work as they are. */
+    public static final String PATRONICTL_CONFIG_ENV = "PATRONICTL_CONFIG_FILE";
     /**
      * The least time an etcd read may take: a fresh JVM's first gRPC call needs seconds to set up,
      * more than a small {@code retry_timeout} tuned for agents gives.
@@ -64,9 +66,10 @@ public final class CtlMain {
             return 0;
         }
         try {
-            Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV))).map(Path::of)
+            Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV)))
+                    .or(() -> Optional.ofNullable(System.getenv(PATRONICTL_CONFIG_ENV))).map(Path::of)
                     .orElseThrow(() -> CtlException.usage("no config file: give -c CONFIG.yml (or set "
-                            + CONFIG_ENV + ")"));
+                            + CONFIG_ENV + " or " + PATRONICTL_CONFIG_ENV + ")"));
             return run(parsed, CtlConfig.load(file), out);
         } catch (CtlException e) {
             err.println("hactl: " + e.getMessage());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.hapg.agent.AgentMain;
 import io.hapg.agent.Main;
+import io.hapg.agent.ctl.CtlMain;
 import io.hapg.core.callbacks.ScriptCallbacks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.model.DynamicKeys;
@@ -246,6 +247,11 @@ class GuidesTest {
                     .entrySet().stream().filter(e -> e.getValue().equals(k.key())).map(Map.Entry::getKey).findFirst();
             String expectation = k.expectation().isEmpty() && path.isPresent()
                     ? PatroniKeyCoverageTest.expectation("", path.get()) : k.expectation();
+            if (k.key().equals(CtlMain.PATRONICTL_CONFIG_ENV)) {
+                t.append(row("`" + k.key() + "`", "hactl's config file", "supported",
+                        "read by hactl when neither `-c` nor `" + CtlMain.CONFIG_ENV + "` is given"));
+                return;
+            }
             String sets = path.map(p -> "`" + p + "`").orElse("nothing");
             String status = path.isEmpty() && expectation.equals("works") ? "not read" : status(expectation);
             String why = path.isEmpty() && expectation.equals("works") ? "no hapg setting reads it"

@@ -36,6 +36,21 @@ class CtlMainTest {
         assertThat(err()).isEqualTo("hactl: config " + missing + ": no such file\n");
     }
 
+    /** patronictl's variable names the file when neither -c nor HACTL_CONFIG does (a JVM of its own: env). */
+    @Test
+    void patronictlsConfigVariableIsRead(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("from-patronictl.yml");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.hapg.agent.Main", "ctl", "list")
+                .redirectErrorStream(true);
+        pb.environment().remove(CtlMain.CONFIG_ENV);
+        pb.environment().put(CtlMain.PATRONICTL_CONFIG_ENV, missing.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isEqualTo(2);
+        assertThat(output).contains("hactl: config " + missing + ": no such file");
+    }
+
     @Test
     void configWithoutEtcdOrInvalid(@TempDir Path dir) throws Exception {
         Path noEtcd = Files.writeString(dir.resolve("a.yml"), "scope: demo\nname: n0\n");
