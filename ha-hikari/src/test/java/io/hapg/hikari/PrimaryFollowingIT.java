@@ -9,6 +9,9 @@ import io.hapg.testkit.Await;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -168,6 +171,16 @@ class PrimaryFollowingIT {
 
     /** Every commit the workload saw acknowledged so far is on {@code node}: a switchover loses none. */
     private static void assertEveryAcknowledgedCommitOn(Workload w, ClusterNode node) {
+        assertEveryAcknowledgedCommitOn(w, node, "");
+    }
+
+    /**
+     * Like the above; {@code handover} (the old primary's log lines of how it stopped and released)
+     * goes into the failure: a release without a confirmed shutdown checkpoint ("releasing anyway")
+     * or a killed PostgreSQL are the ways a switchover can lose commits made with
+     * {@code synchronous_commit=off}.
+     */
+    private static void assertEveryAcknowledgedCommitOn(Workload w, ClusterNode node, String handover) {
         List<Workload.Commit> acknowledged = List.copyOf(w.commits);
         Set<String> present = new HashSet<>();
         try (Connection c = DriverManager.getConnection(node.jdbcUrl()); Statement s = c.createStatement();
@@ -180,8 +193,30 @@ class PrimaryFollowingIT {
         }
         List<String> missing = acknowledged.stream().map(k -> k.worker() + "/" + k.seq())
                 .filter(k -> !present.contains(k)).collect(Collectors.toList());
-        assertThat(missing).as("acknowledged (worker/seq) missing on the new primary %s, of %d acknowledged",
-                node.name(), acknowledged.size()).isEmpty();
+        assertThat(missing).as("acknowledged (worker/seq) missing on the new primary %s, of %d acknowledged; the old"
+                + " primary's handover:%n%s", node.name(), acknowledged.size(), handover).isEmpty();
+    }
+
+    private static long logSize(ClusterNode node) {
+        try {
+            return Files.size(node.agentLog());
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The lines of {@code node}'s agent log since {@code offset} that tell how it stopped and released. */
+    private static String handoverLines(ClusterNode node, long offset) {
+        try {
+            byte[] all = Files.readAllBytes(node.agentLog());
+            String since = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                    StandardCharsets.UTF_8);
+            return since.lines().filter(l -> l.contains("shutdown checkpoint") || l.contains("releasing")
+                    || l.contains("killing") || l.contains("killed") || l.contains("stopped (") || l.contains("demot"))
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            return "(no agent log: " + e.getMessage() + ")";
+        }
     }
 
     /** No acknowledged commit on {@code oldPort} whose row was written after the new leader appeared. */
@@ -205,6 +240,7 @@ class PrimaryFollowingIT {
         AtomicReference<Instant> promotedAt = watchLeader(to.name());
         long switchesBefore = ds.switchCount();
         Backends onNew = new Backends(label + " new primary " + to.name(), to.jdbcUrl());
+        long logOffset = logSize(from);
         long begin = System.nanoTime();
         requestSwitchover(from, to);
         awaitCommits(w, toPort, begin, 50);
@@ -233,7 +269,9 @@ class PrimaryFollowingIT {
         cluster.awaitConverged(Duration.ofSeconds(90));
         onNew.close();
         System.out.println("[ha-hikari] " + onNew.summary());
-        assertEveryAcknowledgedCommitOn(w, to);
+        String handover = handoverLines(from, logOffset);
+        System.out.println("[ha-hikari] " + label + " handover on " + from.name() + ":\n" + handover);
+        assertEveryAcknowledgedCommitOn(w, to, handover);
         return new Run(pause, switchMs, afterBegin.size());
     }
 
