@@ -20,15 +20,17 @@ public final class SyncNames {
     }
 
     /**
-     * {@code FIRST n ("a", "b")} for all {@code members}; {@code ''} for none, or the strict
-     * placeholder for none when {@code strict}.
+     * {@code FIRST n ("a", "b")} for all {@code members}, sorted by name (as Patroni writes it); {@code ''}
+     * for none, or the strict placeholder for none when {@code strict}. Every listed standby must
+     * confirm, so their order means nothing to PostgreSQL: sorted, one set has one value, and a
+     * new order of the same standbys (their lag changed) is no change to write and reload.
      */
     public static String format(List<String> members, boolean strict) {
         if (members.isEmpty()) {
             return strict ? "FIRST 1 (" + Jdbc.identifier(STRICT_PLACEHOLDER) + ")" : "";
         }
         return "FIRST " + members.size() + " ("
-                + members.stream().map(Jdbc::identifier).collect(Collectors.joining(", ")) + ")";
+                + members.stream().sorted().map(Jdbc::identifier).collect(Collectors.joining(", ")) + ")";
     }
 
     /** The standby names in a {@code synchronous_standby_names} value, without {@code *} or the placeholder. */

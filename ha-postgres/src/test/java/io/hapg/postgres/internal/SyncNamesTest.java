@@ -49,6 +49,13 @@ class SyncNamesTest {
         assertThat(SyncNames.parseSetting("   ")).isEqualTo(SynchronousStandbyNames.OFF);
     }
 
+    /** CI: the same two standbys written as FIRST 2 ("n1", "n0") after a change of their lag order. */
+    @Test
+    void oneSetOfStandbysHasOneValue() {
+        assertThat(SyncNames.format(List.of("n1", "n0"), false)).isEqualTo("FIRST 2 (\"n0\", \"n1\")")
+                .isEqualTo(SyncNames.format(List.of("n0", "n1"), false));
+    }
+
     @Test
     void whatHapgWritesReadsBackAsItsOwnForm() {
         List<String> odd = List.of("Pg-1", "a,b", "quote\"d");
