@@ -195,7 +195,7 @@ public final class PostgresNode implements DatabaseNode {
      */
     @Override
     public void promote() {
-        exclusive("promote", epoch -> new Promotion(instance).run());
+        exclusive("promote", epoch -> new Promotion(instance, probe).run());
     }
 
     /**
@@ -329,7 +329,7 @@ public final class PostgresNode implements DatabaseNode {
         Optional<Boolean> replica = instance.postmaster().isRunning() ? instance.inRecovery() : Optional.empty();
         if (replica.orElse(false)) {
             instance.files().writeReplica(upstream);
-            new Promotion(instance).reloadAndAwaitConninfo(instance.files().primaryConninfo(leader));
+            new Promotion(instance, probe).reloadAndAwaitConninfo(instance.files().primaryConninfo(leader));
             return;
         }
         rejoin.stopIfRunning(); // a primary (or a server that does not answer) must restart to follow

@@ -121,6 +121,42 @@ public final class Probe {
         }
     }
 
+    /** Work on a connection to the local server. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on the kept connection when no probe is using it (opening it if need be),
+     * else on a new one: a promotion then costs no login (a SCRAM handshake and a backend fork,
+     * half a second on a loaded machine, on the switchover's critical path). A probe meanwhile
+     * opens its own connection, as when two probes meet. A failure closes the kept connection.
+     *
+     * @throws SQLException what {@code work} or the connect threw
+     */
+    public <T> T withConnection(SqlWork<T> work) throws SQLException {
+        if (!keptLock.tryLock()) {
+            try (Connection c = instance.connect(instance.config().probeTimeout())) {
+                return work.run(c);
+            }
+        }
+        try {
+            long postmaster = instance.postmaster().pid().orElse(-1L);
+            if (kept == null || keptPostmaster != postmaster) {
+                closeKept();
+                kept = instance.connect(instance.config().probeTimeout());
+                keptPostmaster = postmaster;
+            }
+            return work.run(kept);
+        } catch (SQLException | RuntimeException e) {
+            closeKept();
+            throw e;
+        } finally {
+            keptLock.unlock();
+        }
+    }
+
     /**
      * Closes the kept connection unless a probe is using it right now (then that probe's own end
      * decides). Never blocks: a stop calls it before a smart shutdown, which waits for every

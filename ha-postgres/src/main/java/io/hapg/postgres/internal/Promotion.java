@@ -9,9 +9,12 @@ import java.time.Duration;
 /** Promotion to primary, and the reload that retargets a running replica. */
 public final class Promotion {
     private final Instance instance;
+    private final Probe probe;
 
-    public Promotion(Instance instance) {
+    /** @param probe whose kept connection the promotion uses, so that it costs no login */
+    public Promotion(Instance instance, Probe probe) {
         this.instance = instance;
+        this.probe = probe;
     }
 
     /**
@@ -31,33 +34,38 @@ public final class Promotion {
      */
     public void run() {
         Duration timeout = instance.config().startTimeout();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        try (Connection c = Jdbc.open(instance.config().localHost(), instance.config().port(),
-                instance.config().superuser(), instance.config().queryTimeout(), instance.config().queryTimeout())) {
-            if (!inRecovery(c)) {
-                return;
-            }
-            long asked = System.nanoTime();
-            promote(c);
-            while (System.nanoTime() - deadline < 0) {
-                Commands.pause(POLL_MS);
-                if (!inRecovery(c)) {
-                    Jdbc.value(c, "SELECT pg_catalog.txid_current()"); // fails while read-only
-                    instance.files().writePrimary();
-                    return;
-                }
-                if (System.nanoTime() - asked > NUDGE_AFTER_MS * 1_000_000) {
-                    promote(c);
-                    asked = System.nanoTime();
-                }
-                last = "still in recovery";
-            }
+        boolean writable;
+        try {
+            writable = probe.withConnection(c -> promoteAndAwaitWritable(c, System.nanoTime() + timeout.toNanos()));
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(instance.member() + ": cannot promote: " + e.getMessage(), e);
         }
-        throw new DatabaseUnavailableException(instance.member() + ": not writable within " + timeout + " after"
-                + " promotion (" + last + ")");
+        if (!writable) {
+            throw new DatabaseUnavailableException(instance.member() + ": not writable within " + timeout
+                    + " after promotion (still in recovery)");
+        }
+    }
+
+    /** True once {@code c}'s server accepts writes (or already did); false at the deadline. */
+    private boolean promoteAndAwaitWritable(Connection c, long deadline) throws SQLException {
+        if (!inRecovery(c)) {
+            return true;
+        }
+        long asked = System.nanoTime();
+        promote(c);
+        while (System.nanoTime() - deadline < 0) {
+            Commands.pause(POLL_MS);
+            if (!inRecovery(c)) {
+                Jdbc.value(c, "SELECT pg_catalog.txid_current()"); // fails while read-only
+                instance.files().writePrimary();
+                return true;
+            }
+            if (System.nanoTime() - asked > NUDGE_AFTER_MS * 1_000_000) {
+                promote(c);
+                asked = System.nanoTime();
+            }
+        }
+        return false;
     }
 
     private static boolean inRecovery(Connection c) throws SQLException {
