@@ -1,9 +1,10 @@
 package io.hapg.agent;
 
 import io.hapg.agent.config.ConfigLoader;
+import io.hapg.agent.config.NodeConfig;
+import io.hapg.agent.logging.AgentLogging;
 import io.hapg.core.HaAgent;
 import io.hapg.core.spi.FatalHaException;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
@@ -51,15 +52,12 @@ public final class AgentMain {
         Path file = Path.of(args[0]);
         HaAgent agent;
         try {
-            agent = HapgAgent.fromYaml(file, environment);
+            agent = HapgAgent.fromConfig(load(file, environment));
         } catch (FatalHaException | IllegalArgumentException e) {
             err.println("hapg: " + file + ": " + e.getMessage());
             return 2;
         } catch (NoSuchFileException e) {
             err.println("hapg: " + file + ": no such file");
-            return 2;
-        } catch (IOException e) {
-            err.println("hapg: " + file + ": cannot read: " + e.getMessage());
             return 2;
         }
         // Nothing may die silently: a thread that does is named in the log.
@@ -73,6 +71,24 @@ public final class AgentMain {
         }, "hapg-shutdown"));
         agent.start();
         return serve(agent, stopSignal);
+    }
+
+    /**
+     * The node's configuration, with its {@code log:} section applied before anything about the
+     * file is logged, so that its warnings already go where the section says. The configuration is
+     * logged at DEBUG, its secrets masked.
+     */
+    static NodeConfig load(Path file, Map<String, String> environment) throws NoSuchFileException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        ConfigLoader.Validation v = ConfigLoader.validate(file, environment);
+        if (v.valid()) {
+            v.config().ifPresent(node -> AgentLogging.apply(node.log()));
+        }
+        NodeConfig node = v.loaded(file.toString()).config();
+        LOG.debug("{}: {}", file, node);
+        return node;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.hapg.agent;
 
 import io.hapg.agent.ctl.CtlMain;
+import io.hapg.agent.logging.AgentLogging;
 import io.hapg.core.HaAgent;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -21,7 +22,9 @@ public final class Main {
     private Main() {
     }
 
+    /** The jar's entry point: sets up its logging ({@link AgentLogging#installDefaults()}), runs, exits. */
     public static void main(String[] args) {
+        AgentLogging.installDefaults();
         System.exit(run(args, System.out, System.err));
     }
 

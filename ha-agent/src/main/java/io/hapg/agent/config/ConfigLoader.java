@@ -61,10 +61,7 @@ public final class ConfigLoader {
      * @throws ConfigException when the file cannot be read or the configuration is invalid
      */
     public static LoadedConfig load(Path file, Map<String, String> environment) {
-        Validation v = validate(file, environment);
-        v.throwFirstError();
-        log(file.toString(), v.warnings());
-        return new LoadedConfig(v.config().orElseThrow(), v.warnings());
+        return validate(file, environment).loaded(file.toString());
     }
 
     /**
@@ -111,16 +108,7 @@ public final class ConfigLoader {
     }
 
     private static LoadedConfig load(Reader reader, String source, Map<String, String> environment) {
-        Validation v = validate(reader, environment);
-        v.throwFirstError();
-        log(source, v.warnings());
-        return new LoadedConfig(v.config().orElseThrow(), v.warnings());
-    }
-
-    private static void log(String source, List<ConfigWarning> warnings) {
-        for (ConfigWarning w : warnings) {
-            LOG.warn("{}: {}", source, w.message());
-        }
+        return validate(reader, environment).loaded(source);
     }
 
     /**
@@ -193,6 +181,20 @@ public final class ConfigLoader {
         /** Whether the configuration loads (warnings allowed). */
         public boolean valid() {
             return errors.isEmpty();
+        }
+
+        /**
+         * The configuration, its warnings logged at WARN, each prefixed with {@code source}, as
+         * {@link ConfigLoader#load(Path, Map)} returns it.
+         *
+         * @throws ConfigException the first error, the others attached as suppressed
+         */
+        public LoadedConfig loaded(String source) {
+            throwFirstError();
+            for (ConfigWarning w : warnings) {
+                LOG.warn("{}: {}", source, w.message());
+            }
+            return new LoadedConfig(config.orElseThrow(), warnings);
         }
 
         /** @throws ConfigException the first error, the others attached as suppressed */

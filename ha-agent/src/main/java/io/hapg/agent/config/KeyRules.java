@@ -84,7 +84,11 @@ final class KeyRules {
         refused(m, "citus", "Citus clusters are not implemented");
         warned(m, "thread_pool_size", "the agent's threads are the JVM's; not tunable");
         warned(m, "thread_stack_size", "the agent's threads are the JVM's; not tunable");
-        warned(m, "log", "hapg logs through SLF4J; configure the logging backend instead");
+        warned(m, "log.type", "JSON log lines are not implemented (Patroni too falls back to plain lines without"
+                + " its JSON library)", isText("plain"));
+        warned(m, "log.static_fields", "only for type json, which is not implemented");
+        warned(m, "log.max_queue_size", "hapg writes each line when it is logged (Logback), with no queue");
+        warned(m, "log.mode", "log files get the permissions the process's umask gives");
         warned(m, "replication", "not a Patroni key (Patroni ignores it too); synchronous replication is"
                 + " bootstrap.dcs.synchronous_mode (with synchronous_mode_strict and synchronous_node_count)");
         warned(m, "restapi.server_tokens", "the Server header is not configurable");

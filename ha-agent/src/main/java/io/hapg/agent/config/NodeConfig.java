@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.agent.logging.LogSection;
 import io.hapg.core.config.HaConfig;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,14 +18,17 @@ import java.util.Optional;
  * @param etcd       {@code etcd3} (or {@code etcd}); absent when the file names no etcd
  * @param postgresql {@code postgresql}
  * @param bootstrap  {@code bootstrap} but its {@code dcs}
+ * @param log        {@code log}, which only the standalone agent applies (an application embedding
+ *                   the node configures its own logging)
  */
 public record NodeConfig(HaConfig ha, Optional<EtcdSection> etcd, PostgresqlSection postgresql,
-                         BootstrapSection bootstrap) {
+                         BootstrapSection bootstrap, LogSection log) {
     public NodeConfig {
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(etcd, "etcd3");
         Objects.requireNonNull(postgresql, "postgresql");
         Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(log, "log");
     }
 
     /**
@@ -42,6 +46,7 @@ public record NodeConfig(HaConfig ha, Optional<EtcdSection> etcd, PostgresqlSect
         private EtcdSection etcd;
         private PostgresqlSection postgresql = PostgresqlSection.DEFAULTS;
         private BootstrapSection bootstrap = BootstrapSection.DEFAULTS;
+        private LogSection log = LogSection.DEFAULTS;
 
         private Builder(HaConfig ha) {
             this.ha = ha;
@@ -53,10 +58,12 @@ public record NodeConfig(HaConfig ha, Optional<EtcdSection> etcd, PostgresqlSect
         public Builder postgresql(PostgresqlSection v) { postgresql = v; return this; }
         /** The {@code bootstrap} section but its {@code dcs}. */
         public Builder bootstrap(BootstrapSection v) { bootstrap = v; return this; }
+        /** The {@code log} section, for the standalone agent. */
+        public Builder log(LogSection v) { log = v; return this; }
 
         /** @throws NullPointerException naming the part that is null */
         public NodeConfig build() {
-            return new NodeConfig(ha, Optional.ofNullable(etcd), postgresql, bootstrap);
+            return new NodeConfig(ha, Optional.ofNullable(etcd), postgresql, bootstrap, log);
         }
     }
 }

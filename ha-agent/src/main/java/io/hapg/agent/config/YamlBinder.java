@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.agent.logging.LogSection;
 import io.hapg.core.config.Callbacks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
@@ -56,10 +57,14 @@ final class YamlBinder {
             s.finish();
         });
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
-        top.section("log").ifPresent(s -> b.log(s.toJavaMap(false)));
+        LogSection log = top.section("log").map(s -> {
+            LogSection bound = LogBinder.bind(s);
+            b.log(s.toJavaMap(false));
+            return bound;
+        }).orElse(LogSection.DEFAULTS);
         top.section("ctl").ifPresent(s -> b.ctl(ctl(s)));
         top.finish();
-        return new NodeConfig(b.build(), etcd, postgresql, bootstrap);
+        return new NodeConfig(b.build(), etcd, postgresql, bootstrap, log);
     }
 
     /** {@code bootstrap.dcs.postgresql.pg_hba} when no local {@code pg_hba} overrides it. */

@@ -49,7 +49,7 @@ class ConfigLoaderArticleTest {
 
     @Test
     void warningsAreAlsoLoggedAtWarn() throws Exception {
-        // slf4j-simple (test scope) writes to whatever System.err is at the time of the call.
+        // Logback's console appender (logback-test.xml) writes to whatever System.err is at the time of the call.
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -59,7 +59,7 @@ class ConfigLoaderArticleTest {
             System.setErr(original);
         }
         assertThat(captured.toString(StandardCharsets.UTF_8))
-                .contains("WARN io.hapg.agent.config.ConfigLoader - ")
+                .contains("WARN  [" + Thread.currentThread().getName() + "] io.hapg.agent.config.ConfigLoader - ")
                 .contains("article-patroni.yml: 'replication' (line 32) ignored: not a Patroni key");
     }
 

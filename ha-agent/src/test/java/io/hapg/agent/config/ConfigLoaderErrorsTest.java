@@ -166,7 +166,7 @@ class ConfigLoaderErrorsTest {
     @Test
     void unknownAndHarmlessKeysAreWarningsNamingPathAndLine() {
         LoadedConfig loaded = ConfigLoader.parse(HEAD
-                + "log:\n  level: DEBUG\n"                            // 3
+                + "log:\n  mode: 0600\n"                              // 3-4
                 + "ctl:\n  insecure: true\n"                           // 5
                 + "foo: 1\n"                                           // 7
                 + "bar:\n  baz:\n    ttl: 2\n"                         // 8-10
@@ -174,7 +174,7 @@ class ConfigLoaderErrorsTest {
                 + "bootstrap:\n  dcs:\n    foo: 1\n"                   // 14-16
                 + "restapi:\n  authentication:\n    username: u\n    password: p\n    realm: r\n"); // 17-21
         assertThat(loaded.warningMessages()).containsExactly(
-                "'log' (line 3) ignored: hapg logs through SLF4J; configure the logging backend instead",
+                "'log.mode' (line 4) ignored: log files get the permissions the process's umask gives",
                 "unknown key 'foo' (line 7) ignored",
                 "unknown key 'bar.baz.ttl' (line 10) ignored; did you mean 'bootstrap.dcs.ttl'?",
                 "'postgresql.pgpass' (line 12) ignored: hapg writes its own password file (mode 0600) in its run"

@@ -88,8 +88,8 @@ class EnvOverridesTest {
 
     @Test
     void aWarnedVariableSaysItCameFromTheEnvironment() {
-        assertThat(ConfigLoader.parse(HEAD, Map.of("PATRONI_LOG_LEVEL", "DEBUG")).warningMessages())
-                .containsExactly("'log' (from the environment) ignored: hapg logs through SLF4J; configure the"
-                        + " logging backend instead");
+        assertThat(ConfigLoader.parse(HEAD, Map.of("PATRONI_LOG_MAX_QUEUE_SIZE", "100")).warningMessages())
+                .containsExactly("'log.max_queue_size' (from the environment) ignored: hapg writes each line when it"
+                        + " is logged (Logback), with no queue");
     }
 }

@@ -63,7 +63,8 @@ class SwitchoverSpeedIT {
      */
     private static final long GOAL_MS = Long.getLong("hapg.switchover.goalMs", -1);
     private static final int RUNS = Integer.getInteger("hapg.switchover.runs", 3);
-    private static final Pattern AGENT_TIME = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
+    private static final Pattern AGENT_TIME = Pattern.compile(
+            "^(?:\\d{4}-\\d\\d-\\d\\dT)?(\\d\\d:\\d\\d:\\d\\d\\.\\d{3})\\S* ");
     private static final Pattern PG_TIME = Pattern.compile(
             "^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) (\\S+) ");
 

@@ -319,7 +319,9 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private final Map<String, String> pgParameters = new LinkedHashMap<>(Map.of(
                 "fsync", "off", "shared_buffers", "16MB", "max_connections", "60"));
         private boolean etcdProxies;
-        // An agent out of memory exits at once: its fence process then stops PostgreSQL.
+        // An agent out of memory exits at once: its fence process then stops PostgreSQL. The simpleLogger
+        // flags time-stamp agents started on a classpath with slf4j-simple (ha-hikari's, ha-examples');
+        // where the agent's Logback is the binding, its default configuration time-stamps every line.
         private List<String> javaOptions = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
