@@ -785,6 +785,19 @@ class DeciderTest {
                     .action(NONE).reason("not racing: pre_promote vetoed my last promotion; backing off for 20 s more");
         }
 
+        /**
+         * A node backing off after it handed the key over is still promoted when a switchover names
+         * it (bench: the leader key stayed empty for the rest of the ttl after an accepted switchover).
+         */
+        @Test
+        void aSwitchoverNamingABackingOffNodePromotesItAndOnlyIt() {
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 8 * SECOND,
+                    "I handed the leader key over because my PostgreSQL failed")));
+            ClusterView view = Clusters.leaderless().switchover("pg1", "pg2").build();
+            expect(decide("pg2", view, local)).action(PROMOTE).reasonContains("switchover names me as the candidate");
+            expect(decide("pg3", view, local)).action(NONE).reasonContains("backing off for 8 s more");
+        }
+
         @Test
         void expiredPrePromoteBackoffAllowsTheRace() {
             LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO - 1, "pre_promote vetoed my last promotion")));
