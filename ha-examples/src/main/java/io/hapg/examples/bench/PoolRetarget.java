@@ -159,7 +159,8 @@ final class PoolRetarget implements AutoCloseable {
         } finally {
             listeners.forEach(PoolRetarget::closeQuietly);
         }
-        record(rep, requested, retargeted, target, switchesBefore);
+        // A snapshot: a callback already under way when its handle closed may still land.
+        record(rep, requested, Map.copyOf(retargeted), target, switchesBefore);
     }
 
     private void record(int rep, Instant requested, Map<Integer, Instant> retargeted, String target,
