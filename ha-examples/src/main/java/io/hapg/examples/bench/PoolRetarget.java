@@ -183,9 +183,9 @@ final class PoolRetarget implements AutoCloseable {
         for (int i = 0; i < POOLS; i++) {
             extraSwitches += Math.max(0, pools.get(i).switchCount() - switchesBefore[i] - 1);
         }
-        out.printf(Locale.ROOT, "  %s %s #%d: %s, %d of %d pools retargeted, p50 %.2f s, p99 %.2f s, max %.2f s"
-                        + "%s%n", system, SCENARIO, rep, target, seconds.length, POOLS, BenchReport.Stats.percentile(seconds, 0.50),
-                BenchReport.Stats.percentile(seconds, 0.99), seconds.length == 0 ? Double.NaN : seconds[seconds.length - 1],
+        out.printf(Locale.ROOT, "  %s %s #%d: %s, %d of %d pools retargeted, p50 %.2f s, p99 %.2f s, max %.2f s%s%n",
+                system, SCENARIO, rep, target, seconds.length, POOLS, BenchReport.Stats.percentile(seconds, 0.50),
+                BenchReport.Stats.percentile(seconds, 0.99), BenchReport.Stats.percentile(seconds, 1.0),
                 extraSwitches == 0 ? "" : ", " + extraSwitches + " extra switches (a pool switched more than once)");
         out.flush();
     }

@@ -113,8 +113,8 @@ class BenchReportTest {
 
     @Test
     void thePostgresCrashRowsNameTheirMode() {
-        assertThat(FaultBench.scenario(Fault.KILL_PRIMARY_POSTGRES, false)).isEqualTo("kill -9 primary postmaster, async");
-        assertThat(FaultBench.scenario(Fault.KILL_PRIMARY_POSTGRES, true)).isEqualTo("kill -9 primary postmaster, sync");
+        assertThat(FaultBench.scenario(Fault.KILL_PRIMARY_POSTGRES, false)).endsWith("postmaster, async");
+        assertThat(FaultBench.scenario(Fault.KILL_PRIMARY_POSTGRES, true)).endsWith("postmaster, sync");
         assertThat(FaultBench.scenario(Fault.SWITCHOVER, true)).isEqualTo(FaultBench.scenario(Fault.SWITCHOVER, false));
     }
 
