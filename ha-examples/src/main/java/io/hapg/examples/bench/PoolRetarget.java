@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,7 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * pool). Per repetition: every pool holds a connection to the primary, a planned switchover
  * ({@code POST /switchover}, {@link Fault#SWITCHOVER}), and per pool the time from the request to
  * its {@link SwitchListener#retargeted} to another member: one sample per pool, a pool that did
- * not retarget within the bound is a failed sample.
+ * not retarget within the bound is a failed sample. Beside it, once per repetition, when the
+ * locator itself first named another primary: the pools' share of the delay is the difference.
  *
  * <p>The locator is what an application would use on each system: on hapg a
  * {@code ConsensusPrimaryLocator} watching the etcd keys ({@link ShopPools#locator}); on Patroni a
@@ -44,6 +46,8 @@ final class PoolRetarget implements AutoCloseable {
     static final int POOLS = 100;
     static final String SCENARIO = "leader change -> " + POOLS + " pools retargeted";
     static final String METRIC = "switchover request -> pool retargeted (s)";
+    /** Where the pools' delay comes from: the locator they share, or the pools behind it. */
+    static final String LOCATOR_METRIC = "switchover request -> locator names the new primary (s)";
     static final long REST_POLL_MILLIS = 500;
     private static final Duration CONVERGE = Duration.ofSeconds(120);
     private static final Duration LOCATOR_READY = Duration.ofSeconds(60);
@@ -145,6 +149,12 @@ final class PoolRetarget implements AutoCloseable {
                 }
             }, Runnable::run));
         }
+        AtomicReference<Instant> located = new AtomicReference<>();
+        listeners.add(locator.subscribe(p -> {
+            if (p.isPresent() && !p.get().member().equals(primary.name())) {
+                located.compareAndSet(null, Instant.now());
+            }
+        }));
         Instant requested = Instant.now();
         String target;
         try {
@@ -159,12 +169,17 @@ final class PoolRetarget implements AutoCloseable {
         } finally {
             listeners.forEach(PoolRetarget::closeQuietly);
         }
+        double locatorSeconds = located.get() == null ? Double.NaN
+                : Duration.between(requested, located.get()).toNanos() / 1e9;
+        report.add(located.get() == null ? Sample.failed(SCENARIO, system, rep, LOCATOR_METRIC, "the locator named no "
+                + "other primary within " + bound.toSeconds() + " s")
+                : Sample.of(SCENARIO, system, rep, LOCATOR_METRIC, locatorSeconds));
         // A snapshot: a callback already under way when its handle closed may still land.
-        record(rep, requested, Map.copyOf(retargeted), target, switchesBefore);
+        record(rep, requested, Map.copyOf(retargeted), target, switchesBefore, locatorSeconds);
     }
 
     private void record(int rep, Instant requested, Map<Integer, Instant> retargeted, String target,
-                        long[] switchesBefore) {
+                        long[] switchesBefore, double locatorSeconds) {
         double[] seconds = new double[retargeted.size()];
         int at = 0;
         for (int i = 0; i < POOLS; i++) {
@@ -183,8 +198,9 @@ final class PoolRetarget implements AutoCloseable {
         for (int i = 0; i < POOLS; i++) {
             extraSwitches += Math.max(0, pools.get(i).switchCount() - switchesBefore[i] - 1);
         }
-        out.printf(Locale.ROOT, "  %s %s #%d: %s, %d of %d pools retargeted, p50 %.2f s, p99 %.2f s, max %.2f s%s%n",
-                system, SCENARIO, rep, target, seconds.length, POOLS, BenchReport.Stats.percentile(seconds, 0.50),
+        out.printf(Locale.ROOT, "  %s %s #%d: %s, locator after %.2f s, %d of %d pools retargeted, p50 %.2f s,"
+                + " p99 %.2f s, max %.2f s%s%n", system, SCENARIO, rep, target, locatorSeconds, seconds.length, POOLS,
+                BenchReport.Stats.percentile(seconds, 0.50),
                 BenchReport.Stats.percentile(seconds, 0.99), BenchReport.Stats.percentile(seconds, 1.0),
                 extraSwitches == 0 ? "" : ", " + extraSwitches + " extra switches (a pool switched more than once)");
         out.flush();
@@ -209,8 +225,9 @@ final class PoolRetarget implements AutoCloseable {
         out.flush();
     }
 
-    /** Every pool's sample of {@code rep} failed for {@code why}. */
+    /** Every sample of {@code rep} failed for {@code why}. */
     static void failAll(BenchReport report, String system, int rep, String why) {
+        report.add(Sample.failed(SCENARIO, system, rep, LOCATOR_METRIC, why));
         for (int i = 0; i < POOLS; i++) {
             report.add(Sample.failed(SCENARIO, system, rep, METRIC, why));
         }
