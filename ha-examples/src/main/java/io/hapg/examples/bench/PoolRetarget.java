@@ -34,7 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code POST /switchover}, {@link Fault#SWITCHOVER}), and per pool the time from the request to
  * its {@link SwitchListener#retargeted} to another member: one sample per pool, a pool that did
  * not retarget within the bound is a failed sample. Beside it, once per repetition, when the
- * locator itself first named another primary: the pools' share of the delay is the difference.
+ * locator itself first named another primary: the pools' share of the delay is the difference
+ * (that subscriber is told after the pools, so it can read a millisecond later than the first).
  *
  * <p>The locator is what an application would use on each system: on hapg a
  * {@code ConsensusPrimaryLocator} watching the etcd keys ({@link ShopPools#locator}); on Patroni a
