@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * @param ttl            {@code bootstrap.dcs.ttl} in seconds, for both systems
  * @param loopWait       {@code bootstrap.dcs.loop_wait} in seconds
  * @param retryTimeout   {@code bootstrap.dcs.retry_timeout} in seconds
- * @param synchronous    {@code synchronous_mode}
+ * @param synchronous    {@code synchronous_mode} of every scenario; the PostgreSQL-only crash runs
+ *                       in the other mode too, so its row comes in both
  * @param againstPatroni also run every scenario on a Patroni cluster and print the ratio
  * @param output         where bench.md, samples.csv and the plots go
  */

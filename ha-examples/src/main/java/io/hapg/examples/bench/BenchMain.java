@@ -105,7 +105,9 @@ public final class BenchMain {
         LocalCluster.Builder builder = LocalCluster.builder().scope(system.equals(BenchReport.HAPG) ? "hapg-bench"
                         : "bench-p").nodes(3).etcdMembers(3).ttl(args.ttl()).loopWait(args.loopWait())
                 .retryTimeout(args.retryTimeout()).synchronousMode(args.synchronous())
-                .restApiAuthentication(SystemRun.API_USER, SystemRun.API_PASSWORD);
+                .restApiAuthentication(SystemRun.API_USER, SystemRun.API_PASSWORD)
+                // The 100 pools hold one connection each, beside the agents', the locators' and the storefront's.
+                .pgParameter("max_connections", Integer.toString(PoolRetarget.POOLS * 3));
         Optional<String> launcher = system.equals(BenchReport.HAPG) ? launcher() : Optional.of(PATRONI);
         if (launcher.isPresent()) {
             String pgBin = PgInstallation.findBinDir(Optional.empty()).map(Path::toString).orElse("");

@@ -24,7 +24,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The PNG plots (JFreeChart, headless): per fault scenario, commits per 100 ms around the fault
  * (one line per system and repetition, the fault marked at 0 s); per time metric, the median of
- * each scenario as bars, one bar per system.
+ * each scenario as bars, one bar per system; the 100 pools' retarget times as a cumulative
+ * distribution, one line per system.
  */
 final class BenchPlots {
     private static final long BIN_NANOS = 100_000_000L;
@@ -56,7 +57,34 @@ final class BenchPlots {
                 written.add(file);
             }
         }
+        XYSeriesCollection retargets = distribution(report, PoolRetarget.METRIC);
+        if (retargets.getSeriesCount() > 0) {
+            Path file = dir.resolve("pools-retargeted.png");
+            ChartUtils.saveChartAsPNG(file.toFile(), ChartFactory.createXYLineChart(PoolRetarget.SCENARIO
+                    + ": share of pools retargeted", PoolRetarget.METRIC, "% of pools", retargets,
+                    PlotOrientation.VERTICAL, true, false, false), WIDTH, HEIGHT);
+            written.add(file);
+        }
         return written;
+    }
+
+    /**
+     * Per system, the cumulative share of {@code metric}'s successful samples (all repetitions) at
+     * or below each value: where the p50 and p99 of the table sit, and how the tail looks.
+     */
+    static XYSeriesCollection distribution(BenchReport report, String metric) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        Map<String, List<Sample>> bySystem = report.samples().stream().filter(s -> s.metric().equals(metric) && s.ok())
+                .collect(Collectors.groupingBy(Sample::system, LinkedHashMap::new, Collectors.toList()));
+        bySystem.forEach((system, samples) -> {
+            double[] sorted = samples.stream().mapToDouble(Sample::value).sorted().toArray();
+            XYSeries s = new XYSeries(system);
+            for (int i = 0; i < sorted.length; i++) {
+                s.add(sorted[i], 100.0 * (i + 1) / sorted.length);
+            }
+            data.addSeries(s);
+        });
+        return data;
     }
 
     private static JFreeChart commits(String scenario, List<FaultBench.Timeline> runs) {

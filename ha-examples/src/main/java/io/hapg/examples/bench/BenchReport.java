@@ -7,13 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * The samples of a run and what is printed from them: a markdown table, one row per scenario and
  * metric, one column per system with min / median / max over the repetitions (failed samples
  * counted apart), and with two systems the ratio of the medians (hapg / Patroni: below 1 is
- * hapg faster or smaller); and the raw samples as CSV. Thread-safe.
+ * hapg faster or smaller); and the raw samples as CSV. A metric declared with
+ * {@link #percentiles} (many samples per repetition, one per pool) gets one row per percentile
+ * instead, over all its samples of the system, and the ratio of those. Thread-safe.
  */
 final class BenchReport {
     static final String HAPG = "hapg";
@@ -21,6 +24,7 @@ final class BenchReport {
     static final String CSV_HEADER = "scenario,system,repetition,metric,value,failure";
 
     private final List<Sample> samples = new ArrayList<>();
+    private final Map<String, double[]> percentiles = new LinkedHashMap<>();
 
     synchronized void add(Sample s) {
         samples.add(s);
@@ -28,6 +32,14 @@ final class BenchReport {
 
     synchronized List<Sample> samples() {
         return List.copyOf(samples);
+    }
+
+    /**
+     * Shows {@code metric} as these percentiles (0.5 for p50) over all of a system's samples,
+     * every repetition pooled, one row each ({@code metric, p50}), instead of min / median / max.
+     */
+    synchronized void percentiles(String metric, double... ps) {
+        percentiles.put(metric, ps.clone());
     }
 
     /** Min, median and max of the successful values, and how many attempts failed (with the first reason). */
@@ -50,6 +62,23 @@ final class BenchReport {
         }
 
         /**
+         * The nearest-rank percentile {@code p} (0.99 for p99) of the successful values: the
+         * smallest value with at least that share of the values at or below it; NaN when none.
+         */
+        static double percentile(List<Sample> samples, double p) {
+            return percentile(samples.stream().filter(Sample::ok).mapToDouble(Sample::value).sorted().toArray(), p);
+        }
+
+        /** The nearest-rank percentile {@code p} of sorted values; NaN when there are none. */
+        static double percentile(double[] sorted, double p) {
+            if (sorted.length == 0) {
+                return Double.NaN;
+            }
+            int rank = (int) Math.ceil(p * sorted.length);
+            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        }
+
+        /**
          * {@code min / median / max}, one number when there is one sample, plus {@code (k failed)};
          * counts (all three whole) without decimals.
          */
@@ -59,7 +88,25 @@ final class BenchReport {
                     : BenchReport::format;
             String numbers = count == 0 ? "-" : count == 1 ? f.apply(median)
                     : f.apply(min) + " / " + f.apply(median) + " / " + f.apply(max);
-            return failed == 0 ? numbers : numbers + " (" + failed + " failed)";
+            return withFailed(numbers, failed);
+        }
+    }
+
+    private static String withFailed(String numbers, int failed) {
+        return failed == 0 ? numbers : numbers + " (" + failed + " failed)";
+    }
+
+    /** One cell of the table: the text and the number the ratio column compares. */
+    private record Cell(String text, double value) {
+        static Cell stats(List<Sample> samples) {
+            Stats st = Stats.of(samples);
+            return new Cell(st.cell(), st.median());
+        }
+
+        static Cell percentile(List<Sample> samples, double p) {
+            Stats st = Stats.of(samples);
+            double v = Stats.percentile(samples, p);
+            return new Cell(withFailed(Double.isNaN(v) ? "-" : format(v), st.failed()), v);
         }
     }
 
@@ -77,25 +124,42 @@ final class BenchReport {
         t.append("\n|---|---|").append("---|".repeat(systems.size() + (ratio ? 1 : 0))).append('\n');
         List<String> failures = new ArrayList<>();
         rows.forEach((key, list) -> {
-            t.append("| ").append(key.get(0)).append(" | ").append(key.get(1)).append(" |");
-            Map<String, Stats> bySystem = new LinkedHashMap<>();
+            Map<String, List<Sample>> bySystem = new LinkedHashMap<>();
+            systems.forEach(system -> bySystem.put(system, list.stream().filter(s -> s.system().equals(system))
+                    .collect(Collectors.toList())));
+            double[] ps = percentiles.get(key.get(1));
+            if (ps == null) {
+                row(t, key.get(0), key.get(1), bySystem, Cell::stats, ratio);
+            } else {
+                for (double p : ps) {
+                    row(t, key.get(0), key.get(1) + ", p" + format(p * 100).replaceAll("\\.?0+$", ""), bySystem,
+                            samples -> Cell.percentile(samples, p), ratio);
+                }
+            }
             for (String system : systems) {
-                Stats st = Stats.of(list.stream().filter(s -> s.system().equals(system)).collect(Collectors.toList()));
-                bySystem.put(system, st);
-                t.append(' ').append(st.cell()).append(" |");
-                st.firstFailure().ifPresent(f -> failures.add(system + ", " + key.get(0) + ", " + key.get(1) + ": "
-                        + f));
+                Stats.of(bySystem.get(system)).firstFailure().ifPresent(f -> failures.add(system + ", " + key.get(0)
+                        + ", " + key.get(1) + ": " + f));
             }
-            if (ratio) {
-                t.append(' ').append(ratio(bySystem.get(HAPG).median(), bySystem.get(PATRONI).median())).append(" |");
-            }
-            t.append('\n');
         });
         if (!failures.isEmpty()) {
             t.append("\nfailed samples (first reason each):\n");
             failures.forEach(f -> t.append("- ").append(f).append('\n'));
         }
         return t.toString();
+    }
+
+    private static void row(StringBuilder t, String scenario, String metric, Map<String, List<Sample>> bySystem,
+                            Function<List<Sample>, Cell> cell, boolean ratio) {
+        t.append("| ").append(scenario).append(" | ").append(metric).append(" |");
+        Map<String, Cell> cells = new LinkedHashMap<>();
+        bySystem.forEach((system, samples) -> {
+            cells.put(system, cell.apply(samples));
+            t.append(' ').append(cells.get(system).text()).append(" |");
+        });
+        if (ratio) {
+            t.append(' ').append(ratio(cells.get(HAPG).value(), cells.get(PATRONI).value())).append(" |");
+        }
+        t.append('\n');
     }
 
     /** {@code 0.52x}; {@code -} when either side has no number or the denominator is 0. */

@@ -50,17 +50,20 @@ final class FaultBench {
     private final LocalCluster cluster;
     private final Storefront shop;
     private final String system;
+    private final boolean synchronous;
     private final Duration recoveryBound;
     private final BenchReport report;
     private final Stopper stopper;
     private final PrintStream out;
     private final List<Timeline> timelines = new ArrayList<>();
 
-    FaultBench(LocalCluster cluster, Storefront shop, String system, int ttl, BenchReport report, Stopper stopper,
-               PrintStream out) {
+    /** A bench whose scenarios run with {@code synchronous_mode} {@code synchronous} (the caller sets it). */
+    FaultBench(LocalCluster cluster, Storefront shop, String system, int ttl, boolean synchronous, BenchReport report,
+               Stopper stopper, PrintStream out) {
         this.cluster = cluster;
         this.shop = shop;
         this.system = system;
+        this.synchronous = synchronous;
         // A lease expiry, a loop, a promotion and the pool's reconnects, with room for a noisy machine.
         this.recoveryBound = Duration.ofSeconds(3L * ttl + 30);
         this.report = report;
@@ -74,11 +77,15 @@ final class FaultBench {
 
     /** Runs {@code fault} once as repetition {@code rep}; records its samples. */
     void run(Fault fault, int rep) {
-        String scenario = scenario(fault);
+        String scenario = scenario(fault, synchronous);
         List<String> metrics = metrics(fault);
         ClusterNode primary;
         try {
             primary = cluster.awaitConverged(CONVERGE);
+            if (synchronous) {
+                // Else the crash would meet a primary that waits for no one: an asynchronous sample.
+                cluster.awaitSyncStandby(CONVERGE);
+            }
             cluster.nodes().forEach(stopper::remember);
             awaitCommitAfter(System.nanoTime(), FLOWING);
             LockSupport.parkNanos(STEADY.toNanos());
@@ -142,7 +149,7 @@ final class FaultBench {
 
     private void measure(Fault fault, int rep, ClusterNode primary, long t0, Storefront.Counts before,
                          AtomicLong newPrimaryAt) {
-        String scenario = scenario(fault);
+        String scenario = scenario(fault, synchronous);
         // After this moment a commit can only come from a recovered primary.
         long signal = switch (fault) {
             case SIGTERM_PRIMARY_AGENT -> {
@@ -236,10 +243,14 @@ final class FaultBench {
         }
     }
 
-    static String scenario(Fault fault) {
+    /**
+     * How {@code fault}'s rows are named. The PostgreSQL-only crash names the mode: a run measures it
+     * in both (see {@link SystemRun}).
+     */
+    static String scenario(Fault fault, boolean synchronous) {
         return switch (fault) {
             case KILL_PRIMARY_NODE -> "kill -9 primary node (agent + postmaster)";
-            case KILL_PRIMARY_POSTGRES -> "kill -9 primary postmaster";
+            case KILL_PRIMARY_POSTGRES -> "kill -9 primary postmaster, " + (synchronous ? "sync" : "async");
             case SIGTERM_PRIMARY_AGENT -> "SIGTERM primary agent";
             case SWITCHOVER -> "planned switchover (POST /switchover)";
             default -> fault.label();

@@ -1,6 +1,7 @@
 package io.hapg.examples.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.hapg.process.OsUser;
@@ -28,6 +29,14 @@ public final class LaunchedAgent {
     static final String SYSTEM = "hapg.bench.system";
     static final String COMMAND = "hapg.bench.command";
     private static final long STOP_GRACE_SECONDS = 60;
+    /**
+     * The parameters Patroni takes only from the cluster-wide (DCS) configuration, ignoring a local
+     * value: without a copy in {@code bootstrap.dcs}, its PostgreSQL would run with Patroni's
+     * defaults (max_connections 100) where hapg's runs with the YAML's.
+     */
+    private static final List<String> CLUSTER_WIDE = List.of("max_connections", "max_wal_senders",
+            "max_replication_slots", "max_worker_processes", "max_prepared_transactions", "max_locks_per_transaction",
+            "wal_level", "wal_keep_size", "track_commit_timestamp");
 
     private LaunchedAgent() {
     }
@@ -61,9 +70,21 @@ public final class LaunchedAgent {
     }
 
     /**
+     * {@code bootstrap.dcs.postgresql} for Patroni: pg_rewind on, and those of the node's
+     * {@code parameters} that Patroni only takes from there ({@link #CLUSTER_WIDE}).
+     */
+    static ObjectNode dcsPostgresql(ObjectNode parameters) {
+        ObjectNode dcsPg = JsonNodeFactory.instance.objectNode().put("use_pg_rewind", true);
+        ObjectNode shared = dcsPg.putObject("parameters");
+        CLUSTER_WIDE.stream().filter(parameters::has).forEach(name -> shared.set(name, parameters.get(name)));
+        return dcsPg;
+    }
+
+    /**
      * The test kit's YAML made Patroni's: PostgreSQL's bin_dir, a pgpass file and the socket in the
      * node's directory (Patroni has neither defaults nor hapg's {@code os_user}: it runs as that user
-     * itself), pg_rewind so a killed primary can rejoin, and the node's directory given to that user
+     * itself), pg_rewind so a killed primary can rejoin, the {@link #CLUSTER_WIDE} parameters also in
+     * {@code bootstrap.dcs}, and the node's directory given to that user
      * so Patroni can create and re-create the data directory.
      */
     private static List<String> patroni(String patroni, Path yaml) throws IOException {
@@ -80,7 +101,7 @@ public final class LaunchedAgent {
         pg.put("remove_data_directory_on_diverged_timelines", true);
         ((ObjectNode) pg.get("parameters")).put("unix_socket_directories", nodeDir.toString());
         ObjectNode dcs = (ObjectNode) root.get("bootstrap").get("dcs");
-        dcs.putObject("postgresql").put("use_pg_rewind", true);
+        dcs.set("postgresql", dcsPostgresql((ObjectNode) pg.get("parameters")));
         Path out = yaml.resolveSibling(yaml.getFileName().toString().replace(".yml", "") + "-patroni.yml");
         mapper.writeValue(out.toFile(), root);
         List<String> command = new ArrayList<>(List.of(patroni, out.toString()));

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,9 +22,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Every scenario on one system's cluster: the fault scenarios under the storefront's writes
  * (through {@code PrimaryDataSource} on the storefront's {@link ShopPools}, identical for both
- * systems: a locator on the etcd keys, which Patroni writes in the same layout; the REST locator
- * needs {@code patroni.name} in {@code /primary}, which Patroni 3.0.2 does not send),
- * then, with no client left, {@code GET /primary} under load and the agents' idle cost.
+ * systems: a locator on the etcd keys, which Patroni writes in the same layout), the
+ * PostgreSQL-only crash once more in the other {@code synchronous_mode}; then, the storefront
+ * closed, {@value PoolRetarget#POOLS} pools through a switchover ({@link PoolRetarget}, on each
+ * system's own locator), {@code GET /primary} under load with no client left, and the agents'
+ * idle cost.
  */
 final class SystemRun {
     static final String API_USER = "hapg";
@@ -32,6 +35,7 @@ final class SystemRun {
     private static final int WRITERS = 2;
     private static final Duration BOOT = Duration.ofSeconds(240);
     private static final Duration LOCATOR_READY = Duration.ofSeconds(60);
+    private static final Duration MODE_SWITCH = Duration.ofSeconds(60);
     private static final Duration IDLE_WARMUP = Duration.ofSeconds(20);
     private static final Duration IDLE_WINDOW = Duration.ofSeconds(60);
     private static final long LOAD_WARMUP_MILLIS = 2000;
@@ -71,32 +75,86 @@ final class SystemRun {
                 (System.nanoTime() - started) / 1e9, cluster.baseDir());
         out.flush();
         faults();
+        poolRetarget();
         primaryLoad(10);
         primaryLoad(100);
         idle();
     }
 
+    /**
+     * The fault scenarios in the run's mode, then the PostgreSQL-only crash again in the other
+     * mode ({@code synchronous_mode} switched at runtime and back), so one run gives that row for
+     * both modes.
+     */
     private void faults() {
+        boolean sync = args.synchronous();
+        List<FaultBench.Timeline> all = new ArrayList<>();
         try (ShopPools pools = awaitPrimaryKnown(ShopPools.open(cluster, WRITERS, 0));
              Storefront shop = Storefront.open(pools.writes(), pools.reads(), WRITERS, 0)) {
-            FaultBench bench = new FaultBench(cluster, shop, system, args.ttl(), report, stopper, out);
+            FaultBench bench = new FaultBench(cluster, shop, system, args.ttl(), sync, report, stopper, out);
             for (int rep = 1; rep <= args.repetitions(); rep++) {
                 for (Fault fault : FaultBench.FAULTS) {
                     bench.run(fault, rep);
                 }
             }
-            timelines = bench.timelines();
+            all.addAll(bench.timelines());
+            FaultBench other = new FaultBench(cluster, shop, system, args.ttl(), !sync, report, stopper, out);
+            try {
+                SynchronousMode.set(cluster, !sync, MODE_SWITCH);
+                for (int rep = 1; rep <= args.repetitions(); rep++) {
+                    other.run(Fault.KILL_PRIMARY_POSTGRES, rep);
+                }
+            } catch (RuntimeException e) {
+                out.println("  " + system + ": synchronous_mode " + !sync + ": " + e.getMessage());
+                failAll(List.of(Fault.KILL_PRIMARY_POSTGRES), !sync, "synchronous_mode " + !sync + ": "
+                        + e.getMessage());
+            } finally {
+                all.addAll(other.timelines());
+                restoreMode(sync);
+            }
         } catch (SQLException | RuntimeException e) {
             out.println("  " + system + ": the storefront could not run: " + e.getMessage());
             String why = "the storefront could not run: " + e.getMessage();
-            for (int rep = 1; rep <= args.repetitions(); rep++) {
-                for (Fault fault : FaultBench.FAULTS) {
-                    for (String m : FaultBench.metrics(fault)) {
-                        report.add(Sample.failed(FaultBench.scenario(fault), system, rep, m, why));
-                    }
+            failAll(FaultBench.FAULTS, sync, why);
+            failAll(List.of(Fault.KILL_PRIMARY_POSTGRES), !sync, why);
+        }
+        timelines = List.copyOf(all);
+    }
+
+    /** The run's own mode again, for the scenarios after the faults; a failure is printed, not fatal. */
+    private void restoreMode(boolean sync) {
+        try {
+            SynchronousMode.set(cluster, sync, MODE_SWITCH);
+        } catch (RuntimeException e) {
+            out.println("  " + system + ": could not set synchronous_mode back to " + sync + ": " + e.getMessage());
+        }
+    }
+
+    /** A failed sample for every repetition and metric of {@code faults}, lest a row go missing. */
+    private void failAll(List<Fault> faults, boolean sync, String why) {
+        for (int rep = 1; rep <= args.repetitions(); rep++) {
+            for (Fault fault : faults) {
+                for (String m : FaultBench.metrics(fault)) {
+                    report.add(Sample.failed(FaultBench.scenario(fault, sync), system, rep, m, why));
                 }
             }
         }
+    }
+
+    /** Leader change -> 100 pools retargeted, once per repetition, after the storefront closed its pools. */
+    private void poolRetarget() {
+        report.percentiles(PoolRetarget.METRIC, 0.50, 0.99);
+        try (PoolRetarget bench = PoolRetarget.open(system, cluster, args.ttl(), report, out)) {
+            for (int rep = 1; rep <= args.repetitions(); rep++) {
+                bench.run(rep);
+            }
+        } catch (RuntimeException e) {
+            out.println("  " + system + " " + PoolRetarget.SCENARIO + ": the pools could not run: " + e.getMessage());
+            for (int rep = 1; rep <= args.repetitions(); rep++) {
+                PoolRetarget.failAll(report, system, rep, "the pools could not run: " + e.getMessage());
+            }
+        }
+        out.flush();
     }
 
     /**

@@ -29,18 +29,7 @@ public final class ShopPools implements AutoCloseable {
 
     /** Pools sized for {@code writers} and {@code readers} threads, as the cluster's superuser. */
     public static ShopPools open(LocalCluster cluster, int writers, int readers) {
-        EtcdConsensus etcd = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
-                .scope(cluster.scope()).member("storefront").ttl(Duration.ofSeconds(10))
-                .retryTimeout(Duration.ofSeconds(3)).build());
-        ConsensusPrimaryLocator locator;
-        try {
-            locator = ConsensusPrimaryLocator.builder(etcd).cluster(cluster.scope())
-                    .cachedView(etcd::cachedView).closeConsensus(true).build().start();
-        } catch (RuntimeException e) {
-            // The locator closes the consensus only once it runs: until then it is ours to close.
-            etcd.close();
-            throw e;
-        }
+        ConsensusPrimaryLocator locator = locator(cluster, "storefront");
         PrimaryDataSource writes = null;
         try {
             writes = PrimaryDataSource.start(PrimaryDataSourceConfig.builder(locator)
@@ -56,6 +45,24 @@ public final class ShopPools implements AutoCloseable {
                 writes.close();
             }
             locator.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A started locator on the cluster's etcd keys with its own etcd client named {@code member};
+     * closing the locator closes that client.
+     */
+    public static ConsensusPrimaryLocator locator(LocalCluster cluster, String member) {
+        EtcdConsensus etcd = new EtcdConsensus(EtcdConfig.builder().endpoints(cluster.etcd().clientEndpoints())
+                .scope(cluster.scope()).member(member).ttl(Duration.ofSeconds(10))
+                .retryTimeout(Duration.ofSeconds(3)).build());
+        try {
+            return ConsensusPrimaryLocator.builder(etcd).cluster(cluster.scope())
+                    .cachedView(etcd::cachedView).closeConsensus(true).build().start();
+        } catch (RuntimeException e) {
+            // The locator closes the consensus only once it runs: until then it is ours to close.
+            etcd.close();
             throw e;
         }
     }
