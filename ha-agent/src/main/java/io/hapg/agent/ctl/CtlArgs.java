@@ -94,12 +94,12 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
                     word + ": unknown option '" + name + "'" + Suggestion.didYouMean(name, command.spellings())
                             + "; see: hactl " + word + " --help"));
             if (!option.takesValue() && inline != null) {
-                throw CtlException.usage(word + ": option --" + option.longName() + " takes no value");
+                throw CtlException.usage(word + ": option " + option.spelling() + " takes no value");
             }
             String value = !option.takesValue() ? null : inline != null ? inline : value(name, word + ": ");
             List<String> values = options.computeIfAbsent(option.longName(), k -> new ArrayList<>());
             if (!values.isEmpty() && !option.repeatable()) {
-                throw CtlException.usage(word + ": option --" + option.longName() + " given twice");
+                throw CtlException.usage(word + ": option " + option.spelling() + " given twice");
             }
             if (value != null) {
                 values.add(value);

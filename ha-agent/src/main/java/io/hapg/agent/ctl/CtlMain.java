@@ -65,6 +65,11 @@ public final class CtlMain {
             out.print(Completion.bash());
             return 0;
         }
+        if (parsed.command().equals(Optional.of(Command.VERSION)) && parsed.arguments().isEmpty()) {
+            // patronictl's version without a cluster name: only its own, so no config is needed.
+            Versions.own(out);
+            return 0;
+        }
         try {
             Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV)))
                     .or(() -> Optional.ofNullable(System.getenv(PATRONICTL_CONFIG_ENV))).map(Path::of)
@@ -106,6 +111,9 @@ public final class CtlMain {
         CtlArgs args = given.forCluster(session.scope());
         switch (command) {
             case LIST: return Listing.list(session, args);
+            case TOPOLOGY: return Listing.topology(session, args);
+            case DSN: return Listing.dsn(session, args);
+            case VERSION: return Versions.members(session, args);
             case HISTORY: return Listing.history(session, args);
             case SHOW_CONFIG: return Listing.showConfig(session, args);
             case SWITCHOVER: return ManualFailover.switchover(session, args);
@@ -115,6 +123,8 @@ public final class CtlMain {
             case EDIT_CONFIG: return ConfigChanges.editConfig(session, args);
             case RESTART: return MemberActions.restart(session, args);
             case REINIT: return MemberActions.reinit(session, args);
+            case RELOAD: return MemberActions.reload(session, args);
+            case FLUSH: return Flush.flush(session, args);
             default: throw new IllegalStateException("unhandled command " + command);
         }
     }
