@@ -17,10 +17,10 @@ import java.util.Optional;
  * the config file ({@code -c}, else {@code $HACTL_CONFIG}); hactl reads etcd directly and acts
  * only through the members' REST API.
  *
- * <p>Like patronictl, hactl asks before a switchover, a failover, a restart of every member and
- * a reinit ({@code Are you sure you want to ...? [y/N]}); {@code --force} skips the question, and
- * without a terminal to ask the command is refused (exit 1). The cluster may be named first, as
- * patronictl's positional {@code CLUSTER_NAME} ({@code hactl switchover batman ...}); it must be
+ * <p>Like patronictl, hactl asks before a switchover, a failover, a restart of every member,
+ * a reinit, a reload and a flush of scheduled restarts ({@code Are you sure you want to ...?
+ * [y/N]}); {@code --force} skips the question, and without a terminal to ask the command is
+ * refused (exit 1). The cluster may be named first, as patronictl's positional {@code CLUSTER_NAME} ({@code hactl switchover batman ...}); it must be
  * the config's scope.
  *
  * <p>Exit codes: 0 done (also "Not changed"); 1 refused or failed (the API answered 4xx/5xx, no
