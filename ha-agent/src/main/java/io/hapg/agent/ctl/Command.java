@@ -69,6 +69,8 @@ enum Command {
             Option.value("member", "m", "this member")),
     VERSION("version", "[CLUSTER [MEMBER...]]", 0, Integer.MAX_VALUE,
             "hactl's version; with the cluster named, each member's agent and PostgreSQL versions"),
+    REMOVE("remove", "CLUSTER", 1, 1, "Delete the cluster's keys from etcd (after typing the cluster name, then"
+            + " \"Yes I am aware\"); stop the agents first"),
     COMPLETION("completion", "[bash]", 0, 1,
             "Print a bash completion script for hapg and hactl: source <(hapg ctl completion)");
 

@@ -147,7 +147,10 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
                     + "' (hactl acts on the scope of its config file)");
         }
         List<String> rest = arguments.subList(1, arguments.size());
-        checkArity(c, rest);
+        if (c.takesMembers()) {
+            // The others took the cluster as their one argument: it counted at parse time.
+            checkArity(c, rest);
+        }
         return new CtlArgs(config, command, help, options, rest);
     }
 

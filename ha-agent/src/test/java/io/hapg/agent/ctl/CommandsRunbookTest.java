@@ -223,4 +223,35 @@ class CommandsRunbookTest {
         assertThat(code).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("hactl version ");
     }
+
+    @Test
+    void removeAsksPatronictlsThreeQuestionsThenDeletesTheKeys() {
+        api.replies.addAll(java.util.List.of("demo", "Yes I am aware", "pg1"));
+        assertThat(api.run(Clusters.withHealthyLeader(), "remove", "demo")).isZero();
+        assertThat(api.prompts).containsExactly("Please confirm the cluster name to remove: ",
+                "You are about to remove all information in DCS for demo, please type: \"Yes I am aware\": ",
+                "This cluster currently is healthy. Please specify the leader name to continue: ");
+        assertThat(api.wipes).isEqualTo(1);
+        assertThat(api.output()).startsWith("+ Cluster: demo (").endsWith("Removed cluster demo from etcd (9 keys)\n");
+        api.replies.addAll(java.util.List.of("demo", "Yes I am aware"));
+        assertThat(api.run(Clusters.leaderless().build(), "remove", "demo")).as("no leader: no third question").isZero();
+        assertThat(api.wipes).isEqualTo(2);
+    }
+
+    @Test
+    void removeRefusedOnAWrongAnswerOrWithoutATerminal() {
+        api.replies.add("batman");
+        api.assertFails(Clusters.withHealthyLeader(), 1, "Cluster names specified do not match", "remove", "demo");
+        api.replies.addAll(java.util.List.of("demo", "yes"));
+        api.assertFails(Clusters.withHealthyLeader(), 1, "You did not exactly type \"Yes I am aware\"", "remove", "demo");
+        api.replies.addAll(java.util.List.of("demo", "Yes I am aware", "pg2"));
+        api.assertFails(Clusters.withHealthyLeader(), 1, "You did not specify the current leader of the cluster",
+                "remove", "demo");
+        api.assertFails(Clusters.withHealthyLeader(), 1, "Aborted remove: \"Please confirm the cluster name to remove\""
+                + " needs an answer, but there is no terminal to ask", "remove", "demo");
+        api.assertFails(Clusters.withHealthyLeader(), 2, "remove: missing argument; usage: remove CLUSTER", "remove");
+        api.assertFails(Clusters.withHealthyLeader(), 2, "remove: cluster 'batman' is not the configured cluster 'demo'"
+                + " (hactl acts on the scope of its config file)", "remove", "batman");
+        assertThat(api.wipes).isZero();
+    }
 }

@@ -53,7 +53,7 @@ class CtlArgsTest {
         assertUsage(() -> CtlArgs.parse("-c", "x.yml", "lsit"),
                 "unknown command 'lsit' (did you mean 'list'?); the commands are list, switchover, failover, pause,"
                         + " resume, history, show-config, edit-config, restart, reinit, reload, flush, topology, dsn, version,"
-                        + " completion");
+                        + " remove, completion");
         assertUsage(() -> CtlArgs.parse("swichover"), "unknown command 'swichover' (did you mean 'switchover'?)");
         assertUsage(() -> CtlArgs.parse("promote"), "unknown command 'promote'; the commands are");
         assertUsage(() -> CtlArgs.parse("-c", "x.yml"), "no command given; the commands are list,");
@@ -90,7 +90,7 @@ class CtlArgsTest {
         assertThat(Command.EDIT_CONFIG.option("--pg").map(Command.Option::longName)).contains("pg");
         assertThat(Command.LIST.option("--candidate")).isEqualTo(Optional.empty());
         assertThat(Command.byWord("SHOW-CONFIG")).contains(Command.SHOW_CONFIG);
-        assertThat(List.of(Command.values())).hasSize(16);
+        assertThat(List.of(Command.values())).hasSize(17);
     }
 
     static void assertUsage(Runnable call, String messageStart) {

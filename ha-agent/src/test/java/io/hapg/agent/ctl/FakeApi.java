@@ -33,6 +33,8 @@ final class FakeApi implements MemberApi {
     final List<String> prompts = new ArrayList<>();
     /** The operator's next answers; when none is left, nobody answers (no terminal). */
     final Deque<String> replies = new ArrayDeque<>();
+    /** How often the session deleted the cluster's keys. */
+    int wipes;
     private final Map<String, RestClient.Response> answers = new HashMap<>();
     private final Set<String> down = new HashSet<>();
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -85,7 +87,10 @@ final class FakeApi implements MemberApi {
         };
         return new Session("demo", reader, this, out,
                 Clock.fixed(Instant.parse("2026-04-30T12:00:00Z"), ZoneId.of("Europe/Paris")), Duration.ofMillis(1),
-                new Confirmation(terminal));
+                new Confirmation(terminal), () -> {
+                    wipes++;
+                    return 9;
+                });
     }
 
     /** Runs {@code hactl args...} on {@code view} through {@link CtlMain#dispatch}; returns the exit code. */

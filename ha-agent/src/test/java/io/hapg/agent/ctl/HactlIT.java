@@ -214,7 +214,10 @@ class HactlIT {
         assertThat(missing.err()).startsWith("hactl: failover: --candidate is required");
     }
 
-    /** The runbook commands: reload, topology, dsn, version, and flush of a scheduled restart and switchover. */
+    /**
+     * The runbook commands: reload, topology, dsn, version, flush of a scheduled restart and
+     * switchover, and remove refusing without a terminal.
+     */
     @Test
     @Order(7)
     void reloadTopologyDsnVersionAndFlush() {
@@ -256,6 +259,11 @@ class HactlIT {
         assertThat(flushSwitchover.out()).isEqualTo("Success: scheduled switchover deleted\n");
         assertThat(ctl("flush", "switchover").out()).isEqualTo("No pending scheduled switchover\n");
         assertThat(cluster.primary()).contains(primary);
+
+        HactlRun remove = ctl("remove", "hactl-it");
+        assertThat(remove.code()).as("remove has no --force: nobody to type the answers").isEqualTo(1);
+        assertThat(remove.err()).startsWith("hactl: Aborted remove: \"Please confirm the cluster name to remove\"");
+        assertThat(ctl("show-config").code()).isZero();
     }
 
     private static ClusterNode other(ClusterNode node) {
