@@ -2,9 +2,9 @@ package io.hapg.agent.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hapg.core.HaAgent;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.Version;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -27,9 +27,9 @@ final class Versions {
     private Versions() {
     }
 
-    /** {@code hactl version 1.2.0}; needs no config. */
+    /** {@code hactl version 1.2.0} (the number, as patronictl prints its own); needs no config. */
     static void own(PrintStream out) {
-        out.println("hactl version " + HaAgent.VERSION);
+        out.println("hactl version " + Version.number());
     }
 
     /** Own version, then the named members' (default: all that publish an api_url), by name. */
