@@ -18,6 +18,12 @@ final class Flush {
     private Flush() {
     }
 
+    /**
+     * Runs {@code flush}: the last argument is the target, the ones before it member names.
+     *
+     * @throws CtlException (usage) for another target, or member names with {@code switchover};
+     *                      (failed) when a member refused or none answered
+     */
     static int flush(Session s, CtlArgs args) {
         List<String> words = args.arguments();
         String target = words.get(words.size() - 1);
