@@ -271,6 +271,20 @@ public final class EtcdConsensus implements Consensus {
         return watches.add(Objects.requireNonNull(onChange, "onChange"));
     }
 
+    /**
+     * Deletes every key under the cluster's prefix ({@code /<namespace>/<scope>/}) in one request:
+     * patronictl's {@code remove} ({@code delete_cluster}). Running agents write their keys again,
+     * so it is meant for a cluster whose agents are stopped.
+     *
+     * @return how many keys were deleted
+     * @throws io.hapg.core.spi.ConsensusUnavailableException when etcd does not answer in time
+     */
+    public long deleteCluster() {
+        ensureOpen();
+        DeleteOption prefix = DeleteOption.builder().isPrefix(true).build();
+        return errors.call("delete cluster", deadline(), n -> kv.delete(layout.prefixBytes(), prefix)).getDeleted();
+    }
+
     /** {@inheritDoc} Does not revoke the lease: the member key expires {@code ttl} later. */
     @Override
     public void close() {

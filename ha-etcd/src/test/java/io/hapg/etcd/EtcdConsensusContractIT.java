@@ -1,5 +1,7 @@
 package io.hapg.etcd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.etcd.jetcd.Client;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.testing.ConsensusContract;
@@ -11,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,6 +45,23 @@ class EtcdConsensusContractIT extends ConsensusContract {
         }
         if (etcd != null) {
             etcd.close();
+        }
+    }
+
+    /** hactl remove: every key of the cluster goes, a cluster whose name starts the same stays. */
+    @Test
+    void deleteClusterRemovesOnlyThisClustersKeys() throws Exception {
+        EtcdTestSupport.put(admin, "/service/" + scope + "/config", "{}");
+        EtcdTestSupport.put(admin, "/service/" + scope + "/members/n1", "{}");
+        EtcdTestSupport.put(admin, "/service/" + scope + "2/config", "{}");
+        EtcdConsensus consensus = (EtcdConsensus) newMember("hactl");
+        try {
+            assertThat(consensus.deleteCluster()).isEqualTo(2);
+            assertThat(consensus.read().config()).isEmpty();
+            assertThat(admin.getKVClient().get(EtcdTestSupport.bytes("/service/" + scope + "2/config"))
+                    .get(5, TimeUnit.SECONDS).getCount()).isEqualTo(1);
+        } finally {
+            consensus.close();
         }
     }
 

@@ -35,11 +35,26 @@ public final class ClusterTable {
     private final String scope;
     private final ClusterView view;
     private final DynamicConfig config;
+    private final boolean extended;
+    private final boolean topology;
 
     ClusterTable(String scope, ClusterView view) {
+        this(scope, view, false, false);
+    }
+
+    /**
+     * @param extended patronictl's {@code list -e}: the Pending restart, Scheduled restart and
+     *                 Tags columns even when every cell is empty
+     * @param topology patronictl's {@code topology}: the leader first, each replica under its
+     *                 upstream (its {@code replicatefrom} replica, else the leader), indented with
+     *                 {@code + }
+     */
+    ClusterTable(String scope, ClusterView view, boolean extended, boolean topology) {
         this.scope = scope;
         this.view = view;
         this.config = view.config().orElse(DynamicConfig.DEFAULTS);
+        this.extended = extended;
+        this.topology = topology;
     }
 
     /** The table as {@code hactl list} prints it, with the maintenance and scheduled-switchover notes. */
@@ -97,10 +112,14 @@ public final class ClusterTable {
 
     private List<String> columns() {
         List<String> columns = new ArrayList<>(COLUMNS);
-        if (view.members().values().stream().anyMatch(Member::pendingRestart)) {
+        if (extended || view.members().values().stream().anyMatch(Member::pendingRestart)) {
             columns.add("Pending restart");
         }
-        if (view.members().values().stream().anyMatch(m -> !m.tags().values().isEmpty())) {
+        if (extended) {
+            // Members do not publish scheduled_restart (it lives in the agent): the column stays empty.
+            columns.add("Scheduled restart");
+        }
+        if (extended || view.members().values().stream().anyMatch(m -> !m.tags().values().isEmpty())) {
             columns.add("Tags");
         }
         return columns;
@@ -109,9 +128,12 @@ public final class ClusterTable {
     private List<List<Object>> rows(List<String> columns) {
         boolean appendPort = appendPort();
         List<List<Object>> rows = new ArrayList<>();
-        for (Member m : sorted()) {
+        Map<String, Integer> levels = topology ? new LinkedHashMap<>() : Map.of();
+        List<Member> members = topology ? Topology.sort(view, levels) : sorted();
+        for (Member m : members) {
             List<Object> row = new ArrayList<>();
-            row.add(m.name());
+            int level = levels.getOrDefault(m.name(), 0);
+            row.add(level == 0 ? m.name() : " ".repeat((level - 1) * 2) + "+ " + m.name());
             row.add(host(m, appendPort));
             row.add(role(m));
             row.add(state(m));
@@ -119,6 +141,9 @@ public final class ClusterTable {
             row.add(view.isLeader(m.name()) ? "" : lagInMb(m));
             if (columns.contains("Pending restart")) {
                 row.add(m.pendingRestart() ? "*" : "");
+            }
+            if (columns.contains("Scheduled restart")) {
+                row.add("");
             }
             if (columns.contains("Tags")) {
                 row.add(m.tags().values().isEmpty() ? "" : tags(m));

@@ -14,7 +14,11 @@ import java.util.stream.Collectors;
  */
 enum Command {
     LIST("list", "[CLUSTER]", 0, 1, "List the members: role, state, timeline, lag",
-            Option.value("format", "f", "pretty, json or tsv (default pretty)")),
+            Option.value("format", "f", "pretty, json or tsv (default pretty)"),
+            Option.flag("extended", "e", "always show the Pending restart, Scheduled restart and Tags columns"),
+            Option.flag("timestamp", "t", "print the time before the table"),
+            Option.shortFlag("W", "watch: print the table again every 2 seconds until interrupted"),
+            Option.value("watch", "w", "watch: print the table again every VALUE seconds until interrupted")),
     SWITCHOVER("switchover", "[CLUSTER]", 0, 1, "Hand the leader role over to a replica (planned)",
             Option.value("leader", null, "the current leader (checked; default: the current leader)"),
             Option.value("primary", null, "same as --leader"),
@@ -49,10 +53,31 @@ enum Command {
                     + " reinitialize anyway"),
             Option.flag("from-leader", null, "clone from the leader, not from another replica"),
             Option.flag("wait", null, "wait until the clone has finished")),
+    RELOAD("reload", "[CLUSTER] [MEMBER...]", 0, Integer.MAX_VALUE,
+            "Reload the agent's and PostgreSQL's configuration on the members (default: all)",
+            Option.value("role", "r", "only members with this role: leader, primary, replica or any"),
+            Option.flag("force", null, "do not ask for confirmation")),
+    FLUSH("flush", "[CLUSTER] [MEMBER...] restart|switchover", 1, Integer.MAX_VALUE,
+            "Cancel scheduled restarts on the members (default: all) or the scheduled switchover",
+            Option.value("role", "r", "restart: only members with this role: leader, primary, replica or any"),
+            Option.flag("force", null, "do not ask for confirmation")),
+    TOPOLOGY("topology", "[CLUSTER]", 0, 1, "The member table as a tree: replicas under their upstream",
+            Option.shortFlag("W", "watch: print the tree again every 2 seconds until interrupted"),
+            Option.value("watch", "w", "watch: print the tree again every VALUE seconds until interrupted")),
+    DSN("dsn", "[CLUSTER]", 0, 1, "The libpq connection string (host=... port=...) of the leader or a member",
+            Option.value("role", "r", "a member with this role: leader, primary, replica or any (default leader)"),
+            Option.value("member", "m", "this member")),
+    VERSION("version", "[CLUSTER [MEMBER...]]", 0, Integer.MAX_VALUE,
+            "hactl's version; with the cluster named, each member's agent and PostgreSQL versions"),
+    REMOVE("remove", "CLUSTER", 1, 1, "Delete the cluster's keys from etcd (after typing the cluster name, then"
+            + " \"Yes I am aware\"); stop the agents first"),
     COMPLETION("completion", "[bash]", 0, 1,
             "Print a bash completion script for hapg and hactl: source <(hapg ctl completion)");
 
-    /** One command-line option. */
+    /**
+     * One command-line option. A short-only option (patronictl's {@code -W}) is keyed by its
+     * short name: {@code longName} equals {@code shortName} and there is no {@code --} spelling.
+     */
     record Option(String longName, String shortName, boolean takesValue, boolean repeatable, String help) {
         static Option value(String longName, String shortName, String help) {
             return new Option(longName, shortName, true, false, help);
@@ -62,12 +87,29 @@ enum Command {
             return new Option(longName, shortName, false, false, help);
         }
 
+        /** A flag spelled only {@code -x}. */
+        static Option shortFlag(String shortName, String help) {
+            return new Option(shortName, shortName, false, false, help);
+        }
+
         static Option repeated(String longName, String shortName, String help) {
             return new Option(longName, shortName, true, true, help);
         }
 
+        boolean shortOnly() {
+            return longName.equals(shortName);
+        }
+
+        /** How messages name it: {@code --set}, or {@code -W} for a short-only option. */
+        String spelling() {
+            return shortOnly() ? "-" + shortName : "--" + longName;
+        }
+
         /** {@code -s, --set VALUE} */
         String synopsis() {
+            if (shortOnly()) {
+                return "-" + shortName;
+            }
             return (shortName == null ? "    " : "-" + shortName + ", ") + "--" + longName
                     + (takesValue ? " VALUE" : "");
         }
@@ -138,7 +180,9 @@ enum Command {
     List<String> spellings() {
         List<String> spellings = new ArrayList<>();
         for (Option o : options) {
-            spellings.add("--" + o.longName());
+            if (!o.shortOnly()) {
+                spellings.add("--" + o.longName());
+            }
             if (o.shortName() != null) {
                 spellings.add("-" + o.shortName());
             }
@@ -149,7 +193,7 @@ enum Command {
     /** The option spelled {@code --name} or {@code -x}. */
     Optional<Option> option(String spelling) {
         for (Option o : options) {
-            if (spelling.equals("--" + o.longName()) || o.shortName() != null && spelling.equals("-" + o.shortName())) {
+            if (!o.shortOnly() && spelling.equals("--" + o.longName()) || o.shortName() != null && spelling.equals("-" + o.shortName())) {
                 return Optional.of(o);
             }
         }

@@ -73,4 +73,15 @@ final class Confirmation {
             terminal.println("Error: invalid input");
         }
     }
+
+    /**
+     * patronictl's {@code click.prompt}: shows {@code question} and returns the line typed, stripped.
+     *
+     * @param abort the refusal's message when nobody can answer
+     * @throws CtlException (failed, exit 1) when there is no terminal to ask
+     */
+    String prompt(String question, String abort) {
+        return terminal.readLine(question + ": ").map(String::strip).orElseThrow(() -> CtlException.failed(abort
+                + ": \"" + question + "\" needs an answer, but there is no terminal to ask"));
+    }
 }

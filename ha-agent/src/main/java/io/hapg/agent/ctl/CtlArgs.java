@@ -94,12 +94,12 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
                     word + ": unknown option '" + name + "'" + Suggestion.didYouMean(name, command.spellings())
                             + "; see: hactl " + word + " --help"));
             if (!option.takesValue() && inline != null) {
-                throw CtlException.usage(word + ": option --" + option.longName() + " takes no value");
+                throw CtlException.usage(word + ": option " + option.spelling() + " takes no value");
             }
             String value = !option.takesValue() ? null : inline != null ? inline : value(name, word + ": ");
             List<String> values = options.computeIfAbsent(option.longName(), k -> new ArrayList<>());
             if (!values.isEmpty() && !option.repeatable()) {
-                throw CtlException.usage(word + ": option --" + option.longName() + " given twice");
+                throw CtlException.usage(word + ": option " + option.spelling() + " given twice");
             }
             if (value != null) {
                 values.add(value);
@@ -147,7 +147,10 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
                     + "' (hactl acts on the scope of its config file)");
         }
         List<String> rest = arguments.subList(1, arguments.size());
-        checkArity(c, rest);
+        if (c.takesMembers()) {
+            // The others took the cluster as their one argument: it counted at parse time.
+            checkArity(c, rest);
+        }
         return new CtlArgs(config, command, help, options, rest);
     }
 

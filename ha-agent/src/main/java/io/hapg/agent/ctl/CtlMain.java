@@ -2,7 +2,6 @@ package io.hapg.agent.ctl;
 
 import io.hapg.agent.config.AdapterConfigs;
 import io.hapg.core.config.HaConfig;
-import io.hapg.core.model.ClusterView;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.etcd.EtcdConsensus;
 import java.io.PrintStream;
@@ -10,17 +9,18 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code java -jar hapg.jar ctl -c CONFIG.yml COMMAND [options]}: hactl, patronictl's everyday
  * commands. The cluster (scope, namespace, etcd endpoints) and the REST API credentials come from
  * the config file ({@code -c}, else {@code $HACTL_CONFIG}); hactl reads etcd directly and acts
- * only through the members' REST API.
+ * only through the members' REST API (but {@code remove}, which deletes the cluster's keys).
  *
- * <p>Like patronictl, hactl asks before a switchover, a failover, a restart of every member and
- * a reinit ({@code Are you sure you want to ...? [y/N]}); {@code --force} skips the question, and
- * without a terminal to ask the command is refused (exit 1). The cluster may be named first, as
- * patronictl's positional {@code CLUSTER_NAME} ({@code hactl switchover batman ...}); it must be
+ * <p>Like patronictl, hactl asks before a switchover, a failover, a restart of every member,
+ * a reinit, a reload and a flush of scheduled restarts ({@code Are you sure you want to ...?
+ * [y/N]}); {@code --force} skips the question, and without a terminal to ask the command is
+ * refused (exit 1). The cluster may be named first, as patronictl's positional {@code CLUSTER_NAME} ({@code hactl switchover batman ...}); it must be
  * the config's scope.
  *
  * <p>Exit codes: 0 done (also "Not changed"); 1 refused or failed (the API answered 4xx/5xx, no
@@ -65,6 +65,11 @@ public final class CtlMain {
             out.print(Completion.bash());
             return 0;
         }
+        if (parsed.command().equals(Optional.of(Command.VERSION)) && parsed.arguments().isEmpty()) {
+            // patronictl's version without a cluster name: only its own, so no config is needed.
+            Versions.own(out);
+            return 0;
+        }
         try {
             Path file = parsed.config().or(() -> Optional.ofNullable(System.getenv(CONFIG_ENV)))
                     .or(() -> Optional.ofNullable(System.getenv(PATRONICTL_CONFIG_ENV))).map(Path::of)
@@ -92,8 +97,9 @@ public final class CtlMain {
             throw CtlException.usage("config: " + config.etcd().section() + ": " + e.getMessage());
         }
         try {
-            Session session = new Session(cluster.scope(), () -> read(etcd), new RestClient(config), out,
-                    Clock.systemDefaultZone(), Duration.ofSeconds(1), Confirmation.console());
+            Session session = new Session(cluster.scope(), () -> etcd(etcd, "read the cluster from", etcd::read),
+                    new RestClient(config), out, Clock.systemDefaultZone(), Duration.ofSeconds(1), Confirmation.console(),
+                    () -> etcd(etcd, "delete the cluster's keys in", etcd::deleteCluster));
             return dispatch(args, session);
         } finally {
             etcd.close();
@@ -106,6 +112,9 @@ public final class CtlMain {
         CtlArgs args = given.forCluster(session.scope());
         switch (command) {
             case LIST: return Listing.list(session, args);
+            case TOPOLOGY: return Listing.topology(session, args);
+            case DSN: return Listing.dsn(session, args);
+            case VERSION: return Versions.members(session, args);
             case HISTORY: return Listing.history(session, args);
             case SHOW_CONFIG: return Listing.showConfig(session, args);
             case SWITCHOVER: return ManualFailover.switchover(session, args);
@@ -115,16 +124,19 @@ public final class CtlMain {
             case EDIT_CONFIG: return ConfigChanges.editConfig(session, args);
             case RESTART: return MemberActions.restart(session, args);
             case REINIT: return MemberActions.reinit(session, args);
+            case RELOAD: return MemberActions.reload(session, args);
+            case FLUSH: return Flush.flush(session, args);
+            case REMOVE: return Remove.remove(session);
             default: throw new IllegalStateException("unhandled command " + command);
         }
     }
 
-    private static ClusterView read(EtcdConsensus etcd) {
+    /** {@code call}'s result; etcd not answering is a failure naming {@code what} and the endpoints. */
+    private static <T> T etcd(EtcdConsensus etcd, String what, Supplier<T> call) {
         try {
-            return etcd.read();
+            return call.get();
         } catch (ConsensusUnavailableException e) {
-            throw CtlException.failed("cannot read the cluster from etcd " + etcd.config().endpoints() + ": "
-                    + e.getMessage());
+            throw CtlException.failed("cannot " + what + " etcd " + etcd.config().endpoints() + ": " + e.getMessage());
         }
     }
 

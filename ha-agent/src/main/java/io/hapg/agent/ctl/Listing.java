@@ -1,15 +1,115 @@
 package io.hapg.agent.ctl;
 
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Member;
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.Optional;
 
-/** The read-only commands: {@code list}, {@code history}, {@code show-config}. They only read etcd. */
+/**
+ * The read-only commands: {@code list}, {@code topology}, {@code dsn}, {@code history},
+ * {@code show-config}. They only read etcd.
+ */
 final class Listing {
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss");
+    /** patronictl's {@code -W}. */
+    private static final Duration DEFAULT_WATCH = Duration.ofSeconds(2);
+    /** click's {@code clear()}: cursor home, erase the screen. */
+    private static final String CLEAR = "\033[H\033[2J";
+
     private Listing() {
     }
 
+    /**
+     * patronictl {@code list [-f FORMAT] [-e] [-t] [-W | -w SECONDS]}: the member table, with
+     * {@code -t} the local time (to the second) on the line before, and with a watch option
+     * again and again until interrupted (the screen is cleared first when there is a terminal).
+     */
     static int list(Session s, CtlArgs args) {
         Format format = Format.parse(args.value("format").orElse("pretty"));
-        s.out().print(new ClusterTable(s.scope(), s.read()).render(format));
+        boolean extended = args.flag("extended");
+        return watch(s, args, () -> {
+            if (args.flag("timestamp")) {
+                s.out().println(LocalDateTime.now(s.clock()).format(SECONDS));
+            }
+            s.out().print(new ClusterTable(s.scope(), s.read(), extended, false).render(format));
+        });
+    }
+
+    /** patronictl {@code topology [-W | -w SECONDS]}: {@code list} as a tree (see {@link Topology}). */
+    static int topology(Session s, CtlArgs args) {
+        return watch(s, args, () -> s.out().print(new ClusterTable(s.scope(), s.read(), false, true)
+                .render(Format.PRETTY)));
+    }
+
+    /** Prints once, or with {@code -W} / {@code -w SECONDS} forever (until interrupted or a read fails). */
+    private static int watch(Session s, CtlArgs args, Runnable print) {
+        Optional<Duration> every = watchInterval(args);
+        boolean clear = every.isPresent() && System.console() != null;
+        do {
+            if (clear) {
+                s.out().print(CLEAR);
+            }
+            print.run();
+            every.ifPresent(ConfigChanges::sleep);
+        } while (every.isPresent());
+        return 0;
+    }
+
+    private static Optional<Duration> watchInterval(CtlArgs args) {
+        Optional<String> seconds = args.value("watch");
+        if (seconds.isEmpty()) {
+            return args.flag("W") ? Optional.of(DEFAULT_WATCH) : Optional.empty();
+        }
+        try {
+            double value = Double.parseDouble(seconds.get());
+            if (value > 0 && value <= Duration.ofDays(1).toSeconds()) {
+                return Optional.of(Duration.ofMillis((long) Math.ceil(value * 1000)));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw CtlException.usage(args.command().orElseThrow().word() + ": --watch wants seconds (e.g. 2 or 0.5),"
+                + " got '" + seconds.get() + "'");
+    }
+
+    /**
+     * patronictl {@code dsn [--role ROLE | --member NAME]}: {@code host=H port=P} from the
+     * member's {@code conn_url} (port 5432 when it has none); the leader by default, else the
+     * named member or the first member (by name) with the role.
+     *
+     * @throws CtlException (usage) for both options, a bad role or an unknown member; (failed)
+     *                      when no member has the role or the member publishes no usable conn_url
+     */
+    static int dsn(Session s, CtlArgs args) {
+        if (args.value("role").isPresent() && args.value("member").isPresent()) {
+            throw CtlException.usage("dsn: --role and --member are mutually exclusive options");
+        }
+        String role = args.value("role").isPresent() ? MemberActions.role(args, "dsn") : "leader";
+        ClusterView view = s.read();
+        Member m;
+        if (args.value("member").isPresent()) {
+            m = s.member(view, args.value("member").get());
+        } else {
+            boolean leader = !role.equals("any") && !role.equals("replica");
+            boolean any = role.equals("any");
+            m = view.members().values().stream().sorted(Comparator.comparing(Member::name))
+                    .filter(c -> any || view.isLeader(c.name()) == leader).findFirst()
+                    .orElseThrow(() -> CtlException.failed("Can not find a suitable member"));
+        }
+        URI url;
+        try {
+            url = URI.create(m.connUrl());
+        } catch (IllegalArgumentException e) {
+            url = null;
+        }
+        if (url == null || url.getHost() == null) {
+            throw CtlException.failed("member " + m.name() + " publishes no usable conn_url ('" + m.connUrl() + "')");
+        }
+        s.out().println("host=" + url.getHost() + " port=" + (url.getPort() > 0 ? url.getPort() : 5432));
         return 0;
     }
 

@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * {@code restart} and {@code reinit}: one REST call per member ({@code POST /restart},
- * {@code POST /reinitialize}), patronictl's messages per member, and exit 1 when any member
+ * {@code restart}, {@code reinit} and {@code reload}: one REST call per member ({@code POST /restart},
+ * {@code POST /reinitialize}, {@code POST /reload}), patronictl's messages per member, and exit 1 when any member
  * refused or did not answer. {@code restart} without member names restarts every member, the
  * leader first, as {@code patronictl restart --force} does. Before a restart of every member and
  * before a reinit it shows the topology and asks patronictl's question ({@code Are you sure you
@@ -24,17 +24,14 @@ import java.util.stream.Collectors;
  */
 final class MemberActions {
     private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
     private static final String CREATING_REPLICA = "creating replica";
 
     private MemberActions() {
     }
 
     static int restart(Session s, CtlArgs args) {
-        String role = args.value("role").orElse("any").toLowerCase(Locale.ROOT);
-        if (!List.of("any", "leader", "primary", "master", "replica").contains(role)) {
-            throw CtlException.usage("restart: unknown role '" + role + "'; use leader, primary, replica or any");
-        }
+        String role = role(args, "restart");
         ClusterView view = s.read();
         List<Member> members = select(s, view, args.arguments(), role);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -63,7 +60,7 @@ final class MemberActions {
         }
         List<String> failed = new ArrayList<>();
         for (Member m : members) {
-            RestClient.Response r = call(s, m, "restart", body, RESTART_TIMEOUT, failed);
+            RestClient.Response r = call(s, m, "POST", "restart", Format.toJson(body), RESTART_TIMEOUT, failed);
             if (r == null) {
                 continue;
             }
@@ -92,7 +89,7 @@ final class MemberActions {
         List<String> failed = new ArrayList<>();
         List<Member> started = new ArrayList<>();
         for (Member m : members) {
-            RestClient.Response r = call(s, m, "reinitialize", body, CALL_TIMEOUT, failed);
+            RestClient.Response r = call(s, m, "POST", "reinitialize", Format.toJson(body), CALL_TIMEOUT, failed);
             if (r == null) {
                 continue;
             }
@@ -110,20 +107,64 @@ final class MemberActions {
         return outcome("reinitialize", failed, members.size());
     }
 
+    /**
+     * patronictl {@code reload}: {@code POST /reload} on the named members (default: all, the
+     * leader first) of {@code --role}, after the topology and patronictl's question unless
+     * {@code --force}. Prints per member what the API answered (202: the agent reloads within a
+     * loop); exit 1 when any member refused or did not answer.
+     */
+    static int reload(Session s, CtlArgs args) {
+        String role = role(args, "reload");
+        ClusterView view = s.read();
+        List<Member> members = select(s, view, args.arguments(), role);
+        confirm(s, view, args.flag("force"), "reload members " + names(members), "Aborted reload");
+        long loopWait = Session.config(view).loopWait().toSeconds();
+        List<String> failed = new ArrayList<>();
+        for (Member m : members) {
+            RestClient.Response r = call(s, m, "POST", "reload", null, CALL_TIMEOUT, failed);
+            if (r == null) {
+                continue;
+            }
+            if (r.status() == 200) {
+                s.out().println("No changes to apply on member " + m.name());
+            } else if (r.status() == 202) {
+                s.out().println("Reload request received for member " + m.name() + " and will be processed within "
+                        + loopWait + " seconds");
+            } else {
+                s.out().println("Failed: reload for member " + m.name() + ", " + Session.refusal(r));
+                failed.add(m.name());
+            }
+        }
+        return outcome("reload", failed, members.size());
+    }
+
+    /**
+     * {@code --role}, lower-cased: leader, primary, master, replica or any (the default).
+     *
+     * @throws CtlException (usage) for another role
+     */
+    static String role(CtlArgs args, String command) {
+        String role = args.value("role").orElse("any").toLowerCase(Locale.ROOT);
+        if (!List.of("any", "leader", "primary", "master", "replica").contains(role)) {
+            throw CtlException.usage(command + ": unknown role '" + role + "'; use leader, primary, replica or any");
+        }
+        return role;
+    }
+
     /** patronictl's {@code get_members} and {@code confirm_members_action}: the topology, then the question. */
-    private static void confirm(Session s, ClusterView view, boolean force, String what, String abort) {
+    static void confirm(Session s, ClusterView view, boolean force, String what, String abort) {
         if (!force) {
             s.out().print(new ClusterTable(s.scope(), view).render(Format.PRETTY));
         }
         s.confirm(force, "Are you sure you want to " + what + "?", abort);
     }
 
-    private static String names(List<Member> members) {
+    static String names(List<Member> members) {
         return members.stream().map(Member::name).collect(Collectors.joining(", "));
     }
 
     /** The named members (each must exist), or all of them; then only those with {@code role}. */
-    private static List<Member> select(Session s, ClusterView view, List<String> names, String role) {
+    static List<Member> select(Session s, ClusterView view, List<String> names, String role) {
         List<Member> members = new ArrayList<>();
         if (names.isEmpty()) {
             members.addAll(Session.leaderFirst(view));
@@ -141,16 +182,20 @@ final class MemberActions {
         return members;
     }
 
-    /** The API's answer, or null after printing why there is none (and recording the failure). */
-    private static RestClient.Response call(Session s, Member m, String endpoint, Map<String, Object> body,
-                                            Duration timeout, List<String> failed) {
+    /**
+     * {@code method endpoint} with the JSON body {@code json} (may be null) on member {@code m}:
+     * the API's answer, or null after printing why there is none (and adding {@code m} to
+     * {@code failed}).
+     */
+    static RestClient.Response call(Session s, Member m, String method, String endpoint, String json,
+                                    Duration timeout, List<String> failed) {
         if (m.apiUrl().isEmpty()) {
             s.out().println("Failed: " + endpoint + " for member " + m.name() + ": it publishes no api_url");
             failed.add(m.name());
             return null;
         }
         try {
-            return s.api().call(m.apiUrl(), "POST", endpoint, Format.toJson(body), timeout);
+            return s.api().call(m.apiUrl(), method, endpoint, json, timeout);
         } catch (RestClient.Unreachable e) {
             s.out().println("Failed: " + endpoint + " for member " + m.name() + ": no answer (" + e.getMessage() + ")");
             failed.add(m.name());
@@ -158,7 +203,8 @@ final class MemberActions {
         }
     }
 
-    private static int outcome(String action, List<String> failed, int asked) {
+    /** 0 when nothing failed. @throws CtlException (failed) naming the members that failed */
+    static int outcome(String action, List<String> failed, int asked) {
         if (failed.isEmpty()) {
             return 0;
         }

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -29,10 +30,21 @@ final class Session {
     private final Clock clock;
     private final Duration pollInterval;
     private final Confirmation confirmation;
+    private final LongSupplier wipe;
 
+    /** A session that cannot delete the cluster's keys. */
     Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
             Duration pollInterval, Confirmation confirmation) {
+        this(scope, reader, api, out, clock, pollInterval, confirmation, () -> {
+            throw new UnsupportedOperationException("this session cannot delete the cluster");
+        });
+    }
+
+    /** @param wipe deletes every key of the cluster in etcd and returns how many there were */
+    Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
+            Duration pollInterval, Confirmation confirmation, LongSupplier wipe) {
         this.scope = scope;
+        this.wipe = wipe;
         this.confirmation = confirmation;
         this.reader = reader;
         this.api = api;
@@ -65,6 +77,16 @@ final class Session {
     /** patronictl's confirmation; see {@link Confirmation#ask}. */
     void confirm(boolean force, String question, String abort) {
         confirmation.ask(force, question, abort);
+    }
+
+    /** patronictl's typed answer; see {@link Confirmation#prompt}. */
+    String prompt(String question, String abort) {
+        return confirmation.prompt(question, abort);
+    }
+
+    /** Deletes every key of the cluster in etcd; returns how many were deleted. */
+    long deleteCluster() {
+        return wipe.getAsLong();
     }
 
     /** How often {@code --wait} re-reads the cluster. */

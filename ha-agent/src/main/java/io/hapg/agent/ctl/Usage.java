@@ -10,8 +10,9 @@ final class Usage {
         b.append("usage: java -jar hapg.jar ctl -c CONFIG.yml COMMAND [options]\n\n");
         b.append("hactl reads the cluster from etcd (the config's etcd3, scope and namespace) and acts\n");
         b.append("through the members' REST API (credentials: ctl.authentication, else restapi.authentication).\n");
-        b.append("Like patronictl it asks before switchover, failover, restart of every member and reinit;\n");
-        b.append("--force skips the question. CLUSTER, if given, must be the config's scope.\n\ncommands:\n");
+        b.append("Like patronictl it asks before switchover, failover, restart of every member, reinit, reload\n");
+        b.append("and flush restart; --force skips the question. CLUSTER, if given, must be the config's scope.\n\n");
+        b.append("commands:\n");
         for (Command c : Command.values()) {
             b.append(String.format("  %-36s %s%n", c.synopsis(), c.summary()));
         }

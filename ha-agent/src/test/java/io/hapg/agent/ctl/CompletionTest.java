@@ -24,11 +24,14 @@ class CompletionTest {
         Files.writeString(script, printed("completion"));
         assertThat(complete(script, "hapg", "")).containsExactly("agent", "ctl", "version", "--help");
         assertThat(complete(script, "hapg ctl", "sw")).containsExactly("switchover");
-        assertThat(complete(script, "hapg ctl -c n0.yml", "re")).containsExactly("resume", "restart", "reinit");
+        assertThat(complete(script, "hapg ctl -c n0.yml", "re")).containsExactly("resume", "restart", "reinit", "reload", "remove");
         assertThat(complete(script, "hactl switchover --cand", null)).containsExactly("--candidate");
         assertThat(complete(script, "hactl -c n0.yml list -f", "j")).containsExactly("json");
         assertThat(complete(script, "hactl restart --", null)).contains("--role", "--pending", "--force", "--help")
                 .doesNotContain("--candidate");
+        assertThat(complete(script, "hactl list -", null)).contains("-e", "--extended", "-t", "-W", "-w", "--watch")
+                .doesNotContain("--W");
+        assertThat(complete(script, "hactl flush --", null)).containsExactly("--role", "--force", "--help");
         assertThat(complete(script, "hactl restart", "n")).isEmpty(); // member names come from etcd: none offered
     }
 

@@ -52,7 +52,8 @@ class CtlArgsTest {
     void unknownCommandNamesTheCommands() {
         assertUsage(() -> CtlArgs.parse("-c", "x.yml", "lsit"),
                 "unknown command 'lsit' (did you mean 'list'?); the commands are list, switchover, failover, pause,"
-                        + " resume, history, show-config, edit-config, restart, reinit, completion");
+                        + " resume, history, show-config, edit-config, restart, reinit, reload, flush, topology, dsn, version,"
+                        + " remove, completion");
         assertUsage(() -> CtlArgs.parse("swichover"), "unknown command 'swichover' (did you mean 'switchover'?)");
         assertUsage(() -> CtlArgs.parse("promote"), "unknown command 'promote'; the commands are");
         assertUsage(() -> CtlArgs.parse("-c", "x.yml"), "no command given; the commands are list,");
@@ -89,7 +90,7 @@ class CtlArgsTest {
         assertThat(Command.EDIT_CONFIG.option("--pg").map(Command.Option::longName)).contains("pg");
         assertThat(Command.LIST.option("--candidate")).isEqualTo(Optional.empty());
         assertThat(Command.byWord("SHOW-CONFIG")).contains(Command.SHOW_CONFIG);
-        assertThat(List.of(Command.values())).hasSize(11);
+        assertThat(List.of(Command.values())).hasSize(17);
     }
 
     static void assertUsage(Runnable call, String messageStart) {

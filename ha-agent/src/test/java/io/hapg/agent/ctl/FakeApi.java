@@ -1,5 +1,8 @@
 package io.hapg.agent.ctl;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.hapg.core.model.ClusterView;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** A {@link MemberApi} that records calls and answers from a table; and a {@link Session} around it. */
 final class FakeApi implements MemberApi {
@@ -29,6 +33,8 @@ final class FakeApi implements MemberApi {
     final List<String> prompts = new ArrayList<>();
     /** The operator's next answers; when none is left, nobody answers (no terminal). */
     final Deque<String> replies = new ArrayDeque<>();
+    /** How often the session deleted the cluster's keys. */
+    int wipes;
     private final Map<String, RestClient.Response> answers = new HashMap<>();
     private final Set<String> down = new HashSet<>();
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -61,6 +67,11 @@ final class FakeApi implements MemberApi {
 
     /** A session on a fixed view, at 2026-04-30T12:00Z in Europe/Paris, answering from {@link #replies}. */
     Session session(ClusterView view) {
+        return session(() -> view);
+    }
+
+    /** {@link #session(ClusterView)} reading from {@code reader} (which may change or throw between reads). */
+    Session session(Supplier<ClusterView> reader) {
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
         Confirmation.Terminal terminal = new Confirmation.Terminal() {
             @Override
@@ -74,9 +85,23 @@ final class FakeApi implements MemberApi {
                 out.println(line);
             }
         };
-        return new Session("demo", () -> view, this, out,
+        return new Session("demo", reader, this, out,
                 Clock.fixed(Instant.parse("2026-04-30T12:00:00Z"), ZoneId.of("Europe/Paris")), Duration.ofMillis(1),
-                new Confirmation(terminal));
+                new Confirmation(terminal), () -> {
+                    wipes++;
+                    return 9;
+                });
+    }
+
+    /** Runs {@code hactl args...} on {@code view} through {@link CtlMain#dispatch}; returns the exit code. */
+    int run(ClusterView view, String... args) {
+        return CtlMain.dispatch(CtlArgs.parse(args), session(view));
+    }
+
+    /** {@link #run} throws a {@link CtlException} with exactly this message and exit code. */
+    void assertFails(ClusterView view, int code, String message, String... args) {
+        assertThatThrownBy(() -> run(view, args)).isInstanceOf(CtlException.class).hasMessage(message)
+                .satisfies(e -> assertThat(((CtlException) e).exitCode()).isEqualTo(code));
     }
 
     String output() {

@@ -214,6 +214,58 @@ class HactlIT {
         assertThat(missing.err()).startsWith("hactl: failover: --candidate is required");
     }
 
+    /**
+     * The runbook commands: reload, topology, dsn, version, flush of a scheduled restart and
+     * switchover, and remove refusing without a terminal.
+     */
+    @Test
+    @Order(7)
+    void reloadTopologyDsnVersionAndFlush() {
+        ClusterNode primary = cluster.primary().orElseThrow();
+        ClusterNode replica = other(primary);
+        HactlRun reload = ctl("reload", "--force");
+        assertThat(reload.code()).as(reload.out() + reload.err()).isZero();
+        assertThat(reload.out()).contains("Reload request received for member " + primary.name())
+                .contains("Reload request received for member " + replica.name());
+        HactlRun refused = ctlWith(cluster.baseDir().resolve("wrong-password.yml").toString(), "reload",
+                replica.name(), "--force");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.out()).contains("Failed: reload for member " + replica.name() + ", status code=401");
+
+        assertThat(ctl("topology").out()).containsPattern("\\| " + primary.name() + " +\\| [0-9.:]+ +\\| Leader ")
+                .containsPattern("\\| \\+ " + replica.name() + " +\\| [0-9.:]+ +\\| Replica ");
+        assertThat(ctl("dsn").out()).isEqualTo("host=127.0.0.1 port=" + primary.pgPort() + "\n");
+        assertThat(ctl("dsn", "--role", "replica").out()).isEqualTo("host=127.0.0.1 port=" + replica.pgPort() + "\n");
+        HactlRun version = ctl("version", "hactl-it");
+        assertThat(version.code()).as(version.err()).isZero();
+        assertThat(version.out()).startsWith("hactl version ").contains(primary.name() + ": hapg ")
+                .contains(replica.name() + ": hapg ");
+
+        String inAnHour = java.time.OffsetDateTime.now().plusHours(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString();
+        HactlRun restart = ctl("restart", replica.name(), "--scheduled", inAnHour, "--force");
+        assertThat(restart.out()).as(restart.err()).contains("Success: restart scheduled on member " + replica.name());
+        HactlRun flushRestart = ctl("flush", replica.name(), "restart", "--force");
+        assertThat(flushRestart.code()).as(flushRestart.err()).isZero();
+        assertThat(flushRestart.out()).contains("Success: flush scheduled restart for member " + replica.name());
+        assertThat(ctl("flush", replica.name(), "restart", "--force").out())
+                .contains("No scheduled restart for member " + replica.name());
+
+        HactlRun switchover = ctl("switchover", "--candidate", replica.name(), "--scheduled", inAnHour, "--force");
+        assertThat(switchover.code()).as(switchover.err()).isZero();
+        assertThat(ctl("list").out()).contains("Switchover scheduled at: ");
+        HactlRun flushSwitchover = ctl("flush", "hactl-it", "switchover");
+        assertThat(flushSwitchover.code()).as(flushSwitchover.err()).isZero();
+        assertThat(flushSwitchover.out()).isEqualTo("Success: scheduled switchover deleted\n");
+        assertThat(ctl("flush", "switchover").out()).isEqualTo("No pending scheduled switchover\n");
+        assertThat(cluster.primary()).contains(primary);
+
+        HactlRun remove = ctl("remove", "hactl-it");
+        assertThat(remove.code()).as("remove has no --force: nobody to type the answers").isEqualTo(1);
+        assertThat(remove.err()).startsWith("hactl: Aborted remove: \"Please confirm the cluster name to remove\"");
+        assertThat(ctl("show-config").code()).isZero();
+    }
+
     private static ClusterNode other(ClusterNode node) {
         return cluster.nodes().stream().filter(n -> n != node).findFirst().orElseThrow();
     }
