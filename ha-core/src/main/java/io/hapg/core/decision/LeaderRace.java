@@ -47,7 +47,8 @@ final class LeaderRace {
                     + "POST /failsafe " + Reasons.seconds(nowNanos - ping.get().receivedAt()) + " s ago (ttl "
                     + s.dcs().ttl().toSeconds() + " s)");
         }
-        Optional<RaceBackoff> backoff = local.raceBackoff().filter(b -> b.holdsAt(nowNanos));
+        Optional<RaceBackoff> backoff = local.raceBackoff()
+                .filter(b -> b.holdsAt(nowNanos, s.view().clusterTimeline()));
         // The back-off keeps a node that just gave the key up (its PostgreSQL failed, or pre_promote
         // vetoed) from winning it straight back in an open race. An operator's request that names
         // this node is no open race: waiting out the back-off would leave the cluster without a

@@ -316,7 +316,7 @@ final class ActionRunner implements AutoCloseable {
             if (!approved(context)) {
                 release();
                 RaceBackoff backoff = new RaceBackoff(time.nanoTime() + dynamic.ttl().toNanos(),
-                        "pre_promote vetoed my last promotion");
+                        "pre_promote vetoed my last promotion", view.clusterTimeline());
                 return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(backoff);
             }
             if (dynamic.synchronousMode() && dynamic.synchronousModeStrict()) {
@@ -393,7 +393,8 @@ final class ActionRunner implements AutoCloseable {
                 // Restarted read-only at the same position, this node could win back the key it
                 // just gave up: the others get a ttl to take it (Patroni sleeps after releasing).
                 return demoted.backingOff(new RaceBackoff(time.nanoTime() + dynamic.ttl().toNanos(),
-                        "I handed the leader key over because my PostgreSQL failed")).wakingAtOnce();
+                        "I handed the leader key over because my PostgreSQL failed", view.clusterTimeline()))
+                        .wakingAtOnce();
             case GRACEFUL:
             default:
                 Optional<String> candidate = decision.target();

@@ -780,7 +780,7 @@ class DeciderTest {
 
         @Test
         void prePromoteVetoBacksOffTheRace() {
-            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 20 * SECOND, "pre_promote vetoed my last promotion")));
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 20 * SECOND, "pre_promote vetoed my last promotion", 2)));
             expect(decide("pg2", Clusters.leaderless().build(), local))
                     .action(NONE).reason("not racing: pre_promote vetoed my last promotion; backing off for 20 s more");
         }
@@ -792,15 +792,28 @@ class DeciderTest {
         @Test
         void aSwitchoverNamingABackingOffNodePromotesItAndOnlyIt() {
             LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 8 * SECOND,
-                    "I handed the leader key over because my PostgreSQL failed")));
+                    "I handed the leader key over because my PostgreSQL failed", 2)));
             ClusterView view = Clusters.leaderless().switchover("pg1", "pg2").build();
             expect(decide("pg2", view, local)).action(PROMOTE).reasonContains("switchover names me as the candidate");
             expect(decide("pg3", view, local)).action(NONE).reasonContains("backing off for 8 s more");
         }
 
+        /**
+         * Bench, sync mode: n0 handed over to n1, which made n0 its sync standby and then failed in
+         * turn; n0, the only member the sync key allows, sat out its back-off for 4 s more.
+         */
+        @Test
+        void aBackoffEndsOnceAnotherMemberHasPromotedSince() {
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO + 8 * SECOND,
+                    "I handed the leader key over because my PostgreSQL failed", 2)));
+            expect(decide("pg2", Clusters.leaderless().build(), local)).action(NONE).reasonContains("backing off");
+            ClusterView promotedSince = Clusters.leaderless().history(2, "0/3100000").build();
+            expect(decide("pg2", promotedSince, local)).action(PROMOTE);
+        }
+
         @Test
         void expiredPrePromoteBackoffAllowsTheRace() {
-            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO - 1, "pre_promote vetoed my last promotion")));
+            LocalState.Builder local = LocalStates.replica().raceBackoff(Optional.of(new RaceBackoff(MONO - 1, "pre_promote vetoed my last promotion", 2)));
             expect(decide("pg2", Clusters.leaderless().build(), local)).action(PROMOTE);
         }
 

@@ -27,12 +27,12 @@ class EffectTest {
     void appliesEveryFieldItSetsButLeavesTheRoleToTheLoop() {
         LocalState local = LocalState.initial(DatabaseState.empty()).toBuilder().role(Role.CANDIDATE).build();
 
-        LocalState after = NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(new RaceBackoff(7, "vetoed"))
+        LocalState after = NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(new RaceBackoff(7, "vetoed", 2))
                 .streamingFrom(Optional.of("n1")).withRewindFailed(true).started("promote").apply(local);
 
         assertThat(after.role()).isEqualTo(Role.CANDIDATE);
         assertThat(after.leaseDeadline()).isEmpty();
-        assertThat(after.raceBackoff()).contains(new RaceBackoff(7, "vetoed"));
+        assertThat(after.raceBackoff()).contains(new RaceBackoff(7, "vetoed", 2));
         assertThat(after.following()).contains("n1");
         assertThat(after.rewindFailed()).isTrue();
         assertThat(after.actionInProgress()).contains("promote");
