@@ -115,8 +115,7 @@ public final class ClusterTable {
         if (extended || view.members().values().stream().anyMatch(Member::pendingRestart)) {
             columns.add("Pending restart");
         }
-        if (extended) {
-            // Members do not publish scheduled_restart (it lives in the agent): the column stays empty.
+        if (extended || view.members().values().stream().anyMatch(m -> m.scheduledRestart().isPresent())) {
             columns.add("Scheduled restart");
         }
         if (extended || view.members().values().stream().anyMatch(m -> !m.tags().values().isEmpty())) {
@@ -143,7 +142,7 @@ public final class ClusterTable {
                 row.add(m.pendingRestart() ? "*" : "");
             }
             if (columns.contains("Scheduled restart")) {
-                row.add("");
+                row.add(m.scheduledRestart().map(Member.ScheduledRestart::describe).orElse(""));
             }
             if (columns.contains("Tags")) {
                 row.add(m.tags().values().isEmpty() ? "" : tags(m));

@@ -245,6 +245,10 @@ class HactlIT {
                 .toString();
         HactlRun restart = ctl("restart", replica.name(), "--scheduled", inAnHour, "--force");
         assertThat(restart.out()).as(restart.err()).contains("Success: restart scheduled on member " + replica.name());
+        // The member key carries it, as Patroni's does: patronictl's and hactl's list show it.
+        String scheduledAt = java.time.OffsetDateTime.parse(inAnHour).toInstant().toString();
+        io.hapg.testkit.Await.until("list -e shows the scheduled restart", Duration.ofSeconds(20),
+                () -> ctl("list", "-e").out().contains(scheduledAt));
         HactlRun flushRestart = ctl("flush", replica.name(), "restart", "--force");
         assertThat(flushRestart.code()).as(flushRestart.err()).isZero();
         assertThat(flushRestart.out()).contains("Success: flush scheduled restart for member " + replica.name());

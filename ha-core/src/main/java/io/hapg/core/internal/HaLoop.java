@@ -428,7 +428,11 @@ public final class HaLoop {
         reportStatus(decision.reason(), reachable);
         if (reachable) {
             try {
-                consensus.publishMember(publisher.member(local, db));
+                NodeControl.RestartRequest restart = scheduledRestart.get();
+                Optional<Member.ScheduledRestart> scheduled = restart == null ? Optional.empty()
+                        : restart.schedule().map(at -> new Member.ScheduledRestart(at, restart.role(),
+                                restart.postgresVersion()));
+                consensus.publishMember(publisher.member(local, db, scheduled));
             } catch (ConsensusUnavailableException e) {
                 LOG.warn("{}/{}: cannot publish member status: {}", config.scope(), config.name(), e.getMessage());
             }

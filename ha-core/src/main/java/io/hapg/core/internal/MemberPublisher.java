@@ -4,6 +4,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
+import java.util.Optional;
 
 /**
  * Builds the {@code members/<name>} document this agent publishes each iteration, with Patroni's
@@ -18,6 +19,11 @@ import io.hapg.core.model.Tags;
 public record MemberPublisher(String name, String connUrl, String apiUrl, Tags tags, String version) {
 
     public Member member(LocalState local, DatabaseState db) {
+        return member(local, db, Optional.empty());
+    }
+
+    /** Like {@link #member(LocalState, DatabaseState)}, with the restart scheduled on this node, if any. */
+    public Member member(LocalState local, DatabaseState db, Optional<Member.ScheduledRestart> scheduledRestart) {
         String state = switch (db.process()) {
             case RUNNING -> "running";
             case STARTING -> "starting";
@@ -26,6 +32,7 @@ public record MemberPublisher(String name, String connUrl, String apiUrl, Tags t
         };
         String role = db.isRunning() && db.inRecovery() ? "replica" : local.role().wireName();
         return new Member(name, connUrl, apiUrl, role, state, db.walPosition(), db.receiveLsn(), db.replayLsn(),
-                db.timeline(), Member.replicationState(local, db), tags, version, db.isRunning() && db.pendingRestart());
+                db.timeline(), Member.replicationState(local, db), tags, version, db.isRunning() && db.pendingRestart(),
+                scheduledRestart);
     }
 }

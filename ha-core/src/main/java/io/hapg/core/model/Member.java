@@ -1,5 +1,6 @@
 package io.hapg.core.model;
 
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param version         the agent's version string
  * @param pendingRestart  a changed PostgreSQL setting waits for a restart (Patroni writes
  *                        {@code pending_restart: true} only then)
+ * @param scheduledRestart a restart scheduled on this member ({@code POST /restart} with a
+ *                        {@code schedule}), Patroni's {@code scheduled_restart}
  */
 public record Member(
         String name,
@@ -37,7 +40,8 @@ public record Member(
         Optional<String> replicationState,
         Tags tags,
         String version,
-        boolean pendingRestart) {
+        boolean pendingRestart,
+        Optional<ScheduledRestart> scheduledRestart) {
 
     public static final String STATE_RUNNING = "running";
 
@@ -53,6 +57,32 @@ public record Member(
         Objects.requireNonNull(replicationState, "replicationState");
         tags = tags == null ? Tags.NONE : tags;
         version = version == null ? "" : version;
+        Objects.requireNonNull(scheduledRestart, "scheduledRestart");
+    }
+
+    /**
+     * Patroni's {@code scheduled_restart} of a member key: when, and the conditions the request
+     * set ({@code role}, {@code postgres_version}: restart only if the running version is older).
+     */
+    public record ScheduledRestart(Instant schedule, Optional<String> role, Optional<String> postgresVersion) {
+        public ScheduledRestart {
+            Objects.requireNonNull(schedule, "schedule");
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(postgresVersion, "postgresVersion");
+        }
+
+        /** As patronictl's {@code list -e} shows it: the schedule, and the version condition if any. */
+        public String describe() {
+            return schedule + postgresVersion.map(v -> " if version < " + v).orElse("");
+        }
+    }
+
+    /** A member without a scheduled restart. */
+    public Member(String name, String connUrl, String apiUrl, String role, String state, Optional<Lsn> xlogLocation,
+                  Optional<Lsn> receiveLsn, Optional<Lsn> replayLsn, int timeline, Optional<String> replicationState,
+                  Tags tags, String version, boolean pendingRestart) {
+        this(name, connUrl, apiUrl, role, state, xlogLocation, receiveLsn, replayLsn, timeline, replicationState,
+                tags, version, pendingRestart, Optional.empty());
     }
 
     /** A member without a pending restart. */
@@ -104,16 +134,16 @@ public record Member(
 
     public Member withState(String newRole, String newState) {
         return new Member(name, connUrl, apiUrl, newRole, newState, xlogLocation, receiveLsn, replayLsn, timeline,
-                replicationState, tags, version, pendingRestart);
+                replicationState, tags, version, pendingRestart, scheduledRestart);
     }
 
     public Member withWal(Optional<Lsn> xlog, Optional<Lsn> receive, Optional<Lsn> replay, int newTimeline) {
         return new Member(name, connUrl, apiUrl, role, state, xlog, receive, replay, newTimeline, replicationState,
-                tags, version, pendingRestart);
+                tags, version, pendingRestart, scheduledRestart);
     }
 
     public Member withTags(Tags newTags) {
         return new Member(name, connUrl, apiUrl, role, state, xlogLocation, receiveLsn, replayLsn, timeline,
-                replicationState, newTags, version, pendingRestart);
+                replicationState, newTags, version, pendingRestart, scheduledRestart);
     }
 }

@@ -296,8 +296,16 @@ public final class Clusters {
         }
 
         /** A changed setting waits for a restart ({@code pending_restart: true} in the member key). */
+        private Optional<Member.ScheduledRestart> scheduledRestart = Optional.empty();
+
         public Members pendingRestart() {
             pendingRestart = true;
+            return this;
+        }
+
+        /** A restart scheduled for {@code at} ({@code scheduled_restart} in the member key). */
+        public Members scheduledRestart(java.time.Instant at) {
+            scheduledRestart = Optional.of(new Member.ScheduledRestart(at, Optional.empty(), Optional.empty()));
             return this;
         }
 
@@ -305,7 +313,7 @@ public final class Clusters {
             boolean replica = !"primary".equals(role);
             return new Member(name, "postgres://" + name + ":5432/postgres", "http://" + name + ":8008/patroni", role,
                     state, position, replica ? position : Optional.empty(), replica ? position : Optional.empty(),
-                    timeline, replicationState, tags, "0.1.0", pendingRestart);
+                    timeline, replicationState, tags, "0.1.0", pendingRestart, scheduledRestart);
         }
     }
 }

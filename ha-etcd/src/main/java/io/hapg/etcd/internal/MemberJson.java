@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,10 +17,12 @@ import java.util.Optional;
  * {@code members/<name>} as Patroni writes it: {@code conn_url}, {@code api_url}, {@code state},
  * {@code role}, {@code version}, then, when known, {@code xlog_location} (an integer),
  * {@code timeline}, {@code replication_state}, {@code receive_lsn}, {@code replay_lsn},
- * {@code tags} and {@code pending_restart} (only when true). Fields hapg does not model
+ * {@code tags}, {@code pending_restart} (only when true) and {@code scheduled_restart}. Fields hapg does not model
  * ({@code proxy_url}, ...) are ignored on read, so a member written by Patroni itself reads fine.
  */
 final class MemberJson {
+    /** Python's {@code datetime.isoformat()} of an aware time, as Patroni writes the schedule. */
+    private static final DateTimeFormatter PYTHON_ISO = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
     private MemberJson() {
     }
 
@@ -39,6 +46,13 @@ final class MemberJson {
         if (m.pendingRestart()) {
             out.put("pending_restart", true);
         }
+        m.scheduledRestart().ifPresent(r -> {
+            Map<String, Object> restart = new LinkedHashMap<>();
+            restart.put("schedule", PYTHON_ISO.format(r.schedule().atOffset(ZoneOffset.UTC)));
+            r.role().ifPresent(v -> restart.put("role", v));
+            r.postgresVersion().ifPresent(v -> restart.put("postgres_version", v));
+            out.put("scheduled_restart", restart);
+        });
         return Json.write(out);
     }
 
@@ -64,6 +78,30 @@ final class MemberJson {
                 Json.text(node, "replication_state"),
                 parsedTags,
                 Json.text(node, "version").orElse(""),
-                node.path("pending_restart").asBoolean(false));
+                node.path("pending_restart").asBoolean(false),
+                scheduledRestart(node.get("scheduled_restart")));
+    }
+
+    /**
+     * Patroni's {@code scheduled_restart}; a schedule that does not parse as an ISO-8601 time with
+     * an offset reads as none: it is shown by tools and decides nothing, so it never makes the
+     * member unreadable.
+     */
+    private static Optional<Member.ScheduledRestart> scheduledRestart(JsonNode restart) {
+        if (restart == null || !restart.isObject() || !restart.path("schedule").isTextual()) {
+            return Optional.empty();
+        }
+        try {
+            Instant at = OffsetDateTime.parse(restart.path("schedule").asText()).toInstant();
+            return Optional.of(new Member.ScheduledRestart(at, textual(restart, "role"),
+                    textual(restart, "postgres_version")));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> textual(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v != null && v.isValueNode() && !v.isNull() ? Optional.of(v.asText()) : Optional.empty();
     }
 }

@@ -43,6 +43,29 @@ class EtcdCodecTest {
         assertThat(view(new RawKv("members/n2", pendingJson, 5, 5, 7)).members().get("n2")).isEqualTo(pending);
     }
 
+    /** Patroni's scheduled_restart: written as Patroni copies the request, read back; a bad schedule reads as none. */
+    @Test
+    void aScheduledRestartIsPublishedAsPatroniPublishesIt() {
+        Member scheduled = new Member("n1", "", "", "replica", "running", Optional.empty(), Optional.empty(),
+                Optional.empty(), 2, Optional.empty(), Tags.NONE, "0.1.0", false,
+                Optional.of(new Member.ScheduledRestart(java.time.Instant.parse("2026-12-03T16:00:00Z"), Optional.empty(),
+                        Optional.of("170000"))));
+        String json = codec.encodeMember(scheduled);
+        assertThat(json).endsWith(",\"timeline\":2,\"scheduled_restart\":{\"schedule\":\"2026-12-03T16:00:00+00:00\","
+                + "\"postgres_version\":\"170000\"}}");
+        Member read = view(new RawKv("members/n1", json, 5, 5, 7)).members().get("n1");
+        assertThat(read).isEqualTo(scheduled);
+        assertThat(read.scheduledRestart().orElseThrow().describe()).isEqualTo("2026-12-03T16:00:00Z if version < 170000");
+
+        String patroni = "{\"conn_url\":\"\",\"api_url\":\"\",\"state\":\"running\",\"role\":\"replica\","
+                + "\"scheduled_restart\":{\"schedule\":\"2026-12-03T17:00:00+01:00\",\"role\":\"replica\"}}";
+        assertThat(view(new RawKv("members/n2", patroni, 5, 5, 7)).members().get("n2").scheduledRestart())
+                .contains(new Member.ScheduledRestart(java.time.Instant.parse("2026-12-03T16:00:00Z"),
+                        Optional.of("replica"), Optional.empty()));
+        String garbled = patroni.replace("2026-12-03T17:00:00+01:00", "tomorrow");
+        assertThat(view(new RawKv("members/n2", garbled, 5, 5, 7)).members().get("n2").scheduledRestart()).isEmpty();
+    }
+
     @Test
     void clusterKeysAreWrittenAsPatroniWritesThem() {
         assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of("n1", "n2"), 0)))
