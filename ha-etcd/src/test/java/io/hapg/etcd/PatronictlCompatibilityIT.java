@@ -76,6 +76,8 @@ class PatronictlCompatibilityIT {
                 assertThat(byMember.get("n1").get("Lag in MB").asInt()).as("16 MiB behind the status optime")
                         .isEqualTo(16);
                 assertThat(byMember.get("n1").get("Tags").toString()).contains("nofailover");
+                assertThat(byMember.get("n1").get("Scheduled restart").asText())
+                        .isEqualTo("2026-12-03T16:00:00+00:00 if version < 170000");
 
                 JsonNode history = patronictl(etcd, scope, "history", "-f", "json");
                 System.out.println("patronictl history -f json: " + history);
@@ -104,7 +106,9 @@ class PatronictlCompatibilityIT {
                 Optional.empty(), Tags.NONE, "0.1.0"));
         n1.publishMember(new Member("n1", "postgres://127.0.0.2:5433/postgres", "http://127.0.0.2:8008/patroni",
                 "replica", "streaming", Optional.of(replicaLsn), Optional.of(replicaLsn), Optional.of(replicaLsn), 3,
-                Optional.of("streaming"), Tags.of(Map.of("nofailover", true)), "0.1.0"));
+                Optional.of("streaming"), Tags.of(Map.of("nofailover", true)), "0.1.0", false,
+                Optional.of(new Member.ScheduledRestart(java.time.Instant.parse("2026-12-03T16:00:00Z"), Optional.empty(),
+                        Optional.of("170000")))));
         assertThat(n0.tryAcquireLeader()).isTrue();
         assertThat(n0.renewLeader(new ClusterStatus(Optional.of(primaryLsn), Map.of()))).isTrue();
         assertThat(n0.compareAndSet(ClusterKey.SYNC, 0, Optional.of(new io.hapg.core.model.SyncState(

@@ -246,7 +246,8 @@ class HactlIT {
         HactlRun restart = ctl("restart", replica.name(), "--scheduled", inAnHour, "--force");
         assertThat(restart.out()).as(restart.err()).contains("Success: restart scheduled on member " + replica.name());
         // The member key carries it, as Patroni's does: patronictl's and hactl's list show it.
-        String scheduledAt = java.time.OffsetDateTime.parse(inAnHour).toInstant().toString();
+        String scheduledAt = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx")
+                .format(java.time.OffsetDateTime.parse(inAnHour).atZoneSameInstant(java.time.ZoneOffset.UTC));
         io.hapg.testkit.Await.until("list -e shows the scheduled restart", Duration.ofSeconds(20),
                 () -> ctl("list", "-e").out().contains(scheduledAt));
         HactlRun flushRestart = ctl("flush", replica.name(), "restart", "--force");

@@ -71,9 +71,18 @@ public record Member(
             Objects.requireNonNull(postgresVersion, "postgresVersion");
         }
 
-        /** As patronictl's {@code list -e} shows it: the schedule, and the version condition if any. */
+        /** Python's {@code isoformat()} of an aware time, as Patroni writes the schedule. */
+        private static final java.time.format.DateTimeFormatter PYTHON_ISO =
+                java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
+
+        /** The schedule as Patroni writes it in the member key, in UTC: {@code 2026-12-03T16:00:00+00:00}. */
+        public String scheduleText() {
+            return PYTHON_ISO.format(schedule.atOffset(java.time.ZoneOffset.UTC));
+        }
+
+        /** As patronictl's {@code list} shows it: the schedule, and the version condition if any. */
         public String describe() {
-            return schedule + postgresVersion.map(v -> " if version < " + v).orElse("");
+            return scheduleText() + postgresVersion.map(v -> " if version < " + v).orElse("");
         }
     }
 

@@ -6,8 +6,6 @@ import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,8 +19,6 @@ import java.util.Optional;
  * ({@code proxy_url}, ...) are ignored on read, so a member written by Patroni itself reads fine.
  */
 final class MemberJson {
-    /** Python's {@code datetime.isoformat()} of an aware time, as Patroni writes the schedule. */
-    private static final DateTimeFormatter PYTHON_ISO = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
     private MemberJson() {
     }
 
@@ -48,7 +44,7 @@ final class MemberJson {
         }
         m.scheduledRestart().ifPresent(r -> {
             Map<String, Object> restart = new LinkedHashMap<>();
-            restart.put("schedule", PYTHON_ISO.format(r.schedule().atOffset(ZoneOffset.UTC)));
+            restart.put("schedule", r.scheduleText());
             r.role().ifPresent(v -> restart.put("role", v));
             r.postgresVersion().ifPresent(v -> restart.put("postgres_version", v));
             out.put("scheduled_restart", restart);

@@ -55,7 +55,7 @@ class EtcdCodecTest {
                 + "\"postgres_version\":\"170000\"}}");
         Member read = view(new RawKv("members/n1", json, 5, 5, 7)).members().get("n1");
         assertThat(read).isEqualTo(scheduled);
-        assertThat(read.scheduledRestart().orElseThrow().describe()).isEqualTo("2026-12-03T16:00:00Z if version < 170000");
+        assertThat(read.scheduledRestart().orElseThrow().describe()).isEqualTo("2026-12-03T16:00:00+00:00 if version < 170000");
 
         String patroni = "{\"conn_url\":\"\",\"api_url\":\"\",\"state\":\"running\",\"role\":\"replica\","
                 + "\"scheduled_restart\":{\"schedule\":\"2026-12-03T17:00:00+01:00\",\"role\":\"replica\"}}";
