@@ -6,6 +6,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.HistoryEntry;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Member;
 import io.hapg.core.model.ReplicationPeer;
 import java.net.URI;
 import java.util.ArrayList;
@@ -57,6 +58,15 @@ final class StatusDocuments {
         if (f.running() && db.pendingRestart()) {
             doc.put("pending_restart", true);
         }
+        // From this member's key as the last loop read it (a loop behind a new schedule), as hactl
+        // and patronictl see it too.
+        f.status().cluster().member(f.status().member()).flatMap(Member::scheduledRestart).ifPresent(r -> {
+            Map<String, Object> restart = new LinkedHashMap<>();
+            restart.put("schedule", r.scheduleText());
+            r.role().ifPresent(v -> restart.put("role", v));
+            r.postgresVersion().ifPresent(v -> restart.put("postgres_version", v));
+            doc.put("scheduled_restart", restart);
+        });
         if (f.paused()) {
             doc.put("pause", true);
         }

@@ -60,6 +60,18 @@ class JsonEndpointsTest {
         assertThat(doc.get("patroni").get("version").asText()).isEqualTo("0.1.0");
         assertThat(doc.has("cluster_unlocked")).as("only when true, as Patroni").isFalse();
         assertThat(doc.has("pause")).isFalse();
+        assertThat(doc.has("scheduled_restart")).isFalse();
+    }
+
+    /** Patroni's /patroni shows a scheduled restart; hapg's from its own member key as last read. */
+    @Test
+    void patroniShowsAScheduledRestart() throws Exception {
+        h = ApiHarness.start("pg2");
+        h.report(LocalStates.of(Databases.replica("0/4000000").receive("0/4000100")).role(Role.REPLICA)
+                .following("pg1").build(), Clusters.healthy().member(Clusters.member("pg2").replica()
+                .scheduledRestart(java.time.Instant.parse("2026-12-03T16:00:00Z"))).build(), true);
+        JsonNode doc = read("/patroni", 200);
+        assertThat(doc.get("scheduled_restart").get("schedule").asText()).isEqualTo("2026-12-03T16:00:00+00:00");
     }
 
     @Test
