@@ -124,6 +124,11 @@ class HungPrimaryIT {
                 inFlight.add(run(ds, "SELECT pg_sleep(20) /* hung-read */", true));
                 inFlight.add(run(ds, "INSERT INTO orders (note) SELECT 'hung-write' FROM pg_sleep(20)", false));
                 awaitRunning(pg, "hung-", 2);
+                // The monitor fires only for a primary that answered it once (a newly named one may be slow to
+                // take connections): on a loaded machine its first probe could come after the freeze (CI).
+                Await.until("the host monitor's first probe answered on " + pg.name(), Duration.ofSeconds(20),
+                        () -> Integer.parseInt(pg.query("SELECT count(*) FROM pg_stat_activity WHERE application_name"
+                                + " LIKE '% monitor' AND query = 'SELECT 1' AND state = 'idle'").get(0).get(0)) >= 1);
 
                 long freeze = System.nanoTime();
                 pg.freeze();
