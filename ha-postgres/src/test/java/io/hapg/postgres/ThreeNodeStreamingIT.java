@@ -146,6 +146,10 @@ class ThreeNodeStreamingIT {
         assertThat(value(n3, "SELECT count(*) FROM pg_stat_wal_receiver WHERE received_tli > 0")).isEqualTo("0");
         assertThat(restarted.inRecovery()).isTrue();
         assertThat(restarted.timeline()).isEqualTo(2);
+        // Asked once per replay position: the later probes keep the answer, they do not fall back
+        // to the control file's timeline.
+        assertThat(n3.probe().timeline()).isEqualTo(2);
+        assertThat(n3.probe().timeline()).isEqualTo(2);
     }
 
     @Test

@@ -60,13 +60,8 @@ final class StatusDocuments {
         }
         // From this member's key as the last loop read it (a loop behind a new schedule), as hactl
         // and patronictl see it too.
-        f.status().cluster().member(f.status().member()).flatMap(Member::scheduledRestart).ifPresent(r -> {
-            Map<String, Object> restart = new LinkedHashMap<>();
-            restart.put("schedule", r.scheduleText());
-            r.role().ifPresent(v -> restart.put("role", v));
-            r.postgresVersion().ifPresent(v -> restart.put("postgres_version", v));
-            doc.put("scheduled_restart", restart);
-        });
+        f.status().cluster().member(f.status().member()).flatMap(Member::scheduledRestart)
+                .ifPresent(r -> doc.put("scheduled_restart", r.patroniFields()));
         if (f.paused()) {
             doc.put("pause", true);
         }

@@ -1,6 +1,8 @@
 package io.hapg.core.model;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -78,6 +80,19 @@ public record Member(
         /** The schedule as Patroni writes it in the member key, in UTC: {@code 2026-12-03T16:00:00+00:00}. */
         public String scheduleText() {
             return PYTHON_ISO.format(schedule.atOffset(java.time.ZoneOffset.UTC));
+        }
+
+        /**
+         * Patroni's {@code scheduled_restart} object, fields in Patroni's order: {@code schedule},
+         * then {@code role} and {@code postgres_version} when set. The member key and
+         * {@code GET /patroni} both carry it.
+         */
+        public Map<String, Object> patroniFields() {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("schedule", scheduleText());
+            role.ifPresent(v -> fields.put("role", v));
+            postgresVersion.ifPresent(v -> fields.put("postgres_version", v));
+            return fields;
         }
 
         /** As patronictl's {@code list} shows it: the schedule, and the version condition if any. */

@@ -42,13 +42,7 @@ final class MemberJson {
         if (m.pendingRestart()) {
             out.put("pending_restart", true);
         }
-        m.scheduledRestart().ifPresent(r -> {
-            Map<String, Object> restart = new LinkedHashMap<>();
-            restart.put("schedule", r.scheduleText());
-            r.role().ifPresent(v -> restart.put("role", v));
-            r.postgresVersion().ifPresent(v -> restart.put("postgres_version", v));
-            out.put("scheduled_restart", restart);
-        });
+        m.scheduledRestart().ifPresent(r -> out.put("scheduled_restart", r.patroniFields()));
         return Json.write(out);
     }
 

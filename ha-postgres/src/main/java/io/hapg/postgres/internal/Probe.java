@@ -63,6 +63,12 @@ public final class Probe {
     private volatile int replicaTimeline;
     private volatile long replicaPostmaster;
     /**
+     * The replay position at which this postmaster last answered {@code IDENTIFY_SYSTEM}, or null:
+     * its timeline can change only with replay, so a replica left without a stream pays one
+     * replication login (and WAL-sender fork) per position, not one per loop.
+     */
+    private volatile String identifiedAt;
+    /**
      * {@code synchronous_standby_names} as this primary last showed it, and its flush position when
      * the value was first seen (Patroni's {@code _primary_flush_lsn}). Seen late is safe: a later
      * position only asks a new standby to catch up further. Forgotten in recovery and with a new
@@ -107,11 +113,8 @@ public final class Probe {
                             e.getMessage());
                 }
             }
-            closeKept();
             try {
-                kept = instance.connect(instance.config().probeTimeout());
-                keptPostmaster = postmaster;
-                return query(hasData, kept);
+                return query(hasData, keptFor(postmaster));
             } catch (SQLException e) {
                 closeKept();
                 return failure(hasData, e);
@@ -142,13 +145,7 @@ public final class Probe {
             }
         }
         try {
-            long postmaster = instance.postmaster().pid().orElse(-1L);
-            if (kept == null || keptPostmaster != postmaster) {
-                closeKept();
-                kept = instance.connect(instance.config().probeTimeout());
-                keptPostmaster = postmaster;
-            }
-            return work.run(kept);
+            return work.run(keptFor(instance.postmaster().pid().orElse(-1L)));
         } catch (SQLException | RuntimeException e) {
             closeKept();
             throw e;
@@ -183,6 +180,16 @@ public final class Probe {
         return notAnswering(hasData, e);
     }
 
+    /** The kept connection, (re)opened when it is missing or was opened to another postmaster; under keptLock. */
+    private Connection keptFor(long postmaster) throws SQLException {
+        if (kept == null || keptPostmaster != postmaster) {
+            closeKept();
+            kept = instance.connect(instance.config().probeTimeout());
+            keptPostmaster = postmaster;
+        }
+        return kept;
+    }
+
     private void closeKept() {
         if (kept != null) {
             try {
@@ -210,10 +217,16 @@ public final class Probe {
             if (postmaster != replicaPostmaster) {
                 replicaPostmaster = postmaster;
                 replicaTimeline = 0;
+                identifiedAt = null;
             }
             timeline = Math.max(timeline, Integer.parseInt(row.get(5)));
-            if (row.get(4) == null) {
-                timeline = Math.max(timeline, replayTimeline().orElse(0));
+            String replayed = String.valueOf(row.get(3));
+            if (row.get(4) == null && !replayed.equals(identifiedAt)) {
+                Optional<Integer> replayTimeline = replayTimeline();
+                if (replayTimeline.isPresent()) {
+                    identifiedAt = replayed;
+                    timeline = Math.max(timeline, replayTimeline.get());
+                }
             }
             timeline = Math.max(timeline, replicaTimeline);
             replicaTimeline = timeline;
