@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,12 +59,16 @@ final class ConfigChanges {
         return 0;
     }
 
+    /**
+     * patronictl's {@code edit-config}: the stored config, then {@code --replace FILE} (the file
+     * instead), {@code --apply FILE} (the file merged in), {@code -s}/{@code -p} settings, in that
+     * order; with none of them, the config opens in {@code $EDITOR}. The change is shown as a
+     * unified diff of the YAML and, after {@code Apply these changes?} (or {@code --force}), sent
+     * as a merge patch to {@code PATCH /config}. A file read from standard input ({@code -}) is
+     * applied only with {@code --force}, as patronictl does, since the question has no terminal.
+     */
     static int editConfig(Session s, CtlArgs args) {
-        ConfigPatch changes = ConfigPatch.parse(args.values("set"), args.values("pg"));
-        if (changes.settings().isEmpty()) {
-            throw CtlException.usage("edit-config: nothing to change: give -s KEY=VALUE or -p NAME=VALUE"
-                    + " (hactl opens no editor)");
-        }
+        ConfigPatch settings = ConfigPatch.parse(args.values("set"), args.values("pg"));
         ClusterView view = s.read();
         if (view.configUnreadable()) {
             throw CtlException.failed("The config key of the cluster " + s.scope() + " is unreadable (see the"
@@ -70,20 +78,64 @@ final class ConfigChanges {
             throw CtlException.failed("The config key does not exist in the cluster " + s.scope());
         }
         Map<String, Object> before = view.config().get().raw();
-        if (changes.applyTo(before).equals(before)) {
-            s.out().println("Not changed");
+        String beforeText = ConfigPatch.toYaml(before);
+        Optional<String> replace = args.value("replace");
+        Optional<String> apply = args.value("apply");
+        Map<String, Object> after = ConfigPatch.deepCopy(before);
+        String afterText = null;
+        if (replace.isPresent()) {
+            after = ConfigPatch.document(read(replace.get()), describe(replace.get()));
+        }
+        if (apply.isPresent()) {
+            ConfigPatch.merge(after, ConfigPatch.document(read(apply.get()), describe(apply.get())));
+        }
+        if (!settings.settings().isEmpty()) {
+            after = settings.applyTo(after);
+        }
+        if (replace.isEmpty() && apply.isEmpty() && settings.settings().isEmpty()) {
+            afterText = ConfigEditor.edit(s, beforeText);
+            after = ConfigPatch.document(afterText, "the edited configuration");
+        }
+        if (after.equals(before)) {
+            if (!args.flag("quiet")) {
+                s.out().println("Not changed");
+            }
             return 0;
         }
         if (!args.flag("quiet")) {
-            changes.describeChanges(before).forEach(s.out()::println);
+            UnifiedDiff.of(beforeText.lines().toList(),
+                    (afterText != null ? afterText : ConfigPatch.toYaml(after)).lines().toList())
+                    .forEach(s.out()::println);
         }
-        Answer answer = patch(s, view, changes.patch());
+        boolean force = args.flag("force");
+        if (!force && (replace.filter("-"::equals).isPresent() || apply.filter("-"::equals).isPresent())) {
+            s.out().println("Use --force option to apply changes");
+            return 0;
+        }
+        if (!force && !s.confirmed("Apply these changes?", "Aborting edit-config")) {
+            return 0;
+        }
+        Answer answer = patch(s, view, ConfigPatch.between(before, after));
         if (!answer.response().ok()) {
             throw CtlException.failed("Failed: edit-config via " + answer.member().name() + ", "
                     + Session.refusal(answer.response()));
         }
         s.out().println("Configuration changed");
         return 0;
+    }
+
+    /** A {@code --apply}/{@code --replace} file's text; {@code -} is standard input. */
+    private static String read(String file) {
+        try {
+            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(Path.of(file));
+        } catch (IOException | InvalidPathException e) {
+            throw CtlException.failed("edit-config: cannot read " + describe(file) + ": " + e.getMessage());
+        }
+    }
+
+    private static String describe(String file) {
+        return file.equals("-") ? "standard input" : "file " + file;
     }
 
     private record Answer(Member member, RestClient.Response response) {

@@ -179,6 +179,58 @@ final class ConfigPatch {
         return created;
     }
 
+    /**
+     * A YAML document that must be a mapping (or empty: no keys), as {@code --apply}/{@code
+     * --replace} files and the edited text are read.
+     *
+     * @param source names the document in the error, e.g. {@code file new.yml}
+     * @throws CtlException (failed) naming {@code source} when it is not YAML or not a mapping
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> document(String text, String source) {
+        Object doc;
+        try {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (YAMLException e) {
+            throw CtlException.failed("edit-config: " + source + " is not valid YAML: " + e.getMessage().strip());
+        }
+        if (doc == null) {
+            return new LinkedHashMap<>();
+        }
+        if (!(doc instanceof Map)) {
+            throw CtlException.failed("edit-config: " + source + " must be a YAML mapping of settings (ttl: 30, ...),"
+                    + " not a " + (doc instanceof List ? "list" : "single value"));
+        }
+        for (Object key : ((Map<?, ?>) doc).keySet()) {
+            if (!(key instanceof String)) {
+                throw CtlException.failed("edit-config: " + source + ": the key " + key + " is not text");
+            }
+        }
+        return deepCopy((Map<String, ?>) doc);
+    }
+
+    /**
+     * The merge patch that turns {@code before} into {@code after}: keys only in {@code before}
+     * as {@code null}, changed maps as their own patch, other changed values as they are.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> between(Map<String, ?> before, Map<String, ?> after) {
+        Map<String, Object> patch = new LinkedHashMap<>();
+        before.keySet().stream().filter(k -> !after.containsKey(k)).forEach(k -> patch.put(k, null));
+        after.forEach((k, v) -> {
+            Object old = before.get(k);
+            if (v instanceof Map && old instanceof Map) {
+                Map<String, Object> inner = between((Map<String, ?>) old, (Map<String, ?>) v);
+                if (!inner.isEmpty()) {
+                    patch.put(k, inner);
+                }
+            } else if (!before.containsKey(k) || !Objects.equals(old, v)) {
+                patch.put(k, v);
+            }
+        });
+        return patch;
+    }
+
     /** JSON merge patch (RFC 7386), as the agents' {@code PATCH /config} applies it. */
     @SuppressWarnings("unchecked")
     static void merge(Map<String, Object> target, Map<String, Object> patch) {
@@ -196,7 +248,7 @@ final class ConfigPatch {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> deepCopy(Map<String, ?> map) {
+    static Map<String, Object> deepCopy(Map<String, ?> map) {
         Map<String, Object> copy = new LinkedHashMap<>();
         map.forEach((k, v) -> copy.put(k, v instanceof Map ? deepCopy((Map<String, ?>) v) : v));
         return copy;

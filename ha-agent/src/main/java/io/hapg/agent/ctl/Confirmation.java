@@ -19,6 +19,11 @@ final class Confirmation {
         /** Shows {@code prompt} and reads one line; empty when nobody can answer. */
         Optional<String> readLine(String prompt);
 
+        /** Shows {@code prompt} and reads one line without echoing it; empty when nobody can answer. */
+        default Optional<String> readSecret(String prompt) {
+            return readLine(prompt);
+        }
+
         /** Shows a line (the re-ask after an answer that is neither yes nor no). */
         void println(String line);
     }
@@ -34,6 +39,13 @@ final class Confirmation {
             public Optional<String> readLine(String prompt) {
                 Console c = System.console();
                 return c == null ? Optional.empty() : Optional.ofNullable(c.readLine("%s", prompt));
+            }
+
+            @Override
+            public Optional<String> readSecret(String prompt) {
+                Console c = System.console();
+                return c == null ? Optional.empty()
+                        : Optional.ofNullable(c.readPassword("%s", prompt)).map(String::new);
             }
 
             @Override
@@ -54,9 +66,19 @@ final class Confirmation {
      * @throws CtlException (failed, exit 1) when the answer is no or nobody can answer
      */
     void ask(boolean force, String question, String abort) {
-        if (force) {
-            return;
+        if (!force && !confirmed(question, abort)) {
+            throw CtlException.failed(abort);
         }
+    }
+
+    /**
+     * Asks {@code question} with {@code [y/N]}: true for {@code y}/{@code yes}, false for
+     * {@code n}/{@code no} or an empty line; anything else is asked again.
+     *
+     * @param abort the refusal's message when nobody can answer
+     * @throws CtlException (failed, exit 1) when there is no terminal to ask
+     */
+    boolean confirmed(String question, String abort) {
         while (true) {
             Optional<String> answer = terminal.readLine(question + " [y/N]: ");
             if (answer.isEmpty()) {
@@ -65,10 +87,10 @@ final class Confirmation {
             }
             String a = answer.get().strip().toLowerCase(Locale.ROOT);
             if (a.equals("y") || a.equals("yes")) {
-                return;
+                return true;
             }
             if (a.isEmpty() || a.equals("n") || a.equals("no")) {
-                throw CtlException.failed(abort);
+                return false;
             }
             terminal.println("Error: invalid input");
         }
@@ -83,5 +105,16 @@ final class Confirmation {
     String prompt(String question, String abort) {
         return terminal.readLine(question + ": ").map(String::strip).orElseThrow(() -> CtlException.failed(abort
                 + ": \"" + question + "\" needs an answer, but there is no terminal to ask"));
+    }
+
+    /**
+     * patronictl's {@code click.prompt(hide_input=True)}: shows {@code question}, reads a line
+     * without echo, returns it as typed.
+     *
+     * @throws CtlException (failed, exit 1) when there is no terminal to ask
+     */
+    String secret(String question, String abort) {
+        return terminal.readSecret(question + ": ").orElseThrow(() -> CtlException.failed(abort + ": \""
+                + question + "\" needs an answer, but there is no terminal to ask"));
     }
 }

@@ -70,7 +70,9 @@ record CtlArgs(Optional<String> config, Optional<Command> command, boolean help,
                 optionsEnded = true;
             } else if (arg.equals("-h") || arg.equals("--help")) {
                 help = true;
-            } else if (name.equals("-c") || name.equals("--config")) {
+            } else if (name.equals("--config") || name.equals("-c") && !(command != null
+                    && command.option("-c").isPresent())) {
+                // After a command with its own -c (query's --command), -c is that command's, as in patronictl.
                 config = inline != null ? inline : value(name, "");
             } else if (command == null) {
                 throw CtlException.usage("unknown option '" + arg + "' before the command; only -c CONFIG goes there");

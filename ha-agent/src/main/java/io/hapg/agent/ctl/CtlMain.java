@@ -114,6 +114,7 @@ public final class CtlMain {
             case LIST: return Listing.list(session, args);
             case TOPOLOGY: return Listing.topology(session, args);
             case DSN: return Listing.dsn(session, args);
+            case QUERY: return Query.query(session, args);
             case VERSION: return Versions.members(session, args);
             case HISTORY: return Listing.history(session, args);
             case SHOW_CONFIG: return Listing.showConfig(session, args);

@@ -59,7 +59,7 @@ final class Listing {
         return 0;
     }
 
-    private static Optional<Duration> watchInterval(CtlArgs args) {
+    static Optional<Duration> watchInterval(CtlArgs args) {
         Optional<String> seconds = args.value("watch");
         if (seconds.isEmpty()) {
             return args.flag("W") ? Optional.of(DEFAULT_WATCH) : Optional.empty();
@@ -85,21 +85,35 @@ final class Listing {
      *                      when no member has the role or the member publishes no usable conn_url
      */
     static int dsn(Session s, CtlArgs args) {
+        Optional<Member> m = chosen(s, s.read(), args, "dsn");
+        URI url = address(m.orElseThrow(() -> CtlException.failed("Can not find a suitable member")));
+        s.out().println("host=" + url.getHost() + " port=" + (url.getPort() > 0 ? url.getPort() : 5432));
+        return 0;
+    }
+
+    /**
+     * patronictl's {@code get_any_member} for {@code --role}/{@code --member}: the named member,
+     * else the first by name with the role ({@code leader}, the default; {@code primary} is the
+     * leader too; {@code replica} any other member; {@code any}).
+     *
+     * @throws CtlException (usage) when both are given, the role is unknown or the member is not in the cluster
+     */
+    static Optional<Member> chosen(Session s, ClusterView view, CtlArgs args, String command) {
         if (args.value("role").isPresent() && args.value("member").isPresent()) {
-            throw CtlException.usage("dsn: --role and --member are mutually exclusive options");
+            throw CtlException.usage(command + ": --role and --member are mutually exclusive options");
         }
-        String role = args.value("role").isPresent() ? MemberActions.role(args, "dsn") : "leader";
-        ClusterView view = s.read();
-        Member m;
         if (args.value("member").isPresent()) {
-            m = s.member(view, args.value("member").get());
-        } else {
-            boolean leader = !role.equals("any") && !role.equals("replica");
-            boolean any = role.equals("any");
-            m = view.members().values().stream().sorted(Comparator.comparing(Member::name))
-                    .filter(c -> any || view.isLeader(c.name()) == leader).findFirst()
-                    .orElseThrow(() -> CtlException.failed("Can not find a suitable member"));
+            return Optional.of(s.member(view, args.value("member").get()));
         }
+        String role = args.value("role").isPresent() ? MemberActions.role(args, command) : "leader";
+        boolean leader = !role.equals("any") && !role.equals("replica");
+        boolean any = role.equals("any");
+        return view.members().values().stream().sorted(Comparator.comparing(Member::name))
+                .filter(c -> any || view.isLeader(c.name()) == leader).findFirst();
+    }
+
+    /** The member's {@code conn_url}, which must name a host. */
+    static URI address(Member m) {
         URI url;
         try {
             url = URI.create(m.connUrl());
@@ -109,8 +123,7 @@ final class Listing {
         if (url == null || url.getHost() == null) {
             throw CtlException.failed("member " + m.name() + " publishes no usable conn_url ('" + m.connUrl() + "')");
         }
-        s.out().println("host=" + url.getHost() + " port=" + (url.getPort() > 0 ? url.getPort() : 5432));
-        return 0;
+        return url;
     }
 
     static int history(Session s, CtlArgs args) {

@@ -11,6 +11,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -31,6 +33,7 @@ final class Session {
     private final Duration pollInterval;
     private final Confirmation confirmation;
     private final LongSupplier wipe;
+    private final Map<String, String> env;
 
     /** A session that cannot delete the cluster's keys. */
     Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
@@ -40,10 +43,21 @@ final class Session {
         });
     }
 
-    /** @param wipe deletes every key of the cluster in etcd and returns how many there were */
+    /** A session in this process's environment. */
     Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
             Duration pollInterval, Confirmation confirmation, LongSupplier wipe) {
+        this(scope, reader, api, out, clock, pollInterval, confirmation, wipe, System.getenv());
+    }
+
+    /**
+     * @param wipe deletes every key of the cluster in etcd and returns how many there were
+     * @param env  the environment the commands read, as patronictl's do: {@code EDITOR} for
+     *             {@code edit-config}, {@code PGUSER}/{@code PGPASSWORD}/{@code PGDATABASE} for {@code query}
+     */
+    Session(String scope, Supplier<ClusterView> reader, MemberApi api, PrintStream out, Clock clock,
+            Duration pollInterval, Confirmation confirmation, LongSupplier wipe, Map<String, String> env) {
         this.scope = scope;
+        this.env = Map.copyOf(env);
         this.wipe = wipe;
         this.confirmation = confirmation;
         this.reader = reader;
@@ -82,6 +96,21 @@ final class Session {
     /** patronictl's typed answer; see {@link Confirmation#prompt}. */
     String prompt(String question, String abort) {
         return confirmation.prompt(question, abort);
+    }
+
+    /** An environment variable, when set and not empty. */
+    Optional<String> env(String name) {
+        return Optional.ofNullable(env.get(name)).filter(v -> !v.isEmpty());
+    }
+
+    /** patronictl's yes/no question without {@code --force}; see {@link Confirmation#confirmed}. */
+    boolean confirmed(String question, String abort) {
+        return confirmation.confirmed(question, abort);
+    }
+
+    /** A typed answer not echoed (a password); see {@link Confirmation#secret}. */
+    String secret(String question, String abort) {
+        return confirmation.secret(question, abort);
     }
 
     /** Deletes every key of the cluster in etcd; returns how many were deleted. */

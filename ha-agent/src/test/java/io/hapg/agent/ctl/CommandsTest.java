@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.testing.Clusters;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CommandsTest {
     private static final String PG1 = "http://pg1:8008/patroni";
@@ -119,13 +127,85 @@ class CommandsTest {
     }
 
     @Test
-    void editConfigSendsAMergePatch() {
+    void editConfigShowsPatronictlsDiffAsksAndSendsAMergePatch() {
         ClusterView view = Clusters.healthy().config("ttl", 30).config("loop_wait", 10).build();
+        api.replies.add("y");
         assertThat(run(view, "edit-config", "-s", "ttl=40", "-p", "work_mem=8MB")).isZero();
         assertThat(api.calls).containsExactly(new FakeApi.Call(PG1, "PATCH", "config",
                 "{\"ttl\":40,\"postgresql\":{\"parameters\":{\"work_mem\":\"8MB\"}}}"));
-        assertThat(api.output()).isEqualTo("ttl: 30 -> 40\npostgresql.parameters.work_mem: (unset) -> 8MB\n"
+        assertThat(api.prompts).containsExactly("Apply these changes? [y/N]: ");
+        // difflib.unified_diff of the two safe_dump texts, as patronictl prints it off a terminal.
+        assertThat(api.output()).isEqualTo("--- \n+++ \n@@ -1,2 +1,5 @@\n loop_wait: 10\n-ttl: 30\n+postgresql:\n"
+                + "+  parameters:\n+    work_mem: 8MB\n+ttl: 40\nConfiguration changed\n");
+    }
+
+    @Test
+    void editConfigAnsweredNoChangesNothing() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).build();
+        api.replies.add("n");
+        assertThat(run(view, "edit-config", "-s", "ttl=40", "-q")).isZero();
+        assertThat(api.calls).isEmpty();
+        assertThat(api.output()).isEmpty();
+        assertFails(view, 1, "Aborting edit-config: \"Apply these changes?\" needs an answer, but there is no"
+                + " terminal to ask; give --force to go ahead without asking", "edit-config", "-s", "ttl=40", "-q");
+    }
+
+    @Test
+    void editConfigAppliesAndReplacesFromFiles(@TempDir Path dir) throws IOException {
+        ClusterView view = Clusters.healthy().config("ttl", 30).config("loop_wait", 10)
+                .config("postgresql", Map.of("parameters", Map.of("work_mem", "4MB", "max_wal_senders", 10))).build();
+        Path apply = Files.writeString(dir.resolve("apply.yml"), "ttl: 40\npostgresql:\n  parameters:\n"
+                + "    work_mem: null\n");
+        assertThat(run(view, "edit-config", "--apply", apply.toString(), "--force", "-q")).isZero();
+        assertThat(api.calls.get(0).json()).isEqualTo("{\"ttl\":40,\"postgresql\":{\"parameters\":"
+                + "{\"work_mem\":null}}}");
+
+        Path replace = Files.writeString(dir.resolve("replace.yml"), "ttl: 30\nretry_timeout: 10\n");
+        assertThat(run(view, "edit-config", "--replace", replace.toString(), "--force", "-q")).isZero();
+        assertThat(api.calls.get(1).json()).isEqualTo("{\"loop_wait\":null,\"postgresql\":null,"
+                + "\"retry_timeout\":10}");
+
+        Path list = Files.writeString(dir.resolve("list.yml"), "- ttl: 30\n");
+        assertFails(view, 1, "edit-config: file " + list + " must be a YAML mapping of settings (ttl: 30, ...), not a"
+                + " list", "edit-config", "--apply", list.toString(), "--force");
+        Path broken = Files.writeString(dir.resolve("broken.yml"), "ttl: [30\n");
+        assertThatThrownBy(() -> run(view, "edit-config", "--replace", broken.toString(), "--force"))
+                .hasMessageStartingWith("edit-config: file " + broken + " is not valid YAML:");
+        assertThat(api.calls).hasSize(2);
+    }
+
+    @Test
+    void editConfigFromStandardInputNeedsForce() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).build();
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("ttl: 50\n".getBytes(StandardCharsets.UTF_8)));
+            assertThat(run(view, "edit-config", "--apply", "-")).isZero();
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(api.output()).endsWith("-ttl: 30\n+ttl: 50\nUse --force option to apply changes\n");
+        assertThat(api.calls).isEmpty();
+    }
+
+    @Test
+    void editConfigWithoutSettingsOpensTheEditor(@TempDir Path dir) throws IOException {
+        ClusterView view = Clusters.healthy().config("ttl", 30).config("loop_wait", 10).build();
+        Path editor = Files.writeString(dir.resolve("edit.sh"), "#!/bin/sh\n"
+                + "case \"$1\" in */demo-config-*.yaml) ;; *) exit 3 ;; esac\n"
+                + "sed -i 's/^ttl: 30$/ttl: 45/' \"$1\"\n");
+        editor.toFile().setExecutable(true);
+        api.env.put("EDITOR", editor.toString());
+        assertThat(run(view, "edit-config", "--force")).isZero();
+        assertThat(api.calls).containsExactly(new FakeApi.Call(PG1, "PATCH", "config", "{\"ttl\":45}"));
+        assertThat(api.output()).isEqualTo("--- \n+++ \n@@ -1,2 +1,2 @@\n loop_wait: 10\n-ttl: 30\n+ttl: 45\n"
                 + "Configuration changed\n");
+
+        Files.writeString(editor, "#!/bin/sh\nexit 1\n");
+        assertFails(view, 1, "Editor exited with return code 1", "edit-config");
+        api.env.clear();
+        assertFails(view, 1, "EDITOR environment variable is not set. editor or vi are not available", "edit-config");
+        assertThat(api.calls).hasSize(1);
     }
 
     @Test
@@ -134,13 +214,11 @@ class CommandsTest {
         assertThat(run(view, "edit-config", "-s", "ttl=30")).isZero();
         assertThat(api.output()).isEqualTo("Not changed\n");
         assertThat(api.calls).isEmpty();
-        assertFails(view, 2, "edit-config: nothing to change: give -s KEY=VALUE or -p NAME=VALUE (hactl opens no"
-                + " editor)", "edit-config");
         assertFails(Clusters.withHealthyLeader(), 1, "The config key does not exist in the cluster demo",
                 "edit-config", "-s", "ttl=20");
         api.answer("PATCH config", 400, "invalid configuration: loop_wait + 2 * retry_timeout must not exceed ttl");
         assertFails(view, 1, "Failed: edit-config via pg1, status code=400, (invalid configuration: loop_wait + 2 *"
-                + " retry_timeout must not exceed ttl)", "edit-config", "-s", "ttl=5", "-q");
+                + " retry_timeout must not exceed ttl)", "edit-config", "-s", "ttl=5", "-q", "--force");
     }
 
     @Test

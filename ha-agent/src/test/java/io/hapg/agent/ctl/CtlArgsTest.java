@@ -52,7 +52,7 @@ class CtlArgsTest {
     void unknownCommandNamesTheCommands() {
         assertUsage(() -> CtlArgs.parse("-c", "x.yml", "lsit"),
                 "unknown command 'lsit' (did you mean 'list'?); the commands are list, switchover, failover, pause,"
-                        + " resume, history, show-config, edit-config, restart, reinit, reload, flush, topology, dsn, version,"
+                        + " resume, history, show-config, edit-config, restart, reinit, reload, flush, topology, dsn, query, version,"
                         + " remove, completion");
         assertUsage(() -> CtlArgs.parse("swichover"), "unknown command 'swichover' (did you mean 'switchover'?)");
         assertUsage(() -> CtlArgs.parse("promote"), "unknown command 'promote'; the commands are");
@@ -90,7 +90,17 @@ class CtlArgsTest {
         assertThat(Command.EDIT_CONFIG.option("--pg").map(Command.Option::longName)).contains("pg");
         assertThat(Command.LIST.option("--candidate")).isEqualTo(Optional.empty());
         assertThat(Command.byWord("SHOW-CONFIG")).contains(Command.SHOW_CONFIG);
-        assertThat(List.of(Command.values())).hasSize(17);
+        assertThat(List.of(Command.values())).hasSize(18);
+    }
+
+    @Test
+    void afterQueryDashCIsItsCommandNotTheConfig() {
+        CtlArgs a = CtlArgs.parse("-c", "x.yml", "query", "-c", "SELECT 1", "-U", "postgres");
+        assertThat(a.config()).contains("x.yml");
+        assertThat(a.value("command")).contains("SELECT 1");
+        assertThat(a.value("username")).contains("postgres");
+        assertThat(CtlArgs.parse("list", "-c", "y.yml").config()).contains("y.yml");
+        assertThat(CtlArgs.parse("query", "--config", "z.yml", "-c", "SELECT 2").config()).contains("z.yml");
     }
 
     static void assertUsage(Runnable call, String messageStart) {

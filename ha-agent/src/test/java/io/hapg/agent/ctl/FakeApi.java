@@ -33,6 +33,8 @@ final class FakeApi implements MemberApi {
     final List<String> prompts = new ArrayList<>();
     /** The operator's next answers; when none is left, nobody answers (no terminal). */
     final Deque<String> replies = new ArrayDeque<>();
+    /** The environment the session's commands see ({@code EDITOR}, {@code PATH}...); empty by default. */
+    final Map<String, String> env = new HashMap<>();
     /** How often the session deleted the cluster's keys. */
     int wipes;
     private final Map<String, RestClient.Response> answers = new HashMap<>();
@@ -90,7 +92,7 @@ final class FakeApi implements MemberApi {
                 new Confirmation(terminal), () -> {
                     wipes++;
                     return 9;
-                });
+                }, env);
     }
 
     /** Runs {@code hactl args...} on {@code view} through {@link CtlMain#dispatch}; returns the exit code. */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -126,9 +127,10 @@ class HactlIT {
     @Test
     @Order(4)
     void editConfigChangesTheStoredConfig() {
-        HactlRun edit = ctl("edit-config", "-s", "postgresql.parameters.work_mem=8MB", "-s", "maximum_lag_on_failover=2097152");
+        HactlRun edit = ctl("edit-config", "-s", "postgresql.parameters.work_mem=8MB", "-s", "maximum_lag_on_failover=2097152",
+                "--force");
         assertThat(edit.code()).as(edit.err()).isZero();
-        assertThat(edit.out()).contains("postgresql.parameters.work_mem: (unset) -> 8MB").contains("Configuration changed");
+        assertThat(edit.out()).contains("+    work_mem: 8MB\n").contains("Configuration changed");
         assertThat(ctl("show-config").out()).contains("maximum_lag_on_failover: 2097152").contains("work_mem: 8MB");
         assertThat(ctl("edit-config", "-s", "maximum_lag_on_failover=2097152").out()).isEqualTo("Not changed\n");
         // Every node reloads the cluster's PostgreSQL settings within a loop or two.
@@ -194,7 +196,7 @@ class HactlIT {
                 + ", status code=503, (I am the leader, can not reinitialize)");
         assertThat(reinit.err()).contains("hactl: reinitialize failed on 1 of 1 member: " + primary.name());
 
-        HactlRun badTtl = ctl("edit-config", "-s", "ttl=3");
+        HactlRun badTtl = ctl("edit-config", "-s", "ttl=3", "--force");
         assertThat(badTtl.code()).isEqualTo(1);
         assertThat(badTtl.err()).startsWith("hactl: Failed: edit-config via " + primary.name() + ", status code=400,"
                 + " (invalid configuration: loop_wait + 2 * retry_timeout must not exceed ttl");
@@ -271,6 +273,40 @@ class HactlIT {
         assertThat(ctl("show-config").code()).isZero();
     }
 
+    @Test
+    @Order(8)
+    void queryAndEditConfigWithAnEditorAsPatronictlRunsThem() throws IOException {
+        ClusterNode primary = cluster.primary().orElseThrow();
+        Map<String, String> login = Map.of("PGPASSWORD", "secret");
+        String sql = "SELECT pg_catalog.pg_is_in_recovery() AS recovery, 1 AS one, NULL AS nothing";
+        HactlRun leader = ctlProcess(login, "query", "-U", "postgres", "-d", "postgres", "-c", sql);
+        assertThat(leader.code()).as(leader.err()).isZero();
+        assertThat(leader.out()).isEqualTo("recovery\tone\tnothing\nFalse\t1\tNone\n");
+        HactlRun replica = ctlProcess(login, "query", "-U", "postgres", "--role", "replica", "--format", "json",
+                "-c", "SELECT pg_catalog.pg_is_in_recovery() AS recovery");
+        assertThat(replica.out()).as(replica.err()).isEqualTo("[{\"recovery\":true}]\n");
+        HactlRun wrongRole = ctlProcess(login, "query", "-U", "postgres", "-m", other(primary).name(), "-c",
+                "CREATE TABLE hactl_query (id int)");
+        assertThat(wrongRole.code()).isEqualTo(1);
+        assertThat(wrongRole.out()).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\tERROR, SQLSTATE: 25006\n");
+        HactlRun noPassword = ctlProcess(Map.of(), "query", "-U", "postgres", "-c", "SELECT 1");
+        assertThat(noPassword.code()).isEqualTo(1);
+        assertThat(noPassword.out()).contains("\tERROR, SQLSTATE: ");
+
+        Path editor = Files.writeString(cluster.baseDir().resolve("editor.sh"),
+                "#!/bin/sh\necho 'maximum_lag_on_failover: 3145728' >> \"$1\"\n");
+        editor.toFile().setExecutable(true);
+        HactlRun edited = ctlProcess(Map.of("EDITOR", editor.toString()), "edit-config", "--force");
+        assertThat(edited.code()).as(edited.err()).isZero();
+        assertThat(edited.out()).contains("+maximum_lag_on_failover: 3145728\n").endsWith("Configuration changed\n");
+        assertThat(ctl("show-config").out()).contains("maximum_lag_on_failover: 3145728");
+        HactlRun unconfirmed = ctlProcess(Map.of("EDITOR", editor.toString()), "edit-config", "-s",
+                "maximum_lag_on_failover=1048576");
+        assertThat(unconfirmed.code()).isEqualTo(1);
+        assertThat(unconfirmed.err()).contains("\"Apply these changes?\" needs an answer");
+        assertThat(ctl("show-config").out()).contains("maximum_lag_on_failover: 3145728");
+    }
+
     private static ClusterNode other(ClusterNode node) {
         return cluster.nodes().stream().filter(n -> n != node).findFirst().orElseThrow();
     }
@@ -303,13 +339,21 @@ class HactlIT {
 
     /** {@code java -cp <this class path> io.hapg.agent.Main ctl -c CONFIG args...} as a process. */
     private static HactlRun ctlProcess(String... args) throws IOException {
+        return ctlProcess(Map.of(), args);
+    }
+
+    /** {@link #ctlProcess(String...)} with these environment variables added. */
+    private static HactlRun ctlProcess(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.hapg.agent.Main", "ctl", "-c", config));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(cluster.baseDir(), "hactl", ".out");
         Path err = Files.createTempFile(cluster.baseDir(), "hactl", ".err");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("PGPASSWORD");
+        builder.environment().putAll(env);
+        Process p = builder.start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
