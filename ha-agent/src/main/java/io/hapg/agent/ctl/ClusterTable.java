@@ -79,12 +79,13 @@ public final class ClusterTable {
         return b.toString();
     }
 
-    /** The table in {@code pretty}, {@code json} or {@code tsv} format. */
+    /** The table in {@code pretty}, {@code json}, {@code yaml} or {@code tsv} format. */
     String render(Format format) {
         List<String> columns = columns();
         List<List<Object>> rows = rows(columns);
         switch (format) {
-            case JSON: {
+            case JSON:
+            case YAML: {
                 List<String> named = new ArrayList<>(columns);
                 named.add(0, CLUSTER);
                 List<List<Object>> withScope = new ArrayList<>();
@@ -93,7 +94,8 @@ public final class ClusterTable {
                     row.add(0, scope);
                     withScope.add(row);
                 }
-                return Format.json(named, withScope, true);
+                return format == Format.JSON ? Format.json(named, withScope, true)
+                        : Format.yaml(named, withScope, true);
             }
             case TSV:
                 return Format.tsv(columns, rows, CLUSTER, scope);

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  */
 enum Command {
     LIST("list", "[CLUSTER]", 0, 1, "List the members: role, state, timeline, lag",
-            Option.value("format", "f", "pretty, json or tsv (default pretty)"),
+            Option.value("format", "f", "pretty, json, yaml or tsv (default pretty)"),
             Option.flag("extended", "e", "always show the Pending restart, Scheduled restart and Tags columns"),
             Option.flag("timestamp", "t", "print the time before the table"),
             Option.shortFlag("W", "watch: print the table again every 2 seconds until interrupted"),
@@ -33,7 +33,7 @@ enum Command {
     RESUME("resume", "[CLUSTER]", 0, 1, "Leave maintenance mode",
             Option.flag("wait", null, "wait until every member reports the end of the pause")),
     HISTORY("history", "[CLUSTER]", 0, 1, "The timeline history: failovers and switchovers",
-            Option.value("format", "f", "pretty, json or tsv (default pretty)")),
+            Option.value("format", "f", "pretty, json, yaml or tsv (default pretty)")),
     SHOW_CONFIG("show-config", "[CLUSTER]", 0, 1, "The dynamic configuration stored in etcd, as YAML"),
     EDIT_CONFIG("edit-config", "[CLUSTER]", 0, 1, "Change the dynamic configuration (PATCH /config); without"
             + " -s, -p, --apply or --replace it opens in $EDITOR",

@@ -7,11 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
 
-/** {@code -f pretty|json|tsv}, as patronictl's {@code print_output} writes them. */
+/** {@code -f pretty|json|yaml|tsv}, as patronictl's {@code print_output} writes them. */
 enum Format {
-    PRETTY, JSON, TSV;
+    PRETTY, JSON, YAML, TSV;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -20,8 +23,10 @@ enum Format {
         switch (word.toLowerCase(Locale.ROOT)) {
             case "pretty": return PRETTY;
             case "json": return JSON;
+            case "yaml":
+            case "yml": return YAML;
             case "tsv": return TSV;
-            default: throw CtlException.usage("unknown format '" + word + "'; use pretty, json or tsv");
+            default: throw CtlException.usage("unknown format '" + word + "'; use pretty, json, yaml or tsv");
         }
     }
 
@@ -30,6 +35,22 @@ enum Format {
      * cells are left out (patronictl does so for tables that have a title).
      */
     static String json(List<String> columns, List<List<Object>> rows, boolean dropEmpty) {
+        return toJson(elements(columns, rows, dropEmpty)) + "\n";
+    }
+
+    /** {@link #json}'s elements as patronictl's YAML: a block list, each element's keys sorted. */
+    static String yaml(List<String> columns, List<List<Object>> rows, boolean dropEmpty) {
+        List<Map<String, Object>> sorted = new ArrayList<>();
+        elements(columns, rows, dropEmpty).forEach(e -> sorted.add(new TreeMap<>(e)));
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setWidth(200);
+        options.setAllowUnicode(true);
+        return new Yaml(options).dump(sorted);
+    }
+
+    private static List<Map<String, Object>> elements(List<String> columns, List<List<Object>> rows,
+                                                      boolean dropEmpty) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (List<Object> row : rows) {
             Map<String, Object> element = new LinkedHashMap<>();
@@ -41,7 +62,7 @@ enum Format {
             }
             out.add(element);
         }
-        return toJson(out) + "\n";
+        return out;
     }
 
     /** Tab-separated values with a header line; {@code firstColumn} (may be null) is prefixed to every row. */

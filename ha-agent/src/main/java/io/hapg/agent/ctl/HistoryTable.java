@@ -22,6 +22,8 @@ final class HistoryTable {
         switch (format) {
             case JSON:
                 return Format.json(COLUMNS, rows, false);
+            case YAML:
+                return Format.yaml(COLUMNS, rows, false);
             case TSV:
                 return Format.tsv(COLUMNS, rows, null, null);
             default:

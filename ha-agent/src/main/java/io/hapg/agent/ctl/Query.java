@@ -17,16 +17,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * patronictl's {@code query}: runs SQL on the leader (default), a member with {@code --role}, or
@@ -57,10 +51,7 @@ final class Query {
         if (command.isEmpty() && file.isEmpty()) {
             throw CtlException.usage("query: You need to specify either --command or --file");
         }
-        String format = args.value("format").orElse("tsv").toLowerCase(Locale.ROOT);
-        if (!Set.of("tsv", "pretty", "json", "yaml", "yml").contains(format)) {
-            throw CtlException.usage("query: unknown format '" + format + "'; use pretty, tsv, json or yaml");
-        }
+        Format format = Format.parse(args.value("format").orElse("tsv"));
         String sql = command.orElseGet(() -> read(file.get()));
         String delimiter = args.value("delimiter").orElse("\t");
         Optional<Duration> every = Listing.watchInterval(args);
@@ -73,7 +64,7 @@ final class Query {
         return code;
     }
 
-    private static int once(Session s, CtlArgs args, String sql, Properties login, String format, String delimiter) {
+    private static int once(Session s, CtlArgs args, String sql, Properties login, Format format, String delimiter) {
         ClusterView view = s.read();
         Optional<Member> member = Listing.chosen(s, view, args, "query");
         String role = args.value("member").isPresent() ? "any" : args.value("role").map(r -> MemberActions.role(args,
@@ -148,19 +139,18 @@ final class Query {
         }
     }
 
-    private static void print(Session s, Result r, String format, String delimiter) {
+    private static void print(Session s, Result r, Format format, String delimiter) {
         if (r.columns().isEmpty()) {
             return;
         }
         switch (format) {
-            case "json":
+            case JSON:
                 s.out().print(Format.json(r.columns(), r.rows(), false));
                 break;
-            case "yaml":
-            case "yml":
-                s.out().print(yaml(r));
+            case YAML:
+                s.out().print(Format.yaml(r.columns(), r.rows(), false));
                 break;
-            case "pretty":
+            case PRETTY:
                 Table t = new Table(r.columns(), Set.of());
                 r.rows().forEach(row -> t.row(row.stream().map(Query::python).toList()));
                 s.out().print(t.render(""));
@@ -181,21 +171,6 @@ final class Query {
             return (Boolean) v ? "True" : "False";
         }
         return v.toString();
-    }
-
-    private static String yaml(Result r) {
-        List<Map<String, Object>> elements = new ArrayList<>();
-        for (List<Object> row : r.rows()) {
-            Map<String, Object> element = new LinkedHashMap<>();
-            for (int i = 0; i < r.columns().size(); i++) {
-                element.put(r.columns().get(i), row.get(i));
-            }
-            elements.add(new TreeMap<>(element));
-        }
-        DumperOptions options = new DumperOptions();
-        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        options.setWidth(200);
-        return new Yaml(options).dump(elements);
     }
 
     private static int failed(Session s, String message, String delimiter) {

@@ -338,8 +338,20 @@ class CommandsTest {
         assertThat(api.output()).startsWith("ttl: 30\nTL\tLSN\tReason\tTimestamp\tNew Leader\n"
                 + "1\t50331648\tno recovery target specified\t\t\n[{\"Cluster\":\"demo\"");
         assertFails(Clusters.withHealthyLeader(), 1, "the config key does not exist in the cluster demo", "show-config");
-        assertFails(view, 2, "unknown format 'xml'; use pretty, json or tsv", "list", "-f", "xml");
+        assertFails(view, 2, "unknown format 'xml'; use pretty, json, yaml or tsv", "list", "-f", "xml");
         assertThat(api.calls).isEmpty();
+    }
+
+    @Test
+    void listAndHistoryInYamlAsPatronictlDumpsThem() {
+        ClusterView view = Clusters.healthy().config("ttl", 30).build();
+        assertThat(run(view, "list", "-f", "yaml")).isZero();
+        // PyYAML's safe_dump of patronictl's elements: keys sorted, the leader's empty lag left out.
+        assertThat(api.output()).startsWith("- Cluster: demo\n  Host: pg1\n  Member: pg1\n  Role: Leader\n"
+                + "  State: running\n  TL: 2\n- Cluster: demo\n  Host: pg2\n  Lag in MB: 0\n  Member: pg2\n");
+        assertThat(run(view, "history", "-f", "yml")).isZero();
+        assertThat(api.output()).endsWith("- LSN: 50331648\n  New Leader: ''\n  Reason: no recovery target specified\n"
+                + "  TL: 1\n  Timestamp: ''\n");
     }
 
     @Test
