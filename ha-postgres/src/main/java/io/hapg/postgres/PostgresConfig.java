@@ -51,6 +51,9 @@ import java.util.Set;
  * @param removeDataDirectoryOnRewindFailure wipe the data directory when pg_rewind fails, so that a
  *                             later probe finds it empty (the agent re-clones either way)
  * @param ignoreSlots          physical slot names {@link PostgresNode#ensureSlots} never drops
+ * @param postBootstrap        Patroni's {@code bootstrap.post_bootstrap}: a command (program and
+ *                             arguments) run as the OS user once a new cluster is up, with the local
+ *                             connection string as its last argument; empty = none
  */
 public record PostgresConfig(
         String memberName,
@@ -77,7 +80,8 @@ public record PostgresConfig(
         boolean useSlots,
         boolean usePgRewind,
         boolean removeDataDirectoryOnRewindFailure,
-        Set<String> ignoreSlots) {
+        Set<String> ignoreSlots,
+        List<String> postBootstrap) {
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -132,6 +136,8 @@ public record PostgresConfig(
         positive(cloneTimeout, "cloneTimeout");
         positive(rewindTimeout, "rewindTimeout");
         ignoreSlots = Set.copyOf(require(ignoreSlots, "ignoreSlots"));
+        postBootstrap = List.copyOf(require(postBootstrap, "postBootstrap"));
+        postBootstrap.forEach(word -> noNewline(word, "postBootstrap"));
     }
 
     /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
@@ -249,6 +255,7 @@ public record PostgresConfig(
         private boolean usePgRewind = true;
         private boolean removeDataDirectoryOnRewindFailure;
         private Set<String> ignoreSlots = Set.of();
+        private List<String> postBootstrap = List.of();
 
         private Builder() {
         }
@@ -281,6 +288,7 @@ public record PostgresConfig(
             return this;
         }
         public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
+        public Builder postBootstrap(List<String> v) { postBootstrap = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -289,7 +297,7 @@ public record PostgresConfig(
                     Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind,
-                    removeDataDirectoryOnRewindFailure, ignoreSlots);
+                    removeDataDirectoryOnRewindFailure, ignoreSlots, postBootstrap);
         }
     }
 }

@@ -60,6 +60,8 @@ public final class AdapterConfigs {
                 .pgHba(!pg.pgHba().isEmpty() ? pg.pgHba() : config.bootstrap().pgHba())
                 .initdbOptions(config.bootstrap().initdb().stream().map(CliOption::toArgument)
                         .collect(Collectors.toList()))
+                .postBootstrap(config.bootstrap().postBootstrap().map(BootstrapSection::postBootstrapCommand)
+                        .orElse(List.of()))
                 .queryTimeout(ha.bootstrapDcs().retryTimeout())
                 .probeTimeout(probeTimeout(ha.bootstrapDcs().loopWait()))
                 .startTimeout(pg.pgCtlTimeout())

@@ -1,5 +1,6 @@
 package io.hapg.agent.config;
 
+import io.hapg.core.callbacks.CommandLine;
 import io.hapg.core.config.Checks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Secret;
@@ -51,8 +52,22 @@ public record BootstrapSection(
         Objects.requireNonNull(postBootstrap, "bootstrap.post_bootstrap");
         pgHba = Checks.list(pgHba, "bootstrap.pg_hba");
         users = Checks.map(users, "bootstrap.users");
+        postBootstrap.ifPresent(BootstrapSection::postBootstrapCommand);
         if (method.isPresent() && method.get().isBlank()) {
             throw new ConfigException("bootstrap.method", "must not be blank");
+        }
+    }
+
+    /**
+     * The {@code post_bootstrap} command split into words as Patroni splits it ({@code shlex}).
+     *
+     * @throws ConfigException naming {@code bootstrap.post_bootstrap} when it is empty or a quote is not closed
+     */
+    public static List<String> postBootstrapCommand(String script) {
+        try {
+            return CommandLine.split(script);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("bootstrap.post_bootstrap", e.getMessage());
         }
     }
 

@@ -103,9 +103,6 @@ final class KeyRules {
 
         refused(m, "bootstrap.method", "custom bootstrap methods are not implemented: hapg would run initdb"
                 + " instead of restoring your backup; only 'initdb' is accepted", isText("initdb"));
-        refused(m, "bootstrap.post_bootstrap", "post-bootstrap scripts are not implemented (the script would not"
-                + " run)");
-        refused(m, "bootstrap.post_init", "post-bootstrap scripts are not implemented (the script would not run)");
         refused(m, "bootstrap.users", "bootstrap users are not created (Patroni 4 removed the key); create the"
                 + " roles yourself");
 

@@ -51,6 +51,18 @@ class AdapterConfigsTest {
     }
 
     @Test
+    void postBootstrapIsSplitAsPatroniSplitsIt() {
+        NodeConfig node = NodeConfig.builder(HaConfig.builder().scope("s").name("pg-1").build())
+                .postgresql(PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg")).build())
+                .bootstrap(BootstrapSection.DEFAULTS.withPostBootstrap("/opt/post.sh --schema 'my app'"))
+                .build();
+        assertThat(AdapterConfigs.postgres(node).build().postBootstrap())
+                .containsExactly("/opt/post.sh", "--schema", "my app");
+        assertThatThrownBy(() -> BootstrapSection.DEFAULTS.withPostBootstrap("/opt/post.sh 'unclosed"))
+                .hasMessageStartingWith("bootstrap.post_bootstrap: ");
+    }
+
+    @Test
     void postgresNeedsADataDirectory() {
         NodeConfig node = NodeConfig.builder(HaConfig.builder().scope("s").name("pg-1").build()).build();
         assertThatThrownBy(() -> AdapterConfigs.postgres(node)).hasMessage("postgresql.data_dir: required");

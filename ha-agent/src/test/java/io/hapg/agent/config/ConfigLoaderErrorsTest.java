@@ -216,9 +216,9 @@ class ConfigLoaderErrorsTest {
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
                 + "bootstrap:\n  dcs:\n    slots:\n      s1: {type: physical}\n    ignore_slots: [{name: b}]\n"
-                + "  post_bootstrap: /x.sh\n"), Map.of());
+                + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.slots", "bootstrap.dcs.ignore_slots", "bootstrap.post_bootstrap");
+                "bootstrap.dcs.slots", "bootstrap.dcs.ignore_slots", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigLoaderPatroniExampleTest {
     /** The refused keys' lines (and the pgbackrest method's section), taken out for the checks below. */
-    private static final List<String> REFUSED_LINES = List.of("  post_init:", "  config_dir:", "  before_stop:",
+    private static final List<String> REFUSED_LINES = List.of("  config_dir:", "  before_stop:",
             "  create_replica_methods:", "  - pgbackrest", "  pgbackrest:", "    command:", "    keep_data:",
             "    no_params:");
     private static String text;
@@ -59,9 +59,9 @@ class ConfigLoaderPatroniExampleTest {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(text), Map.of());
         assertThat(v.valid()).isFalse();
         assertThat(v.errors()).extracting(e -> e.keyPath() + ":" + e.line().orElse(0)).containsExactly(
-                "bootstrap.post_init:56", "postgresql.config_dir:64", "postgresql.before_stop:95",
+                "postgresql.config_dir:64", "postgresql.before_stop:95",
                 "postgresql.create_replica_methods:100");
-        assertThat(v.errors().get(3).getMessage()).isEqualTo("postgresql.create_replica_methods: not supported"
+        assertThat(v.errors().get(2).getMessage()).isEqualTo("postgresql.create_replica_methods: not supported"
                 + " by hapg: replica creation methods are not implemented: hapg clones with pg_basebackup; only"
                 + " [basebackup] is accepted (line 100)");
     }
@@ -71,7 +71,7 @@ class ConfigLoaderPatroniExampleTest {
         assertThat(loaded.warnings()).extracting(ConfigWarning::keyPath).containsExactly(
                 "postgresql.proxy_address", "postgresql.pgpass", "postgresql.use_unix_socket",
                 "postgresql.basebackup", "watchdog.device", "watchdog.safety_margin", "tags.clonefrom");
-        assertThat(loaded.warningMessages().get(0)).isEqualTo("'postgresql.proxy_address' (line 60) ignored:"
+        assertThat(loaded.warningMessages().get(0)).isEqualTo("'postgresql.proxy_address' (line 61) ignored:"
                 + " not published (no proxy_url in the member key)");
     }
 
@@ -146,7 +146,7 @@ class ConfigLoaderPatroniExampleTest {
                 "max_connections", 100));
         assertThat(b.initdb()).containsExactly(CliOption.of("encoding", "UTF8"), CliOption.flag("data-checksums"));
         assertThat(b.initdb()).extracting(CliOption::toArgument).containsExactly("--encoding=UTF8", "--data-checksums");
-        assertThat(b.postBootstrap()).isEmpty();
+        assertThat(b.postBootstrap()).contains("/usr/local/bin/setup_cluster.sh");
         assertThat(b.method()).isEmpty();
         assertThat(b.pgHba()).isEmpty();
         assertThat(b.users()).isEmpty();

@@ -8,14 +8,16 @@ import java.util.List;
  * separated by blanks, single quotes literal, double quotes allowing {@code \"} and {@code \\},
  * a backslash escaping the next character outside quotes. No variable expansion, no globbing.
  */
-final class CommandLine {
+public final class CommandLine {
     private CommandLine() {
     }
 
     /**
+     * The program and its arguments, as {@code shlex.split} gives them.
+     *
      * @throws IllegalArgumentException naming the command when a quote is not closed or it is empty
      */
-    static List<String> split(String command) {
+    public static List<String> split(String command) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;

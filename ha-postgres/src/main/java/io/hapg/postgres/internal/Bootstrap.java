@@ -45,6 +45,7 @@ public final class Bootstrap {
             instance.files().writePrimary();
             instance.startAndAwait(epoch);
             createRoles();
+            postBootstrap();
         } catch (RuntimeException e) {
             instance.postmaster().stop(StopMode.IMMEDIATE, config.stopTimeout(), false);
             dataDir.wipe();
@@ -70,6 +71,36 @@ public final class Bootstrap {
                 // Mode 0600 in the private run directory; the next bootstrap overwrites it.
             }
         }
+    }
+
+    /**
+     * Patroni's {@code post_bootstrap}: the command, as the OS user, with the local connection
+     * string as its last argument (libpq's {@code key=value} form, as Patroni passes it; the
+     * password comes from {@code PGPASSFILE}) and {@code PGOPTIONS=-c synchronous_commit=local},
+     * so that the script's writes never wait for a standby that does not exist yet. Bounded by
+     * {@link PostgresConfig#cloneTimeout()}: Patroni waits without bound, and a hung script would
+     * keep the cluster uninitialized. A failure (non-zero exit, timeout) fails the bootstrap: the
+     * server is stopped and the data directory emptied, as Patroni removes a cluster whose
+     * post_bootstrap failed.
+     */
+    private void postBootstrap() {
+        if (config.postBootstrap().isEmpty()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("env", "PGOPTIONS=-c synchronous_commit=local"));
+        command.addAll(config.postBootstrap());
+        command.add(localDsn());
+        instance.tools().run("post_bootstrap", command, config.cloneTimeout());
+    }
+
+    /** {@code dbname=postgres user=... host=... port=...}, values escaped as Patroni's {@code format_dsn} does. */
+    String localDsn() {
+        return "dbname=postgres user=" + dsnValue(config.superuser().username()) + " host="
+                + dsnValue(config.localHost()) + " port=" + config.port();
+    }
+
+    static String dsnValue(String value) {
+        return value.replaceAll("(['\\\\ ])", "\\\\$1");
     }
 
     private void createRoles() {
