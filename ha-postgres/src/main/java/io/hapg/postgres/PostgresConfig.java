@@ -54,6 +54,8 @@ import java.util.Set;
  * @param postBootstrap        Patroni's {@code bootstrap.post_bootstrap}: a command (program and
  *                             arguments) run as the OS user once a new cluster is up, with the local
  *                             connection string as its last argument; empty = none
+ * @param replicaMethods       Patroni's {@code create_replica_methods}, in the order they are tried
+ *                             (default: {@link ReplicaMethod#BASEBACKUP} alone)
  */
 public record PostgresConfig(
         String memberName,
@@ -81,7 +83,8 @@ public record PostgresConfig(
         boolean usePgRewind,
         boolean removeDataDirectoryOnRewindFailure,
         Set<String> ignoreSlots,
-        List<String> postBootstrap) {
+        List<String> postBootstrap,
+        List<ReplicaMethod> replicaMethods) {
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -138,6 +141,10 @@ public record PostgresConfig(
         ignoreSlots = Set.copyOf(require(ignoreSlots, "ignoreSlots"));
         postBootstrap = List.copyOf(require(postBootstrap, "postBootstrap"));
         postBootstrap.forEach(word -> noNewline(word, "postBootstrap"));
+        replicaMethods = List.copyOf(require(replicaMethods, "replicaMethods"));
+        if (replicaMethods.isEmpty()) {
+            throw new IllegalArgumentException("replicaMethods must name at least one method");
+        }
     }
 
     /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
@@ -256,6 +263,7 @@ public record PostgresConfig(
         private boolean removeDataDirectoryOnRewindFailure;
         private Set<String> ignoreSlots = Set.of();
         private List<String> postBootstrap = List.of();
+        private List<ReplicaMethod> replicaMethods = List.of(ReplicaMethod.BASEBACKUP);
 
         private Builder() {
         }
@@ -289,6 +297,7 @@ public record PostgresConfig(
         }
         public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
         public Builder postBootstrap(List<String> v) { postBootstrap = v; return this; }
+        public Builder replicaMethods(List<ReplicaMethod> v) { replicaMethods = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -297,7 +306,7 @@ public record PostgresConfig(
                     Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind,
-                    removeDataDirectoryOnRewindFailure, ignoreSlots, postBootstrap);
+                    removeDataDirectoryOnRewindFailure, ignoreSlots, postBootstrap, replicaMethods);
         }
     }
 }

@@ -116,9 +116,10 @@ public final class PostgresNode implements DatabaseNode {
     }
 
     /**
-     * Stops the server, replaces the data directory with pg_basebackup of {@code source} (through
-     * this member's slot, created on the source when missing), and starts as its replica. Bounded
-     * by the clone timeout plus the start timeout.
+     * Stops the server, replaces the data directory with a copy of {@code source} (the configured
+     * {@link PostgresConfig#replicaMethods()} in order; pg_basebackup through this member's slot,
+     * created on the source when missing), and starts as its replica. Bounded by the clone timeout
+     * per method plus the start timeout.
      *
      * @throws FatalHaException when the local data belongs to another cluster than the source's
      */

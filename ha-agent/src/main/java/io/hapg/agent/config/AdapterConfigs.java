@@ -1,13 +1,17 @@
 package io.hapg.agent.config;
 
+import io.hapg.core.callbacks.CommandLine;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.postgres.PostgresConfig;
+import io.hapg.postgres.ReplicaMethod;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -67,12 +71,65 @@ public final class AdapterConfigs {
                 .startTimeout(pg.pgCtlTimeout())
                 .useSlots(ha.bootstrapDcs().useSlots())
                 .usePgRewind(usePgRewind(config))
-                .removeDataDirectoryOnRewindFailure(pg.removeDataDirectoryOnRewindFailure());
+                .removeDataDirectoryOnRewindFailure(pg.removeDataDirectoryOnRewindFailure())
+                .replicaMethods(replicaMethods(ha.scope(), pg));
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);
         pg.osUser().ifPresent(builder::osUser);
         return builder;
+    }
+
+    /**
+     * {@code create_replica_methods} and each method's section as Patroni calls them: {@code command}
+     * (default: the method's name), {@code keep_data}, {@code no_params}; every other option becomes
+     * {@code --key=value} (Python's {@code str()}: {@code True}/{@code False}), followed by
+     * {@code --scope} and {@code --role=replica} unless {@code no_params}. {@code no_leader} (and
+     * the legacy {@code no_master}) are accepted: hapg only clones from a running member.
+     *
+     * @throws ConfigException naming the method's section for an empty command or a quote left open
+     */
+    static List<ReplicaMethod> replicaMethods(String scope, PostgresqlSection pg) {
+        List<ReplicaMethod> methods = new ArrayList<>();
+        for (String name : pg.createReplicaMethods()) {
+            if (name.equals("basebackup")) {
+                methods.add(ReplicaMethod.BASEBACKUP);
+                continue;
+            }
+            Map<String, Object> options = new LinkedHashMap<>(pg.replicaMethodOptions().getOrDefault(name, Map.of()));
+            String key = "postgresql." + name;
+            List<String> command;
+            try {
+                command = CommandLine.split(String.valueOf(options.getOrDefault("command", name)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ".command", e.getMessage());
+            }
+            options.remove("command");
+            boolean keepData = truthy(options.get("keep_data"));
+            boolean noParams = truthy(options.get("no_params"));
+            if (noParams) {
+                for (String flag : List.of("no_params", "no_master", "no_leader", "keep_data")) {
+                    options.remove(flag);
+                }
+            } else {
+                options.put("scope", scope);
+                options.put("role", "replica");
+            }
+            List<String> arguments = new ArrayList<>();
+            options.forEach((k, v) -> arguments.add("--" + k + "=" + python(v)));
+            methods.add(new ReplicaMethod(name, command, arguments, keepData, noParams));
+        }
+        return methods;
+    }
+
+    private static boolean truthy(Object v) {
+        return v instanceof Boolean ? (Boolean) v : v != null && List.of("true", "on", "yes", "1")
+                .contains(v.toString().strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** A value as Python's {@code str()} shows it, as Patroni formats the method's arguments. */
+    private static String python(Object v) {
+        return v instanceof Boolean ? ((Boolean) v ? "True" : "False") : String.valueOf(v);
     }
 
     /** The dynamic {@code postgresql.use_pg_rewind} wins over the local one, as in Patroni. */

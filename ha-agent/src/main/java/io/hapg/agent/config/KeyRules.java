@@ -119,8 +119,6 @@ final class KeyRules {
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
         refused(m, "postgresql.remove_data_directory_on_rewind_failure", RECLONE, isBool(true));
         refused(m, "postgresql.remove_data_directory_on_diverged_timelines", RECLONE, isBool(true));
-        refused(m, "postgresql.create_replica_methods", "replica creation methods are not implemented: hapg"
-                + " clones with pg_basebackup; only [basebackup] is accepted", KeyRules::onlyBasebackup);
         warned(m, "postgresql.basebackup", "extra pg_basebackup options are not passed");
         warned(m, "postgresql.rewind", "extra pg_rewind options are not passed");
         refused(m, "postgresql.recovery_conf", "extra recovery settings (restore_command, ...) are not"
@@ -174,13 +172,5 @@ final class KeyRules {
 
     private static boolean zero(YNode n) {
         return n.kind == YNode.Kind.SCALAR && n.text.strip().equals("0");
-    }
-
-    private static boolean onlyBasebackup(YNode n) {
-        if (n.kind == YNode.Kind.SCALAR) {
-            return n.text.strip().equals("basebackup");
-        }
-        return n.kind == YNode.Kind.LIST && n.items.size() == 1 && n.items.get(0).kind == YNode.Kind.SCALAR
-                && n.items.get(0).text.strip().equals("basebackup");
     }
 }

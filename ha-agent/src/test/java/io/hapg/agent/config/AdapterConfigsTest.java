@@ -7,6 +7,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.etcd.EtcdConfig;
 import io.hapg.postgres.PostgresConfig;
+import io.hapg.postgres.ReplicaMethod;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +61,39 @@ class AdapterConfigsTest {
                 .containsExactly("/opt/post.sh", "--schema", "my app");
         assertThatThrownBy(() -> BootstrapSection.DEFAULTS.withPostBootstrap("/opt/post.sh 'unclosed"))
                 .hasMessageStartingWith("bootstrap.post_bootstrap: ");
+    }
+
+    @Test
+    void replicaMethodsGetPatronisArgumentsInPatronisOrder() {
+        PostgresqlSection pg = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .createReplicaMethods(List.of("pgbackrest", "wal_g", "basebackup"))
+                .replicaMethodOptions(Map.of("pgbackrest", new java.util.LinkedHashMap<>(Map.of(
+                        "command", "/usr/bin/pgbackrest --stanza=main --delta restore")),
+                        "wal_g", new java.util.LinkedHashMap<>(Map.of("command", "wal-g-restore 'a b'",
+                                "no_params", true, "keep_data", true))))
+                .build();
+        List<ReplicaMethod> methods = AdapterConfigs.replicaMethods("batman", pg);
+        assertThat(methods).extracting(ReplicaMethod::name).containsExactly("pgbackrest", "wal_g", "basebackup");
+        assertThat(methods.get(0).command()).containsExactly("/usr/bin/pgbackrest", "--stanza=main", "--delta",
+                "restore");
+        assertThat(methods.get(0).arguments()).containsExactly("--scope=batman", "--role=replica");
+        assertThat(methods.get(1).command()).containsExactly("wal-g-restore", "a b");
+        assertThat(methods.get(1).arguments()).isEmpty();
+        assertThat(methods.get(1).keepData()).isTrue();
+        assertThat(methods.get(1).noParams()).isTrue();
+        assertThat(methods.get(2)).isEqualTo(ReplicaMethod.BASEBACKUP);
+
+        PostgresqlSection noCommand = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .createReplicaMethods(List.of("restore")).replicaMethodOptions(Map.of("restore",
+                        new java.util.LinkedHashMap<>(Map.of("keep_data", false)))).build();
+        assertThat(AdapterConfigs.replicaMethods("s", noCommand).get(0)).isEqualTo(new ReplicaMethod("restore",
+                List.of("restore"), List.of("--keep_data=False", "--scope=s", "--role=replica"), false,
+                false));
+        PostgresqlSection open = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .createReplicaMethods(List.of("x")).replicaMethodOptions(Map.of("x", Map.of("command", "x 'oops")))
+                .build();
+        assertThatThrownBy(() -> AdapterConfigs.replicaMethods("s", open))
+                .hasMessageStartingWith("postgresql.x.command: ");
     }
 
     @Test

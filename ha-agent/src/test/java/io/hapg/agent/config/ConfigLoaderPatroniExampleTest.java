@@ -30,10 +30,8 @@ import org.junit.jupiter.api.Test;
  * out (what a user does after {@code agent --validate-config}), every value is checked.
  */
 class ConfigLoaderPatroniExampleTest {
-    /** The refused keys' lines (and the pgbackrest method's section), taken out for the checks below. */
-    private static final List<String> REFUSED_LINES = List.of("  config_dir:", "  before_stop:",
-            "  create_replica_methods:", "  - pgbackrest", "  pgbackrest:", "    command:", "    keep_data:",
-            "    no_params:");
+    /** The refused keys' lines, taken out for the checks below. */
+    private static final List<String> REFUSED_LINES = List.of("  config_dir:", "  before_stop:");
     private static String text;
     private static LoadedConfig loaded;
     private static NodeConfig node;
@@ -47,7 +45,6 @@ class ConfigLoaderPatroniExampleTest {
             text = new BufferedReader(r).lines().collect(Collectors.joining("\n", "", "\n"));
         }
         String hapgReady = text.lines().filter(l -> REFUSED_LINES.stream().noneMatch(l::startsWith))
-                .map(l -> l.equals("  - basebackup") ? "  create_replica_methods: [basebackup]" : l)
                 .collect(Collectors.joining("\n", "", "\n"));
         loaded = ConfigLoader.parse(hapgReady);
         node = loaded.config();
@@ -59,11 +56,9 @@ class ConfigLoaderPatroniExampleTest {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(text), Map.of());
         assertThat(v.valid()).isFalse();
         assertThat(v.errors()).extracting(e -> e.keyPath() + ":" + e.line().orElse(0)).containsExactly(
-                "postgresql.config_dir:64", "postgresql.before_stop:95",
-                "postgresql.create_replica_methods:100");
-        assertThat(v.errors().get(2).getMessage()).isEqualTo("postgresql.create_replica_methods: not supported"
-                + " by hapg: replica creation methods are not implemented: hapg clones with pg_basebackup; only"
-                + " [basebackup] is accepted (line 100)");
+                "postgresql.config_dir:64", "postgresql.before_stop:95");
+        assertThat(v.errors().get(1).getMessage()).isEqualTo("postgresql.before_stop: not supported by hapg:"
+                + " before_stop scripts are not implemented (the script would not run before a shutdown) (line 95)");
     }
 
     @Test
@@ -183,8 +178,9 @@ class ConfigLoaderPatroniExampleTest {
         assertThat(p.useUnixSocketRepl()).isFalse();
         assertThat(p.removeDataDirectoryOnRewindFailure()).isTrue();
         assertThat(p.removeDataDirectoryOnDivergedTimelines()).isTrue();
-        assertThat(p.createReplicaMethods()).containsExactly("basebackup");
-        assertThat(p.replicaMethodOptions()).isEmpty();
+        assertThat(p.createReplicaMethods()).containsExactly("pgbackrest", "basebackup");
+        assertThat(p.replicaMethodOptions().get("pgbackrest")).containsEntry("command",
+                "/usr/bin/pgbackrest --stanza=main --delta restore");
         assertThat(p.basebackup()).containsExactly(CliOption.flag("verbose"), CliOption.of("max-rate", "100M"));
         assertThat(p.rewind()).isEmpty();
         assertThat(p.pgCtlTimeout()).isEqualTo(Duration.ofSeconds(90));

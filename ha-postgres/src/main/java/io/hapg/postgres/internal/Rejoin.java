@@ -3,6 +3,7 @@ package io.hapg.postgres.internal;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
+import io.hapg.postgres.ReplicaMethod;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two ways a node (re)joins a leader: a fresh copy with pg_basebackup, and pg_rewind of a
- * diverged former primary. Both leave the node configured as a replica of the leader, stopped;
+ * The two ways a node (re)joins a leader: a fresh copy (pg_basebackup, or the configured replica
+ * methods in order, as Patroni's {@code create_replica_methods}), and pg_rewind of a diverged
+ * former primary. Both leave the node configured as a replica of the leader, stopped;
  * the caller starts it.
  */
 public final class Rejoin {
@@ -33,8 +35,13 @@ public final class Rejoin {
     }
 
     /**
-     * Replaces the data directory with a base backup of {@code leader}, after checking that the
-     * local data (if any) belongs to the leader's cluster. Creates this member's slot on the leader.
+     * Replaces the data directory with a copy of {@code leader}, after checking that the local data
+     * (if any) belongs to the leader's cluster: each configured replica method in turn until one
+     * succeeds (each failure logged), then the replica settings. Creates this member's slot on the
+     * leader.
+     *
+     * @throws DatabaseUnavailableException the last method's failure when none succeeded (the data
+     *                                      directory is then empty)
      */
     public void cloneFrom(Conninfo.Endpoint leader) {
         DataDir dataDir = instance.dataDir();
@@ -49,7 +56,6 @@ public final class Rejoin {
             });
         }
         instance.requireSameCluster(leaderSystem);
-        dataDir.wipe();
         Map<String, String> conninfo = new LinkedHashMap<>();
         conninfo.put("host", leader.host());
         conninfo.put("port", Integer.toString(leader.port()));
@@ -57,6 +63,30 @@ public final class Rejoin {
         conninfo.put("application_name", instance.member() + "_basebackup");
         conninfo.put("connect_timeout", "10");
         conninfo.putAll(instance.config().replication().options());
+        DatabaseUnavailableException last = null;
+        for (ReplicaMethod method : instance.config().replicaMethods()) {
+            try {
+                if (method.isBasebackup()) {
+                    basebackup(conninfo);
+                } else {
+                    custom(method, leader);
+                }
+                LOG.info("{} - replica has been created using {}", instance.member(), method.name());
+                instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+                return;
+            } catch (DatabaseUnavailableException e) {
+                LOG.error("{} - error creating replica using method {}: {}", instance.member(), method.name(),
+                        e.getMessage());
+                last = e;
+            }
+        }
+        dataDir.wipe();
+        throw last;
+    }
+
+    private void basebackup(Map<String, String> conninfo) {
+        DataDir dataDir = instance.dataDir();
+        dataDir.wipe();
         List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_basebackup"),
                 "--pgdata=" + dataDir.path(), "--wal-method=stream", "--checkpoint=fast", "--no-password",
                 "--dbname=" + Conninfo.format(conninfo)));
@@ -67,7 +97,30 @@ public final class Rejoin {
             dataDir.wipe();
             throw e;
         }
-        instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+    }
+
+    /**
+     * Patroni's user-defined replica method: the data directory emptied unless {@code keep_data},
+     * then {@code command --opt=value... --scope=S --role=replica --datadir=D --connstring=C}, bounded
+     * by the clone timeout. The method must leave a data directory; what it leaves is checked.
+     */
+    private void custom(ReplicaMethod method, Conninfo.Endpoint leader) {
+        DataDir dataDir = instance.dataDir();
+        if (!method.keepData()) {
+            dataDir.wipe();
+        }
+        List<String> command = new ArrayList<>(method.command());
+        command.addAll(method.arguments());
+        if (!method.noParams()) {
+            command.add("--datadir=" + dataDir.path());
+            command.add("--connstring=dbname=postgres user=" + Bootstrap.dsnValue(instance.config().replication()
+                    .username()) + " host=" + Bootstrap.dsnValue(leader.host()) + " port=" + leader.port());
+        }
+        instance.tools().run("replica-method-" + method.name(), command, instance.config().cloneTimeout());
+        if (!dataDir.isInitialized()) {
+            throw new DatabaseUnavailableException(instance.member() + ": replica method " + method.name()
+                    + " exited 0 but left no PostgreSQL data directory in " + dataDir.path());
+        }
     }
 
     /**

@@ -1,0 +1,96 @@
+package io.hapg.postgres;
+
+import static io.hapg.postgres.TestNodes.awaitCaughtUp;
+import static io.hapg.postgres.TestNodes.member;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hapg.core.spi.DatabaseUnavailableException;
+import io.hapg.process.PgInstallation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Patroni's {@code create_replica_methods} on real servers: the methods are tried in order, a
+ * failing one is skipped, a user-defined one gets Patroni's arguments and its copy is used; when
+ * every method fails the clone fails with the last error and leaves no half-made data directory.
+ */
+@Timeout(180)
+class ReplicaMethodsIT {
+    @RegisterExtension
+    final NodeLogs logs = new NodeLogs();
+
+    private final TestNodes nodes = logs.watch(new TestNodes());
+
+    @AfterEach
+    void stop() {
+        nodes.close();
+    }
+
+    @Test
+    void aFailingMethodIsSkippedAndTheNextOnesCopyBecomesTheReplica() throws IOException {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        TestNodes.execute(n1, "CREATE TABLE t AS SELECT 1 AS id");
+        Path calls = nodes.base().resolve("calls.txt");
+        Path basebackup = PgInstallation.findBinDir(Optional.empty()).orElseThrow().resolve("pg_basebackup");
+        ReplicaMethod broken = new ReplicaMethod("broken", List.of(script("broken.sh",
+                "echo \"broken $*\" >> " + calls + "\nexit 1\n").toString()), List.of("--scope=demo",
+                "--role=replica"), false, false);
+        ReplicaMethod copy = new ReplicaMethod("copy", List.of(script("copy.sh", "echo \"copy $*\" >> " + calls
+                + "\nfor a in \"$@\"; do case \"$a\" in --datadir=*) d=${a#--datadir=} ;; --connstring=*)"
+                + " c=${a#--connstring=} ;; esac; done\nexec \"" + basebackup + "\" -D \"$d\" -d \"$c\" -X stream"
+                + " -c fast\n").toString()), List.of("--stanza=main", "--scope=demo", "--role=replica"), false,
+                false);
+        PostgresNode n2 = nodes.node(nodes.config("n2").replicaMethods(List.of(broken, copy,
+                ReplicaMethod.BASEBACKUP)).build());
+
+        n2.cloneFrom(member(n1));
+
+        TestNodes.execute(n1, "INSERT INTO t VALUES (2)");
+        awaitCaughtUp(n2, n1);
+        assertThat(TestNodes.value(n2, "SELECT count(*) FROM t")).isEqualTo("2");
+        assertThat(n2.probe().inRecovery()).isTrue();
+        Path data = n2.config().dataDir();
+        assertThat(Files.readAllLines(calls)).containsExactly(
+                "broken --scope=demo --role=replica --datadir=" + data + " --connstring=dbname=postgres"
+                        + " user=replicator host=127.0.0.1 port=" + n1.config().port(),
+                "copy --stanza=main --scope=demo --role=replica --datadir=" + data + " --connstring=dbname=postgres"
+                        + " user=replicator host=127.0.0.1 port=" + n1.config().port());
+    }
+
+    @Test
+    void whenEveryMethodFailsTheCloneFailsAndTheDataDirectoryIsEmpty() throws IOException {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        ReplicaMethod empty = new ReplicaMethod("empty", List.of(script("empty.sh", "exit 0\n").toString()),
+                List.of(), false, true);
+        ReplicaMethod broken = new ReplicaMethod("broken", List.of(script("broken.sh",
+                "echo 'no backup in the repository' >&2\nexit 4\n").toString()), List.of(), false, true);
+        PostgresNode n2 = nodes.node(nodes.config("n2").replicaMethods(List.of(empty, broken)).build());
+
+        assertThatThrownBy(() -> n2.cloneFrom(member(n1))).isInstanceOf(DatabaseUnavailableException.class)
+                .hasMessageContaining("replica-method-broken failed with exit code 4")
+                .hasMessageContaining("no backup in the repository");
+
+        assertThat(n2.probe().hasData()).isFalse();
+        try (var content = Files.list(n2.config().dataDir())) {
+            assertThat(content).isEmpty();
+        }
+    }
+
+    private Path script(String name, String body) throws IOException {
+        Path script = nodes.base().resolve(name);
+        Files.writeString(script, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+}
