@@ -8,7 +8,6 @@ import io.hapg.process.PgInstallation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -36,9 +35,9 @@ class PostBootstrapIT {
     @Test
     void theScriptLogsInWithTheConnectionStringItIsGivenAndWrites() throws IOException {
         Path psql = PgInstallation.findBinDir(Optional.empty()).orElseThrow().resolve("psql");
-        Path script = script("post.sh", "#!/bin/sh\n"
-                + "\"" + psql + "\" \"$2\" -v ON_ERROR_STOP=1 -c \"CREATE TABLE made_by_post_bootstrap AS SELECT"
-                + " '$1'::text AS flag, current_setting('synchronous_commit') AS sync\"\n");
+        Path script = nodes.shellScript("post.sh", "\"" + psql + "\" \"$2\" -v ON_ERROR_STOP=1 -c \"CREATE TABLE"
+                + " made_by_post_bootstrap AS SELECT '$1'::text AS flag, current_setting('synchronous_commit') AS"
+                + " sync\"\n");
         PostgresNode n1 = nodes.node(nodes.config("n1").postBootstrap(List.of(script.toString(), "a flag")).build());
 
         n1.bootstrap();
@@ -49,7 +48,7 @@ class PostBootstrapIT {
 
     @Test
     void aFailingScriptFailsTheBootstrapAndEmptiesTheDataDirectory() throws IOException {
-        Path script = script("fail.sh", "#!/bin/sh\necho 'cannot load the schema' >&2\nexit 3\n");
+        Path script = nodes.shellScript("fail.sh", "echo 'cannot load the schema' >&2\nexit 3\n");
         PostgresConfig config = nodes.config("n2").postBootstrap(List.of(script.toString())).build();
         PostgresNode n2 = nodes.node(config);
 
@@ -61,12 +60,5 @@ class PostBootstrapIT {
         try (var content = Files.list(config.dataDir())) {
             assertThat(content).isEmpty();
         }
-    }
-
-    private Path script(String name, String text) throws IOException {
-        Path script = nodes.base().resolve(name);
-        Files.writeString(script, text);
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
     }
 }

@@ -10,7 +10,6 @@ import io.hapg.process.PgInstallation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -42,10 +41,10 @@ class ReplicaMethodsIT {
         TestNodes.execute(n1, "CREATE TABLE t AS SELECT 1 AS id");
         Path calls = nodes.base().resolve("calls.txt");
         Path basebackup = PgInstallation.findBinDir(Optional.empty()).orElseThrow().resolve("pg_basebackup");
-        ReplicaMethod broken = new ReplicaMethod("broken", List.of(script("broken.sh",
+        ReplicaMethod broken = new ReplicaMethod("broken", List.of(nodes.shellScript("broken.sh",
                 "echo \"broken $*\" >> " + calls + "\nexit 1\n").toString()), List.of("--scope=demo",
                 "--role=replica"), false, false);
-        ReplicaMethod copy = new ReplicaMethod("copy", List.of(script("copy.sh", "echo \"copy $*\" >> " + calls
+        ReplicaMethod copy = new ReplicaMethod("copy", List.of(nodes.shellScript("copy.sh", "echo \"copy $*\" >> " + calls
                 + "\nfor a in \"$@\"; do case \"$a\" in --datadir=*) d=${a#--datadir=} ;; --connstring=*)"
                 + " c=${a#--connstring=} ;; esac; done\nexec \"" + basebackup + "\" -D \"$d\" -d \"$c\" -X stream"
                 + " -c fast\n").toString()), List.of("--stanza=main", "--scope=demo", "--role=replica"), false,
@@ -71,9 +70,9 @@ class ReplicaMethodsIT {
     void whenEveryMethodFailsTheCloneFailsAndTheDataDirectoryIsEmpty() throws IOException {
         PostgresNode n1 = nodes.node("n1");
         n1.bootstrap();
-        ReplicaMethod empty = new ReplicaMethod("empty", List.of(script("empty.sh", "exit 0\n").toString()),
+        ReplicaMethod empty = new ReplicaMethod("empty", List.of(nodes.shellScript("empty.sh", "exit 0\n").toString()),
                 List.of(), false, true);
-        ReplicaMethod broken = new ReplicaMethod("broken", List.of(script("broken.sh",
+        ReplicaMethod broken = new ReplicaMethod("broken", List.of(nodes.shellScript("broken.sh",
                 "echo 'no backup in the repository' >&2\nexit 4\n").toString()), List.of(), false, true);
         PostgresNode n2 = nodes.node(nodes.config("n2").replicaMethods(List.of(empty, broken)).build());
 
@@ -85,12 +84,5 @@ class ReplicaMethodsIT {
         try (var content = Files.list(n2.config().dataDir())) {
             assertThat(content).isEmpty();
         }
-    }
-
-    private Path script(String name, String body) throws IOException {
-        Path script = nodes.base().resolve(name);
-        Files.writeString(script, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
     }
 }

@@ -92,6 +92,18 @@ final class TestNodes implements AutoCloseable {
         return base;
     }
 
+    /** An executable {@code /bin/sh} script in {@link #base()}, for the commands a node runs (post_bootstrap, replica methods). */
+    Path shellScript(String name, String body) {
+        Path script = base.resolve(name);
+        try {
+            Files.writeString(script, "#!/bin/sh\n" + body);
+            Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return script;
+    }
+
     static Member member(DatabaseNode node) {
         PostgresNode pg = (PostgresNode) node;
         return Member.of(pg.config().memberName(), pg.config().connUrl(), "http://127.0.0.1:8008/patroni");
