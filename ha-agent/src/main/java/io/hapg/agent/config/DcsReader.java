@@ -28,7 +28,7 @@ final class DcsReader {
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw relocate(e.getMessage());
+            throw relocate(dcs, e.getMessage());
         }
     }
 
@@ -68,14 +68,39 @@ final class DcsReader {
         }
     }
 
-    /** DynamicConfig says {@code ttl: ...}; make it {@code bootstrap.dcs.ttl: ...}. */
-    private static ConfigException relocate(String message) {
+    /**
+     * DynamicConfig says {@code ttl: ...}; make it {@code bootstrap.dcs.ttl: ...}, at the line of
+     * the deepest node of that path ({@code slots.x.type}, {@code ignore_slots[1].name}).
+     */
+    private static ConfigException relocate(YNode dcs, String message) {
         int colon = message.indexOf(": ");
         String key = colon > 0 ? message.substring(0, colon) : "";
         String detail = colon > 0 ? message.substring(colon + 2) : message;
         String prefix = key.equals("use_pg_rewind") || key.equals("use_slots") ? "bootstrap.dcs.postgresql."
                 : "bootstrap.dcs.";
-        return key.isEmpty() || key.contains(" ") ? new ConfigException("bootstrap.dcs", message)
-                : new ConfigException(prefix + key, detail);
+        if (key.isEmpty() || key.contains(" ")) {
+            return new ConfigException("bootstrap.dcs", message);
+        }
+        int line = line(dcs, key);
+        return line > 0 ? new ConfigException(prefix + key, detail, line, null) : new ConfigException(prefix + key, detail);
+    }
+
+    /** The line of the node at {@code key}, or 0 when the path does not lead to one (the caller finds the line). */
+    private static int line(YNode dcs, String key) {
+        YNode n = dcs;
+        for (String part : key.replace("[", ".[").split("\\.")) {
+            YNode next = null;
+            if (part.startsWith("[") && part.endsWith("]") && n.kind == YNode.Kind.LIST) {
+                int i = Integer.parseInt(part.substring(1, part.length() - 1));
+                next = i < n.items.size() ? n.items.get(i) : null;
+            } else if (n.kind == YNode.Kind.MAP) {
+                next = n.entries.get(part);
+            }
+            if (next == null) {
+                return 0;
+            }
+            n = next;
+        }
+        return n.line;
     }
 }
