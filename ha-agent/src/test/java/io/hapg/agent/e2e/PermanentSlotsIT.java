@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * physical slot {@code consumer} is kept on every member and advanced on the replicas to the
  * primary's position (published in the {@code status} key), so that after the primary dies the
  * new primary still has it, no earlier than the consumer had got; a slot made by hand that
- * {@code ignore_slots} covers is kept, one it does not cover is dropped.
+ * {@code ignore_slots} covers is kept, one it does not cover is dropped. A logical permanent slot
+ * is kept on the primary only (hapg does not copy it to replicas) and created afresh on the new one.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PermanentSlotsIT {
@@ -44,7 +45,9 @@ class PermanentSlotsIT {
     @Test
     void aPermanentPhysicalSlotSurvivesAFailoverAndIgnoredSlotsAreKept() {
         cluster = E2e.cluster("perm-slots")
-                .dcs("slots", Map.of("consumer", Map.of("type", "physical")))
+                .dcs("slots", Map.of("consumer", Map.of("type", "physical"),
+                        "cdc", Map.of("type", "logical", "database", "postgres", "plugin", "test_decoding")))
+                .pgParameter("wal_level", "logical")
                 .dcs("ignore_slots", List.of(Map.of("name", "backup_tool", "type", "physical")))
                 .start();
         logs.watch(cluster);
@@ -52,6 +55,9 @@ class PermanentSlotsIT {
         for (ClusterNode n : cluster.nodes()) {
             E2e.awaitTrue("the permanent slot on " + n.name(), E2e.CONVERGE, () -> slotLsn(n, "consumer").isPresent());
         }
+
+        E2e.awaitTrue("the logical permanent slot on " + primary.name(), E2e.CONVERGE,
+                () -> logicalSlot(primary, "cdc").equals(List.of("postgres test_decoding")));
 
         primary.execute("SELECT pg_catalog.pg_create_physical_replication_slot('backup_tool', true)");
         primary.execute("SELECT pg_catalog.pg_create_physical_replication_slot('stray', true)");
@@ -74,6 +80,9 @@ class PermanentSlotsIT {
         report("permanent slot advanced on both replicas to " + consumed + " within "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertThat(slotLsn(primary, "backup_tool")).as("the ignored slot, several loops later").isPresent();
+        for (ClusterNode r : replicas) {
+            assertThat(logicalSlot(r, "cdc")).as("logical slots are kept on the primary only: %s", r.name()).isEmpty();
+        }
 
         primary.killNode();
         ClusterNode next = cluster.awaitPrimary(n -> n != primary, E2e.FAILOVER.multipliedBy(3));
@@ -86,6 +95,11 @@ class PermanentSlotsIT {
         while (System.nanoTime() < until) {
             assertThat(slotLsn(next, "consumer")).as("the slot on the new primary").isPresent();
         }
+        E2e.awaitTrue("the logical slot created afresh on the new primary " + next.name(), E2e.CONVERGE,
+                () -> logicalSlot(next, "cdc").equals(List.of("postgres test_decoding")));
+        next.execute("INSERT INTO t VALUES (-1)");
+        assertThat(next.query("SELECT data FROM pg_catalog.pg_logical_slot_peek_changes('cdc', NULL, NULL)"))
+                .as("a consumer decodes from the new primary's slot").anyMatch(d -> d.contains("-1"));
         report("after the failover to " + next.name() + " the consumer's slot is at " + slotLsn(next, "consumer").get()
                 + " (consumer at " + consumed + ")");
     }
@@ -95,6 +109,15 @@ class PermanentSlotsIT {
             return node.query(String.format(SLOT_LSN, slot)).stream().filter(v -> v != null).findFirst();
         } catch (IllegalStateException e) {
             return Optional.empty(); // restarting: asked again
+        }
+    }
+
+    private static List<String> logicalSlot(ClusterNode node, String slot) {
+        try {
+            return node.query("SELECT database || ' ' || plugin FROM pg_catalog.pg_replication_slots WHERE slot_name = '"
+                    + slot + "' AND slot_type = 'logical'");
+        } catch (IllegalStateException e) {
+            return List.of(); // restarting: asked again
         }
     }
 

@@ -119,7 +119,8 @@ public final class Slots {
                 LOG.info("{} - created permanent replication slot {}", member, slot.name());
             } else if (plan.primary()) {
                 createLogical(databases, slot);
-                LOG.info("{} - created permanent replication slot {} ({})", member, slot.name(), describe(slot));
+                LOG.info("{} - created permanent replication slot {} ({}); kept on the primary only, not copied to"
+                        + " replicas", member, slot.name(), describe(slot));
             }
         }
         if (!plan.primary()) {
