@@ -103,7 +103,8 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
      * permanent physical slots except one named like me, to be advanced to the positions the leader
      * publishes in the {@code status} key (Patroni 3.1 and later keep permanent physical slots on
      * replicas so that a consumer finds its slot after a failover). Logical permanent slots are
-     * kept on the primary only.
+     * kept on the primary only. A replica that may never be promoted ({@code nofailover}) keeps no
+     * permanent slot, as in Patroni: no consumer will ever find it there.
      */
     SlotPlan replicaSlots() {
         if (!dcs.useSlots()) {
@@ -115,7 +116,8 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .filter(m -> m.tags().replicatefrom().equals(Optional.of(me())))
                 .map(m -> PermanentSlot.slotName(m.name())).collect(Collectors.toCollection(LinkedHashSet::new));
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
-        dcs.permanentSlots().forEach((name, slot) -> {
+        Map<String, PermanentSlot> configured = myTags().nofailover() ? Map.of() : dcs.permanentSlots();
+        configured.forEach((name, slot) -> {
             if (!slot.logical() && !name.equals(PermanentSlot.slotName(me())) && !members.contains(name)) {
                 permanent.put(name, slot);
             }

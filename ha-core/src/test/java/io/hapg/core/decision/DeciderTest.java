@@ -1419,6 +1419,8 @@ class DeciderTest {
             assertThat(d.slots().memberSlots()).isEmpty();
             assertThat(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()).slots().isEmpty())
                     .as("no permanent slots: a replica leaves its slots alone").isTrue();
+            assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
+                    .as("a replica that is never promoted keeps none").isEmpty();
         }
 
         @Test

@@ -37,6 +37,11 @@ public final class Slots {
     /** Opens a connection to one database of the local server, for a logical slot. */
     @FunctionalInterface
     public interface DatabaseConnector {
+        /**
+         * A new connection to {@code database}, bounded by the query timeout; the caller closes it.
+         *
+         * @throws SQLException when the database does not exist or does not answer
+         */
         Connection connect(String database) throws SQLException;
     }
 
