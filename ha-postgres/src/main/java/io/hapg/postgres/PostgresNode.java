@@ -1,7 +1,9 @@
 package io.hapg.postgres;
 
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SlotPlan;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
@@ -19,6 +21,7 @@ import io.hapg.postgres.internal.Slots;
 import io.hapg.postgres.internal.SyncSetting;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -247,16 +250,21 @@ public final class PostgresNode implements DatabaseNode {
     }
 
     /**
-     * On a primary, creates a physical slot for every other member and drops physical slots of
-     * no member (logical slots and {@link PostgresConfig#ignoreSlots()} are kept, as are slots in
-     * use). On a replica: nothing. Bounded by the query timeout.
+     * Keeps the slots of {@code plan} (see {@link DatabaseNode#ensureSlots(SlotPlan)}); the
+     * node's own {@link PostgresConfig#ignoreSlots()} are never dropped either. A primary's plan
+     * on a server that is in recovery, or a replica's on one that is not, does nothing (the role
+     * changed since the decision). Bounded by the query timeout.
      */
     @Override
-    public void ensureSlots(Set<String> members) {
-        try (Connection c = instance.connect(instance.config().queryTimeout())) {
-            if (!"t".equals(Jdbc.value(c, "SELECT pg_catalog.pg_is_in_recovery()"))) {
-                Slots.ensure(c, member(), Set.copyOf(members), instance.config().ignoreSlots());
+    public Map<String, Lsn> ensureSlots(SlotPlan plan) {
+        Duration timeout = instance.config().queryTimeout();
+        try (Connection c = instance.connect(timeout)) {
+            boolean primary = !"t".equals(Jdbc.value(c, "SELECT pg_catalog.pg_is_in_recovery()"));
+            if (primary != plan.primary()) {
+                return Map.of();
             }
+            return Slots.ensure(c, database -> instance.connect(database, timeout), member(), plan,
+                    instance.config().ignoreSlots());
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(member() + ": cannot manage replication slots: " + e.getMessage(), e);
         }

@@ -3,8 +3,11 @@ package io.hapg.agent.config;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.DynamicKeys;
+import io.hapg.core.model.PermanentSlot;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Reads {@code bootstrap.dcs} into a {@link DynamicConfig}. */
 final class DcsReader {
@@ -24,12 +27,33 @@ final class DcsReader {
         Map<String, Object> map = s.toJavaMap(false);
         refuse(s, dcs, map);
         try {
-            return DynamicConfig.fromMap(map);
+            DynamicConfig config = DynamicConfig.fromMap(map);
+            warnLogicalSlots(s, dcs, config);
+            return config;
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw relocate(e.getMessage());
+            throw relocate(dcs, e.getMessage());
         }
+    }
+
+    /**
+     * Logical permanent slots are kept on the primary only: hapg does not copy them to replicas
+     * (Patroni's failover slots), so after a failover the new primary creates them afresh and a
+     * consumer misses what happened in between. Said at load, naming the key and line.
+     */
+    private static void warnLogicalSlots(Section s, YNode dcs, DynamicConfig config) {
+        List<String> logical = config.permanentSlots().values().stream().filter(PermanentSlot::logical)
+                .map(PermanentSlot::name).collect(Collectors.toList());
+        if (logical.isEmpty()) {
+            return;
+        }
+        YNode at = dcs.entries.values().stream().filter(n -> n.kind == YNode.Kind.MAP
+                && n.entries.keySet().containsAll(logical)).findFirst().orElse(dcs);
+        s.warn(at, "'" + at.path + "' (line " + at.line + "): copying logical slots to replicas (Patroni's"
+                + " failover slots) is not implemented and ignored: logical slots (" + String.join(", ", logical)
+                + ") are kept on the primary only; after a failover the new primary creates them afresh at its"
+                + " position then, and their consumers miss the changes in between");
     }
 
     /**
@@ -68,14 +92,39 @@ final class DcsReader {
         }
     }
 
-    /** DynamicConfig says {@code ttl: ...}; make it {@code bootstrap.dcs.ttl: ...}. */
-    private static ConfigException relocate(String message) {
+    /**
+     * DynamicConfig says {@code ttl: ...}; make it {@code bootstrap.dcs.ttl: ...}, at the line of
+     * the deepest node of that path ({@code slots.x.type}, {@code ignore_slots[1].name}).
+     */
+    private static ConfigException relocate(YNode dcs, String message) {
         int colon = message.indexOf(": ");
         String key = colon > 0 ? message.substring(0, colon) : "";
         String detail = colon > 0 ? message.substring(colon + 2) : message;
         String prefix = key.equals("use_pg_rewind") || key.equals("use_slots") ? "bootstrap.dcs.postgresql."
                 : "bootstrap.dcs.";
-        return key.isEmpty() || key.contains(" ") ? new ConfigException("bootstrap.dcs", message)
-                : new ConfigException(prefix + key, detail);
+        if (key.isEmpty() || key.contains(" ")) {
+            return new ConfigException("bootstrap.dcs", message);
+        }
+        int line = line(dcs, key);
+        return line > 0 ? new ConfigException(prefix + key, detail, line, null) : new ConfigException(prefix + key, detail);
+    }
+
+    /** The line of the node at {@code key}, or 0 when the path does not lead to one (the caller finds the line). */
+    private static int line(YNode dcs, String key) {
+        YNode n = dcs;
+        for (String part : key.replace("[", ".[").split("\\.")) {
+            YNode next = null;
+            if (part.startsWith("[") && part.endsWith("]") && n.kind == YNode.Kind.LIST) {
+                int i = Integer.parseInt(part.substring(1, part.length() - 1));
+                next = i < n.items.size() ? n.items.get(i) : null;
+            } else if (n.kind == YNode.Kind.MAP) {
+                next = n.entries.get(part);
+            }
+            if (next == null) {
+                return 0;
+            }
+            n = next;
+        }
+        return n.line;
     }
 }

@@ -112,6 +112,13 @@ class ConfigLoaderErrorsTest {
                 "bootstrap.dcs.ttl: expected a whole number, got 'thirty' (line 5)");
         assertError(HEAD + "bootstrap:\n  dcs:\n    postgresql:\n      use_pg_rewind: maybe\n",
                 "bootstrap.dcs.postgresql.use_pg_rewind: expected true or false, got 'maybe' (line 6)");
+        assertError(HEAD + "bootstrap:\n  dcs:\n    slots:\n      ok: {type: physical}\n      cdc:\n        type: logical\n"
+                + "        database: app\n", "bootstrap.dcs.slots.cdc: a logical slot needs both database and plugin"
+                + " (line 7)");
+        assertError(HEAD + "bootstrap:\n  dcs:\n    slots:\n      s:\n        type: logcal\n",
+                "bootstrap.dcs.slots.s.type: expected physical or logical, got 'logcal' (line 7)");
+        assertError(HEAD + "bootstrap:\n  dcs:\n    ignore_slots:\n    - name: barman\n    - nmae: x\n",
+                "bootstrap.dcs.ignore_slots[1]: unknown field nmae (name, type, database and plugin are) (line 7)");
     }
 
     @Test
@@ -215,10 +222,10 @@ class ConfigLoaderErrorsTest {
     @Test
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
-                + "bootstrap:\n  dcs:\n    slots:\n      s1: {type: physical}\n    ignore_slots: [{name: b}]\n"
+                + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n    max_timelines_history: 5\n"
                 + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.slots", "bootstrap.dcs.ignore_slots", "bootstrap.users");
+                "bootstrap.dcs.standby_cluster", "bootstrap.dcs.max_timelines_history", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

@@ -1,9 +1,9 @@
 package io.hapg.core.decision;
 
+import io.hapg.core.model.SlotPlan;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The decision engine's answer for one iteration: one action and the one-line reason an operator
@@ -15,10 +15,11 @@ import java.util.Set;
  *                      from; the candidate of a switchover
  * @param demoteMode    for {@link Action#DEMOTE}
  * @param syncStandbys  for {@link Action#SET_SYNC_STANDBYS} and {@link Action#WRITE_SYNC_KEY}
- * @param slots         for {@link Action#RENEW_LEASE}: the physical slots the primary keeps
+ * @param slots         for {@link Action#RENEW_LEASE}: the slots the primary keeps; for
+ *                      {@link Action#NONE} on a streaming replica: the slots it keeps
  */
 public record Decision(Action action, String reason, Optional<String> target, Optional<DemoteMode> demoteMode,
-                       List<String> syncStandbys, Set<String> slots) {
+                       List<String> syncStandbys, SlotPlan slots) {
 
     public Decision {
         Objects.requireNonNull(action, "action");
@@ -26,27 +27,32 @@ public record Decision(Action action, String reason, Optional<String> target, Op
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(demoteMode, "demoteMode");
         syncStandbys = List.copyOf(syncStandbys);
-        slots = Set.copyOf(slots);
+        Objects.requireNonNull(slots, "slots");
     }
 
     public static Decision of(Action action, String reason) {
-        return new Decision(action, reason, Optional.empty(), Optional.empty(), List.of(), Set.of());
+        return new Decision(action, reason, Optional.empty(), Optional.empty(), List.of(), SlotPlan.NONE);
     }
 
     public static Decision of(Action action, String target, String reason) {
-        return new Decision(action, reason, Optional.of(target), Optional.empty(), List.of(), Set.of());
+        return new Decision(action, reason, Optional.of(target), Optional.empty(), List.of(), SlotPlan.NONE);
     }
 
     public static Decision demote(DemoteMode mode, Optional<String> follow, String reason) {
-        return new Decision(Action.DEMOTE, reason, follow, Optional.of(mode), List.of(), Set.of());
+        return new Decision(Action.DEMOTE, reason, follow, Optional.of(mode), List.of(), SlotPlan.NONE);
     }
 
     public static Decision sync(Action action, List<String> standbys, String reason) {
-        return new Decision(action, reason, Optional.empty(), Optional.empty(), standbys, Set.of());
+        return new Decision(action, reason, Optional.empty(), Optional.empty(), standbys, SlotPlan.NONE);
     }
 
-    public static Decision renew(Set<String> slots, String reason) {
+    public static Decision renew(SlotPlan slots, String reason) {
         return new Decision(Action.RENEW_LEASE, reason, Optional.empty(), Optional.empty(), List.of(), slots);
+    }
+
+    /** A replica's steady state: nothing to do but keep its slots ({@code slots}). */
+    public static Decision keepSlots(SlotPlan slots, String reason) {
+        return new Decision(Action.NONE, reason, Optional.empty(), Optional.empty(), List.of(), slots);
     }
 
     /** An operator's {@code POST /reinitialize}: re-clone this replica from {@code leader}, outside the rules. */

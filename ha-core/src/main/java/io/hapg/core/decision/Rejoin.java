@@ -61,7 +61,8 @@ final class Rejoin {
             return Decision.of(Action.FOLLOW, source, "following " + Reasons.describeSource(source, leader)
                     + local.following().map(old -> " (was streaming from " + old + ")").orElse(""));
         }
-        return Decision.of(Action.NONE, "no action: streaming from " + Reasons.describeSource(source, leader));
+        return Decision.keepSlots(s.replicaSlots(), "no action: streaming from "
+                + Reasons.describeSource(source, leader));
     }
 
     /** WAIT while the leader has no member record, or a rewind if I diverged; empty when I can stream. */

@@ -6,7 +6,12 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.Tags;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.PermanentSlot;
+import io.hapg.core.model.SlotPlan;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -72,9 +77,54 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .collect(Collectors.toList());
     }
 
-    /** One physical slot per other member (Patroni use_slots). */
-    Set<String> slots() {
-        return dcs.useSlots() ? new LinkedHashSet<>(otherMembers()) : Set.of();
+    /**
+     * The primary's slots (Patroni {@code get_replication_slots} for a primary): one physical slot
+     * per other member, and every permanent slot except a physical one named like me. A logical
+     * permanent slot named like a member is that member's physical slot, not a logical one. With
+     * {@code use_slots: false}, none.
+     */
+    SlotPlan slots() {
+        if (!dcs.useSlots()) {
+            return SlotPlan.NONE;
+        }
+        Set<String> members = otherMembers().stream().map(PermanentSlot::slotName)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
+        dcs.permanentSlots().forEach((name, slot) -> {
+            if (slot.logical() ? !members.contains(name) : !name.equals(PermanentSlot.slotName(me()))) {
+                permanent.put(name, slot);
+            }
+        });
+        return new SlotPlan(true, members, permanent, dcs.ignoreSlots(), Map.of());
+    }
+
+    /**
+     * A replica's slots: those of the members that stream from me ({@code replicatefrom}), and the
+     * permanent physical slots except one named like me, to be advanced to the positions the leader
+     * publishes in the {@code status} key (Patroni 3.1 and later keep permanent physical slots on
+     * replicas so that a consumer finds its slot after a failover). Logical permanent slots are
+     * kept on the primary only. A replica that may never be promoted ({@code nofailover}) keeps no
+     * permanent slot, as in Patroni: no consumer will ever find it there.
+     */
+    SlotPlan replicaSlots() {
+        if (!dcs.useSlots()) {
+            return SlotPlan.NONE;
+        }
+        String leader = view.leader().map(l -> l.name()).orElse("");
+        Set<String> members = view.members().values().stream()
+                .filter(m -> !m.name().equals(me()) && !m.name().equals(leader))
+                .filter(m -> m.tags().replicatefrom().equals(Optional.of(me())))
+                .map(m -> PermanentSlot.slotName(m.name())).collect(Collectors.toCollection(LinkedHashSet::new));
+        Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
+        Map<String, PermanentSlot> configured = myTags().nofailover() ? Map.of() : dcs.permanentSlots();
+        configured.forEach((name, slot) -> {
+            if (!slot.logical() && !name.equals(PermanentSlot.slotName(me())) && !members.contains(name)) {
+                permanent.put(name, slot);
+            }
+        });
+        Map<String, Lsn> positions = new LinkedHashMap<>(view.status().slots());
+        positions.keySet().retainAll(permanent.keySet());
+        return new SlotPlan(false, members, permanent, dcs.ignoreSlots(), positions);
     }
 
     String nofailoverWhy() {

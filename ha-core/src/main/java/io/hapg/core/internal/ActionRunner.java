@@ -18,6 +18,7 @@ import io.hapg.core.model.Role;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.PeerClient;
@@ -134,6 +135,7 @@ final class ActionRunner implements AutoCloseable {
         Optional<Member> target = decision.target().flatMap(view::member);
         switch (decision.action()) {
             case NONE:
+                keepReplicaSlots(decision);
                 return keepFailsafeLease(local, dynamic, now);
             case WAIT:
                 return Effect.NOTHING;
@@ -213,6 +215,23 @@ final class ActionRunner implements AutoCloseable {
     }
 
     /**
+     * A streaming replica keeps the slots the decision names (permanent physical ones, advanced to
+     * the leader's published positions, and those of members streaming from it). A failure is
+     * logged and retried on the next iteration: it never stops the loop.
+     */
+    private void keepReplicaSlots(Decision decision) {
+        if (decision.slots().isEmpty()) {
+            return;
+        }
+        try {
+            database.ensureSlots(decision.slots());
+        } catch (DatabaseUnavailableException e) {
+            LOG.warn("{}/{}: could not keep the replication slots: {}", config.scope(), config.name(),
+                    e.getMessage());
+        }
+    }
+
+    /**
      * A restart in place requested through the REST API: fast stop, then start with the same role.
      * The lease keeps being renewed meanwhile (the loop sees an action in progress).
      */
@@ -237,7 +256,7 @@ final class ActionRunner implements AutoCloseable {
     private Effect renew(LocalState local, DynamicConfig dynamic) {
         long sent = lease.sending();
         try {
-            if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), Map.of()))) {
+            if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), leaderKeys.slotPositions()))) {
                 return Effect.NOTHING.withLease(lease.renewed(sent, dynamic, local.role()));
             }
             LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());

@@ -7,13 +7,14 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.DatabaseNode;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +30,9 @@ final class LeaderKeys {
     private final HaConfig config;
     private final Consensus consensus;
     private final DatabaseNode database;
-    private Set<String> lastSlots;
+    private SlotPlan lastSlots;
     private Optional<Long> lastSlotsTerm = Optional.empty();
+    private Map<String, Lsn> slotPositions = Map.of();
 
     LeaderKeys(HaConfig config, Consensus consensus, DatabaseNode database) {
         this.config = config;
@@ -42,14 +44,18 @@ final class LeaderKeys {
         DatabaseState db = local.database();
         if (!db.isRunningPrimary()) {
             lastSlots = null;
+            slotPositions = Map.of();
             return;
         }
         // The slots made in an earlier term may be gone when this node leads again: pg_rewind and a
         // re-clone drop them. So they are ensured afresh in every new term, not only when the set
         // changes (CI: a leader rewound and promoted again left a replica waiting for its slot for good).
+        // With permanent slots, every iteration: their positions are published in the status key
+        // (replicas advance their copies to them), and one dropped by hand is re-created.
         Optional<Long> term = term(view);
-        if (dynamic.useSlots() && (!decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
-            database.ensureSlots(decision.slots());
+        boolean permanent = !decision.slots().permanent().isEmpty();
+        if (dynamic.useSlots() && (permanent || !decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
+            slotPositions = database.ensureSlots(decision.slots());
             lastSlots = decision.slots();
             lastSlotsTerm = term;
         }
@@ -70,6 +76,14 @@ final class LeaderKeys {
         if (!failsafe.equals(view.failsafe())) {
             write(view, ClusterKey.FAILSAFE, -1, failsafe);
         }
+    }
+
+    /**
+     * The permanent slots' positions the last {@link #keep} found on this primary, for the
+     * {@code status} key (Patroni's {@code slots} in {@code /status}); empty when not primary.
+     */
+    Map<String, Lsn> slotPositions() {
+        return slotPositions;
     }
 
     /**

@@ -58,6 +58,10 @@ public record DynamicConfig(
             "primary_conninfo", "primary_slot_name", "synchronous_standby_names", "include", "include_dir",
             "include_if_exists");
 
+    /** Patroni's names of the permanent slots key, in the order it reads them ({@code Config.permanent_slots}). */
+    private static final java.util.List<String> PERMANENT_SLOTS_KEYS = java.util.List.of(
+            "permanent_replication_slots", "permanent_slots", "slots");
+
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
     /** Patroni's defaults. */
@@ -77,6 +81,10 @@ public record DynamicConfig(
      */
     public static DynamicConfig fromMap(Map<String, ?> map) {
         DynamicKeys.check(map);
+        for (String key : PERMANENT_SLOTS_KEYS) {
+            PermanentSlot.parse(key, map.get(key));
+        }
+        IgnoreSlot.parse(map.get("ignore_slots"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
         if (pg.get("parameters") instanceof Map) {
@@ -121,6 +129,26 @@ public record DynamicConfig(
             }
         });
         return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Patroni's {@code slots}: the permanent replication slots, by name (checked by {@link #fromMap}).
+     * As in Patroni, the legacy names {@code permanent_replication_slots} and {@code permanent_slots}
+     * come first: the first of the three that is not empty is read.
+     */
+    public Map<String, PermanentSlot> permanentSlots() {
+        for (String key : PERMANENT_SLOTS_KEYS) {
+            Map<String, PermanentSlot> slots = PermanentSlot.parse(key, raw.get(key));
+            if (!slots.isEmpty()) {
+                return slots;
+            }
+        }
+        return Map.of();
+    }
+
+    /** Patroni's {@code ignore_slots}: slots managed outside hapg, never dropped (checked by {@link #fromMap}). */
+    public java.util.List<IgnoreSlot> ignoreSlots() {
+        return IgnoreSlot.parse(raw.get("ignore_slots"));
     }
 
     /** Whether {@code name} is one of the {@link #MANAGED_PARAMETERS}, in any case ({@code PORT}, {@code Include}). */

@@ -20,9 +20,6 @@ import java.util.function.Predicate;
  * <p>Stateless; the table is immutable.
  */
 public final class DynamicKeys {
-    private static final String SLOTS = "hapg keeps one physical slot per member and drops other physical slots;"
-            + " permanent slots are not implemented (a consumer's slot would be dropped)";
-
     /** Key path (dotted, under the dynamic configuration) to the reason it is refused. */
     private static final Map<String, Refusal> REFUSED = table();
 
@@ -64,9 +61,6 @@ public final class DynamicKeys {
                 + " a primary of its own instead of following the remote cluster", DynamicKeys::empty));
         m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
                 + " off", DynamicKeys::onOff));
-        m.put("slots", new Refusal(SLOTS, DynamicKeys::empty));
-        m.put("ignore_slots", new Refusal("hapg drops physical slots of no member; ignore_slots is not implemented"
-                + " (a backup tool's slot would be dropped)", DynamicKeys::empty));
         m.put("member_slots_ttl", new Refusal("hapg drops an absent member's slot when its member key expires"
                 + " (Patroni's member_slots_ttl: 0); a retention time is not implemented", DynamicKeys::zero));
         m.put("maximum_lag_on_syncnode", new Refusal("hapg never swaps a lagging synchronous standby; only 0 or"

@@ -1,7 +1,9 @@
 package io.hapg.core.spi;
 
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SlotPlan;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,8 +90,26 @@ public interface DatabaseNode extends AutoCloseable {
      */
     void setSynchronousStandbys(List<String> members, boolean strict);
 
-    /** On a primary: one physical slot per member named; drops the other member slots. */
-    void ensureSlots(Set<String> members);
+    /**
+     * Keeps the slots of {@code plan} (Patroni's {@code sync_replication_slots}): creates the
+     * missing ones (a logical one on a primary only, in its database), drops every physical slot
+     * outside the plan that {@code ignore_slots} does not cover and no walsender uses (one in use
+     * is retried on the next call), re-creates a permanent slot whose type, database or plugin
+     * differ, and on a replica advances each permanent physical slot to its published position
+     * (at most to the replay position). Logical slots outside the plan are never dropped. Bounded
+     * by the query timeout.
+     *
+     * @return the positions of the plan's permanent slots as they are now (a physical slot's
+     *         {@code restart_lsn}, a logical one's {@code confirmed_flush_lsn}), for the leader to
+     *         publish in the {@code status} key; slots without a position are left out
+     * @throws DatabaseUnavailableException when PostgreSQL does not answer or refuses
+     */
+    Map<String, Lsn> ensureSlots(SlotPlan plan);
+
+    /** On a primary: one physical slot per member named (except this one), and no other physical slot. */
+    default void ensureSlots(Set<String> members) {
+        ensureSlots(SlotPlan.ofMembers(members));
+    }
 
     /**
      * Makes a running PostgreSQL re-read its configuration files ({@code pg_reload_conf()}, the

@@ -33,6 +33,7 @@ import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.model.RaceBackoff;
+import io.hapg.core.model.SlotPlan;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
 import io.hapg.core.testing.LocalStates;
@@ -1037,13 +1038,30 @@ class DeciderTest {
         void healthyLeaderRenewsWithASlotPerOtherMember() {
             Decision d = decide("pg1", Clusters.withHealthyLeader(), LocalStates.primary());
             expect(d).action(RENEW_LEASE).reason("no action: I am the leader with the lock");
-            assertThat(d.slots()).containsExactlyInAnyOrder("pg2", "pg3");
+            assertThat(d.slots().memberSlots()).containsExactlyInAnyOrder("pg2", "pg3");
+        }
+
+        @Test
+        void leaderKeepsThePermanentSlotsExceptOneNamedLikeItselfOrALogicalOneNamedLikeAMember() {
+            Map<String, Object> slots = new java.util.LinkedHashMap<>();
+            slots.put("consumer", Map.of("type", "physical"));
+            slots.put("pg1", Map.of("type", "physical"));
+            slots.put("pg2", Map.of("type", "physical"));
+            slots.put("pg3", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
+            slots.put("cdc", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
+            ClusterView view = Clusters.healthy().config("slots", slots)
+                    .config("ignore_slots", List.of(Map.of("name", "barman"))).build();
+            SlotPlan plan = decide("pg1", view, LocalStates.primary()).slots();
+            assertThat(plan.primary()).isTrue();
+            assertThat(plan.memberSlots()).containsExactlyInAnyOrder("pg2", "pg3");
+            assertThat(plan.permanent()).containsOnlyKeys("consumer", "pg2", "cdc");
+            assertThat(plan.ignore()).hasSize(1);
         }
 
         @Test
         void leaderKeepsNoSlotsWithoutUseSlots() {
             ClusterView view = Clusters.healthy().config("postgresql", Map.of("use_slots", false)).build();
-            assertThat(decide("pg1", view, LocalStates.primary()).slots()).isEmpty();
+            assertThat(decide("pg1", view, LocalStates.primary()).slots().memberSlots()).isEmpty();
         }
 
         @Test
@@ -1382,6 +1400,34 @@ class DeciderTest {
         void replicaStreamingFromTheLeaderDoesNothing() {
             expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()))
                     .action(NONE).reason("no action: streaming from leader pg1");
+        }
+
+        @Test
+        void streamingReplicaKeepsThePermanentPhysicalSlotsAtTheLeadersPositions() {
+            Map<String, Object> slots = new java.util.LinkedHashMap<>();
+            slots.put("consumer", Map.of("type", "physical"));
+            slots.put("pg2", Map.of("type", "physical"));
+            slots.put("cdc", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
+            ClusterView view = Clusters.healthy().config("slots", slots).slotPosition("consumer", "0/5000000")
+                    .slotPosition("cdc", "0/5000100").slotPosition("gone", "0/1").build();
+            Decision d = decide("pg2", view, LocalStates.replica());
+            expect(d).action(NONE).reason("no action: streaming from leader pg1");
+            assertThat(d.slots().primary()).isFalse();
+            assertThat(d.slots().permanent()).as("logical ones stay on the primary; mine is not mine to keep")
+                    .containsOnlyKeys("consumer");
+            assertThat(d.slots().positions()).containsExactly(Map.entry("consumer", Lsn.parse("0/5000000")));
+            assertThat(d.slots().memberSlots()).isEmpty();
+            assertThat(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()).slots().isEmpty())
+                    .as("no permanent slots: a replica leaves its slots alone").isTrue();
+            assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
+                    .as("a replica that is never promoted keeps none").isEmpty();
+        }
+
+        @Test
+        void replicaKeepsTheSlotOfAMemberCascadingFromIt() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("replicatefrom", "pg2"))
+                    .build();
+            assertThat(decide("pg2", view, LocalStates.replica()).slots().memberSlots()).containsExactly("pg3");
         }
 
         @Test

@@ -48,6 +48,22 @@ class ConfigSettingsTest {
     }
 
     @Test
+    void badSlotsAndIgnoreSlotsAreRefusedNamingTheEntryAndGoodOnesAreWritten() {
+        ApiHarness.Response r = h.send("PATCH", "/config", "{\"slots\":{\"cdc\":{\"type\":\"logical\"}}}", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("slots.cdc: a logical slot needs both database and plugin");
+        r = h.send("PATCH", "/config", "{\"ignore_slots\":[{\"nmae\":\"barman\"}]}", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("ignore_slots[0]: unknown field nmae");
+        assertThat(h.control.config).as("nothing written").isNull();
+
+        r = h.send("PATCH", "/config", "{\"slots\":{\"consumer\":{\"type\":\"physical\"}},"
+                + "\"ignore_slots\":[{\"name\":\"barman\"}]}", null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(h.control.config).isNotNull();
+    }
+
+    @Test
     void aNameThatIsNotASettingNameIsRefused() {
         ApiHarness.Response r = patchParameters("{\"work_mem = '1MB'\\nshared_preload_libraries\":\"x\"}");
 

@@ -309,9 +309,9 @@ class ManagementEndpointsTest {
     void patchConfigRefusesAKeyHapgDoesNotImplementNamingIt() {
         primary(Clusters.withHealthyLeader());
         h.control.cluster = Clusters.healthy().config("ttl", 30).build();
-        ApiHarness.Response r = h.send("PATCH", "/config", "{\"ignore_slots\":[{\"name\":\"barman\"}]}", null);
+        ApiHarness.Response r = h.send("PATCH", "/config", "{\"member_slots_ttl\":\"30min\"}", null);
         assertThat(r.status()).isEqualTo(400);
-        assertThat(r.body()).startsWith("invalid configuration: ignore_slots: not supported by hapg:");
+        assertThat(r.body()).startsWith("invalid configuration: member_slots_ttl: not supported by hapg:");
         assertThat(h.send("PATCH", "/config", "{\"master_start_timeout\":0}", null).status()).isEqualTo(200);
         assertThat(h.control.config.primaryStartTimeout()).isZero();
     }

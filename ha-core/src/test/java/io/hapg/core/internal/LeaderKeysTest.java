@@ -8,6 +8,7 @@ import io.hapg.core.decision.Decision;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
+import io.hapg.core.model.SlotPlan;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.testing.FakeDatabaseNode;
 import io.hapg.core.testing.InMemoryConsensus;
@@ -92,7 +93,7 @@ class LeaderKeysTest {
         FakeDatabaseNode db = FakeDatabaseNode.standalone("n0");
         db.bootstrap();
         LeaderKeys keys = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, db);
-        Decision renew = Decision.renew(Set.of("n1", "n2"), "no action: I am the leader with the lock");
+        Decision renew = Decision.renew(SlotPlan.ofMembers(Set.of("n1", "n2")), "no action: I am the leader with the lock");
 
         keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
         keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);

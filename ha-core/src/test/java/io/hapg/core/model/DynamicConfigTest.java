@@ -73,4 +73,66 @@ class DynamicConfigTest {
                 "max_timelines_history", 0, "primary_stop_timeout", 0, "slots", Map.of(), "ignore_slots", List.of(),
                 "postgresql", Map.of("pg_hba", List.of("host all all 0.0.0.0/0 md5"))));
     }
+
+    @Test
+    void permanentSlotsAreReadAsPatroniReadsThem() {
+        Map<String, Object> slots = new LinkedHashMap<>();
+        slots.put("plain", null);
+        slots.put("typed", Map.of("type", "physical"));
+        slots.put("decoded", Map.of("database", "app", "plugin", "test_decoding"));
+        slots.put("explicit", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
+        DynamicConfig config = DynamicConfig.fromMap(Map.of("slots", slots));
+        assertThat(config.permanentSlots()).containsExactly(
+                Map.entry("plain", PermanentSlot.physical("plain")),
+                Map.entry("typed", PermanentSlot.physical("typed")),
+                Map.entry("decoded", PermanentSlot.logical("decoded", "app", "test_decoding")),
+                Map.entry("explicit", PermanentSlot.logical("explicit", "app", "pgoutput")));
+        assertThat(DynamicConfig.fromMap(Map.of("permanent_slots", Map.of("legacy", Map.of()), "slots",
+                Map.of("new", Map.of()))).permanentSlots()).as("Patroni reads the legacy name first")
+                .containsOnlyKeys("legacy");
+        assertThat(DynamicConfig.DEFAULTS.permanentSlots()).isEmpty();
+    }
+
+    @Test
+    void badPermanentSlotsAreRefusedNamingTheEntry() {
+        assertThatThrownBy(() -> slots(Map.of("Bad-Name", Map.of())))
+                .hasMessage("slots.Bad-Name: a slot name is 1 to 63 lower case letters, digits and _");
+        assertThatThrownBy(() -> slots(Map.of("s", Map.of("type", "logical", "database", "app"))))
+                .hasMessage("slots.s: a logical slot needs both database and plugin");
+        assertThatThrownBy(() -> slots(Map.of("s", Map.of("type", "physical", "plugin", "pgoutput"))))
+                .hasMessage("slots.s: a physical slot takes no database or plugin");
+        assertThatThrownBy(() -> slots(Map.of("s", Map.of("type", "logcal"))))
+                .hasMessage("slots.s.type: expected physical or logical, got 'logcal'");
+        assertThatThrownBy(() -> slots(Map.of("s", Map.of("typ", "physical"))))
+                .hasMessage("slots.s: unknown field typ (type, database and plugin are)");
+        assertThatThrownBy(() -> slots(Map.of("s", "physical")))
+                .hasMessageStartingWith("slots.s: expected {type: physical}");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("slots", List.of("s"))))
+                .hasMessageStartingWith("slots: expected a mapping");
+    }
+
+    private static DynamicConfig slots(Map<String, Object> slots) {
+        return DynamicConfig.fromMap(Map.of("slots", slots));
+    }
+
+    @Test
+    void ignoreSlotsMatchOnTheGivenFieldsOnly() {
+        DynamicConfig config = DynamicConfig.fromMap(Map.of("ignore_slots", List.of(
+                Map.of("name", "barman"), Map.of("type", "logical", "plugin", "wal2json"))));
+        SlotPlan plan = new SlotPlan(true, java.util.Set.of(), Map.of(), config.ignoreSlots(), Map.of());
+        java.util.Optional<String> none = java.util.Optional.empty();
+        assertThat(plan.ignores("barman", "physical", none, none)).isTrue();
+        assertThat(plan.ignores("barman2", "physical", none, none)).isFalse();
+        assertThat(plan.ignores("cdc", "logical", java.util.Optional.of("app"), java.util.Optional.of("wal2json")))
+                .isTrue();
+        assertThat(plan.ignores("cdc", "logical", java.util.Optional.of("app"), java.util.Optional.of("pgoutput")))
+                .isFalse();
+        assertThat(plan.ignores("wal2json", "physical", none, none)).isFalse();
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("ignore_slots", List.of(Map.of("nmae", "x")))))
+                .hasMessage("ignore_slots[0]: unknown field nmae (name, type, database and plugin are)");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("ignore_slots", List.of(Map.of("name", "a"),
+                Map.of("type", "both"))))).hasMessage("ignore_slots[1].type: expected physical or logical, got 'both'");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("ignore_slots", Map.of("name", "x"))))
+                .hasMessageStartingWith("ignore_slots: expected a list");
+    }
 }

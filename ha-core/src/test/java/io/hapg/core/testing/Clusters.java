@@ -107,6 +107,7 @@ public final class Clusters {
         private Optional<FailoverRequest> failover = Optional.empty();
         private final List<HistoryEntry> history = new ArrayList<>();
         private Optional<Lsn> optime = Optional.empty();
+        private final Map<String, Lsn> slotPositions = new LinkedHashMap<>();
         private Optional<Map<String, String>> failsafe = Optional.empty();
 
         private View() {
@@ -204,6 +205,12 @@ public final class Clusters {
             return this;
         }
 
+        /** The leader's published position of permanent slot {@code slot} (the status key's {@code slots}). */
+        public View slotPosition(String slot, String lsn) {
+            slotPositions.put(slot, Lsn.parse(lsn));
+            return this;
+        }
+
         public View noOptime() {
             optime = Optional.empty();
             return this;
@@ -222,7 +229,7 @@ public final class Clusters {
         public ClusterView build() {
             Optional<DynamicConfig> dcs = hasConfig ? Optional.of(DynamicConfig.fromMap(config)) : Optional.empty();
             return new ClusterView(42, initialize, leader, members, dcs, hasConfig ? 5 : 0, sync, failover, history,
-                    new ClusterStatus(optime, Map.of()), failsafe);
+                    new ClusterStatus(optime, slotPositions), failsafe);
         }
     }
 

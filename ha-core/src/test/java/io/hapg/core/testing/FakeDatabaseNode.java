@@ -3,6 +3,7 @@ package io.hapg.core.testing;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SlotPlan;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import java.time.Duration;
@@ -167,11 +168,15 @@ public final class FakeDatabaseNode implements DatabaseNode {
         }
     }
 
-    /** Exactly the slots named (no sanitising of names); needs a running postmaster. */
+    /**
+     * Exactly the slots of the plan, member and permanent (no sanitising of names, no positions);
+     * needs a running postmaster.
+     */
     @Override
-    public void ensureSlots(Set<String> members) {
-        Objects.requireNonNull(members, "members");
-        SortedSet<String> sorted = new TreeSet<>(members);
+    public Map<String, Lsn> ensureSlots(SlotPlan plan) {
+        Objects.requireNonNull(plan, "plan");
+        SortedSet<String> sorted = new TreeSet<>(plan.memberSlots());
+        sorted.addAll(plan.permanent().keySet());
         recorder.enter("ensureSlots", "ensureSlots(" + sorted + ")");
         synchronized (lock) {
             if (!state.running) {
@@ -179,6 +184,7 @@ public final class FakeDatabaseNode implements DatabaseNode {
             }
             state.slots = sorted;
         }
+        return Map.of();
     }
 
     @Override

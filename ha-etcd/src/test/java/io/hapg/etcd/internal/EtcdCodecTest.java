@@ -105,11 +105,14 @@ class EtcdCodecTest {
     @Test
     void aConfigWithAKeyHapgRefusesIsUnreadableNotSilentlyIgnored() {
         // The agent keeps its last good configuration and warns (LastGoodConfig); it never runs with
-        // a standby_cluster or ignore_slots it would ignore.
-        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"ignore_slots\":[{\"name\":\"barman\"}]}",
-                3, 3, 0));
+        // a standby_cluster or member_slots_ttl it would ignore, nor with a slots entry it cannot read.
+        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"member_slots_ttl\":\"30min\"}", 3, 3, 0));
         assertThat(view.config()).isEmpty();
         assertThat(view.configUnreadable()).isTrue();
+        assertThat(view(new RawKv("config", "{\"slots\":{\"cdc\":{\"type\":\"logical\"}}}", 3, 3, 0))
+                .configUnreadable()).isTrue();
+        assertThat(view(new RawKv("config", "{\"ignore_slots\":[{\"name\":\"barman\"}]}", 3, 3, 0)).config()
+                .get().ignoreSlots()).hasSize(1);
         assertThat(view(new RawKv("config", "{\"ttl\":30,\"master_start_timeout\":0}", 3, 3, 0)).config()
                 .get().primaryStartTimeout()).isZero();
     }

@@ -184,6 +184,11 @@ public final class Instance {
         return Jdbc.open(config.localHost(), config.port(), config.superuser(), timeout, timeout);
     }
 
+    /** A connection to the local server's database {@code database} as the superuser (a logical slot's). */
+    public Connection connect(String database, Duration timeout) throws SQLException {
+        return Jdbc.open(config.localHost(), config.port(), config.superuser(), database, timeout, timeout);
+    }
+
     /**
      * A physical replication connection to the local server as the replication role, for
      * {@code IDENTIFY_SYSTEM} (Patroni's {@code get_replica_timeline}).

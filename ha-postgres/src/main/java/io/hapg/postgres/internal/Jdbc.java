@@ -42,7 +42,13 @@ public final class Jdbc {
      */
     public static Connection open(String host, int port, PgUser user, Duration timeout, Duration statementTimeout)
             throws SQLException {
-        return DriverManager.getConnection(url(host, port), properties(user, timeout, statementTimeout));
+        return open(host, port, user, "postgres", timeout, statementTimeout);
+    }
+
+    /** Like {@link #open(String, int, PgUser, Duration, Duration)}, to database {@code database}. */
+    public static Connection open(String host, int port, PgUser user, String database, Duration timeout,
+                                  Duration statementTimeout) throws SQLException {
+        return DriverManager.getConnection(url(host, port, database), properties(user, timeout, statementTimeout));
     }
 
     /**
@@ -57,12 +63,13 @@ public final class Jdbc {
         props.setProperty("replication", "true");
         props.setProperty("preferQueryMode", "simple");
         props.setProperty("assumeMinServerVersion", "9.4");
-        return DriverManager.getConnection(url(host, port), props);
+        return DriverManager.getConnection(url(host, port, "postgres"), props);
     }
 
-    private static String url(String host, int port) {
+    private static String url(String host, int port, String database) {
         String hostPart = host.contains(":") ? "[" + host + "]" : host;
-        return "jdbc:postgresql://" + hostPart + ":" + port + "/postgres";
+        return "jdbc:postgresql://" + hostPart + ":" + port + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static Properties properties(PgUser user, Duration timeout, Duration statementTimeout) {

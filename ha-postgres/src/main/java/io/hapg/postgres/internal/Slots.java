@@ -1,22 +1,29 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.model.Lsn;
+import io.hapg.core.model.PermanentSlot;
+import io.hapg.core.model.SlotPlan;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Physical replication slots of the members, on the primary.
+ * The replication slots of one node (Patroni's {@code SlotsHandler}): the members' physical slots,
+ * the permanent slots of the {@code slots} key, and nothing else physical.
  *
- * <p>Like Patroni, every physical slot that is neither a current member's nor ignored is dropped:
- * a slot nobody consumes retains WAL until {@code pg_wal} fills the disk. Logical slots are never
- * touched. A slot still in use (a walsender is attached) cannot be dropped; it is skipped and
- * retried on the next call.
+ * <p>Like Patroni, every physical slot that is neither wanted nor ignored is dropped: a slot
+ * nobody consumes retains WAL until {@code pg_wal} fills the disk. Unlike Patroni, a logical
+ * slot outside the plan is never dropped (Patroni drops it unless {@code ignore_slots} covers it:
+ * hapg never did, and dropping a consumer's logical slot loses its position for good). A slot
+ * still in use (a walsender is attached) cannot be dropped; it is skipped and retried on the next
+ * call.
  */
 public final class Slots {
     private static final Logger LOG = LoggerFactory.getLogger(Slots.class);
@@ -24,53 +31,152 @@ public final class Slots {
     private static final String OBJECT_IN_USE = "55006";
     private static final String UNDEFINED_OBJECT = "42704";
     private static final String DUPLICATE_OBJECT = "42710";
+    private static final String SLOTS_SQL = "SELECT slot_name, slot_type, database, plugin, active,"
+            + " restart_lsn::text, confirmed_flush_lsn::text FROM pg_catalog.pg_replication_slots WHERE NOT temporary";
+
+    /** Opens a connection to one database of the local server, for a logical slot. */
+    @FunctionalInterface
+    public interface DatabaseConnector {
+        /**
+         * A new connection to {@code database}, bounded by the query timeout; the caller closes it.
+         *
+         * @throws SQLException when the database does not exist or does not answer
+         */
+        Connection connect(String database) throws SQLException;
+    }
+
+    private record Present(String name, String type, Optional<String> database, Optional<String> plugin,
+                           boolean active, Optional<Lsn> restartLsn, Optional<Lsn> confirmedFlushLsn) {
+        static Present of(List<String> row) {
+            return new Present(row.get(0), row.get(1), Optional.ofNullable(row.get(2)), Optional.ofNullable(row.get(3)),
+                    "t".equals(row.get(4)), Optional.ofNullable(row.get(5)).map(Lsn::parse),
+                    Optional.ofNullable(row.get(6)).map(Lsn::parse));
+        }
+
+        /** Patroni's {@code compare_slots}: same type, and for a logical one the same database and plugin. */
+        boolean sameAs(PermanentSlot slot) {
+            return type.equals(slot.type())
+                    && (!slot.logical() || database.equals(slot.database()) && plugin.equals(slot.plugin()));
+        }
+
+        Optional<Lsn> position() {
+            return "logical".equals(type) ? confirmedFlushLsn : restartLsn;
+        }
+    }
 
     private Slots() {
     }
 
     /** Patroni's slot name for a member: lower case, every character outside {@code [a-z0-9_]} as {@code _}. */
     public static String slotName(String member) {
-        String name = member.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        return name.length() > 63 ? name.substring(0, 63) : name;
+        return PermanentSlot.slotName(member);
     }
 
     /**
-     * Creates the missing slots of {@code members} and drops the other physical slots outside
-     * {@code ignored}.
+     * Keeps the slots of {@code plan} on this node (see {@code DatabaseNode#ensureSlots}):
+     * {@code ignored} are further physical slot names never dropped (the node's own setting).
      *
-     * @return the slot names present afterwards
+     * @param databases opens a connection to a database, for creating a logical slot (primary only)
+     * @return the positions of the plan's permanent slots present afterwards
      */
-    public static Set<String> ensure(Connection connection, String member, Set<String> members, Set<String> ignored)
-            throws SQLException {
-        Set<String> wanted = new TreeSet<>();
-        for (String m : members) {
-            if (!m.equals(member)) {
-                wanted.add(slotName(m));
-            }
+    public static Map<String, Lsn> ensure(Connection connection, DatabaseConnector databases, String member,
+                                          SlotPlan plan, Set<String> ignored) throws SQLException {
+        Set<String> members = new TreeSet<>(plan.memberSlots());
+        members.remove(slotName(member));
+        Map<String, Present> present = new LinkedHashMap<>();
+        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
+            present.put(row.get(0), Present.of(row));
         }
-        Set<String> present = new LinkedHashSet<>();
-        for (List<String> row : Jdbc.query(connection,
-                "SELECT slot_name, active FROM pg_catalog.pg_replication_slots WHERE slot_type = 'physical'")) {
-            String slot = row.get(0);
-            if (wanted.contains(slot) || ignored.contains(slot)) {
-                present.add(slot);
-            } else if ("t".equals(row.get(1))) {
-                LOG.warn("{} - slot {} belongs to no member but is in use; dropping it later", member, slot);
-                present.add(slot);
-            } else if (drop(connection, slot)) {
-                LOG.info("{} - dropped replication slot {}: no member uses it", member, slot);
+        for (Present slot : List.copyOf(present.values())) {
+            PermanentSlot permanent = plan.permanent().get(slot.name());
+            String why;
+            if (permanent != null) {
+                if (slot.sameAs(permanent)) {
+                    continue;
+                }
+                why = "it is permanent as " + describe(permanent) + " but is " + describe(slot);
+            } else if ("logical".equals(slot.type()) || members.contains(slot.name())
+                    || ignored.contains(slot.name())
+                    || plan.ignores(slot.name(), slot.type(), slot.database(), slot.plugin())) {
+                continue;
             } else {
-                present.add(slot);
+                why = "no member uses it and it is not permanent";
+            }
+            if (slot.active()) {
+                LOG.warn("{} - slot {} is in use; dropping it later: {}", member, slot.name(), why);
+            } else if (drop(connection, slot.name())) {
+                LOG.info("{} - dropped replication slot {}: {}", member, slot.name(), why);
+                present.remove(slot.name());
             }
         }
-        for (String slot : wanted) {
-            if (!present.contains(slot)) {
+        for (String slot : members) {
+            if (!present.containsKey(slot)) {
                 create(connection, slot);
-                LOG.info("{} - created replication slot {}", member, slot);
-                present.add(slot);
+                LOG.info("{} - created replication slot {} for member", member, slot);
             }
         }
-        return present;
+        for (PermanentSlot slot : plan.permanent().values()) {
+            if (present.containsKey(slot.name())) {
+                continue;
+            }
+            if (!slot.logical()) {
+                create(connection, slot.name());
+                LOG.info("{} - created permanent replication slot {}", member, slot.name());
+            } else if (plan.primary()) {
+                createLogical(databases, slot);
+                LOG.info("{} - created permanent replication slot {} ({}); kept on the primary only, not copied to"
+                        + " replicas", member, slot.name(), describe(slot));
+            }
+        }
+        if (!plan.primary()) {
+            advance(connection, member, plan);
+        }
+        Map<String, Lsn> positions = new LinkedHashMap<>();
+        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
+            Present slot = Present.of(row);
+            if (plan.permanent().containsKey(slot.name())) {
+                slot.position().ifPresent(lsn -> positions.put(slot.name(), lsn));
+            }
+        }
+        return positions;
+    }
+
+    /**
+     * On a replica: moves each permanent physical slot up to the primary's published position, as
+     * Patroni does, so that after a failover the slot retains no more WAL than the primary's did.
+     * PostgreSQL caps the move at the replay position. A failure is logged and retried next time.
+     */
+    private static void advance(Connection connection, String member, SlotPlan plan) throws SQLException {
+        Map<String, Present> now = new LinkedHashMap<>();
+        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
+            now.put(row.get(0), Present.of(row));
+        }
+        plan.positions().forEach((name, target) -> {
+            Present slot = now.get(name);
+            if (slot == null || !"physical".equals(slot.type()) || slot.restartLsn().isEmpty()
+                    || slot.restartLsn().get().compareTo(target) >= 0) {
+                return;
+            }
+            try {
+                Jdbc.execute(connection, "SELECT pg_catalog.pg_replication_slot_advance(" + Jdbc.literal(name) + ", "
+                        + Jdbc.literal(target.toString()) + "::pg_catalog.pg_lsn)");
+                LOG.debug("{} - advanced replication slot {} towards {}", member, name, target);
+            } catch (SQLException e) {
+                LOG.warn("{} - could not advance replication slot {} to {}: {}", member, name, target,
+                        e.getMessage());
+            }
+        });
+    }
+
+    private static String describe(PermanentSlot slot) {
+        return slot.logical() ? "logical, database " + slot.database().get() + ", plugin " + slot.plugin().get()
+                : "physical";
+    }
+
+    private static String describe(Present slot) {
+        return "logical".equals(slot.type())
+                ? "logical, database " + slot.database().orElse("?") + ", plugin " + slot.plugin().orElse("?")
+                : slot.type();
     }
 
     private static boolean drop(Connection connection, String slot) throws SQLException {
@@ -94,6 +200,24 @@ public final class Slots {
         } catch (SQLException e) {
             if (!DUPLICATE_OBJECT.equals(e.getSQLState())) {
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Creates a logical permanent slot in its database. A database that does not exist or a plugin
+     * that cannot be loaded is logged (naming the slot) and retried on the next call, as Patroni
+     * does: the other slots are still kept.
+     */
+    private static void createLogical(DatabaseConnector databases, PermanentSlot slot) {
+        try (Connection c = databases.connect(slot.database().get())) {
+            Jdbc.execute(c, "SELECT pg_catalog.pg_create_logical_replication_slot(" + Jdbc.literal(slot.name())
+                    + ", " + Jdbc.literal(slot.plugin().get()) + ") WHERE NOT EXISTS (SELECT 1 FROM"
+                    + " pg_catalog.pg_replication_slots WHERE slot_name = " + Jdbc.literal(slot.name()) + ")");
+        } catch (SQLException e) {
+            if (!DUPLICATE_OBJECT.equals(e.getSQLState())) {
+                LOG.error("could not create permanent logical replication slot {} ({}): {}", slot.name(),
+                        describe(slot), e.getMessage());
             }
         }
     }

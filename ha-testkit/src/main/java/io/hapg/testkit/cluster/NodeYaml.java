@@ -76,6 +76,9 @@ final class NodeYaml {
             return ((Map<?, ?>) v).entrySet().stream().map(e -> e.getKey() + ": " + scalar(e.getValue()))
                     .collect(Collectors.joining(", ", "{", "}"));
         }
+        if (v instanceof java.util.List) {
+            return ((java.util.List<?>) v).stream().map(NodeYaml::scalar).collect(Collectors.joining(", ", "[", "]"));
+        }
         return quote(String.valueOf(v));
     }
 

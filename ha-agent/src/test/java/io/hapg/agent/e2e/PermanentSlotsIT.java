@@ -1,0 +1,127 @@
+package io.hapg.agent.e2e;
+
+import static io.hapg.agent.e2e.E2e.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.testkit.ProcessLogs;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Patroni's permanent slots and {@code ignore_slots} on a real three-node cluster: the permanent
+ * physical slot {@code consumer} is kept on every member and advanced on the replicas to the
+ * primary's position (published in the {@code status} key), so that after the primary dies the
+ * new primary still has it, no earlier than the consumer had got; a slot made by hand that
+ * {@code ignore_slots} covers is kept, one it does not cover is dropped. A logical permanent slot
+ * is kept on the primary only (hapg does not copy it to replicas) and created afresh on the new one.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class PermanentSlotsIT {
+    private static final String SLOT_LSN = "SELECT restart_lsn::text FROM pg_catalog.pg_replication_slots"
+            + " WHERE slot_name = '%s' AND slot_type = 'physical'";
+
+    @RegisterExtension
+    final ProcessLogs logs = new ProcessLogs();
+
+    private LocalCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aPermanentPhysicalSlotSurvivesAFailoverAndIgnoredSlotsAreKept() {
+        cluster = E2e.cluster("perm-slots")
+                .dcs("slots", Map.of("consumer", Map.of("type", "physical"),
+                        "cdc", Map.of("type", "logical", "database", "postgres", "plugin", "test_decoding")))
+                .pgParameter("wal_level", "logical")
+                .dcs("ignore_slots", List.of(Map.of("name", "backup_tool", "type", "physical")))
+                .start();
+        logs.watch(cluster);
+        ClusterNode primary = cluster.awaitConverged(E2e.BOOT);
+        for (ClusterNode n : cluster.nodes()) {
+            E2e.awaitTrue("the permanent slot on " + n.name(), E2e.CONVERGE, () -> slotLsn(n, "consumer").isPresent());
+        }
+
+        E2e.awaitTrue("the logical permanent slot on " + primary.name(), E2e.CONVERGE,
+                () -> logicalSlot(primary, "cdc").equals(List.of("postgres test_decoding")));
+
+        primary.execute("SELECT pg_catalog.pg_create_physical_replication_slot('backup_tool', true)");
+        primary.execute("SELECT pg_catalog.pg_create_physical_replication_slot('stray', true)");
+        E2e.awaitTrue("the stray slot dropped on " + primary.name(), E2e.CONVERGE,
+                () -> slotLsn(primary, "stray").isEmpty());
+        assertThat(slotLsn(primary, "backup_tool")).as("the slot ignore_slots covers").isPresent();
+
+        // A consumer got this far: the primary's slot is there, and the replicas' follow it.
+        primary.execute("CREATE TABLE t AS SELECT g FROM generate_series(1, 10000) g");
+        primary.execute("SELECT pg_catalog.pg_switch_wal()");
+        primary.execute("CHECKPOINT");
+        String consumed = primary.query("SELECT pg_catalog.pg_current_wal_lsn()::text").get(0);
+        primary.execute("SELECT pg_catalog.pg_replication_slot_advance('consumer', '" + consumed + "')");
+        List<ClusterNode> replicas = cluster.nodes().stream().filter(n -> n != primary).collect(Collectors.toList());
+        long t0 = System.nanoTime();
+        for (ClusterNode r : replicas) {
+            E2e.awaitTrue("the slot on " + r.name() + " advanced to " + consumed, E2e.CONVERGE,
+                    () -> slotLsn(r, "consumer").map(lsn -> atLeast(r, lsn, consumed)).orElse(false));
+        }
+        report("permanent slot advanced on both replicas to " + consumed + " within "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThat(slotLsn(primary, "backup_tool")).as("the ignored slot, several loops later").isPresent();
+        for (ClusterNode r : replicas) {
+            assertThat(logicalSlot(r, "cdc")).as("logical slots are kept on the primary only: %s", r.name()).isEmpty();
+        }
+
+        primary.killNode();
+        ClusterNode next = cluster.awaitPrimary(n -> n != primary, E2e.FAILOVER.multipliedBy(3));
+        Optional<String> after = slotLsn(next, "consumer");
+        assertThat(after).as("the consumer's slot on the new primary %s", next.name()).isPresent();
+        assertThat(atLeast(next, after.get(), consumed)).as("restart_lsn %s on %s, consumer at %s", after.get(),
+                next.name(), consumed).isTrue();
+        // Still there a few loops into the new term (the new primary keeps it, it does not drop it).
+        long until = System.nanoTime() + Duration.ofSeconds(E2e.LOOP_WAIT * 5L).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(slotLsn(next, "consumer")).as("the slot on the new primary").isPresent();
+        }
+        E2e.awaitTrue("the logical slot created afresh on the new primary " + next.name(), E2e.CONVERGE,
+                () -> logicalSlot(next, "cdc").equals(List.of("postgres test_decoding")));
+        next.execute("INSERT INTO t VALUES (-1)");
+        assertThat(next.query("SELECT data FROM pg_catalog.pg_logical_slot_peek_changes('cdc', NULL, NULL)"))
+                .as("a consumer decodes from the new primary's slot").anyMatch(d -> d.contains("-1"));
+        report("after the failover to " + next.name() + " the consumer's slot is at " + slotLsn(next, "consumer").get()
+                + " (consumer at " + consumed + ")");
+    }
+
+    private static Optional<String> slotLsn(ClusterNode node, String slot) {
+        try {
+            return node.query(String.format(SLOT_LSN, slot)).stream().filter(v -> v != null).findFirst();
+        } catch (IllegalStateException e) {
+            return Optional.empty(); // restarting: asked again
+        }
+    }
+
+    private static List<String> logicalSlot(ClusterNode node, String slot) {
+        try {
+            return node.query("SELECT database || ' ' || plugin FROM pg_catalog.pg_replication_slots WHERE slot_name = '"
+                    + slot + "' AND slot_type = 'logical'");
+        } catch (IllegalStateException e) {
+            return List.of(); // restarting: asked again
+        }
+    }
+
+    private static boolean atLeast(ClusterNode node, String lsn, String target) {
+        return "t".equals(node.query("SELECT '" + lsn + "'::pg_lsn >= '" + target + "'::pg_lsn").get(0));
+    }
+}
