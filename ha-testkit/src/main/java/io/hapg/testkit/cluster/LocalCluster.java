@@ -83,7 +83,19 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                     Map<String, String> callbacks, Map<String, String> topLevelCallbacks,
                     Optional<Credentials> restAuth, Optional<Tls> restTls,
                     Map<String, String> pgParameters, boolean etcdProxies, List<String> javaOptions,
-                    String classpath, String mainClass) {
+                    String classpath, String mainClass, Map<Integer, Launcher> launchers) {
+    }
+
+    /**
+     * How one node's process is started instead of the cluster's main class: {@code mainClass}
+     * called as {@code MAIN agent nK.yml}, with {@code javaOptions} after the cluster's own (later
+     * {@code -D} flags win). A mixed cluster runs Patroni on some nodes and hapg on the others this way.
+     */
+    public record Launcher(String mainClass, List<String> javaOptions) {
+        public Launcher {
+            Objects.requireNonNull(mainClass, "mainClass");
+            javaOptions = List.copyOf(javaOptions);
+        }
     }
 
     private final Settings settings;
@@ -104,7 +116,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 : Optional.empty();
         List<ClusterNode> list = new ArrayList<>();
         for (int i = 0; i < settings.nodes(); i++) {
-            list.add(createNode("n" + i, rest, osUser));
+            list.add(createNode("n" + i, settings.launchers().getOrDefault(i,
+                    new Launcher(settings.mainClass(), List.of())), rest, osUser));
         }
         this.nodes = List.copyOf(list);
     }
@@ -113,7 +126,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         return new Builder();
     }
 
-    private ClusterNode createNode(String name, Rest rest, Optional<String> osUser) {
+    private ClusterNode createNode(String name, Launcher launcher, Rest rest, Optional<String> osUser) {
         Path dir = directory(baseDir.resolve(name));
         List<String> hosts = new ArrayList<>();
         List<FaultProxy> paths = new ArrayList<>();
@@ -134,7 +147,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(settings.javaOptions());
-        command.addAll(List.of("-cp", settings.classpath(), settings.mainClass(), "agent", yaml.toString()));
+        command.addAll(launcher.javaOptions());
+        command.addAll(List.of("-cp", settings.classpath(), launcher.mainClass(), "agent", yaml.toString()));
         AgentProcess agent = new AgentProcess(name, command, dir.resolve("agent.log"), dir, spec.dataDir());
         return new ClusterNode(name, spec.restPort(), spec.pgPort(), settings.restTls().isPresent() ? "https" : "http",
                 spec.dataDir(), yaml, agent, paths, rest);
@@ -329,6 +343,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private String mainClass = AGENT_MAIN;
         private Path parentDir;
         private final Map<Integer, Map<String, Object>> nodeTags = new LinkedHashMap<>();
+        private final Map<Integer, Launcher> launchers = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -461,6 +476,20 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return this;
         }
 
+        /**
+         * Node {@code nodeIndex} runs {@code launcher}'s main class (with its extra JVM options)
+         * instead of {@link #mainClass(String)}'s: e.g. Patroni on n0 and n1, hapg on n2.
+         *
+         * @throws IllegalArgumentException when {@code nodeIndex} is not in [0, nodes)
+         */
+        public Builder launcher(int nodeIndex, Launcher launcher) {
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("launcher: node index must be in [0, " + nodes + "): " + nodeIndex);
+            }
+            launchers.put(nodeIndex, Objects.requireNonNull(launcher, "launcher"));
+            return this;
+        }
+
         /** Where the cluster's temporary directory is created (default: the system temp dir). */
         public Builder parentDir(Path dir) {
             this.parentDir = Objects.requireNonNull(dir, "dir");
@@ -496,7 +525,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             }
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
                     new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
-                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass);
+                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass, Map.copyOf(launchers));
             Path base;
             try {
                 base = parentDir == null ? Files.createTempDirectory("hapg-cluster-")
