@@ -63,6 +63,16 @@ class MixedClusterIT {
             assertPatroniRaceRead(cluster, patroni, killed, next);
             restartAndConverge(cluster, killed, "2 Patroni + 1 hapg");
             assertListings(cluster, patroni);
+
+            // Migrating node by node: a Patroni replica becomes an hapg node on the same data directory,
+            // then rolls back to Patroni.
+            ClusterNode replica = cluster.nodes().stream().filter(n -> patroni.contains(n.name()) && n != next)
+                    .findFirst().orElseThrow();
+            replaceAgent(cluster, replica, cluster.defaultLauncher(), "hapg", "2 Patroni + 1 hapg");
+            assertListings(cluster, patroni);
+            assertPositionsReadBothWays(cluster, patroni);
+            replaceAgent(cluster, replica, patroniLauncher(), "Patroni", "2 Patroni + 1 hapg (roll back)");
+            assertListings(cluster, patroni);
         }
     }
 
@@ -114,15 +124,48 @@ class MixedClusterIT {
     private static LocalCluster start(String scope, Set<Integer> patroniNodes, boolean synchronous,
                                       Map<Integer, Map<String, ?>> tags) {
         assertThat(Files.isExecutable(PATRONI)).as("patroni at %s (scripts/install-deps.sh)", PATRONI).isTrue();
-        String pgBin = PgInstallation.findBinDir(Optional.empty()).map(Path::toString).orElse("");
         LocalCluster.Builder builder = LocalCluster.builder().scope(scope).nodes(3).etcdMembers(3).ttl(TTL)
                 .loopWait(1).retryTimeout(2).synchronousMode(synchronous);
-        LocalCluster.Launcher launcher = new LocalCluster.Launcher(LaunchedAgent.class.getName(), List.of(
-                "-Xmx32m", "-D" + LaunchedAgent.SYSTEM + "=" + BenchReport.PATRONI,
-                "-D" + LaunchedAgent.COMMAND + "=" + PATRONI, "-Dhapg.bench.pgbindir=" + pgBin));
-        patroniNodes.forEach(i -> builder.launcher(i, launcher));
+        patroniNodes.forEach(i -> builder.launcher(i, patroniLauncher()));
         tags.forEach(builder::tags);
         return builder.start();
+    }
+
+    /** Patroni 3.0.2 through {@link LaunchedAgent}, on the node's YAML adapted. */
+    private static LocalCluster.Launcher patroniLauncher() {
+        String pgBin = PgInstallation.findBinDir(Optional.empty()).map(Path::toString).orElse("");
+        return new LocalCluster.Launcher(LaunchedAgent.class.getName(), List.of("-Xmx32m",
+                "-D" + LaunchedAgent.SYSTEM + "=" + BenchReport.PATRONI, "-D" + LaunchedAgent.COMMAND + "=" + PATRONI,
+                "-Dhapg.bench.pgbindir=" + pgBin));
+    }
+
+    /**
+     * The migration step of FROM-PATRONI.md on one replica: stop its agent cleanly (SIGTERM: Patroni
+     * stops PostgreSQL and exits), start the other system on the same YAML and data directory, wait
+     * until it streams again and its {@code GET /patroni} says which agent answers.
+     */
+    private static void replaceAgent(LocalCluster cluster, ClusterNode node, LocalCluster.Launcher launcher,
+                                     String expectedAgent, String topology) throws Exception {
+        long t0 = System.nanoTime();
+        node.terminateAgent();
+        assertThat(node.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent stops on SIGTERM", node.name()).isTrue();
+        Await.until(node.name() + "'s PostgreSQL stopped", Duration.ofSeconds(30),
+                () -> Pids.postmasterPidFile(node.dataDir()).stream().noneMatch(Pids::isAlive));
+        long stopped = ms(t0);
+        cluster.relaunch(node, launcher);
+        Await.until(node.name() + " answers GET /patroni as " + expectedAgent, CONVERGE, () -> {
+            try {
+                JsonNode doc = JSON.readTree(node.get("/patroni").body());
+                return doc.path("patroni").path("version").asText().startsWith(expectedAgent.equals("Patroni") ? "3."
+                        : "0.") && doc.has("xlog");
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        });
+        ClusterNode primary = cluster.awaitConverged(CONVERGE);
+        assertThat(primary).isNotEqualTo(node);
+        report(String.format(Locale.ROOT, "%s: %s stopped in %d ms, back as a streaming %s replica after %d ms",
+                topology, node.name(), stopped, expectedAgent, ms(t0)));
     }
 
     /** {@code patronictl list} and {@code hactl list} both show the three members, one leader, two replicas. */
@@ -272,6 +315,7 @@ class MixedClusterIT {
     /** kill -9 of the primary's agent and of its postmaster (Patroni's is not its child), by PID. */
     private static ClusterNode killPrimary(LocalCluster cluster, ClusterNode primary, String topology) {
         OptionalLong postmaster = Pids.postmasterPidFile(primary.dataDir());
+        String kind = kind(cluster, primary);
         long t0 = System.nanoTime();
         primary.killNode();
         postmaster.ifPresent(pid -> {
@@ -283,7 +327,7 @@ class MixedClusterIT {
         });
         ClusterNode next = cluster.awaitPrimary(n -> n != primary, Duration.ofSeconds(TTL * 6L));
         report(String.format(Locale.ROOT, "%s: kill -9 of primary %s (%s): %s (%s) primary after %d ms", topology,
-                primary.name(), kind(cluster, primary), next.name(), kind(cluster, next), ms(t0)));
+                primary.name(), kind, next.name(), kind(cluster, next), ms(t0)));
         return next;
     }
 
@@ -332,8 +376,13 @@ class MixedClusterIT {
         return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /** Which agent the node's process runs: Patroni through {@link LaunchedAgent}, or hapg. */
     private static String kind(LocalCluster cluster, ClusterNode node) {
-        return node.configFile().resolveSibling(node.name() + "-patroni.yml").toFile().exists() ? "Patroni" : "hapg";
+        OptionalLong pid = node.agentPid();
+        if (pid.isEmpty()) {
+            return "stopped";
+        }
+        return Pids.commandLine(pid.getAsLong()).contains(LaunchedAgent.class.getName()) ? "Patroni" : "hapg";
     }
 
     private static boolean sleep(Duration d) {

@@ -144,14 +144,36 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 hosts);
         Path yaml = baseDir.resolve(name + ".yml");
         write(yaml, NodeYaml.render(settings, spec, osUser));
+        AgentProcess agent = new AgentProcess(name, command(launcher, yaml), dir.resolve("agent.log"), dir,
+                spec.dataDir());
+        return new ClusterNode(name, spec.restPort(), spec.pgPort(), settings.restTls().isPresent() ? "https" : "http",
+                spec.dataDir(), yaml, agent, paths, rest);
+    }
+
+    private List<String> command(Launcher launcher, Path yaml) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(settings.javaOptions());
         command.addAll(launcher.javaOptions());
         command.addAll(List.of("-cp", settings.classpath(), launcher.mainClass(), "agent", yaml.toString()));
-        AgentProcess agent = new AgentProcess(name, command, dir.resolve("agent.log"), dir, spec.dataDir());
-        return new ClusterNode(name, spec.restPort(), spec.pgPort(), settings.restTls().isPresent() ? "https" : "http",
-                spec.dataDir(), yaml, agent, paths, rest);
+        return command;
+    }
+
+    /**
+     * Starts {@code node} again with another launcher, on the same YAML and data directory: how a
+     * node moves from Patroni to hapg (or back) in a mixed cluster. {@link #defaultLauncher()} is
+     * the cluster's own main class.
+     *
+     * @throws IllegalStateException when the node's process still runs (stop it first)
+     */
+    public void relaunch(ClusterNode node, Launcher launcher) {
+        node.agent().command(command(launcher, node.configFile()));
+        node.startAgent();
+    }
+
+    /** The cluster's main class and no extra JVM options: what nodes without their own launcher run. */
+    public Launcher defaultLauncher() {
+        return new Launcher(settings.mainClass(), List.of());
     }
 
     private void launch() {
