@@ -48,7 +48,7 @@ class MixedClusterIT {
 
     @Test
     void twoPatroniAndOneHapgAsynchronous() throws Exception {
-        try (LocalCluster cluster = start("mixed-a", Set.of(0, 1), false, Map.of())) {
+        try (LocalCluster cluster = start("mixed-a", Set.of(0, 1), false, Map.of(), -1)) {
             Set<String> patroni = Set.of("n0", "n1");
             long t0 = System.nanoTime();
             ClusterNode primary = cluster.awaitConverged(BOOTSTRAP);
@@ -78,12 +78,20 @@ class MixedClusterIT {
 
     @Test
     void onePatroniAndTwoHapgSynchronous() throws Exception {
-        // n1 (hapg) never becomes the synchronous standby: every switchover and the takeover go between
-        // the Patroni node n0 and the hapg node n2, each the other's synchronous standby in turn.
-        try (LocalCluster cluster = start("mixed-b", Set.of(0), true, Map.of(1, Map.of("nosync", true)))) {
+        // synchronous_node_count 2: both replicas are synchronous standbys, so that each is a switchover
+        // candidate, and the sync key lists two names.
+        // n0 starts once hapg bootstrapped: Patroni clones from an hapg primary (pg_hba, replication user,
+        // slot made by hapg), where in the other topology hapg clones from Patroni's.
+        try (LocalCluster cluster = start("mixed-b", Set.of(0), true, Map.of(), 0)) {
             Set<String> patroni = Set.of("n0");
             long t0 = System.nanoTime();
+            ClusterNode bootstrapped = cluster.awaitPrimary(n -> true, BOOTSTRAP);
+            assertThat(bootstrapped.name()).isNotEqualTo("n0");
+            report("1 Patroni + 2 hapg (sync): hapg bootstrapped on " + bootstrapped.name() + " after " + ms(t0) + " ms");
+            long joined = System.nanoTime();
+            cluster.node("n0").startAgent();
             ClusterNode primary = cluster.awaitConverged(BOOTSTRAP);
+            report("1 Patroni + 2 hapg (sync): Patroni n0 cloned from hapg and streams after " + ms(joined) + " ms");
             report("1 Patroni + 2 hapg (sync): converged with " + primary.name() + " as primary after " + ms(t0)
                     + " ms");
             cluster.awaitSyncStandby(CONVERGE);
@@ -95,14 +103,10 @@ class MixedClusterIT {
                     .start()) {
                 String topology = "1 Patroni + 2 hapg (sync)";
                 ClusterNode n0 = cluster.node("n0");
-                ClusterNode n2 = cluster.node("n2");
-                if (cluster.primary().orElseThrow() != n0) {
-                    switchover(cluster, cluster.primary().orElseThrow(), n0, false, topology);
-                }
-                switchover(cluster, n0, n2, false, topology);
-                switchover(cluster, n2, n0, true, topology);
-                // Hand it to hapg again so that an hapg primary dies and Patroni obeys hapg's sync key.
-                switchover(cluster, n0, n2, true, topology);
+                ClusterNode first = cluster.primary().orElseThrow();
+                switchover(cluster, first, n0, true, topology);
+                ClusterNode other = cluster.nodes().stream().filter(n -> n != first && n != n0).findFirst().orElseThrow();
+                switchover(cluster, n0, other, false, topology);
                 cluster.awaitSyncStandby(CONVERGE);
                 ClusterNode killed = cluster.primary().orElseThrow();
                 writes.awaitAcknowledged(n -> n.equals(killed.name()), java.time.Instant.now(), CONVERGE);
@@ -122,12 +126,18 @@ class MixedClusterIT {
     // ----- steps -----
 
     private static LocalCluster start(String scope, Set<Integer> patroniNodes, boolean synchronous,
-                                      Map<Integer, Map<String, ?>> tags) {
+                                      Map<Integer, Map<String, ?>> tags, int startLater) {
         assertThat(Files.isExecutable(PATRONI)).as("patroni at %s (scripts/install-deps.sh)", PATRONI).isTrue();
         LocalCluster.Builder builder = LocalCluster.builder().scope(scope).nodes(3).etcdMembers(3).ttl(TTL)
                 .loopWait(1).retryTimeout(2).synchronousMode(synchronous);
         patroniNodes.forEach(i -> builder.launcher(i, patroniLauncher()));
         tags.forEach(builder::tags);
+        if (synchronous) {
+            builder.dcs("synchronous_node_count", 2);
+        }
+        if (startLater >= 0) {
+            builder.startLater(startLater);
+        }
         return builder.start();
     }
 

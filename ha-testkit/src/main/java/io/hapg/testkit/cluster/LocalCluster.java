@@ -20,10 +20,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -83,7 +85,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                     Map<String, String> callbacks, Map<String, String> topLevelCallbacks,
                     Optional<Credentials> restAuth, Optional<Tls> restTls,
                     Map<String, String> pgParameters, boolean etcdProxies, List<String> javaOptions,
-                    String classpath, String mainClass, Map<Integer, Launcher> launchers) {
+                    String classpath, String mainClass, Map<Integer, Launcher> launchers, Set<Integer> startLater) {
     }
 
     /**
@@ -177,7 +179,11 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
     }
 
     private void launch() {
-        nodes.forEach(ClusterNode::startAgent);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!settings.startLater().contains(i)) {
+                nodes.get(i).startAgent();
+            }
+        }
     }
 
     /** The nodes, {@code n0 .. n(N-1)}. */
@@ -366,6 +372,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private Path parentDir;
         private final Map<Integer, Map<String, Object>> nodeTags = new LinkedHashMap<>();
         private final Map<Integer, Launcher> launchers = new LinkedHashMap<>();
+        private final Set<Integer> startLater = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -512,6 +519,21 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return this;
         }
 
+        /**
+         * {@link #start()} does not start node {@code nodeIndex}: the test starts it with
+         * {@link ClusterNode#startAgent()}, e.g. once the others bootstrapped, so that it joins an
+         * existing cluster (a Patroni node cloning from an hapg primary).
+         *
+         * @throws IllegalArgumentException when {@code nodeIndex} is not in [0, nodes)
+         */
+        public Builder startLater(int nodeIndex) {
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("startLater: node index must be in [0, " + nodes + "): " + nodeIndex);
+            }
+            startLater.add(nodeIndex);
+            return this;
+        }
+
         /** Where the cluster's temporary directory is created (default: the system temp dir). */
         public Builder parentDir(Path dir) {
             this.parentDir = Objects.requireNonNull(dir, "dir");
@@ -547,7 +569,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             }
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
                     new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
-                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass, Map.copyOf(launchers));
+                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass, Map.copyOf(launchers),
+                    Set.copyOf(startLater));
             Path base;
             try {
                 base = parentDir == null ? Files.createTempDirectory("hapg-cluster-")
