@@ -4,6 +4,7 @@ import io.hapg.core.config.Callbacks;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.PgUser;
 import io.hapg.core.config.Secret;
+import io.hapg.core.model.DynamicConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,12 +70,23 @@ final class PostgresqlBinder {
         return p.build();
     }
 
-    /** GUC values as PostgreSQL text: YAML 1.1 booleans ({@code on}, {@code yes}) become on/off. */
+    /**
+     * GUC values as PostgreSQL text: YAML 1.1 booleans ({@code on}, {@code yes}) become on/off.
+     * As Patroni does, a {@link DynamicConfig#CLUSTER_ONLY_PARAMETERS cluster-only} setting here is
+     * ignored, with a warning: a node running its own {@code max_connections} below the primary's
+     * stops replaying (in a cluster with Patroni nodes, which ignore it, at the first switchover).
+     */
     private static Map<String, String> parameters(Section s) {
         Map<String, String> out = new LinkedHashMap<>();
         s.entries().forEach((k, n) -> {
             if (n.kind == YNode.Kind.NULL) {
                 throw Section.error(n, "expected a value");
+            }
+            if (DynamicConfig.isClusterOnlyParameter(k)) {
+                s.warn(n, "'" + n.path + "' " + Section.where(n) + " ignored, as Patroni ignores it: every member"
+                        + " runs the cluster's value (bootstrap.dcs.postgresql.parameters, or hactl edit-config),"
+                        + " PostgreSQL's default without one");
+                return;
             }
             String text = Section.text(n, "a single value");
             out.put(k, n.value instanceof Boolean ? ((Boolean) n.value ? "on" : "off") : text);

@@ -39,12 +39,23 @@ class ConfigLoaderArticleTest {
                         + " keys Patroni wrote through the v2 API are not visible to it",
                 "'etcd.host' (line 8) lists 3 endpoints; read as 'etcd.hosts'"
                         + " (Patroni takes a single endpoint from 'host')",
+                clusterOnly("max_connections", 17), clusterOnly("wal_level", 26), clusterOnly("hot_standby", 27),
+                clusterOnly("max_wal_senders", 28), clusterOnly("max_replication_slots", 29),
                 "'replication' (line 32) ignored: not a Patroni key (Patroni ignores it too); synchronous"
                         + " replication is bootstrap.dcs.synchronous_mode (with synchronous_mode_strict and"
                         + " synchronous_node_count)",
                 "'callbacks' (line 39) belongs under 'postgresql'; used as 'postgresql.callbacks'");
         assertThat(load().warnings()).extracting(ConfigWarning::keyPath).containsExactly("etcd", "etcd.host",
-                "replication", "callbacks");
+                "postgresql.parameters.max_connections", "postgresql.parameters.wal_level",
+                "postgresql.parameters.hot_standby", "postgresql.parameters.max_wal_senders",
+                "postgresql.parameters.max_replication_slots", "replication", "callbacks");
+    }
+
+    /** Patroni takes these only from the cluster configuration: a node's own value is ignored. */
+    private static String clusterOnly(String parameter, int line) {
+        return "'postgresql.parameters." + parameter + "' (line " + line + ") ignored, as Patroni ignores it: every"
+                + " member runs the cluster's value (bootstrap.dcs.postgresql.parameters, or hactl edit-config),"
+                + " PostgreSQL's default without one";
     }
 
     @Test
@@ -96,8 +107,9 @@ class ConfigLoaderArticleTest {
     @Test
     void keepsParametersAsPostgresqlTextWithYaml11BooleansAsOnOff() throws Exception {
         Map<String, String> params = load().config().postgresql().parameters();
+        // max_connections, wal_level, hot_standby, max_wal_senders, max_replication_slots: ignored as Patroni
+        // ignores them here (cluster-wide settings only).
         assertThat(params).containsExactly(
-                Map.entry("max_connections", "100"),
                 Map.entry("shared_buffers", "1GB"),
                 Map.entry("effective_cache_size", "3GB"),
                 Map.entry("maintenance_work_mem", "512MB"),
@@ -106,10 +118,6 @@ class ConfigLoaderArticleTest {
                 Map.entry("log_filename", "postgresql-%Y-%m-%d_%H-%M-%S.log"),
                 Map.entry("log_statement", "ddl"),
                 Map.entry("log_replication_commands", "on"),
-                Map.entry("wal_level", "replica"),
-                Map.entry("hot_standby", "on"),
-                Map.entry("max_wal_senders", "10"),
-                Map.entry("max_replication_slots", "10"),
                 Map.entry("synchronous_commit", "on"),
                 Map.entry("synchronous_standby_names", "1"));
     }

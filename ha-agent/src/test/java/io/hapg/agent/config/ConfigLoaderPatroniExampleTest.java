@@ -64,7 +64,8 @@ class ConfigLoaderPatroniExampleTest {
     @Test
     void warnsAboutWhatIsHarmlessToIgnore() {
         assertThat(loaded.warnings()).extracting(ConfigWarning::keyPath).containsExactly(
-                "postgresql.proxy_address", "postgresql.pgpass", "postgresql.use_unix_socket",
+                "postgresql.proxy_address", "postgresql.pgpass", "postgresql.parameters.wal_log_hints",
+                "postgresql.use_unix_socket",
                 "postgresql.basebackup", "watchdog.device", "watchdog.safety_margin", "tags.clonefrom");
         assertThat(loaded.warningMessages().get(0)).isEqualTo("'postgresql.proxy_address' (line 61) ignored:"
                 + " not published (no proxy_url in the member key)");
@@ -165,8 +166,9 @@ class ConfigLoaderPatroniExampleTest {
                 "host all all 0.0.0.0/0 md5");
         assertThat(p.pgIdent()).isEmpty();
         // Raw text for everything but booleans: 0777 stays octal, 1.10 keeps its zero.
+        // wal_log_hints: ignored here as Patroni ignores it (always on).
         assertThat(p.parameters()).containsExactly(Map.entry("unix_socket_directories", ".."),
-                Map.entry("wal_log_hints", "on"), Map.entry("archive_mode", "off"),
+                Map.entry("archive_mode", "off"),
                 Map.entry("unix_socket_permissions", "0777"), Map.entry("random_page_cost", "1.10"));
         assertThat(config.callbacks()).isEqualTo(new Callbacks(Optional.of("/scripts/on_start.sh"),
                 Optional.of("/scripts/on_stop.sh"), Optional.of("/scripts/on_restart.sh"),

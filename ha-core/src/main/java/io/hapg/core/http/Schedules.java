@@ -1,10 +1,10 @@
 package io.hapg.core.http;
 
 import io.hapg.core.http.Request.BadRequest;
+import io.hapg.core.model.PythonTime;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
@@ -13,7 +13,6 @@ import java.time.format.DateTimeParseException;
  * and Python's {@code isoformat()} for writing one back.
  */
 final class Schedules {
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss[.SSSSSS]xxx");
 
     private Schedules() {
     }
@@ -54,7 +53,6 @@ final class Schedules {
 
     /** {@code 2026-05-01T10:00:00+00:00}, as Python's {@code datetime.isoformat()} writes it. */
     static String format(Instant at) {
-        OffsetDateTime t = at.atOffset(ZoneOffset.UTC);
-        return t.getNano() == 0 ? t.format(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx")) : t.format(ISO);
+        return PythonTime.isoformat(at);
     }
 }

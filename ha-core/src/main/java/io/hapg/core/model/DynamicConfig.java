@@ -62,6 +62,18 @@ public record DynamicConfig(
     private static final java.util.List<String> PERMANENT_SLOTS_KEYS = java.util.List.of(
             "permanent_replication_slots", "permanent_slots", "slots");
 
+    /**
+     * The settings Patroni takes from the cluster configuration only ({@code CMDLINE_OPTIONS}),
+     * ignoring a node's local {@code postgresql.parameters}: a replica must run at least the
+     * primary's {@code max_connections}, {@code max_worker_processes}, ... or stop replaying, so
+     * every member runs the cluster's value (or, without one, Patroni's default, which is also
+     * PostgreSQL's and hapg's). {@code hot_standby} and {@code wal_log_hints} are always on.
+     */
+    public static final Set<String> CLUSTER_ONLY_PARAMETERS = Set.of("wal_level", "hot_standby", "max_connections",
+            "max_wal_senders", "wal_keep_segments", "wal_keep_size", "max_prepared_transactions",
+            "max_locks_per_transaction", "track_commit_timestamp", "max_replication_slots", "max_worker_processes",
+            "wal_log_hints");
+
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
     /** Patroni's defaults. */
@@ -154,6 +166,11 @@ public record DynamicConfig(
     /** Whether {@code name} is one of the {@link #MANAGED_PARAMETERS}, in any case ({@code PORT}, {@code Include}). */
     public static boolean isManagedParameter(String name) {
         return MANAGED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether {@code name} is one of the {@link #CLUSTER_ONLY_PARAMETERS}, in any case. */
+    public static boolean isClusterOnlyParameter(String name) {
+        return CLUSTER_ONLY_PARAMETERS.contains(name.toLowerCase(Locale.ROOT));
     }
 
     /**

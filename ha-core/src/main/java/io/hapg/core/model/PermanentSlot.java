@@ -46,12 +46,24 @@ public record PermanentSlot(String name, boolean logical, Optional<String> datab
     }
 
     /**
-     * Patroni's slot name for a member: lower case, every character outside {@code [a-z0-9_]}
-     * as {@code _}, at most 63 characters. A permanent physical slot of this name is that member's.
+     * Patroni's {@code slot_name_from_member_name}: lower case, {@code -} and {@code .} as
+     * {@code _}, any other character outside {@code [a-z0-9_]} as {@code u} and its code point in
+     * at least four decimal digits ({@code :} is {@code u0058}), cut at 63 characters. A replica
+     * asks its primary for the slot under this name whichever agent runs either of them, and a
+     * permanent physical slot of this name is that member's.
      */
     public static String slotName(String member) {
-        String name = member.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        return name.length() > 63 ? name.substring(0, 63) : name;
+        StringBuilder name = new StringBuilder();
+        member.toLowerCase(Locale.ROOT).codePoints().forEach(c -> {
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+                name.appendCodePoint(c);
+            } else if (c == '-' || c == '.') {
+                name.append('_');
+            } else {
+                name.append('u').append(String.format(Locale.ROOT, "%04d", c));
+            }
+        });
+        return name.length() > 63 ? name.substring(0, 63) : name.toString();
     }
 
     /**

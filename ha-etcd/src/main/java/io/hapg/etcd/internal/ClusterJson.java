@@ -6,6 +6,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.HistoryEntry;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.PythonTime;
 import io.hapg.core.model.SyncState;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -81,7 +82,9 @@ final class ClusterJson {
     static String encodeSync(SyncState s) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", s.leader().orElse(null));
-        out.put("sync_standby", s.syncStandbys().isEmpty() ? null : String.join(",", s.syncStandbys()));
+        // Sorted, as Patroni's sync_state() joins them: the same set is the same value.
+        out.put("sync_standby", s.syncStandbys().isEmpty() ? null
+                : s.syncStandbys().stream().sorted().collect(Collectors.joining(",")));
         return Json.write(out);
     }
 
@@ -100,14 +103,25 @@ final class ClusterJson {
         Map<String, Object> out = new LinkedHashMap<>();
         f.leader().ifPresent(l -> out.put("leader", l));
         f.candidate().ifPresent(c -> out.put("member", c));
-        f.scheduledAt().ifPresent(t -> out.put("scheduled_at", t.toString()));
+        // Python's isoformat(), as Patroni writes it: 2030-01-02T03:04:05+00:00, not Instant's ...Z.
+        f.scheduledAt().ifPresent(t -> out.put("scheduled_at", PythonTime.isoformat(t)));
         return Json.write(out);
     }
 
-    static FailoverRequest decodeFailover(String value, long revision) {
+    /**
+     * The request, or none when the value names neither a leader nor a member: Patroni clears the
+     * key by writing {@code {}} ({@code manual_failover('', '')}) rather than deleting it, and its
+     * {@code Failover} is false without both, whatever {@code scheduled_at} says.
+     */
+    static Optional<FailoverRequest> decodeFailover(String value, long revision) {
         JsonNode node = Json.object(value);
+        Optional<String> leader = Json.text(node, "leader").filter(t -> !t.isBlank());
+        Optional<String> member = Json.text(node, "member").filter(t -> !t.isBlank());
+        if (leader.isEmpty() && member.isEmpty()) {
+            return Optional.empty();
+        }
         Optional<Instant> at = Json.text(node, "scheduled_at").filter(t -> !t.isBlank()).map(ClusterJson::instant);
-        return new FailoverRequest(Json.text(node, "leader"), Json.text(node, "member"), at, revision);
+        return Optional.of(new FailoverRequest(leader, member, at, revision));
     }
 
     private static Instant instant(String text) {

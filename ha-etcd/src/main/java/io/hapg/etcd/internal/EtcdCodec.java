@@ -105,7 +105,8 @@ public final class EtcdCodec {
                                 .orElse(new SyncState(Optional.empty(), List.of(), kv.modRevision())))
                         .orElse(SyncState.EMPTY),
                 Optional.ofNullable(byKey.get(KeyLayout.FAILOVER))
-                        .flatMap(kv -> decode(kv, v -> ClusterJson.decodeFailover(v, kv.modRevision()))),
+                        .flatMap(kv -> decode(kv, v -> ClusterJson.decodeFailover(v, kv.modRevision())))
+                        .flatMap(request -> request),
                 Optional.ofNullable(byKey.get(KeyLayout.HISTORY))
                         .flatMap(kv -> decode(kv, ClusterJson::decodeHistory)).orElse(List.of()),
                 status(byKey),

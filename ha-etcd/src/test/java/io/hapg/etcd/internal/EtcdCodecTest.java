@@ -74,7 +74,10 @@ class EtcdCodecTest {
                 .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":null}");
         assertThat(codec.encode(ClusterKey.FAILOVER, new FailoverRequest(Optional.of("n0"), Optional.of("n1"),
                 Optional.of(Instant.parse("2030-01-02T03:04:05Z")), 0)))
-                .isEqualTo("{\"leader\":\"n0\",\"member\":\"n1\",\"scheduled_at\":\"2030-01-02T03:04:05Z\"}");
+                .isEqualTo("{\"leader\":\"n0\",\"member\":\"n1\",\"scheduled_at\":\"2030-01-02T03:04:05+00:00\"}");
+        // Patroni's sync_state() sorts the names.
+        assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of("n2", "n1"), 0)))
+                .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":\"n1,n2\"}");
         assertThat(codec.encode(ClusterKey.HISTORY, List.of(new HistoryEntry(1, Lsn.parse("0/3000060"),
                 "no recovery target specified", Optional.of("2024-01-01T00:00:00+00:00"), Optional.of("n1")),
                 new HistoryEntry(2, Lsn.parse("0/5000000"), "", Optional.empty(), Optional.empty()))))
@@ -151,6 +154,17 @@ class EtcdCodecTest {
         assertThat(KeyLayout.memberName("members/n1")).contains("n1");
         assertThat(KeyLayout.memberName("members/n1/x")).isEmpty();
         assertThat(KeyLayout.memberName("membersx")).isEmpty();
+    }
+
+    @Test
+    void aFailoverKeyPatroniClearedIsNoRequest() {
+        // Patroni clears the key with manual_failover('', ''): the value {} stays in etcd.
+        assertThat(view(new RawKv("failover", "{}", 5, 9, 0)).failover()).isEmpty();
+        assertThat(view(new RawKv("failover", "{\"leader\":\"\",\"member\":\"\"}", 5, 9, 0)).failover()).isEmpty();
+        assertThat(view(new RawKv("failover", "{\"scheduled_at\":\"2030-01-02T03:04:05+00:00\"}", 5, 9, 0))
+                .failover()).isEmpty();
+        assertThat(view(new RawKv("failover", "{\"leader\":\"n0\"}", 5, 9, 0)).failover().get().leader())
+                .contains("n0");
     }
 
     private ClusterView view(RawKv... kvs) {

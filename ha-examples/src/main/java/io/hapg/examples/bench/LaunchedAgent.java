@@ -70,13 +70,17 @@ public final class LaunchedAgent {
     }
 
     /**
-     * {@code bootstrap.dcs.postgresql} for Patroni: pg_rewind on, and those of the node's
-     * {@code parameters} that Patroni only takes from there ({@link #CLUSTER_WIDE}).
+     * {@code bootstrap.dcs.postgresql} for Patroni: the YAML's own ({@code dcs}, may be null), with
+     * pg_rewind on and those of the node's {@code parameters} that Patroni only takes from there
+     * ({@link #CLUSTER_WIDE}) where the YAML has none.
      */
-    static ObjectNode dcsPostgresql(ObjectNode parameters) {
-        ObjectNode dcsPg = JsonNodeFactory.instance.objectNode().put("use_pg_rewind", true);
-        ObjectNode shared = dcsPg.putObject("parameters");
-        CLUSTER_WIDE.stream().filter(parameters::has).forEach(name -> shared.set(name, parameters.get(name)));
+    static ObjectNode dcsPostgresql(ObjectNode dcs, ObjectNode parameters) {
+        ObjectNode dcsPg = dcs == null ? JsonNodeFactory.instance.objectNode() : dcs.deepCopy();
+        dcsPg.put("use_pg_rewind", true);
+        ObjectNode shared = dcsPg.has("parameters") ? (ObjectNode) dcsPg.get("parameters")
+                : dcsPg.putObject("parameters");
+        CLUSTER_WIDE.stream().filter(parameters::has).filter(name -> !shared.has(name))
+                .forEach(name -> shared.set(name, parameters.get(name)));
         return dcsPg;
     }
 
@@ -101,7 +105,8 @@ public final class LaunchedAgent {
         pg.put("remove_data_directory_on_diverged_timelines", true);
         ((ObjectNode) pg.get("parameters")).put("unix_socket_directories", nodeDir.toString());
         ObjectNode dcs = (ObjectNode) root.get("bootstrap").get("dcs");
-        dcs.set("postgresql", dcsPostgresql((ObjectNode) pg.get("parameters")));
+        dcs.set("postgresql", dcsPostgresql((ObjectNode) dcs.get("postgresql"), pg.has("parameters")
+                ? (ObjectNode) pg.get("parameters") : JsonNodeFactory.instance.objectNode()));
         Path out = yaml.resolveSibling(yaml.getFileName().toString().replace(".yml", "") + "-patroni.yml");
         mapper.writeValue(out.toFile(), root);
         List<String> command = new ArrayList<>(List.of(patroni, out.toString()));

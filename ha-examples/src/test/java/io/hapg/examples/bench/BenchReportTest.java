@@ -122,10 +122,16 @@ class BenchReportTest {
     void patroniGetsTheClusterWideParametersInItsBootstrapDcs() {
         ObjectNode parameters = JsonNodeFactory.instance.objectNode().put("max_connections", "300")
                 .put("shared_buffers", "16MB").put("fsync", "off");
-        ObjectNode dcs = LaunchedAgent.dcsPostgresql(parameters);
+        ObjectNode dcs = LaunchedAgent.dcsPostgresql(null, parameters);
         assertThat(dcs.get("use_pg_rewind").asBoolean()).isTrue();
         assertThat(dcs.get("parameters").get("max_connections").asText()).isEqualTo("300");
         assertThat(dcs.get("parameters").has("shared_buffers")).as("a local parameter stays local").isFalse();
+        ObjectNode own = JsonNodeFactory.instance.objectNode();
+        own.putObject("parameters").put("max_connections", "60").put("max_worker_processes", "4");
+        ObjectNode merged = LaunchedAgent.dcsPostgresql(own, parameters);
+        assertThat(merged.get("parameters").get("max_connections").asText()).as("the YAML's bootstrap.dcs wins")
+                .isEqualTo("60");
+        assertThat(merged.get("parameters").get("max_worker_processes").asText()).isEqualTo("4");
     }
 
     @Test

@@ -67,7 +67,7 @@ public final class Slots {
     private Slots() {
     }
 
-    /** Patroni's slot name for a member: lower case, every character outside {@code [a-z0-9_]} as {@code _}. */
+    /** Patroni's slot name for a member: {@link PermanentSlot#slotName}. */
     public static String slotName(String member) {
         return PermanentSlot.slotName(member);
     }

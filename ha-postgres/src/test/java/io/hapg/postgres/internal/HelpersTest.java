@@ -34,6 +34,11 @@ class HelpersTest {
     @Test
     void slotNamesFollowPatroni() {
         assertThat(Slots.slotName("Pg-Node.1")).isEqualTo("pg_node_1");
+        // Patroni 3.0.2's slot_name_from_member_name: other characters as u + code point, four decimal digits.
+        assertThat(Slots.slotName("db:1")).isEqualTo("dbu00581");
+        assertThat(Slots.slotName("db 1@x")).isEqualTo("dbu00321u0064x");
+        assertThat(Slots.slotName("nœud")).isEqualTo("nu0339ud");
+        assertThat(Slots.slotName("a\uD83D\uDE00")).as("a code point above 9999").isEqualTo("au128512");
         assertThat(Slots.slotName("x".repeat(70))).hasSize(63);
     }
 

@@ -16,7 +16,7 @@ import java.util.OptionalLong;
  */
 final class AgentProcess {
     private final String name;
-    private final List<String> command;
+    private List<String> command;
     private final Path log;
     private final Path workDir;
     private final Path dataDir;
@@ -35,6 +35,14 @@ final class AgentProcess {
             throw new IllegalStateException(name + ": the agent already runs (pid " + process.pid() + ")");
         }
         process = ManagedProcess.start("agent-" + name, command, log, Map.of(), workDir);
+    }
+
+    /** The command the next {@link #start()} runs (the node's process is stopped). */
+    synchronized void command(List<String> next) {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + ": stop the agent (pid " + process.pid() + ") before relaunching");
+        }
+        command = List.copyOf(next);
     }
 
     Path log() {

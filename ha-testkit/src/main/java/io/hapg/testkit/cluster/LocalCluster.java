@@ -20,10 +20,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -83,7 +85,19 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                     Map<String, String> callbacks, Map<String, String> topLevelCallbacks,
                     Optional<Credentials> restAuth, Optional<Tls> restTls,
                     Map<String, String> pgParameters, boolean etcdProxies, List<String> javaOptions,
-                    String classpath, String mainClass) {
+                    String classpath, String mainClass, Map<Integer, Launcher> launchers, Set<Integer> startLater) {
+    }
+
+    /**
+     * How one node's process is started instead of the cluster's main class: {@code mainClass}
+     * called as {@code MAIN agent nK.yml}, with {@code javaOptions} after the cluster's own (later
+     * {@code -D} flags win). A mixed cluster runs Patroni on some nodes and hapg on the others this way.
+     */
+    public record Launcher(String mainClass, List<String> javaOptions) {
+        public Launcher {
+            Objects.requireNonNull(mainClass, "mainClass");
+            javaOptions = List.copyOf(javaOptions);
+        }
     }
 
     private final Settings settings;
@@ -104,7 +118,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 : Optional.empty();
         List<ClusterNode> list = new ArrayList<>();
         for (int i = 0; i < settings.nodes(); i++) {
-            list.add(createNode("n" + i, rest, osUser));
+            list.add(createNode("n" + i, settings.launchers().getOrDefault(i,
+                    new Launcher(settings.mainClass(), List.of())), rest, osUser));
         }
         this.nodes = List.copyOf(list);
     }
@@ -113,7 +128,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         return new Builder();
     }
 
-    private ClusterNode createNode(String name, Rest rest, Optional<String> osUser) {
+    private ClusterNode createNode(String name, Launcher launcher, Rest rest, Optional<String> osUser) {
         Path dir = directory(baseDir.resolve(name));
         List<String> hosts = new ArrayList<>();
         List<FaultProxy> paths = new ArrayList<>();
@@ -131,17 +146,44 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                 hosts);
         Path yaml = baseDir.resolve(name + ".yml");
         write(yaml, NodeYaml.render(settings, spec, osUser));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(settings.javaOptions());
-        command.addAll(List.of("-cp", settings.classpath(), settings.mainClass(), "agent", yaml.toString()));
-        AgentProcess agent = new AgentProcess(name, command, dir.resolve("agent.log"), dir, spec.dataDir());
+        AgentProcess agent = new AgentProcess(name, command(launcher, yaml), dir.resolve("agent.log"), dir,
+                spec.dataDir());
         return new ClusterNode(name, spec.restPort(), spec.pgPort(), settings.restTls().isPresent() ? "https" : "http",
                 spec.dataDir(), yaml, agent, paths, rest);
     }
 
+    private List<String> command(Launcher launcher, Path yaml) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(settings.javaOptions());
+        command.addAll(launcher.javaOptions());
+        command.addAll(List.of("-cp", settings.classpath(), launcher.mainClass(), "agent", yaml.toString()));
+        return command;
+    }
+
+    /**
+     * Starts {@code node} again with another launcher, on the same YAML and data directory: how a
+     * node moves from Patroni to hapg (or back) in a mixed cluster. {@link #defaultLauncher()} is
+     * the cluster's own main class.
+     *
+     * @throws IllegalStateException when the node's process still runs (stop it first)
+     */
+    public void relaunch(ClusterNode node, Launcher launcher) {
+        node.agent().command(command(launcher, node.configFile()));
+        node.startAgent();
+    }
+
+    /** The cluster's main class and no extra JVM options: what nodes without their own launcher run. */
+    public Launcher defaultLauncher() {
+        return new Launcher(settings.mainClass(), List.of());
+    }
+
     private void launch() {
-        nodes.forEach(ClusterNode::startAgent);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!settings.startLater().contains(i)) {
+                nodes.get(i).startAgent();
+            }
+        }
     }
 
     /** The nodes, {@code n0 .. n(N-1)}. */
@@ -329,6 +371,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private String mainClass = AGENT_MAIN;
         private Path parentDir;
         private final Map<Integer, Map<String, Object>> nodeTags = new LinkedHashMap<>();
+        private final Map<Integer, Launcher> launchers = new LinkedHashMap<>();
+        private final Set<Integer> startLater = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -461,6 +505,35 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return this;
         }
 
+        /**
+         * Node {@code nodeIndex} runs {@code launcher}'s main class (with its extra JVM options)
+         * instead of {@link #mainClass(String)}'s: e.g. Patroni on n0 and n1, hapg on n2.
+         *
+         * @throws IllegalArgumentException when {@code nodeIndex} is not in [0, nodes)
+         */
+        public Builder launcher(int nodeIndex, Launcher launcher) {
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("launcher: node index must be in [0, " + nodes + "): " + nodeIndex);
+            }
+            launchers.put(nodeIndex, Objects.requireNonNull(launcher, "launcher"));
+            return this;
+        }
+
+        /**
+         * {@link #start()} does not start node {@code nodeIndex}: the test starts it with
+         * {@link ClusterNode#startAgent()}, e.g. once the others bootstrapped, so that it joins an
+         * existing cluster (a Patroni node cloning from an hapg primary).
+         *
+         * @throws IllegalArgumentException when {@code nodeIndex} is not in [0, nodes)
+         */
+        public Builder startLater(int nodeIndex) {
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("startLater: node index must be in [0, " + nodes + "): " + nodeIndex);
+            }
+            startLater.add(nodeIndex);
+            return this;
+        }
+
         /** Where the cluster's temporary directory is created (default: the system temp dir). */
         public Builder parentDir(Path dir) {
             this.parentDir = Objects.requireNonNull(dir, "dir");
@@ -496,7 +569,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             }
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
                     new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
-                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass);
+                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass, Map.copyOf(launchers),
+                    Set.copyOf(startLater));
             Path base;
             try {
                 base = parentDir == null ? Files.createTempDirectory("hapg-cluster-")

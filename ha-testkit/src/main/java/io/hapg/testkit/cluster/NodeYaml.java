@@ -1,13 +1,25 @@
 package io.hapg.testkit.cluster;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Writes the Patroni-style YAML of one node, the way an operator would write {@code patroni.yml}. */
 final class NodeYaml {
+    /**
+     * Settings Patroni, and so the agent, take from the cluster configuration only (ha-core's
+     * {@code DynamicConfig.CLUSTER_ONLY_PARAMETERS}; the test kit does not depend on ha-core):
+     * written under {@code bootstrap.dcs.postgresql.parameters}, where an operator puts them.
+     */
+    private static final Set<String> CLUSTER_ONLY = Set.of("wal_level", "hot_standby", "max_connections",
+            "max_wal_senders", "wal_keep_segments", "wal_keep_size", "max_prepared_transactions",
+            "max_locks_per_transaction", "track_commit_timestamp", "max_replication_slots", "max_worker_processes",
+            "wal_log_hints");
+
     private NodeYaml() {
     }
 
@@ -37,6 +49,13 @@ final class NodeYaml {
         y.append("    loop_wait: ").append(s.loopWait()).append('\n');
         y.append("    retry_timeout: ").append(s.retryTimeout()).append('\n');
         s.dcs().forEach((k, v) -> y.append("    ").append(k).append(": ").append(scalar(v)).append('\n'));
+        Map<String, String> clusterOnly = new LinkedHashMap<>();
+        Map<String, String> local = new LinkedHashMap<>();
+        s.pgParameters().forEach((k, v) -> (CLUSTER_ONLY.contains(k) ? clusterOnly : local).put(k, v));
+        if (!clusterOnly.isEmpty()) {
+            y.append("    postgresql:\n      parameters:\n");
+            clusterOnly.forEach((k, v) -> y.append("        ").append(k).append(": ").append(quote(v)).append('\n'));
+        }
         y.append("postgresql:\n");
         y.append("  listen: 127.0.0.1:").append(n.pgPort()).append('\n');
         y.append("  connect_address: 127.0.0.1:").append(n.pgPort()).append('\n');
@@ -51,9 +70,9 @@ final class NodeYaml {
             s.callbacks().forEach((event, command) -> y.append("    ").append(event).append(": ")
                     .append(quote(withEtcdHosts(command, n))).append('\n'));
         }
-        if (!s.pgParameters().isEmpty()) {
+        if (!local.isEmpty()) {
             y.append("  parameters:\n");
-            s.pgParameters().forEach((k, v) -> y.append("    ").append(k).append(": ").append(quote(v))
+            local.forEach((k, v) -> y.append("    ").append(k).append(": ").append(quote(v))
                     .append('\n'));
         }
         if (!s.topLevelCallbacks().isEmpty()) {
