@@ -48,8 +48,6 @@ import java.util.Set;
  * @param rewindTimeout        bound on crash recovery in single-user mode plus pg_rewind
  * @param useSlots             one physical replication slot per member (clone and follow use them)
  * @param usePgRewind          whether {@link PostgresNode#rewind} may run pg_rewind
- * @param removeDataDirectoryOnRewindFailure wipe the data directory when pg_rewind fails, so that a
- *                             later probe finds it empty (the agent re-clones either way)
  * @param ignoreSlots          physical slot names {@link PostgresNode#ensureSlots} never drops
  */
 public record PostgresConfig(
@@ -76,7 +74,6 @@ public record PostgresConfig(
         Duration rewindTimeout,
         boolean useSlots,
         boolean usePgRewind,
-        boolean removeDataDirectoryOnRewindFailure,
         Set<String> ignoreSlots) {
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
@@ -247,7 +244,6 @@ public record PostgresConfig(
         private Duration rewindTimeout = Duration.ofMinutes(30);
         private boolean useSlots = true;
         private boolean usePgRewind = true;
-        private boolean removeDataDirectoryOnRewindFailure;
         private Set<String> ignoreSlots = Set.of();
 
         private Builder() {
@@ -276,10 +272,6 @@ public record PostgresConfig(
         public Builder rewindTimeout(Duration v) { rewindTimeout = v; return this; }
         public Builder useSlots(boolean v) { useSlots = v; return this; }
         public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
-        public Builder removeDataDirectoryOnRewindFailure(boolean v) {
-            removeDataDirectoryOnRewindFailure = v;
-            return this;
-        }
         public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
@@ -288,8 +280,7 @@ public record PostgresConfig(
                     listenAddresses, port, Optional.ofNullable(connectAddress), superuser, replication,
                     Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
-                    stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind,
-                    removeDataDirectoryOnRewindFailure, ignoreSlots);
+                    stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind, ignoreSlots);
         }
     }
 }

@@ -211,9 +211,10 @@ public final class PostgresNode implements DatabaseNode {
     /**
      * Stops the server if needed, runs single-user crash recovery when the shutdown was not clean,
      * pg_rewind against {@code leader}, then starts as its replica. Bounded by the rewind timeout
-     * plus the start timeout. On failure, and when configured, the data directory is emptied.
+     * plus the start timeout. On failure the data directory is left as pg_rewind left it, stopped:
+     * whether to re-clone is the decision engine's ({@code remove_data_directory_on_*}).
      *
-     * @throws DatabaseUnavailableException when use_pg_rewind is off or anything fails: re-clone
+     * @throws DatabaseUnavailableException when use_pg_rewind is off or anything fails
      */
     @Override
     public void rewind(Member leader) {
@@ -223,15 +224,7 @@ public final class PostgresNode implements DatabaseNode {
                 throw new DatabaseUnavailableException(member() + ": usePgRewind is off; re-clone instead");
             }
             rejoin.stopIfRunning();
-            try {
-                rejoin.rewind(endpoint);
-            } catch (DatabaseUnavailableException e) {
-                if (instance.config().removeDataDirectoryOnRewindFailure()) {
-                    LOG.warn("{} - pg_rewind failed; emptying {} as configured", member(), instance.dataDir().path());
-                    instance.dataDir().wipe();
-                }
-                throw e;
-            }
+            rejoin.rewind(endpoint);
             instance.startAndAwait(epoch);
         });
     }

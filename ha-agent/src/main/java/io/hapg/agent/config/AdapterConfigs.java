@@ -64,8 +64,7 @@ public final class AdapterConfigs {
                 .probeTimeout(probeTimeout(ha.bootstrapDcs().loopWait()))
                 .startTimeout(pg.pgCtlTimeout())
                 .useSlots(ha.bootstrapDcs().useSlots())
-                .usePgRewind(usePgRewind(config))
-                .removeDataDirectoryOnRewindFailure(pg.removeDataDirectoryOnRewindFailure());
+                .usePgRewind(usePgRewind(config));
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);

@@ -38,9 +38,6 @@ final class KeyRules {
 
     private static final String ONLY_ETCD = "hapg supports only etcd (etcd3)";
     private static final String NO_SRV = "DNS SRV discovery is not supported; list the endpoints in 'hosts'";
-    private static final String RECLONE = "hapg always re-clones a node it cannot rewind or that diverged"
-            + " (a failed rewind never leaves a node stuck); 'false' (keep the data directory) is not implemented;"
-            + " remove the key or set true";
     private static final Map<String, Rule> RULES = table();
 
     private KeyRules() {
@@ -120,8 +117,6 @@ final class KeyRules {
                 + " before a shutdown)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
-        refused(m, "postgresql.remove_data_directory_on_rewind_failure", RECLONE, isBool(true));
-        refused(m, "postgresql.remove_data_directory_on_diverged_timelines", RECLONE, isBool(true));
         refused(m, "postgresql.create_replica_methods", "replica creation methods are not implemented: hapg"
                 + " clones with pg_basebackup; only [basebackup] is accepted", KeyRules::onlyBasebackup);
         warned(m, "postgresql.basebackup", "extra pg_basebackup options are not passed");

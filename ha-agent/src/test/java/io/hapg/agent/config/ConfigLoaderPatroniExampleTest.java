@@ -8,6 +8,7 @@ import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.WatchdogConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.DynamicConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -183,6 +184,7 @@ class ConfigLoaderPatroniExampleTest {
         assertThat(p.useUnixSocketRepl()).isFalse();
         assertThat(p.removeDataDirectoryOnRewindFailure()).isTrue();
         assertThat(p.removeDataDirectoryOnDivergedTimelines()).isTrue();
+        assertThat(config.dataRemoval()).as("the decision engine's policy").isEqualTo(DataRemoval.ALWAYS);
         assertThat(p.createReplicaMethods()).containsExactly("basebackup");
         assertThat(p.replicaMethodOptions()).isEmpty();
         assertThat(p.basebackup()).containsExactly(CliOption.flag("verbose"), CliOption.of("max-rate", "100M"));

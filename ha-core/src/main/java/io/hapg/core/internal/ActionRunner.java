@@ -23,6 +23,7 @@ import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.PeerClient;
 import io.hapg.core.spi.PrePromoteHook;
 import io.hapg.core.spi.RoleChange;
+import io.hapg.core.spi.SourceUnavailableException;
 import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -184,8 +185,14 @@ final class ActionRunner implements AutoCloseable {
                         database.rewind(target.orElseThrow(() -> missing(decision)));
                         return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
                                 .withRewindFailed(false);
+                    } catch (SourceUnavailableException e) {
+                        // Patroni's "Failed to rewind because primary ... become unreachable": not
+                        // a failed rewind, the next iteration tries again.
+                        LOG.warn("{}/{}: pg_rewind could not use {}, will try again: {}", config.scope(),
+                                config.name(), decision.target().orElse("?"), e.getMessage());
+                        return Effect.NOTHING;
                     } catch (RuntimeException e) {
-                        LOG.warn("{}/{}: pg_rewind failed, will re-clone: {}", config.scope(), config.name(),
+                        LOG.warn("{}/{}: pg_rewind failed: {}", config.scope(), config.name(),
                                 e.getMessage());
                         return Effect.NOTHING.withRewindFailed(true);
                     }

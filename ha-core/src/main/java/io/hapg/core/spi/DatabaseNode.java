@@ -78,7 +78,12 @@ public interface DatabaseNode extends AutoCloseable {
 
     /**
      * Rewinds a stopped, diverged former primary with pg_rewind against {@code leader}, then
-     * configures it to follow. Throws when pg_rewind fails; the caller then re-clones.
+     * configures it to follow. Throws when pg_rewind fails; whether the node is then re-cloned is
+     * the decision engine's ({@code remove_data_directory_on_*}). Never empties the data directory.
+     *
+     * @throws SourceUnavailableException when {@code leader} could not be reached (or is no primary)
+     *                                    and the local data is still usable: a later retry is safe
+     * @throws DatabaseUnavailableException when pg_rewind failed against a healthy leader
      */
     void rewind(Member leader);
 
