@@ -178,15 +178,16 @@ public final class PostgresNode implements DatabaseNode {
     }
 
     /**
-     * Thread-safe and never waits for another operation. SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL
-     * of the postmaster and its children after the stop timeout or at once for {@code KILL}.
+     * Thread-safe and never waits for another operation. Runs {@code before_stop} first (bounded,
+     * not for {@code KILL}), then SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL of the postmaster and its
+     * children after the stop timeout or at once for {@code KILL}.
      */
     @Override
     public void stop(StopMode mode) {
         if (mode == StopMode.SMART) {
             probe.disconnect(); // a smart shutdown waits for every session, the probe's kept one too
         }
-        instance.postmaster().stop(Objects.requireNonNull(mode, "mode"), instance.config().stopTimeout(), true);
+        instance.stop(Objects.requireNonNull(mode, "mode"), true);
     }
 
     /**

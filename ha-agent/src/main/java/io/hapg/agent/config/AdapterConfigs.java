@@ -64,7 +64,10 @@ public final class AdapterConfigs {
                 .probeTimeout(probeTimeout(ha.bootstrapDcs().loopWait()))
                 .startTimeout(pg.pgCtlTimeout())
                 .useSlots(ha.bootstrapDcs().useSlots())
-                .usePgRewind(usePgRewind(config));
+                .usePgRewind(usePgRewind(config))
+                // a hung before_stop must not hold a switchover: at most retry_timeout, as a query
+                .beforeStopTimeout(ha.bootstrapDcs().retryTimeout());
+        pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);

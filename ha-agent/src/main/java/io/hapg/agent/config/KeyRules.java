@@ -113,8 +113,6 @@ final class KeyRules {
                 + " this path is not written");
         refused(m, "postgresql.pg_ident", "hapg does not write pg_ident.conf (ident maps would be missing)");
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
-        refused(m, "postgresql.before_stop", "before_stop scripts are not implemented (the script would not run"
-                + " before a shutdown)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
         refused(m, "postgresql.create_replica_methods", "replica creation methods are not implemented: hapg"

@@ -32,8 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigLoaderPatroniExampleTest {
     /** The refused keys' lines (and the pgbackrest method's section), taken out for the checks below. */
-    private static final List<String> REFUSED_LINES = List.of("  post_init:", "  config_dir:", "  before_stop:",
-            "  create_replica_methods:", "  - pgbackrest", "  pgbackrest:", "    command:", "    keep_data:",
+    private static final List<String> REFUSED_LINES = List.of("  post_init:", "  config_dir:", "  create_replica_methods:", "  - pgbackrest", "  pgbackrest:", "    command:", "    keep_data:",
             "    no_params:");
     private static String text;
     private static LoadedConfig loaded;
@@ -60,9 +59,9 @@ class ConfigLoaderPatroniExampleTest {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(text), Map.of());
         assertThat(v.valid()).isFalse();
         assertThat(v.errors()).extracting(e -> e.keyPath() + ":" + e.line().orElse(0)).containsExactly(
-                "bootstrap.post_init:56", "postgresql.config_dir:64", "postgresql.before_stop:95",
+                "bootstrap.post_init:56", "postgresql.config_dir:64",
                 "postgresql.create_replica_methods:100");
-        assertThat(v.errors().get(3).getMessage()).isEqualTo("postgresql.create_replica_methods: not supported"
+        assertThat(v.errors().get(2).getMessage()).isEqualTo("postgresql.create_replica_methods: not supported"
                 + " by hapg: replica creation methods are not implemented: hapg clones with pg_basebackup; only"
                 + " [basebackup] is accepted (line 100)");
     }
@@ -178,7 +177,7 @@ class ConfigLoaderPatroniExampleTest {
                 Optional.of("/scripts/on_stop.sh"), Optional.of("/scripts/on_restart.sh"),
                 Optional.of("/scripts/on_reload.sh"), Optional.of("/scripts/on_role_change.sh")));
         assertThat(config.prePromote()).contains("/path/to/pre_promote.sh");
-        assertThat(p.beforeStop()).isEmpty();
+        assertThat(p.beforeStop()).contains("/path/to/before_stop.sh");
         assertThat(p.usePgRewind()).isTrue();
         assertThat(p.useUnixSocket()).isTrue();
         assertThat(p.useUnixSocketRepl()).isFalse();

@@ -181,6 +181,6 @@ public final class Rejoin {
 
     /** Stops the server if it runs (fast, then killed after the stop timeout), to restart it later. */
     public void stopIfRunning() {
-        instance.postmaster().stop(StopMode.FAST, instance.config().stopTimeout(), false);
+        instance.stop(StopMode.FAST, false);
     }
 }
