@@ -19,6 +19,7 @@ import io.hapg.postgres.internal.Slots;
 import io.hapg.postgres.internal.SyncSetting;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -184,10 +185,19 @@ public final class PostgresNode implements DatabaseNode {
      */
     @Override
     public void stop(StopMode mode) {
+        stop(mode, instance.config().stopTimeout());
+    }
+
+    /** {@link #stop(StopMode)} with {@code timeout} (positive) as the bound before SIGKILL. */
+    @Override
+    public void stop(StopMode mode, Duration timeout) {
+        if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("stop timeout must be positive, got " + timeout);
+        }
         if (mode == StopMode.SMART) {
             probe.disconnect(); // a smart shutdown waits for every session, the probe's kept one too
         }
-        instance.stop(Objects.requireNonNull(mode, "mode"), true);
+        instance.stop(Objects.requireNonNull(mode, "mode"), timeout, true);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.hapg.core.spi;
 
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Member;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +66,15 @@ public interface DatabaseNode extends AutoCloseable {
      * another runs (the lease watchdog fences from its own thread): it must be thread-safe.
      */
     void stop(StopMode mode);
+
+    /**
+     * {@link #stop(StopMode)} with {@code timeout} instead of the node's own stop bound before
+     * SIGKILL (a demotion under Patroni's {@code primary_stop_timeout}). The default ignores the
+     * bound and uses the node's own.
+     */
+    default void stop(StopMode mode, Duration timeout) {
+        stop(mode);
+    }
 
     /** Promotes a running replica and returns once it accepts writes. */
     void promote();

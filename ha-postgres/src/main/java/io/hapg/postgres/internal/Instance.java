@@ -185,10 +185,15 @@ public final class Instance {
      * plus the stop timeout.
      */
     public void stop(StopMode mode, boolean fence) {
+        stop(mode, config.stopTimeout(), fence);
+    }
+
+    /** {@link #stop(StopMode, boolean)} with {@code timeout} instead of the configured stop timeout. */
+    public void stop(StopMode mode, Duration timeout, boolean fence) {
         if (mode != StopMode.KILL && postmaster.isRunning()) {
             beforeStop.ifPresent(script -> script.run(member()));
         }
-        postmaster.stop(mode, config.stopTimeout(), fence);
+        postmaster.stop(mode, timeout, fence);
     }
 
     public ConfigFiles files() {
