@@ -1,5 +1,6 @@
 package io.hapg.postgres;
 
+import io.hapg.core.callbacks.BeforeStopScript;
 import io.hapg.core.config.PgUser;
 import io.hapg.core.model.DynamicConfig;
 import java.nio.file.Path;
@@ -46,10 +47,12 @@ import java.util.Set;
  * @param stopTimeout          how long a stop may take before SIGKILL
  * @param cloneTimeout         bound on pg_basebackup
  * @param rewindTimeout        bound on crash recovery in single-user mode plus pg_rewind
+ * @param beforeStop           Patroni's {@code before_stop}: a command run (as this JVM's user) right
+ *                             before PostgreSQL is told to stop; exit code logged only
+ * @param beforeStopTimeout    how long {@code beforeStop} may run before it is killed and the stop
+ *                             goes on
  * @param useSlots             one physical replication slot per member (clone and follow use them)
  * @param usePgRewind          whether {@link PostgresNode#rewind} may run pg_rewind
- * @param removeDataDirectoryOnRewindFailure wipe the data directory when pg_rewind fails, so that a
- *                             later probe finds it empty (the agent re-clones either way)
  * @param ignoreSlots          physical slot names {@link PostgresNode#ensureSlots} never drops
  * @param postBootstrap        Patroni's {@code bootstrap.post_bootstrap}: a command (program and
  *                             arguments) run as the OS user once a new cluster is up, with the local
@@ -79,9 +82,10 @@ public record PostgresConfig(
         Duration stopTimeout,
         Duration cloneTimeout,
         Duration rewindTimeout,
+        Optional<String> beforeStop,
+        Duration beforeStopTimeout,
         boolean useSlots,
         boolean usePgRewind,
-        boolean removeDataDirectoryOnRewindFailure,
         Set<String> ignoreSlots,
         List<String> postBootstrap,
         List<ReplicaMethod> replicaMethods) {
@@ -138,6 +142,15 @@ public record PostgresConfig(
         positive(stopTimeout, "stopTimeout");
         positive(cloneTimeout, "cloneTimeout");
         positive(rewindTimeout, "rewindTimeout");
+        Objects.requireNonNull(beforeStop, "beforeStop");
+        positive(beforeStopTimeout, "beforeStopTimeout");
+        beforeStop.ifPresent(command -> {
+            try {
+                new BeforeStopScript(command, beforeStopTimeout);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("beforeStop: " + e.getMessage(), e);
+            }
+        });
         ignoreSlots = Set.copyOf(require(ignoreSlots, "ignoreSlots"));
         postBootstrap = List.copyOf(require(postBootstrap, "postBootstrap"));
         postBootstrap.forEach(word -> noNewline(word, "postBootstrap"));
@@ -258,9 +271,10 @@ public record PostgresConfig(
         private Duration stopTimeout = Duration.ofSeconds(60);
         private Duration cloneTimeout = Duration.ofMinutes(60);
         private Duration rewindTimeout = Duration.ofMinutes(30);
+        private String beforeStop;
+        private Duration beforeStopTimeout = Duration.ofSeconds(10);
         private boolean useSlots = true;
         private boolean usePgRewind = true;
-        private boolean removeDataDirectoryOnRewindFailure;
         private Set<String> ignoreSlots = Set.of();
         private List<String> postBootstrap = List.of();
         private List<ReplicaMethod> replicaMethods = List.of(ReplicaMethod.BASEBACKUP);
@@ -289,12 +303,12 @@ public record PostgresConfig(
         public Builder stopTimeout(Duration v) { stopTimeout = v; return this; }
         public Builder cloneTimeout(Duration v) { cloneTimeout = v; return this; }
         public Builder rewindTimeout(Duration v) { rewindTimeout = v; return this; }
+        /** Patroni's {@code before_stop}; default none. */
+        public Builder beforeStop(String v) { beforeStop = v; return this; }
+        /** Bound on one {@code before_stop} run; default 10 s (Patroni's default retry_timeout). */
+        public Builder beforeStopTimeout(Duration v) { beforeStopTimeout = v; return this; }
         public Builder useSlots(boolean v) { useSlots = v; return this; }
         public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
-        public Builder removeDataDirectoryOnRewindFailure(boolean v) {
-            removeDataDirectoryOnRewindFailure = v;
-            return this;
-        }
         public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
         public Builder postBootstrap(List<String> v) { postBootstrap = v; return this; }
         public Builder replicaMethods(List<ReplicaMethod> v) { replicaMethods = v; return this; }
@@ -305,8 +319,8 @@ public record PostgresConfig(
                     listenAddresses, port, Optional.ofNullable(connectAddress), superuser, replication,
                     Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
-                    stopTimeout, cloneTimeout, rewindTimeout, useSlots, usePgRewind,
-                    removeDataDirectoryOnRewindFailure, ignoreSlots, postBootstrap, replicaMethods);
+                    stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
+                    useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods);
         }
     }
 }

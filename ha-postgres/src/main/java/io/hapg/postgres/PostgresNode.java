@@ -182,15 +182,25 @@ public final class PostgresNode implements DatabaseNode {
     }
 
     /**
-     * Thread-safe and never waits for another operation. SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL
-     * of the postmaster and its children after the stop timeout or at once for {@code KILL}.
+     * Thread-safe and never waits for another operation. Runs {@code before_stop} first (bounded,
+     * not for {@code KILL}), then SIGTERM/SIGINT/SIGQUIT per mode, SIGKILL of the postmaster and its
+     * children after the stop timeout or at once for {@code KILL}.
      */
     @Override
     public void stop(StopMode mode) {
+        stop(mode, instance.config().stopTimeout());
+    }
+
+    /** {@link #stop(StopMode)} with {@code timeout} (positive) as the bound before SIGKILL. */
+    @Override
+    public void stop(StopMode mode, Duration timeout) {
+        if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("stop timeout must be positive, got " + timeout);
+        }
         if (mode == StopMode.SMART) {
             probe.disconnect(); // a smart shutdown waits for every session, the probe's kept one too
         }
-        instance.postmaster().stop(Objects.requireNonNull(mode, "mode"), instance.config().stopTimeout(), true);
+        instance.stop(Objects.requireNonNull(mode, "mode"), timeout, true);
     }
 
     /**
@@ -215,9 +225,10 @@ public final class PostgresNode implements DatabaseNode {
     /**
      * Stops the server if needed, runs single-user crash recovery when the shutdown was not clean,
      * pg_rewind against {@code leader}, then starts as its replica. Bounded by the rewind timeout
-     * plus the start timeout. On failure, and when configured, the data directory is emptied.
+     * plus the start timeout. On failure the data directory is left as pg_rewind left it, stopped:
+     * whether to re-clone is the decision engine's ({@code remove_data_directory_on_*}).
      *
-     * @throws DatabaseUnavailableException when use_pg_rewind is off or anything fails: re-clone
+     * @throws DatabaseUnavailableException when use_pg_rewind is off or anything fails
      */
     @Override
     public void rewind(Member leader) {
@@ -227,15 +238,7 @@ public final class PostgresNode implements DatabaseNode {
                 throw new DatabaseUnavailableException(member() + ": usePgRewind is off; re-clone instead");
             }
             rejoin.stopIfRunning();
-            try {
-                rejoin.rewind(endpoint);
-            } catch (DatabaseUnavailableException e) {
-                if (instance.config().removeDataDirectoryOnRewindFailure()) {
-                    LOG.warn("{} - pg_rewind failed; emptying {} as configured", member(), instance.dataDir().path());
-                    instance.dataDir().wipe();
-                }
-                throw e;
-            }
+            rejoin.rewind(endpoint);
             instance.startAndAwait(epoch);
         });
     }

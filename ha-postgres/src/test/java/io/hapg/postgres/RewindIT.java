@@ -13,6 +13,7 @@ import io.hapg.core.model.DatabaseState.DataDirectory;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
+import io.hapg.core.spi.SourceUnavailableException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The old primary rejoins: pg_rewind after real divergence (writes on both sides), and when
- * rewind fails, a clone; never stuck. A node of another cluster is never touched.
+ * rewind fails, a clone when the engine decides so (the node never wipes on its own). A leader
+ * that cannot be reached is no failed rewind. A node of another cluster is never touched.
  */
 @Timeout(120)
 class RewindIT {
@@ -70,9 +72,13 @@ class RewindIT {
         });
     }
 
+    /**
+     * A failed pg_rewind leaves the data directory where it was, stopped (whether to re-clone is
+     * the decision engine's, by remove_data_directory_on_*); a clone then replaces it.
+     */
     @Test
-    void aRewindThatFailsThrowsAndACloneThenSucceeds() throws IOException {
-        PostgresNode n1 = nodes.node(nodes.config("n1").removeDataDirectoryOnRewindFailure(true).build());
+    void aRewindThatFailsThrowsKeepsTheDataAndACloneThenSucceeds() throws IOException {
+        PostgresNode n1 = nodes.node("n1");
         PostgresNode n2 = nodes.node("n2");
         diverge(n1, n2);
         n1.stop(StopMode.FAST);
@@ -83,12 +89,32 @@ class RewindIT {
                 .hasMessageContaining("pg_rewind failed");
         DatabaseState failed = n1.probe();
         assertThat(failed.isRunning()).isFalse();
-        assertThat(failed.dataDirectory()).as("emptied, as configured").isEqualTo(DataDirectory.EMPTY);
+        assertThat(failed.dataDirectory()).as("kept: the node does not decide to wipe it")
+                .isEqualTo(DataDirectory.INITIALIZED);
 
         n1.cloneFrom(member(n2));
         execute(n2, "INSERT INTO t VALUES ('after clone')");
         awaitCaughtUp(n1, n2);
         assertThat(rows(n1)).containsExactly("after clone", "common", "only on n2");
+    }
+
+    /** Patroni's "primary ... become unreachable": no failed rewind, the data untouched; a retry works. */
+    @Test
+    void aRewindAgainstALeaderThatIsDownIsNoFailedRewind() {
+        PostgresNode n1 = nodes.node("n1");
+        PostgresNode n2 = nodes.node("n2");
+        diverge(n1, n2);
+        n1.stop(StopMode.FAST);
+        n2.stop(StopMode.FAST);
+        DatabaseState before = n1.probe();
+
+        assertThatThrownBy(() -> n1.rewind(member(n2))).isInstanceOf(SourceUnavailableException.class)
+                .hasMessageContaining("cannot prepare the leader");
+        assertThat(n1.probe().checkpointLsn()).as("untouched").isEqualTo(before.checkpointLsn());
+
+        n2.start(java.util.Optional.empty());
+        n1.rewind(member(n2));
+        assertThat(rows(n1)).containsExactly("common", "only on n2");
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Optional;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Stops end with no postmaster, whatever else is going on. */
 @Timeout(60)
@@ -70,5 +73,50 @@ class StopIT {
             System.out.println("attempt " + attempt + ": " + outcome);
             assertThat(n1.probe().process()).as("nothing runs after the fencing stop").isEqualTo(ProcessState.STOPPED);
         }
+    }
+
+    /**
+     * Patroni's before_stop: run synchronously right before PostgreSQL is told to stop (the server
+     * still runs while it does), its exit code only logged; never before a fencing kill.
+     */
+    @Test
+    void beforeStopRunsBeforeTheStopWhilePostgresStillRunsButNotBeforeAKill(@TempDir Path dir) throws Exception {
+        Path marker = dir.resolve("marker");
+        Path script = Files.writeString(dir.resolve("before.sh"), "pid=$(head -1 \"$1/postmaster.pid\")\n"
+                + "if kill -0 \"$pid\" 2>/dev/null; then echo running >> \"$2\"; else echo stopped >> \"$2\"; fi\n"
+                + "exit 3\n");
+        PostgresConfig.Builder config = nodes.config("n1");
+        Path dataDir = config.build().dataDir();
+        PostgresNode n1 = nodes.node(config.beforeStop("sh " + script + " " + dataDir + " " + marker).build());
+        n1.bootstrap();
+        n1.stop(StopMode.FAST);
+        assertThat(n1.probe().process()).isEqualTo(ProcessState.STOPPED);
+        assertThat(Files.readAllLines(marker)).as("before_stop ran once, while PostgreSQL ran; exit 3 did not"
+                + " keep it running").containsExactly("running");
+
+        n1.start(Optional.empty());
+        n1.stop(StopMode.KILL);
+        assertThat(n1.probe().process()).isEqualTo(ProcessState.STOPPED);
+        assertThat(Files.readAllLines(marker)).as("no before_stop for a fencing kill").containsExactly("running");
+    }
+
+    /** A before_stop that hangs is killed (with its children) after its bound, and the stop goes on. */
+    @Test
+    void aHungBeforeStopIsKilledAfterItsBoundAndTheStopGoesOn(@TempDir Path dir) throws Exception {
+        Path pidFile = dir.resolve("pid");
+        Path script = Files.writeString(dir.resolve("hang.sh"), "echo $$ > \"$1\"\nsleep 600\n");
+        PostgresNode n1 = nodes.node(nodes.config("n1").beforeStop("sh " + script + " " + pidFile)
+                .beforeStopTimeout(Duration.ofSeconds(1)).build());
+        n1.bootstrap();
+        long started = System.nanoTime();
+        n1.stop(StopMode.FAST);
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("FAST stop after a before_stop that hangs, bounded at 1 s: " + tookMs + " ms");
+        assertThat(n1.probe().process()).isEqualTo(ProcessState.STOPPED);
+        assertThat(n1.probe().cleanShutdown()).as("the stop itself was the usual one").isTrue();
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the script was killed")
+                .isFalse();
+        assertThat(tookMs).isBetween(1000L, 20_000L);
     }
 }

@@ -71,8 +71,10 @@ public final class AdapterConfigs {
                 .startTimeout(pg.pgCtlTimeout())
                 .useSlots(ha.bootstrapDcs().useSlots())
                 .usePgRewind(usePgRewind(config))
-                .removeDataDirectoryOnRewindFailure(pg.removeDataDirectoryOnRewindFailure())
-                .replicaMethods(replicaMethods(ha.scope(), pg));
+                .replicaMethods(replicaMethods(ha.scope(), pg))
+                // a hung before_stop must not hold a switchover: at most retry_timeout, as a query
+                .beforeStopTimeout(ha.bootstrapDcs().retryTimeout());
+        pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);

@@ -38,9 +38,6 @@ final class KeyRules {
 
     private static final String ONLY_ETCD = "hapg supports only etcd (etcd3)";
     private static final String NO_SRV = "DNS SRV discovery is not supported; list the endpoints in 'hosts'";
-    private static final String RECLONE = "hapg always re-clones a node it cannot rewind or that diverged"
-            + " (a failed rewind never leaves a node stuck); 'false' (keep the data directory) is not implemented;"
-            + " remove the key or set true";
     private static final Map<String, Rule> RULES = table();
 
     private KeyRules() {
@@ -113,12 +110,8 @@ final class KeyRules {
                 + " this path is not written");
         refused(m, "postgresql.pg_ident", "hapg does not write pg_ident.conf (ident maps would be missing)");
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
-        refused(m, "postgresql.before_stop", "before_stop scripts are not implemented (the script would not run"
-                + " before a shutdown)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
-        refused(m, "postgresql.remove_data_directory_on_rewind_failure", RECLONE, isBool(true));
-        refused(m, "postgresql.remove_data_directory_on_diverged_timelines", RECLONE, isBool(true));
         warned(m, "postgresql.basebackup", "extra pg_basebackup options are not passed");
         warned(m, "postgresql.rewind", "extra pg_rewind options are not passed");
         refused(m, "postgresql.recovery_conf", "extra recovery settings (restore_command, ...) are not"

@@ -9,6 +9,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.Secret;
 import io.hapg.core.config.WatchdogConfig;
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.Tags;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,8 @@ final class YamlBinder {
         PostgresqlSection postgresql = top.section("postgresql").map(s -> PostgresqlBinder.postgresql(s, b,
                 topCallbacks)).orElse(PostgresqlSection.DEFAULTS);
         postgresql.connUrl().ifPresent(b::connUrl);
+        b.dataRemoval(new DataRemoval(postgresql.removeDataDirectoryOnRewindFailure(),
+                postgresql.removeDataDirectoryOnDivergedTimelines()));
         BootstrapSection bootstrap = top.section("bootstrap").map(s -> bootstrap(s, b))
                 .orElse(BootstrapSection.DEFAULTS);
         dynamicPgHba(root, postgresql, bootstrap).ifPresent(n -> top.refuse(n, "not supported by hapg: a pg_hba"

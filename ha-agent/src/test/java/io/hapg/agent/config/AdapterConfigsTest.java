@@ -35,7 +35,8 @@ class AdapterConfigsTest {
                 "postgresql", Map.of("use_pg_rewind", false)));
         NodeConfig node = NodeConfig.builder(HaConfig.builder().scope("s").name("pg-1").bootstrapDcs(dcs).build())
                 .postgresql(PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg")).listen("127.0.0.1:5433")
-                        .connectAddress("db1:5433").parameters(Map.of("port", "1", "work_mem", "4MB")).build())
+                        .connectAddress("db1:5433").parameters(Map.of("port", "1", "work_mem", "4MB"))
+                        .beforeStop("/usr/local/bin/drain --now").build())
                 .bootstrap(BootstrapSection.DEFAULTS.withInitdb(List.of(CliOption.flag("data-checksums")))
                         .withPgHba(List.of("host all all 0.0.0.0/0 md5")))
                 .build();
@@ -49,6 +50,8 @@ class AdapterConfigsTest {
         assertThat(c.queryTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(c.probeTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.usePgRewind()).as("bootstrap.dcs.postgresql.use_pg_rewind wins").isFalse();
+        assertThat(c.beforeStop()).contains("/usr/local/bin/drain --now");
+        assertThat(c.beforeStopTimeout()).as("before_stop is bounded by retry_timeout").isEqualTo(Duration.ofSeconds(7));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.hapg.agent.config;
 
 import io.hapg.core.config.ConfigException;
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.CtlConfig;
 import io.hapg.core.config.HostPort;
@@ -209,12 +210,8 @@ class ConfigLoaderErrorsTest {
                 .hasMessageStartingWith("bootstrap.dcs.standby_cluster: not supported by hapg: a standby cluster"
                         + " is not implemented")
                 .hasMessageEndingWith("(line 6)");
-        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n"
-                + "  remove_data_directory_on_rewind_failure: false\n"))
-                .hasMessageStartingWith("postgresql.remove_data_directory_on_rewind_failure: not supported by hapg:"
-                        + " hapg always re-clones");
         // The value that means what hapg does is accepted.
-        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n  remove_data_directory_on_rewind_failure: true\n"
+        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n"
                 + "  create_replica_methods: [basebackup]\nbootstrap:\n  method: initdb\n"
                 + "tags:\n  nostream: false\n  sync_priority: 0\n").warnings()).isEmpty();
     }
@@ -304,5 +301,18 @@ class ConfigLoaderErrorsTest {
         Path missing = dir.resolve("missing.yml");
         assertThatThrownBy(() -> ConfigLoader.load(missing)).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("cannot read " + missing + ": java.nio.file.NoSuchFileException");
+    }
+
+    /** Patroni's default for both keys is false: no data directory is ever emptied on its own. */
+    @Test
+    void removeDataDirectoryKeysReachTheDecisionEngineWithPatronisDefault() {
+        assertThat(ConfigLoader.parse(HEAD).config().ha().dataRemoval()).isEqualTo(DataRemoval.NEVER);
+        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n  remove_data_directory_on_rewind_failure: true\n"
+                + "  remove_data_directory_on_diverged_timelines: false\n").config().ha().dataRemoval())
+                .isEqualTo(new DataRemoval(true, false));
+        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n  remove_data_directory_on_diverged_timelines: on\n")
+                .config().ha().dataRemoval()).isEqualTo(new DataRemoval(false, true));
+        assertThat(error(HEAD + "postgresql:\n  remove_data_directory_on_rewind_failure: sometimes\n"))
+                .hasMessageContaining("postgresql.remove_data_directory_on_rewind_failure");
     }
 }

@@ -8,6 +8,7 @@ import io.hapg.core.config.RestApiConfig;
 import io.hapg.core.config.WatchdogConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.DynamicConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigLoaderPatroniExampleTest {
     /** The refused keys' lines, taken out for the checks below. */
-    private static final List<String> REFUSED_LINES = List.of("  config_dir:", "  before_stop:");
+    private static final List<String> REFUSED_LINES = List.of("  config_dir:");
     private static String text;
     private static LoadedConfig loaded;
     private static NodeConfig node;
@@ -56,9 +57,8 @@ class ConfigLoaderPatroniExampleTest {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(text), Map.of());
         assertThat(v.valid()).isFalse();
         assertThat(v.errors()).extracting(e -> e.keyPath() + ":" + e.line().orElse(0)).containsExactly(
-                "postgresql.config_dir:64", "postgresql.before_stop:95");
-        assertThat(v.errors().get(1).getMessage()).isEqualTo("postgresql.before_stop: not supported by hapg:"
-                + " before_stop scripts are not implemented (the script would not run before a shutdown) (line 95)");
+                "postgresql.config_dir:64");
+        assertThat(v.errors().get(0).getMessage()).startsWith("postgresql.config_dir: not supported by hapg:");
     }
 
     @Test
@@ -174,12 +174,13 @@ class ConfigLoaderPatroniExampleTest {
                 Optional.of("/scripts/on_stop.sh"), Optional.of("/scripts/on_restart.sh"),
                 Optional.of("/scripts/on_reload.sh"), Optional.of("/scripts/on_role_change.sh")));
         assertThat(config.prePromote()).contains("/path/to/pre_promote.sh");
-        assertThat(p.beforeStop()).isEmpty();
+        assertThat(p.beforeStop()).contains("/path/to/before_stop.sh");
         assertThat(p.usePgRewind()).isTrue();
         assertThat(p.useUnixSocket()).isTrue();
         assertThat(p.useUnixSocketRepl()).isFalse();
         assertThat(p.removeDataDirectoryOnRewindFailure()).isTrue();
         assertThat(p.removeDataDirectoryOnDivergedTimelines()).isTrue();
+        assertThat(config.dataRemoval()).as("the decision engine's policy").isEqualTo(DataRemoval.ALWAYS);
         assertThat(p.createReplicaMethods()).containsExactly("pgbackrest", "basebackup");
         assertThat(p.replicaMethodOptions().get("pgbackrest")).containsEntry("command",
                 "/usr/bin/pgbackrest --stanza=main --delta restore");

@@ -232,24 +232,12 @@ class DivergedReturnIT {
                 .as("%s's last commit: it was never writable after its restart", old.name()).isBefore(restarted);
 
         Set<Long> onPrimary = ids(primary, writes.table());
-        awaitReplayed(old, primary);
+        E2e.awaitReplayed(old, primary);
         Set<Long> onOld = ids(old, writes.table());
         assertThat(onPrimary).as("the diverged commits on the new primary").doesNotContainAnyElementsOf(diverged);
         assertThat(onOld).as("%s's rows after it rejoined", old.name()).doesNotContainAnyElementsOf(diverged)
                 .isEqualTo(onPrimary);
         writes = null;
-    }
-
-    /** Waits until {@code replica} replayed everything {@code primary} has written so far. */
-    private static void awaitReplayed(ClusterNode replica, ClusterNode primary) {
-        String lsn = primary.query("SELECT pg_current_wal_lsn()").get(0);
-        Await.until(replica.name() + " replayed up to " + lsn, Duration.ofSeconds(30), () -> {
-            try {
-                return replica.query("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn").get(0).equals("t");
-            } catch (IllegalStateException e) {
-                return false;
-            }
-        });
     }
 
     private static Set<Long> ids(ClusterNode node, String table) {

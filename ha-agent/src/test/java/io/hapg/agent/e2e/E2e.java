@@ -1,5 +1,6 @@
 package io.hapg.agent.e2e;
 
+import io.hapg.testkit.Await;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import io.hapg.testkit.WriteHistory;
@@ -27,7 +28,17 @@ final class E2e {
     private E2e() {
     }
 
+    /**
+     * The fault suite's cluster. Its scenarios kill nodes and expect them back as streaming
+     * replicas on their own, also when a rewind is impossible or fails on a loaded machine: the
+     * data directory is removed then (Patroni's opt-in; {@link #patroniDefaults} does not).
+     */
     static LocalCluster.Builder cluster(String scope) {
+        return patroniDefaults(scope).removeDataDirectoryWhenDiverged();
+    }
+
+    /** A 3-node cluster with the suite's timings and Patroni's defaults otherwise. */
+    static LocalCluster.Builder patroniDefaults(String scope) {
         return LocalCluster.builder().scope(scope).nodes(3).ttl(TTL).loopWait(LOOP_WAIT).retryTimeout(RETRY_TIMEOUT);
     }
 
@@ -151,5 +162,17 @@ final class E2e {
                     .as("%s within %s", what, timeout).isNegative();
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
+    }
+
+    /** Waits until {@code replica} replayed everything {@code primary} has written so far. */
+    static void awaitReplayed(ClusterNode replica, ClusterNode primary) {
+        String lsn = primary.query("SELECT pg_current_wal_lsn()").get(0);
+        Await.until(replica.name() + " replayed up to " + lsn, Duration.ofSeconds(30), () -> {
+            try {
+                return replica.query("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn").get(0).equals("t");
+            } catch (IllegalStateException e) {
+                return false;
+            }
+        });
     }
 }

@@ -1,7 +1,12 @@
 package io.hapg.core.callbacks;
 
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Splits a callback command the way Patroni does (POSIX shell words, {@code shlex.split}): words
@@ -10,6 +15,24 @@ import java.util.List;
  */
 public final class CommandLine {
     private CommandLine() {
+    }
+
+    /**
+     * Runs {@code command} synchronously with no input and its output discarded.
+     *
+     * @return its exit code; empty when it did not finish within {@code timeout} (it and its
+     *         children are then killed)
+     * @throws IOException when it cannot start
+     */
+    static OptionalInt runQuietly(List<String> command, Duration timeout) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            ScriptCallbacks.kill(process);
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(process.exitValue());
     }
 
     /**

@@ -2,11 +2,10 @@ package io.hapg.core.callbacks;
 
 import io.hapg.core.spi.PrePromoteHook;
 import io.hapg.core.spi.RoleChange;
-import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +28,12 @@ public final class ScriptPrePromote implements PrePromoteHook {
     @Override
     public boolean approve(RoleChange context) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                ScriptCallbacks.kill(process);
+            OptionalInt exited = CommandLine.runQuietly(command, timeout);
+            if (exited.isEmpty()) {
                 LOG.warn("pre_promote {} did not finish within {}: vetoing", command, timeout);
                 return false;
             }
-            int exit = process.exitValue();
+            int exit = exited.getAsInt();
             LOG.info("pre_promote {} exited with {}", command, exit);
             return exit == 0;
         } catch (IOException e) {

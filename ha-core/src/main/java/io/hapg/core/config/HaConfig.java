@@ -1,5 +1,6 @@
 package io.hapg.core.config;
 
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Tags;
 import java.time.Duration;
@@ -34,6 +35,9 @@ import java.util.Optional;
  * @param connUrl      the {@code conn_url} published in this member's key
  *                     ({@code postgres://<postgresql.connect_address>/postgres}); absent, an empty
  *                     one
+ * @param dataRemoval  {@code postgresql.remove_data_directory_on_rewind_failure} and
+ *                     {@code ..._on_diverged_timelines}: whether a node that cannot be rewound is
+ *                     re-cloned (default: neither, as Patroni)
  */
 public record HaConfig(
         String scope,
@@ -47,7 +51,8 @@ public record HaConfig(
         Map<String, Object> log,
         Callbacks callbacks,
         Optional<String> prePromote,
-        Optional<String> connUrl) {
+        Optional<String> connUrl,
+        DataRemoval dataRemoval) {
 
     /** Patroni reserves this member name. */
     static final String RESERVED_NAME = "__patroni_strict_sync_replica_placeholder__";
@@ -68,6 +73,7 @@ public record HaConfig(
         Objects.requireNonNull(callbacks, "postgresql.callbacks");
         Objects.requireNonNull(prePromote, "postgresql.pre_promote");
         Objects.requireNonNull(connUrl, "connUrl");
+        Objects.requireNonNull(dataRemoval, "postgresql.remove_data_directory_on_*");
         TagRules.check(tags);
         checkTimings(bootstrapDcs);
     }
@@ -108,6 +114,7 @@ public record HaConfig(
         private Callbacks callbacks = Callbacks.NONE;
         private String prePromote;
         private String connUrl;
+        private DataRemoval dataRemoval = DataRemoval.NEVER;
 
         private Builder() {
         }
@@ -129,6 +136,11 @@ public record HaConfig(
         public Builder prePromote(String v) { prePromote = v; return this; }
         /** The {@code conn_url} to publish, e.g. {@code postgres://10.0.0.1:5432/postgres}; default none. */
         public Builder connUrl(String v) { connUrl = v; return this; }
+        /**
+         * {@code postgresql.remove_data_directory_on_rewind_failure} / {@code ..._on_diverged_timelines};
+         * default {@link DataRemoval#NEVER} (Patroni's).
+         */
+        public Builder dataRemoval(DataRemoval v) { dataRemoval = v; return this; }
 
         /**
          * @throws ConfigException (an {@link IllegalArgumentException}) naming the key that is
@@ -136,7 +148,7 @@ public record HaConfig(
          */
         public HaConfig build() {
             return new HaConfig(scope, namespace, name, restApi, bootstrapDcs, tags, watchdog, ctl, log, callbacks,
-                    Optional.ofNullable(prePromote), Optional.ofNullable(connUrl));
+                    Optional.ofNullable(prePromote), Optional.ofNullable(connUrl), dataRemoval);
         }
     }
 }

@@ -37,7 +37,7 @@ final class Rejoin {
         }
         String source = s.replicationSource().orElse(leader);
         return Decision.of(Action.START_REPLICA, source, "starting PostgreSQL as a replica of "
-                + Reasons.describeSource(source, leader));
+                + Reasons.describeSource(source, leader) + keptDiverged(s, leader));
     }
 
     /**
@@ -59,7 +59,12 @@ final class Rejoin {
         String source = s.replicationSource().orElse(leader);
         if (!local.following().equals(Optional.of(source))) {
             return Decision.of(Action.FOLLOW, source, "following " + Reasons.describeSource(source, leader)
-                    + local.following().map(old -> " (was streaming from " + old + ")").orElse(""));
+                    + local.following().map(old -> " (was streaming from " + old + ")").orElse("")
+                    + keptDiverged(s, leader));
+        }
+        String kept = keptDiverged(s, leader);
+        if (!kept.isEmpty()) {
+            return Decision.of(Action.NONE, "no action: following " + Reasons.describeSource(source, leader) + kept);
         }
         return Decision.keepSlots(s.replicaSlots(), "no action: streaming from "
                 + Reasons.describeSource(source, leader));
@@ -76,17 +81,63 @@ final class Rejoin {
     }
 
     /**
-     * REWIND or REINITIALIZE when my timeline is behind the leader's and my WAL goes past the point
-     * where my timeline ended in {@code history}. A primary that crashed (no clean shutdown) cannot know
+     * REWIND or REINITIALIZE when I diverged from the leader (see {@link #divergence}). Patroni's
+     * policy ({@code ha.py _handle_rewind_or_reinitialize}, {@code rewind.py execute}): pg_rewind
+     * when {@code use_pg_rewind} is on and it has not failed; otherwise re-clone only when
+     * {@code remove_data_directory_on_diverged_timelines} (or, after a failed pg_rewind,
+     * {@code ..._on_rewind_failure}) says so. Else empty: the node keeps its data and runs as a
+     * replica that cannot stream until an operator reinitializes it ({@link #keptDiverged}).
+     */
+    private static Optional<Decision> rewindIfDiverged(Situation s, Member leader) {
+        Optional<String> why = divergence(s, leader);
+        if (why.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean rewindFailed = s.local().rewindFailed();
+        if (!s.dcs().usePgRewind()) {
+            return s.self().dataRemoval().onDivergedTimelines()
+                    ? Optional.of(Decision.of(Action.REINITIALIZE, leader.name(), "re-cloning from " + leader.name()
+                            + ": diverged (" + why.get() + ") and use_pg_rewind is off"))
+                    : Optional.empty();
+        }
+        if (rewindFailed) {
+            return s.self().dataRemoval().afterRewindFailure()
+                    ? Optional.of(Decision.of(Action.REINITIALIZE, leader.name(), "re-cloning from " + leader.name()
+                            + ": diverged (" + why.get() + ") and the last pg_rewind failed"))
+                    : Optional.empty();
+        }
+        return Optional.of(Decision.of(Action.REWIND, leader.name(),
+                "rewinding from " + leader.name() + ": diverged (" + why.get() + ")"));
+    }
+
+    /**
+     * What to add to a start or follow reason when I diverged from the leader and keep my data
+     * (no pg_rewind possible, no data removal configured): the node cannot stream, and says how an
+     * operator gets it back. Empty when I did not diverge.
+     */
+    private static String keptDiverged(Situation s, String leader) {
+        Optional<Member> member = s.view().leaderMember().filter(m -> m.name().equals(leader));
+        Optional<String> why = member.flatMap(m -> divergence(s, m));
+        if (why.isEmpty()) {
+            return "";
+        }
+        String cause = !s.dcs().usePgRewind()
+                ? "use_pg_rewind is off and remove_data_directory_on_diverged_timelines is false"
+                : "the last pg_rewind failed and remove_data_directory_on_rewind_failure is false";
+        return " (diverged: " + why.get() + "; " + cause + ": keeping the data directory, this replica cannot"
+                + " stream until reinitialized: hactl reinit or POST /reinitialize)";
+    }
+
+    /**
+     * Why I diverged, when my timeline is behind the leader's and my WAL goes past the point where
+     * my timeline ended in {@code history}. A primary that crashed (no clean shutdown) cannot know
      * its end of WAL from the control file: pg_rewind decides then (it reports "no rewind required"
      * when there is nothing to do), but without pg_rewind we never wipe data on a guess. A replica that
      * crashed wrote no WAL of its own: its minimum recovery point is its position (Patroni's rule), and
      * should it replay past the fork once started, the running check here catches it.
      */
-    private static Optional<Decision> rewindIfDiverged(Situation s, Member leader) {
+    private static Optional<String> divergence(Situation s, Member leader) {
         DatabaseState db = s.db();
-        boolean usePgRewind = s.dcs().usePgRewind();
-        boolean rewindFailed = s.local().rewindFailed();
         int mine = db.timeline();
         int theirs = Math.max(leader.timeline(), s.view().clusterTimeline());
         if (mine <= 0 || mine >= theirs) {
@@ -96,26 +147,15 @@ final class Rejoin {
                 .reduce((first, last) -> last);
         Optional<Lsn> position = db.walPosition();
         String at = "my timeline " + mine + " is behind leader " + leader.name() + "'s timeline " + theirs;
-        String why;
         if (fork.isPresent() && position.isPresent() && position.get().isAfter(fork.get())) {
-            why = at + " and my WAL (" + position.get() + ") goes past where timeline " + mine + " ended ("
-                    + fork.get() + ")";
-        } else if (fork.isPresent() && db.process() == ProcessState.STOPPED && !db.cleanShutdown()
-                && !db.crashedInRecovery() && usePgRewind && !rewindFailed) {
-            why = at + " and PostgreSQL was not shut down cleanly (end of WAL unknown, timeline " + mine
-                    + " ended at " + fork.get() + ")";
-        } else {
-            return Optional.empty();
+            return Optional.of(at + " and my WAL (" + position.get() + ") goes past where timeline " + mine
+                    + " ended (" + fork.get() + ")");
         }
-        if (!usePgRewind) {
-            return Optional.of(Decision.of(Action.REINITIALIZE, leader.name(),
-                    "re-cloning from " + leader.name() + ": diverged (" + why + ") and use_pg_rewind is off"));
+        if (fork.isPresent() && db.process() == ProcessState.STOPPED && !db.cleanShutdown()
+                && !db.crashedInRecovery() && s.dcs().usePgRewind() && !s.local().rewindFailed()) {
+            return Optional.of(at + " and PostgreSQL was not shut down cleanly (end of WAL unknown, timeline " + mine
+                    + " ended at " + fork.get() + ")");
         }
-        if (rewindFailed) {
-            return Optional.of(Decision.of(Action.REINITIALIZE, leader.name(),
-                    "re-cloning from " + leader.name() + ": diverged (" + why + ") and the last pg_rewind failed"));
-        }
-        return Optional.of(Decision.of(Action.REWIND, leader.name(),
-                "rewinding from " + leader.name() + ": diverged (" + why + ")"));
+        return Optional.empty();
     }
 }

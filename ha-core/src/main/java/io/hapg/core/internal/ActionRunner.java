@@ -24,6 +24,7 @@ import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.PeerClient;
 import io.hapg.core.spi.PrePromoteHook;
 import io.hapg.core.spi.RoleChange;
+import io.hapg.core.spi.SourceUnavailableException;
 import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,8 +187,14 @@ final class ActionRunner implements AutoCloseable {
                         database.rewind(target.orElseThrow(() -> missing(decision)));
                         return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target())
                                 .withRewindFailed(false);
+                    } catch (SourceUnavailableException e) {
+                        // Patroni's "Failed to rewind because primary ... become unreachable": not
+                        // a failed rewind, the next iteration tries again.
+                        LOG.warn("{}/{}: pg_rewind could not use {}, will try again: {}", config.scope(),
+                                config.name(), decision.target().orElse("?"), e.getMessage());
+                        return Effect.NOTHING;
                     } catch (RuntimeException e) {
-                        LOG.warn("{}/{}: pg_rewind failed, will re-clone: {}", config.scope(), config.name(),
+                        LOG.warn("{}/{}: pg_rewind failed: {}", config.scope(), config.name(),
                                 e.getMessage());
                         return Effect.NOTHING.withRewindFailed(true);
                     }
@@ -203,7 +210,7 @@ final class ActionRunner implements AutoCloseable {
                         Optional.empty()));
                 return wakeSoon();
             case SHUTDOWN:
-                database.stop(StopMode.FAST);
+                stopBounded(StopMode.FAST, dynamic); // Patroni's shutdown() passes primary_stop_timeout too
                 return Effect.NOTHING.wakingAtOnce().finishingShutdown(!holder);
             case RELEASE_LEASE:
                 release();
@@ -386,6 +393,21 @@ final class ActionRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * The stop of a demotion or of the agent's shutdown: bounded by {@code primary_stop_timeout} in
+     * synchronous mode (then SIGKILL, as Patroni documents), by the node's own stop bound otherwise.
+     */
+    private void stopBounded(StopMode mode, DynamicConfig dynamic) {
+        Optional<Duration> bound = dynamic.demoteStopTimeout();
+        if (bound.isPresent()) {
+            LOG.info("{}/{}: stopping PostgreSQL ({}) within primary_stop_timeout {} s, then SIGKILL", config.scope(),
+                    config.name(), mode, bound.get().toSeconds());
+            database.stop(mode, bound.get());
+        } else {
+            database.stop(mode);
+        }
+    }
+
     private Effect demote(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
         DemoteMode mode = decision.demoteMode().orElse(DemoteMode.IMMEDIATE);
         if (mode != DemoteMode.GRACEFUL) {
@@ -395,18 +417,18 @@ final class ActionRunner implements AutoCloseable {
         switch (mode) {
             case IMMEDIATE:
                 lease.dropped();
-                database.stop(StopMode.IMMEDIATE);
+                stopBounded(StopMode.IMMEDIATE, dynamic);
                 return demoted.wakingAtOnce();
             case OFFLINE:
                 lease.dropped();
-                database.stop(StopMode.FAST);
+                stopBounded(StopMode.FAST, dynamic);
                 return demoted.wakingAtOnce();
             case HANDOVER:
                 lease.dropped();
                 if (local.database().process() != DatabaseState.ProcessState.STOPPED) {
                     // Hung (or still starting): stopped before the key goes, as Patroni's demote('immediate').
                     // A frozen server released as is would resume as a second writable primary.
-                    database.stop(StopMode.IMMEDIATE);
+                    stopBounded(StopMode.IMMEDIATE, dynamic);
                 }
                 release();
                 // Restarted read-only at the same position, this node could win back the key it
@@ -420,7 +442,7 @@ final class ActionRunner implements AutoCloseable {
                 List<Member> others = view.members().values().stream()
                         .filter(m -> !m.name().equals(config.name())).collect(Collectors.toList());
                 return submit("switchover: stopping PostgreSQL", null, () -> {
-                    database.stop(StopMode.FAST);
+                    stopBounded(StopMode.FAST, dynamic);
                     Optional<Lsn> checkpoint = database.probe().checkpointLsn();
                     awaitCheckpointOnReplica(others, candidate, checkpoint, dynamic.retryTimeout());
                     lease.dropped();

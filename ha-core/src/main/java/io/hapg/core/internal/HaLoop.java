@@ -317,7 +317,8 @@ public final class HaLoop {
             apply(fenced);
         }
         local = observe(db, reachable, now);
-        Self self = new Self(config.name(), config.scope(), config.tags(), config.bootstrapDcs());
+        Self self = new Self(config.name(), config.scope(), config.tags(), config.bootstrapDcs(),
+                config.dataRemoval());
         Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
         Effect result = runner.execute(decision, view, local);

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -23,6 +24,9 @@ import java.util.regex.Pattern;
  *                              ({@code maximum_lag_on_failover}, 1 MiB)
  * @param primaryStartTimeout   how long a crashed primary may restart in place before failing over
  *                              ({@code primary_start_timeout}, 300 s)
+ * @param primaryStopTimeout    how long a demotion waits for PostgreSQL to stop before SIGKILL, in
+ *                              synchronous mode only ({@code primary_stop_timeout}, 0: does not apply;
+ *                              a negative value reads as 0); see {@link #demoteStopTimeout()}
  * @param synchronousMode       {@code synchronous_mode}
  * @param synchronousModeStrict {@code synchronous_mode_strict}: block commits rather than go standalone
  * @param synchronousNodeCount  {@code synchronous_node_count} (1)
@@ -39,6 +43,7 @@ public record DynamicConfig(
         Duration retryTimeout,
         long maximumLagOnFailover,
         Duration primaryStartTimeout,
+        Duration primaryStopTimeout,
         boolean synchronousMode,
         boolean synchronousModeStrict,
         int synchronousNodeCount,
@@ -84,9 +89,18 @@ public record DynamicConfig(
     }
 
     /**
+     * The bound on the stop of a demoting primary, Patroni's {@code primary_stop_timeout()}: the
+     * key's value when it is above 0 and {@code synchronous_mode} is on; otherwise empty, and the
+     * node's own stop bound applies (Patroni waits without bound then).
+     */
+    public Optional<Duration> demoteStopTimeout() {
+        return synchronousMode && !primaryStopTimeout.isZero() ? Optional.of(primaryStopTimeout) : Optional.empty();
+    }
+
+    /**
      * Reads Patroni's dynamic configuration keys; absent keys take Patroni's defaults. The legacy
-     * {@code master_start_timeout} is read when {@code primary_start_timeout} is absent (as Patroni
-     * does); the keys {@link DynamicKeys} refuses are refused.
+     * {@code master_start_timeout} ({@code master_stop_timeout}) is read when
+     * {@code primary_start_timeout} ({@code primary_stop_timeout}) is absent (as Patroni does); the keys {@link DynamicKeys} refuses are refused.
      *
      * @throws IllegalArgumentException naming the key when a value has the wrong type or range, or
      *                                  the key is one hapg refuses
@@ -113,6 +127,9 @@ public record DynamicConfig(
                 number(map, "maximum_lag_on_failover", 1_048_576L, 0),
                 seconds(map, map.containsKey("primary_start_timeout") ? "primary_start_timeout"
                         : "master_start_timeout", 300, 0),
+                // Patroni: parse_int, then "ret if ret and ret > 0": 0 or less does not apply.
+                Duration.ofSeconds(Math.max(0, number(map, map.containsKey("primary_stop_timeout")
+                        ? "primary_stop_timeout" : "master_stop_timeout", 0, Long.MIN_VALUE))),
                 syncMode(map.get("synchronous_mode")),
                 bool(map, "synchronous_mode_strict", false),
                 (int) number(map, "synchronous_node_count", 1, 1),

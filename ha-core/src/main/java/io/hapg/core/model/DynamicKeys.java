@@ -69,10 +69,6 @@ public final class DynamicKeys {
                 + " accepted", DynamicKeys::zero));
         m.put("primary_race_backoff", new Refusal("hapg races as soon as the leader key is gone; only 0"
                 + " (Patroni's default: no backoff) is accepted", DynamicKeys::zero));
-        String stop = "hapg stops PostgreSQL within its own bound in every mode and then kills it; a"
-                + " synchronous-mode stop timeout is not implemented; only 0 or less (does not apply) is accepted";
-        m.put("primary_stop_timeout", new Refusal(stop, DynamicKeys::notPositive));
-        m.put("master_stop_timeout", new Refusal(stop, DynamicKeys::notPositive));
         // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,
         // and the YAML binder refuses a node file that would leave it to the dynamic one.
         m.put("postgresql.pg_ident", new Refusal("hapg does not write pg_ident.conf", DynamicKeys::empty));

@@ -4,6 +4,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.SlotPlan;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,6 +69,15 @@ public interface DatabaseNode extends AutoCloseable {
      */
     void stop(StopMode mode);
 
+    /**
+     * {@link #stop(StopMode)} with {@code timeout} instead of the node's own stop bound before
+     * SIGKILL (a demotion under Patroni's {@code primary_stop_timeout}). The default ignores the
+     * bound and uses the node's own.
+     */
+    default void stop(StopMode mode, Duration timeout) {
+        stop(mode);
+    }
+
     /** Promotes a running replica and returns once it accepts writes. */
     void promote();
 
@@ -80,7 +90,12 @@ public interface DatabaseNode extends AutoCloseable {
 
     /**
      * Rewinds a stopped, diverged former primary with pg_rewind against {@code leader}, then
-     * configures it to follow. Throws when pg_rewind fails; the caller then re-clones.
+     * configures it to follow. Throws when pg_rewind fails; whether the node is then re-cloned is
+     * the decision engine's ({@code remove_data_directory_on_*}). Never empties the data directory.
+     *
+     * @throws SourceUnavailableException when {@code leader} could not be reached (or is no primary)
+     *                                    and the local data is still usable: a later retry is safe
+     * @throws DatabaseUnavailableException when pg_rewind failed against a healthy leader
      */
     void rewind(Member leader);
 

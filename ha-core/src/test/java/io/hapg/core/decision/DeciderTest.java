@@ -25,6 +25,7 @@ import static io.hapg.core.testing.LocalStates.primaryPeer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
@@ -33,6 +34,7 @@ import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.model.RaceBackoff;
+import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
@@ -64,6 +66,12 @@ class DeciderTest {
 
     static Decision decide(String me, Tags tags, ClusterView view, LocalState.Builder local) {
         return Decider.decide(view, local.build(), self(me, tags, DynamicConfig.DEFAULTS), NOW);
+    }
+
+    /** {@code me} with {@code postgresql.remove_data_directory_on_*} as {@code removal} says. */
+    static Decision decideRemoving(String me, DataRemoval removal, ClusterView view, LocalState.Builder local) {
+        return Decider.decide(view, local.build(),
+                new Self(me, Clusters.SCOPE, Tags.NONE, DynamicConfig.DEFAULTS, removal), NOW);
     }
 
     /** This member of {@link Clusters#SCOPE}, as the engine sees it. */
@@ -591,6 +599,11 @@ class DeciderTest {
                     .member(member("pg1").stopped().timeline(1)).build();
         }
 
+        ClusterView withoutPgRewind() {
+            return Clusters.initialized().leader("pg2").member(member("pg2").primary())
+                    .config("postgresql", Map.of("use_pg_rewind", false)).build();
+        }
+
         @Test
         void stoppedReplicaStartsFollowingTheLeader() {
             expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.stopped()))
@@ -632,19 +645,62 @@ class DeciderTest {
         }
 
         @Test
-        void divergedFormerPrimaryReinitializesWithoutPgRewind() {
-            ClusterView view = Clusters.initialized().leader("pg2").member(member("pg2").primary())
-                    .config("postgresql", Map.of("use_pg_rewind", false)).build();
+        void divergedFormerPrimaryReinitializesWithoutPgRewindWhenDataRemovalIsOn() {
             LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
-            expect(decide("pg1", view, local)).action(REINITIALIZE).target("pg2").reasonContains("use_pg_rewind is off");
+            expect(decideRemoving("pg1", new DataRemoval(false, true), withoutPgRewind(), local))
+                    .action(REINITIALIZE).target("pg2").reasonContains("use_pg_rewind is off");
+        }
+
+        /** Patroni's default (remove_data_directory_on_diverged_timelines false): keep the data, start anyway. */
+        @Test
+        void divergedFormerPrimaryWithoutPgRewindKeepsItsDataByDefault() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
+            expect(decide("pg1", withoutPgRewind(), local)).action(START_REPLICA).target("pg2")
+                    .reason("starting PostgreSQL as a replica of leader pg2 (diverged: my timeline 1 is behind leader pg2's"
+                            + " timeline 2 and my WAL (0/3000100) goes past where timeline 1 ended (0/3000000);"
+                            + " use_pg_rewind is off and remove_data_directory_on_diverged_timelines is false:"
+                            + " keeping the data directory, this replica cannot stream until reinitialized:"
+                            + " hactl reinit or POST /reinitialize)");
+            // remove_data_directory_on_rewind_failure alone is about failed rewinds only (Patroni's rule)
+            expect(decideRemoving("pg1", new DataRemoval(true, false), withoutPgRewind(), local))
+                    .action(START_REPLICA).target("pg2");
         }
 
         @Test
-        void divergedFormerPrimaryReinitializesAfterAFailedRewind() {
+        void divergedFormerPrimaryReinitializesAfterAFailedRewindWhenDataRemovalIsOn() {
             LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"))
                     .rewindFailed(true);
-            expect(decide("pg1", afterFailover(), local))
-                    .action(REINITIALIZE).target("pg2").reasonContains("the last pg_rewind failed");
+            // Either key re-clones after a failed pg_rewind (Patroni's rewind.py checks both).
+            for (DataRemoval removal : List.of(new DataRemoval(true, false), new DataRemoval(false, true))) {
+                expect(decideRemoving("pg1", removal, afterFailover(), local))
+                        .action(REINITIALIZE).target("pg2").reasonContains("the last pg_rewind failed");
+            }
+        }
+
+        /**
+         * Patroni's default after a failed pg_rewind: no wipe, no second pg_rewind; PostgreSQL is
+         * started as a replica (it cannot stream) until an operator reinitializes it.
+         */
+        @Test
+        void divergedFormerPrimaryKeepsItsDataAfterAFailedRewindByDefault() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"))
+                    .rewindFailed(true);
+            expect(decide("pg1", afterFailover(), local)).action(START_REPLICA).target("pg2")
+                    .reasonContains("the last pg_rewind failed and remove_data_directory_on_rewind_failure is false:"
+                            + " keeping the data directory");
+        }
+
+        @Test
+        void runningDivergedReplicaKeepsFollowingAfterAFailedRewindByDefault() {
+            LocalState.Builder local = LocalStates.of(Databases.replica("0/3000100").timeline(1))
+                    .role(Role.REPLICA).following("pg2").rewindFailed(true);
+            expect(decide("pg1", afterFailover(), local)).action(NONE)
+                    .reason("no action: following leader pg2 (diverged: my timeline 1 is behind leader pg2's timeline 2 and"
+                            + " my WAL (0/3000100) goes past where timeline 1 ended (0/3000000); the last pg_rewind"
+                            + " failed and remove_data_directory_on_rewind_failure is false: keeping the data"
+                            + " directory, this replica cannot stream until reinitialized: hactl reinit or POST"
+                            + " /reinitialize)");
+            expect(decideRemoving("pg1", DataRemoval.ALWAYS, afterFailover(), local)).action(REINITIALIZE);
         }
 
         @Test

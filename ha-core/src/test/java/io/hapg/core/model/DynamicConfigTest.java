@@ -66,8 +66,6 @@ class DynamicConfigTest {
                 .hasMessageStartingWith("postgresql.recovery_conf: not supported by hapg");
         assertThatThrownBy(() -> DynamicConfig.fromMap(
                 Map.of("member_slots_ttl", "30min"))).hasMessageStartingWith("member_slots_ttl: not supported");
-        assertThatThrownBy(() -> DynamicConfig.fromMap(
-                Map.of("primary_stop_timeout", 30))).hasMessageStartingWith("primary_stop_timeout: not supported");
         // What hapg does anyway is accepted.
         DynamicConfig.fromMap(Map.of("member_slots_ttl", 0, "maximum_lag_on_syncnode", -1, "primary_race_backoff", 0,
                 "max_timelines_history", 0, "primary_stop_timeout", 0, "slots", Map.of(), "ignore_slots", List.of(),
@@ -134,5 +132,24 @@ class DynamicConfigTest {
                 Map.of("type", "both"))))).hasMessage("ignore_slots[1].type: expected physical or logical, got 'both'");
         assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("ignore_slots", Map.of("name", "x"))))
                 .hasMessageStartingWith("ignore_slots: expected a list");
+    }
+
+    /** Patroni's primary_stop_timeout(): above 0 and in synchronous mode only; master_ is the legacy name. */
+    @Test
+    void primaryStopTimeoutBoundsADemotionInSynchronousModeOnly() {
+        assertThat(DynamicConfig.DEFAULTS.primaryStopTimeout()).isZero();
+        assertThat(DynamicConfig.DEFAULTS.demoteStopTimeout()).isEmpty();
+        assertThat(DynamicConfig.fromMap(Map.of("primary_stop_timeout", 30)).demoteStopTimeout())
+                .as("asynchronous mode: does not apply").isEmpty();
+        assertThat(DynamicConfig.fromMap(Map.of("primary_stop_timeout", "30", "synchronous_mode", true))
+                .demoteStopTimeout()).contains(Duration.ofSeconds(30));
+        assertThat(DynamicConfig.fromMap(Map.of("master_stop_timeout", 7, "synchronous_mode", "on"))
+                .demoteStopTimeout()).contains(Duration.ofSeconds(7));
+        assertThat(DynamicConfig.fromMap(Map.of("master_stop_timeout", 7, "primary_stop_timeout", 3,
+                "synchronous_mode", true)).demoteStopTimeout()).as("the new name wins").contains(Duration.ofSeconds(3));
+        assertThat(DynamicConfig.fromMap(Map.of("primary_stop_timeout", -1, "synchronous_mode", true))
+                .demoteStopTimeout()).as("negative: disabled").isEmpty();
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("primary_stop_timeout", "soon")))
+                .hasMessage("primary_stop_timeout: expected a whole number, got 'soon'");
     }
 }

@@ -98,7 +98,7 @@ class EtcdCodecTest {
         assertThat(codec.encode(ClusterKey.CONFIG, fromYaml)).contains("\"custom\":\"kept\"").contains("\"ttl\":20")
                 .doesNotContain("loop_wait");
         DynamicConfig built = new DynamicConfig(Duration.ofSeconds(40), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                1048576, Duration.ofSeconds(300), true, false, 1, false, false, false, true, true, Map.of());
+                1048576, Duration.ofSeconds(300), Duration.ZERO, true, false, 1, false, false, false, true, true, Map.of());
         ClusterView view = view(new RawKv("config", codec.encode(ClusterKey.CONFIG, built), 3, 3, 0));
         assertThat(view.config().get().ttl()).isEqualTo(Duration.ofSeconds(40));
         assertThat(view.config().get().synchronousMode()).isTrue();

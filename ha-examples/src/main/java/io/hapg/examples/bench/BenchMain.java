@@ -106,6 +106,8 @@ public final class BenchMain {
                         : "bench-p").nodes(3).etcdMembers(3).ttl(args.ttl()).loopWait(args.loopWait())
                 .retryTimeout(args.retryTimeout()).synchronousMode(args.synchronous())
                 .restApiAuthentication(SystemRun.API_USER, SystemRun.API_PASSWORD)
+                // as the Patroni run's YAML (LaunchedAgent): both systems re-clone what cannot rewind
+                .removeDataDirectoryWhenDiverged()
                 // The 100 pools hold one connection each, beside the agents', the locators' and the storefront's.
                 .pgParameter("max_connections", Integer.toString(PoolRetarget.POOLS * 3));
         Optional<String> launcher = system.equals(BenchReport.HAPG) ? launcher() : Optional.of(PATRONI);

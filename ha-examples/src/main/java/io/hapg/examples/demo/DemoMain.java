@@ -101,7 +101,7 @@ public final class DemoMain {
         try {
             cluster = LocalCluster.builder().scope(SCOPE).nodes(3).etcdMembers(3).ttl(TTL).loopWait(2).retryTimeout(3)
                     .synchronousMode(synchronous).etcdProxies(true).restApiAuthentication(API_USER, API_PASSWORD)
-                    .start();
+                    .removeDataDirectoryWhenDiverged().start(); // killed nodes come back on their own
         } catch (MissingBinaryException e) {
             err.println("hapg demo: " + e.getMessage() + " (bash scripts/install-deps.sh installs what is missing)");
             return 1;

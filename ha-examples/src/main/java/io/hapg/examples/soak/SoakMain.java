@@ -49,7 +49,9 @@ public final class SoakMain {
         try {
             cluster = LocalCluster.builder().scope(SCOPE).nodes(3).etcdMembers(3).ttl(Soak.TTL)
                     .loopWait(Soak.LOOP_WAIT).retryTimeout(Soak.RETRY_TIMEOUT).synchronousMode(parsed.synchronous())
-                    .etcdProxies(true).restApiAuthentication("hapg", "soak").start();
+                    .etcdProxies(true).restApiAuthentication("hapg", "soak")
+                    // killed nodes must come back on their own, also when a rewind fails under load
+                    .removeDataDirectoryWhenDiverged().start();
         } catch (MissingBinaryException e) {
             err.println("hapg soak: " + e.getMessage() + " (bash scripts/install-deps.sh installs what is missing)");
             return 1;

@@ -1,5 +1,6 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.callbacks.BeforeStopScript;
 import io.hapg.core.config.PgUser;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
@@ -34,6 +35,7 @@ public final class Instance {
     private final ToolRunner tools;
     private final Postmaster postmaster;
     private final ConfigFiles files;
+    private final Optional<BeforeStopScript> beforeStop;
     private volatile CachedControl cachedControl;
 
     private record CachedControl(FileTime modified, ControlData data) {
@@ -49,6 +51,7 @@ public final class Instance {
         this.tools = new ToolRunner(config.memberName(), user, runDir, passFile);
         this.postmaster = new Postmaster(config.memberName(), config.dataDir(), runDir.resolve("postgres.log"));
         this.files = new ConfigFiles(config, user, runDir.resolve("sock"), passFile);
+        this.beforeStop = config.beforeStop().map(command -> new BeforeStopScript(command, config.beforeStopTimeout()));
     }
 
     /**
@@ -173,6 +176,24 @@ public final class Instance {
 
     public Postmaster postmaster() {
         return postmaster;
+    }
+
+    /**
+     * Stops PostgreSQL ({@link Postmaster#stop}), running {@link PostgresConfig#beforeStop()} first
+     * when the postmaster runs, as Patroni runs {@code before_stop} in every stop, but never before
+     * a {@link StopMode#KILL}: a fencing kill waits for nothing. Bounded by the before_stop timeout
+     * plus the stop timeout.
+     */
+    public void stop(StopMode mode, boolean fence) {
+        stop(mode, config.stopTimeout(), fence);
+    }
+
+    /** {@link #stop(StopMode, boolean)} with {@code timeout} instead of the configured stop timeout. */
+    public void stop(StopMode mode, Duration timeout, boolean fence) {
+        if (mode != StopMode.KILL && postmaster.isRunning()) {
+            beforeStop.ifPresent(script -> script.run(member()));
+        }
+        postmaster.stop(mode, timeout, fence);
     }
 
     public ConfigFiles files() {

@@ -3,6 +3,7 @@ package io.hapg.postgres.internal;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
+import io.hapg.core.spi.SourceUnavailableException;
 import io.hapg.postgres.ReplicaMethod;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -127,6 +128,8 @@ public final class Rejoin {
      * Rewinds the stopped data directory onto {@code leader}'s timeline: single-user crash recovery
      * first when the last shutdown was not clean, then pg_rewind.
      *
+     * @throws SourceUnavailableException   when the leader cannot be reached or is no primary (and the
+     *                                      local control file still reads): retrying is safe
      * @throws DatabaseUnavailableException when either fails (the data may then be unusable)
      */
     public void rewind(Conninfo.Endpoint leader) {
@@ -152,10 +155,29 @@ public final class Rejoin {
         conninfo.put("dbname", "postgres");
         conninfo.put("connect_timeout", "10");
         conninfo.putAll(instance.config().rewindUser().options());
-        instance.tools().run("pg_rewind", List.of(instance.binaries().tool("pg_rewind"),
-                "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)),
-                instance.config().rewindTimeout());
+        try {
+            instance.tools().run("pg_rewind", List.of(instance.binaries().tool("pg_rewind"),
+                    "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)),
+                    instance.config().rewindTimeout());
+        } catch (DatabaseUnavailableException e) {
+            // Patroni counts a pg_rewind as failed only against a healthy primary, and while the
+            // local control file still reads (else the attempt may have damaged it).
+            if (!isPrimary(leader) && localSystemIdentifier().isPresent()) {
+                throw new SourceUnavailableException(instance.member() + ": pg_rewind failed and " + leader
+                        + " is unreachable or no primary: " + e.getMessage(), e);
+            }
+            throw e;
+        }
         instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+    }
+
+    /** Whether {@code leader} answers as a primary now; false when it cannot be reached. */
+    private boolean isPrimary(Conninfo.Endpoint leader) {
+        try (Connection c = instance.connect(leader, instance.config().queryTimeout())) {
+            return "f".equals(Jdbc.value(c, "SELECT pg_catalog.pg_is_in_recovery()"));
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     /**
@@ -180,7 +202,7 @@ public final class Rejoin {
             }
             return row.get(0);
         } catch (SQLException e) {
-            throw new DatabaseUnavailableException(instance.member() + ": cannot prepare the leader " + leader + ": "
+            throw new SourceUnavailableException(instance.member() + ": cannot prepare the leader " + leader + ": "
                     + e.getMessage(), e);
         }
     }
@@ -212,6 +234,6 @@ public final class Rejoin {
 
     /** Stops the server if it runs (fast, then killed after the stop timeout), to restart it later. */
     public void stopIfRunning() {
-        instance.postmaster().stop(StopMode.FAST, instance.config().stopTimeout(), false);
+        instance.stop(StopMode.FAST, false);
     }
 }

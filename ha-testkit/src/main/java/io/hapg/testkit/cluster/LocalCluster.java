@@ -84,8 +84,9 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
     record Settings(String scope, int nodes, int ttl, int loopWait, int retryTimeout, Map<String, Object> dcs,
                     Map<String, String> callbacks, Map<String, String> topLevelCallbacks,
                     Optional<Credentials> restAuth, Optional<Tls> restTls,
-                    Map<String, String> pgParameters, boolean etcdProxies, List<String> javaOptions,
-                    String classpath, String mainClass, Map<Integer, Launcher> launchers, Set<Integer> startLater) {
+                    Map<String, String> pgParameters, Map<String, Object> postgresql, boolean etcdProxies,
+                    List<String> javaOptions, String classpath, String mainClass, Map<Integer, Launcher> launchers,
+                    Set<Integer> startLater) {
     }
 
     /**
@@ -360,6 +361,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private Tls restTls;
         private final Map<String, String> pgParameters = new LinkedHashMap<>(Map.of(
                 "fsync", "off", "shared_buffers", "16MB", "max_connections", "60"));
+        private final Map<String, Object> postgresql = new LinkedHashMap<>();
         private boolean etcdProxies;
         // An agent out of memory exits at once: its fence process then stops PostgreSQL. The simpleLogger
         // flags time-stamp agents started on a classpath with slf4j-simple (ha-hikari's, ha-examples');
@@ -477,6 +479,26 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             return this;
         }
 
+        /**
+         * Another key of each node's {@code postgresql} section, e.g.
+         * {@code remove_data_directory_on_rewind_failure: true}; a scalar.
+         */
+        public Builder postgresql(String key, Object value) {
+            postgresql.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Both {@code postgresql.remove_data_directory_on_rewind_failure} and
+         * {@code ..._on_diverged_timelines} true: a node that cannot be rewound is re-cloned rather
+         * than kept for an operator (Patroni's default, false). For runs that kill nodes at random
+         * and must converge on their own.
+         */
+        public Builder removeDataDirectoryWhenDiverged() {
+            return postgresql("remove_data_directory_on_rewind_failure", true)
+                    .postgresql("remove_data_directory_on_diverged_timelines", true);
+        }
+
         /** Routes each node's etcd connections through its own {@link FaultProxy}s, for {@link ClusterNode#cutFromEtcd()}. */
         public Builder etcdProxies(boolean on) {
             this.etcdProxies = on;
@@ -569,8 +591,8 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             }
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
                     new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
-                    new LinkedHashMap<>(pgParameters), etcdProxies, javaOptions, classpath, mainClass, Map.copyOf(launchers),
-                    Set.copyOf(startLater));
+                    new LinkedHashMap<>(pgParameters), new LinkedHashMap<>(postgresql), etcdProxies, javaOptions,
+                    classpath, mainClass, Map.copyOf(launchers), Set.copyOf(startLater));
             Path base;
             try {
                 base = parentDir == null ? Files.createTempDirectory("hapg-cluster-")

@@ -65,6 +65,7 @@ final class NodeYaml {
         y.append("    superuser: {username: ").append(LocalCluster.SUPERUSER).append(", password: ")
                 .append(quote(LocalCluster.SUPERUSER_PASSWORD)).append("}\n");
         y.append("    replication: {username: replicator, password: rep-pass}\n");
+        s.postgresql().forEach((k, v) -> y.append("  ").append(k).append(": ").append(scalar(v)).append('\n'));
         if (!s.callbacks().isEmpty()) {
             y.append("  callbacks:\n");
             s.callbacks().forEach((event, command) -> y.append("    ").append(event).append(": ")
