@@ -257,6 +257,34 @@ class HaAgentTest {
     }
 
     /**
+     * A primary whose PostgreSQL crashed and fails every restart in place hands over once
+     * primary_start_timeout has passed since the crash: each failed restart must not restart the
+     * clock ("down 0 s of primary_start_timeout" for ever, the key never released).
+     */
+    @Test
+    void aPrimaryThatCannotRestartHandsOverAfterPrimaryStartTimeout() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10,
+                "primary_start_timeout", 60));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String leader = awaitConverged();
+        String next = other(leader);
+        FakeDatabaseNode db = cluster.databases.get(leader);
+        // More failures than the loop can use up: a failed action wakes it at once, in real time.
+        for (int i = 0; i < 100_000; i++) {
+            db.failNext("startReadOnly", new io.hapg.core.spi.DatabaseUnavailableException(leader
+                    + ": could not start"));
+        }
+        db.crash();
+
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(5),
+                () -> cluster.healthyPrimary().equals(Optional.of(next)));
+
+        assertThat(db.count("startReadOnly")).as("restarts in place tried before the handover").isPositive();
+    }
+
+    /**
      * Two members, both recorded into {@code events}; the leader dies and the other one wins the
      * race, holds the key and hangs in {@code promote} until released. Returns the candidate.
      */

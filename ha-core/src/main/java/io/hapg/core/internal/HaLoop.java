@@ -346,9 +346,7 @@ public final class HaLoop {
             apply(Effect.NOTHING.movingTo(initialRole(db)));
         }
         boolean leaderHere = view.isLeader(config.name()) || local.holdsLease(now);
-        OptionalLong downSince = leaderHere && db.hasData() && !db.isRunning()
-                && local.actionInProgress().isEmpty()
-                ? OptionalLong.of(local.primaryDownSince().orElse(now)) : OptionalLong.empty();
+        OptionalLong downSince = local.primaryDownSinceAt(leaderHere, db, now);
         DynamicConfig dynamic = effectiveConfig();
         List<Member> others = view.members().values().stream()
                 .filter(m -> !m.name().equals(config.name())).collect(Collectors.toList());

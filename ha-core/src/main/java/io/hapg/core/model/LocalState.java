@@ -73,6 +73,24 @@ public record LocalState(
         return leaseDeadline.isPresent() && now - leaseDeadline.getAsLong() < 0;
     }
 
+    /**
+     * {@link #primaryDownSince()} at the next observation: it starts when this leader first finds
+     * its PostgreSQL down (data present, not running) with no action under way, goes on unchanged
+     * while an action runs, and ends once PostgreSQL runs or the node no longer leads.
+     * primary_start_timeout is measured on it, so a restart in place that fails again and again
+     * must not restart the clock: the leader would then keep the key for ever ("down 0 s") instead
+     * of handing over after the timeout.
+     *
+     * @param leaderHere whether this node holds the leader key or its lease
+     * @param db         the database as just probed
+     */
+    public OptionalLong primaryDownSinceAt(boolean leaderHere, DatabaseState db, long nowNanos) {
+        if (!leaderHere || !db.hasData() || db.isRunning()) {
+            return OptionalLong.empty();
+        }
+        return actionInProgress.isPresent() ? primaryDownSince : OptionalLong.of(primaryDownSince.orElse(nowNanos));
+    }
+
     public Builder toBuilder() {
         return new Builder(this);
     }
