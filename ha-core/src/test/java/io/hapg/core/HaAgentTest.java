@@ -238,12 +238,7 @@ class HaAgentTest {
      */
     @Test
     void hungPrimaryIsStoppedBeforeItHandsTheKeyOver() {
-        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10,
-                "primary_start_timeout", 60));
-        cluster.add("n0");
-        cluster.add("n1");
-        cluster.startAll();
-        String leader = awaitConverged();
+        String leader = twoMembersWithAStartTimeoutOfAMinute();
         String next = other(leader);
         FakeDatabaseNode db = cluster.databases.get(leader);
         int before = db.calls().size();
@@ -256,6 +251,17 @@ class HaAgentTest {
                 .contains("stop(IMMEDIATE)");
     }
 
+    /** Two members, primary_start_timeout 60 s; returns the leader once they converged. */
+    private String twoMembersWithAStartTimeoutOfAMinute() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10,
+                "primary_start_timeout", 60));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String leader = awaitConverged();
+        return leader;
+    }
+
     /**
      * A primary whose PostgreSQL crashed and fails every restart in place hands over once
      * primary_start_timeout has passed since the crash: each failed restart must not restart the
@@ -263,12 +269,7 @@ class HaAgentTest {
      */
     @Test
     void aPrimaryThatCannotRestartHandsOverAfterPrimaryStartTimeout() {
-        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10,
-                "primary_start_timeout", 60));
-        cluster.add("n0");
-        cluster.add("n1");
-        cluster.startAll();
-        String leader = awaitConverged();
+        String leader = twoMembersWithAStartTimeoutOfAMinute();
         String next = other(leader);
         FakeDatabaseNode db = cluster.databases.get(leader);
         // More failures than the loop can use up: a failed action wakes it at once, in real time.
