@@ -6,6 +6,7 @@ import io.hapg.core.spi.RoleChangeListener;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +40,12 @@ public final class ScriptCallbacks implements RoleChangeListener {
     public static final List<String> ACTIONS = List.of("on_start", "on_stop", "on_restart", "on_reload",
             "on_role_change");
 
+    /** How long a finished callback's last output lines may take to reach the log. */
+    private static final long DRAIN_MILLIS = 2000;
+
     private final Map<String, List<String>> commands;
     private final Duration timeout;
+    private final BiConsumer<String, String> output;
     private Process running;
 
     /**
@@ -48,6 +54,12 @@ public final class ScriptCallbacks implements RoleChangeListener {
      * @throws IllegalArgumentException naming an unknown callback name or an unparseable command
      */
     public ScriptCallbacks(Map<String, String> commands, Duration timeout) {
+        this(commands, timeout, (action, line) -> LOG.info("callback {}: {}", action, line));
+    }
+
+    /** As {@link #ScriptCallbacks(Map, Duration)}, each output line handed to {@code output} (action, line). */
+    ScriptCallbacks(Map<String, String> commands, Duration timeout, BiConsumer<String, String> output) {
+        this.output = output;
         Map<String, List<String>> parsed = new LinkedHashMap<>();
         commands.forEach((action, command) -> {
             if (!ACTIONS.contains(action)) {
@@ -107,26 +119,34 @@ public final class ScriptCallbacks implements RoleChangeListener {
         }
     }
 
+    /**
+     * Waits for the callback (killing it past the timeout), while a second thread copies its output
+     * to the log. The copying thread owns the stream and closes it at end of output: a script that
+     * prints and exits at once would otherwise lose its lines when the stream is closed under a
+     * reader that has not read them yet. The wait ends once the output is drained (bounded), so a
+     * callback's lines come before the warning about its exit code.
+     */
     private void supervise(String action, Process process) {
-        try (var output = process.getInputStream()) {
-            Thread pump = new Thread(() -> {
-                try (var reader = new BufferedReader(new InputStreamReader(output,
-                        StandardCharsets.UTF_8))) {
-                    reader.lines().forEach(line -> LOG.info("callback {}: {}", action, line));
-                } catch (IOException | UncheckedIOException ignored) {
-                    // The process was killed; nothing more to read.
-                }
-            }, "ha-callback-output-" + action);
-            pump.setDaemon(true);
-            pump.start();
+        InputStream stream = process.getInputStream();
+        Thread pump = new Thread(() -> {
+            try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                reader.lines().forEach(line -> output.accept(action, line));
+            } catch (IOException | UncheckedIOException ignored) {
+                // The process was killed; nothing more to read.
+            }
+        }, "ha-callback-output-" + action);
+        pump.setDaemon(true);
+        pump.start();
+        try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("callback {} still running after {}: killing it", action, timeout);
                 kill(process);
-            } else if (process.exitValue() != 0) {
+            }
+            // A child the script left behind may hold the output open: bounded.
+            pump.join(DRAIN_MILLIS);
+            if (!process.isAlive() && process.exitValue() != 0) {
                 LOG.warn("callback {} exited with {}", action, process.exitValue());
             }
-        } catch (IOException e) {
-            LOG.debug("callback {} output: {}", action, e.toString());
         } catch (InterruptedException e) {
             kill(process);
             Thread.currentThread().interrupt();

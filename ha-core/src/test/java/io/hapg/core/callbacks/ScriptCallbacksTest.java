@@ -47,6 +47,28 @@ class ScriptCallbacksTest {
         return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
+    /**
+     * A script that prints and exits at once: its lines reach the log. Before, the supervisor
+     * closed the output stream as soon as the script exited, under a reader that had not read it
+     * yet, and the lines were lost (seen as a missing on_role_change line in ClusterClientsIT).
+     */
+    @Test
+    void theOutputOfAScriptThatExitsAtOnceIsLogged() throws Exception {
+        Path script = script("echo \"$1: role $2\"; echo second; echo third");
+        for (int run = 0; run < 20; run++) {
+            List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ScriptCallbacks callbacks = new ScriptCallbacks(Map.of("on_role_change", script.toString()),
+                    Duration.ofSeconds(10), (action, line) -> lines.add(action + ": " + line));
+            callbacks.roleChanged(change(Role.PRIMARY, Role.REPLICA));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lines.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(lines).as("run %d", run).containsExactly("on_role_change: on_role_change: role replica",
+                    "on_role_change: second", "on_role_change: third");
+        }
+    }
+
     @Test
     void roleChangeRunsTheScriptWithPatronisArguments() throws Exception {
         Path log = dir.resolve("calls.log");
