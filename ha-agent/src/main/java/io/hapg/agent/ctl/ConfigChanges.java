@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -84,10 +80,10 @@ final class ConfigChanges {
         Map<String, Object> after = ConfigPatch.deepCopy(before);
         String afterText = null;
         if (replace.isPresent()) {
-            after = ConfigPatch.document(read(replace.get()), describe(replace.get()));
+            after = ConfigPatch.document(InputFile.read("edit-config", replace.get()), InputFile.describe(replace.get()));
         }
         if (apply.isPresent()) {
-            ConfigPatch.merge(after, ConfigPatch.document(read(apply.get()), describe(apply.get())));
+            ConfigPatch.merge(after, ConfigPatch.document(InputFile.read("edit-config", apply.get()), InputFile.describe(apply.get())));
         }
         if (!settings.settings().isEmpty()) {
             after = settings.applyTo(after);
@@ -122,20 +118,6 @@ final class ConfigChanges {
         }
         s.out().println("Configuration changed");
         return 0;
-    }
-
-    /** A {@code --apply}/{@code --replace} file's text; {@code -} is standard input. */
-    private static String read(String file) {
-        try {
-            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(file));
-        } catch (IOException | InvalidPathException e) {
-            throw CtlException.failed("edit-config: cannot read " + describe(file) + ": " + e.getMessage());
-        }
-    }
-
-    private static String describe(String file) {
-        return file.equals("-") ? "standard input" : "file " + file;
     }
 
     private record Answer(Member member, RestClient.Response response) {

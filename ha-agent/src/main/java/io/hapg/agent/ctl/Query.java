@@ -2,13 +2,9 @@ package io.hapg.agent.ctl;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Member;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -52,7 +48,7 @@ final class Query {
             throw CtlException.usage("query: You need to specify either --command or --file");
         }
         Format format = Format.parse(args.value("format").orElse("tsv"));
-        String sql = command.orElseGet(() -> read(file.get()));
+        String sql = command.orElseGet(() -> InputFile.read("query", file.get()));
         String delimiter = args.value("delimiter").orElse("\t");
         Optional<Duration> every = Listing.watchInterval(args);
         Properties login = login(s, args);
@@ -194,15 +190,5 @@ final class Query {
 
     private static String database(Session s, CtlArgs args, Properties login) {
         return args.value("dbname").or(() -> s.env("PGDATABASE")).orElse(login.getProperty("user"));
-    }
-
-    private static String read(String file) {
-        try {
-            return file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(file));
-        } catch (IOException | InvalidPathException e) {
-            throw CtlException.failed("query: cannot read " + (file.equals("-") ? "standard input" : "file " + file)
-                    + ": " + e.getMessage());
-        }
     }
 }
