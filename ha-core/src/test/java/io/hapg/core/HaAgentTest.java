@@ -79,6 +79,28 @@ class HaAgentTest {
         assertThat(cluster.agents.get(leader).status().orElseThrow().holdsLock()).isTrue();
     }
 
+    /**
+     * A clone that fails at once is tried again on the next iteration, not at once: the loop
+     * used to wake on every finished action, failed ones included, and spun through thousands of
+     * clone attempts a second against a leader without a usable conn_url.
+     */
+    @Test
+    void aCloneThatFailsAtOnceIsRetriedOncePerIteration() {
+        bootstrapped("n0");
+        cluster.add("n1");
+        FakeDatabaseNode db = cluster.databases.get("n1");
+        for (int i = 0; i < 100_000; i++) {
+            db.failNext("cloneFrom", new io.hapg.core.spi.DatabaseUnavailableException("n1: no usable conn_url"));
+        }
+        cluster.agents.get("n1").start();
+        int steps = 4;
+        for (int i = 0; i < steps; i++) {
+            cluster.advance(LOOP);
+        }
+
+        assertThat(db.count("cloneFrom")).as("clone attempts in %s iterations", steps).isBetween(1, steps + 2);
+    }
+
     @Test
     void everyRenewalMovesTheLeaseDeadline() {
         String leader = bootstrapped("n0", "n1");
@@ -182,6 +204,12 @@ class HaAgentTest {
 
         assertThat(db.calls().subList(before, db.calls().size()))
                 .containsSubsequence("setSynchronousStandbys([], true)", "promote()");
+        // The fake's probe does not show the placeholder, so every decision asks to set it again:
+        // once per iteration, not in a loop that wakes itself (tens of thousands of calls before).
+        int calls = db.count("setSynchronousStandbys");
+        cluster.advance(LOOP, old);
+        cluster.advance(LOOP, old);
+        assertThat(db.count("setSynchronousStandbys") - calls).as("calls in two iterations").isLessThanOrEqualTo(4);
     }
 
     /**
@@ -272,7 +300,7 @@ class HaAgentTest {
         String leader = twoMembersWithAStartTimeoutOfAMinute();
         String next = other(leader);
         FakeDatabaseNode db = cluster.databases.get(leader);
-        // More failures than the loop can use up: a failed action wakes it at once, in real time.
+        // More failures than the loop can use up.
         for (int i = 0; i < 100_000; i++) {
             db.failNext("startReadOnly", new io.hapg.core.spi.DatabaseUnavailableException(leader
                     + ": could not start"));

@@ -110,9 +110,25 @@ public record PostgresqlSection(
         proxyAddress.ifPresent(a -> checkHost(a, "postgresql.proxy_address"));
     }
 
-    /** {@code postgres://<connect_address>/postgres}, the {@code conn_url} Patroni publishes; empty without one. */
-    public Optional<String> connUrl() {
-        return connectAddress.map(a -> "postgres://" + a.host() + ":" + a.port() + "/postgres");
+    /**
+     * {@code postgres://<host:port>/postgres}, the {@code conn_url} Patroni publishes: the
+     * {@code connect_address}, else what Patroni's {@code resolve_connection_addresses} falls back
+     * to: {@code localhost} when {@code listen} includes {@code *}, {@code 0.0.0.0},
+     * {@code 127.0.0.1} or {@code localhost}, else its first host, with the listen port. Without
+     * it a member published an empty {@code conn_url} and no replica could clone from it.
+     */
+    public String connUrl() {
+        HostPort address = connectAddress.orElseGet(() -> new HostPort(localAddress(listenHosts()), listenPort()));
+        return "postgres://" + address.host() + ":" + address.port() + "/postgres";
+    }
+
+    private static String localAddress(List<String> hosts) {
+        for (String host : hosts) {
+            if (List.of("*", "0.0.0.0", "127.0.0.1", "localhost").contains(host.toLowerCase(java.util.Locale.ROOT))) {
+                return "localhost";
+            }
+        }
+        return hosts.get(0);
     }
 
     /** The port of {@link #listen()}. */

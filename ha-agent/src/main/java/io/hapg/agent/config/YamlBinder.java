@@ -47,7 +47,7 @@ final class YamlBinder {
         b.callbacks(topCallbacks);
         PostgresqlSection postgresql = top.section("postgresql").map(s -> PostgresqlBinder.postgresql(s, b,
                 topCallbacks)).orElse(PostgresqlSection.DEFAULTS);
-        postgresql.connUrl().ifPresent(b::connUrl);
+        b.connUrl(postgresql.connUrl());
         b.dataRemoval(new DataRemoval(postgresql.removeDataDirectoryOnRewindFailure(),
                 postgresql.removeDataDirectoryOnDivergedTimelines()));
         BootstrapSection bootstrap = top.section("bootstrap").map(s -> bootstrap(s, b))

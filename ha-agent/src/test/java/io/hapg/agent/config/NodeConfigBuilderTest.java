@@ -31,7 +31,8 @@ class NodeConfigBuilderTest {
         assertThat(c.postgresql().authentication().superuser().username()).isEqualTo("postgres");
         assertThat(c.postgresql().authentication().replication().username()).isEqualTo("replicator");
         assertThat(c.postgresql().osUser()).isEmpty();
-        assertThat(c.postgresql().connUrl()).isEmpty();
+        // Patroni's fallback without connect_address: localhost for a wildcard listen.
+        assertThat(c.postgresql().connUrl()).isEqualTo("postgres://localhost:5432/postgres");
         assertThat(c.bootstrap()).isEqualTo(BootstrapSection.DEFAULTS);
     }
 
@@ -82,7 +83,7 @@ class NodeConfigBuilderTest {
                 .connectAddress("10.0.0.1:5433")
                 .build();
         assertThat(p.osUser()).contains("postgres");
-        assertThat(p.connUrl()).contains("postgres://10.0.0.1:5433/postgres");
+        assertThat(p.connUrl()).isEqualTo("postgres://10.0.0.1:5433/postgres");
         assertThat(p.authentication().rewindUser().username()).isEqualTo("postgres");
         assertThat(p.toString()).doesNotContain("rpw").doesNotContain("=pw");
     }

@@ -506,8 +506,15 @@ final class ActionRunner implements AutoCloseable {
             }
         }, executor);
         inFlight = future;
-        // Wake the loop only once the future is complete, so that it finds the outcome.
-        future.whenComplete((outcome, failure) -> wakeLoop.run());
+        // Wake the loop once the future is complete, so that it finds the outcome. Not after a
+        // failure: the decision would often be the same action again, and an action that fails at
+        // once (a clone from a member without a usable conn_url) spun the loop hundreds of times a
+        // second. A failure is taken on the next regular iteration, as Patroni retries.
+        future.whenComplete((outcome, failure) -> {
+            if (failure == null) {
+                wakeLoop.run();
+            }
+        });
         Effect started = Effect.NOTHING.started(what);
         return roleNow == null ? started : started.movingTo(roleNow);
     }

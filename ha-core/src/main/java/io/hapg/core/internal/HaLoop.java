@@ -96,6 +96,9 @@ public final class HaLoop {
     private boolean lastRunning;
     private boolean roleChangedThisIteration;
     /** The failover request (its revision) this loop ticks fast for, and until when (monotonic). */
+    /** The decision whose action last asked for an immediate next iteration; loop thread only. */
+    private Decision wokeAtOnceFor;
+    private boolean repeatLogged;
     private long fastTicksFor = -1;
     private long fastTicksUntil;
 
@@ -324,10 +327,33 @@ public final class HaLoop {
         Effect result = runner.execute(decision, view, local);
         apply(result);
         publish(db, reachable, decision);
-        if (result.wakeAtOnce()) {
-            wake();
-        }
+        wakeAtOnceUnlessRepeated(decision, result);
         return !(shutdownRequested && (result.finishedShutdown() || System.nanoTime() - shutdownDeadline >= 0));
+    }
+
+    /**
+     * Runs the next iteration at once when the action asks for it, except right after the same
+     * decision already did: then what it did has not shown where the next iteration looks (a
+     * {@code synchronous_standby_names} that an {@code ALTER SYSTEM} setting overrides, a key
+     * another writer puts back), and waking again would spin the loop at full speed. The next
+     * try comes after {@code loop_wait}, as Patroni's would.
+     */
+    private void wakeAtOnceUnlessRepeated(Decision decision, Effect result) {
+        if (!result.wakeAtOnce()) {
+            wokeAtOnceFor = null;
+            return;
+        }
+        if (decision.equals(wokeAtOnceFor)) {
+            if (!repeatLogged) {
+                LOG.warn("{}/{}: '{}' changed nothing this node can see; trying again after loop_wait",
+                        config.scope(), config.name(), decision.reason());
+                repeatLogged = true;
+            }
+            return;
+        }
+        wokeAtOnceFor = decision;
+        repeatLogged = false;
+        wake();
     }
 
     private boolean readCluster() {
