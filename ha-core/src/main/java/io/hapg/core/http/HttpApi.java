@@ -302,7 +302,7 @@ public final class HttpApi implements HealthReporter {
         private InetSocketAddress bindAddress;
         private int maxThreads;
         private Duration requestTimeout = Duration.ofSeconds(5);
-        private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration pollInterval = Duration.ofMillis(100);
 
         private Builder(HaConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -329,7 +329,11 @@ public final class HttpApi implements HealthReporter {
         /** How long a client may take to send a whole request before its connection is closed (5 s). */
         public Builder requestTimeout(Duration v) { requestTimeout = positive(v, "requestTimeout"); return this; }
 
-        /** How often {@code POST /switchover} re-reads the cluster while waiting for the new leader (1 s). */
+        /**
+         * How often {@code POST /switchover} re-reads the cluster while waiting for the new leader
+         * (100 ms; Patroni sleeps 1 s, and its reply, which patronictl and hactl wait for, came up
+         * to a second after the new primary answered).
+         */
         public Builder switchoverPollInterval(Duration v) { pollInterval = positive(v, "switchoverPollInterval"); return this; }
 
         public HttpApi build() {

@@ -354,7 +354,10 @@ final class ActionRunner implements AutoCloseable {
             // Probed here, off the loop thread, so the loop reports /primary 200 at once without
             // delaying its next lease renewal by a probe.
             DatabaseState promoted = database.probe();
-            recordHistory(history, oldTimeline, switchPoint);
+            // The history key after the promotion's outcome, not before it: its read and write
+            // (two store round trips, 20-150 ms on a loaded machine) held /primary at 503. The
+            // single-threaded executor runs it next, before any later action.
+            executor.execute(() -> recordHistory(history, oldTimeline, switchPoint));
             return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty()).probed(promoted);
         });
         return started.withLease(heldUntil);
@@ -468,7 +471,8 @@ final class ActionRunner implements AutoCloseable {
                 }
             }
             try {
-                TimeUnit.MILLISECONDS.sleep(100);
+                // Short: a switchover waits on it, and a replica's answer changes every FAILOVER_TICK.
+                TimeUnit.MILLISECONDS.sleep(25);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
