@@ -75,7 +75,7 @@ $( [ ${#run_as[@]} -gt 0 ] && echo "  os_user: hapg" )
   authentication: $auth
   parameters: {fsync: 'off', shared_buffers: 16MB}
 YAML
-  opts=""; [ "$kind" = hapg-nagle ] && opts="-Dsun.net.httpserver.nodelay=false"
+  opts="${HAPG_BENCH_JAVA_OPTS:-}"; [ "$kind" = hapg-nagle ] && opts="$opts -Dsun.net.httpserver.nodelay=false"
   HAPG_JAVA_OPTS="$opts" "$repo/ha-agent/bin/hapg" agent "$dir/node.yml" > "$dir/agent.log" 2>&1 &
 fi
 agent=$!; pids+=("$agent")
