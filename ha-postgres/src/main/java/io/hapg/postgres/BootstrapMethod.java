@@ -10,8 +10,9 @@ import java.util.Objects;
 /**
  * Patroni's custom {@code bootstrap.method}: instead of initdb, a new cluster is made by a command
  * that restores a backup into the empty data directory (pgBackRest, WAL-G, a copy). It runs as
- * PostgreSQL's OS user as {@code command [--scope=<scope> --datadir=<data dir>]} (the two arguments
- * unless {@code noParams}, as Patroni 3.0.2 passes them), bounded by
+ * PostgreSQL's OS user as {@code command [--scope=<scope> --datadir=<data dir>] [arguments]} (the
+ * two unless {@code noParams}; then the section's other options as {@code --key=value}, as Patroni
+ * 3.1+ passes them), bounded by
  * {@link PostgresConfig#cloneTimeout()}, and must exit 0 and leave a PostgreSQL data directory.
  * Then hapg writes its configuration and starts the server, in recovery when {@code recoveryConf}
  * is set (those settings and {@code recovery.signal}) or when {@code keepExistingRecoveryConf}
@@ -21,6 +22,8 @@ import java.util.Objects;
  *
  * @param name                     the method's name (the {@code bootstrap} section that holds it)
  * @param command                  the program and its own arguments, already split
+ * @param arguments                the section's other options, as {@code --key=value}, passed after
+ *                                 {@code --scope}/{@code --datadir} (also with {@code noParams})
  * @param scope                    the cluster name passed as {@code --scope}
  * @param noParams                 {@code no_params}: neither {@code --scope} nor {@code --datadir}
  * @param keepExistingRecoveryConf {@code keep_existing_recovery_conf}: keep the backup's
@@ -28,7 +31,8 @@ import java.util.Objects;
  * @param recoveryConf             {@code recovery_conf}: recovery settings for the first start
  *                                 ({@code restore_command}, {@code recovery_target_*}); empty = none
  */
-public record BootstrapMethod(String name, List<String> command, String scope, boolean noParams,
+public record BootstrapMethod(String name, List<String> command, List<String> arguments, String scope,
+                              boolean noParams,
                               boolean keepExistingRecoveryConf, Map<String, String> recoveryConf) {
 
     /**
@@ -40,6 +44,7 @@ public record BootstrapMethod(String name, List<String> command, String scope, b
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scope, "scope");
         command = List.copyOf(command);
+        arguments = List.copyOf(arguments);
         if (command.isEmpty() || command.get(0).isBlank()) {
             throw new IllegalArgumentException("bootstrap method " + name + " has no command");
         }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Patroni's custom {@code bootstrap.method} on real servers, from one base backup (pg_basebackup)
  * of a source with an archive: the method's command restores it (as the OS user, with
- * {@code --scope} and {@code --datadir}), the new cluster runs as a primary with the backup's
+ * {@code --scope}, {@code --datadir} and the section's other options), the new cluster runs as a primary with the backup's
  * rows, post_bootstrap runs, and a replica clones from it; with {@code recovery_conf} it replays the archive up to a
  * restore point and promotes; a failing command, or one that leaves nothing, fails the bootstrap
  * with an empty data directory.
@@ -91,7 +91,7 @@ class CustomBootstrapIT {
                 .isEqualTo("3");
         assertThat(restored.probe().inRecovery()).as("in recovery").isFalse();
         assertThat(Files.readString(nodes.base().resolve("restore.args")).strip())
-                .isEqualTo("--scope=demo --datadir=" + restored.config().dataDir());
+                .isEqualTo("--scope=demo --datadir=" + restored.config().dataDir() + " --stanza=main");
         PostgresNode replica = nodes.node("replica");
         replica.cloneFrom(member(restored));
         TestNodes.execute(restored, "INSERT INTO t VALUES (7)");
@@ -133,7 +133,8 @@ class CustomBootstrapIT {
     }
 
     private static BootstrapMethod method(Path script, Map<String, String> recoveryConf, boolean noParams) {
-        return new BootstrapMethod("restore", List.of(script.toString()), "demo", noParams, false, recoveryConf);
+        return new BootstrapMethod("restore", List.of(script.toString()), List.of("--stanza=main"), "demo", noParams,
+                false, recoveryConf);
     }
 
     private static void assertEmpty(Path dir) throws IOException {

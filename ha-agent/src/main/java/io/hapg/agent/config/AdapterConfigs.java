@@ -76,7 +76,7 @@ public final class AdapterConfigs {
                 // a hung before_stop must not hold a switchover: at most retry_timeout, as a query
                 .beforeStopTimeout(ha.bootstrapDcs().retryTimeout());
         config.bootstrap().method().ifPresent(m -> builder.bootstrapMethod(new BootstrapMethod(m.name(), m.command(),
-                ha.scope(), m.noParams(), m.keepExistingRecoveryConf(), m.recoveryConf())));
+                m.arguments(), ha.scope(), m.noParams(), m.keepExistingRecoveryConf(), m.recoveryConf())));
         pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));

@@ -37,15 +37,17 @@ public record BootstrapSection(
      *
      * @param name                     the method's name
      * @param command                  {@code command}, split into words as Patroni splits it
+     * @param arguments                the section's other options as {@code --key=value}
      * @param noParams                 {@code no_params}: no {@code --scope}/{@code --datadir} arguments
      * @param keepExistingRecoveryConf {@code keep_existing_recovery_conf}
      * @param recoveryConf             {@code recovery_conf}: recovery settings for the first start
      */
-    public record CustomMethod(String name, List<String> command, boolean noParams, boolean keepExistingRecoveryConf,
-                               Map<String, String> recoveryConf) {
+    public record CustomMethod(String name, List<String> command, List<String> arguments, boolean noParams,
+                               boolean keepExistingRecoveryConf, Map<String, String> recoveryConf) {
         public CustomMethod {
             Objects.requireNonNull(name, "name");
             command = List.copyOf(command);
+            arguments = List.copyOf(arguments);
             recoveryConf = Checks.map(recoveryConf, "bootstrap." + name + ".recovery_conf");
             if (name.isBlank()) {
                 throw new ConfigException("bootstrap.method", "must not be blank");

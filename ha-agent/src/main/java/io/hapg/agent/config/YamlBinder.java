@@ -13,6 +13,7 @@ import io.hapg.core.config.WatchdogConfig;
 import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.Tags;
 import io.hapg.postgres.BootstrapMethod;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -222,11 +223,16 @@ final class YamlBinder {
         return b.withUsers(users);
     }
 
+    /** The keys of a custom bootstrap method's section that are not passed to its command. */
+    private static final List<String> METHOD_KEYS = List.of("command", "no_params", "keep_existing_recovery_conf",
+            "recovery_conf");
+
     /**
-     * The section {@code bootstrap.<name>} of a custom {@code bootstrap.method}. Patroni 3.0.2 runs
-     * initdb instead when the section or its command is missing; hapg refuses that, since initdb
-     * would make an empty cluster instead of restoring the backup. Keys Patroni does not read there
-     * are warned about: it passes no other option to the command.
+     * The section {@code bootstrap.<name>} of a custom {@code bootstrap.method}, as Patroni reads it:
+     * every key but its own four becomes a {@code --key=value} argument of the command (Patroni 3.1+;
+     * 3.0.2 passed none), except {@code scope} and {@code datadir}, which Patroni sets itself.
+     * Patroni runs initdb instead when the section or its command is missing; hapg refuses that,
+     * since initdb would make an empty cluster instead of restoring the backup.
      */
     private static BootstrapSection.CustomMethod customMethod(Section bootstrap, String name, YNode at) {
         if (name.isBlank() || name.contains(".")) {
@@ -234,6 +240,20 @@ final class YamlBinder {
         }
         Section m = bootstrap.section(name).orElseThrow(() -> Section.error(at, "names no section 'bootstrap."
                 + name + "' with the method's command (hapg would run initdb instead of restoring your backup)"));
+        List<String> arguments = new ArrayList<>();
+        m.entries().forEach((key, n) -> {
+            if (METHOD_KEYS.contains(key) || n.kind == YNode.Kind.NULL) {
+                return;
+            }
+            if (key.equals("scope") || key.equals("datadir")) {
+                m.warn(n, "'" + n.path + "' " + Section.where(n) + " ignored: hapg passes --" + key
+                        + " itself, as Patroni does");
+                return;
+            }
+            String value = n.value instanceof Boolean ? ((Boolean) n.value ? "True" : "False")
+                    : Section.text(n, "a single value (passed as --" + key + "=<value>)");
+            arguments.add("--" + key + "=" + value);
+        });
         String text = m.requiredString("command");
         List<String> command;
         try {
@@ -241,20 +261,14 @@ final class YamlBinder {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(YNode.child(m.path(), "command"), e.getMessage(), m.line(), null);
         }
-        BootstrapSection.CustomMethod method = new BootstrapSection.CustomMethod(name, command,
+        BootstrapSection.CustomMethod method = new BootstrapSection.CustomMethod(name, command, arguments,
                 m.bool("no_params").orElse(false), m.bool("keep_existing_recovery_conf").orElse(false),
                 m.stringMap("recovery_conf"));
         try {
-            new BootstrapMethod(name, command, "-", false, false, method.recoveryConf());
+            new BootstrapMethod(name, command, arguments, "-", false, false, method.recoveryConf());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(YNode.child(m.path(), "recovery_conf"), e.getMessage(), m.line(), null);
         }
-        m.entries().forEach((key, n) -> {
-            if (!List.of("command", "no_params", "keep_existing_recovery_conf", "recovery_conf").contains(key)) {
-                m.warn(n, "'" + n.path + "' " + Section.where(n) + " ignored: Patroni passes no other option to"
-                        + " a bootstrap command than --scope and --datadir; put it in 'command'");
-            }
-        });
         return method;
     }
 

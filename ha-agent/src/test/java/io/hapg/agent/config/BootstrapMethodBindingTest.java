@@ -24,14 +24,15 @@ class BootstrapMethodBindingTest {
                 + "    keep_existing_recovery_conf: true\n"
                 + "    recovery_conf:\n      recovery_target_action: promote\n"
                 + "      restore_command: pgbackrest --stanza=main archive-get %f \"%p\"\n"
-                + "    repo1-cipher-pass: s3cr3t\n");
+                + "    repo1-cipher-pass: s3cr3t\n    archive-check: false\n    scope: other\n");
 
         assertThat(v.errors()).isEmpty();
-        assertThat(v.warnings()).extracting(ConfigWarning::keyPath).containsExactly("bootstrap.pgbackrest.repo1-cipher-pass");
-        assertThat(v.warnings().toString()).contains("--scope and --datadir").doesNotContain("s3cr3t");
+        assertThat(v.warnings()).extracting(ConfigWarning::keyPath).containsExactly("bootstrap.pgbackrest.scope");
+        assertThat(v.warnings().toString()).contains("hapg passes --scope itself").doesNotContain("s3cr3t");
         BootstrapMethod m = AdapterConfigs.postgres(v.config().orElseThrow()).build().bootstrapMethod().orElseThrow();
         assertThat(m).isEqualTo(new BootstrapMethod("pgbackrest", List.of("/usr/bin/pgbackrest", "--stanza=main",
-                "--delta", "restore"), "batman", false, true, Map.of("recovery_target_action", "promote",
+                "--delta", "restore"), List.of("--repo1-cipher-pass=s3cr3t", "--archive-check=False"), "batman",
+                false, true, Map.of("recovery_target_action", "promote",
                 "restore_command", "pgbackrest --stanza=main archive-get %f \"%p\"")));
     }
 
@@ -51,6 +52,12 @@ class BootstrapMethodBindingTest {
                 .extracting(ConfigException::keyPath).containsExactly("bootstrap.wal_g.command");
         assertThat(validate("  method: wal_g\n  wal_g:\n    command: \"restore 'open\"\n").errors())
                 .extracting(ConfigException::keyPath).containsExactly("bootstrap.wal_g.command");
+    }
+
+    @Test
+    void anOptionMustBeASingleValue() {
+        assertThat(validate("  method: copy\n  copy:\n    command: /bin/copy\n    targets: [a, b]\n").errors())
+                .extracting(ConfigException::keyPath).containsExactly("bootstrap.copy.targets");
     }
 
     @Test

@@ -292,7 +292,6 @@ class ConfigLoaderErrorsTest {
                 + "  users:\n    admin:\n      password: admin-pass\n      options: [createrole, createdb]\n"),
                 Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactly("bootstrap.users");
-        assertThat(v.warnings()).extracting(ConfigWarning::keyPath).contains("bootstrap.wal_g.password");
         assertThat(v.errors() + " " + v.warnings()).doesNotContain("s3cr3t").doesNotContain("admin-pass");
     }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import org.postgresql.PGConnection;
 
 /**
- * A new cluster: initdb (or Patroni's custom {@code bootstrap.method}, {@link BootstrapMethod}),
+ * A new cluster: initdb (or Patroni's custom {@code bootstrap.method}, {@link io.hapg.postgres.BootstrapMethod}),
  * configuration, first start as a primary, the roles hapg needs, {@code post_bootstrap}.
  */
 public final class Bootstrap {

@@ -64,14 +64,16 @@ final class CustomBootstrap {
         }
     }
 
-    /** {@code command [--scope=S --datadir=D]} as the OS user, as Patroni 3.0.2 calls it. */
+    /** {@code command [--scope=S --datadir=D] [--key=value...]} as the OS user, as Patroni calls it. */
     private void restore() {
         List<String> command = new ArrayList<>(method.command());
         if (!method.noParams()) {
             command.add("--scope=" + method.scope());
             command.add("--datadir=" + instance.dataDir().path());
         }
-        LOG.info("{} - running custom bootstrap script: {}", instance.member(), String.join(" ", command));
+        command.addAll(method.arguments());
+        // The command only, as Patroni logs it: an option may carry a secret (a repository key).
+        LOG.info("{} - running custom bootstrap script: {}", instance.member(), String.join(" ", method.command()));
         instance.tools().run("bootstrap-method-" + method.name(), command, instance.config().cloneTimeout());
         if (!instance.dataDir().isInitialized()) {
             throw new DatabaseUnavailableException(instance.member() + ": bootstrap method " + method.name()
