@@ -116,6 +116,28 @@ class CustomBootstrapIT {
     }
 
     @Test
+    void theBackupsOwnRecoverySettingsAreUsedOnlyWithKeepExistingRecoveryConf() {
+        // As pgBackRest restores: recovery.signal and restore_command in postgresql.auto.conf.
+        Path withSignal = nodes.shellScript("restore-with-signal.sh", "for a in \"$@\"; do case \"$a\" in"
+                + " --datadir=*) d=${a#--datadir=} ;; esac; done\ncp -R \"" + backup + "\"/. \"$d\"\n"
+                + "touch \"$d/recovery.signal\"\necho \"restore_command = 'cp " + archive + "/%f %p'\" >>"
+                + " \"$d/postgresql.auto.conf\"\n");
+        PostgresNode kept = nodes.node(nodes.config("kept").bootstrapMethod(new BootstrapMethod("restore",
+                List.of(withSignal.toString()), List.of(), "demo", false, true, Map.of())).build());
+        kept.bootstrap();
+        assertThat(TestNodes.value(kept, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"))
+                .as("the whole archive replayed").isEqualTo("1,2,3,4,5,6");
+        assertThat(kept.probe().inRecovery()).as("in recovery").isFalse();
+        kept.stop(io.hapg.core.spi.DatabaseNode.StopMode.FAST);
+
+        PostgresNode removed = nodes.node(nodes.config("removed").bootstrapMethod(new BootstrapMethod("restore",
+                List.of(withSignal.toString()), List.of(), "demo", false, false, Map.of())).build());
+        removed.bootstrap();
+        assertThat(TestNodes.value(removed, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"))
+                .as("recovery.signal removed: only the backup").isEqualTo("1,2,3");
+    }
+
+    @Test
     void aFailingCommandOrOneThatLeavesNothingFailsTheBootstrapWithAnEmptyDataDirectory() throws IOException {
         Path failing = nodes.shellScript("fail.sh", "cp -R \"" + backup + "\"/. \"${2#--datadir=}\"\n"
                 + "echo 'no such backup' >&2\nexit 3\n");
