@@ -59,6 +59,8 @@ import java.util.Set;
  *                             connection string as its last argument; empty = none
  * @param replicaMethods       Patroni's {@code create_replica_methods}, in the order they are tried
  *                             (default: {@link ReplicaMethod#BASEBACKUP} alone)
+ * @param bootstrapMethod      Patroni's custom {@code bootstrap.method}: a new cluster is restored
+ *                             by this command instead of initdb; empty = initdb
  */
 public record PostgresConfig(
         String memberName,
@@ -88,7 +90,8 @@ public record PostgresConfig(
         boolean usePgRewind,
         Set<String> ignoreSlots,
         List<String> postBootstrap,
-        List<ReplicaMethod> replicaMethods) {
+        List<ReplicaMethod> replicaMethods,
+        Optional<BootstrapMethod> bootstrapMethod) {
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -158,6 +161,7 @@ public record PostgresConfig(
         if (replicaMethods.isEmpty()) {
             throw new IllegalArgumentException("replicaMethods must name at least one method");
         }
+        Objects.requireNonNull(bootstrapMethod, "bootstrapMethod");
     }
 
     /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
@@ -278,6 +282,7 @@ public record PostgresConfig(
         private Set<String> ignoreSlots = Set.of();
         private List<String> postBootstrap = List.of();
         private List<ReplicaMethod> replicaMethods = List.of(ReplicaMethod.BASEBACKUP);
+        private BootstrapMethod bootstrapMethod;
 
         private Builder() {
         }
@@ -312,6 +317,8 @@ public record PostgresConfig(
         public Builder ignoreSlots(Set<String> v) { ignoreSlots = v; return this; }
         public Builder postBootstrap(List<String> v) { postBootstrap = v; return this; }
         public Builder replicaMethods(List<ReplicaMethod> v) { replicaMethods = v; return this; }
+        /** Patroni's custom {@code bootstrap.method}; default none (initdb). */
+        public Builder bootstrapMethod(BootstrapMethod v) { bootstrapMethod = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -320,7 +327,8 @@ public record PostgresConfig(
                     Optional.ofNullable(rewind), parameters, pgHba, initdbOptions, Optional.ofNullable(osUser),
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
-                    useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods);
+                    useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
+                    Optional.ofNullable(bootstrapMethod));
         }
     }
 }

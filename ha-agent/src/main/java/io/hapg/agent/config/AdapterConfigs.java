@@ -5,6 +5,7 @@ import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.etcd.EtcdConfig;
+import io.hapg.postgres.BootstrapMethod;
 import io.hapg.postgres.PostgresConfig;
 import io.hapg.postgres.ReplicaMethod;
 import java.time.Duration;
@@ -74,6 +75,8 @@ public final class AdapterConfigs {
                 .replicaMethods(replicaMethods(ha.scope(), pg))
                 // a hung before_stop must not hold a switchover: at most retry_timeout, as a query
                 .beforeStopTimeout(ha.bootstrapDcs().retryTimeout());
+        config.bootstrap().method().ifPresent(m -> builder.bootstrapMethod(new BootstrapMethod(m.name(), m.command(),
+                m.arguments(), ha.scope(), m.noParams(), m.keepExistingRecoveryConf(), m.recoveryConf())));
         pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));

@@ -14,23 +14,49 @@ import java.util.Optional;
  * cluster. {@code bootstrap.dcs} is {@link io.hapg.core.config.HaConfig#bootstrapDcs()}.
  *
  * @param initdb        extra {@code initdb} options ({@code - encoding: UTF8}, {@code - data-checksums})
- * @param method        {@code method}: a custom bootstrap method instead of initdb
- * @param methodOptions the section named by {@code method} ({@code command}, ...), as read
+ * @param method        {@code method} and the section it names: a custom bootstrap method instead
+ *                      of initdb; empty for initdb
  * @param postBootstrap {@code post_bootstrap} (alias {@code post_init}): script run after creation
  * @param pgHba         legacy {@code bootstrap.pg_hba} lines
  * @param users         legacy {@code bootstrap.users}: roles created after initdb
  */
 public record BootstrapSection(
         List<CliOption> initdb,
-        Optional<String> method,
-        Map<String, Object> methodOptions,
+        Optional<CustomMethod> method,
         Optional<String> postBootstrap,
         List<String> pgHba,
         Map<String, User> users) {
 
     /** No {@code bootstrap} settings: plain initdb. */
-    public static final BootstrapSection DEFAULTS = new BootstrapSection(List.of(), Optional.empty(), Map.of(),
+    public static final BootstrapSection DEFAULTS = new BootstrapSection(List.of(), Optional.empty(),
             Optional.empty(), List.of(), Map.of());
+
+    /**
+     * Patroni's custom bootstrap method: {@code bootstrap.method: NAME} and the {@code NAME}
+     * section.
+     *
+     * @param name                     the method's name
+     * @param command                  {@code command}, split into words as Patroni splits it
+     * @param arguments                the section's other options as {@code --key=value}
+     * @param noParams                 {@code no_params}: no {@code --scope}/{@code --datadir} arguments
+     * @param keepExistingRecoveryConf {@code keep_existing_recovery_conf}
+     * @param recoveryConf             {@code recovery_conf}: recovery settings for the first start
+     */
+    public record CustomMethod(String name, List<String> command, List<String> arguments, boolean noParams,
+                               boolean keepExistingRecoveryConf, Map<String, String> recoveryConf) {
+        public CustomMethod {
+            Objects.requireNonNull(name, "name");
+            command = List.copyOf(command);
+            arguments = List.copyOf(arguments);
+            recoveryConf = Checks.map(recoveryConf, "bootstrap." + name + ".recovery_conf");
+            if (name.isBlank()) {
+                throw new ConfigException("bootstrap.method", "must not be blank");
+            }
+            if (command.isEmpty()) {
+                throw new ConfigException("bootstrap." + name + ".command", "must not be empty");
+            }
+        }
+    }
 
     /**
      * A role of the legacy {@code bootstrap.users} section.
@@ -48,14 +74,10 @@ public record BootstrapSection(
     public BootstrapSection {
         initdb = Checks.list(initdb, "bootstrap.initdb");
         Objects.requireNonNull(method, "bootstrap.method");
-        methodOptions = Checks.map(methodOptions, "bootstrap.method");
         Objects.requireNonNull(postBootstrap, "bootstrap.post_bootstrap");
         pgHba = Checks.list(pgHba, "bootstrap.pg_hba");
         users = Checks.map(users, "bootstrap.users");
         postBootstrap.ifPresent(BootstrapSection::postBootstrapCommand);
-        if (method.isPresent() && method.get().isBlank()) {
-            throw new ConfigException("bootstrap.method", "must not be blank");
-        }
     }
 
     /**
@@ -73,26 +95,26 @@ public record BootstrapSection(
 
     /** A copy with these {@code initdb} options. */
     public BootstrapSection withInitdb(List<CliOption> v) {
-        return new BootstrapSection(v, method, methodOptions, postBootstrap, pgHba, users);
+        return new BootstrapSection(v, method, postBootstrap, pgHba, users);
     }
 
-    /** A copy with a custom method and its settings. */
-    public BootstrapSection withMethod(String name, Map<String, Object> options) {
-        return new BootstrapSection(initdb, Optional.of(name), options, postBootstrap, pgHba, users);
+    /** A copy with a custom bootstrap method. */
+    public BootstrapSection withMethod(CustomMethod m) {
+        return new BootstrapSection(initdb, Optional.of(m), postBootstrap, pgHba, users);
     }
 
     /** A copy with this {@code post_bootstrap} script. */
     public BootstrapSection withPostBootstrap(String script) {
-        return new BootstrapSection(initdb, method, methodOptions, Optional.of(script), pgHba, users);
+        return new BootstrapSection(initdb, method, Optional.of(script), pgHba, users);
     }
 
     /** A copy with these legacy {@code pg_hba} lines. */
     public BootstrapSection withPgHba(List<String> v) {
-        return new BootstrapSection(initdb, method, methodOptions, postBootstrap, v, users);
+        return new BootstrapSection(initdb, method, postBootstrap, v, users);
     }
 
     /** A copy with these legacy {@code users}. */
     public BootstrapSection withUsers(Map<String, User> v) {
-        return new BootstrapSection(initdb, method, methodOptions, postBootstrap, pgHba, v);
+        return new BootstrapSection(initdb, method, postBootstrap, pgHba, v);
     }
 }

@@ -98,8 +98,6 @@ final class KeyRules {
         refused(m, "etcd.srv", NO_SRV);
         refused(m, "etcd.srv_suffix", NO_SRV);
 
-        refused(m, "bootstrap.method", "custom bootstrap methods are not implemented: hapg would run initdb"
-                + " instead of restoring your backup; only 'initdb' is accepted", isText("initdb"));
         refused(m, "bootstrap.users", "bootstrap users are not created (Patroni 4 removed the key); create the"
                 + " roles yourself");
 

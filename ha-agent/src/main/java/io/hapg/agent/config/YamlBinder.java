@@ -2,6 +2,7 @@ package io.hapg.agent.config;
 
 import io.hapg.agent.logging.LogSection;
 import io.hapg.core.config.Callbacks;
+import io.hapg.core.callbacks.CommandLine;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.Credentials;
 import io.hapg.core.config.CtlConfig;
@@ -11,6 +12,8 @@ import io.hapg.core.config.Secret;
 import io.hapg.core.config.WatchdogConfig;
 import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.Tags;
+import io.hapg.postgres.BootstrapMethod;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -193,9 +196,12 @@ final class YamlBinder {
         if (initdb.isPresent()) {
             b = b.withInitdb(PostgresqlBinder.cliOptions(initdb.get()));
         }
-        Optional<String> method = s.string("method");
-        if (method.isPresent() && !method.get().equals("initdb")) {
-            b = b.withMethod(method.get(), s.section(method.get()).map(m -> m.toJavaMap(true)).orElse(Map.of()));
+        Optional<YNode> method = s.take("method");
+        if (method.isPresent()) {
+            String name = Section.text(method.get(), "a method name");
+            if (!name.equals("initdb")) {
+                b = b.withMethod(customMethod(s, name, method.get()));
+            }
         }
         Optional<String> post = s.string("post_bootstrap").or(() -> s.string("post_init"));
         s.take("post_init");
@@ -215,6 +221,55 @@ final class YamlBinder {
         }));
         s.finish();
         return b.withUsers(users);
+    }
+
+    /** The keys of a custom bootstrap method's section that are not passed to its command. */
+    private static final List<String> METHOD_KEYS = List.of("command", "no_params", "keep_existing_recovery_conf",
+            "recovery_conf");
+
+    /**
+     * The section {@code bootstrap.<name>} of a custom {@code bootstrap.method}, as Patroni reads it:
+     * every key but its own four becomes a {@code --key=value} argument of the command (Patroni 3.1+;
+     * 3.0.2 passed none), except {@code scope} and {@code datadir}, which Patroni sets itself.
+     * Patroni runs initdb instead when the section or its command is missing; hapg refuses that,
+     * since initdb would make an empty cluster instead of restoring the backup.
+     */
+    private static BootstrapSection.CustomMethod customMethod(Section bootstrap, String name, YNode at) {
+        if (name.isBlank() || name.contains(".")) {
+            throw Section.error(at, "expected a method name, got '" + name + "'");
+        }
+        Section m = bootstrap.section(name).orElseThrow(() -> Section.error(at, "names no section 'bootstrap."
+                + name + "' with the method's command (hapg would run initdb instead of restoring your backup)"));
+        List<String> arguments = new ArrayList<>();
+        m.entries().forEach((key, n) -> {
+            if (METHOD_KEYS.contains(key) || n.kind == YNode.Kind.NULL) {
+                return;
+            }
+            if (key.equals("scope") || key.equals("datadir")) {
+                m.warn(n, "'" + n.path + "' " + Section.where(n) + " ignored: hapg passes --" + key
+                        + " itself, as Patroni does");
+                return;
+            }
+            String value = n.value instanceof Boolean ? ((Boolean) n.value ? "True" : "False")
+                    : Section.text(n, "a single value (passed as --" + key + "=<value>)");
+            arguments.add("--" + key + "=" + value);
+        });
+        String text = m.requiredString("command");
+        List<String> command;
+        try {
+            command = CommandLine.split(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(YNode.child(m.path(), "command"), e.getMessage(), m.line(), null);
+        }
+        BootstrapSection.CustomMethod method = new BootstrapSection.CustomMethod(name, command, arguments,
+                m.bool("no_params").orElse(false), m.bool("keep_existing_recovery_conf").orElse(false),
+                m.stringMap("recovery_conf"));
+        try {
+            new BootstrapMethod(name, command, arguments, "-", false, false, method.recoveryConf());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(YNode.child(m.path(), "recovery_conf"), e.getMessage(), m.line(), null);
+        }
+        return method;
     }
 
     private static WatchdogConfig watchdog(Section s) {

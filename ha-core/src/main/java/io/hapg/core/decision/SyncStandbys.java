@@ -8,7 +8,9 @@ import io.hapg.core.model.ReplicationPeer;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -24,26 +26,70 @@ final class SyncStandbys {
     /**
      * The synchronous standbys the primary {@code me} wants: up to {@code count} members that stream
      * from it right now ({@code pg_stat_replication} state {@code streaming}, application_name = a
-     * member name, no {@code nosync} tag). Current synchronous standbys come first, so a healthy
-     * standby is never swapped for one that is a few bytes further ahead (each swap is two store
-     * writes and a reload); then the most advanced by flush position; then by name, for a stable order.
+     * member name, no {@code nosync} tag) and do not lag by more than {@code maxLag}. Current
+     * synchronous standbys come first, so a healthy standby is never swapped for one that is a few
+     * bytes further ahead (each swap is two store writes and a reload); then the most advanced by
+     * flush position; then by name, for a stable order.
+     *
+     * <p>{@code maxLag} is Patroni's {@code maximum_lag_on_syncnode} ({@code sync.py current_state}):
+     * above 0, a standby whose flush position is more than {@code maxLag} bytes behind the furthest
+     * flush position among those standbys (with only one, behind the primary's WAL position) is not
+     * wanted, even when it is synchronous now, so a hung standby is replaced by a healthy one; 0 or
+     * less never excludes anyone. With several standbys the furthest never lags itself, so the rule
+     * never leaves the primary without a standby while one streams, as Patroni documents.
      *
      * @param current the names that are synchronous now (the setting, and the sync key if it is mine)
      */
-    static List<String> desired(ClusterView view, DatabaseState db, String me, int count, Set<String> current) {
+    static List<String> desired(ClusterView view, DatabaseState db, String me, int count, Set<String> current,
+                                long maxLag) {
         Comparator<ReplicationPeer> order = Comparator
                 .comparing((ReplicationPeer p) -> !current.contains(p.applicationName()))
-                .thenComparing((ReplicationPeer p) -> p.flushLsn().orElse(Lsn.ZERO), Comparator.reverseOrder())
+                .thenComparing(SyncStandbys::flushed, Comparator.reverseOrder())
                 .thenComparing(ReplicationPeer::applicationName);
-        return db.replication().stream()
-                .filter(ReplicationPeer::isStreaming)
-                .filter(p -> !p.applicationName().equals(me))
-                .filter(p -> view.member(p.applicationName()).map(m -> !m.tags().nosync()).orElse(false))
+        Map<String, Long> lagging = lagging(view, db, me, maxLag);
+        return eligible(view, db, me).stream()
+                .filter(p -> !lagging.containsKey(p.applicationName()))
                 .sorted(order)
                 .map(ReplicationPeer::applicationName)
                 .distinct()
                 .limit(count)
                 .collect(Collectors.toList());
+    }
+
+    /**
+     * The streaming standbys that lag by more than {@code maxLag} bytes
+     * ({@code maximum_lag_on_syncnode}, see {@link #desired}), with their lag; empty when
+     * {@code maxLag} is 0 or less.
+     */
+    static Map<String, Long> lagging(ClusterView view, DatabaseState db, String me, long maxLag) {
+        List<ReplicationPeer> eligible = eligible(view, db, me);
+        Map<String, Long> out = new TreeMap<>();
+        if (maxLag <= 0) {
+            return out;
+        }
+        Lsn furthest = eligible.size() > 1
+                ? eligible.stream().map(SyncStandbys::flushed).max(Comparator.naturalOrder()).orElseThrow()
+                : db.writeLsn().orElse(Lsn.ZERO);
+        for (ReplicationPeer p : eligible) {
+            long lag = furthest.minus(flushed(p));
+            if (lag > maxLag) {
+                out.put(p.applicationName(), lag);
+            }
+        }
+        return out;
+    }
+
+    /** The standbys that could be synchronous: streaming from me, named as members, no nosync tag. */
+    private static List<ReplicationPeer> eligible(ClusterView view, DatabaseState db, String me) {
+        return db.replication().stream()
+                .filter(ReplicationPeer::isStreaming)
+                .filter(p -> !p.applicationName().equals(me))
+                .filter(p -> view.member(p.applicationName()).map(m -> !m.tags().nosync()).orElse(false))
+                .collect(Collectors.toList());
+    }
+
+    private static Lsn flushed(ReplicationPeer p) {
+        return p.flushLsn().orElse(Lsn.ZERO);
     }
 
     /**

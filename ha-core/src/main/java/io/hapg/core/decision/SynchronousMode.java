@@ -53,14 +53,16 @@ final class SynchronousMode {
             List<String> dropped = new ArrayList<>(key.syncStandbys());
             dropped.removeAll(kept);
             return Optional.of(Decision.sync(Action.WRITE_SYNC_KEY, kept, "sync: removing "
-                    + String.join(", ", dropped) + " from the sync key before dropping it from synchronous_standby_names"));
+                    + String.join(", ", dropped) + " from the sync key before dropping it from synchronous_standby_names"
+                    + lagNote(s, dropped)));
         }
         if (!form.isAllOf(desired)) {
             // The whole form counts, not just the names: ANY 1 (a, b) or a plain list (FIRST 1) names
             // the right standbys but lets a commit through with fewer of them.
             return Optional.of(Decision.sync(Action.SET_SYNC_STANDBYS, desired, "sync: setting "
                     + "synchronous_standby_names to " + desired + " (was " + describe(form, setting) + ")"
-                    + (desired.isEmpty() ? ": no standby streaming, running standalone" : "")));
+                    + (desired.isEmpty() ? ": no standby streaming, running standalone" : "")
+                    + lagNote(s, setting)));
         }
         List<String> publishable = publishable(s, desired);
         if (!keyIsMine || !SyncStandbys.sameMembers(key.syncStandbys(), publishable)) {
@@ -105,7 +107,24 @@ final class SynchronousMode {
         if (view.sync().leader().equals(Optional.of(s.me()))) {
             current.addAll(view.sync().syncStandbys());
         }
-        return SyncStandbys.desired(view, s.db(), s.me(), s.dcs().synchronousNodeCount(), current);
+        return SyncStandbys.desired(view, s.db(), s.me(), s.dcs().synchronousNodeCount(), current,
+                s.dcs().maximumLagOnSyncnode());
+    }
+
+    /**
+     * For a reason line that drops standbys: which of {@code names} lag beyond
+     * {@code maximum_lag_on_syncnode}, and by how much; empty when none does.
+     */
+    private static String lagNote(Situation s, List<String> names) {
+        long maxLag = s.dcs().maximumLagOnSyncnode();
+        List<String> notes = new ArrayList<>();
+        SyncStandbys.lagging(s.view(), s.db(), s.me(), maxLag).forEach((name, lag) -> {
+            if (names.contains(name)) {
+                notes.add(name + " lags " + lag + " bytes");
+            }
+        });
+        return notes.isEmpty() ? "" : " (" + String.join(", ", notes) + ", more than maximum_lag_on_syncnode "
+                + maxLag + ")";
     }
 
     /** synchronous_mode is off: undo it in the same safe order (key first, then the setting). */

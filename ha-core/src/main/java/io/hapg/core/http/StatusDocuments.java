@@ -62,6 +62,9 @@ final class StatusDocuments {
         // and patronictl see it too.
         f.status().cluster().member(f.status().member()).flatMap(Member::scheduledRestart)
                 .ifPresent(r -> doc.put("scheduled_restart", r.patroniFields()));
+        if (f.status().watchdogFailed()) {
+            doc.put("watchdog_failed", true); // before pause, as Patroni's _write_status_response
+        }
         if (f.paused()) {
             doc.put("pause", true);
         }

@@ -44,6 +44,10 @@ final class FenceKeeper implements AutoCloseable {
     private Process process;
     private OutputStream control;
     private boolean closed;
+    /** The agent armed the keeper last (not disarmed): it must run, or this node has no outside fence. */
+    private boolean armed;
+    /** The last attempt to start a keeper failed. */
+    private boolean launchFailed;
 
     private FenceKeeper(String member, List<String> command) {
         this.member = member;
@@ -76,12 +80,23 @@ final class FenceKeeper implements AutoCloseable {
     /** Fence unless re-armed or disarmed within {@code budgetNanos} (at least 1 ms). */
     synchronized void arm(long budgetNanos) {
         long nanos = Math.max(MIN_BUDGET_NANOS, budgetNanos);
+        armed = true;
         send(String.format(Locale.ROOT, "arm %d.%03d", nanos / 1_000_000_000L, nanos / 1_000_000L % 1000));
     }
 
     /** Wait without a deadline: this node is no longer a primary that must be fenced. */
     synchronized void disarm() {
+        armed = false;
         send("disarm");
+    }
+
+    /**
+     * Whether this keeper can fence: the last start succeeded and, while armed, its process runs.
+     * A keeper that exited while disarmed is healthy (the next arm starts a new one); one that
+     * died or fired while armed is not, until the next arm has started a new one.
+     */
+    synchronized boolean isHealthy() {
+        return !closed && !launchFailed && (!armed || process.isAlive());
     }
 
     /** The keeper's PID while it runs; for logs and tests. */
@@ -124,6 +139,7 @@ final class FenceKeeper implements AutoCloseable {
             try {
                 launch();
             } catch (IllegalStateException e) {
+                launchFailed = true;
                 LOG.error("{}: no out-of-process fence until a keeper starts: {}", member, e.getMessage());
                 return;
             }
@@ -145,6 +161,7 @@ final class FenceKeeper implements AutoCloseable {
             throw new IllegalStateException("cannot start the fence keeper: " + e.getMessage(), e);
         }
         control = process.getOutputStream();
+        launchFailed = false;
         LOG.info("{}: fence keeper started (pid {}): stops PostgreSQL if this agent freezes or dies as primary",
                 member, process.pid());
     }

@@ -496,7 +496,7 @@ public final class HaLoop {
         long now = time.nanoTime();
         NodeStatus status = new NodeStatus(config.scope(), config.name(), local, view,
                 local.holdsLease(now) || (reachable && view.isLeader(config.name())), reason,
-                time.now(), now, lastRead);
+                time.now(), now, lastRead, !watchdog.isHealthy());
         lastStatus.set(status);
         for (HealthReporter reporter : reporters) {
             try {

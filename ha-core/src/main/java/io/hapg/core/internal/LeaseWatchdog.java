@@ -129,6 +129,16 @@ public final class LeaseWatchdog implements AutoCloseable {
         }
     }
 
+    /**
+     * Patroni's {@code Watchdog.is_healthy}: always true unless {@code watchdog.mode} is required;
+     * then whether the out-of-process fence can fence ({@link FenceKeeper#isHealthy}). False is
+     * reported as {@code watchdog_failed} in the status documents.
+     */
+    public boolean isHealthy() {
+        FenceKeeper k = keeper;
+        return mode != WatchdogConfig.Mode.REQUIRED || k != null && k.isHealthy();
+    }
+
     public boolean isArmed() {
         return fenceAt.get() != DISARMED;
     }

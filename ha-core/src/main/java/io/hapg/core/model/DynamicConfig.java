@@ -111,6 +111,7 @@ public record DynamicConfig(
             PermanentSlot.parse(key, map.get(key));
         }
         IgnoreSlot.parse(map.get("ignore_slots"));
+        maximumLagOnSyncnode(map);
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
         if (pg.get("parameters") instanceof Map) {
@@ -173,6 +174,20 @@ public record DynamicConfig(
             }
         }
         return Map.of();
+    }
+
+    /**
+     * Patroni's {@code maximum_lag_on_syncnode} (default -1): above 0, the bytes a synchronous
+     * standby's flush position may lag the furthest standby's (with one standby, the primary's WAL
+     * position) before the primary replaces it; 0 or less never replaces a standby for lag
+     * (checked by {@link #fromMap}).
+     */
+    public long maximumLagOnSyncnode() {
+        return maximumLagOnSyncnode(raw);
+    }
+
+    private static long maximumLagOnSyncnode(Map<?, ?> map) {
+        return number(map, "maximum_lag_on_syncnode", -1, Long.MIN_VALUE);
     }
 
     /** Patroni's {@code ignore_slots}: slots managed outside hapg, never dropped (checked by {@link #fromMap}). */

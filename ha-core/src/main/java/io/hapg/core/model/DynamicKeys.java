@@ -63,8 +63,6 @@ public final class DynamicKeys {
                 + " off", DynamicKeys::onOff));
         m.put("member_slots_ttl", new Refusal("hapg drops an absent member's slot when its member key expires"
                 + " (Patroni's member_slots_ttl: 0); a retention time is not implemented", DynamicKeys::zero));
-        m.put("maximum_lag_on_syncnode", new Refusal("hapg never swaps a lagging synchronous standby; only 0 or"
-                + " a negative value (Patroni's default -1: disabled) is accepted", DynamicKeys::notPositive));
         m.put("max_timelines_history", new Refusal("hapg keeps the whole timeline history; only 0 (keep all) is"
                 + " accepted", DynamicKeys::zero));
         m.put("primary_race_backoff", new Refusal("hapg races as soon as the leader key is gone; only 0"
@@ -99,11 +97,6 @@ public final class DynamicKeys {
     private static boolean zero(Object value) {
         Long n = number(value);
         return n != null && n == 0;
-    }
-
-    private static boolean notPositive(Object value) {
-        Long n = number(value);
-        return n != null && n <= 0;
     }
 
     /** A whole number given as a number or text ({@code 0}, {@code "0"}, {@code "0s"}); null otherwise. */

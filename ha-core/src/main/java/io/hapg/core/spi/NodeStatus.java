@@ -19,9 +19,12 @@ import java.util.Optional;
  * @param loopAt        wall-clock time of the iteration (for {@code dcs_last_seen}, logs)
  * @param loopNanos     monotonic time of the iteration (for {@code /liveness})
  * @param lastConsensusRead wall-clock time of the last successful cluster read
+ * @param watchdogFailed {@code watchdog.mode} is required and the watchdog (hapg's fence process)
+ *                      cannot fence: Patroni's {@code watchdog_failed}
  */
 public record NodeStatus(String scope, String member, LocalState local, ClusterView cluster, boolean holdsLock,
-                         String reason, Instant loopAt, long loopNanos, Optional<Instant> lastConsensusRead) {
+                         String reason, Instant loopAt, long loopNanos, Optional<Instant> lastConsensusRead,
+                         boolean watchdogFailed) {
     public NodeStatus {
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(member, "member");
@@ -30,5 +33,11 @@ public record NodeStatus(String scope, String member, LocalState local, ClusterV
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(loopAt, "loopAt");
         Objects.requireNonNull(lastConsensusRead, "lastConsensusRead");
+    }
+
+    /** A status whose watchdog has not failed. */
+    public NodeStatus(String scope, String member, LocalState local, ClusterView cluster, boolean holdsLock,
+                      String reason, Instant loopAt, long loopNanos, Optional<Instant> lastConsensusRead) {
+        this(scope, member, local, cluster, holdsLock, reason, loopAt, loopNanos, lastConsensusRead, false);
     }
 }

@@ -185,4 +185,75 @@ class SynchronousStandbysTest {
                     .reason("sync: synchronous_mode is off: clearing synchronous_standby_names [*], as FIRST 1 [*]");
         }
     }
+
+    /**
+     * Patroni's {@code maximum_lag_on_syncnode}: a standby whose flush position lags the furthest
+     * standby's (with one standby, the primary's WAL position) by more than the value is not picked,
+     * and a synchronous one that falls that far behind is replaced, in the usual safe order.
+     */
+    @Nested
+    class MaximumLagOnSyncnode {
+        /** 0/5000060 - 0/4000000. */
+        static final long PG2_LAG = 0x1000060;
+
+        ClusterView view(Object maxLag, int count, String... keyStandbys) {
+            return Clusters.healthy().synchronousMode().config("maximum_lag_on_syncnode", maxLag)
+                    .config("synchronous_node_count", count).sync("pg1", keyStandbys).build();
+        }
+
+        /** pg2 is the synchronous standby but stopped flushing at {@link #BEHIND}; pg3 streams at the head. */
+        LocalState.Builder pg2Hung() {
+            return LocalStates.of(Databases.primary().synchronous("pg2", BEHIND)
+                    .streaming("pg3", Clusters.POSITION).syncStandbys("pg2").syncChangedAt(CHANGE));
+        }
+
+        @Test
+        void laggingSynchronousStandbyLeavesTheKeyFirst() {
+            expect(decide("pg1", view(1000, 1, "pg2"), pg2Hung()))
+                    .action(WRITE_SYNC_KEY).syncStandbys()
+                    .reason("sync: removing pg2 from the sync key before dropping it from synchronous_standby_names"
+                            + " (pg2 lags " + PG2_LAG + " bytes, more than maximum_lag_on_syncnode 1000)");
+        }
+
+        @Test
+        void thenTheSettingNamesTheStandbyThatKeepsUp() {
+            expect(decide("pg1", view(1000, 1), pg2Hung()))
+                    .action(SET_SYNC_STANDBYS).syncStandbys("pg3")
+                    .reason("sync: setting synchronous_standby_names to [pg3] (was [pg2])"
+                            + " (pg2 lags " + PG2_LAG + " bytes, more than maximum_lag_on_syncnode 1000)");
+        }
+
+        @Test
+        void lagWithinTheLimitKeepsTheStandby() {
+            expect(decide("pg1", view(PG2_LAG, 1, "pg2"), pg2Hung()))
+                    .action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+        }
+
+        @Test
+        void zeroOrLessNeverSwaps() {
+            for (Object off : List.of(0, -1, "-1")) {
+                expect(decide("pg1", view(off, 1, "pg2"), pg2Hung()))
+                        .action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+            }
+        }
+
+        @Test
+        void laggingStandbyIsNotPickedAsASecondOne() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().streaming("pg2", BEHIND)
+                    .synchronous("pg3", Clusters.POSITION).syncStandbys("pg3").syncChangedAt(CHANGE));
+            expect(decide("pg1", view(1000, 2, "pg3"), local))
+                    .action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+            expect(decide("pg1", view(-1, 2, "pg3"), local))
+                    .action(SET_SYNC_STANDBYS).syncStandbys("pg3", "pg2");
+        }
+
+        @Test
+        void aSingleStandbyIsMeasuredAgainstThePrimarysWalPosition() {
+            LocalState.Builder local = LocalStates.of(Databases.primary().synchronous("pg2", BEHIND)
+                    .syncStandbys("pg2").syncChangedAt(CHANGE));
+            expect(decide("pg1", view(1000, 1, "pg2"), local))
+                    .action(WRITE_SYNC_KEY).syncStandbys()
+                    .reasonContains("pg2 lags " + PG2_LAG + " bytes");
+        }
+    }
 }

@@ -70,9 +70,14 @@ final class ApiHarness implements AutoCloseable {
     /** Publishes a loop status taken now, as the HA loop would. */
     /** A loop's status with {@code view}; the store (the fake control's fresh reads) shows the same view. */
     void report(LocalState local, ClusterView view, boolean holdsLock) {
+        report(local, view, holdsLock, false);
+    }
+
+    /** {@link #report(LocalState, ClusterView, boolean)} with a required watchdog that failed or not. */
+    void report(LocalState local, ClusterView view, boolean holdsLock, boolean watchdogFailed) {
         control.cluster = view;
         api.report(new NodeStatus(Clusters.SCOPE, member, local, view, holdsLock, "test", clock.now(),
-                clock.nanoTime(), Optional.of(clock.now())));
+                clock.nanoTime(), Optional.of(clock.now()), watchdogFailed));
     }
 
     /** A lease deadline {@code ttl} from now, as a freshly renewed leader has. */

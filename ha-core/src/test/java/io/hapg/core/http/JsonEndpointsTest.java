@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Role;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
@@ -64,6 +65,18 @@ class JsonEndpointsTest {
     }
 
     /** Patroni's /patroni shows a scheduled restart; hapg's from its own member key as last read. */
+    @Test
+    void watchdogFailedAppearsOnlyWhenTheRequiredWatchdogFailedAsInPatroni() throws Exception {
+        h = ApiHarness.start("pg2");
+        LocalState replica = LocalStates.of(Databases.replica("0/4000000")).role(Role.REPLICA).following("pg1").build();
+        h.report(replica, Clusters.withHealthyLeader(), false);
+        assertThat(read("/patroni", 200).has("watchdog_failed")).isFalse();
+        h.report(replica, Clusters.withHealthyLeader(), false, true);
+        JsonNode doc = read("/patroni", 200);
+        assertThat(doc.get("watchdog_failed").asBoolean()).isTrue();
+        assertThat(read("/replica", 200).get("watchdog_failed").asBoolean()).as("in every status document").isTrue();
+    }
+
     @Test
     void patroniShowsAScheduledRestart() throws Exception {
         h = ApiHarness.start("pg2");

@@ -112,6 +112,39 @@ class FenceKeeperTest {
     }
 
     @Test
+    void aKeeperThatDiesWhileArmedIsUnhealthyUntilTheNextArmStartsANewOne() throws Exception {
+        try (FenceKeeper keeper = FenceKeeper.start("t", fenceCommand())) {
+            assertThat(keeper.isHealthy()).as("started, disarmed").isTrue();
+            keeper.arm(TimeUnit.SECONDS.toNanos(30));
+            long first = keeper.pid();
+            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(first)).start().waitFor()).isZero();
+            ProcessHandle.of(first).ifPresent(p -> p.onExit().join());
+            assertThat(keeper.isHealthy()).as("armed, its process gone").isFalse();
+
+            keeper.arm(TimeUnit.SECONDS.toNanos(30));
+            assertThat(keeper.pid()).as("a new keeper").isNotEqualTo(first);
+            assertThat(keeper.isHealthy()).as("re-armed on a new keeper").isTrue();
+
+            keeper.disarm();
+            long second = keeper.pid();
+            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(second)).start().waitFor()).isZero();
+            ProcessHandle.of(second).ifPresent(p -> p.onExit().join());
+            assertThat(keeper.isHealthy()).as("disarmed: the next arm starts a new one").isTrue();
+            assertThat(fenced()).isFalse();
+        }
+    }
+
+    @Test
+    void onlyARequiredWatchdogCanFail() {
+        FakeDatabaseNode database = FakeDatabaseNode.standalone("n1");
+        LeaseWatchdog automatic = new LeaseWatchdog("n1", database, TimeSource.system(), Duration.ofSeconds(1),
+                WatchdogConfig.Mode.AUTOMATIC);
+        automatic.start(); // no fence command: no keeper, only a warning
+        assertThat(automatic.isHealthy()).as("automatic without a keeper (Patroni: healthy unless required)").isTrue();
+        automatic.close();
+    }
+
+    @Test
     void requiredModeRefusesToStartWithoutAFenceCommand() {
         FakeDatabaseNode database = FakeDatabaseNode.standalone("n1");
         LeaseWatchdog required = new LeaseWatchdog("n1", database, TimeSource.system(), Duration.ofSeconds(1),

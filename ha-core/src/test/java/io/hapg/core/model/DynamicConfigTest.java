@@ -73,6 +73,16 @@ class DynamicConfigTest {
     }
 
     @Test
+    void maximumLagOnSyncnodeIsReadAsPatroniDoes() {
+        assertThat(DynamicConfig.DEFAULTS.maximumLagOnSyncnode()).isEqualTo(-1);
+        assertThat(DynamicConfig.fromMap(Map.of("maximum_lag_on_syncnode", 1048576)).maximumLagOnSyncnode())
+                .isEqualTo(1048576);
+        assertThat(DynamicConfig.fromMap(Map.of("maximum_lag_on_syncnode", "0")).maximumLagOnSyncnode()).isZero();
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("maximum_lag_on_syncnode", "1MB")))
+                .hasMessage("maximum_lag_on_syncnode: expected a whole number, got '1MB'");
+    }
+
+    @Test
     void permanentSlotsAreReadAsPatroniReadsThem() {
         Map<String, Object> slots = new LinkedHashMap<>();
         slots.put("plain", null);

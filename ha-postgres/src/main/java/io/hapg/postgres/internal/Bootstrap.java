@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.postgresql.PGConnection;
 
-/** A new cluster: initdb, configuration, first start as a primary, the roles hapg needs. */
+/**
+ * A new cluster: initdb (or Patroni's custom {@code bootstrap.method}, {@link io.hapg.postgres.BootstrapMethod}),
+ * configuration, first start as a primary, the roles hapg needs, {@code post_bootstrap}.
+ */
 public final class Bootstrap {
     private static final List<String> REWIND_FUNCTIONS = List.of("pg_catalog.pg_ls_dir(text, boolean, boolean)",
             "pg_catalog.pg_stat_file(text, boolean)", "pg_catalog.pg_read_binary_file(text)",
@@ -28,7 +31,13 @@ public final class Bootstrap {
         this.config = instance.config();
     }
 
-    /** Runs the bootstrap; on failure stops the server and empties the data directory again. */
+    /**
+     * Runs the bootstrap; on failure stops the server and empties the data directory again.
+     *
+     * @throws DatabaseUnavailableException when initdb or the custom method fails (non-zero exit,
+     *     timeout, no data directory left), the server does not start or its recovery does not end
+     *     within the clone timeout, or post_bootstrap fails
+     */
     public void run(long epoch) {
         DataDir dataDir = instance.dataDir();
         DataDir.Content content = dataDir.content();
@@ -41,9 +50,13 @@ public final class Bootstrap {
         }
         dataDir.create();
         try {
-            initdb();
-            instance.files().writePrimary();
-            instance.startAndAwait(epoch);
+            if (config.bootstrapMethod().isPresent()) {
+                new CustomBootstrap(instance, config.bootstrapMethod().get()).run(epoch);
+            } else {
+                initdb();
+                instance.files().writePrimary();
+                instance.startAndAwait(epoch);
+            }
             createRoles();
             postBootstrap();
         } catch (RuntimeException e) {
@@ -105,6 +118,8 @@ public final class Bootstrap {
 
     private void createRoles() {
         try (Connection c = instance.connect(config.queryTimeout())) {
+            // A restored backup may name synchronous standbys of its old cluster: do not wait for them.
+            Jdbc.execute(c, "SET synchronous_commit = local");
             createRole(c, config.replication(), "REPLICATION LOGIN");
             if (config.rewind().isPresent() && !config.rewind().get().username().equals(config.superuser().username())) {
                 PgUser rewind = config.rewind().get();

@@ -86,7 +86,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
                     Optional<Credentials> restAuth, Optional<Tls> restTls,
                     Map<String, String> pgParameters, Map<String, Object> postgresql, boolean etcdProxies,
                     List<String> javaOptions, String classpath, String mainClass, Map<Integer, Launcher> launchers,
-                    Set<Integer> startLater) {
+                    Set<Integer> startLater, Map<String, Object> bootstrap) {
     }
 
     /**
@@ -355,6 +355,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         private int loopWait = 1;
         private int retryTimeout = 2;
         private final Map<String, Object> dcs = new LinkedHashMap<>();
+        private final Map<String, Object> bootstrap = new LinkedHashMap<>();
         private final Map<String, String> callbacks = new LinkedHashMap<>();
         private final Map<String, String> topLevelCallbacks = new LinkedHashMap<>();
         private Credentials restAuth;
@@ -424,6 +425,15 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
         /** Any other {@code bootstrap.dcs} key, e.g. {@code maximum_lag_on_failover}. */
         public Builder dcs(String key, Object value) {
             dcs.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * A key of each node's {@code bootstrap} section besides {@code dcs}, e.g. {@code method}
+         * and the method's section as a map (written as a YAML flow mapping).
+         */
+        public Builder bootstrap(String key, Object value) {
+            bootstrap.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
@@ -592,7 +602,7 @@ public final class LocalCluster implements AutoCloseable, ProcessOwner {
             Settings s = new Settings(scope, nodes, ttl, loopWait, retryTimeout, Map.copyOf(dcs),
                     new LinkedHashMap<>(callbacks), new LinkedHashMap<>(topLevelCallbacks), Optional.ofNullable(restAuth), Optional.ofNullable(restTls),
                     new LinkedHashMap<>(pgParameters), new LinkedHashMap<>(postgresql), etcdProxies, javaOptions,
-                    classpath, mainClass, Map.copyOf(launchers), Set.copyOf(startLater));
+                    classpath, mainClass, Map.copyOf(launchers), Set.copyOf(startLater), new LinkedHashMap<>(bootstrap));
             Path base;
             try {
                 base = parentDir == null ? Files.createTempDirectory("hapg-cluster-")

@@ -56,6 +56,7 @@ final class NodeYaml {
             y.append("    postgresql:\n      parameters:\n");
             clusterOnly.forEach((k, v) -> y.append("        ").append(k).append(": ").append(quote(v)).append('\n'));
         }
+        s.bootstrap().forEach((k, v) -> y.append("  ").append(k).append(": ").append(scalar(v)).append('\n'));
         y.append("postgresql:\n");
         y.append("  listen: 127.0.0.1:").append(n.pgPort()).append('\n');
         y.append("  connect_address: 127.0.0.1:").append(n.pgPort()).append('\n');
