@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * ({@link StandbyCluster#REMOTE_MEMBER}) as the <em>standby leader</em>, and the other members
  * follow it as in any cluster. Every rule that would make the key holder a primary (the race's
  * winner, a switchover's candidate, the key holder whose PostgreSQL is down or in recovery) is
- * turned into {@link Action#LEAD_STANDBY} here.
+ * turned into {@link Action#LEAD_STANDBY} here, and a member that starts while the cluster has no
+ * leader streams from the remote meanwhile.
  *
  * <p>hapg deviates from Patroni in one case: a cluster whose leader runs as a primary when the
  * section appears (added to a running normal cluster) is not demoted to follow the remote
@@ -78,6 +79,14 @@ final class StandbyLeader {
             case RESTART_PRIMARY:
                 return follow(s, remote, "starting as a standby leader because I had the session lock, following "
                         + remote.describe());
+            case START_REPLICA:
+                if (d.target().isPresent()) {
+                    return d;
+                }
+                // Patroni's recover(): "trying to follow a remote member because standby cluster is unhealthy".
+                return Decision.of(Action.START_REPLICA, StandbyCluster.REMOTE_MEMBER, "starting PostgreSQL as a"
+                        + " replica of the remote primary " + remote.describe() + ": the standby cluster has no"
+                        + " leader (I will race once it runs)");
             case ACQUIRE_LEASE:
                 return Decision.of(Action.WAIT, "not taking the leader key: PostgreSQL runs as a primary here and"
                         + " this is a standby cluster of " + remote.describe() + " (hapg does not demote a primary"

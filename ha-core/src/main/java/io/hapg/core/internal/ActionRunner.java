@@ -279,12 +279,20 @@ final class ActionRunner implements AutoCloseable {
     }
 
     private Optional<Long> acquire(DynamicConfig dynamic) {
+        return acquire(dynamic, Role.PRIMARY);
+    }
+
+    /**
+     * Takes the free leader key for a node about to be {@code role}: the fences are armed only
+     * for one that will write (a standby leader never does).
+     */
+    private Optional<Long> acquire(DynamicConfig dynamic, Role role) {
         long sent = lease.sending();
         if (!consensus.tryAcquireLeader()) {
             LOG.info("{}/{}: another member took the leader key first", config.scope(), config.name());
             return Optional.empty();
         }
-        return Optional.of(lease.acquired(sent, dynamic));
+        return Optional.of(lease.renewed(sent, dynamic, role));
     }
 
     /** Store unreachable but every member accepted us as primary: extend our own deadline by a ttl. */
@@ -320,7 +328,7 @@ final class ActionRunner implements AutoCloseable {
                 consensus.compareAndSet(ClusterKey.INITIALIZE, -1, Optional.empty());
                 throw e;
             }
-            Optional<Long> deadline = acquire(dynamic);
+            Optional<Long> deadline = acquire(dynamic, remote.isPresent() ? Role.STANDBY_LEADER : Role.PRIMARY);
             DatabaseState state = database.probe();
             if (deadline.isPresent()) {
                 ClusterView now = consensus.read(); // the view before the key was mine shows no term
@@ -342,7 +350,7 @@ final class ActionRunner implements AutoCloseable {
     private Effect leadStandby(LocalState local, DynamicConfig dynamic, boolean holder, Member remote) {
         Effect lease = Effect.NOTHING;
         if (!holder) {
-            Optional<Long> acquired = acquire(dynamic);
+            Optional<Long> acquired = acquire(dynamic, Role.STANDBY_LEADER);
             if (acquired.isEmpty()) {
                 return Effect.NOTHING;
             }

@@ -95,6 +95,17 @@ class StandbyClusterDecisionTest {
     }
 
     @Test
+    void withoutALeaderAStoppedMemberStartsFollowingTheRemote() {
+        Decision d = decide("pg2", Clusters.leaderless().config("standby_cluster", SECTION).build(),
+                LocalStates.stopped().role(Role.REPLICA));
+        assertThat(d.action()).isEqualTo(Action.START_REPLICA);
+        assertThat(d.target()).contains(REMOTE);
+        // With a standby leader, it starts as its replica.
+        Decision withLeader = decide("pg2", standby().build(), LocalStates.stopped().role(Role.REPLICA));
+        assertThat(withLeader.target()).contains("pg1");
+    }
+
+    @Test
     void theOtherMembersFollowTheStandbyLeader() {
         Decision d = decide("pg2", standby().build(), LocalStates.replica().following("pg3"));
         assertThat(d.action()).isEqualTo(FOLLOW);
