@@ -2,10 +2,7 @@ package io.hapg.postgres.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hapg.core.config.PgUser;
 import io.hapg.core.model.StandbyCluster;
-import io.hapg.postgres.PostgresConfig;
-import io.hapg.process.OsUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +24,7 @@ class StandbyClusterFilesTest {
     @Test
     void theStandbyLeaderAndItsReplicasGetPatronisRecoverySettings() throws IOException {
         Path data = Files.createDirectory(dir.resolve("data"));
-        PostgresConfig config = PostgresConfig.builder().memberName("pg1").dataDir(data).port(5432)
-                .superuser(PgUser.of("postgres", "s")).replication(PgUser.of("replicator", "r")).build();
-        ConfigFiles files = new ConfigFiles(config, OsUser.current(), dir, dir.resolve("pgpass"));
+        ConfigFiles files = ClusterSettingsFileTest.files(dir, data);
         StandbyCluster section = StandbyCluster.parse(Map.of("host", "10.0.0.9", "port", 5433,
                 "primary_slot_name", "standby_b", "restore_command", "cp /arch/%f \"%p\"",
                 "archive_cleanup_command", "pg_archivecleanup /arch %r", "recovery_min_apply_delay", "5min"))
