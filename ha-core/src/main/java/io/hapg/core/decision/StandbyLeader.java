@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * section appears (added to a running normal cluster) is not demoted to follow the remote
  * (Patroni demotes it, "cannot be a real primary in standby cluster", which throws its timeline
  * away or needs a rewind); hapg keeps it primary and says why in every reason, until the section
- * is removed again.
+ * is removed again. ({@code PATCH /config} refuses to add the section then; this rule covers a
+ * {@code config} key written by other means.)
  */
 final class StandbyLeader {
 

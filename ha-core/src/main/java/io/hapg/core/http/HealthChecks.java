@@ -40,8 +40,9 @@ final class HealthChecks {
             leader = f.runningPrimary() || f.role().equals("standby_leader") ? 200 : 503;
             primary = f.runningPrimary() ? 200 : 503;
             standbyLeader = f.role().equals("standby_leader") ? 200 : 503;
-        } else if (f.holdsLock() && f.standbyCluster()) {
-            // Patroni: in a standby cluster the lock holder is no primary, and no replica either.
+        } else if (f.holdsLock() && f.standbyCluster() && !f.runningPrimary()) {
+            // Patroni: in a standby cluster the lock holder is no primary, and no replica either. A
+            // primary that the section was added under keeps answering as one (hapg does not demote it).
             leader = 200;
             primary = 503;
             replica = 503;

@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /liveness} and {@code /readiness} answer HEAD and OPTIONS with their own code
  *       (Patroni routes those methods to the generic check, which is always 503 there).</li>
  *   <li>Before the first loop iteration every health check is 503.</li>
- *   <li>{@code PATCH|PUT /config} refuses, with 400, a configuration hapg could not run with.</li>
+ *   <li>{@code PATCH|PUT /config} refuses, with 400, a configuration hapg could not run with, and
+ *       adding {@code standby_cluster} while the leader runs as a primary (Patroni demotes it).</li>
  * </ul>
  *
  * <p><b>Security</b> for unsafe methods: the {@code restapi.allowlist} (and

@@ -120,6 +120,16 @@ class HealthEndpointsTest {
         }
     }
 
+    /** The section written under a running primary (etcd edited directly): hapg keeps it primary, /primary too. */
+    @Test
+    void aPrimaryThatStandbyClusterWasAddedUnderStaysThePrimary() {
+        h = ApiHarness.start("pg1");
+        h.report(LocalStates.primary().leaseDeadline(h.leaseDeadline()).build(), Clusters.healthy()
+                .config("standby_cluster", Map.of("host", "10.0.0.9")).build(), true);
+        assertThat(h.get("/primary").status()).isEqualTo(200);
+        assertThat(h.get("/standby-leader").status()).isEqualTo(503);
+    }
+
     @Test
     void aStoppedNodeIsOnlyAlive() {
         h = ApiHarness.start("pg2");
