@@ -4,6 +4,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.SlotPlan;
+import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
@@ -131,7 +132,7 @@ public final class PostgresNode implements DatabaseNode {
         Conninfo.Endpoint endpoint = endpoint(source);
         exclusive("clone from " + source.name(), epoch -> {
             rejoin.stopIfRunning();
-            rejoin.cloneFrom(endpoint);
+            rejoin.cloneFrom(endpoint, isRemote(source));
             instance.startAndAwait(epoch);
         });
     }
@@ -146,12 +147,13 @@ public final class PostgresNode implements DatabaseNode {
     @Override
     public void start(Optional<Member> upstream) {
         Optional<Conninfo.Endpoint> endpoint = upstream.map(PostgresNode::endpoint);
+        boolean remote = upstream.map(PostgresNode::isRemote).orElse(false);
         exclusive("start", epoch -> {
             if (instance.postmaster().isRunning()) {
                 boolean replica = instance.inRecovery().orElseThrow(() -> new DatabaseUnavailableException(
                         member() + ": PostgreSQL runs but does not answer; not starting another"));
                 if (endpoint.isPresent()) {
-                    followLocked(endpoint.get(), epoch);
+                    followLocked(endpoint.get(), remote, epoch);
                 } else if (replica) {
                     throw new DatabaseUnavailableException(member() + ": runs as a replica; promote it instead");
                 }
@@ -159,8 +161,10 @@ public final class PostgresNode implements DatabaseNode {
             }
             requireData();
             if (endpoint.isPresent()) {
-                rejoin.prepareLeaderQuietly(endpoint.get());
-                instance.files().writeReplica(new ConfigFiles.Upstream(endpoint.get(), rejoin.slot()));
+                if (!remote) {
+                    rejoin.prepareLeaderQuietly(endpoint.get());
+                }
+                instance.files().writeReplica(rejoin.upstream(endpoint.get(), remote));
             } else {
                 instance.files().writePrimary();
             }
@@ -219,7 +223,7 @@ public final class PostgresNode implements DatabaseNode {
     @Override
     public void follow(Member leader) {
         Conninfo.Endpoint endpoint = endpoint(leader);
-        exclusive("follow " + leader.name(), epoch -> followLocked(endpoint, epoch));
+        exclusive("follow " + leader.name(), epoch -> followLocked(endpoint, isRemote(leader), epoch));
     }
 
     /**
@@ -300,6 +304,27 @@ public final class PostgresNode implements DatabaseNode {
         }
     }
 
+    /**
+     * Keeps the {@code standby_cluster} section for the files written from now on (see
+     * {@link DatabaseNode#useStandbyCluster}); rewrites the files and reloads a running server when
+     * it changed. While a lifecycle operation runs it does nothing and returns false: the loop asks
+     * again.
+     */
+    @Override
+    public boolean useStandbyCluster(Optional<StandbyCluster> section) {
+        if (!lifecycle.tryLock()) {
+            return false;
+        }
+        try {
+            if (instance.files().setStandbyCluster(section) && instance.postmaster().isRunning()) {
+                reload();
+            }
+            return true;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
     /** {@code SELECT pg_reload_conf()}. May run while a lifecycle operation runs. */
     @Override
     public void reload() {
@@ -335,13 +360,15 @@ public final class PostgresNode implements DatabaseNode {
         return "PostgresNode[" + member() + " " + instance.dataDir().path() + "]";
     }
 
-    private void followLocked(Conninfo.Endpoint leader, long epoch) {
-        ConfigFiles.Upstream upstream = new ConfigFiles.Upstream(leader, rejoin.slot());
-        rejoin.prepareLeaderQuietly(leader);
+    private void followLocked(Conninfo.Endpoint leader, boolean remote, long epoch) {
+        ConfigFiles.Upstream upstream = rejoin.upstream(leader, remote);
+        if (!remote) {
+            rejoin.prepareLeaderQuietly(leader);
+        }
         Optional<Boolean> replica = instance.postmaster().isRunning() ? instance.inRecovery() : Optional.empty();
         if (replica.orElse(false)) {
             instance.files().writeReplica(upstream);
-            new Promotion(instance, probe).reloadAndAwaitConninfo(instance.files().primaryConninfo(leader));
+            new Promotion(instance, probe).reloadAndAwaitConninfo(instance.files().primaryConninfo(upstream));
             return;
         }
         rejoin.stopIfRunning(); // a primary (or a server that does not answer) must restart to follow
@@ -392,6 +419,11 @@ public final class PostgresNode implements DatabaseNode {
 
     private String member() {
         return instance.member();
+    }
+
+    /** Whether {@code member} is a standby cluster's remote primary rather than a member of this cluster. */
+    private static boolean isRemote(Member member) {
+        return StandbyCluster.REMOTE_MEMBER.equals(member.name());
     }
 
     private static Conninfo.Endpoint endpoint(Member member) {

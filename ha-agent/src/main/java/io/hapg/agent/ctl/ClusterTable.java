@@ -159,10 +159,13 @@ public final class ClusterTable {
                 .collect(Collectors.toList());
     }
 
-    /** {@code Leader}, {@code Sync Standby} or {@code Replica} (Patroni's role, title-cased). */
+    /**
+     * {@code Leader} ({@code Standby Leader} in a standby cluster), {@code Sync Standby} or
+     * {@code Replica} (Patroni's role, title-cased).
+     */
     String role(Member m) {
         if (view.isLeader(m.name())) {
-            return "Leader";
+            return config.standbyCluster().isPresent() ? "Standby Leader" : "Leader";
         }
         if (config.synchronousMode() && view.sync().syncStandbys().contains(m.name())) {
             return "Sync Standby";

@@ -206,10 +206,12 @@ class ConfigLoaderErrorsTest {
                 .hasMessage("postgresql.recovery_conf: not supported by hapg: extra recovery settings"
                         + " (restore_command, ...) are not implemented (line 4)");
         assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    ttl: 30\n"
-                + "    standby_cluster:\n      host: 10.0.0.9\n"))
-                .hasMessageStartingWith("bootstrap.dcs.standby_cluster: not supported by hapg: a standby cluster"
-                        + " is not implemented")
+                + "    standby_cluster:\n      restore_command: cp /arch/%f %p\n"))
+                .hasMessageStartingWith("bootstrap.dcs.standby_cluster.host: not supported by hapg without a host")
                 .hasMessageEndingWith("(line 6)");
+        // A standby cluster of a remote primary loads.
+        assertThat(ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n"
+                + "      port: 5433\n      primary_slot_name: b\n").warnings()).isEmpty();
         // The value that means what hapg does is accepted.
         assertThat(ConfigLoader.parse(HEAD + "postgresql:\n"
                 + "  create_replica_methods: [basebackup]\nbootstrap:\n  method: initdb\n"
@@ -219,10 +221,10 @@ class ConfigLoaderErrorsTest {
     @Test
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
-                + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n    max_timelines_history: 5\n"
+                + "bootstrap:\n  dcs:\n    member_slots_ttl: 30min\n    max_timelines_history: 5\n"
                 + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.standby_cluster", "bootstrap.dcs.max_timelines_history", "bootstrap.users");
+                "bootstrap.dcs.member_slots_ttl", "bootstrap.dcs.max_timelines_history", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

@@ -28,6 +28,16 @@ class ClusterTableTest {
                 + "+--------+------+---------+-----------+----+-----------+\n");
     }
 
+    /** patronictl's list of a standby cluster: its leader is the Standby Leader. */
+    @Test
+    void theLeaderOfAStandbyClusterIsTheStandbyLeader() {
+        ClusterView view = Clusters.healthy().member(Clusters.member("pg1").replica())
+                .config("standby_cluster", java.util.Map.of("host", "10.0.0.9", "port", 5432)).build();
+        String[] lines = ClusterTable.pretty(Clusters.SCOPE, view).split("\n");
+        assertThat(lines[3]).startsWith("| pg1    | pg1  | Standby Leader | ");
+        assertThat(lines[4]).startsWith("| pg2    | pg2  | Replica        | streaming |");
+    }
+
     @Test
     void aPendingRestartAddsPatronictlsColumn() {
         ClusterView view = Clusters.healthy().member(Clusters.member("pg2").replica().pendingRestart()).build();

@@ -82,7 +82,8 @@ public final class ScriptCallbacks implements RoleChangeListener {
     public void lifecycle(String action, RoleChange context) {
         // Patroni passes the role PostgreSQL runs in: anything but a primary is a replica here
         // (a freshly cloned node, a node being demoted), never "uninitialized" or "demoted".
-        run(action, context.newRole() == Role.PRIMARY ? "primary" : "replica", context.scope());
+        run(action, context.newRole() == Role.PRIMARY ? "primary"
+                : context.newRole() == Role.STANDBY_LEADER ? "standby_leader" : "replica", context.scope());
     }
 
     private static Optional<String> wireRole(Role role) {
@@ -91,6 +92,8 @@ public final class ScriptCallbacks implements RoleChangeListener {
                 return Optional.of("primary");
             case REPLICA:
                 return Optional.of("replica");
+            case STANDBY_LEADER:
+                return Optional.of("standby_leader");
             default:
                 return Optional.empty();
         }

@@ -22,6 +22,12 @@ public enum Action {
     ACQUIRE_LEASE(false),
     /** Take the leader key (unless held), run pre_promote, promote. */
     PROMOTE(false),
+    /**
+     * Standby cluster: take the leader key (unless held) and run PostgreSQL as a standby of the remote
+     * primary ({@code target} is {@link io.hapg.core.model.StandbyCluster#REMOTE_MEMBER}): start it,
+     * or reconfigure it, to stream from there; the role becomes {@code STANDBY_LEADER}. Keeps the lease.
+     */
+    LEAD_STANDBY(true),
     /** Holding the lock, PostgreSQL on the primary is down: start it in place (crash recovery). Keeps the lease. */
     RESTART_PRIMARY(true),
     /** Stop acting as primary, in {@code demoteMode}; afterwards follow {@code target} if present. */

@@ -25,6 +25,9 @@ import java.util.Optional;
  *   <li>I hold the leader key: promote, switchover (9a), synchronous standbys (9b), renew</li>
  *   <li>another member holds the key: demote, rewind, follow</li>
  * </ol>
+ * In a standby cluster ({@code standby_cluster}) the key holder follows the remote primary instead
+ * of promoting: {@link StandbyLeader} turns every decision above that would promote into
+ * {@link Action#LEAD_STANDBY}.
  * Every decision carries a one-line reason naming the members and values involved; the loop logs
  * it as is.
  */
@@ -49,6 +52,12 @@ public final class Decider {
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(now, "now");
         Situation s = Situation.of(view, local, self, now);
+        return StandbyLeader.adapt(s, decide(s));
+    }
+
+    private static Decision decide(Situation s) {
+        ClusterView view = s.view();
+        LocalState local = s.local();
         if (!local.consensusReachable()) {
             return Fencing.storeUnreachable(s);
         }
@@ -76,7 +85,11 @@ public final class Decider {
         if (view.leader().isEmpty()) {
             return LeaderRace.race(s);
         }
-        return s.iAmLeader() ? Leading.leading(s) : Rejoin.following(s);
+        if (s.iAmLeader()) {
+            return s.dcs().standbyCluster().map(remote -> StandbyLeader.leading(s, remote))
+                    .orElseGet(() -> Leading.leading(s));
+        }
+        return Rejoin.following(s);
     }
 
     /**

@@ -2,12 +2,14 @@ package io.hapg.core.http;
 
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.Member;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code GET|PATCH|PUT /config}: the dynamic configuration in the store. {@code PATCH} is a JSON
@@ -44,6 +46,7 @@ final class ConfigEdits {
         Map<String, Object> data = copy(view.config().get().raw());
         if (merge(data, patch)) {
             DynamicConfig config = validated(data);
+            refuseStandbyOverPrimary(view, config);
             if (!ctx.control().writeConfig(view.configRevision(), config)) {
                 return Reply.text(409, "Conflict: the configuration changed after it was read");
             }
@@ -54,7 +57,9 @@ final class ConfigEdits {
     Reply put(Request request) {
         Map<String, Object> data = request.jsonObject(ctx.json(), false);
         refuseManaged(data);
-        if (!ctx.control().writeConfig(-1, validated(data))) {
+        DynamicConfig config = validated(data);
+        refuseStandbyOverPrimary(ctx.control().readCluster(), config);
+        if (!ctx.control().writeConfig(-1, config)) {
             return Reply.text(502, "Bad Gateway: the configuration was not written");
         }
         return Reply.json(200, ctx.toJson(data));
@@ -75,6 +80,23 @@ final class ConfigEdits {
                             + " is managed by hapg on each node (from its own postgresql section); not settable here");
                 }
             });
+        }
+    }
+
+    /**
+     * Patroni demotes a running primary when {@code standby_cluster} appears in its cluster's
+     * configuration and makes it follow the remote cluster; hapg refuses that change (its Decider
+     * would keep the primary running and ignore the section): the primary's writes since the remote
+     * forked would be thrown away or need a rewind. Editing the section of a standby cluster, or
+     * adding it before any leader runs as a primary, is allowed.
+     */
+    private static void refuseStandbyOverPrimary(ClusterView view, DynamicConfig config) {
+        boolean wasStandby = view.config().flatMap(DynamicConfig::standbyCluster).isPresent();
+        Optional<String> primary = view.leaderMember().filter(Member::isPrimaryRole).map(Member::name);
+        if (config.standbyCluster().isPresent() && !wasStandby && primary.isPresent()) {
+            throw new Request.BadRequest(400, "invalid configuration: standby_cluster: not supported by hapg on a"
+                    + " running cluster: its leader " + primary.get() + " runs as a primary, and hapg does not demote"
+                    + " it to follow another cluster; build the standby cluster anew instead");
         }
     }
 

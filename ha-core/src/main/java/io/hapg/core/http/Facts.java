@@ -6,6 +6,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.Role;
 import io.hapg.core.model.Tags;
 import java.util.Optional;
 
@@ -99,12 +100,21 @@ final class Facts {
         }
     }
 
-    /** Patroni's PostgreSQL {@code role}: from {@code pg_is_in_recovery()} when running, else the agent's role. */
+    /**
+     * Patroni's PostgreSQL {@code role}: from {@code pg_is_in_recovery()} when running (a standby
+     * cluster's leader: {@code standby_leader}), else the agent's role.
+     */
     String role() {
         if (running()) {
-            return db().inRecovery() ? "replica" : "primary";
+            return !db().inRecovery() ? "primary"
+                    : local().role() == Role.STANDBY_LEADER && standbyCluster() ? "standby_leader" : "replica";
         }
         return local().role().wireName();
+    }
+
+    /** The dynamic configuration has a {@code standby_cluster} section (Patroni {@code is_standby_cluster}). */
+    boolean standbyCluster() {
+        return config.standbyCluster().isPresent();
     }
 
     boolean runningReplica() {

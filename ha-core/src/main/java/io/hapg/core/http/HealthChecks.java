@@ -34,20 +34,29 @@ final class HealthChecks {
         int replica = replicaCode(f, query);
         int leader;
         int primary;
+        int standbyLeader;
         if (!f.clusterAvailable() && f.paused()) {
             // Patroni: without the store, in pause, the PostgreSQL role decides.
-            leader = f.runningPrimary() ? 200 : 503;
-            primary = leader;
+            leader = f.runningPrimary() || f.role().equals("standby_leader") ? 200 : 503;
+            primary = f.runningPrimary() ? 200 : 503;
+            standbyLeader = f.role().equals("standby_leader") ? 200 : 503;
+        } else if (f.holdsLock() && f.standbyCluster() && !f.runningPrimary()) {
+            // Patroni: in a standby cluster the lock holder is no primary, and no replica either. A
+            // primary that the section was added under keeps answering as one (hapg does not demote it).
+            leader = 200;
+            primary = 503;
+            replica = 503;
+            standbyLeader = f.role().equals("replica") || f.role().equals("standby_leader") ? 200 : 503;
         } else if (f.holdsLock()) {
             leader = 200;
             // hapg: unlike Patroni, not while PostgreSQL is down (a crashed primary restarting).
             primary = f.runningPrimary() ? 200 : 503;
+            standbyLeader = 503;
         } else {
             leader = 503;
             primary = 503;
+            standbyLeader = 503;
         }
-        // Standby clusters are not supported yet: there is never a standby leader.
-        int standbyLeader = 503;
         int code = 503;
         boolean ignoreTags = false;
         if (p.contains("standby_leader") || p.contains("standby-leader")) {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * pain point). Mutating calls go to the {@link NodeControl}; without one they answer 503.
  *
  * <p><b>Endpoints and codes</b> are Patroni's ({@code patroni/api.py}): the health checks
- * ({@code /primary} and its aliases, {@code /leader}, {@code /replica}, {@code /read-only},
+ * ({@code /primary} and its aliases, {@code /leader}, {@code /standby-leader}, {@code /replica}, {@code /read-only},
  * {@code /sync}, {@code /async}, {@code /read-only-sync}, {@code /health}, {@code /liveness},
  * {@code /readiness}) answer GET with the {@code /patroni} document, HEAD and OPTIONS with the
  * status line only; {@code /patroni}, {@code /cluster}, {@code /history}, {@code /config},
@@ -50,13 +50,17 @@ import org.slf4j.LoggerFactory;
  *       to a server that cannot take them. {@code /leader} stays 200 for the lock holder.</li>
  *   <li>"Holds the lock" is judged when the request arrives: the loop's lease deadline must not
  *       have passed (as Patroni's local expiry), so a stuck loop stops claiming it.</li>
- *   <li>Standby clusters are not supported: {@code /standby-leader} is always 503.</li>
+ *   <li>In a standby cluster ({@code standby_cluster}), as in Patroni: {@code /standby-leader}
+ *       ({@code /standby_leader}) and {@code /leader} are 200 on the lock holder, the standby
+ *       leader; {@code /primary} and its aliases are 503 on every member, {@code /replica} on the
+ *       standby leader too.</li>
  *   <li>Any other GET path is a health check that Patroni's word matching decides; an unknown
  *       one is 503 with the status document, as in Patroni. Unknown unsafe calls are 501.</li>
  *   <li>{@code /liveness} and {@code /readiness} answer HEAD and OPTIONS with their own code
  *       (Patroni routes those methods to the generic check, which is always 503 there).</li>
  *   <li>Before the first loop iteration every health check is 503.</li>
- *   <li>{@code PATCH|PUT /config} refuses, with 400, a configuration hapg could not run with.</li>
+ *   <li>{@code PATCH|PUT /config} refuses, with 400, a configuration hapg could not run with, and
+ *       adding {@code standby_cluster} while the leader runs as a primary (Patroni demotes it).</li>
  * </ul>
  *
  * <p><b>Security</b> for unsafe methods: the {@code restapi.allowlist} (and

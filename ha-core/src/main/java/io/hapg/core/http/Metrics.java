@@ -27,7 +27,8 @@ final class Metrics {
                 bit(f.role().equals("primary")));
         m.metric("patroni_xlog_location", "Current location of the Postgres transaction log, 0 if this node is"
                 + " not the leader.", "counter", f.runningPrimary() ? lsn(f.db().writeLsn().orElse(Lsn.ZERO)) : "0");
-        m.gauge("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", "0");
+        m.gauge("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.",
+                bit(f.role().equals("standby_leader")));
         m.gauge("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", bit(f.role().equals("replica")));
         m.gauge("patroni_sync_standby", "Value is 1 if this node is a sync standby, 0 otherwise.", bit(f.syncStandby()));
         m.gauge("patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.", "0");

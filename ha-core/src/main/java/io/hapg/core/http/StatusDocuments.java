@@ -123,10 +123,12 @@ final class StatusDocuments {
         long clusterLsn = view.status().optime().map(Lsn::value).orElse(0L);
         List<Map<String, Object>> members = new ArrayList<>();
         view.members().values().stream().sorted((a, b) -> a.name().compareTo(b.name())).forEach(m -> {
-            String role = m.name().equals(leader) ? "leader"
+            boolean isLeader = m.name().equals(leader);
+            // Patroni's cluster_as_json: the leader of a standby cluster is its standby_leader.
+            String role = isLeader ? config.standbyCluster().isPresent() ? "standby_leader" : "leader"
                     : config.synchronousMode() && view.sync().syncStandbys().contains(m.name()) ? "sync_standby"
                     : "replica";
-            String state = role.equals("leader") ? m.state() : m.replicationState().filter(s -> !s.isEmpty())
+            String state = isLeader ? m.state() : m.replicationState().filter(s -> !s.isEmpty())
                     .orElse(m.state());
             Map<String, Object> member = new LinkedHashMap<>();
             member.put("name", m.name());
@@ -148,7 +150,7 @@ final class StatusDocuments {
             if (!m.tags().values().isEmpty()) {
                 member.put("tags", m.tags().values());
             }
-            if (!role.equals("leader")) {
+            if (!isLeader) {
                 lag(member, "receive_", m.receiveLsn(), clusterLsn);
                 lag(member, "replay_", m.replayLsn(), clusterLsn);
                 lag(member, "", m.xlogLocation(), clusterLsn);

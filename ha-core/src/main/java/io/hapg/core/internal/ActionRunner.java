@@ -15,6 +15,7 @@ import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
+import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -133,7 +134,7 @@ final class ActionRunner implements AutoCloseable {
 
     private Effect carryOut(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic,
                             boolean holder, long now) {
-        Optional<Member> target = decision.target().flatMap(view::member);
+        Optional<Member> target = decision.target().flatMap(name -> resolve(view, dynamic, name));
         switch (decision.action()) {
             case NONE:
                 keepReplicaSlots(decision);
@@ -144,7 +145,9 @@ final class ActionRunner implements AutoCloseable {
                 leaderKeys.keep(decision, view, local, dynamic);
                 return Effect.NOTHING;
             case BOOTSTRAP:
-                return bootstrap(dynamic);
+                return bootstrap(dynamic, target);
+            case LEAD_STANDBY:
+                return leadStandby(local, dynamic, holder, target.orElseThrow(() -> missing(decision)));
             case CLONE:
             case REINITIALIZE:
                 return submit("clone from " + decision.target().orElse("?"), Role.UNINITIALIZED, () -> {
@@ -276,12 +279,20 @@ final class ActionRunner implements AutoCloseable {
     }
 
     private Optional<Long> acquire(DynamicConfig dynamic) {
+        return acquire(dynamic, Role.PRIMARY);
+    }
+
+    /**
+     * Takes the free leader key for a node about to be {@code role}: the fences are armed only
+     * for one that will write (a standby leader never does).
+     */
+    private Optional<Long> acquire(DynamicConfig dynamic, Role role) {
         long sent = lease.sending();
         if (!consensus.tryAcquireLeader()) {
             LOG.info("{}/{}: another member took the leader key first", config.scope(), config.name());
             return Optional.empty();
         }
-        return Optional.of(lease.acquired(sent, dynamic));
+        return Optional.of(lease.renewed(sent, dynamic, role));
     }
 
     /** Store unreachable but every member accepted us as primary: extend our own deadline by a ttl. */
@@ -297,28 +308,75 @@ final class ActionRunner implements AutoCloseable {
      * they are compare-and-sets on the key alone; the system identifier and the first
      * {@code config} are written as the leader, in the term this member took after initdb.
      */
-    private Effect bootstrap(DynamicConfig dynamic) {
+    private Effect bootstrap(DynamicConfig dynamic, Optional<Member> remote) {
         if (!consensus.compareAndSet(ClusterKey.INITIALIZE, 0, Optional.of(""))) {
             LOG.info("{}/{}: another member is bootstrapping the cluster", config.scope(), config.name());
             return Effect.NOTHING;
         }
-        return submit("bootstrap (initdb)", Role.CANDIDATE, () -> {
+        // Patroni's bootstrap_standby_leader: a standby cluster's first member clones the remote
+        // primary instead of running initdb, then leads as any bootstrap does.
+        String what = remote.map(r -> "bootstrap a standby leader (clone from " + r.connUrl() + ")")
+                .orElse("bootstrap (initdb)");
+        return submit(what, remote.isPresent() ? null : Role.CANDIDATE, () -> {
             try {
-                database.bootstrap();
+                if (remote.isPresent()) {
+                    database.cloneFrom(remote.get());
+                } else {
+                    database.bootstrap();
+                }
             } catch (RuntimeException e) {
                 consensus.compareAndSet(ClusterKey.INITIALIZE, -1, Optional.empty());
                 throw e;
             }
-            Optional<Long> deadline = acquire(dynamic);
+            Optional<Long> deadline = acquire(dynamic, remote.isPresent() ? Role.STANDBY_LEADER : Role.PRIMARY);
             DatabaseState state = database.probe();
             if (deadline.isPresent()) {
                 ClusterView now = consensus.read(); // the view before the key was mine shows no term
                 leaderKeys.write(now, ClusterKey.INITIALIZE, -1, state.systemIdentifier().or(() -> Optional.of("")));
                 leaderKeys.write(now, ClusterKey.CONFIG, 0, Optional.of(config.bootstrapDcs()));
             }
-            return Effect.NOTHING.movingTo(Role.PRIMARY)
-                    .withLease(deadline.map(OptionalLong::of).orElse(OptionalLong.empty()));
+            Effect led = remote.isEmpty() ? Effect.NOTHING.movingTo(Role.PRIMARY)
+                    : Effect.NOTHING.movingTo(deadline.isPresent() ? Role.STANDBY_LEADER : Role.REPLICA)
+                            .streamingFrom(remote.map(Member::name));
+            return led.withLease(deadline.map(OptionalLong::of).orElse(OptionalLong.empty()));
         });
+    }
+
+    /**
+     * Takes the key when it is not mine yet, then makes PostgreSQL a standby of the remote primary:
+     * started with it as upstream when stopped, reconfigured (reload, or restart where it must) when
+     * running. The role becomes {@code STANDBY_LEADER} once PostgreSQL follows the remote.
+     */
+    private Effect leadStandby(LocalState local, DynamicConfig dynamic, boolean holder, Member remote) {
+        Effect lease = Effect.NOTHING;
+        if (!holder) {
+            Optional<Long> acquired = acquire(dynamic, Role.STANDBY_LEADER);
+            if (acquired.isEmpty()) {
+                return Effect.NOTHING;
+            }
+            lease = Effect.NOTHING.withLease(acquired.get());
+        }
+        boolean running = local.database().process() != DatabaseState.ProcessState.STOPPED;
+        return lease.then(submit("follow the remote primary " + remote.connUrl() + " as the standby leader", null,
+                () -> {
+                    if (running) {
+                        database.follow(remote);
+                    } else {
+                        database.start(Optional.of(remote));
+                    }
+                    return Effect.NOTHING.movingTo(Role.STANDBY_LEADER).streamingFrom(Optional.of(remote.name()));
+                }));
+    }
+
+    /**
+     * The member a decision names: one of the cluster's, or the remote primary of a standby cluster
+     * ({@link StandbyCluster#REMOTE_MEMBER}), which is no member key.
+     */
+    private static Optional<Member> resolve(ClusterView view, DynamicConfig dynamic, String name) {
+        if (StandbyCluster.REMOTE_MEMBER.equals(name)) {
+            return dynamic.standbyCluster().map(StandbyCluster::remoteMember);
+        }
+        return view.member(name);
     }
 
     private Effect promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {

@@ -15,6 +15,7 @@ import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.Role;
+import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.model.RoleTransitions;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -92,6 +93,8 @@ public final class HaLoop {
     private final CompletableFuture<Throwable> death = new CompletableFuture<>();
     private Optional<Instant> lastRead = Optional.empty();
     private Map<String, String> appliedParameters;
+    /** The standby_cluster section last handed to the database node; null before the first. */
+    private Optional<StandbyCluster> appliedStandbyCluster;
     private Optional<String> lastLeader = Optional.empty();
     private boolean lastRunning;
     private boolean roleChangedThisIteration;
@@ -307,6 +310,7 @@ public final class HaLoop {
         }
         boolean reachable = readCluster();
         applyClusterParameters();
+        applyStandbyCluster();
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
@@ -611,6 +615,24 @@ public final class HaLoop {
             }
         } catch (RuntimeException e) {
             LOG.warn("{}/{}: cannot apply the cluster's PostgreSQL settings (next loop retries): {}", config.scope(),
+                    config.name(), e.getMessage());
+        }
+    }
+
+    /** Hands a changed {@code standby_cluster} section to the database node (before it may clone or follow). */
+    private void applyStandbyCluster() {
+        Optional<StandbyCluster> wanted = effectiveConfig().standbyCluster();
+        if (wanted.equals(appliedStandbyCluster)) {
+            return;
+        }
+        try {
+            if (database.useStandbyCluster(wanted)) {
+                LOG.info("{}/{}: standby_cluster: {}", config.scope(), config.name(),
+                        wanted.map(w -> "a standby cluster of " + w.describe()).orElse("none (a normal cluster)"));
+                appliedStandbyCluster = wanted;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}/{}: cannot apply the standby_cluster section (next loop retries): {}", config.scope(),
                     config.name(), e.getMessage());
         }
     }

@@ -8,6 +8,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
@@ -42,7 +43,9 @@ final class LeaderKeys {
 
     void keep(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
         DatabaseState db = local.database();
-        if (!db.isRunningPrimary()) {
+        // A standby cluster's leader keeps its members' slots (they cascade from it) and the keys too.
+        boolean standbyLeader = local.role() == Role.STANDBY_LEADER && db.isRunning() && db.inRecovery();
+        if (!db.isRunningPrimary() && !standbyLeader) {
             lastSlots = null;
             slotPositions = Map.of();
             return;

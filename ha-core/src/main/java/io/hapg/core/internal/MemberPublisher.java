@@ -3,6 +3,7 @@ package io.hapg.core.internal;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.Role;
 import io.hapg.core.model.Tags;
 import java.util.Optional;
 
@@ -30,7 +31,9 @@ public record MemberPublisher(String name, String connUrl, String apiUrl, Tags t
             case UNRESPONSIVE -> "running";
             case STOPPED -> local.actionInProgress().isPresent() ? "starting" : "stopped";
         };
-        String role = db.isRunning() && db.inRecovery() ? "replica" : local.role().wireName();
+        // Patroni writes its PostgreSQL role: a standby cluster's leader is a standby_leader, not a replica.
+        String role = db.isRunning() && db.inRecovery() && local.role() != Role.STANDBY_LEADER ? "replica"
+                : local.role().wireName();
         return new Member(name, connUrl, apiUrl, role, state, db.walPosition(), db.receiveLsn(), db.replayLsn(),
                 db.timeline(), Member.replicationState(local, db), tags, version, db.isRunning() && db.pendingRestart(),
                 scheduledRestart);

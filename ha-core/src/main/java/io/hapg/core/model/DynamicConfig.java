@@ -112,6 +112,7 @@ public record DynamicConfig(
         }
         IgnoreSlot.parse(map.get("ignore_slots"));
         maximumLagOnSyncnode(map);
+        StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
         if (pg.get("parameters") instanceof Map) {
@@ -140,6 +141,14 @@ public record DynamicConfig(
                 bool(pg, "use_pg_rewind", true),
                 bool(pg, "use_slots", true),
                 raw);
+    }
+
+    /**
+     * Patroni's {@code standby_cluster} section when it makes this cluster a standby cluster
+     * (checked by {@link #fromMap}); empty for a normal cluster.
+     */
+    public Optional<StandbyCluster> standbyCluster() {
+        return StandbyCluster.parse(raw.get("standby_cluster"));
     }
 
     /**

@@ -57,8 +57,6 @@ public final class DynamicKeys {
 
     private static Map<String, Refusal> table() {
         Map<String, Refusal> m = new LinkedHashMap<>();
-        m.put("standby_cluster", new Refusal("a standby cluster is not implemented: this node would bootstrap"
-                + " a primary of its own instead of following the remote cluster", DynamicKeys::empty));
         m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
                 + " off", DynamicKeys::onOff));
         m.put("member_slots_ttl", new Refusal("hapg drops an absent member's slot when its member key expires"

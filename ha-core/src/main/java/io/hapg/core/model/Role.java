@@ -17,6 +17,11 @@ public enum Role {
     CANDIDATE("replica"),
     /** Holds the leader key; PostgreSQL runs (or restarts) as a primary. */
     PRIMARY("primary"),
+    /**
+     * Holds the leader key of a standby cluster: PostgreSQL runs as a standby of the remote
+     * cluster's primary, and the other members stream from it (Patroni's {@code standby_leader}).
+     */
+    STANDBY_LEADER("standby_leader"),
     /** Lost or gave up the leader key; PostgreSQL is being stopped or turned into a replica. */
     DEMOTING("demoted");
 
@@ -26,7 +31,7 @@ public enum Role {
         this.wireName = wireName;
     }
 
-    /** Patroni's name for the role: {@code primary}, {@code replica}, {@code demoted}, {@code uninitialized}. */
+    /** Patroni's name for the role: {@code primary}, {@code replica}, {@code standby_leader}, {@code demoted}, {@code uninitialized}. */
     public String wireName() {
         return wireName;
     }

@@ -25,7 +25,12 @@ import java.util.Set;
  *                 UNINITIALIZED (bootstrap failed and another member's cluster is cloned)
  * PRIMARY       → DEMOTING (lost or released the key)
  * DEMOTING      → REPLICA (following the new leader), UNINITIALIZED (re-clone),
- *                 PRIMARY (the key is still, or again, mine: PostgreSQL restarts as primary in place)
+ *                 PRIMARY (the key is still, or again, mine: PostgreSQL restarts as primary in place),
+ *                 STANDBY_LEADER (a standby cluster's leader stepped down and got the key back)
+ * STANDBY_LEADER (standby cluster) ← UNINITIALIZED (cloned the remote as the new cluster's leader),
+ *                 REPLICA (took the key);
+ *                 → CANDIDATE (the standby_cluster section was removed: promoting), REPLICA (lost the
+ *                 key), DEMOTING (switchover), UNINITIALIZED (re-clone)
  * </pre>
  *
  * <p>A few changes the agent reports in one step are announced as two legal ones, each true of
@@ -39,11 +44,12 @@ public final class RoleTransitions {
 
     static {
         LEGAL.put(Role.UNKNOWN, EnumSet.allOf(Role.class));
-        LEGAL.put(Role.UNINITIALIZED, EnumSet.of(Role.REPLICA, Role.CANDIDATE));
-        LEGAL.put(Role.REPLICA, EnumSet.of(Role.CANDIDATE, Role.UNINITIALIZED, Role.DEMOTING));
+        LEGAL.put(Role.UNINITIALIZED, EnumSet.of(Role.REPLICA, Role.CANDIDATE, Role.STANDBY_LEADER));
+        LEGAL.put(Role.REPLICA, EnumSet.of(Role.CANDIDATE, Role.UNINITIALIZED, Role.DEMOTING, Role.STANDBY_LEADER));
+        LEGAL.put(Role.STANDBY_LEADER, EnumSet.of(Role.CANDIDATE, Role.REPLICA, Role.DEMOTING, Role.UNINITIALIZED));
         LEGAL.put(Role.CANDIDATE, EnumSet.of(Role.PRIMARY, Role.REPLICA, Role.DEMOTING, Role.UNINITIALIZED));
         LEGAL.put(Role.PRIMARY, EnumSet.of(Role.DEMOTING));
-        LEGAL.put(Role.DEMOTING, EnumSet.of(Role.REPLICA, Role.UNINITIALIZED, Role.PRIMARY));
+        LEGAL.put(Role.DEMOTING, EnumSet.of(Role.REPLICA, Role.UNINITIALIZED, Role.PRIMARY, Role.STANDBY_LEADER));
         VIA.put(Role.PRIMARY, Map.of(Role.REPLICA, Role.DEMOTING, Role.UNINITIALIZED, Role.DEMOTING));
         VIA.put(Role.REPLICA, Map.of(Role.PRIMARY, Role.CANDIDATE));
     }

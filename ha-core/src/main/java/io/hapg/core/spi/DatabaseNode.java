@@ -4,6 +4,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.SlotPlan;
+import io.hapg.core.model.StandbyCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,8 @@ public interface DatabaseNode extends AutoCloseable {
     /**
      * Replaces the data directory with a fresh copy of {@code source} (pg_basebackup, using this
      * member's replication slot when slots are on), then starts it as a replica of {@code source}.
-     * Used for new replicas and to re-clone a node whose rewind failed.
+     * Used for new replicas, to re-clone a node whose rewind failed, and to bootstrap a standby
+     * cluster's leader from the remote primary ({@link #useStandbyCluster}).
      */
     void cloneFrom(Member source);
 
@@ -150,6 +152,32 @@ public interface DatabaseNode extends AutoCloseable {
      * @throws DatabaseUnavailableException when the files cannot be written or the reload fails
      */
     default boolean configure(Map<String, String> dynamicParameters) {
+        return true;
+    }
+
+    /**
+     * The {@code standby_cluster} section in force (empty: a normal cluster). Every replica
+     * configuration written afterwards carries its {@code restore_command} and
+     * {@code archive_cleanup_command}; following, cloning or starting from the remote primary (the
+     * member {@link StandbyCluster#remoteMember()}, named {@link StandbyCluster#REMOTE_MEMBER})
+     * streams through the section's {@code primary_slot_name} (no slot when absent; never created
+     * on the remote, which is another cluster's business) and sets its
+     * {@code recovery_min_apply_delay}. Files already written are rewritten and a running server
+     * reloaded, as {@link #configure} does.
+     *
+     * <p>Called by the HA loop thread whenever the section differs from the one last applied, and
+     * again on the next iteration until it returns true; bounded by the query timeout. The default
+     * accepts only a normal cluster: an implementation that cannot run a standby cluster must
+     * refuse the section rather than follow the remote without it.
+     *
+     * @return true if in place; false if a lifecycle operation runs and nothing was done: ask again
+     * @throws DatabaseUnavailableException when the files cannot be written or the reload fails
+     * @throws UnsupportedOperationException (default) for a present section
+     */
+    default boolean useStandbyCluster(Optional<StandbyCluster> section) {
+        if (section.isPresent()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot run a standby cluster");
+        }
         return true;
     }
 

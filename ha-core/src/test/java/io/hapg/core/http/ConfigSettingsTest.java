@@ -47,6 +47,29 @@ class ConfigSettingsTest {
         assertThat(h.control.config).as("nothing written").isNull();
     }
 
+    /**
+     * Patroni demotes a running primary when standby_cluster appears; hapg refuses the change
+     * instead, while removing the section (promoting a standby cluster) or editing it passes.
+     */
+    @Test
+    void addingStandbyClusterOverARunningPrimaryIsRefusedAndRemovingItPasses() {
+        String section = "{\"standby_cluster\":{\"host\":\"10.0.0.9\",\"port\":5432}}";
+        ApiHarness.Response r = h.send("PATCH", "/config", section, null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("standby_cluster: not supported by hapg on a running cluster: its leader pg1"
+                + " runs as a primary");
+        assertThat(h.send("PUT", "/config", "{\"ttl\":30,\"standby_cluster\":{\"host\":\"h\"}}", null).status())
+                .isEqualTo(400);
+        assertThat(h.control.config).as("nothing written").isNull();
+
+        h.control.cluster = Clusters.healthy().member(Clusters.member("pg1").replica())
+                .config("standby_cluster", Map.of("host", "10.0.0.9", "port", 5432)).build();
+        assertThat(h.send("PATCH", "/config", "{\"standby_cluster\":{\"port\":5433}}", null).status()).isEqualTo(200);
+        r = h.send("PATCH", "/config", "{\"standby_cluster\":null}", null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(h.control.config.standbyCluster()).isEmpty();
+    }
+
     @Test
     void badSlotsAndIgnoreSlotsAreRefusedNamingTheEntryAndGoodOnesAreWritten() {
         ApiHarness.Response r = h.send("PATCH", "/config", "{\"slots\":{\"cdc\":{\"type\":\"logical\"}}}", null);

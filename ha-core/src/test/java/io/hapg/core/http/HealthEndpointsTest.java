@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Role;
+import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.model.Tags;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
@@ -87,6 +89,45 @@ class HealthEndpointsTest {
                 .containsEntry("/read-only", 200).containsEntry("/async", 200).containsEntry("/asynchronous", 200)
                 .containsEntry("/sync", 503).containsEntry("/read-only-sync", 503).containsEntry("/health", 200)
                 .containsEntry("/liveness", 200).containsEntry("/readiness", 200);
+    }
+
+    @Test
+    void inAStandbyClusterTheLockHolderIsTheStandbyLeaderAndNobodyIsPrimary() {
+        ClusterView standby = Clusters.healthy().member(Clusters.member("pg1").replica())
+                .config("standby_cluster", Map.of("host", "10.0.0.9", "port", 5432)).build();
+        h = ApiHarness.start("pg1");
+        h.report(LocalStates.replica().role(Role.STANDBY_LEADER).following(StandbyCluster.REMOTE_MEMBER).build(),
+                standby, true);
+        Map<String, Integer> codes = codes();
+        for (String path : PRIMARY_PATHS) {
+            assertThat(codes.get(path)).as(path).isEqualTo(503);
+        }
+        assertThat(codes).containsEntry("/leader", 200).containsEntry("/standby-leader", 200)
+                .containsEntry("/standby_leader", 200).containsEntry("/read-only", 200).containsEntry("/replica", 503)
+                .containsEntry("/health", 200);
+        assertThat(h.get("/patroni").body()).contains("\"role\":\"standby_leader\"");
+        assertThat(h.get("/cluster").body()).contains("\"role\":\"standby_leader\"");
+        assertThat(h.get("/metrics").body()).contains("patroni_standby_leader{scope=\"demo\",name=\"pg1\"} 1");
+
+        ApiHarness replica = ApiHarness.start("pg2");
+        try {
+            replica.report(LocalStates.replica().build(), standby, false);
+            assertThat(replica.get("/standby-leader").status()).isEqualTo(503);
+            assertThat(replica.get("/primary").status()).isEqualTo(503);
+            assertThat(replica.get("/replica").status()).isEqualTo(200);
+        } finally {
+            replica.close();
+        }
+    }
+
+    /** The section written under a running primary (etcd edited directly): hapg keeps it primary, /primary too. */
+    @Test
+    void aPrimaryThatStandbyClusterWasAddedUnderStaysThePrimary() {
+        h = ApiHarness.start("pg1");
+        h.report(LocalStates.primary().leaseDeadline(h.leaseDeadline()).build(), Clusters.healthy()
+                .config("standby_cluster", Map.of("host", "10.0.0.9")).build(), true);
+        assertThat(h.get("/primary").status()).isEqualTo(200);
+        assertThat(h.get("/standby-leader").status()).isEqualTo(503);
     }
 
     @Test

@@ -58,10 +58,6 @@ class DynamicConfigTest {
     @Test
     void keysHapgDoesNotImplementAreRefusedUnlessTheyMeanOff() {
         assertThatThrownBy(() -> DynamicConfig.fromMap(
-                Map.of("standby_cluster", Map.of("host", "10.0.0.9"))))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("standby_cluster: not supported by hapg: a standby cluster is not implemented");
-        assertThatThrownBy(() -> DynamicConfig.fromMap(
                 Map.of("postgresql", Map.of("recovery_conf", Map.of("restore_command", "cp")))))
                 .hasMessageStartingWith("postgresql.recovery_conf: not supported by hapg");
         assertThatThrownBy(() -> DynamicConfig.fromMap(

@@ -28,7 +28,14 @@ class RoleTransitionsTest {
                 Arguments.of(Role.PRIMARY, Role.DEMOTING),          // lost or released the key
                 Arguments.of(Role.DEMOTING, Role.REPLICA),          // follows the new leader
                 Arguments.of(Role.DEMOTING, Role.UNINITIALIZED),    // re-clone after a failed rewind
-                Arguments.of(Role.DEMOTING, Role.PRIMARY));         // key still or again mine: restarted in place
+                Arguments.of(Role.DEMOTING, Role.PRIMARY),          // key still or again mine: restarted in place
+                Arguments.of(Role.UNINITIALIZED, Role.STANDBY_LEADER), // cloned the remote, a new standby cluster
+                Arguments.of(Role.REPLICA, Role.STANDBY_LEADER),    // took the key of a standby cluster
+                Arguments.of(Role.STANDBY_LEADER, Role.CANDIDATE),  // standby_cluster removed: promoting
+                Arguments.of(Role.STANDBY_LEADER, Role.REPLICA),    // lost the key
+                Arguments.of(Role.STANDBY_LEADER, Role.DEMOTING),   // switchover in the standby cluster
+                Arguments.of(Role.STANDBY_LEADER, Role.UNINITIALIZED), // re-clone
+                Arguments.of(Role.DEMOTING, Role.STANDBY_LEADER));  // stepped down, the key came back
     }
 
     static Stream<Arguments> illegal() {
@@ -39,6 +46,8 @@ class RoleTransitionsTest {
                 Arguments.of(Role.PRIMARY, Role.REPLICA),           // must demote first
                 Arguments.of(Role.PRIMARY, Role.CANDIDATE),
                 Arguments.of(Role.PRIMARY, Role.UNINITIALIZED),
+                Arguments.of(Role.PRIMARY, Role.STANDBY_LEADER),    // hapg never demotes a primary into one
+                Arguments.of(Role.STANDBY_LEADER, Role.PRIMARY),    // promotes as a candidate first
                 Arguments.of(Role.DEMOTING, Role.CANDIDATE),
                 Arguments.of(Role.PRIMARY, Role.UNKNOWN),
                 Arguments.of(Role.REPLICA, Role.UNKNOWN));

@@ -1,6 +1,7 @@
 package io.hapg.postgres.internal;
 
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.StandbyCluster;
 import io.hapg.postgres.PostgresConfig;
 import io.hapg.process.OsUser;
 import java.io.IOException;
@@ -43,6 +44,7 @@ public final class ConfigFiles {
     private final Path socketDir;
     private final Path passFile;
     private Map<String, String> clusterParameters = Map.of();
+    private Optional<StandbyCluster> standbyCluster = Optional.empty();
     /** What the last write configured (upstream, standby), to rewrite it when the cluster's settings change. */
     private Optional<Runnable> lastWrite = Optional.empty();
 
@@ -53,8 +55,37 @@ public final class ConfigFiles {
         this.passFile = passFile;
     }
 
-    /** Where a replica streams from, and through which slot. */
-    public record Upstream(Conninfo.Endpoint endpoint, Optional<String> slot) {
+    /**
+     * Where a replica streams from, and through which slot.
+     *
+     * @param remote the upstream is a standby cluster's remote primary (the settings of
+     *               {@link #setStandbyCluster} that apply to the standby leader only are written)
+     */
+    public record Upstream(Conninfo.Endpoint endpoint, Optional<String> slot, boolean remote) {
+        public Upstream(Conninfo.Endpoint endpoint, Optional<String> slot) {
+            this(endpoint, slot, false);
+        }
+    }
+
+    /**
+     * The {@code standby_cluster} section in force, whose recovery settings every replica
+     * configuration carries; if it changed and the files were written before, rewrites them as
+     * last written.
+     *
+     * @return whether it changed
+     */
+    public synchronized boolean setStandbyCluster(Optional<StandbyCluster> section) {
+        if (section.equals(standbyCluster)) {
+            return false;
+        }
+        standbyCluster = section;
+        lastWrite.ifPresent(Runnable::run);
+        return true;
+    }
+
+    /** The {@code standby_cluster} section last set. */
+    public synchronized Optional<StandbyCluster> standbyCluster() {
+        return standbyCluster;
     }
 
     /** Configures the data directory to start as a primary. */
@@ -110,14 +141,26 @@ public final class ConfigFiles {
 
     /** The {@code primary_conninfo} hapg writes for {@code upstream}. */
     public synchronized String primaryConninfo(Conninfo.Endpoint upstream) {
+        return primaryConninfo(new Upstream(upstream, Optional.empty()));
+    }
+
+    /**
+     * The {@code primary_conninfo} hapg writes for {@code upstream}: with
+     * {@code target_session_attrs=read-write} towards a remote primary through a slot, as Patroni
+     * (a standby leader using a slot must reach the remote cluster's primary).
+     */
+    public synchronized String primaryConninfo(Upstream upstream) {
         Map<String, String> params = new LinkedHashMap<>();
-        params.put("host", upstream.host());
-        params.put("port", Integer.toString(upstream.port()));
+        params.put("host", upstream.endpoint().host());
+        params.put("port", Integer.toString(upstream.endpoint().port()));
         params.put("user", config.replication().username());
         params.put("application_name", config.memberName());
         params.put("passfile", passFile.toString());
         params.put("connect_timeout", "5");
         params.putAll(config.replication().options());
+        if (upstream.remote() && upstream.slot().isPresent()) {
+            params.putIfAbsent("target_session_attrs", "read-write");
+        }
         return Conninfo.format(params);
     }
 
@@ -143,9 +186,13 @@ public final class ConfigFiles {
         // it pending restart at the next reload (a promoted primary would show one forever).
         settings.put("recovery_target_timeline", "latest");
         upstream.ifPresent(u -> {
-            settings.put("primary_conninfo", primaryConninfo(u.endpoint()));
+            settings.put("primary_conninfo", primaryConninfo(u));
             u.slot().ifPresent(slot -> settings.put("primary_slot_name", slot));
         });
+        if (standby) {
+            standbyCluster.ifPresent(section -> settings.putAll(
+                    section.recoverySettings(upstream.map(Upstream::remote).orElse(false))));
+        }
         settings.forEach((k, v) -> {
             // The callers check their settings; a line break getting here would still start a line of its own.
             if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || k.indexOf('\n') >= 0 || k.indexOf('\r') >= 0) {

@@ -5,6 +5,7 @@ import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.SourceUnavailableException;
 import io.hapg.postgres.ReplicaMethod;
+import io.hapg.core.model.StandbyCluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,6 +31,19 @@ public final class Rejoin {
         this.instance = instance;
     }
 
+    /**
+     * Where to stream from: this member's slot on a leader of its own cluster; on a standby
+     * cluster's remote primary, the section's {@code primary_slot_name} (none when absent).
+     */
+    public ConfigFiles.Upstream upstream(Conninfo.Endpoint leader, boolean remote) {
+        if (!remote) {
+            return new ConfigFiles.Upstream(leader, slot(), false);
+        }
+        Optional<String> slot = instance.config().useSlots()
+                ? instance.files().standbyCluster().flatMap(StandbyCluster::primarySlotName) : Optional.empty();
+        return new ConfigFiles.Upstream(leader, slot, true);
+    }
+
     /** This member's slot on the leader, when slots are on. */
     public Optional<String> slot() {
         return instance.config().useSlots() ? Optional.of(Slots.slotName(instance.member())) : Optional.empty();
@@ -45,8 +59,17 @@ public final class Rejoin {
      *                                      directory is then empty)
      */
     public void cloneFrom(Conninfo.Endpoint leader) {
+        cloneFrom(leader, false);
+    }
+
+    /**
+     * {@link #cloneFrom(Conninfo.Endpoint)}; from a standby cluster's remote primary when
+     * {@code remote}: with pg_basebackup only, no slot of this member is created there or used for
+     * the copy, and the replica settings stream through the section's {@code primary_slot_name}.
+     */
+    public void cloneFrom(Conninfo.Endpoint leader, boolean remote) {
         DataDir dataDir = instance.dataDir();
-        String leaderSystem = leaderSetup(leader);
+        String leaderSystem = leaderSetup(leader, remote);
         if (dataDir.content() == DataDir.Content.CLUSTER && dataDir.isInitialized()) {
             localSystemIdentifier().ifPresent(local -> {
                 instance.requireSameCluster(local);
@@ -65,15 +88,15 @@ public final class Rejoin {
         conninfo.put("connect_timeout", "10");
         conninfo.putAll(instance.config().replication().options());
         DatabaseUnavailableException last = null;
-        for (ReplicaMethod method : instance.config().replicaMethods()) {
+        for (ReplicaMethod method : remote ? List.of(ReplicaMethod.BASEBACKUP) : instance.config().replicaMethods()) {
             try {
                 if (method.isBasebackup()) {
-                    basebackup(conninfo);
+                    basebackup(conninfo, remote ? Optional.empty() : slot());
                 } else {
                     custom(method, leader);
                 }
                 LOG.info("{} - replica has been created using {}", instance.member(), method.name());
-                instance.files().writeReplica(new ConfigFiles.Upstream(leader, slot()));
+                instance.files().writeReplica(upstream(leader, remote));
                 return;
             } catch (DatabaseUnavailableException e) {
                 LOG.error("{} - error creating replica using method {}: {}", instance.member(), method.name(),
@@ -85,13 +108,13 @@ public final class Rejoin {
         throw last;
     }
 
-    private void basebackup(Map<String, String> conninfo) {
+    private void basebackup(Map<String, String> conninfo, Optional<String> slot) {
         DataDir dataDir = instance.dataDir();
         dataDir.wipe();
         List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_basebackup"),
                 "--pgdata=" + dataDir.path(), "--wal-method=stream", "--checkpoint=fast", "--no-password",
                 "--dbname=" + Conninfo.format(conninfo)));
-        slot().ifPresent(s -> command.add("--slot=" + s));
+        slot.ifPresent(s -> command.add("--slot=" + s));
         try {
             instance.tools().run("pg_basebackup", command, instance.config().cloneTimeout());
         } catch (DatabaseUnavailableException e) {
@@ -147,7 +170,7 @@ public final class Rejoin {
                     "-D", instance.dataDir().path().toString(), "-c", "archive_mode=off", "postgres"),
                     instance.config().rewindTimeout());
         }
-        leaderSetup(leader);
+        leaderSetup(leader, false);
         Map<String, String> conninfo = new LinkedHashMap<>();
         conninfo.put("host", leader.host());
         conninfo.put("port", Integer.toString(leader.port()));
@@ -187,7 +210,7 @@ public final class Rejoin {
      *
      * @return the leader's system identifier
      */
-    private String leaderSetup(Conninfo.Endpoint leader) {
+    private String leaderSetup(Conninfo.Endpoint leader, boolean remote) {
         try (Connection c = instance.connect(leader, instance.config().queryTimeout())) {
             List<String> row = Jdbc.query(c, "SELECT (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
                     + " pg_catalog.pg_is_in_recovery(), (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
@@ -196,7 +219,7 @@ public final class Rejoin {
             if ("f".equals(row.get(1)) && Integer.parseInt(row.get(2)) < Integer.parseInt(row.get(3))) {
                 Jdbc.execute(c, "CHECKPOINT");
             }
-            Optional<String> slot = slot();
+            Optional<String> slot = remote ? Optional.<String>empty() : slot();
             if (slot.isPresent() && "f".equals(row.get(1))) {
                 Slots.create(c, slot.get());
             }
@@ -217,7 +240,7 @@ public final class Rejoin {
             return;
         }
         try {
-            leaderSetup(leader);
+            leaderSetup(leader, false);
         } catch (DatabaseUnavailableException e) {
             LOG.warn("{} - could not create slot {} on {}: {}", instance.member(), slot().get(), leader,
                     e.getMessage());

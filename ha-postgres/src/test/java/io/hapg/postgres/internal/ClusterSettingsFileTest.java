@@ -24,9 +24,7 @@ class ClusterSettingsFileTest {
     @Test
     void managedSettingsInAnyCaseAndLineBreaksNeverReachTheFile() throws IOException {
         Path data = Files.createDirectory(dir.resolve("data"));
-        PostgresConfig config = PostgresConfig.builder().memberName("pg1").dataDir(data).port(5432)
-                .superuser(PgUser.of("postgres", "s")).replication(PgUser.of("replicator", "r")).build();
-        ConfigFiles files = new ConfigFiles(config, OsUser.current(), dir, dir.resolve("pgpass"));
+        ConfigFiles files = files(dir, data);
         files.writePrimary();
         Map<String, String> cluster = new LinkedHashMap<>();
         cluster.put("PORT", "6543");
@@ -41,5 +39,12 @@ class ClusterSettingsFileTest {
         assertThat(conf).contains("maintenance_work_mem = '64MB'").contains("port = '5432'")
                 .doesNotContain("'6543'").doesNotContain("PORT").doesNotContain("evil").doesNotContain("work_mem = '4MB")
                 .doesNotContain("bad");
+    }
+
+    /** hapg's files for member pg1 with data directory {@code data}, its socket and password file in {@code dir}. */
+    static ConfigFiles files(Path dir, Path data) {
+        PostgresConfig config = PostgresConfig.builder().memberName("pg1").dataDir(data).port(5432)
+                .superuser(PgUser.of("postgres", "s")).replication(PgUser.of("replicator", "r")).build();
+        return new ConfigFiles(config, OsUser.current(), dir, dir.resolve("pgpass"));
     }
 }
