@@ -106,14 +106,9 @@ public final class Bootstrap {
         instance.tools().run("post_bootstrap", command, config.cloneTimeout());
     }
 
-    /** {@code dbname=postgres user=... host=... port=...}, values escaped as Patroni's {@code format_dsn} does. */
+    /** Patroni's local DSN for {@code post_bootstrap}: the superuser on this node's local address. */
     String localDsn() {
-        return "dbname=postgres user=" + dsnValue(config.superuser().username()) + " host="
-                + dsnValue(config.localHost()) + " port=" + config.port();
-    }
-
-    static String dsnValue(String value) {
-        return value.replaceAll("(['\\\\ ])", "\\\\$1");
+        return Conninfo.patroniDsn(config.superuser().username(), config.localHost(), config.port());
     }
 
     private void createRoles() {

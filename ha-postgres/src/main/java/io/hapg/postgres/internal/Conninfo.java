@@ -47,4 +47,17 @@ public final class Conninfo {
                 .map(e -> e.getKey() + "='" + e.getValue().replace("\\", "\\\\").replace("'", "\\'") + "'")
                 .collect(Collectors.joining(" "));
     }
+
+    /**
+     * {@code dbname=postgres user=U host=H port=P}: the connection string Patroni hands to
+     * {@code post_bootstrap} and to a replica method's {@code --connstring}, values escaped as its
+     * {@code format_dsn} does (a backslash before quotes, backslashes and spaces; no quoting).
+     */
+    public static String patroniDsn(String user, String host, int port) {
+        return "dbname=postgres user=" + dsnValue(user) + " host=" + dsnValue(host) + " port=" + port;
+    }
+
+    private static String dsnValue(String value) {
+        return value.replaceAll("(['\\\\ ])", "\\\\$1");
+    }
 }

@@ -137,8 +137,8 @@ public final class Rejoin {
         command.addAll(method.arguments());
         if (!method.noParams()) {
             command.add("--datadir=" + dataDir.path());
-            command.add("--connstring=dbname=postgres user=" + Bootstrap.dsnValue(instance.config().replication()
-                    .username()) + " host=" + Bootstrap.dsnValue(leader.host()) + " port=" + leader.port());
+            command.add("--connstring=" + Conninfo.patroniDsn(instance.config().replication().username(),
+                    leader.host(), leader.port()));
         }
         instance.tools().run("replica-method-" + method.name(), command, instance.config().cloneTimeout());
         if (!dataDir.isInitialized()) {

@@ -54,6 +54,9 @@ class HelpersTest {
         assertThat(Conninfo.endpoint("postgres://[::1]:5433/postgres")).isEqualTo(new Conninfo.Endpoint("::1", 5433));
         assertThatThrownBy(() -> Conninfo.endpoint("http://x:1/")).hasMessageContaining("http://x:1/");
         assertThatThrownBy(() -> Conninfo.endpoint("")).isInstanceOf(IllegalArgumentException.class);
+        // Patroni's format_dsn: no quotes, a backslash before each space, quote and backslash.
+        assertThat(Conninfo.patroniDsn("my user", "db's\\host", 5433))
+                .isEqualTo("dbname=postgres user=my\\ user host=db\\'s\\\\host port=5433");
     }
 
     @Test
