@@ -126,8 +126,6 @@ final class KeyRules {
         warned(m, "tags.clonefrom", "replicas always clone from the leader", isBool(false));
         warned(m, "tags.nostream", "replicas always stream from their source (archive-only recovery is not"
                 + " implemented)", isBool(false));
-        warned(m, "tags.sync_priority", "a preference among synchronous candidates is not implemented; 0 (never"
-                + " synchronous, like nosync) works", KeyRules::zero);
         return Collections.unmodifiableMap(m);
     }
 
@@ -159,9 +157,5 @@ final class KeyRules {
                 return false; // the binder reports the bad value
             }
         };
-    }
-
-    private static boolean zero(YNode n) {
-        return n.kind == YNode.Kind.SCALAR && n.text.strip().equals("0");
     }
 }

@@ -26,10 +26,11 @@ final class SyncStandbys {
     /**
      * The synchronous standbys the primary {@code me} wants: up to {@code count} members that stream
      * from it right now ({@code pg_stat_replication} state {@code streaming}, application_name = a
-     * member name, no {@code nosync} tag) and do not lag by more than {@code maxLag}. Current
-     * synchronous standbys come first, so a healthy standby is never swapped for one that is a few
-     * bytes further ahead (each swap is two store writes and a reload); then the most advanced by
-     * flush position; then by name, for a stable order.
+     * member name, no {@code nosync} tag) and do not lag by more than {@code maxLag}. A higher
+     * {@code sync_priority} tag comes first (Patroni sorts by priority, then sync state, then
+     * position); among equals, current synchronous standbys, so a healthy standby is never swapped
+     * for one that is a few bytes further ahead (each swap is two store writes and a reload); then
+     * the most advanced by flush position; then by name, for a stable order.
      *
      * <p>{@code maxLag} is Patroni's {@code maximum_lag_on_syncnode} ({@code sync.py current_state}):
      * above 0, a standby whose flush position is more than {@code maxLag} bytes behind the furthest
@@ -43,7 +44,8 @@ final class SyncStandbys {
     static List<String> desired(ClusterView view, DatabaseState db, String me, int count, Set<String> current,
                                 long maxLag) {
         Comparator<ReplicationPeer> order = Comparator
-                .comparing((ReplicationPeer p) -> !current.contains(p.applicationName()))
+                .comparing((ReplicationPeer p) -> syncPriority(view, p), Comparator.reverseOrder())
+                .thenComparing((ReplicationPeer p) -> !current.contains(p.applicationName()))
                 .thenComparing(SyncStandbys::flushed, Comparator.reverseOrder())
                 .thenComparing(ReplicationPeer::applicationName);
         Map<String, Long> lagging = lagging(view, db, me, maxLag);
@@ -86,6 +88,10 @@ final class SyncStandbys {
                 .filter(p -> !p.applicationName().equals(me))
                 .filter(p -> view.member(p.applicationName()).map(m -> !m.tags().nosync()).orElse(false))
                 .collect(Collectors.toList());
+    }
+
+    private static int syncPriority(ClusterView view, ReplicationPeer p) {
+        return view.member(p.applicationName()).map(m -> m.tags().syncPriority()).orElse(0);
     }
 
     private static Lsn flushed(ReplicationPeer p) {

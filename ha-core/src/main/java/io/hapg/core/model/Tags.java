@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A member's Patroni tags ({@code nofailover}, {@code failover_priority}, {@code noloadbalance},
@@ -29,27 +30,18 @@ public record Tags(Map<String, Object> values) {
         return new Tags(copy);
     }
 
+    /**
+     * Patroni's {@code Tags.nofailover}: the {@code nofailover} tag when it is present (even
+     * {@code false}: Patroni warns of the conflict and defaults to it), else a
+     * {@code failover_priority} of 0 or less.
+     */
     public boolean nofailover() {
-        return flag("nofailover") || failoverPriority() <= 0;
+        return boolTag("nofailover", "failover_priority");
     }
 
-    /** Patroni: {@code failover_priority}, default 1; {@code nofailover: true} means 0. */
+    /** Patroni: {@code failover_priority}, default 1 (also when not a number); {@code nofailover: true} means 0. */
     public int failoverPriority() {
-        if (flag("nofailover")) {
-            return 0;
-        }
-        Object value = values.get("failover_priority");
-        if (value instanceof Number) {
-            return ((Number) value).intValue();
-        }
-        if (value instanceof String) {
-            try {
-                return Integer.parseInt(((String) value).strip());
-            } catch (NumberFormatException e) {
-                return 1;
-            }
-        }
-        return 1;
+        return priorityTag("nofailover", "failover_priority");
     }
 
     public boolean noloadbalance() {
@@ -57,22 +49,19 @@ public record Tags(Map<String, Object> values) {
     }
 
     /**
-     * Never a synchronous standby: {@code nosync: true}, or Patroni's {@code sync_priority} 0 or
-     * less ("similar to nosync: true").
+     * Never a synchronous standby, as Patroni's {@code Tags.nosync}: the {@code nosync} tag when it
+     * is present, else a {@code sync_priority} of 0 or less ("similar to nosync: true").
      */
     public boolean nosync() {
-        if (flag("nosync")) {
-            return true;
-        }
-        Object priority = values.get("sync_priority");
-        if (priority == null) {
-            return false;
-        }
-        try {
-            return Long.parseLong(priority.toString().strip()) <= 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return boolTag("nosync", "sync_priority");
+    }
+
+    /**
+     * Patroni's {@code sync_priority}: among synchronous candidates a higher value is preferred;
+     * default 1 (also when not a number); {@code nosync: true} means 0.
+     */
+    public int syncPriority() {
+        return priorityTag("nosync", "sync_priority");
     }
 
     public boolean nostream() {
@@ -95,6 +84,39 @@ public record Tags(Map<String, Object> values) {
             return Optional.empty();
         }
         return Optional.of(value instanceof String ? (String) value : value.toString().toLowerCase(Locale.ROOT));
+    }
+
+    /** Patroni's {@code _bool_tag}: the boolean tag wins when present, else priority 0 or less. */
+    private boolean boolTag(String flagName, String priorityName) {
+        if (values.get(flagName) != null) {
+            return flag(flagName);
+        }
+        OptionalLong priority = wholeNumber(values.get(priorityName));
+        return priority.isPresent() && priority.getAsLong() <= 0;
+    }
+
+    /** Patroni's {@code _priority_tag}: 0 when the boolean tag is true, else the priority, default 1. */
+    private int priorityTag(String flagName, String priorityName) {
+        if (flag(flagName)) {
+            return 0;
+        }
+        OptionalLong priority = wholeNumber(values.get(priorityName));
+        return priority.isPresent() ? (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE,
+                priority.getAsLong())) : 1;
+    }
+
+    private static OptionalLong wholeNumber(Object value) {
+        if (value instanceof Number) {
+            return OptionalLong.of(((Number) value).longValue());
+        }
+        if (value instanceof String) {
+            try {
+                return OptionalLong.of(Long.parseLong(((String) value).strip()));
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.empty();
     }
 
     private boolean flag(String key) {

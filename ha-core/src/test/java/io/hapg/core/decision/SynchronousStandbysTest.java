@@ -192,6 +192,36 @@ class SynchronousStandbysTest {
      * and a synchronous one that falls that far behind is replaced, in the usual safe order.
      */
     @Nested
+    class SyncPriority {
+        /** pg2 is synchronous now and pg3 streams as far; only their sync_priority tags differ. */
+        LocalState.Builder pg2Synchronous() {
+            return LocalStates.of(Databases.primary().synchronous("pg2", Clusters.POSITION)
+                    .streaming("pg3", Clusters.POSITION).syncStandbys("pg2").syncChangedAt(CHANGE));
+        }
+
+        ClusterView view(Object pg2Priority, Object pg3Priority) {
+            return Clusters.healthy().synchronousMode()
+                    .member(Clusters.member("pg2").replica().tag("sync_priority", pg2Priority))
+                    .member(Clusters.member("pg3").replica().tag("sync_priority", pg3Priority))
+                    .sync("pg1", "pg2").build();
+        }
+
+        @Test
+        void aHigherSyncPriorityIsPreferredOverTheCurrentStandby() {
+            // Patroni's _ReplicaList sorts by (sync_priority, sync_state, lsn), highest first.
+            expect(decide("pg1", view(1, 2), pg2Synchronous()))
+                    .action(WRITE_SYNC_KEY).syncStandbys()
+                    .reasonContains("removing pg2 from the sync key");
+        }
+
+        @Test
+        void equalPrioritiesKeepTheCurrentStandby() {
+            expect(decide("pg1", view(2, 2), pg2Synchronous()))
+                    .action(RENEW_LEASE).reason("no action: I am the leader with the lock");
+        }
+    }
+
+    @Nested
     class MaximumLagOnSyncnode {
         /** 0/5000060 - 0/4000000. */
         static final long PG2_LAG = 0x1000060;
