@@ -608,6 +608,27 @@ class HaAgentTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     }
 
+    /** max_timelines_history: the history key keeps only the newest switches, as Patroni's history[-n:]. */
+    @Test
+    void theHistoryKeyKeepsMaxTimelinesHistoryEntries() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "max_timelines_history", 1));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String first = awaitConverged();
+        for (String leader : List.of(first, other(first))) {
+            String candidate = other(leader);
+            assertThat(cluster.agents.get(leader).writeFailover(-1, Optional.of(new io.hapg.core.model.FailoverRequest(
+                    Optional.of(leader), Optional.of(candidate), Optional.empty(), 0)))).isTrue();
+            cluster.advanceUntil(candidate + " primary", LOOP, Duration.ofMinutes(3), () -> cluster.converged()
+                    && cluster.healthyPrimary().equals(Optional.of(candidate)));
+        }
+
+        await("history written", () -> cluster.store.member("reader").read().history().stream()
+                .anyMatch(e -> e.timeline() == 2));
+        assertThat(cluster.store.member("reader").read().history()).extracting(e -> e.timeline()).containsExactly(2);
+    }
+
     @Test
     void configuredCallbacksAndPrePromoteRunWithPatronisArguments(@org.junit.jupiter.api.io.TempDir
                                                                   java.nio.file.Path dir) throws Exception {

@@ -415,7 +415,7 @@ final class ActionRunner implements AutoCloseable {
             // The history key after the promotion's outcome, not before it: its read and write
             // (two store round trips, 20-150 ms on a loaded machine) held /primary at 503. The
             // single-threaded executor runs it next, before any later action.
-            executor.execute(() -> recordHistory(history, oldTimeline, switchPoint));
+            executor.execute(() -> recordHistory(history, oldTimeline, switchPoint, dynamic.maxTimelinesHistory()));
             return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty()).probed(promoted);
         });
         return started.withLease(heldUntil);
@@ -439,7 +439,7 @@ final class ActionRunner implements AutoCloseable {
      * Written as the leader, in the term a read after the promotion shows (the view the promotion
      * was decided on predates the key when this member just took it).
      */
-    private void recordHistory(List<HistoryEntry> history, int oldTimeline, Lsn switchPoint) {
+    private void recordHistory(List<HistoryEntry> history, int oldTimeline, Lsn switchPoint, int keep) {
         if (oldTimeline <= 0) {
             return;
         }
@@ -447,6 +447,10 @@ final class ActionRunner implements AutoCloseable {
         updated.removeIf(e -> e.timeline() >= oldTimeline);
         updated.add(new HistoryEntry(oldTimeline, switchPoint, "no recovery target specified",
                 Optional.of(time.now().toString()), Optional.of(config.name())));
+        if (keep > 0 && updated.size() > keep) {
+            // max_timelines_history: the newest switches only, as Patroni's history[-n:]
+            updated = new ArrayList<>(updated.subList(updated.size() - keep, updated.size()));
+        }
         try {
             leaderKeys.write(consensus.read(), ClusterKey.HISTORY, -1, Optional.of(updated));
         } catch (ConsensusUnavailableException e) {

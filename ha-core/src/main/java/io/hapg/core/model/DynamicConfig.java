@@ -112,6 +112,7 @@ public record DynamicConfig(
         }
         IgnoreSlot.parse(map.get("ignore_slots"));
         maximumLagOnSyncnode(map);
+        maxTimelinesHistory(map);
         StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
@@ -197,6 +198,18 @@ public record DynamicConfig(
 
     private static long maximumLagOnSyncnode(Map<?, ?> map) {
         return number(map, "maximum_lag_on_syncnode", -1, Long.MIN_VALUE);
+    }
+
+    /**
+     * Patroni's {@code max_timelines_history} (default 0): how many of the newest timeline switches
+     * the {@code history} key keeps; 0 keeps them all (checked by {@link #fromMap}).
+     */
+    public int maxTimelinesHistory() {
+        return maxTimelinesHistory(raw);
+    }
+
+    private static int maxTimelinesHistory(Map<?, ?> map) {
+        return (int) Math.min(Integer.MAX_VALUE, number(map, "max_timelines_history", 0, 0));
     }
 
     /** Patroni's {@code ignore_slots}: slots managed outside hapg, never dropped (checked by {@link #fromMap}). */
