@@ -61,6 +61,9 @@ import java.util.Set;
  *                             (default: {@link ReplicaMethod#BASEBACKUP} alone)
  * @param bootstrapMethod      Patroni's custom {@code bootstrap.method}: a new cluster is restored
  *                             by this command instead of initdb; empty = initdb
+ * @param basebackupOptions    Patroni's {@code postgresql.basebackup}: extra {@code pg_basebackup}
+ *                             arguments ({@code --max-rate=100M}), after hapg's own; none of
+ *                             {@link #BASEBACKUP_OWN_OPTIONS}
  */
 public record PostgresConfig(
         String memberName,
@@ -91,7 +94,15 @@ public record PostgresConfig(
         Set<String> ignoreSlots,
         List<String> postBootstrap,
         List<ReplicaMethod> replicaMethods,
-        Optional<BootstrapMethod> bootstrapMethod) {
+        Optional<BootstrapMethod> bootstrapMethod,
+        List<String> basebackupOptions) {
+
+    /**
+     * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
+     * must not set: Patroni's {@code not_allowed_options} for {@code basebackup}.
+     */
+    public static final Set<String> BASEBACKUP_OWN_OPTIONS = Set.of("pgdata", "format", "wal-method", "xlog-method",
+            "gzip", "version", "compress", "dbname", "host", "port", "username", "password");
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -123,6 +134,14 @@ public record PostgresConfig(
         pgHba = List.copyOf(require(pgHba, "pgHba"));
         pgHba.forEach(line -> noNewline(line, "pgHba"));
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
+        basebackupOptions = List.copyOf(require(basebackupOptions, "basebackupOptions"));
+        for (String option : basebackupOptions) {
+            String name = option.replaceFirst("^--", "").replaceFirst("=.*", "");
+            if (!option.startsWith("--") || BASEBACKUP_OWN_OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("basebackupOptions must not set " + option
+                        + (option.startsWith("--") ? ": the clone decides it" : ": long options (--name[=value]) only"));
+            }
+        }
         for (String option : initdbOptions) {
             if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
                 throw new IllegalArgumentException("initdbOptions must not set " + option
@@ -267,6 +286,7 @@ public record PostgresConfig(
         private Map<String, String> parameters = Map.of();
         private List<String> pgHba = List.of();
         private List<String> initdbOptions = List.of();
+        private List<String> basebackupOptions = List.of();
         private String osUser;
         private String expectedSystemIdentifier;
         private Duration probeTimeout = Duration.ofSeconds(2);
@@ -319,6 +339,8 @@ public record PostgresConfig(
         public Builder replicaMethods(List<ReplicaMethod> v) { replicaMethods = v; return this; }
         /** Patroni's custom {@code bootstrap.method}; default none (initdb). */
         public Builder bootstrapMethod(BootstrapMethod v) { bootstrapMethod = v; return this; }
+        /** Extra {@code pg_basebackup} arguments after hapg's own; default none. */
+        public Builder basebackupOptions(List<String> v) { basebackupOptions = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -328,7 +350,7 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod));
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions);
         }
     }
 }

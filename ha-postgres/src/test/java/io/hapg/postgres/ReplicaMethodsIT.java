@@ -66,6 +66,22 @@ class ReplicaMethodsIT {
                         + " user=replicator host=127.0.0.1 port=" + n1.config().port());
     }
 
+    /** Patroni's {@code postgresql.basebackup}: the options reach pg_basebackup (its label is in the copy). */
+    @Test
+    void basebackupOptionsArePassedToPgBasebackup() throws IOException {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        PostgresNode n2 = nodes.node(nodes.config("n2").basebackupOptions(List.of("--label=hapg-it-label",
+                "--max-rate=64M")).build());
+
+        n2.cloneFrom(member(n1));
+
+        Path data = n2.config().dataDir();
+        Path label = Files.exists(data.resolve("backup_label")) ? data.resolve("backup_label")
+                : data.resolve("backup_label.old");
+        assertThat(Files.readString(label)).contains("LABEL: hapg-it-label");
+    }
+
     @Test
     void whenEveryMethodFailsTheCloneFailsAndTheDataDirectoryIsEmpty() throws IOException {
         PostgresNode n1 = nodes.node("n1");

@@ -65,6 +65,7 @@ public final class AdapterConfigs {
                 .pgHba(!pg.pgHba().isEmpty() ? pg.pgHba() : config.bootstrap().pgHba())
                 .initdbOptions(config.bootstrap().initdb().stream().map(CliOption::toArgument)
                         .collect(Collectors.toList()))
+                .basebackupOptions(basebackupOptions(pg))
                 .postBootstrap(config.bootstrap().postBootstrap().map(BootstrapSection::postBootstrapCommand)
                         .orElse(List.of()))
                 .queryTimeout(ha.bootstrapDcs().retryTimeout())
@@ -83,6 +84,22 @@ public final class AdapterConfigs {
         pg.authentication().rewind().ifPresent(builder::rewind);
         pg.osUser().ifPresent(builder::osUser);
         return builder;
+    }
+
+    /**
+     * {@code postgresql.basebackup} as {@code pg_basebackup} arguments.
+     *
+     * @throws ConfigException naming {@code postgresql.basebackup.<option>} for an option the clone
+     *                         decides itself, as Patroni's {@code not_allowed_options}
+     */
+    static List<String> basebackupOptions(PostgresqlSection pg) {
+        for (CliOption option : pg.basebackup()) {
+            if (PostgresConfig.BASEBACKUP_OWN_OPTIONS.contains(option.name())) {
+                throw new ConfigException("postgresql.basebackup." + option.name(), "not allowed: hapg's clone sets"
+                        + " it (allowed: other pg_basebackup options, e.g. max-rate, checkpoint, label)");
+            }
+        }
+        return pg.basebackup().stream().map(CliOption::toArgument).collect(Collectors.toList());
     }
 
     /**

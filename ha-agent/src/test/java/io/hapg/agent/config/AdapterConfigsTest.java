@@ -67,6 +67,18 @@ class AdapterConfigsTest {
     }
 
     @Test
+    void basebackupOptionsBecomePgBasebackupArgumentsAndTheCloneOwnOnesAreRefused() {
+        PostgresqlSection pg = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .basebackup(List.of(CliOption.of("max-rate", "100M"), CliOption.flag("verbose"))).build();
+        assertThat(AdapterConfigs.basebackupOptions(pg)).containsExactly("--max-rate=100M", "--verbose");
+
+        PostgresqlSection own = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .basebackup(List.of(CliOption.of("wal-method", "fetch"))).build();
+        assertThatThrownBy(() -> AdapterConfigs.basebackupOptions(own))
+                .hasMessageStartingWith("postgresql.basebackup.wal-method: not allowed");
+    }
+
+    @Test
     void replicaMethodsGetPatronisArgumentsInPatronisOrder() {
         PostgresqlSection pg = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
                 .createReplicaMethods(List.of("pgbackrest", "wal_g", "basebackup"))

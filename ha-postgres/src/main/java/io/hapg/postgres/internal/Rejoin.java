@@ -115,6 +115,8 @@ public final class Rejoin {
                 "--pgdata=" + dataDir.path(), "--wal-method=stream", "--checkpoint=fast", "--no-password",
                 "--dbname=" + Conninfo.format(conninfo)));
         slot.ifPresent(s -> command.add("--slot=" + s));
+        // After hapg's own, so that a user's --checkpoint=spread wins over --checkpoint=fast.
+        command.addAll(instance.config().basebackupOptions());
         try {
             instance.tools().run("pg_basebackup", command, instance.config().cloneTimeout());
         } catch (DatabaseUnavailableException e) {
