@@ -78,7 +78,8 @@ public final class Slots {
      * Keeps the slots of {@code plan} on this node (see {@code DatabaseNode#ensureSlots}):
      * {@code ignored} are further physical slot names never dropped (the node's own setting).
      *
-     * @param databases opens a connection to a database, for creating a logical slot (primary only)
+     * @param databases opens a connection to a database, for creating a logical slot (primary) or
+     *                  advancing one (replica)
      * @return the positions of the plan's permanent slots present afterwards; on a replica, a
      *         logical slot whose advance found its WAL gone is left out (it must be copied again)
      */
