@@ -3,12 +3,14 @@ package io.hapg.postgres;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.HaException;
+import io.hapg.core.spi.SourceUnavailableException;
 import io.hapg.postgres.internal.Bootstrap;
 import io.hapg.postgres.internal.ConfigFiles;
 import io.hapg.postgres.internal.Conninfo;
@@ -18,11 +20,13 @@ import io.hapg.postgres.internal.KnownSettings;
 import io.hapg.postgres.internal.Probe;
 import io.hapg.postgres.internal.Promotion;
 import io.hapg.postgres.internal.Rejoin;
+import io.hapg.postgres.internal.SlotCopy;
 import io.hapg.postgres.internal.Slots;
 import io.hapg.postgres.internal.SyncSetting;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -275,6 +279,45 @@ public final class PostgresNode implements DatabaseNode {
         } catch (SQLException e) {
             throw new DatabaseUnavailableException(member() + ": cannot manage replication slots: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads the slots' state files on {@code leader} as the pg_rewind role (bounded by the query
+     * timeout), then, if any match and this replica still has the WAL they need, stops (fast), writes them into {@code pg_replslot} as the
+     * PostgreSQL OS user and starts as a replica of {@code leader} (see
+     * {@link DatabaseNode#copyLogicalSlots}).
+     */
+    @Override
+    public Set<String> copyLogicalSlots(Member leader, Collection<PermanentSlot> slots) {
+        Conninfo.Endpoint endpoint = endpoint(leader);
+        Duration timeout = instance.config().queryTimeout();
+        Map<String, SlotCopy.Slot> read;
+        try (Connection c = Jdbc.open(endpoint.host(), endpoint.port(), instance.config().rewindUser(), timeout,
+                timeout)) {
+            read = SlotCopy.read(c, member(), slots);
+        } catch (SQLException e) {
+            throw new SourceUnavailableException(member() + ": failed to copy logical slots from the " + leader.name()
+                    + " via postgresql connection: " + e.getMessage(), e);
+        }
+        Map<String, SlotCopy.Slot> states;
+        try (Connection c = instance.connect(timeout)) {
+            states = SlotCopy.usable(c, member(), read);
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException(member() + ": cannot list pg_wal: " + e.getMessage(), e);
+        }
+        if (states.isEmpty()) {
+            return Set.of();
+        }
+        exclusive("copy logical slots " + states.keySet() + " from " + leader.name(), epoch -> {
+            rejoin.stopIfRunning();
+            SlotCopy.write(instance.dataDir().path(), instance.user(), member(), states);
+            LOG.info("{} - copied logical slots {} from {}; starting to load them", member(), states.keySet(),
+                    leader.name());
+            rejoin.prepareLeaderQuietly(endpoint);
+            instance.files().writeReplica(new ConfigFiles.Upstream(endpoint, rejoin.slot()));
+            instance.startAndAwait(epoch);
+        });
+        return Set.copyOf(states.keySet());
     }
 
     /**

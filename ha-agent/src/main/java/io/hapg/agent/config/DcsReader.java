@@ -3,11 +3,8 @@ package io.hapg.agent.config;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.DynamicKeys;
-import io.hapg.core.model.PermanentSlot;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /** Reads {@code bootstrap.dcs} into a {@link DynamicConfig}. */
 final class DcsReader {
@@ -28,32 +25,12 @@ final class DcsReader {
         refuse(s, dcs, map);
         try {
             DynamicConfig config = DynamicConfig.fromMap(map);
-            warnLogicalSlots(s, dcs, config);
             return config;
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw relocate(dcs, e.getMessage());
         }
-    }
-
-    /**
-     * Logical permanent slots are kept on the primary only: hapg does not copy them to replicas
-     * (Patroni's failover slots), so after a failover the new primary creates them afresh and a
-     * consumer misses what happened in between. Said at load, naming the key and line.
-     */
-    private static void warnLogicalSlots(Section s, YNode dcs, DynamicConfig config) {
-        List<String> logical = config.permanentSlots().values().stream().filter(PermanentSlot::logical)
-                .map(PermanentSlot::name).collect(Collectors.toList());
-        if (logical.isEmpty()) {
-            return;
-        }
-        YNode at = dcs.entries.values().stream().filter(n -> n.kind == YNode.Kind.MAP
-                && n.entries.keySet().containsAll(logical)).findFirst().orElse(dcs);
-        s.warn(at, "'" + at.path + "' (line " + at.line + "): copying logical slots to replicas (Patroni's"
-                + " failover slots) is not implemented and ignored: logical slots (" + String.join(", ", logical)
-                + ") are kept on the primary only; after a failover the new primary creates them afresh at its"
-                + " position then, and their consumers miss the changes in between");
     }
 
     /**

@@ -32,6 +32,12 @@ public enum Action {
     RESTART_PRIMARY(true),
     /** Stop acting as primary, in {@code demoteMode}; afterwards follow {@code target} if present. */
     DEMOTE(false),
+    /**
+     * Copy the logical permanent slots {@code slots.permanent()} from {@code target} (the leader)
+     * into this replica, restarting its PostgreSQL so that they load (Patroni's
+     * {@code copy_logical_slots}). Only on a replica streaming from a leader, never the leader.
+     */
+    COPY_SLOTS(false),
     /** Reconfigure the running replica to stream from {@code target}. */
     FOLLOW(false),
     /** A diverged former primary: pg_rewind against {@code target}, then follow it. */

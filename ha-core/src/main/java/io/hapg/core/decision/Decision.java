@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param demoteMode    for {@link Action#DEMOTE}
  * @param syncStandbys  for {@link Action#SET_SYNC_STANDBYS} and {@link Action#WRITE_SYNC_KEY}
  * @param slots         for {@link Action#RENEW_LEASE}: the slots the primary keeps; for
- *                      {@link Action#NONE} on a streaming replica: the slots it keeps
+ *                      {@link Action#NONE} on a streaming replica: the slots it keeps; for
+ *                      {@link Action#COPY_SLOTS}: the logical slots to copy
  */
 public record Decision(Action action, String reason, Optional<String> target, Optional<DemoteMode> demoteMode,
                        List<String> syncStandbys, SlotPlan slots) {
@@ -53,6 +54,11 @@ public record Decision(Action action, String reason, Optional<String> target, Op
     /** A replica's steady state: nothing to do but keep its slots ({@code slots}). */
     public static Decision keepSlots(SlotPlan slots, String reason) {
         return new Decision(Action.NONE, reason, Optional.empty(), Optional.empty(), List.of(), slots);
+    }
+
+    /** A replica copies the logical slots of {@code slots} from {@code leader} and restarts to load them. */
+    public static Decision copySlots(String leader, SlotPlan slots, String reason) {
+        return new Decision(Action.COPY_SLOTS, reason, Optional.of(leader), Optional.empty(), List.of(), slots);
     }
 
     /** An operator's {@code POST /reinitialize}: re-clone this replica from {@code leader}, outside the rules. */

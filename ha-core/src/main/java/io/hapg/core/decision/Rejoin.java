@@ -66,7 +66,7 @@ final class Rejoin {
         if (!kept.isEmpty()) {
             return Decision.of(Action.NONE, "no action: following " + Reasons.describeSource(source, leader) + kept);
         }
-        return Decision.keepSlots(s.replicaSlots(), "no action: streaming from "
+        return FailoverSlots.copyOrKeep(s, s.replicaSlots(), leader, "no action: streaming from "
                 + Reasons.describeSource(source, leader));
     }
 

@@ -99,12 +99,14 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
     }
 
     /**
-     * A replica's slots: those of the members that stream from me ({@code replicatefrom}), and the
-     * permanent physical slots except one named like me, to be advanced to the positions the leader
-     * publishes in the {@code status} key (Patroni 3.1 and later keep permanent physical slots on
-     * replicas so that a consumer finds its slot after a failover). Logical permanent slots are
-     * kept on the primary only. A replica that may never be promoted ({@code nofailover}) keeps no
-     * permanent slot, as in Patroni: no consumer will ever find it there.
+     * A replica's slots: those of the members that stream from me ({@code replicatefrom}), the
+     * permanent physical slots except one named like me, and (PostgreSQL 11 and later) the
+     * logical permanent slots except one named like a member's slot, all to be advanced to the
+     * positions the leader publishes in the {@code status} key (Patroni 3.1 and later keep
+     * permanent physical slots on replicas so that a consumer finds its slot after a failover; a
+     * logical one is copied from the primary first: {@link FailoverSlots}). A replica that may
+     * never be promoted ({@code nofailover}) keeps no permanent slot, as in Patroni: no consumer
+     * will ever find it there.
      */
     SlotPlan replicaSlots() {
         if (!dcs.useSlots()) {
@@ -117,8 +119,12 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .map(m -> PermanentSlot.slotName(m.name())).collect(Collectors.toCollection(LinkedHashSet::new));
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
         Map<String, PermanentSlot> configured = myTags().nofailover() ? Map.of() : dcs.permanentSlots();
+        Set<String> memberSlotNames = FailoverSlots.memberSlotNames(view);
         configured.forEach((name, slot) -> {
-            if (!slot.logical() && !name.equals(PermanentSlot.slotName(me())) && !members.contains(name)) {
+            boolean keep = slot.logical()
+                    ? FailoverSlots.supported(db().serverVersion()) && !memberSlotNames.contains(name)
+                    : !name.equals(PermanentSlot.slotName(me())) && !members.contains(name);
+            if (keep) {
                 permanent.put(name, slot);
             }
         });

@@ -9,10 +9,12 @@ import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.HistoryEntry;
+import io.hapg.core.model.LocalSlots;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.StandbyCluster;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -137,8 +140,9 @@ final class ActionRunner implements AutoCloseable {
         Optional<Member> target = decision.target().flatMap(name -> resolve(view, dynamic, name));
         switch (decision.action()) {
             case NONE:
-                keepReplicaSlots(decision);
-                return keepFailsafeLease(local, dynamic, now);
+                return keepReplicaSlots(decision, local).then(keepFailsafeLease(local, dynamic, now));
+            case COPY_SLOTS:
+                return copySlots(decision, local, target);
             case WAIT:
                 return Effect.NOTHING;
             case RENEW_LEASE:
@@ -225,20 +229,51 @@ final class ActionRunner implements AutoCloseable {
     }
 
     /**
-     * A streaming replica keeps the slots the decision names (permanent physical ones, advanced to
-     * the leader's published positions, and those of members streaming from it). A failure is
-     * logged and retried on the next iteration: it never stops the loop.
+     * A streaming replica keeps the slots the decision names (permanent ones, advanced to the
+     * leader's published positions, and those of members streaming from it) and remembers which
+     * are there, for the next decision. A failure is logged and retried on the next iteration: it
+     * never stops the loop, and what is there is then unknown.
      */
-    private void keepReplicaSlots(Decision decision) {
+    private Effect keepReplicaSlots(Decision decision, LocalState local) {
         if (decision.slots().isEmpty()) {
-            return;
+            return Effect.NOTHING;
         }
         try {
-            database.ensureSlots(decision.slots());
+            return Effect.NOTHING.withSlots(local.slots().withPresent(database.ensureSlots(decision.slots())));
         } catch (DatabaseUnavailableException e) {
             LOG.warn("{}/{}: could not keep the replication slots: {}", config.scope(), config.name(),
                     e.getMessage());
+            return Effect.NOTHING.withSlots(new LocalSlots(Optional.empty(), local.slots().copies()));
         }
+    }
+
+    /**
+     * Copies the decision's logical slots from the leader on the action executor. Every slot the
+     * copy wrote, or all of them when it failed after it may have stopped PostgreSQL, counts as
+     * copied from this leader at the position it published, so that a failing copy costs one
+     * restart, not one per loop; a slot
+     * the leader did not have, or a leader that could not be read (nothing was stopped), is tried
+     * again on a later iteration.
+     */
+    private Effect copySlots(Decision decision, LocalState local, Optional<Member> leader) {
+        Member from = leader.orElseThrow(() -> missing(decision));
+        List<PermanentSlot> slots = List.copyOf(decision.slots().permanent().values());
+        LocalSlots before = local.slots();
+        return submit("copy logical slots from " + from.name(), null, () -> {
+            try {
+                Set<String> copied = database.copyLogicalSlots(from, slots);
+                return Effect.NOTHING.withSlots(before.withCopied(copied, from.name(), decision.slots().positions()));
+            } catch (SourceUnavailableException e) {
+                LOG.warn("{}/{}: could not read logical slots {} on {}, will try again: {}", config.scope(),
+                        config.name(), decision.slots().permanent().keySet(), from.name(), e.getMessage());
+                return Effect.NOTHING;
+            } catch (RuntimeException e) {
+                LOG.warn("{}/{}: copying logical slots {} from {} failed: {}", config.scope(), config.name(),
+                        decision.slots().permanent().keySet(), from.name(), e.getMessage());
+                return Effect.NOTHING.withSlots(before.withCopied(decision.slots().permanent().keySet(), from.name(),
+                        decision.slots().positions()));
+            }
+        });
     }
 
     /**

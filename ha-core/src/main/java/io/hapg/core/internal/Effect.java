@@ -1,6 +1,7 @@
 package io.hapg.core.internal;
 
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.LocalSlots;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
@@ -23,21 +24,23 @@ import java.util.OptionalLong;
  * @param finishedShutdown a shutdown has nothing left to do
  * @param database         a probe the action made when it finished (a promotion: PostgreSQL
  *                         accepts writes), so the loop can report it before its own next probe
+ * @param slots            what the node now knows of its permanent slots (an upkeep, a copy)
  */
 record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optional<Optional<String>> following,
               Optional<Boolean> rewindFailed, Optional<RaceBackoff> backoff, Optional<String> actionStarted,
-              boolean wakeAtOnce, boolean finishedShutdown, Optional<DatabaseState> database) {
+              boolean wakeAtOnce, boolean finishedShutdown, Optional<DatabaseState> database,
+              Optional<LocalSlots> slots) {
     static final Effect NOTHING = new Effect(Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty(), Optional.empty(), false, false, Optional.empty());
+            Optional.empty(), Optional.empty(), Optional.empty(), false, false, Optional.empty(), Optional.empty());
 
     Effect movingTo(Role to) {
         return new Effect(Optional.of(to), leaseDeadline, following, rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect withLease(OptionalLong deadline) {
         return new Effect(role, Optional.of(deadline), following, rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect withLease(long deadline) {
@@ -50,37 +53,42 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
 
     Effect streamingFrom(Optional<String> upstream) {
         return new Effect(role, leaseDeadline, Optional.of(upstream), rewindFailed, backoff, actionStarted,
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect withRewindFailed(boolean failed) {
         return new Effect(role, leaseDeadline, following, Optional.of(failed), backoff, actionStarted,
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect backingOff(RaceBackoff until) {
         return new Effect(role, leaseDeadline, following, rewindFailed, Optional.of(until), actionStarted,
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect started(String what) {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, Optional.of(what),
-                wakeAtOnce, finishedShutdown, database);
+                wakeAtOnce, finishedShutdown, database, slots);
     }
 
     Effect wakingAtOnce() {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, true,
-                finishedShutdown, database);
+                finishedShutdown, database, slots);
     }
 
     Effect finishingShutdown(boolean finished) {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
-                finished, database);
+                finished, database, slots);
     }
 
     Effect probed(DatabaseState state) {
         return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
-                finishedShutdown, Optional.of(state));
+                finishedShutdown, Optional.of(state), slots);
+    }
+
+    Effect withSlots(LocalSlots known) {
+        return new Effect(role, leaseDeadline, following, rewindFailed, backoff, actionStarted, wakeAtOnce,
+                finishedShutdown, database, Optional.of(known));
     }
 
     /** This, then {@code later}: each field {@code later} sets wins; either's flags hold. */
@@ -89,7 +97,8 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
                 later.following.or(() -> following), later.rewindFailed.or(() -> rewindFailed),
                 later.backoff.isPresent() ? later.backoff : backoff,
                 later.actionStarted.or(() -> actionStarted), wakeAtOnce || later.wakeAtOnce,
-                finishedShutdown || later.finishedShutdown, later.database.or(() -> database));
+                finishedShutdown || later.finishedShutdown, later.database.or(() -> database),
+                later.slots.or(() -> slots));
     }
 
     /** {@code local} with every field but the role changed as this says (the loop changes the role). */
@@ -101,6 +110,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
         backoff.ifPresent(b -> next.raceBackoff(Optional.of(b)));
         actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));
         database.ifPresent(next::database);
+        slots.ifPresent(next::slots);
         return next.build();
     }
 }

@@ -3,6 +3,7 @@ package io.hapg.core.internal;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
+import io.hapg.core.decision.FailoverSlots;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
 import io.hapg.core.http.NodeControl;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -599,10 +601,18 @@ public final class HaLoop {
     /**
      * Hands the cluster's {@code postgresql.parameters} to the database when they changed (as
      * Patroni reloads every node on the loop that sees new dynamic configuration); until it
-     * reports them in place, it is asked again each iteration.
+     * reports them in place, it is asked again each iteration. With logical permanent slots,
+     * {@code hot_standby_feedback} is on (Patroni forces it: without it a replica's copy of a
+     * logical slot loses the catalog rows it needs to decode after a failover).
      */
     private void applyClusterParameters() {
-        Map<String, String> wanted = effectiveConfig().postgresqlParameters();
+        DynamicConfig dynamic = effectiveConfig();
+        Map<String, String> wanted = dynamic.postgresqlParameters();
+        if (FailoverSlots.hotStandbyFeedback(view, dynamic, config.name(), config.tags())) {
+            wanted = new TreeMap<>(wanted);
+            wanted.put("hot_standby_feedback", "on");
+            wanted = Map.copyOf(wanted);
+        }
         if (wanted.equals(appliedParameters)) {
             return;
         }

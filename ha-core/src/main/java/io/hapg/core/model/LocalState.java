@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  *                               the key disappears): the only member whose {@code POST /failsafe}
  *                               this node accepts
  * @param failsafePing           the last {@code POST /failsafe} this node accepted
+ * @param slots                  this node's permanent slots as last seen, and the logical ones it copied
  */
 public record LocalState(
         Role role,
@@ -45,7 +46,8 @@ public record LocalState(
         Optional<RaceBackoff> raceBackoff,
         boolean rewindFailed,
         Optional<String> lastSeenLeader,
-        Optional<FailsafePing> failsafePing) {
+        Optional<FailsafePing> failsafePing,
+        LocalSlots slots) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -59,13 +61,14 @@ public record LocalState(
         Objects.requireNonNull(raceBackoff, "raceBackoff");
         Objects.requireNonNull(lastSeenLeader, "lastSeenLeader");
         Objects.requireNonNull(failsafePing, "failsafePing");
+        Objects.requireNonNull(slots, "slots");
     }
 
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN);
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -111,6 +114,7 @@ public record LocalState(
         private boolean rewindFailed;
         private Optional<String> lastSeenLeader;
         private Optional<FailsafePing> failsafePing;
+        private LocalSlots slots;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -127,6 +131,7 @@ public record LocalState(
             rewindFailed = s.rewindFailed;
             lastSeenLeader = s.lastSeenLeader;
             failsafePing = s.failsafePing;
+            slots = s.slots;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -145,11 +150,12 @@ public record LocalState(
         public Builder rewindFailed(boolean v) { rewindFailed = v; return this; }
         public Builder lastSeenLeader(Optional<String> v) { lastSeenLeader = v; return this; }
         public Builder failsafePing(Optional<FailsafePing> v) { failsafePing = v; return this; }
+        public Builder slots(LocalSlots v) { slots = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
-                    rewindFailed, lastSeenLeader, failsafePing);
+                    rewindFailed, lastSeenLeader, failsafePing, slots);
         }
     }
 }

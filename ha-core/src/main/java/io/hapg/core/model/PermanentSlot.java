@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 /**
  * One entry of Patroni's dynamic {@code slots} key: a replication slot the cluster keeps whatever
  * its members are. A physical one is kept on the primary and on every replica (advanced to the
- * primary's published position, so a consumer finds it after a failover); a logical one is kept
- * on the primary only (see FROM-PATRONI.md: hapg does not copy logical slots to replicas).
+ * primary's published position, so a consumer finds it after a failover); a logical one is created
+ * on the primary and copied to the replicas (Patroni's failover slots), then advanced likewise.
  *
  * @param name     the slot name ({@code [a-z0-9_]{1,63}}, as Patroni requires)
  * @param logical  {@code type: logical}

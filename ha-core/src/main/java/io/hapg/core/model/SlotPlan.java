@@ -11,12 +11,14 @@ import java.util.Set;
  * {@link #permanent} that no entry of {@link #ignore} matches is dropped (one in use is retried
  * later); logical slots outside {@link #permanent} are never dropped.
  *
- * @param primary     the node is the primary: logical permanent slots are created here
+ * @param primary     the node is the primary: logical permanent slots are created here (a replica
+ *                    gets copies of them: {@code DatabaseNode.copyLogicalSlots})
  * @param memberSlots slot names of the members that stream from this node
  * @param permanent   the permanent slots to keep here, by name
  * @param ignore      {@code ignore_slots}
  * @param positions   on a replica: how far the primary's permanent slots are (the {@code status}
- *                    key); a local permanent physical slot is advanced to it (at most to replay)
+ *                    key); a local permanent slot is advanced to it (at most to replay); for
+ *                    {@code COPY_SLOTS}: the positions published when the copy was decided
  */
 public record SlotPlan(boolean primary, Set<String> memberSlots, Map<String, PermanentSlot> permanent,
                        List<IgnoreSlot> ignore, Map<String, Lsn> positions) {

@@ -3,9 +3,11 @@ package io.hapg.core.spi;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.StandbyCluster;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,19 +111,45 @@ public interface DatabaseNode extends AutoCloseable {
 
     /**
      * Keeps the slots of {@code plan} (Patroni's {@code sync_replication_slots}): creates the
-     * missing ones (a logical one on a primary only, in its database), drops every physical slot
-     * outside the plan that {@code ignore_slots} does not cover and no walsender uses (one in use
-     * is retried on the next call), re-creates a permanent slot whose type, database or plugin
-     * differ, and on a replica advances each permanent physical slot to its published position
-     * (at most to the replay position). Logical slots outside the plan are never dropped. Bounded
-     * by the query timeout.
+     * missing ones (a logical one on a primary only, in its database: a replica gets it from
+     * {@link #copyLogicalSlots}), drops every physical slot outside the plan that
+     * {@code ignore_slots} does not cover and no walsender uses (one in use is retried on the next
+     * call), re-creates a permanent slot whose type, database or plugin differ (on a primary;
+     * a replica drops it, to be copied again), and on a replica advances each permanent slot
+     * present to its published position (at most to the replay position; a logical one with
+     * {@code pg_replication_slot_advance} in its database). Logical slots outside the plan are
+     * never dropped, and a primary uses a logical slot it has (one copied while it was a
+     * replica) as it is. A failure to advance one slot is logged and retried on the next call.
+     * Bounded by the query timeout.
      *
      * @return the positions of the plan's permanent slots as they are now (a physical slot's
      *         {@code restart_lsn}, a logical one's {@code confirmed_flush_lsn}), for the leader to
-     *         publish in the {@code status} key; slots without a position are left out
+     *         publish in the {@code status} key; slots without a position are left out, and so
+     *         is, on a replica, a logical slot whose advance found the WAL it needs gone (a stale
+     *         copy: Patroni copies it again)
      * @throws DatabaseUnavailableException when PostgreSQL does not answer or refuses
      */
     Map<String, Lsn> ensureSlots(SlotPlan plan);
+
+    /**
+     * On a replica: copies the logical slots {@code slots} from {@code leader} (Patroni's
+     * {@code copy_logical_slots}). Reads each slot's state file on the leader
+     * ({@code pg_read_binary_file('pg_replslot/<name>/state')}, connecting as the pg_rewind
+     * role), keeps those whose type, database and plugin match {@code slots}, and if any: stops
+     * PostgreSQL (fast), writes each into {@code pg_replslot/<name>/state} (durably, as the
+     * PostgreSQL OS user, replacing an older copy) and starts it again as a replica of
+     * {@code leader}, which loads them. It decides nothing: whether to copy is the caller's.
+     * Bounded by the query timeout plus the stop and start timeouts. The default copies nothing.
+     *
+     * @return the names of the slots written (empty when the leader has none of them, they differ
+     *         from {@code slots}, or they need WAL older than this replica still has: a copy could
+     *         never be advanced; nothing was stopped then)
+     * @throws SourceUnavailableException when the leader could not be read: nothing was stopped
+     * @throws DatabaseUnavailableException when stopping, writing or starting failed
+     */
+    default Set<String> copyLogicalSlots(Member leader, Collection<PermanentSlot> slots) {
+        return Set.of();
+    }
 
     /** On a primary: one physical slot per member named (except this one), and no other physical slot. */
     default void ensureSlots(Set<String> members) {

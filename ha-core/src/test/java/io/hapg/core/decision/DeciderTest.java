@@ -29,6 +29,7 @@ import io.hapg.core.model.DataRemoval;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
+import io.hapg.core.model.LocalSlots;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.Test;
  * operator would read. Unless a test says otherwise this node is {@code pg2}.
  */
 class DeciderTest {
+    static final Map<String, Object> LOGICAL_CDC = Map.of("type", "logical", "database", "app", "plugin", "pgoutput");
     static final Instant WALL = Instant.parse("2025-03-01T12:00:00Z");
     static final long MONO = 5_000_000_000_000L;
     static final long SECOND = 1_000_000_000L;
@@ -1469,14 +1471,90 @@ class DeciderTest {
             Decision d = decide("pg2", view, LocalStates.replica());
             expect(d).action(NONE).reason("no action: streaming from leader pg1");
             assertThat(d.slots().primary()).isFalse();
-            assertThat(d.slots().permanent()).as("logical ones stay on the primary; mine is not mine to keep")
-                    .containsOnlyKeys("consumer");
-            assertThat(d.slots().positions()).containsExactly(Map.entry("consumer", Lsn.parse("0/5000000")));
+            assertThat(d.slots().permanent()).as("mine is not mine to keep; logical ones are kept too")
+                    .containsOnlyKeys("consumer", "cdc");
+            assertThat(d.slots().positions()).containsOnly(Map.entry("consumer", Lsn.parse("0/5000000")),
+                    Map.entry("cdc", Lsn.parse("0/5000100")));
             assertThat(d.slots().memberSlots()).isEmpty();
             assertThat(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()).slots().isEmpty())
                     .as("no permanent slots: a replica leaves its slots alone").isTrue();
             assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
                     .as("a replica that is never promoted keeps none").isEmpty();
+        }
+
+        @Test
+        void aReplicaCopiesALogicalSlotOnceThePrimaryPublishesIt() {
+            ClusterView unpublished = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC)).build();
+            ClusterView view = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000100").build();
+            LocalState.Builder seen = LocalStates.replica().slots(LocalSlots.UNKNOWN.withPresent(Map.of()));
+            expect(decide("pg2", view, LocalStates.replica())).action(NONE)
+                    .reason("no action: streaming from leader pg1");
+            expect(decide("pg2", unpublished, seen)).action(NONE).reason("no action: streaming from leader pg1");
+            Decision d = decide("pg2", view, seen);
+            expect(d).action(Action.COPY_SLOTS).target("pg1").reason("copying logical slots [cdc] from the primary"
+                    + " pg1: PostgreSQL restarts to load them");
+            assertThat(d.slots().permanent()).containsOnlyKeys("cdc");
+            assertThat(decide("pg2", view, LocalStates.replica().slots(
+                    LocalSlots.UNKNOWN.withPresent(Map.of("cdc", Lsn.parse("0/5000000"))))).action())
+                    .as("present: advanced, not copied").isEqualTo(NONE);
+            assertThat(decide("pg2", tag("nofailover", true), view, seen).action()).as("nofailover").isEqualTo(NONE);
+        }
+
+        @Test
+        void aCopyRestartsPostgresAtMostOncePerSlotLeaderAndPublishedPosition() {
+            ClusterView view = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000100").build();
+            LocalSlots copied = LocalSlots.UNKNOWN.withCopied(List.of("cdc"), "pg1",
+                    Map.of("cdc", Lsn.parse("0/5000100")));
+            expect(decide("pg2", view, LocalStates.replica().slots(copied))).action(NONE)
+                    .reason("no action: streaming from leader pg1");
+            expect(decide("pg2", view, LocalStates.replica().slots(copied.withPresent(Map.of())))).action(NONE)
+                    .reason("no action: streaming from leader pg1 (logical slots cdc still missing after a copy from"
+                            + " pg1: copying again once the primary's slot moves)");
+            ClusterView moved = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000200").build();
+            expect(decide("pg2", moved, LocalStates.replica().slots(copied.withPresent(Map.of()))))
+                    .action(Action.COPY_SLOTS).target("pg1");
+            ClusterView newLeader = Clusters.healthy().leader("pg3").config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000100").build();
+            expect(decide("pg2", newLeader, LocalStates.replica().following("pg3")
+                    .slots(copied.withPresent(Map.of())))).action(Action.COPY_SLOTS).target("pg3");
+        }
+
+        @Test
+        void neitherTheLeaderNorACandidateCopiesSlots() {
+            LocalSlots seen = LocalSlots.UNKNOWN.withPresent(Map.of());
+            ClusterView led = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000100").build();
+            assertThat(decide("pg1", led, LocalStates.of(Databases.primary()).slots(seen)).action())
+                    .as("the leader").isEqualTo(RENEW_LEASE);
+            ClusterView leaderless = Clusters.healthy().noLeader().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .slotPosition("cdc", "0/5000100").build();
+            assertThat(decide("pg2", leaderless, LocalStates.replica().slots(seen)).action())
+                    .as("a candidate in the leader race").isNotEqualTo(Action.COPY_SLOTS);
+            ClusterView paused = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC)).config("pause", true)
+                    .slotPosition("cdc", "0/5000100").build();
+            assertThat(decide("pg2", paused, LocalStates.replica().slots(seen)).action())
+                    .as("maintenance mode starts and stops nothing").isNotEqualTo(Action.COPY_SLOTS);
+        }
+
+        @Test
+        void hotStandbyFeedbackIsForcedWhereLogicalSlotsAreKept() {
+            ClusterView view = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .member(member("pg3").replica().tag("replicatefrom", "pg2").tag("nofailover", true)).build();
+            DynamicConfig dcs = view.effectiveConfig(DynamicConfig.DEFAULTS);
+            assertThat(FailoverSlots.hotStandbyFeedback(view, dcs, "pg2", Tags.NONE)).isTrue();
+            assertThat(FailoverSlots.hotStandbyFeedback(view, dcs, "pg3", Tags.NONE.with("nofailover", true)))
+                    .as("nofailover keeps no logical slot").isFalse();
+            ClusterView cascade = Clusters.healthy().config("slots", Map.of("cdc", LOGICAL_CDC))
+                    .member(member("pg3").replica().tag("replicatefrom", "pg2")).build();
+            assertThat(FailoverSlots.hotStandbyFeedback(cascade, dcs, "pg2", Tags.NONE.with("nofailover", true)))
+                    .as("a member cascading from me keeps them").isTrue();
+            ClusterView physical = Clusters.healthy().config("slots", Map.of("consumer", Map.of("type", "physical")))
+                    .build();
+            assertThat(FailoverSlots.hotStandbyFeedback(physical, physical.effectiveConfig(DynamicConfig.DEFAULTS),
+                    "pg2", Tags.NONE)).as("physical slots only").isFalse();
         }
 
         @Test

@@ -31,6 +31,8 @@ public final class Slots {
     private static final String OBJECT_IN_USE = "55006";
     private static final String UNDEFINED_OBJECT = "42704";
     private static final String DUPLICATE_OBJECT = "42710";
+    /** {@code undefined_file}: what advancing a slot says when the WAL it needs is gone. */
+    private static final String WAL_GONE = "58P01";
     private static final String SLOTS_SQL = "SELECT slot_name, slot_type, database, plugin, active,"
             + " restart_lsn::text, confirmed_flush_lsn::text FROM pg_catalog.pg_replication_slots WHERE NOT temporary";
 
@@ -76,8 +78,10 @@ public final class Slots {
      * Keeps the slots of {@code plan} on this node (see {@code DatabaseNode#ensureSlots}):
      * {@code ignored} are further physical slot names never dropped (the node's own setting).
      *
-     * @param databases opens a connection to a database, for creating a logical slot (primary only)
-     * @return the positions of the plan's permanent slots present afterwards
+     * @param databases opens a connection to a database, for creating a logical slot (primary) or
+     *                  advancing one (replica)
+     * @return the positions of the plan's permanent slots present afterwards; on a replica, a
+     *         logical slot whose advance found its WAL gone is left out (it must be copied again)
      */
     public static Map<String, Lsn> ensure(Connection connection, DatabaseConnector databases, String member,
                                           SlotPlan plan, Set<String> ignored) throws SQLException {
@@ -124,17 +128,14 @@ public final class Slots {
                 LOG.info("{} - created permanent replication slot {}", member, slot.name());
             } else if (plan.primary()) {
                 createLogical(databases, slot);
-                LOG.info("{} - created permanent replication slot {} ({}); kept on the primary only, not copied to"
-                        + " replicas", member, slot.name(), describe(slot));
+                LOG.info("{} - created permanent replication slot {} ({})", member, slot.name(), describe(slot));
             }
         }
-        if (!plan.primary()) {
-            advance(connection, member, plan);
-        }
+        Set<String> stale = plan.primary() ? Set.of() : advance(connection, databases, member, plan);
         Map<String, Lsn> positions = new LinkedHashMap<>();
         for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
             Present slot = Present.of(row);
-            if (plan.permanent().containsKey(slot.name())) {
+            if (plan.permanent().containsKey(slot.name()) && !stale.contains(slot.name())) {
                 slot.position().ifPresent(lsn -> positions.put(slot.name(), lsn));
             }
         }
@@ -142,30 +143,50 @@ public final class Slots {
     }
 
     /**
-     * On a replica: moves each permanent physical slot up to the primary's published position, as
-     * Patroni does, so that after a failover the slot retains no more WAL than the primary's did.
-     * PostgreSQL caps the move at the replay position. A failure is logged and retried next time.
+     * On a replica: moves each permanent slot up to the primary's published position, as Patroni
+     * does, so that after a failover the slot retains no more WAL than the primary's did and a
+     * logical one (a copy of the primary's) decodes from where its consumer confirmed. PostgreSQL
+     * caps the move at the replay position. A logical slot is advanced in its own database (the
+     * only place PostgreSQL allows it), which decodes the WAL in between. A failure is logged
+     * and retried next time.
+     *
+     * @return the slots whose advance found the WAL they need gone: copies that must be made again
      */
-    private static void advance(Connection connection, String member, SlotPlan plan) throws SQLException {
+    private static Set<String> advance(Connection connection, DatabaseConnector databases, String member,
+                                       SlotPlan plan) throws SQLException {
+        Set<String> stale = new TreeSet<>();
         Map<String, Present> now = new LinkedHashMap<>();
         for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
             now.put(row.get(0), Present.of(row));
         }
         plan.positions().forEach((name, target) -> {
             Present slot = now.get(name);
-            if (slot == null || !"physical".equals(slot.type()) || slot.restartLsn().isEmpty()
-                    || slot.restartLsn().get().compareTo(target) >= 0) {
+            PermanentSlot permanent = plan.permanent().get(name);
+            if (slot == null || permanent == null || !slot.sameAs(permanent) || slot.position().isEmpty()
+                    || slot.position().get().compareTo(target) >= 0) {
                 return;
             }
+            String sql = "SELECT pg_catalog.pg_replication_slot_advance(" + Jdbc.literal(name) + ", "
+                    + Jdbc.literal(target.toString()) + "::pg_catalog.pg_lsn)";
             try {
-                Jdbc.execute(connection, "SELECT pg_catalog.pg_replication_slot_advance(" + Jdbc.literal(name) + ", "
-                        + Jdbc.literal(target.toString()) + "::pg_catalog.pg_lsn)");
+                if (permanent.logical()) {
+                    try (Connection c = databases.connect(permanent.database().get())) {
+                        Jdbc.execute(c, sql);
+                    }
+                } else {
+                    Jdbc.execute(connection, sql);
+                }
                 LOG.debug("{} - advanced replication slot {} towards {}", member, name, target);
             } catch (SQLException e) {
-                LOG.warn("{} - could not advance replication slot {} to {}: {}", member, name, target,
-                        e.getMessage());
+                // Patroni's words, so that the same alerts match
+                LOG.warn("{} - Failed to advance {} replication slot '{}' to {}: {}", member, slot.type(), name,
+                        target, e.getMessage());
+                if (permanent.logical() && WAL_GONE.equals(e.getSQLState())) {
+                    stale.add(name);
+                }
             }
         });
+        return stale;
     }
 
     private static String describe(PermanentSlot slot) {
