@@ -147,11 +147,17 @@ final class EtcdMember {
         process().ifPresent(ManagedProcess::close);
     }
 
-    /** True when the process exited because one of its ports was taken. */
+    /**
+     * True when the process exited because one of its ports was taken, or because two members
+     * were given the same peer port ("has duplicate url").
+     */
     boolean exitedOnPortClash() {
         ManagedProcess current = process;
-        return current != null && !current.isAlive()
-                && current.logTail(20).contains("address already in use");
+        if (current == null || current.isAlive()) {
+            return false;
+        }
+        String tail = current.logTail(20);
+        return tail.contains("address already in use") || tail.contains("has duplicate url");
     }
 
     /** Deletes the data dir, so the next start bootstraps afresh. */
