@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side numbers for one node, hapg or Patroni, on its own etcd and PostgreSQL (loopback,
 # a temporary directory, everything stopped by PID at the end):
-#   bash scripts/bench/one-node.sh primary hapg|hapg-nagle|patroni   GET /primary with wrk, 10 and 100 clients
+#   bash scripts/bench/one-node.sh primary hapg|hapg-jdk|hapg-nagle|patroni   GET /primary with wrk, 10 and 100 clients
 #   bash scripts/bench/one-node.sh idle    hapg|patroni [LOOP_WAIT] [SECONDS]   idle CPU and RSS of the agent
 # hapg runs from ha-agent/target/hapg.jar through ha-agent/bin/hapg (build it first:
-# mvn -B -q -DskipTests -pl ha-agent -am package); hapg-nagle is the same with
+# mvn -B -q -DskipTests -pl ha-agent -am package); hapg-jdk serves the REST API on the JDK's
+# built-in server instead of Netty (-Dhapg.http.transport=jdk), hapg-nagle is hapg-jdk with
 # -Dsun.net.httpserver.nodelay=false (the behaviour before TCP_NODELAY). Needs etcd, PostgreSQL,
 # patroni, wrk, curl (bash scripts/install-deps.sh bench); as root, PostgreSQL runs as the user
 # 'hapg'. A benchmark, not a test.
@@ -75,7 +76,11 @@ $( [ ${#run_as[@]} -gt 0 ] && echo "  os_user: hapg" )
   authentication: $auth
   parameters: {fsync: 'off', shared_buffers: 16MB}
 YAML
-  opts="${HAPG_BENCH_JAVA_OPTS:-}"; [ "$kind" = hapg-nagle ] && opts="$opts -Dsun.net.httpserver.nodelay=false"
+  opts="${HAPG_BENCH_JAVA_OPTS:-}"
+  case $kind in
+    hapg-jdk) opts="$opts -Dhapg.http.transport=jdk" ;;
+    hapg-nagle) opts="$opts -Dhapg.http.transport=jdk -Dsun.net.httpserver.nodelay=false" ;;
+  esac
   HAPG_JAVA_OPTS="$opts" "$repo/ha-agent/bin/hapg" agent "$dir/node.yml" > "$dir/agent.log" 2>&1 &
 fi
 agent=$!; pids+=("$agent")

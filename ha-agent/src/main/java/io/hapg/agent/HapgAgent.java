@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,6 +37,9 @@ import java.util.Map;
  * client.
  */
 public final class HapgAgent {
+    /** The system property choosing the REST API's server; see {@link #httpTransport(String)}. */
+    static final String HTTP_TRANSPORT = "hapg.http.transport";
+
     private HapgAgent() {
     }
 
@@ -145,11 +149,30 @@ public final class HapgAgent {
             throw e;
         }
         HaAgent.Builder builder = HaAgent.builder(config, consensus, database)
-                .restApi(HttpApi.builder(config))
+                .restApi(HttpApi.builder(config).transport(httpTransport(System.getProperty(HTTP_TRANSPORT))))
                 .listener(new LoggingListener());
         for (RoleChangeListener listener : listeners) {
             builder.listener(listener);
         }
         return builder.build();
+    }
+
+    /**
+     * {@code -Dhapg.http.transport=auto|netty|jdk}: the REST API's server. Netty (the default, on
+     * the agent's class path through jetcd) or the JDK's built-in one, for comparison or should
+     * Netty misbehave.
+     *
+     * @throws IllegalArgumentException naming the property and its values for anything else
+     */
+    static HttpApi.Transport httpTransport(String value) {
+        if (value == null || value.isBlank()) {
+            return HttpApi.Transport.AUTO;
+        }
+        try {
+            return HttpApi.Transport.valueOf(value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + HTTP_TRANSPORT + "=" + value
+                    + ": expected auto, netty or jdk", e);
+        }
     }
 }

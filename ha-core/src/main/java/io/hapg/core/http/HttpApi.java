@@ -1,9 +1,5 @@
 package io.hapg.core.http;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.spi.TimeSource;
 import io.hapg.core.config.HaConfig;
@@ -74,29 +70,24 @@ import org.slf4j.LoggerFactory;
  * warning. A {@code restapi.allowlist} none of whose entries parse refuses every unsafe call.
  * Each unsafe call and each 401/403 writes one line to the {@code io.hapg.audit} logger.
  *
- * <p><b>Connections</b>: the JDK server's limits are JVM-wide system properties read when its
- * first server starts; unless the operator set them, {@link #start()} sets
- * {@code jdk.httpserver.maxConnections} to {@value #MAX_CONNECTIONS} (further connections are
- * closed on accept), {@code sun.net.httpserver.maxReqTime} to {@value #REQUEST_SECONDS} s (a
- * connection that sends nothing, or not its whole request, is closed after that) and
- * {@code sun.net.httpserver.clockTick} to 1000 ms (how often idleness is checked). Idle
- * keep-alive connections keep the JDK's limit, {@code sun.net.httpserver.idleInterval} = 30 s:
- * shorter, and a peer that reuses its connection once per {@code loop_wait} (10 s by default)
- * would race the server closing it, and {@code POST /failsafe} is not retried.
+ * <p><b>Server</b>: Netty when it is on the class path (the agent has it through jetcd), the JDK's
+ * built-in server otherwise; {@link Builder#transport} chooses. On Netty a health check is
+ * answered on the I/O thread that read it, with no hand-off (measured on 2 cores, one agent and
+ * wrk on the same machine: see CHANGELOG and {@code scripts/bench/one-node.sh primary}); unsafe
+ * calls run on worker threads. Both servers close connections past {@value #MAX_CONNECTIONS} on
+ * accept, close a connection that does not deliver a whole request in time (Netty:
+ * {@link Builder#requestTimeout}, TLS handshake included; the JDK: {@value #REQUEST_SECONDS} s,
+ * plus a reaper that frees a worker held by a half-sent request after {@link Builder#requestTimeout})
+ * and close keep-alive connections idle for 30 s (shorter, and a peer that reuses its connection
+ * once per {@code loop_wait} would race the server closing it; {@code POST /failsafe} is not
+ * retried). Bodies over 64 KiB are refused with 413. Details: {@code NettyServer},
+ * {@code JdkServer}.
  *
- * <p><b>Speed</b>: a GET health check sends the {@code /patroni} document serialised once per loop
- * status, so its cost is the JDK server's own (measured on 2 cores with the launcher's JVM flags:
- * ~55 us of CPU per request, 12,000-14,000 req/s at 10 keep-alive clients, no errors at 100). What
- * is left is the JDK's: three thread hand-offs per request (selector, worker, selector again) and
- * ~12 KiB of buffers it allocates per exchange. A Netty prototype serving the same router
- * took ~24 us per request and ~24,000 req/s; it would need TLS, the caps and the timeouts rebuilt
- * outside ha-core, whose only runtime dependencies are SLF4J and Jackson.
- *
- * <p><b>Threads</b>: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N}
- * (idle ones exit), a queue with room for a request from every admitted connection, and one
- * {@code ha-http-<member>-reaper} thread that frees a thread held by a client that has not sent
- * its whole request within {@link Builder#requestTimeout} (default 5 s). Bodies over 64 KiB are
- * refused with 413. {@link #report} runs on the HA loop thread and only stores a reference.
+ * <p><b>Threads</b>: Netty: one {@code ha-http-<member>-io} thread and up to
+ * {@link Builder#maxThreads} {@code ha-http-<member>-N} threads for unsafe calls (idle ones exit).
+ * JDK: up to {@link Builder#maxThreads} request threads {@code ha-http-<member>-N} and one
+ * {@code ha-http-<member>-reaper}. {@link #report} runs on the HA loop thread and only stores a
+ * reference.
  */
 public final class HttpApi implements HealthReporter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -112,13 +103,18 @@ public final class HttpApi implements HealthReporter {
     private final int maxThreads;
     private final Duration requestTimeout;
     private final Duration pollInterval;
-    private static final String NODELAY = "sun.net.httpserver.nodelay";
+    private final Transport transport;
     /** The most connections open at once: far above what load balancers, peers and monitoring need. */
     static final int MAX_CONNECTIONS = 512;
-    /** Seconds a connection has to deliver a whole request, its first one included. */
+    /** Seconds a connection has to deliver a whole request to the JDK server, its first one included. */
     static final int REQUEST_SECONDS = 10;
-    private volatile HttpServer server;
-    private volatile RequestExecutor executor;
+    /**
+     * How long a keep-alive connection may wait between requests: the JDK's default. Shorter, and
+     * a peer that reuses its connection once per {@code loop_wait} (10 s by default) would race
+     * the server closing it, and {@code POST /failsafe} is not retried.
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    private volatile ApiServer server;
 
     private HttpApi(Builder b) {
         this.config = b.config;
@@ -126,46 +122,10 @@ public final class HttpApi implements HealthReporter {
         this.maxThreads = b.maxThreads != 0 ? b.maxThreads : Math.max(32, 4 * rest.threadPoolSize());
         this.requestTimeout = b.requestTimeout;
         this.pollInterval = b.pollInterval;
+        this.transport = b.transport;
         this.bindAddress = b.bindAddress != null ? b.bindAddress : address(rest.listen());
         this.ctx = new ApiContext(config, b.time, Optional.ofNullable(b.control), latest,
                 Version.number());
-    }
-
-    /**
-     * TCP_NODELAY on the JDK server's connections. Without it a keep-alive client (HAProxy,
-     * Prometheus, the REST locator) waits ~40 ms per request: the server writes headers and body
-     * apart, and Nagle holds the body until the client's delayed ACK. The JDK reads this property
-     * once, when its first server starts, so it is set here unless the operator set it.
-     */
-    private static void noDelay() {
-        defaultProperty(NODELAY, "true");
-    }
-
-    /**
-     * A flood of connections, or clients that open one and never send anything, would otherwise
-     * hold file descriptors without limit (the JDK's default) or for 30-40 s each.
-     */
-    private static void connectionLimits() {
-        defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
-        defaultProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
-        defaultProperty("sun.net.httpserver.clockTick", "1000");
-    }
-
-    /**
-     * Room for a request from every connection the server admits. A request the executor refuses
-     * makes the JDK close its connection, which a keep-alive client sees as a read error (measured:
-     * thousands per 10 s at 100 clients with the former {@code 4 * request_queue_size + 64}); the
-     * connection cap, not this queue, is what bounds the load.
-     */
-    private static int waitingRequests() {
-        int cap = Integer.getInteger("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
-        return cap > 0 ? cap : MAX_CONNECTIONS;
-    }
-
-    private static void defaultProperty(String name, String value) {
-        if (System.getProperty(name) == null) {
-            System.setProperty(name, value);
-        }
     }
 
     /** Stores the status for the next requests. Called on the HA loop thread; never blocks. */
@@ -185,30 +145,19 @@ public final class HttpApi implements HealthReporter {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("HttpApi for " + config.name() + " can be started only once");
         }
-        noDelay();
-        connectionLimits();
-        RequestExecutor pool = new RequestExecutor(config.name(), maxThreads, waitingRequests(), requestTimeout);
         AccessControl access;
         try {
             // The allowlist's host names are resolved here, not in the constructor (no I/O there).
             access = new AccessControl(rest);
-            HttpServer created = rest.tls() ? https(bindAddress) : HttpServer.create(bindAddress,
-                    rest.requestQueueSize());
             Map<String, String> headers = new LinkedHashMap<>(rest.httpExtraHeaders());
             if (rest.tls()) {
                 headers.putAll(rest.httpsExtraHeaders());
             }
-            created.createContext("/", new Router(ctx, access, headers, pollInterval));
-            created.setExecutor(pool);
-            created.start();
-            this.executor = pool;
-            this.server = created;
+            Router router = new Router(ctx, access, headers, pollInterval);
+            ServerSettings settings = settings();
+            this.server = netty() ? NettyServers.start(settings, router) : JdkServer.start(settings, router);
         } catch (IOException e) {
-            pool.close();
             throw new UncheckedIOException("REST API cannot listen on " + bindAddress + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
         }
         InetSocketAddress bound = address();
         LOG.info("{}/{}: REST API listening on {}://{}:{}", config.scope(), config.name(),
@@ -227,41 +176,52 @@ public final class HttpApi implements HealthReporter {
         return !bound.getAddress().isLoopbackAddress() && access.unsafeOpen();
     }
 
-    private HttpsServer https(InetSocketAddress at) throws IOException {
-        SSLContext tls = PemTls.context(rest);
-        // restapi.ciphers is applied to a copy now, so a string that cannot be applied stops the
-        // start with its reason instead of failing every handshake later.
-        SSLParameters template = tls.getDefaultSSLParameters();
-        rest.ciphers().ifPresent(c -> CipherSuites.apply(c, template,
-                tls.getSupportedSSLParameters().getCipherSuites()));
-        String[] suites = template.getCipherSuites();
-        String[] protocols = template.getProtocols();
-        HttpsServer https = HttpsServer.create(at, rest.requestQueueSize());
-        VerifyClient verify = rest.verifyClient();
-        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                p.setCipherSuites(suites);
-                p.setProtocols(protocols);
-                if (verify == VerifyClient.REQUIRED) {
-                    p.setNeedClientAuth(true);
-                } else if (verify == VerifyClient.OPTIONAL) {
-                    p.setWantClientAuth(true);
+    /** Whether this API runs on Netty: when asked to, or by default when its classes are present. */
+    private boolean netty() {
+        switch (transport) {
+            case NETTY:
+                if (!NettyServer.available()) {
+                    throw new IllegalStateException("HttpApi for " + config.name()
+                            + ": the Netty transport was asked for but netty-codec-http is not on the class path");
                 }
-                params.setSSLParameters(p);
+                return true;
+            case JDK:
+                return false;
+            default:
+                return NettyServer.available();
+        }
+    }
+
+    private ServerSettings settings() {
+        Optional<SSLContext> tls = Optional.empty();
+        SSLParameters parameters = new SSLParameters();
+        if (rest.tls()) {
+            SSLContext context = PemTls.context(rest);
+            // restapi.ciphers is applied to a copy now, so a string that cannot be applied stops the
+            // start with its reason instead of failing every handshake later.
+            parameters = context.getDefaultSSLParameters();
+            SSLParameters template = parameters;
+            rest.ciphers().ifPresent(c -> CipherSuites.apply(c, template,
+                    context.getSupportedSSLParameters().getCipherSuites()));
+            VerifyClient verify = rest.verifyClient();
+            if (verify == VerifyClient.REQUIRED) {
+                parameters.setNeedClientAuth(true);
+            } else if (verify == VerifyClient.OPTIONAL) {
+                parameters.setWantClientAuth(true);
             }
-        });
-        return https;
+            tls = Optional.of(context);
+        }
+        return new ServerSettings(config.name(), bindAddress, rest.requestQueueSize(), tls, parameters, maxThreads,
+                MAX_CONNECTIONS, requestTimeout, IDLE_TIMEOUT);
     }
 
     /** The address actually bound (the real port when the builder asked for port 0). */
     public InetSocketAddress address() {
-        HttpServer s = server;
+        ApiServer s = server;
         if (s == null) {
             throw new IllegalStateException("HttpApi for " + config.name() + " is not started");
         }
-        return s.getAddress();
+        return s.address();
     }
 
     /** Stops listening, drops open connections and stops every thread. Idempotent. */
@@ -271,13 +231,9 @@ public final class HttpApi implements HealthReporter {
         if (previous != State.STARTED) {
             return;
         }
-        HttpServer s = server;
+        ApiServer s = server;
         if (s != null) {
-            s.stop(0);
-        }
-        RequestExecutor pool = executor;
-        if (pool != null) {
-            pool.close();
+            s.close();
         }
         LOG.info("{}/{}: REST API stopped", config.scope(), config.name());
     }
@@ -291,6 +247,16 @@ public final class HttpApi implements HealthReporter {
         String host = listen.host();
         return host.isEmpty() || host.equals("*") ? new InetSocketAddress(listen.port())
                 : new InetSocketAddress(host, listen.port());
+    }
+
+    /** The HTTP server under the API. */
+    public enum Transport {
+        /** Netty when {@code netty-codec-http} is on the class path (it is in the agent), else the JDK's. */
+        AUTO,
+        /** Netty; {@link HttpApi#start()} fails when it is not on the class path. */
+        NETTY,
+        /** The JDK's built-in {@code com.sun.net.httpserver}: no dependency, slower under load. */
+        JDK
     }
 
     /** @param config the node's configuration: {@code restapi}, {@code name}, {@code scope}, {@code tags}, {@code bootstrap.dcs} */
@@ -307,6 +273,7 @@ public final class HttpApi implements HealthReporter {
         private int maxThreads;
         private Duration requestTimeout = Duration.ofSeconds(5);
         private Duration pollInterval = Duration.ofMillis(100);
+        private Transport transport = Transport.AUTO;
 
         private Builder(HaConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -339,6 +306,9 @@ public final class HttpApi implements HealthReporter {
          * to a second after the new primary answered).
          */
         public Builder switchoverPollInterval(Duration v) { pollInterval = positive(v, "switchoverPollInterval"); return this; }
+
+        /** Which HTTP server carries the API ({@link Transport#AUTO}: Netty when on the class path). */
+        public Builder transport(Transport v) { transport = Objects.requireNonNull(v, "transport"); return this; }
 
         public HttpApi build() {
             return new HttpApi(this);

@@ -1,14 +1,7 @@
 package io.hapg.core.http;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpsExchange;
 import io.hapg.core.spi.ConsensusUnavailableException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,16 +9,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads each request (body capped at {@link #MAX_BODY}), routes it as Patroni's
- * {@code parse_request} does (by method and first path segment; any other GET is a health check),
- * checks access for unsafe methods and writes the {@link Reply}.
+ * Routes each request as Patroni's {@code parse_request} does (by method and first path segment;
+ * any other GET is a health check), checks access for unsafe methods and builds the {@link Reply}.
+ * Transport-neutral: {@link JdkServer} and {@link NettyServer} read the bytes and write the reply.
  */
-final class Router implements HttpHandler {
+final class Router {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
     /**
      * One line per unsafe call and per 401/403, under its own name so that an operator can route
@@ -35,7 +27,6 @@ final class Router implements HttpHandler {
     static final Logger AUDIT = LoggerFactory.getLogger("io.hapg.audit");
     /** Larger bodies are refused with 413: no management request needs more. */
     static final int MAX_BODY = 64 * 1024;
-    private static final byte[] NO_BODY = new byte[0];
 
     private final ApiContext ctx;
     private final AccessControl access;
@@ -53,50 +44,66 @@ final class Router implements HttpHandler {
         this.configs = new ConfigEdits(ctx);
     }
 
-    @Override
-    public void handle(HttpExchange exchange) {
-        try (exchange) {
-            Reply reply;
-            Request request = null;
-            try {
-                request = read(exchange);
-                RequestExecutor.requestRead();
-                reply = route(request);
-            } catch (Request.BadRequest e) {
-                RequestExecutor.requestRead();
-                reply = Reply.text(e.status(), e.getMessage());
-            } catch (ConsensusUnavailableException e) {
-                reply = Reply.text(503, "the consensus store is unavailable: " + e.getMessage());
-            } catch (ApiContext.ControlUnavailable e) {
-                reply = Reply.text(503, e.getMessage());
-            } catch (RuntimeException e) {
-                // The body stays generic: exception text may name hosts, paths or settings.
-                LOG.error("REST API: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                reply = Reply.text(500, "internal error; see the agent's log");
-            }
-            if (request == null && reply.status() >= 400) {
-                reply = reply.withHeader("Connection", "close");
-            }
-            audit(exchange, request, reply.status());
-            write(exchange, reply);
-            LOG.debug("API thread: {} - {} {} {}", exchange.getRemoteAddress(), exchange.getRequestMethod(),
-                    exchange.getRequestURI(), reply.status());
-        } catch (IOException e) {
-            LOG.debug("REST API: client {} went away: {}", exchange.getRemoteAddress(), e.toString());
+    /** Reads one request; a transport's way of turning its bytes into a {@link Request}. */
+    @FunctionalInterface
+    interface RequestReader {
+        /**
+         * @throws Request.BadRequest when the request is malformed or too large (answered with its status)
+         * @throws IOException when the client went away (nothing is answered)
+         */
+        Request read() throws IOException;
+    }
+
+    /**
+     * Answers one request: reads it, routes it, maps failures to their status, writes the audit
+     * line. Never throws but for the reader's {@link IOException}.
+     *
+     * @param method  the request method as sent, for the audit and error lines
+     * @param rawPath the path as sent, without the query
+     * @param peer    the client's address
+     */
+    Reply answer(String method, String rawPath, InetSocketAddress peer, RequestReader reader) throws IOException {
+        Reply reply;
+        Request request = null;
+        try {
+            request = reader.read();
+            RequestExecutor.requestRead();
+            reply = route(request);
+        } catch (Request.BadRequest e) {
+            RequestExecutor.requestRead();
+            reply = Reply.text(e.status(), e.getMessage());
+        } catch (ConsensusUnavailableException e) {
+            reply = Reply.text(503, "the consensus store is unavailable: " + e.getMessage());
+        } catch (ApiContext.ControlUnavailable e) {
+            reply = Reply.text(503, e.getMessage());
+        } catch (RuntimeException e) {
+            // The body stays generic: exception text may name hosts, paths or settings.
+            LOG.error("REST API: {} {} failed", method, rawPath, e);
+            reply = Reply.text(500, "internal error; see the agent's log");
         }
+        if (request == null && reply.status() >= 400) {
+            reply = reply.withHeader("Connection", "close");
+        }
+        audit(method, rawPath, peer, request, reply.status());
+        LOG.debug("API thread: {} - {} {} {}", peer, method, rawPath, reply.status());
+        return reply;
+    }
+
+    /** Headers every answer carries ({@code restapi.http_extra_headers}, and the https ones under TLS). */
+    Map<String, String> extraHeaders() {
+        return extraHeaders;
     }
 
     /** The audit line: caller, method and path, result and the authenticated user; never a password. */
-    private void audit(HttpExchange exchange, Request request, int status) {
-        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+    private void audit(String rawMethod, String rawPath, InetSocketAddress peer, Request request, int status) {
+        String method = rawMethod.toUpperCase(Locale.ROOT);
         boolean unsafe = !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
         if (!unsafe && status != 401 && status != 403) {
             return;
         }
         String user = request == null ? "-" : access.authenticatedUser(request).orElse("-");
         String line = "{}/{}: REST API audit: {} {} -> {} from {} user={}";
-        Object[] args = {ctx.config().scope(), ctx.config().name(), method, exchange.getRequestURI().getRawPath(),
-                status, peer(exchange), user};
+        Object[] args = {ctx.config().scope(), ctx.config().name(), method, rawPath, status, peer(peer), user};
         if (status == 401 || status == 403) {
             AUDIT.warn(line, args);
         } else {
@@ -104,59 +111,8 @@ final class Router implements HttpHandler {
         }
     }
 
-    private static String peer(HttpExchange exchange) {
-        InetSocketAddress a = exchange.getRemoteAddress();
+    private static String peer(InetSocketAddress a) {
         return a.getAddress() == null ? a.toString() : a.getAddress().getHostAddress() + ":" + a.getPort();
-    }
-
-    private Request read(HttpExchange exchange) throws IOException {
-        Headers headers = exchange.getRequestHeaders();
-        String length = headers.getFirst("Content-Length");
-        boolean chunked = "chunked".equalsIgnoreCase(headers.getFirst("Transfer-Encoding"));
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > MAX_BODY) {
-                    throw new Request.BadRequest(413, "Request body larger than " + MAX_BODY + " bytes");
-                }
-            } catch (NumberFormatException e) {
-                throw new Request.BadRequest(400, "Bad Content-Length");
-            }
-        }
-        byte[] body = readBody(exchange.getRequestBody());
-        return new Request(exchange.getRequestMethod().toUpperCase(Locale.ROOT), exchange.getRequestURI().getPath(),
-                Request.parseQuery(exchange.getRequestURI().getRawQuery()),
-                Optional.ofNullable(headers.getFirst("Authorization")), length != null || chunked, body,
-                exchange.getRemoteAddress().getAddress(), hasClientCertificate(exchange));
-    }
-
-    private static byte[] readBody(InputStream in) throws IOException {
-        // Health checks have no body: no buffer for them (it was a third of a check's garbage).
-        int first = in.read();
-        if (first < 0) {
-            return NO_BODY;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(first);
-        byte[] buffer = new byte[8192];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            out.write(buffer, 0, n);
-            if (out.size() > MAX_BODY) {
-                throw new Request.BadRequest(413, "Request body larger than " + MAX_BODY + " bytes");
-            }
-        }
-        return out.toByteArray();
-    }
-
-    private static boolean hasClientCertificate(HttpExchange exchange) {
-        if (!(exchange instanceof HttpsExchange)) {
-            return false;
-        }
-        try {
-            return ((HttpsExchange) exchange).getSSLSession().getPeerCertificates().length > 0;
-        } catch (SSLPeerUnverifiedException e) {
-            return false;
-        }
     }
 
     Reply route(Request r) {
@@ -227,24 +183,6 @@ final class Router implements HttpHandler {
                 return Reply.statusOnly(HealthChecks.readiness(r.query(), facts));
             default:
                 return Reply.statusOnly(HealthChecks.code(r.path(), r.query(), facts));
-        }
-    }
-
-    private void write(HttpExchange exchange, Reply reply) throws IOException {
-        Headers out = exchange.getResponseHeaders();
-        extraHeaders.forEach(out::set);
-        reply.headers().forEach(out::set);
-        if (reply.body().length == 0) {
-            exchange.sendResponseHeaders(reply.status(), -1);
-            return;
-        }
-        out.set("Content-Type", reply.contentType());
-        boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
-        exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
-        if (!head) {
-            try (OutputStream body = exchange.getResponseBody()) {
-                body.write(reply.body());
-            }
         }
     }
 }

@@ -27,6 +27,12 @@ import java.util.function.UnaryOperator;
  */
 final class ApiHarness implements AutoCloseable {
     static final Duration TTL = Duration.ofSeconds(30);
+    /**
+     * The server under test: Netty by default (it is on ha-core's test class path); the pom's
+     * {@code jdk-http-server} execution runs the HTTP tests again with {@code JDK}.
+     */
+    static final HttpApi.Transport TRANSPORT = HttpApi.Transport.valueOf(
+            System.getProperty("hapg.test.httpTransport", "NETTY"));
 
     final ManualClock clock = new ManualClock();
     final FakeNodeControl control = new FakeNodeControl();
@@ -38,7 +44,7 @@ final class ApiHarness implements AutoCloseable {
     private ApiHarness(String member, HaConfig config, UnaryOperator<HttpApi.Builder> options, HttpClient client,
                        String scheme) {
         this.member = member;
-        this.api = options.apply(HttpApi.builder(config).control(control).timeSource(clock)
+        this.api = options.apply(HttpApi.builder(config).transport(TRANSPORT).control(control).timeSource(clock)
                 .bindAddress(new InetSocketAddress("127.0.0.1", 0))
                 .switchoverPollInterval(Duration.ofMillis(20))).build();
         api.start();

@@ -33,6 +33,8 @@ final class FakeNodeControl implements NodeControl {
     volatile boolean reinitializeForce;
     /** Thrown by {@link #reload()} when set: an endpoint failing unexpectedly. */
     volatile RuntimeException reloadFailure;
+    /** Runs inside {@link #reload()} before it returns: a slow endpoint. */
+    volatile Runnable duringReload = () -> { };
     volatile FailsafePing failsafePing;
 
     @Override
@@ -84,6 +86,7 @@ final class FakeNodeControl implements NodeControl {
     @Override
     public void reload() {
         calls.add("reload");
+        duringReload.run();
         if (reloadFailure != null) {
             throw reloadFailure;
         }

@@ -152,8 +152,11 @@ class SlowClientsTest {
     @Test
     void connectionsBeyondTheCapAreClosedAndTheApiRecovers() throws IOException {
         primary(a -> a);
-        int cap = Integer.getInteger("jdk.httpserver.maxConnections", -1);
-        assertThat(cap).as("set by HttpApi unless the operator did").isEqualTo(HttpApi.MAX_CONNECTIONS);
+        int cap = HttpApi.MAX_CONNECTIONS;
+        if (ApiHarness.TRANSPORT == HttpApi.Transport.JDK) {
+            assertThat(Integer.getInteger("jdk.httpserver.maxConnections", -1))
+                    .as("set by HttpApi unless the operator did").isEqualTo(cap);
+        }
         List<Socket> flood = new ArrayList<>();
         for (int i = 0; i < cap + 5; i++) {
             flood.add(open(""));
