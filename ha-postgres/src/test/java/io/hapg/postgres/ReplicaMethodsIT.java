@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,31 @@ class ReplicaMethodsIT {
         Path label = Files.exists(data.resolve("backup_label")) ? data.resolve("backup_label")
                 : data.resolve("backup_label.old");
         assertThat(Files.readString(label)).contains("LABEL: hapg-it-label");
+    }
+
+    /**
+     * Patroni's {@code postgresql.pg_ident} and {@code postgresql.recovery_conf}: each member's own
+     * ident lines replace the file (the clone's copy of the primary's included), and the recovery
+     * settings are in force on the replica only.
+     */
+    @Test
+    void pgIdentLinesAndRecoveryConfSettingsAreInEffect() {
+        PostgresNode n1 = nodes.node(nodes.config("n1").pgIdent(List.of("hapgmap alice postgres",
+                "hapgmap bob postgres")).recoveryConf(Map.of("recovery_min_apply_delay", "1min")).build());
+        n1.bootstrap();
+        String mappings = "SELECT map_name, sys_name, pg_username, coalesce(error, '') FROM pg_ident_file_mappings"
+                + " ORDER BY line_number";
+        assertThat(TestNodes.query(n1, mappings)).containsExactly(List.of("hapgmap", "alice", "postgres", ""),
+                List.of("hapgmap", "bob", "postgres", ""));
+        assertThat(TestNodes.value(n1, "SHOW recovery_min_apply_delay")).as("a primary runs without them")
+                .isEqualTo("0");
+
+        PostgresNode n2 = nodes.node(nodes.config("n2").pgIdent(List.of("othermap carol postgres"))
+                .recoveryConf(Map.of("recovery_min_apply_delay", "1min")).build());
+        n2.cloneFrom(member(n1));
+
+        assertThat(TestNodes.value(n2, "SHOW recovery_min_apply_delay")).isEqualTo("1min");
+        assertThat(TestNodes.query(n2, mappings)).containsExactly(List.of("othermap", "carol", "postgres", ""));
     }
 
     @Test

@@ -25,13 +25,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
  * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first),
- * {@code pg_hba.conf}, the recovery signal files, and {@code postgresql.auto.conf} cleaned of
- * recovery settings a clone or rewind may have copied from the source. Everything is rewritten
- * because pg_basebackup and pg_rewind copy the source's files, its port included.
+ * {@code pg_hba.conf}, {@code pg_ident.conf} (when {@link PostgresConfig#pgIdent()} is set, as
+ * Patroni's {@code replace_pg_ident}), the recovery signal files, and {@code postgresql.auto.conf}
+ * cleaned of recovery settings a clone or rewind may have copied from the source. Everything is
+ * rewritten because pg_basebackup and pg_rewind copy the source's files, its port included.
  *
  * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
- * ({@link #setClusterParameters}), then the node's local ones, which win. Thread-safe: the loop
- * thread may change the cluster's settings while an operation writes the files.
+ * ({@link #setClusterParameters}), then the node's local ones, which win; in recovery, then the
+ * node's {@link PostgresConfig#recoveryConf()}, then hapg's own recovery settings and the
+ * {@code standby_cluster} ones, in the order of Patroni's {@code build_recovery_params}. Thread-safe:
+ * the loop thread may change the cluster's settings while an operation writes the files.
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
@@ -182,6 +185,12 @@ public final class ConfigFiles {
         settings.put("wal_keep_size", "128MB");
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
+        if (standby) {
+            // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of
+            // them be overridden (PostgresConfig refuses those names), and the standby_cluster
+            // section below wins over restore_command and archive_cleanup_command.
+            settings.putAll(config.recoveryConf());
+        }
         // On every role, not just replicas: removing a restart-only setting from the file marks
         // it pending restart at the next reload (a promoted primary would show one forever).
         settings.put("recovery_target_timeline", "latest");
@@ -203,6 +212,11 @@ public final class ConfigFiles {
         });
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
+        if (!config.pgIdent().isEmpty()) {
+            // Only when set, as Patroni: otherwise initdb's (or the clone source's) file stays.
+            // ident_file is a managed setting, so PostgreSQL reads this file.
+            PassFile.writePrivate(data.resolve("pg_ident.conf"), ident(), owner);
+        }
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
         delete(data.resolve("recovery.signal"));
         if (standby) {
@@ -224,6 +238,12 @@ public final class ConfigFiles {
                 lines.add("host " + db + " all ::1/128 " + method);
             }
         }
+        return String.join("\n", lines) + "\n";
+    }
+
+    private String ident() {
+        List<String> lines = new ArrayList<>(List.of("# " + HEADER.substring(2) + ": rewritten before every start"));
+        lines.addAll(config.pgIdent());
         return String.join("\n", lines) + "\n";
     }
 
