@@ -81,6 +81,17 @@ class PostgresqlBinderIdentRecoveryTest {
         assertThat(errorPaths("  recovery_conf:\n    port: 5433\n")).containsExactly("postgresql.recovery_conf.port");
     }
 
+    @Test
+    void theDynamicKeysLoadAndBadShapesNameTheKey() {
+        ConfigLoader.Validation v = validate("bootstrap:\n  dcs:\n    postgresql:\n      pg_ident: [m s p]\n"
+                + "      recovery_conf:\n        restore_command: cp\n");
+        assertThat(v.errors()).isEmpty();
+        assertThat(v.config().orElseThrow().ha().bootstrapDcs().postgresqlFiles().recoveryConf())
+                .containsExactly(Map.entry("restore_command", "cp"));
+        assertThat(errorPaths("bootstrap:\n  dcs:\n    postgresql:\n      pg_ident: m s p\n"))
+                .containsExactly("bootstrap.dcs.postgresql.pg_ident");
+    }
+
     private static List<String> errorPaths(String postgresql) {
         return validate(postgresql).errors().stream().map(ConfigException::keyPath).collect(Collectors.toList());
     }

@@ -1,5 +1,6 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.StandbyCluster;
 import io.hapg.postgres.PostgresConfig;
@@ -25,16 +26,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
  * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first),
- * {@code pg_hba.conf}, {@code pg_ident.conf} (when {@link PostgresConfig#pgIdent()} is set, as
- * Patroni's {@code replace_pg_ident}), the recovery signal files, and {@code postgresql.auto.conf}
- * cleaned of recovery settings a clone or rewind may have copied from the source. Everything is
- * rewritten because pg_basebackup and pg_rewind copy the source's files, its port included.
+ * {@code pg_hba.conf}, {@code pg_ident.conf} (when {@link PostgresConfig#pgIdent()} or the
+ * cluster's {@link #setClusterFiles pg_ident} is set, as Patroni's {@code replace_pg_ident}), the
+ * recovery signal files, and {@code postgresql.auto.conf} cleaned of recovery settings a clone or
+ * rewind may have copied from the source. Everything is rewritten because pg_basebackup and
+ * pg_rewind copy the source's files, its port included.
  *
  * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
  * ({@link #setClusterParameters}), then the node's local ones, which win; in recovery, then the
- * node's {@link PostgresConfig#recoveryConf()}, then hapg's own recovery settings and the
- * {@code standby_cluster} ones, in the order of Patroni's {@code build_recovery_params}. Thread-safe:
- * the loop thread may change the cluster's settings while an operation writes the files.
+ * node's {@link PostgresConfig#recoveryConf()} (else the cluster's, {@link #setClusterFiles}), then
+ * hapg's own recovery settings and the {@code standby_cluster} ones, in the order of Patroni's
+ * {@code build_recovery_params}. Thread-safe: the loop thread may change the cluster's settings
+ * while an operation writes the files.
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
@@ -48,6 +51,8 @@ public final class ConfigFiles {
     private final Path passFile;
     private Map<String, String> clusterParameters = Map.of();
     private Optional<StandbyCluster> standbyCluster = Optional.empty();
+    /** The cluster's pg_ident lines and usable recovery_conf settings; the node's own win when set. */
+    private ClusterPgFiles clusterFiles = ClusterPgFiles.NONE;
     /** What the last write configured (upstream, standby), to rewrite it when the cluster's settings change. */
     private Optional<Runnable> lastWrite = Optional.empty();
 
@@ -137,6 +142,49 @@ public final class ConfigFiles {
         return changed;
     }
 
+    /**
+     * Sets the cluster's {@code pg_ident} and {@code recovery_conf}: each is written unless
+     * {@link PostgresConfig#pgIdent()} or {@link PostgresConfig#recoveryConf()} is set (the node's own
+     * wins, whole, as Patroni's {@code _build_effective_configuration}). A recovery setting hapg
+     * writes itself, a trigger file or a managed setting is left out with a warning (Patroni ignores
+     * the first kind). If what is written changed and the files were written before, rewrites them
+     * as last written.
+     *
+     * @return whether what is written changed
+     */
+    public synchronized boolean setClusterFiles(ClusterPgFiles files) {
+        Map<String, String> usable = new LinkedHashMap<>();
+        files.recoveryConf().forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (PostgresConfig.isOwnRecoverySetting(name) || DynamicConfig.isManagedParameter(name)
+                    || PostgresConfig.RECOVERY_TRIGGER_SETTINGS.contains(lower)) {
+                LOG.warn("{} - not writing cluster setting postgresql.recovery_conf.{}: {}", config.memberName(), name,
+                        PostgresConfig.RECOVERY_TRIGGER_SETTINGS.contains(lower) ? "a trigger file would promote"
+                                + " outside the leader key" : "hapg writes it itself (Patroni ignores it too)");
+            } else {
+                usable.put(name, value);
+            }
+        });
+        List<String> identBefore = pgIdent();
+        Map<String, String> recoveryBefore = recoveryConf();
+        clusterFiles = new ClusterPgFiles(files.pgIdent(), usable);
+        boolean changed = !identBefore.equals(pgIdent()) || !recoveryBefore.equals(recoveryConf());
+        if (changed) {
+            lastWrite.ifPresent(Runnable::run);
+        }
+        return changed;
+    }
+
+    /** The {@code pg_ident.conf} lines in force: the node's own when set, else the cluster's. */
+    private List<String> pgIdent() {
+        return !config.pgIdent().isEmpty() ? config.pgIdent() : clusterFiles.pgIdent();
+    }
+
+    /** The recovery settings in force: the node's own when set, else the cluster's. */
+    private Map<String, String> recoveryConf() {
+        return !config.recoveryConf().isEmpty() ? config.recoveryConf() : clusterFiles.recoveryConf();
+    }
+
     private void remember(Runnable write) {
         write.run();
         lastWrite = Optional.of(write);
@@ -187,9 +235,9 @@ public final class ConfigFiles {
         settings.putAll(config.parameters());
         if (standby) {
             // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of
-            // them be overridden (PostgresConfig refuses those names), and the standby_cluster
+            // them be overridden (PostgresConfig and setClusterFiles keep those names out), and the standby_cluster
             // section below wins over restore_command and archive_cleanup_command.
-            settings.putAll(config.recoveryConf());
+            settings.putAll(recoveryConf());
         }
         // On every role, not just replicas: removing a restart-only setting from the file marks
         // it pending restart at the next reload (a promoted primary would show one forever).
@@ -212,7 +260,7 @@ public final class ConfigFiles {
         });
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
-        if (!config.pgIdent().isEmpty()) {
+        if (!pgIdent().isEmpty()) {
             // Only when set, as Patroni: otherwise initdb's (or the clone source's) file stays.
             // ident_file is a managed setting, so PostgreSQL reads this file.
             PassFile.writePrivate(data.resolve("pg_ident.conf"), ident(), owner);
@@ -243,7 +291,7 @@ public final class ConfigFiles {
 
     private String ident() {
         List<String> lines = new ArrayList<>(List.of("# " + HEADER.substring(2) + ": rewritten before every start"));
-        lines.addAll(config.pgIdent());
+        lines.addAll(pgIdent());
         return String.join("\n", lines) + "\n";
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.config.PgUser;
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.StandbyCluster;
 import io.hapg.postgres.PostgresConfig;
 import io.hapg.process.OsUser;
@@ -84,6 +85,35 @@ class ConfigFilesIdentRecoveryTest {
         String conf = Files.readString(data.resolve("postgresql.conf"));
         assertThat(conf.lastIndexOf("restore_command = ")).isEqualTo(conf.indexOf("restore_command = 'remote'"));
         assertThat(conf).contains("archive_cleanup_command = 'mine-too'");
+    }
+
+    @Test
+    void theClustersFilesApplyUnlessTheNodesOwnAreSet() throws IOException {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        ConfigFiles files = files(data, List.of(), Map.of());
+        files.writeReplica(upstream());
+        Map<String, String> recovery = new LinkedHashMap<>();
+        recovery.put("recovery_min_apply_delay", "2min");
+        recovery.put("primary_conninfo", "host=evil");
+        recovery.put("promote_trigger_file", "/tmp/t");
+        ClusterPgFiles cluster = new ClusterPgFiles(List.of("clustermap dave postgres"), recovery);
+
+        assertThat(files.setClusterFiles(cluster)).isTrue();
+        assertThat(files.setClusterFiles(cluster)).as("unchanged").isFalse();
+        String conf = Files.readString(data.resolve("postgresql.conf"));
+        assertThat(conf).as("rewritten as last written").contains("recovery_min_apply_delay = '2min'")
+                .doesNotContain("evil").doesNotContain("/tmp/t");
+        assertThat(Files.readString(data.resolve("pg_ident.conf"))).contains("clustermap dave postgres");
+
+        assertThat(files.setClusterFiles(ClusterPgFiles.NONE)).isTrue();
+        assertThat(Files.readString(data.resolve("postgresql.conf"))).doesNotContain("recovery_min_apply_delay");
+
+        ConfigFiles own = files(data, List.of("own alice postgres"), Map.of("recovery_min_apply_delay", "1min"));
+        own.writeReplica(upstream());
+        assertThat(own.setClusterFiles(cluster)).as("the node's own win: nothing written changes").isFalse();
+        assertThat(Files.readString(data.resolve("postgresql.conf"))).contains("recovery_min_apply_delay = '1min'")
+                .doesNotContain("2min");
+        assertThat(Files.readString(data.resolve("pg_ident.conf"))).contains("own alice").doesNotContain("clustermap");
     }
 
     @Test
