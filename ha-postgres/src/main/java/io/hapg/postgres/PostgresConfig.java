@@ -69,10 +69,11 @@ import java.util.function.BiConsumer;
  *                             written before every start and follow; empty = the file is left as it is
  *                             (initdb's, or the clone source's)
  * @param recoveryConf         Patroni's {@code postgresql.recovery_conf}: extra recovery settings
- *                             ({@code restore_command}, {@code recovery_min_apply_delay}...) written into
- *                             {@code postgresql.conf} whenever the node runs in recovery (replica, standby
- *                             leader, read-only standby), after {@link #parameters()}; never one hapg writes
- *                             itself ({@link #isOwnRecoverySetting}) nor a promote trigger file
+ *                             ({@code restore_command}, {@code recovery_min_apply_delay}...) for the times
+ *                             the node runs in recovery (replica, standby leader, read-only standby), written
+ *                             into {@code postgresql.conf} after {@link #parameters()} on every role (inert
+ *                             outside recovery, so a promotion changes no restart-only setting); never one
+ *                             hapg writes itself ({@link #isOwnRecoverySetting}) nor a promote trigger file
  */
 public record PostgresConfig(
         String memberName,

@@ -33,11 +33,12 @@ import org.slf4j.LoggerFactory;
  * pg_rewind copy the source's files, its port included.
  *
  * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
- * ({@link #setClusterParameters}), then the node's local ones, which win; in recovery, then the
- * node's {@link PostgresConfig#recoveryConf()} (else the cluster's, {@link #setClusterFiles}), then
- * hapg's own recovery settings and the {@code standby_cluster} ones, in the order of Patroni's
- * {@code build_recovery_params}. Thread-safe: the loop thread may change the cluster's settings
- * while an operation writes the files.
+ * ({@link #setClusterParameters}), then the node's local ones, which win; then the node's
+ * {@link PostgresConfig#recoveryConf()} (else the cluster's, {@link #setClusterFiles}; on every
+ * role, inert outside recovery), then hapg's own recovery settings and, in recovery, the
+ * {@code standby_cluster} ones, in the order of Patroni's {@code build_recovery_params}.
+ * Thread-safe: the loop thread may change the cluster's settings while an operation writes the
+ * files.
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
@@ -233,12 +234,13 @@ public final class ConfigFiles {
         settings.put("wal_keep_size", "128MB");
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
-        if (standby) {
-            // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of
-            // them be overridden (PostgresConfig and setClusterFiles keep those names out), and the standby_cluster
-            // section below wins over restore_command and archive_cleanup_command.
-            settings.putAll(recoveryConf());
-        }
+        // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of them be
+        // overridden (PostgresConfig and setClusterFiles keep those names out), and the
+        // standby_cluster section below wins over restore_command and archive_cleanup_command.
+        // Patroni writes them for followers only; here on every role, where they are inert outside
+        // recovery, for the same reason as recovery_target_timeline below (PostgreSQL 13's
+        // restore_command is restart-only).
+        settings.putAll(recoveryConf());
         // On every role, not just replicas: removing a restart-only setting from the file marks
         // it pending restart at the next reload (a promoted primary would show one forever).
         settings.put("recovery_target_timeline", "latest");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code pg_ident.conf} from {@link PostgresConfig#pgIdent()} (Patroni's {@code replace_pg_ident}:
  * only when set) and the {@link PostgresConfig#recoveryConf()} settings in {@code postgresql.conf}
- * while in recovery, under hapg's own recovery settings and the {@code standby_cluster} ones
+ * (on every role: inert outside recovery), under hapg's own recovery settings and the {@code standby_cluster} ones
  * (Patroni's {@code build_recovery_params}).
  */
 class ConfigFilesIdentRecoveryTest {
@@ -51,7 +51,7 @@ class ConfigFilesIdentRecoveryTest {
     }
 
     @Test
-    void recoveryConfIsWrittenInRecoveryOnlyAfterTheParameters() throws IOException {
+    void recoveryConfIsWrittenAfterTheParametersOnEveryRole() throws IOException {
         Path data = Files.createDirectory(dir.resolve("data"));
         Map<String, String> recovery = new LinkedHashMap<>();
         recovery.put("restore_command", "cp /arch/%f \"%p\"");
@@ -70,8 +70,9 @@ class ConfigFilesIdentRecoveryTest {
         assertThat(Files.readString(data.resolve("postgresql.conf"))).contains("recovery_min_apply_delay = '5000'");
 
         files.writePrimary();
-        assertThat(Files.readString(data.resolve("postgresql.conf"))).as("a primary runs without them")
-                .doesNotContain("recovery_min_apply_delay").doesNotContain("restore_command = 'cp");
+        assertThat(Files.readString(data.resolve("postgresql.conf")))
+                .as("inert on a primary, and a promotion changes no restart-only setting (PostgreSQL 13)")
+                .contains("recovery_min_apply_delay = '5000'").contains("restore_command = 'cp");
     }
 
     @Test
