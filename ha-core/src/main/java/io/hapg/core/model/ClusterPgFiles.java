@@ -49,6 +49,12 @@ public record ClusterPgFiles(List<String> pgIdent, Map<String, String> recoveryC
         recoveryConf = Collections.unmodifiableMap(copy);
     }
 
+    /** The line count and the setting names only: a {@code restore_command} may carry a password. */
+    @Override
+    public String toString() {
+        return "ClusterPgFiles[pgIdent=" + pgIdent.size() + " line(s), recoveryConf=" + recoveryConf.keySet() + "]";
+    }
+
     /** Whether neither key is set. */
     public boolean isEmpty() {
         return pgIdent.isEmpty() && recoveryConf.isEmpty();
