@@ -629,6 +629,22 @@ class HaAgentTest {
         assertThat(cluster.store.member("reader").read().history()).extracting(e -> e.timeline()).containsExactly(2);
     }
 
+    /** The cluster's postgresql.pg_ident and recovery_conf reach every node's database, as in Patroni. */
+    @Test
+    void theClustersPgIdentAndRecoveryConfReachEveryNode() {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "postgresql",
+                Map.of("pg_ident", List.of("map1 sys1 pg1"), "recovery_conf",
+                        Map.of("recovery_min_apply_delay", 5000))));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        awaitConverged();
+
+        io.hapg.core.model.ClusterPgFiles expected = new io.hapg.core.model.ClusterPgFiles(List.of("map1 sys1 pg1"),
+                Map.of("recovery_min_apply_delay", "5000"));
+        cluster.databases.values().forEach(db -> assertThat(db.clusterFiles()).as(db.name()).isEqualTo(expected));
+    }
+
     @Test
     void configuredCallbacksAndPrePromoteRunWithPatronisArguments(@org.junit.jupiter.api.io.TempDir
                                                                   java.nio.file.Path dir) throws Exception {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * How {@link PostgresNode} manages one PostgreSQL instance. Immutable; {@link Builder#build()}
@@ -64,6 +65,15 @@ import java.util.Set;
  * @param basebackupOptions    Patroni's {@code postgresql.basebackup}: extra {@code pg_basebackup}
  *                             arguments ({@code --max-rate=100M}), after hapg's own; none of
  *                             {@link #BASEBACKUP_OWN_OPTIONS}
+ * @param pgIdent              Patroni's {@code postgresql.pg_ident}: the lines of {@code pg_ident.conf},
+ *                             written before every start and follow; empty = the file is left as it is
+ *                             (initdb's, or the clone source's)
+ * @param recoveryConf         Patroni's {@code postgresql.recovery_conf}: extra recovery settings
+ *                             ({@code restore_command}, {@code recovery_min_apply_delay}...) for the times
+ *                             the node runs in recovery (replica, standby leader, read-only standby), written
+ *                             into {@code postgresql.conf} after {@link #parameters()} on every role (inert
+ *                             outside recovery, so a promotion changes no restart-only setting); never one
+ *                             hapg writes itself ({@link #isOwnRecoverySetting}) nor a promote trigger file
  */
 public record PostgresConfig(
         String memberName,
@@ -95,7 +105,9 @@ public record PostgresConfig(
         List<String> postBootstrap,
         List<ReplicaMethod> replicaMethods,
         Optional<BootstrapMethod> bootstrapMethod,
-        List<String> basebackupOptions) {
+        List<String> basebackupOptions,
+        List<String> pgIdent,
+        Map<String, String> recoveryConf) {
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -103,6 +115,12 @@ public record PostgresConfig(
      */
     public static final Set<String> BASEBACKUP_OWN_OPTIONS = Set.of("pgdata", "format", "wal-method", "xlog-method",
             "gzip", "version", "compress", "dbname", "host", "port", "username", "password");
+
+    /**
+     * Recovery settings a promote trigger file would set: refused in {@link #recoveryConf()}, because
+     * PostgreSQL would promote when the file appears, outside the leader key (two primaries).
+     */
+    public static final Set<String> RECOVERY_TRIGGER_SETTINGS = Set.of("trigger_file", "promote_trigger_file");
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -133,6 +151,9 @@ public record PostgresConfig(
         parameters = checkedParameters(parameters);
         pgHba = List.copyOf(require(pgHba, "pgHba"));
         pgHba.forEach(line -> noNewline(line, "pgHba"));
+        pgIdent = List.copyOf(require(pgIdent, "pgIdent"));
+        pgIdent.forEach(line -> noNewline(line, "pgIdent"));
+        recoveryConf = checkedRecoveryConf(recoveryConf);
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
         basebackupOptions = List.copyOf(require(basebackupOptions, "basebackupOptions"));
         for (String option : basebackupOptions) {
@@ -183,6 +204,19 @@ public record PostgresConfig(
         Objects.requireNonNull(bootstrapMethod, "bootstrapMethod");
     }
 
+    /**
+     * Whether hapg writes recovery setting {@code name} itself on every replica, so that
+     * {@link #recoveryConf()} must not set it: Patroni's {@code build_recovery_params} drops these from
+     * {@code recovery_conf} ({@code primary_conninfo}, {@code primary_slot_name}, every
+     * {@code recovery_target*}) or overrides them ({@code standby_mode}), and a
+     * {@code pause_at_recovery_target} only means something with a recovery target. Case-insensitive.
+     */
+    public static boolean isOwnRecoverySetting(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.startsWith("recovery_target") || Set.of("primary_conninfo", "primary_slot_name", "standby_mode",
+                "pause_at_recovery_target").contains(lower);
+    }
+
     /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
     public PgUser rewindUser() {
         return rewind.orElse(superuser);
@@ -216,21 +250,43 @@ public record PostgresConfig(
     }
 
     private static Map<String, String> checkedParameters(Map<String, String> parameters) {
-        Map<String, String> copy = new LinkedHashMap<>();
-        require(parameters, "parameters").forEach((k, v) -> {
-            if (k == null || !k.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
-                throw new IllegalArgumentException("parameters: invalid name '" + k + "'");
-            }
-            if (v == null) {
-                throw new IllegalArgumentException("parameters." + k + " must not be null");
-            }
-            noNewline(v, "parameters." + k);
+        return checkedSettings(parameters, "parameters", (k, v) -> {
             if (MANAGED_PARAMETERS.contains(k.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("parameters." + k + " is managed by hapg; use the dedicated setting");
             }
             if (k.equalsIgnoreCase("wal_level") && v.strip().equalsIgnoreCase("minimal")) {
                 throw new IllegalArgumentException("parameters.wal_level must be replica or logical, got minimal");
             }
+        });
+    }
+
+    private static Map<String, String> checkedRecoveryConf(Map<String, String> settings) {
+        return checkedSettings(settings, "recoveryConf", (k, v) -> {
+            String lower = k.toLowerCase(Locale.ROOT);
+            if (isOwnRecoverySetting(k) || MANAGED_PARAMETERS.contains(lower)) {
+                throw new IllegalArgumentException("recoveryConf." + k + " is written by hapg itself (Patroni ignores"
+                        + " it in recovery_conf too)");
+            }
+            if (RECOVERY_TRIGGER_SETTINGS.contains(lower)) {
+                throw new IllegalArgumentException("recoveryConf." + k + " is not allowed: a trigger file would promote"
+                        + " the replica outside the leader key");
+            }
+        });
+    }
+
+    /** An unmodifiable copy of {@code postgresql.conf} settings with valid names and one-line values, then {@code rules}. */
+    private static Map<String, String> checkedSettings(Map<String, String> settings, String field,
+            BiConsumer<String, String> rules) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        require(settings, field).forEach((k, v) -> {
+            if (k == null || !k.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                throw new IllegalArgumentException(field + ": invalid name '" + k + "'");
+            }
+            if (v == null) {
+                throw new IllegalArgumentException(field + "." + k + " must not be null");
+            }
+            noNewline(v, field + "." + k);
+            rules.accept(k, v);
             copy.put(k, v);
         });
         return Collections.unmodifiableMap(copy);
@@ -287,6 +343,8 @@ public record PostgresConfig(
         private List<String> pgHba = List.of();
         private List<String> initdbOptions = List.of();
         private List<String> basebackupOptions = List.of();
+        private List<String> pgIdent = List.of();
+        private Map<String, String> recoveryConf = Map.of();
         private String osUser;
         private String expectedSystemIdentifier;
         private Duration probeTimeout = Duration.ofSeconds(2);
@@ -341,6 +399,10 @@ public record PostgresConfig(
         public Builder bootstrapMethod(BootstrapMethod v) { bootstrapMethod = v; return this; }
         /** Extra {@code pg_basebackup} arguments after hapg's own; default none. */
         public Builder basebackupOptions(List<String> v) { basebackupOptions = v; return this; }
+        /** The lines of {@code pg_ident.conf}; default none (the file is left as it is). */
+        public Builder pgIdent(List<String> v) { pgIdent = v; return this; }
+        /** Extra recovery settings for the times the node runs in recovery; default none. */
+        public Builder recoveryConf(Map<String, String> v) { recoveryConf = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -350,7 +412,7 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod), basebackupOptions);
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf);
         }
     }
 }

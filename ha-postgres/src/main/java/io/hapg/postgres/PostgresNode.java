@@ -1,5 +1,6 @@
 package io.hapg.postgres;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
@@ -33,6 +34,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -328,13 +330,38 @@ public final class PostgresNode implements DatabaseNode {
      */
     @Override
     public boolean configure(Map<String, String> dynamicParameters) {
+        return changeFilesAndReload(() -> {
+            Set<String> changed = instance.files().setClusterParameters(knownSettings.filter(dynamicParameters));
+            if (!changed.isEmpty()) {
+                LOG.info("{} - cluster settings changed: {}", member(), changed);
+            }
+            return !changed.isEmpty();
+        });
+    }
+
+    /**
+     * Keeps the cluster's {@code pg_ident} and {@code recovery_conf} for the files written from now
+     * on, under the node's own ({@link PostgresConfig#pgIdent()}, {@link PostgresConfig#recoveryConf()}),
+     * which win when set; rewrites the files and reloads a running server when what is written
+     * changed (see {@link DatabaseNode#configureFiles}). A recovery setting that needs a restart
+     * (on PostgreSQL 13, {@code restore_command}) then shows as a pending restart. While a lifecycle
+     * operation runs it does nothing and returns false: the loop asks again.
+     */
+    @Override
+    public boolean configureFiles(ClusterPgFiles files) {
+        return changeFilesAndReload(() -> instance.files().setClusterFiles(files));
+    }
+
+    /**
+     * Runs {@code change} (true: the files changed) under the lifecycle lock, then reloads a running
+     * server if a change is not reloaded yet; false without doing anything while an operation runs.
+     */
+    private boolean changeFilesAndReload(BooleanSupplier change) {
         if (!lifecycle.tryLock()) {
             return false;
         }
         try {
-            Set<String> changed = instance.files().setClusterParameters(knownSettings.filter(dynamicParameters));
-            if (!changed.isEmpty()) {
-                LOG.info("{} - cluster settings changed: {}", member(), changed);
+            if (change.getAsBoolean()) {
                 reloadOwed = true;
             }
             if (reloadOwed && instance.postmaster().isRunning()) {

@@ -5,12 +5,15 @@ import static io.hapg.postgres.TestNodes.member;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.process.PgInstallation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +83,45 @@ class ReplicaMethodsIT {
         Path label = Files.exists(data.resolve("backup_label")) ? data.resolve("backup_label")
                 : data.resolve("backup_label.old");
         assertThat(Files.readString(label)).contains("LABEL: hapg-it-label");
+    }
+
+    /**
+     * Patroni's {@code postgresql.pg_ident} and {@code postgresql.recovery_conf}: each member's own
+     * ident lines replace the file (the clone's copy of the primary's included), the recovery
+     * settings are in force on a replica, and the cluster's (dynamic) ones reach a running replica
+     * by a reload, unless the member's own are set.
+     */
+    @Test
+    void pgIdentLinesAndRecoveryConfSettingsAreInEffect() {
+        PostgresNode n1 = nodes.node(nodes.config("n1").pgIdent(List.of("hapgmap alice postgres",
+                "hapgmap bob postgres")).build());
+        n1.bootstrap();
+        String mappings = "SELECT map_name, sys_name, pg_username, coalesce(error, '') FROM pg_ident_file_mappings"
+                + " ORDER BY line_number";
+        assertThat(TestNodes.query(n1, mappings)).containsExactly(List.of("hapgmap", "alice", "postgres", ""),
+                List.of("hapgmap", "bob", "postgres", ""));
+
+        PostgresNode n2 = nodes.node(nodes.config("n2").pgIdent(List.of("othermap carol postgres"))
+                .recoveryConf(Map.of("recovery_min_apply_delay", "1min")).build());
+        n2.cloneFrom(member(n1));
+        assertThat(TestNodes.value(n2, "SHOW recovery_min_apply_delay")).isEqualTo("1min");
+        assertThat(TestNodes.query(n2, mappings)).containsExactly(List.of("othermap", "carol", "postgres", ""));
+
+        ClusterPgFiles cluster = new ClusterPgFiles(List.of("clustermap dave postgres"),
+                Map.of("recovery_min_apply_delay", "2min"));
+        PostgresNode n3 = nodes.node("n3");
+        n3.cloneFrom(member(n1));
+        assertThat(TestNodes.value(n3, "SHOW recovery_min_apply_delay")).isEqualTo("0");
+        String started = TestNodes.value(n3, "SELECT pg_postmaster_start_time()");
+        for (PostgresNode replica : List.of(n2, n3)) {
+            assertThat(replica.configureFiles(cluster)).isTrue();
+        }
+        TestNodes.await("n3 reloaded", Duration.ofSeconds(10),
+                () -> TestNodes.value(n3, "SHOW recovery_min_apply_delay").equals("2min"));
+        assertThat(TestNodes.query(n3, mappings)).containsExactly(List.of("clustermap", "dave", "postgres", ""));
+        assertThat(TestNodes.value(n3, "SELECT pg_postmaster_start_time()")).as("no restart").isEqualTo(started);
+        assertThat(TestNodes.value(n2, "SHOW recovery_min_apply_delay")).as("the node's own win").isEqualTo("1min");
+        assertThat(TestNodes.query(n2, mappings)).containsExactly(List.of("othermap", "carol", "postgres", ""));
     }
 
     @Test

@@ -63,6 +63,8 @@ public final class AdapterConfigs {
                 .replication(pg.authentication().replication())
                 .parameters(parameters(pg))
                 .pgHba(!pg.pgHba().isEmpty() ? pg.pgHba() : config.bootstrap().pgHba())
+                .pgIdent(pg.pgIdent())
+                .recoveryConf(pg.recoveryConf())
                 .initdbOptions(config.bootstrap().initdb().stream().map(CliOption::toArgument)
                         .collect(Collectors.toList()))
                 .basebackupOptions(basebackupOptions(pg))

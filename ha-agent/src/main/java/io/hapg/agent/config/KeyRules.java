@@ -106,13 +106,10 @@ final class KeyRules {
                 + " from bin_dir or PATH)");
         warned(m, "postgresql.pgpass", "hapg writes its own password file (mode 0600) in its run directory;"
                 + " this path is not written");
-        refused(m, "postgresql.pg_ident", "hapg does not write pg_ident.conf (ident maps would be missing)");
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
         warned(m, "postgresql.rewind", "extra pg_rewind options are not passed");
-        refused(m, "postgresql.recovery_conf", "extra recovery settings (restore_command, ...) are not"
-                + " implemented");
         refused(m, "postgresql.custom_conf", "a custom postgresql.conf is not implemented");
         refused(m, "postgresql.krbsrvname", "Kerberos authentication is not implemented");
         refused(m, "postgresql.pg_hosts", "hapg does not write pg_hosts.conf");

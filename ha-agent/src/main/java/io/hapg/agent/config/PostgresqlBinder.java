@@ -5,6 +5,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.config.PgUser;
 import io.hapg.core.config.Secret;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.postgres.PostgresConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +42,8 @@ final class PostgresqlBinder {
         s.string("os_user").ifPresent(p::osUser);
         s.section("parameters").ifPresent(ps -> p.parameters(parameters(ps)));
         p.pgHba(s.strings("pg_hba"));
-        p.pgIdent(s.strings("pg_ident"));
+        s.take("pg_ident").ifPresent(n -> p.pgIdent(pgIdent(n)));
+        s.take("recovery_conf").ifPresent(n -> p.recoveryConf(recoveryConf(s, n)));
         s.section("authentication").ifPresent(a -> p.authentication(pgAuthentication(a)));
         Callbacks own = s.section("callbacks").map(PostgresqlBinder::callbacks).orElse(Callbacks.NONE);
         ha.callbacks(own.orElse(topCallbacks));
@@ -90,6 +92,65 @@ final class PostgresqlBinder {
             }
             String text = Section.text(n, "a single value");
             out.put(k, n.value instanceof Boolean ? ((Boolean) n.value ? "on" : "off") : text);
+        });
+        return out;
+    }
+
+    /**
+     * {@code pg_ident}: a list of {@code pg_ident.conf} lines, as Patroni's {@code replace_pg_ident}
+     * writes them. A single line given as text is refused rather than taken as a list: Patroni
+     * would write it one character per line.
+     */
+    static List<String> pgIdent(YNode n) {
+        if (n.kind != YNode.Kind.LIST) {
+            throw Section.error(n, "expected a list of pg_ident.conf lines, got " + n.describeKind());
+        }
+        List<String> lines = new ArrayList<>();
+        for (YNode item : n.items) {
+            String line = Section.text(item, "a pg_ident.conf line (text)");
+            if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+                throw Section.error(item, "a pg_ident.conf line must not contain a line break");
+            }
+            lines.add(line);
+        }
+        return lines;
+    }
+
+    /**
+     * {@code recovery_conf}: setting name to a single value, as PostgreSQL text (booleans on/off).
+     * What Patroni's {@code build_recovery_params} drops or overrides ({@code primary_conninfo},
+     * {@code primary_slot_name}, {@code standby_mode}, {@code recovery_target*}) is warned about and
+     * left out, as Patroni ignores it; a trigger file is refused (it would promote outside the
+     * leader key), and so is a setting hapg manages ({@code port}...).
+     */
+    static Map<String, String> recoveryConf(Section s, YNode n) {
+        if (n.kind != YNode.Kind.MAP) {
+            throw Section.error(n, "expected a mapping of recovery settings, got " + n.describeKind());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        n.entries.forEach((name, v) -> {
+            if (v.kind == YNode.Kind.NULL) {
+                throw Section.error(v, "expected a value");
+            }
+            String text = Section.text(v, "a single value (text, number or boolean)");
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                throw Section.error(v, "invalid setting name (letters, digits, _ and . only)");
+            }
+            if (text.chars().anyMatch(Character::isISOControl)) {
+                throw Section.error(v, "the value must not contain line breaks or other control characters");
+            }
+            if (PostgresConfig.isOwnRecoverySetting(name)) {
+                s.warn(v, "'" + v.path + "' " + Section.where(v) + " ignored, as Patroni ignores it: hapg writes"
+                        + " the replica's upstream, slot, standby mode and recovery_target_timeline (latest) itself,"
+                        + " and a replica has no recovery target");
+            } else if (PostgresConfig.RECOVERY_TRIGGER_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                s.refuse(v, "not supported by hapg: a trigger file would promote the replica outside the leader key"
+                        + " (use hactl failover or switchover)");
+            } else if (DynamicConfig.isManagedParameter(name)) {
+                throw Section.error(v, "managed by hapg; not a recovery setting");
+            } else {
+                out.put(name, v.value instanceof Boolean ? ((Boolean) v.value ? "on" : "off") : text);
+            }
         });
         return out;
     }

@@ -32,7 +32,9 @@ import java.util.Optional;
  *                                                as when the agent runs as root
  * @param parameters                              GUCs as PostgreSQL text ({@code on}/{@code off} for booleans)
  * @param pgHba                                   {@code pg_hba.conf} lines
- * @param pgIdent                                 {@code pg_ident.conf} lines
+ * @param pgIdent                                 {@code pg_ident.conf} lines (empty: the file is not written)
+ * @param recoveryConf                            extra recovery settings written while the node runs in
+ *                                                recovery (never the ones hapg writes itself)
  * @param authentication                          the roles hapg connects as
  * @param beforeStop                              synchronous script run before a shutdown; exit code ignored
  * @param usePgRewind                             rewind a former primary instead of re-cloning it (default
@@ -60,6 +62,7 @@ public record PostgresqlSection(
         Map<String, String> parameters,
         List<String> pgHba,
         List<String> pgIdent,
+        Map<String, String> recoveryConf,
         PgAuthentication authentication,
         Optional<String> beforeStop,
         boolean usePgRewind,
@@ -88,6 +91,7 @@ public record PostgresqlSection(
         parameters = Checks.map(parameters, "postgresql.parameters");
         pgHba = Checks.list(pgHba, "postgresql.pg_hba");
         pgIdent = Checks.list(pgIdent, "postgresql.pg_ident");
+        recoveryConf = Checks.map(recoveryConf, "postgresql.recovery_conf");
         createReplicaMethods = Checks.list(createReplicaMethods, "postgresql.create_replica_methods");
         Map<String, Map<String, Object>> methods = new LinkedHashMap<>();
         replicaMethodOptions.forEach((k, v) -> methods.put(k, Checks.map(v, "postgresql." + k)));
@@ -180,6 +184,7 @@ public record PostgresqlSection(
         private Map<String, String> parameters = Map.of();
         private List<String> pgHba = List.of();
         private List<String> pgIdent = List.of();
+        private Map<String, String> recoveryConf = Map.of();
         private PgAuthentication authentication = PgAuthentication.DEFAULTS;
         private String beforeStop;
         private boolean usePgRewind = true;
@@ -208,6 +213,7 @@ public record PostgresqlSection(
         public Builder parameters(Map<String, String> v) { parameters = v; return this; }
         public Builder pgHba(List<String> v) { pgHba = v; return this; }
         public Builder pgIdent(List<String> v) { pgIdent = v; return this; }
+        public Builder recoveryConf(Map<String, String> v) { recoveryConf = v; return this; }
         public Builder authentication(PgAuthentication v) { authentication = v; return this; }
         public Builder beforeStop(String v) { beforeStop = v; return this; }
         public Builder usePgRewind(boolean v) { usePgRewind = v; return this; }
@@ -235,7 +241,7 @@ public record PostgresqlSection(
             return new PostgresqlSection(listen, address(connectAddress, "postgresql.connect_address"),
                     address(proxyAddress, "postgresql.proxy_address"), Optional.ofNullable(dataDir),
                     Optional.ofNullable(configDir), Optional.ofNullable(binDir), binName, Optional.ofNullable(pgpass),
-                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, authentication,
+                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, recoveryConf, authentication,
                     Optional.ofNullable(beforeStop), usePgRewind, useUnixSocket,
                     useUnixSocketRepl, removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines,
                     createReplicaMethods, replicaMethodOptions, basebackup, rewind, pgCtlTimeout);

@@ -201,10 +201,9 @@ class ConfigLoaderErrorsTest {
         assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "consul:\n  host: x\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("consul: not supported by hapg: hapg supports only etcd (etcd3) (line 3)");
-        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  recovery_conf:\n"
-                + "    restore_command: cp\n"))
-                .hasMessage("postgresql.recovery_conf: not supported by hapg: extra recovery settings"
-                        + " (restore_command, ...) are not implemented (line 4)");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  pg_hosts:\n"
+                + "    - host all all 0.0.0.0/0\n"))
+                .hasMessage("postgresql.pg_hosts: not supported by hapg: hapg does not write pg_hosts.conf (line 4)");
         assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    ttl: 30\n"
                 + "    standby_cluster:\n      restore_command: cp /arch/%f %p\n"))
                 .hasMessageStartingWith("bootstrap.dcs.standby_cluster.host: not supported by hapg without a host")

@@ -7,6 +7,7 @@ import io.hapg.core.decision.FailoverSlots;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
 import io.hapg.core.http.NodeControl;
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
@@ -97,6 +98,8 @@ public final class HaLoop {
     private Map<String, String> appliedParameters;
     /** The standby_cluster section last handed to the database node; null before the first. */
     private Optional<StandbyCluster> appliedStandbyCluster;
+    /** The cluster's pg_ident and recovery_conf last handed to the database node; null before the first. */
+    private ClusterPgFiles appliedFiles;
     private Optional<String> lastLeader = Optional.empty();
     private boolean lastRunning;
     private boolean roleChangedThisIteration;
@@ -313,6 +316,7 @@ public final class HaLoop {
         boolean reachable = readCluster();
         applyClusterParameters();
         applyStandbyCluster();
+        applyClusterFiles();
         DatabaseState db = database.probe();
         long now = time.nanoTime();
         if (watchdog.takeFenced()) {
@@ -644,6 +648,31 @@ public final class HaLoop {
         } catch (RuntimeException e) {
             LOG.warn("{}/{}: cannot apply the standby_cluster section (next loop retries): {}", config.scope(),
                     config.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Hands the cluster's {@code pg_ident} and {@code recovery_conf} to the database when they
+     * changed (Patroni rewrites the files and reloads on the loop that sees them); until it reports
+     * them in place, it is asked again each iteration. Only the setting names are logged: a
+     * {@code restore_command} may carry a password.
+     */
+    private void applyClusterFiles() {
+        try {
+            ClusterPgFiles wanted = effectiveConfig().postgresqlFiles();
+            if (wanted.equals(appliedFiles)) {
+                return;
+            }
+            if (database.configureFiles(wanted)) {
+                if (appliedFiles != null || !wanted.isEmpty()) {
+                    LOG.info("{}/{}: cluster pg_ident ({} line(s)) and recovery_conf {} in place", config.scope(),
+                            config.name(), wanted.pgIdent().size(), wanted.recoveryConf().keySet());
+                }
+                appliedFiles = wanted;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}/{}: cannot apply the cluster's pg_ident and recovery_conf (next loop retries): {}",
+                    config.scope(), config.name(), e.getMessage());
         }
     }
 }

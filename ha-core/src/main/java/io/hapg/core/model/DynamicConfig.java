@@ -116,6 +116,7 @@ public record DynamicConfig(
         StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
+        ClusterPgFiles.parse(pg);
         if (pg.get("parameters") instanceof Map) {
             ((Map<?, ?>) pg.get("parameters")).forEach((name, value) -> {
                 if (value != null) {
@@ -169,6 +170,15 @@ public record DynamicConfig(
             }
         });
         return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * {@code postgresql.pg_ident} and {@code postgresql.recovery_conf} (checked by {@link #fromMap}):
+     * what every node writes when its own configuration does not set them.
+     */
+    public ClusterPgFiles postgresqlFiles() {
+        Object pg = raw.get("postgresql");
+        return pg instanceof Map ? ClusterPgFiles.parse((Map<?, ?>) pg) : ClusterPgFiles.NONE;
     }
 
     /**

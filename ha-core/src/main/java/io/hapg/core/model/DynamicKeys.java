@@ -65,10 +65,9 @@ public final class DynamicKeys {
                 + " (Patroni's default: no backoff) is accepted", DynamicKeys::zero));
         // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,
         // and the YAML binder refuses a node file that would leave it to the dynamic one.
-        m.put("postgresql.pg_ident", new Refusal("hapg does not write pg_ident.conf", DynamicKeys::empty));
         m.put("postgresql.pg_hosts", new Refusal("hapg does not write pg_hosts.conf", DynamicKeys::empty));
-        m.put("postgresql.recovery_conf", new Refusal("hapg writes the recovery settings itself; extra ones"
-                + " (restore_command, ...) are not implemented", DynamicKeys::empty));
+        // postgresql.pg_ident and postgresql.recovery_conf are accepted (ClusterPgFiles): every node
+        // writes them, unless its own configuration sets them, which wins as in Patroni.
         for (String role : new String[] {"primary", "replica", "standby_leader"}) {
             String reason = "role-specific settings are not implemented";
             m.put("postgresql.parameters_" + role, new Refusal(reason, DynamicKeys::empty));

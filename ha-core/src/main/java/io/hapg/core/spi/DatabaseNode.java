@@ -1,5 +1,6 @@
 package io.hapg.core.spi;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
@@ -205,6 +206,32 @@ public interface DatabaseNode extends AutoCloseable {
     default boolean useStandbyCluster(Optional<StandbyCluster> section) {
         if (section.isPresent()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot run a standby cluster");
+        }
+        return true;
+    }
+
+    /**
+     * The cluster's {@code postgresql.pg_ident} and {@code postgresql.recovery_conf}
+     * ({@link io.hapg.core.model.DynamicConfig#postgresqlFiles()}) for the files written from now
+     * on: each applies unless the node's own configuration sets it (then the node's wins, whole, as
+     * in Patroni). When what is in force changed and the files were written before, they are
+     * rewritten and a running server reloaded, as Patroni reloads on a changed {@code pg_ident} or
+     * {@code recovery_conf}; a recovery setting that needs a restart on the server's version then
+     * shows as a pending restart.
+     *
+     * <p>Called by the HA loop thread whenever the value differs from the one last applied, and
+     * again on the next iteration until it returns true; bounded by the query timeout. The default
+     * accepts only {@link ClusterPgFiles#NONE}: an implementation that cannot write the files must
+     * refuse them rather than run without.
+     *
+     * @return true if in place; false if a lifecycle operation runs and nothing was done: ask again
+     * @throws DatabaseUnavailableException when the files cannot be written or the reload fails
+     * @throws UnsupportedOperationException (default) for anything but {@link ClusterPgFiles#NONE}
+     */
+    default boolean configureFiles(ClusterPgFiles files) {
+        if (!files.isEmpty()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write pg_ident.conf or"
+                    + " recovery settings");
         }
         return true;
     }

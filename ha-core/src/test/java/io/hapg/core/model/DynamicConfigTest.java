@@ -56,10 +56,38 @@ class DynamicConfigTest {
     }
 
     @Test
+    void pgIdentAndRecoveryConfAreReadAndBadShapesRefusedNamingTheKey() {
+        Map<String, Object> recovery = new java.util.LinkedHashMap<>();
+        recovery.put("restore_command", "cp /arch/%f %p");
+        recovery.put("recovery_min_apply_delay", 5000);
+        recovery.put("hot_standby_feedback", true);
+        recovery.put("recovery_end_command", null);
+        DynamicConfig c = DynamicConfig.fromMap(Map.of("postgresql", Map.of("pg_ident", List.of("m s p"),
+                "recovery_conf", recovery)));
+        assertThat(c.postgresqlFiles().pgIdent()).containsExactly("m s p");
+        assertThat(c.postgresqlFiles().recoveryConf()).containsExactly(Map.entry("restore_command", "cp /arch/%f %p"),
+                Map.entry("recovery_min_apply_delay", "5000"), Map.entry("hot_standby_feedback", "on"));
+        assertThat(DynamicConfig.DEFAULTS.postgresqlFiles()).isEqualTo(ClusterPgFiles.NONE);
+
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("postgresql", Map.of("pg_ident", "m s p"))))
+                .hasMessage("postgresql.pg_ident: expected a list of pg_ident.conf lines, got text");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("postgresql", Map.of("pg_ident", List.of("a\nb")))))
+                .hasMessageStartingWith("postgresql.pg_ident: a line must not contain line breaks");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("postgresql", Map.of("recovery_conf", "cp s3cr3t"))))
+                .hasMessage("postgresql.recovery_conf: expected a mapping of recovery settings, got text");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("postgresql", Map.of("recovery_conf",
+                Map.of("restore_command", List.of("cp")))))).hasMessageStartingWith("postgresql.recovery_conf"
+                + ".restore_command: expected a string, number or boolean");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("postgresql", Map.of("recovery_conf",
+                Map.of("restore_command", "cp\nport = 1"))))).hasMessageStartingWith("postgresql.recovery_conf"
+                + ".restore_command: the value must not contain line breaks");
+    }
+
+    @Test
     void keysHapgDoesNotImplementAreRefusedUnlessTheyMeanOff() {
         assertThatThrownBy(() -> DynamicConfig.fromMap(
-                Map.of("postgresql", Map.of("recovery_conf", Map.of("restore_command", "cp")))))
-                .hasMessageStartingWith("postgresql.recovery_conf: not supported by hapg");
+                Map.of("postgresql", Map.of("pg_hosts", List.of("host all all 0.0.0.0/0")))))
+                .hasMessageStartingWith("postgresql.pg_hosts: not supported by hapg");
         assertThatThrownBy(() -> DynamicConfig.fromMap(
                 Map.of("member_slots_ttl", "30min"))).hasMessageStartingWith("member_slots_ttl: not supported");
         // What hapg does anyway is accepted.

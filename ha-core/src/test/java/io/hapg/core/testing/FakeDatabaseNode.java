@@ -1,5 +1,6 @@
 package io.hapg.core.testing;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
@@ -49,6 +50,7 @@ public final class FakeDatabaseNode implements DatabaseNode {
     private final NodeState state;
     private final CallRecorder recorder;
     private final Object lock;
+    private volatile ClusterPgFiles clusterFiles = ClusterPgFiles.NONE;
 
     FakeDatabaseNode(FakeDatabaseNetwork network, NodeState state) {
         this.network = network;
@@ -197,6 +199,13 @@ public final class FakeDatabaseNode implements DatabaseNode {
         }
     }
 
+    /** Keeps {@code files} for {@link #clusterFiles()}; writes nothing. */
+    @Override
+    public boolean configureFiles(ClusterPgFiles files) {
+        clusterFiles = files;
+        return true;
+    }
+
     @Override
     public void close() {
         recorder.enter("close", "close()");
@@ -331,6 +340,11 @@ public final class FakeDatabaseNode implements DatabaseNode {
         synchronized (lock) {
             return state.synchronousStrict;
         }
+    }
+
+    /** The cluster's pg_ident and recovery_conf last handed to {@link #configureFiles}. */
+    public ClusterPgFiles clusterFiles() {
+        return clusterFiles;
     }
 
     /** The member this node is configured to stream from, when in recovery. */

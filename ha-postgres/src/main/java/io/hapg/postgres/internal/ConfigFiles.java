@@ -1,5 +1,6 @@
 package io.hapg.postgres.internal;
 
+import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.StandbyCluster;
 import io.hapg.postgres.PostgresConfig;
@@ -25,13 +26,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
  * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first),
- * {@code pg_hba.conf}, the recovery signal files, and {@code postgresql.auto.conf} cleaned of
- * recovery settings a clone or rewind may have copied from the source. Everything is rewritten
- * because pg_basebackup and pg_rewind copy the source's files, its port included.
+ * {@code pg_hba.conf}, {@code pg_ident.conf} (when {@link PostgresConfig#pgIdent()} or the
+ * cluster's {@link #setClusterFiles pg_ident} is set, as Patroni's {@code replace_pg_ident}), the
+ * recovery signal files, and {@code postgresql.auto.conf} cleaned of recovery settings a clone or
+ * rewind may have copied from the source. Everything is rewritten because pg_basebackup and
+ * pg_rewind copy the source's files, its port included.
  *
  * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
- * ({@link #setClusterParameters}), then the node's local ones, which win. Thread-safe: the loop
- * thread may change the cluster's settings while an operation writes the files.
+ * ({@link #setClusterParameters}), then the node's local ones, which win; then the node's
+ * {@link PostgresConfig#recoveryConf()} (else the cluster's, {@link #setClusterFiles}; on every
+ * role, inert outside recovery), then hapg's own recovery settings and, in recovery, the
+ * {@code standby_cluster} ones, in the order of Patroni's {@code build_recovery_params}.
+ * Thread-safe: the loop thread may change the cluster's settings while an operation writes the
+ * files.
  */
 public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
@@ -45,6 +52,8 @@ public final class ConfigFiles {
     private final Path passFile;
     private Map<String, String> clusterParameters = Map.of();
     private Optional<StandbyCluster> standbyCluster = Optional.empty();
+    /** The cluster's pg_ident lines and usable recovery_conf settings; the node's own win when set. */
+    private ClusterPgFiles clusterFiles = ClusterPgFiles.NONE;
     /** What the last write configured (upstream, standby), to rewrite it when the cluster's settings change. */
     private Optional<Runnable> lastWrite = Optional.empty();
 
@@ -134,6 +143,49 @@ public final class ConfigFiles {
         return changed;
     }
 
+    /**
+     * Sets the cluster's {@code pg_ident} and {@code recovery_conf}: each is written unless
+     * {@link PostgresConfig#pgIdent()} or {@link PostgresConfig#recoveryConf()} is set (the node's own
+     * wins, whole, as Patroni's {@code _build_effective_configuration}). A recovery setting hapg
+     * writes itself, a trigger file or a managed setting is left out with a warning (Patroni ignores
+     * the first kind). If what is written changed and the files were written before, rewrites them
+     * as last written.
+     *
+     * @return whether what is written changed
+     */
+    public synchronized boolean setClusterFiles(ClusterPgFiles files) {
+        Map<String, String> usable = new LinkedHashMap<>();
+        files.recoveryConf().forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (PostgresConfig.isOwnRecoverySetting(name) || DynamicConfig.isManagedParameter(name)
+                    || PostgresConfig.RECOVERY_TRIGGER_SETTINGS.contains(lower)) {
+                LOG.warn("{} - not writing cluster setting postgresql.recovery_conf.{}: {}", config.memberName(), name,
+                        PostgresConfig.RECOVERY_TRIGGER_SETTINGS.contains(lower) ? "a trigger file would promote"
+                                + " outside the leader key" : "hapg writes it itself (Patroni ignores it too)");
+            } else {
+                usable.put(name, value);
+            }
+        });
+        List<String> identBefore = pgIdent();
+        Map<String, String> recoveryBefore = recoveryConf();
+        clusterFiles = new ClusterPgFiles(files.pgIdent(), usable);
+        boolean changed = !identBefore.equals(pgIdent()) || !recoveryBefore.equals(recoveryConf());
+        if (changed) {
+            lastWrite.ifPresent(Runnable::run);
+        }
+        return changed;
+    }
+
+    /** The {@code pg_ident.conf} lines in force: the node's own when set, else the cluster's. */
+    private List<String> pgIdent() {
+        return !config.pgIdent().isEmpty() ? config.pgIdent() : clusterFiles.pgIdent();
+    }
+
+    /** The recovery settings in force: the node's own when set, else the cluster's. */
+    private Map<String, String> recoveryConf() {
+        return !config.recoveryConf().isEmpty() ? config.recoveryConf() : clusterFiles.recoveryConf();
+    }
+
     private void remember(Runnable write) {
         write.run();
         lastWrite = Optional.of(write);
@@ -182,6 +234,13 @@ public final class ConfigFiles {
         settings.put("wal_keep_size", "128MB");
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
+        // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of them be
+        // overridden (PostgresConfig and setClusterFiles keep those names out), and the
+        // standby_cluster section below wins over restore_command and archive_cleanup_command.
+        // Patroni writes them for followers only; here on every role, where they are inert outside
+        // recovery, for the same reason as recovery_target_timeline below (PostgreSQL 13's
+        // restore_command is restart-only).
+        settings.putAll(recoveryConf());
         // On every role, not just replicas: removing a restart-only setting from the file marks
         // it pending restart at the next reload (a promoted primary would show one forever).
         settings.put("recovery_target_timeline", "latest");
@@ -203,6 +262,11 @@ public final class ConfigFiles {
         });
         PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
         PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
+        if (!pgIdent().isEmpty()) {
+            // Only when set, as Patroni: otherwise initdb's (or the clone source's) file stays.
+            // ident_file is a managed setting, so PostgreSQL reads this file.
+            PassFile.writePrivate(data.resolve("pg_ident.conf"), ident(), owner);
+        }
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
         delete(data.resolve("recovery.signal"));
         if (standby) {
@@ -224,6 +288,12 @@ public final class ConfigFiles {
                 lines.add("host " + db + " all ::1/128 " + method);
             }
         }
+        return String.join("\n", lines) + "\n";
+    }
+
+    private String ident() {
+        List<String> lines = new ArrayList<>(List.of("# " + HEADER.substring(2) + ": rewritten before every start"));
+        lines.addAll(pgIdent());
         return String.join("\n", lines) + "\n";
     }
 
