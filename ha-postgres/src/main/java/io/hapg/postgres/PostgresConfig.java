@@ -64,6 +64,9 @@ import java.util.Set;
  * @param basebackupOptions    Patroni's {@code postgresql.basebackup}: extra {@code pg_basebackup}
  *                             arguments ({@code --max-rate=100M}), after hapg's own; none of
  *                             {@link #BASEBACKUP_OWN_OPTIONS}
+ * @param rewindOptions        Patroni's {@code postgresql.rewind}: extra {@code pg_rewind}
+ *                             arguments ({@code --debug}), after hapg's own; none of
+ *                             {@link #REWIND_OWN_OPTIONS}
  */
 public record PostgresConfig(
         String memberName,
@@ -95,7 +98,8 @@ public record PostgresConfig(
         List<String> postBootstrap,
         List<ReplicaMethod> replicaMethods,
         Optional<BootstrapMethod> bootstrapMethod,
-        List<String> basebackupOptions) {
+        List<String> basebackupOptions,
+        List<String> rewindOptions) {
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -103,6 +107,15 @@ public record PostgresConfig(
      */
     public static final Set<String> BASEBACKUP_OWN_OPTIONS = Set.of("pgdata", "format", "wal-method", "xlog-method",
             "gzip", "version", "compress", "dbname", "host", "port", "username", "password");
+
+    /**
+     * The {@code pg_rewind} options a rewind decides itself (or that would make it do something
+     * else: a dry run, no shutdown of a crashed server), which {@link #rewindOptions()} must not
+     * set: Patroni's {@code not_allowed_options} in {@code rewind.py}.
+     */
+    public static final Set<String> REWIND_OWN_OPTIONS = Set.of("target-pgdata", "source-pgdata", "source-server",
+            "write-recovery-conf", "dry-run", "restore-target-wal", "config-file", "no-ensure-shutdown", "version",
+            "help");
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -134,14 +147,8 @@ public record PostgresConfig(
         pgHba = List.copyOf(require(pgHba, "pgHba"));
         pgHba.forEach(line -> noNewline(line, "pgHba"));
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
-        basebackupOptions = List.copyOf(require(basebackupOptions, "basebackupOptions"));
-        for (String option : basebackupOptions) {
-            String name = option.replaceFirst("^--", "").replaceFirst("=.*", "");
-            if (!option.startsWith("--") || BASEBACKUP_OWN_OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("basebackupOptions must not set " + option
-                        + (option.startsWith("--") ? ": the clone decides it" : ": long options (--name[=value]) only"));
-            }
-        }
+        basebackupOptions = toolOptions(basebackupOptions, "basebackupOptions", BASEBACKUP_OWN_OPTIONS, "the clone");
+        rewindOptions = toolOptions(rewindOptions, "rewindOptions", REWIND_OWN_OPTIONS, "the rewind");
         for (String option : initdbOptions) {
             if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
                 throw new IllegalArgumentException("initdbOptions must not set " + option
@@ -244,6 +251,23 @@ public record PostgresConfig(
         }
     }
 
+    /**
+     * A tool's extra options, as given: long options only, none the tool's caller sets itself.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the option
+     */
+    private static List<String> toolOptions(List<String> options, String field, Set<String> own, String owner) {
+        List<String> copy = List.copyOf(require(options, field));
+        for (String option : copy) {
+            String name = option.replaceFirst("^--", "").replaceFirst("=.*", "");
+            if (!option.startsWith("--") || own.contains(name)) {
+                throw new IllegalArgumentException(field + " must not set " + option
+                        + (option.startsWith("--") ? ": " + owner + " decides it" : ": long options (--name[=value]) only"));
+            }
+        }
+        return copy;
+    }
+
     private static <T> T require(T value, String field) {
         if (value == null) {
             throw new IllegalArgumentException(field + " is required");
@@ -287,6 +311,7 @@ public record PostgresConfig(
         private List<String> pgHba = List.of();
         private List<String> initdbOptions = List.of();
         private List<String> basebackupOptions = List.of();
+        private List<String> rewindOptions = List.of();
         private String osUser;
         private String expectedSystemIdentifier;
         private Duration probeTimeout = Duration.ofSeconds(2);
@@ -341,6 +366,8 @@ public record PostgresConfig(
         public Builder bootstrapMethod(BootstrapMethod v) { bootstrapMethod = v; return this; }
         /** Extra {@code pg_basebackup} arguments after hapg's own; default none. */
         public Builder basebackupOptions(List<String> v) { basebackupOptions = v; return this; }
+        /** Extra {@code pg_rewind} arguments after hapg's own; default none. */
+        public Builder rewindOptions(List<String> v) { rewindOptions = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -350,7 +377,7 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod), basebackupOptions);
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions, rewindOptions);
         }
     }
 }

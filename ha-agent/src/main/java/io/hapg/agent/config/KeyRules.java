@@ -110,7 +110,6 @@ final class KeyRules {
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
-        warned(m, "postgresql.rewind", "extra pg_rewind options are not passed");
         refused(m, "postgresql.recovery_conf", "extra recovery settings (restore_command, ...) are not"
                 + " implemented");
         refused(m, "postgresql.custom_conf", "a custom postgresql.conf is not implemented");

@@ -180,10 +180,12 @@ public final class Rejoin {
         conninfo.put("dbname", "postgres");
         conninfo.put("connect_timeout", "10");
         conninfo.putAll(instance.config().rewindUser().options());
+        List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_rewind"),
+                "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)));
+        // Patroni's postgresql.rewind, after hapg's own as Patroni appends them.
+        command.addAll(instance.config().rewindOptions());
         try {
-            instance.tools().run("pg_rewind", List.of(instance.binaries().tool("pg_rewind"),
-                    "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)),
-                    instance.config().rewindTimeout());
+            instance.tools().run("pg_rewind", command, instance.config().rewindTimeout());
         } catch (DatabaseUnavailableException e) {
             // Patroni counts a pg_rewind as failed only against a healthy primary, and while the
             // local control file still reads (else the attempt may have damaged it).
