@@ -121,7 +121,6 @@ final class KeyRules {
             }
         }
 
-        warned(m, "tags.clonefrom", "replicas always clone from the leader", isBool(false));
         warned(m, "tags.nostream", "replicas always stream from their source (archive-only recovery is not"
                 + " implemented)", isBool(false));
         return Collections.unmodifiableMap(m);
