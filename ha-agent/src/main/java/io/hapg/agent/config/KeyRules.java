@@ -121,8 +121,12 @@ final class KeyRules {
             }
         }
 
-        warned(m, "tags.nostream", "replicas always stream from their source (archive-only recovery is not"
-                + " implemented)", isBool(false));
+        // Half of nostream works: a leader keeps no slot for a member tagged so (a Patroni node's tag is
+        // honoured). The tagged member itself would have to recover from restore_command only, which
+        // comes from postgresql.recovery_conf, refused above: accepting the tag would leave a replica
+        // that streams through a slot its leader drops, or one that never receives WAL.
+        refused(m, "tags.nostream", "a nostream member recovers from the WAL archive only (restore_command in"
+                + " postgresql.recovery_conf), which is not implemented", isBool(false));
         return Collections.unmodifiableMap(m);
     }
 

@@ -1190,6 +1190,16 @@ class DeciderTest {
             assertThat(plan.ignore()).hasSize(1);
         }
 
+        /** Patroni's _get_members_slots: a nostream member never streams, a slot for it would keep WAL forever. */
+        @Test
+        void leaderKeepsNoSlotForANostreamMember() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("nostream", true)).build();
+            assertThat(decide("pg1", view, LocalStates.primary()).slots().memberSlots()).containsExactly("pg2");
+            ClusterView cascade = Clusters.healthy().member(member("pg3").replica().tag("replicatefrom", "pg2")
+                    .tag("nostream", true)).build();
+            assertThat(decide("pg2", cascade, LocalStates.replica()).slots().memberSlots()).isEmpty();
+        }
+
         @Test
         void leaderKeepsNoSlotsWithoutUseSlots() {
             ClusterView view = Clusters.healthy().config("postgresql", Map.of("use_slots", false)).build();
