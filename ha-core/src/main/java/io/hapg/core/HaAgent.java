@@ -218,7 +218,7 @@ public final class HaAgent implements NodeControl, AutoCloseable {
     @Override
     public Optional<String> reinitialize(boolean force, boolean fromLeader) {
         CompletableFuture<Optional<String>> answer = new CompletableFuture<>();
-        loop.reinitialize(answer);
+        loop.reinitialize(fromLeader, answer);
         try {
             return answer.get(config.bootstrapDcs().retryTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);

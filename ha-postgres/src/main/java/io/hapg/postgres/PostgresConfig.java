@@ -74,6 +74,9 @@ import java.util.function.BiConsumer;
  *                             into {@code postgresql.conf} after {@link #parameters()} on every role (inert
  *                             outside recovery, so a promotion changes no restart-only setting); never one
  *                             hapg writes itself ({@link #isOwnRecoverySetting}) nor a promote trigger file
+ * @param rewindOptions        Patroni's {@code postgresql.rewind}: extra {@code pg_rewind}
+ *                             arguments ({@code --debug}), after hapg's own; none of
+ *                             {@link #REWIND_OWN_OPTIONS}
  */
 public record PostgresConfig(
         String memberName,
@@ -107,7 +110,8 @@ public record PostgresConfig(
         Optional<BootstrapMethod> bootstrapMethod,
         List<String> basebackupOptions,
         List<String> pgIdent,
-        Map<String, String> recoveryConf) {
+        Map<String, String> recoveryConf,
+        List<String> rewindOptions) {
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -121,6 +125,15 @@ public record PostgresConfig(
      * PostgreSQL would promote when the file appears, outside the leader key (two primaries).
      */
     public static final Set<String> RECOVERY_TRIGGER_SETTINGS = Set.of("trigger_file", "promote_trigger_file");
+
+    /**
+     * The {@code pg_rewind} options a rewind decides itself (or that would make it do something
+     * else: a dry run, no shutdown of a crashed server), which {@link #rewindOptions()} must not
+     * set: Patroni's {@code not_allowed_options} in {@code rewind.py}.
+     */
+    public static final Set<String> REWIND_OWN_OPTIONS = Set.of("target-pgdata", "source-pgdata", "source-server",
+            "write-recovery-conf", "dry-run", "restore-target-wal", "config-file", "no-ensure-shutdown", "version",
+            "help");
 
     /** Settings hapg writes itself; {@link #parameters()} must not set them. */
     public static final Set<String> MANAGED_PARAMETERS = DynamicConfig.MANAGED_PARAMETERS;
@@ -155,14 +168,8 @@ public record PostgresConfig(
         pgIdent.forEach(line -> noNewline(line, "pgIdent"));
         recoveryConf = checkedRecoveryConf(recoveryConf);
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
-        basebackupOptions = List.copyOf(require(basebackupOptions, "basebackupOptions"));
-        for (String option : basebackupOptions) {
-            String name = option.replaceFirst("^--", "").replaceFirst("=.*", "");
-            if (!option.startsWith("--") || BASEBACKUP_OWN_OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("basebackupOptions must not set " + option
-                        + (option.startsWith("--") ? ": the clone decides it" : ": long options (--name[=value]) only"));
-            }
-        }
+        basebackupOptions = toolOptions(basebackupOptions, "basebackupOptions", BASEBACKUP_OWN_OPTIONS, "the clone");
+        rewindOptions = toolOptions(rewindOptions, "rewindOptions", REWIND_OWN_OPTIONS, "the rewind");
         for (String option : initdbOptions) {
             if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
                 throw new IllegalArgumentException("initdbOptions must not set " + option
@@ -300,6 +307,23 @@ public record PostgresConfig(
         }
     }
 
+    /**
+     * A tool's extra options, as given: long options only, none the tool's caller sets itself.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the option
+     */
+    private static List<String> toolOptions(List<String> options, String field, Set<String> own, String owner) {
+        List<String> copy = List.copyOf(require(options, field));
+        for (String option : copy) {
+            String name = option.replaceFirst("^--", "").replaceFirst("=.*", "");
+            if (!option.startsWith("--") || own.contains(name)) {
+                throw new IllegalArgumentException(field + " must not set " + option
+                        + (option.startsWith("--") ? ": " + owner + " decides it" : ": long options (--name[=value]) only"));
+            }
+        }
+        return copy;
+    }
+
     private static <T> T require(T value, String field) {
         if (value == null) {
             throw new IllegalArgumentException(field + " is required");
@@ -345,6 +369,7 @@ public record PostgresConfig(
         private List<String> basebackupOptions = List.of();
         private List<String> pgIdent = List.of();
         private Map<String, String> recoveryConf = Map.of();
+        private List<String> rewindOptions = List.of();
         private String osUser;
         private String expectedSystemIdentifier;
         private Duration probeTimeout = Duration.ofSeconds(2);
@@ -403,6 +428,8 @@ public record PostgresConfig(
         public Builder pgIdent(List<String> v) { pgIdent = v; return this; }
         /** Extra recovery settings for the times the node runs in recovery; default none. */
         public Builder recoveryConf(Map<String, String> v) { recoveryConf = v; return this; }
+        /** Extra {@code pg_rewind} arguments after hapg's own; default none. */
+        public Builder rewindOptions(List<String> v) { rewindOptions = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -412,7 +439,7 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf);
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions);
         }
     }
 }

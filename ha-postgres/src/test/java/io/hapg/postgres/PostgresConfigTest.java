@@ -53,6 +53,13 @@ class PostgresConfigTest {
                 .hasMessageContaining("pgHba");
         assertThatThrownBy(() -> valid().initdbOptions(List.of("--pgdata=/elsewhere")).build())
                 .hasMessageContaining("initdbOptions");
+        assertThatThrownBy(() -> valid().rewindOptions(List.of("--source-server=host=x")).build())
+                .hasMessage("rewindOptions must not set --source-server=host=x: the rewind decides it");
+        assertThatThrownBy(() -> valid().rewindOptions(List.of("-n")).build())
+                .hasMessage("rewindOptions must not set -n: long options (--name[=value]) only");
+        assertThatThrownBy(() -> valid().basebackupOptions(List.of("--wal-method=fetch")).build())
+                .hasMessage("basebackupOptions must not set --wal-method=fetch: the clone decides it");
+        assertThat(valid().rewindOptions(List.of("--debug")).build().rewindOptions()).containsExactly("--debug");
     }
 
     @Test

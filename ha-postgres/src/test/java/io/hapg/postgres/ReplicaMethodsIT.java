@@ -124,6 +124,36 @@ class ReplicaMethodsIT {
         assertThat(TestNodes.query(n2, mappings)).containsExactly(List.of("othermap", "carol", "postgres", ""));
     }
 
+    /**
+     * Patroni's {@code clonefrom} tag: the source of a copy may be a replica. It keeps no slot of the
+     * new member (pg_basebackup would fail with {@code --slot}), so the copy uses a temporary one and
+     * the new replica streams from the source without a slot until the agent follows the leader.
+     */
+    @Test
+    void aReplicaCanBeTheSourceOfAClone() {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        TestNodes.execute(n1, "CREATE TABLE t AS SELECT 1 AS id");
+        PostgresNode n2 = nodes.node("n2");
+        n2.cloneFrom(member(n1));
+        awaitCaughtUp(n2, n1);
+        PostgresNode n3 = nodes.node("n3");
+
+        n3.cloneFrom(member(n2));
+
+        TestNodes.execute(n1, "INSERT INTO t VALUES (2)");
+        awaitCaughtUp(n3, n1);
+        assertThat(TestNodes.value(n3, "SELECT count(*) FROM t")).isEqualTo("2");
+        assertThat(n3.probe().inRecovery()).isTrue();
+        assertThat(n2.probe().replication()).as("n3 cascades from n2, the copy's source")
+                .anySatisfy(peer -> assertThat(peer.applicationName()).isEqualTo("n3"));
+        assertThat(TestNodes.value(n2, "SELECT count(*) FROM pg_catalog.pg_replication_slots")).isEqualTo("0");
+
+        n3.follow(member(n1));
+        TestNodes.await("n3 streams from n1", java.time.Duration.ofSeconds(30), () -> n1.probe().replication()
+                .stream().anyMatch(peer -> peer.applicationName().equals("n3") && peer.isStreaming()));
+    }
+
     @Test
     void whenEveryMethodFailsTheCloneFailsAndTheDataDirectoryIsEmpty() throws IOException {
         PostgresNode n1 = nodes.node("n1");

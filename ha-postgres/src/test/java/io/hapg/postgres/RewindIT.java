@@ -47,15 +47,19 @@ class RewindIT {
         nodes.close();
     }
 
+    /** Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug} output). */
     @Test
-    void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() {
-        PostgresNode n1 = nodes.node("n1");
+    void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() throws IOException {
+        PostgresNode n1 = nodes.node(nodes.config("n1").rewindOptions(List.of("--debug")).build());
         PostgresNode n2 = nodes.node("n2");
         diverge(n1, n2);
         n1.stop(StopMode.IMMEDIATE); // a crash: rewind must run crash recovery first
         assertThat(n1.probe().cleanShutdown()).isFalse();
 
         n1.rewind(member(n2));
+
+        assertThat(Files.readString(n1.config().effectiveRunDir().resolve("pg_rewind.log")))
+                .as("pg_rewind ran with --debug").contains("--debug").contains("pg_rewind: Source timeline history:");
 
         DatabaseState state = n1.probe();
         assertThat(state.isRunning()).isTrue();

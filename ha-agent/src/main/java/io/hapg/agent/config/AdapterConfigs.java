@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,7 @@ public final class AdapterConfigs {
                 .initdbOptions(config.bootstrap().initdb().stream().map(CliOption::toArgument)
                         .collect(Collectors.toList()))
                 .basebackupOptions(basebackupOptions(pg))
+                .rewindOptions(rewindOptions(pg))
                 .postBootstrap(config.bootstrap().postBootstrap().map(BootstrapSection::postBootstrapCommand)
                         .orElse(List.of()))
                 .queryTimeout(ha.bootstrapDcs().retryTimeout())
@@ -95,13 +97,31 @@ public final class AdapterConfigs {
      *                         decides itself, as Patroni's {@code not_allowed_options}
      */
     static List<String> basebackupOptions(PostgresqlSection pg) {
-        for (CliOption option : pg.basebackup()) {
-            if (PostgresConfig.BASEBACKUP_OWN_OPTIONS.contains(option.name())) {
-                throw new ConfigException("postgresql.basebackup." + option.name(), "not allowed: hapg's clone sets"
-                        + " it (allowed: other pg_basebackup options, e.g. max-rate, checkpoint, label)");
+        return toolOptions(pg.basebackup(), "postgresql.basebackup", PostgresConfig.BASEBACKUP_OWN_OPTIONS,
+                "hapg's clone sets it (allowed: other pg_basebackup options, e.g. max-rate, checkpoint, label)");
+    }
+
+    /**
+     * {@code postgresql.rewind} as {@code pg_rewind} arguments, appended after hapg's own.
+     *
+     * @throws ConfigException naming {@code postgresql.rewind.<option>} for an option the rewind
+     *                         decides itself, as Patroni's {@code not_allowed_options} in
+     *                         {@code rewind.py} ({@code target-pgdata}, {@code source-server},
+     *                         {@code restore-target-wal}, {@code dry-run}, ...)
+     */
+    static List<String> rewindOptions(PostgresqlSection pg) {
+        return toolOptions(pg.rewind(), "postgresql.rewind", PostgresConfig.REWIND_OWN_OPTIONS,
+                "hapg's rewind sets it or it would change what the rewind does (allowed: other pg_rewind options,"
+                        + " e.g. debug, progress, sync-method)");
+    }
+
+    private static List<String> toolOptions(List<CliOption> options, String key, Set<String> own, String why) {
+        for (CliOption option : options) {
+            if (own.contains(option.name())) {
+                throw new ConfigException(key + "." + option.name(), "not allowed: " + why);
             }
         }
-        return pg.basebackup().stream().map(CliOption::toArgument).collect(Collectors.toList());
+        return options.stream().map(CliOption::toArgument).collect(Collectors.toList());
     }
 
     /**

@@ -109,7 +109,6 @@ final class KeyRules {
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
-        warned(m, "postgresql.rewind", "extra pg_rewind options are not passed");
         refused(m, "postgresql.custom_conf", "a custom postgresql.conf is not implemented");
         refused(m, "postgresql.krbsrvname", "Kerberos authentication is not implemented");
         refused(m, "postgresql.pg_hosts", "hapg does not write pg_hosts.conf");
@@ -119,9 +118,11 @@ final class KeyRules {
             }
         }
 
-        warned(m, "tags.clonefrom", "replicas always clone from the leader", isBool(false));
-        warned(m, "tags.nostream", "replicas always stream from their source (archive-only recovery is not"
-                + " implemented)", isBool(false));
+        // Half of nostream works: a leader keeps no slot for a member tagged so (a Patroni node's tag is
+        // honoured). The tagged member itself would still stream (hapg always writes primary_conninfo),
+        // through a slot its leader drops: refused until the member side recovers from the archive only.
+        refused(m, "tags.nostream", "a nostream member must recover from the WAL archive only (restore_command"
+                + " in postgresql.recovery_conf, without streaming); hapg's replicas always stream", isBool(false));
         return Collections.unmodifiableMap(m);
     }
 

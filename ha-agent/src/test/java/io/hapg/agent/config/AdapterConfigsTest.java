@@ -78,6 +78,22 @@ class AdapterConfigsTest {
                 .hasMessageStartingWith("postgresql.basebackup.wal-method: not allowed");
     }
 
+    /** Patroni's postgresql.rewind: the options follow hapg's own; rewind.py's not_allowed_options are refused. */
+    @Test
+    void rewindOptionsBecomePgRewindArgumentsAndTheRewindOwnOnesAreRefused() {
+        PostgresqlSection pg = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                .rewind(List.of(CliOption.flag("debug"), CliOption.of("sync-method", "fsync"))).build();
+        assertThat(AdapterConfigs.rewindOptions(pg)).containsExactly("--debug", "--sync-method=fsync");
+
+        for (String own : List.of("target-pgdata", "source-server", "restore-target-wal", "dry-run",
+                "no-ensure-shutdown", "config-file", "write-recovery-conf")) {
+            PostgresqlSection refused = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))
+                    .rewind(List.of(CliOption.flag(own))).build();
+            assertThatThrownBy(() -> AdapterConfigs.rewindOptions(refused))
+                    .hasMessageStartingWith("postgresql.rewind." + own + ": not allowed");
+        }
+    }
+
     @Test
     void replicaMethodsGetPatronisArgumentsInPatronisOrder() {
         PostgresqlSection pg = PostgresqlSection.builder().dataDir(Path.of("/var/lib/pg"))

@@ -211,6 +211,10 @@ class ConfigLoaderErrorsTest {
         // A standby cluster of a remote primary loads.
         assertThat(ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n"
                 + "      port: 5433\n      primary_slot_name: b\n").warnings()).isEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "tags:\n  nostream: true\n"))
+                .hasMessage("tags.nostream: not supported by hapg: a nostream member must recover from the WAL archive"
+                        + " only (restore_command in postgresql.recovery_conf, without streaming); hapg's replicas"
+                        + " always stream (line 4)");
         // The value that means what hapg does is accepted.
         assertThat(ConfigLoader.parse(HEAD + "postgresql:\n"
                 + "  create_replica_methods: [basebackup]\nbootstrap:\n  method: initdb\n"

@@ -66,7 +66,7 @@ class ConfigLoaderPatroniExampleTest {
         assertThat(loaded.warnings()).extracting(ConfigWarning::keyPath).containsExactly(
                 "postgresql.proxy_address", "postgresql.pgpass", "postgresql.parameters.wal_log_hints",
                 "postgresql.use_unix_socket",
-                "watchdog.device", "watchdog.safety_margin", "tags.clonefrom");
+                "watchdog.device", "watchdog.safety_margin");
         assertThat(loaded.warningMessages().get(0)).isEqualTo("'postgresql.proxy_address' (line 61) ignored:"
                 + " not published (no proxy_url in the member key)");
     }

@@ -166,6 +166,51 @@ class FailoverTagsIT {
     }
 
     /**
+     * Patroni's {@code clonefrom} tag ({@code get_clone_member}): a replica re-initialized without
+     * {@code from_leader} copies from the running member tagged {@code clonefrom}, not from the
+     * leader, then streams from the leader. The tag reaches the member key (what a Patroni node reads).
+     */
+    @Test
+    @Order(4)
+    void aReinitializedReplicaClonesFromTheClonefromMember() throws Exception {
+        ClusterNode leader = cluster.awaitConverged(E2e.CONVERGE);
+        List<ClusterNode> replicas = cluster.nodes().stream().filter(n -> n != leader).toList();
+        ClusterNode source = replicas.get(0);
+        ClusterNode copy = replicas.get(1);
+        source.rewriteTags(Map.of("clonefrom", true, "nofailover", true));
+        source.terminateAgent();
+        assertThat(source.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent exits", source.name()).isTrue();
+        source.startAgent();
+        // Only the source has the tag: the leader's /cluster is read from the member keys in etcd.
+        E2e.awaitTrue(source.name() + "'s member key carries clonefrom and it runs as a replica", E2e.CONVERGE,
+                () -> leader.get("/cluster").body().replace(" ", "").contains("\"clonefrom\":true")
+                        && source.status("/replica") == 200);
+        cluster.awaitConverged(E2e.CONVERGE);
+        long offset = E2e.logSize(copy);
+        Instant t0 = Instant.now();
+
+        assertThat(copy.request("POST", "/reinitialize", "{}").status()).isEqualTo(200);
+
+        E2e.awaitTrue(copy.name() + " re-cloned and streams from " + leader.name(), E2e.CONVERGE,
+                () -> E2e.logSince(copy, offset).contains("replica has been created") && copy.status("/replica") == 200
+                        && streamsFrom(leader, copy));
+        String log = E2e.logSince(copy, offset);
+        report("tags: POST /reinitialize on " + copy.name() + " with " + source.name() + " tagged clonefrom: streaming"
+                + " from " + leader.name() + " again after " + E2e.millisSince(t0, Instant.now()) + " ms");
+        assertThat(log).contains("cloning from " + source.name() + " (clonefrom; leader is " + leader.name() + ")")
+                .contains("from 127.0.0.1:" + source.pgPort() + " (a replica)");
+    }
+
+    private static boolean streamsFrom(ClusterNode primary, ClusterNode replica) {
+        try {
+            return "1".equals(query(primary, "select count(*)::text from pg_catalog.pg_stat_replication"
+                    + " where application_name = '" + replica.name() + "' and state = 'streaming'"));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /**
      * kill -9 of {@code old} with {@code frozen}'s agent frozen: {@code alone} is the only one to
      * race and must not promote ({@code why} in its log); thawed, {@code frozen} promotes.
      */

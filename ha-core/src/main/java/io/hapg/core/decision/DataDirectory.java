@@ -12,7 +12,9 @@ final class DataDirectory {
 
     /**
      * The initialize key is the bootstrap race: whoever creates it runs initdb; an empty value
-     * means initdb is still running somewhere. Everyone else clones from the leader.
+     * means initdb is still running somewhere. Everyone else clones: from its running
+     * {@code replicatefrom} member, else from a running {@code clonefrom} member
+     * ({@link CloneSource}), else from the leader.
      */
     static Decision empty(Situation s) {
         ClusterView view = s.view();
@@ -42,9 +44,13 @@ final class DataDirectory {
         if (view.leaderMember().isEmpty()) {
             return Decision.of(Action.WAIT, "data directory empty; leader " + leader + " has no member record to clone from");
         }
-        String source = s.replicationSource().orElse(leader);
-        return Decision.of(Action.CLONE, source, "cloning from " + Reasons.describeSource(source, leader)
-                + ": data directory empty");
+        // hapg copies from the running replicatefrom member, where the replica will stream from
+        // (Patroni does not); otherwise Patroni's get_clone_member: a clonefrom member, else the leader.
+        Optional<String> cascade = s.replicationSource();
+        String source = cascade.orElseGet(() -> CloneSource.choose(view, s.me()).orElse(leader));
+        String described = cascade.isPresent() ? Reasons.describeSource(source, leader)
+                : CloneSource.describe(source, leader);
+        return Decision.of(Action.CLONE, source, "cloning from " + described + ": data directory empty");
     }
 
     /**

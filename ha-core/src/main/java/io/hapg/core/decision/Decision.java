@@ -1,5 +1,6 @@
 package io.hapg.core.decision;
 
+import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.SlotPlan;
 import java.util.List;
 import java.util.Objects;
@@ -61,9 +62,20 @@ public record Decision(Action action, String reason, Optional<String> target, Op
         return new Decision(Action.COPY_SLOTS, reason, Optional.of(leader), Optional.empty(), List.of(), slots);
     }
 
-    /** An operator's {@code POST /reinitialize}: re-clone this replica from {@code leader}, outside the rules. */
-    public static Decision reinitializeOnRequest(String leader) {
-        return of(Action.REINITIALIZE, leader, "reinitialize requested");
+    /**
+     * An operator's {@code POST /reinitialize}, outside the rules: re-clone this replica from the
+     * leader when {@code fromLeader} (Patroni's {@code from_leader}), else from where
+     * {@link CloneSource} says (a running {@code clonefrom} member, else the leader), as Patroni's
+     * {@code _do_reinitialize}.
+     *
+     * @throws IllegalArgumentException when {@code view} has no leader (nothing to clone from)
+     */
+    public static Decision reinitializeOnRequest(ClusterView view, String me, boolean fromLeader) {
+        String leader = view.leader().map(l -> l.name())
+                .orElseThrow(() -> new IllegalArgumentException("no leader to reinitialize from"));
+        String source = fromLeader ? leader : CloneSource.choose(view, me).orElse(leader);
+        return of(Action.REINITIALIZE, source, "reinitialize requested: cloning from "
+                + CloneSource.describe(source, leader));
     }
 
     @Override

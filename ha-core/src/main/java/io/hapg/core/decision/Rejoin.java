@@ -96,18 +96,24 @@ final class Rejoin {
         boolean rewindFailed = s.local().rewindFailed();
         if (!s.dcs().usePgRewind()) {
             return s.self().dataRemoval().onDivergedTimelines()
-                    ? Optional.of(Decision.of(Action.REINITIALIZE, leader.name(), "re-cloning from " + leader.name()
-                            + ": diverged (" + why.get() + ") and use_pg_rewind is off"))
+                    ? Optional.of(reinitialize(s, leader.name(), "diverged (" + why.get() + ") and use_pg_rewind is off"))
                     : Optional.empty();
         }
         if (rewindFailed) {
             return s.self().dataRemoval().afterRewindFailure()
-                    ? Optional.of(Decision.of(Action.REINITIALIZE, leader.name(), "re-cloning from " + leader.name()
-                            + ": diverged (" + why.get() + ") and the last pg_rewind failed"))
+                    ? Optional.of(reinitialize(s, leader.name(), "diverged (" + why.get()
+                            + ") and the last pg_rewind failed"))
                     : Optional.empty();
         }
         return Optional.of(Decision.of(Action.REWIND, leader.name(),
                 "rewinding from " + leader.name() + ": diverged (" + why.get() + ")"));
+    }
+
+    /** A re-clone from where Patroni's {@code _do_reinitialize} copies: {@link CloneSource}. */
+    private static Decision reinitialize(Situation s, String leader, String why) {
+        String source = CloneSource.choose(s.view(), s.me()).orElse(leader);
+        return Decision.of(Action.REINITIALIZE, source, "re-cloning from " + CloneSource.describe(source, leader)
+                + ": " + why);
     }
 
     /**

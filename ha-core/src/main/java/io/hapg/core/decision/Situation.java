@@ -72,6 +72,17 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .collect(Collectors.toList());
     }
 
+    /**
+     * The physical slots a leader keeps for the other members: one per member, except a member
+     * tagged {@code nostream} (Patroni's {@code _get_members_slots}).
+     */
+    Set<String> memberSlots() {
+        return otherMembers().stream()
+                .filter(name -> !view.member(name).map(m -> m.tags().nostream()).orElse(false))
+                .map(PermanentSlot::slotName)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
     List<String> otherMembers() {
         return view.members().keySet().stream().filter(name -> !name.equals(me())).sorted()
                 .collect(Collectors.toList());
@@ -81,14 +92,15 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
      * The primary's slots (Patroni {@code get_replication_slots} for a primary): one physical slot
      * per other member, and every permanent slot except a physical one named like me. A logical
      * permanent slot named like a member is that member's physical slot, not a logical one. With
-     * {@code use_slots: false}, none.
+     * {@code use_slots: false}, none. A member tagged {@code nostream} gets no slot (Patroni's
+     * {@code _get_members_slots}): it never streams, and a slot nobody reads would keep WAL on the
+     * primary forever.
      */
     SlotPlan slots() {
         if (!dcs.useSlots()) {
             return SlotPlan.NONE;
         }
-        Set<String> members = otherMembers().stream().map(PermanentSlot::slotName)
-                .collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> members = memberSlots();
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
         dcs.permanentSlots().forEach((name, slot) -> {
             if (slot.logical() ? !members.contains(name) : !name.equals(PermanentSlot.slotName(me()))) {
@@ -99,7 +111,8 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
     }
 
     /**
-     * A replica's slots: those of the members that stream from me ({@code replicatefrom}), the
+     * A replica's slots: those of the members that stream from me ({@code replicatefrom}, not
+     * {@code nostream}), the
      * permanent physical slots except one named like me, and (PostgreSQL 11 and later) the
      * logical permanent slots except one named like a member's slot, all to be advanced to the
      * positions the leader publishes in the {@code status} key (Patroni 3.1 and later keep
@@ -115,7 +128,7 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
         String leader = view.leader().map(l -> l.name()).orElse("");
         Set<String> members = view.members().values().stream()
                 .filter(m -> !m.name().equals(me()) && !m.name().equals(leader))
-                .filter(m -> m.tags().replicatefrom().equals(Optional.of(me())))
+                .filter(m -> m.tags().replicatefrom().equals(Optional.of(me())) && !m.tags().nostream())
                 .map(m -> PermanentSlot.slotName(m.name())).collect(Collectors.toCollection(LinkedHashSet::new));
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
         Map<String, PermanentSlot> configured = myTags().nofailover() ? Map.of() : dcs.permanentSlots();

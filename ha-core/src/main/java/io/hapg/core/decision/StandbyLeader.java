@@ -1,15 +1,11 @@
 package io.hapg.core.decision;
 
 import io.hapg.core.model.FailoverRequest;
-import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.StandbyCluster;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The rules of a standby cluster (Patroni {@code ha.py}: {@code is_standby_cluster},
@@ -108,7 +104,7 @@ final class StandbyLeader {
     }
 
     /**
-     * The standby leader's slots: one physical slot per other member, as on a primary, but kept on
+     * The standby leader's slots: one physical slot per other member (not {@code nostream}), as on a primary, but kept on
      * a server in recovery (the members cascade from it). Permanent slots are the remote cluster's
      * business.
      */
@@ -116,9 +112,7 @@ final class StandbyLeader {
         if (!s.dcs().useSlots()) {
             return SlotPlan.NONE;
         }
-        Set<String> members = s.otherMembers().stream().map(PermanentSlot::slotName)
-                .collect(Collectors.toCollection(LinkedHashSet::new));
-        return new SlotPlan(false, members, Map.of(), s.dcs().ignoreSlots(), Map.of());
+        return new SlotPlan(false, s.memberSlots(), Map.of(), s.dcs().ignoreSlots(), Map.of());
     }
 
     private static Decision withReason(Decision d, String reason) {

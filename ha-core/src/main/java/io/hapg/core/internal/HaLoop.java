@@ -577,8 +577,12 @@ public final class HaLoop {
         });
     }
 
-    /** Re-clones this replica from the leader; {@code answer} gets empty when started, else why not. */
-    public void reinitialize(CompletableFuture<Optional<String>> answer) {
+    /**
+     * Re-clones this replica ({@link Decision#reinitializeOnRequest}: from the leader when
+     * {@code fromLeader}, else from a running {@code clonefrom} member if there is one);
+     * {@code answer} gets empty when started, else why not.
+     */
+    public void reinitialize(boolean fromLeader, CompletableFuture<Optional<String>> answer) {
         submit(() -> {
             if (runner.inProgress().isPresent()) {
                 answer.complete(Optional.of(runner.inProgress().get() + " already in progress"));
@@ -590,7 +594,8 @@ public final class HaLoop {
                         : "I am the leader, can not reinitialize"));
                 return;
             }
-            Decision reinitialize = Decision.reinitializeOnRequest(leader.get().name());
+            Decision reinitialize = Decision.reinitializeOnRequest(view, config.name(), fromLeader);
+            LOG.info("{}/{}: {}", config.scope(), config.name(), reinitialize.reason());
             Effect result = runner.execute(reinitialize, view, local);
             local = result.apply(local);
             result.role().ifPresent(this::changeRole);

@@ -49,7 +49,9 @@ public interface DatabaseNode extends AutoCloseable {
      * Replaces the data directory with a fresh copy of {@code source} (pg_basebackup, using this
      * member's replication slot when slots are on), then starts it as a replica of {@code source}.
      * Used for new replicas, to re-clone a node whose rewind failed, and to bootstrap a standby
-     * cluster's leader from the remote primary ({@link #useStandbyCluster}).
+     * cluster's leader from the remote primary ({@link #useStandbyCluster}). The source may be a
+     * replica (Patroni's {@code clonefrom} tag), which keeps no slot of this member: the copy must
+     * not need one, and the caller then {@link #follow}s the leader.
      */
     void cloneFrom(Member source);
 

@@ -408,6 +408,68 @@ class DeciderTest {
             expect(decide("pg4", tag("replicatefrom", "pg3"), view, LocalStates.empty())).action(CLONE).target("pg1");
         }
 
+        /** Patroni's get_clone_member: a running member tagged clonefrom is the source, not the leader. */
+        @Test
+        void emptyNodeClonesFromARunningClonefromMember() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("clonefrom", true)).build();
+            expect(decide("pg4", view, LocalStates.empty()))
+                    .action(CLONE).target("pg3").reason("cloning from pg3 (clonefrom; leader is pg1): data directory empty");
+        }
+
+        @Test
+        void emptyNodeClonesFromTheLeaderWhenNoClonefromMemberRuns() {
+            ClusterView stopped = Clusters.healthy().member(member("pg3").stopped().tag("clonefrom", true)).build();
+            expect(decide("pg4", stopped, LocalStates.empty())).action(CLONE).target("pg1");
+            ClusterView starting = Clusters.healthy().member(member("pg3").state("starting").tag("clonefrom", true))
+                    .build();
+            expect(decide("pg4", starting, LocalStates.empty())).action(CLONE).target("pg1");
+            ClusterView untagged = Clusters.healthy().member(member("pg3").replica().tag("clonefrom", false)).build();
+            expect(decide("pg4", untagged, LocalStates.empty())).action(CLONE).target("pg1");
+        }
+
+        @Test
+        void aClonefromTagOnTheLeaderOrOnMeIsNoCandidate() {
+            ClusterView view = Clusters.initialized().leader("pg1").optime(Clusters.POSITION)
+                    .member(member("pg1").primary().tag("clonefrom", true))
+                    .member(member("pg4").stopped().tag("clonefrom", true)).build();
+            expect(decide("pg4", view, LocalStates.empty()))
+                    .action(CLONE).target("pg1").reason("cloning from leader pg1: data directory empty");
+            assertThat(CloneSource.choose(view, "pg4")).contains("pg1");
+            ClusterView running = Clusters.healthy().member(member("pg3").replica().tag("clonefrom", true)).build();
+            assertThat(CloneSource.choose(running, "pg3")).as("never myself").contains("pg1");
+            assertThat(CloneSource.choose(Clusters.leaderless().member(member("pg3").replica().tag("clonefrom", true))
+                    .build(), "pg4")).as("no leader, no clone source").isEmpty();
+        }
+
+        /** Patroni picks at random; hapg by a hash of my name: repeatable, and spread over the candidates. */
+        @Test
+        void ofSeveralClonefromMembersTheChoiceIsRepeatableAndSpread() {
+            ClusterView view = Clusters.healthy().member(member("pg2").replica().tag("clonefrom", true))
+                    .member(member("pg3").replica().tag("clonefrom", true)).build();
+            java.util.Set<String> chosen = new java.util.TreeSet<>();
+            for (int i = 4; i < 20; i++) {
+                String me = "pg" + i;
+                assertThat(CloneSource.choose(view, me)).isEqualTo(CloneSource.choose(view, me));
+                chosen.add(CloneSource.choose(view, me).orElseThrow());
+            }
+            assertThat(chosen).containsExactly("pg2", "pg3");
+        }
+
+        @Test
+        void replicatefromStillWinsOverClonefrom() {
+            ClusterView view = Clusters.healthy().member(member("pg2").replica().tag("clonefrom", true)).build();
+            expect(decide("pg4", tag("replicatefrom", "pg3"), view, LocalStates.empty())).action(CLONE).target("pg3");
+        }
+
+        @Test
+        void aReinitializeRequestClonesFromAClonefromMemberUnlessFromLeader() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("clonefrom", true)).build();
+            expect(Decision.reinitializeOnRequest(view, "pg2", false)).action(REINITIALIZE).target("pg3")
+                    .reason("reinitialize requested: cloning from pg3 (clonefrom; leader is pg1)");
+            expect(Decision.reinitializeOnRequest(view, "pg2", true)).action(REINITIALIZE).target("pg1")
+                    .reason("reinitialize requested: cloning from leader pg1");
+        }
+
         @Test
         void emptyNodeWaitsForTheLeaderMemberRecord() {
             ClusterView view = Clusters.healthy().without("pg1").build();
@@ -651,6 +713,18 @@ class DeciderTest {
             LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
             expect(decideRemoving("pg1", new DataRemoval(false, true), withoutPgRewind(), local))
                     .action(REINITIALIZE).target("pg2").reasonContains("use_pg_rewind is off");
+        }
+
+        /** Patroni's _do_reinitialize copies from get_clone_member too. */
+        @Test
+        void divergedFormerPrimaryReinitializesFromAClonefromMember() {
+            LocalState.Builder local = LocalStates.of(Databases.stopped().timeline(1).checkpoint("0/3000100"));
+            ClusterView view = Clusters.initialized().leader("pg2").member(member("pg2").primary())
+                    .member(member("pg3").replica().tag("clonefrom", true))
+                    .config("postgresql", Map.of("use_pg_rewind", false)).build();
+            expect(decideRemoving("pg1", new DataRemoval(false, true), view, local))
+                    .action(REINITIALIZE).target("pg3")
+                    .reasonContains("re-cloning from pg3 (clonefrom; leader is pg2): diverged");
         }
 
         /** Patroni's default (remove_data_directory_on_diverged_timelines false): keep the data, start anyway. */
@@ -1114,6 +1188,16 @@ class DeciderTest {
             assertThat(plan.memberSlots()).containsExactlyInAnyOrder("pg2", "pg3");
             assertThat(plan.permanent()).containsOnlyKeys("consumer", "pg2", "cdc");
             assertThat(plan.ignore()).hasSize(1);
+        }
+
+        /** Patroni's _get_members_slots: a nostream member never streams, a slot for it would keep WAL forever. */
+        @Test
+        void leaderKeepsNoSlotForANostreamMember() {
+            ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("nostream", true)).build();
+            assertThat(decide("pg1", view, LocalStates.primary()).slots().memberSlots()).containsExactly("pg2");
+            ClusterView cascade = Clusters.healthy().member(member("pg3").replica().tag("replicatefrom", "pg2")
+                    .tag("nostream", true)).build();
+            assertThat(decide("pg2", cascade, LocalStates.replica()).slots().memberSlots()).isEmpty();
         }
 
         @Test

@@ -53,7 +53,8 @@ public final class Rejoin {
      * Replaces the data directory with a copy of {@code leader}, after checking that the local data
      * (if any) belongs to the leader's cluster: each configured replica method in turn until one
      * succeeds (each failure logged), then the replica settings. Creates this member's slot on the
-     * leader.
+     * leader. The source may also be a replica (Patroni's {@code clonefrom} tag): pg_basebackup then
+     * copies through a temporary slot of its own, since a replica keeps no slot of this member.
      *
      * @throws DatabaseUnavailableException the last method's failure when none succeeded (the data
      *                                      directory is then empty)
@@ -69,7 +70,8 @@ public final class Rejoin {
      */
     public void cloneFrom(Conninfo.Endpoint leader, boolean remote) {
         DataDir dataDir = instance.dataDir();
-        String leaderSystem = leaderSetup(leader, remote);
+        Source source = leaderSetup(leader, remote);
+        String leaderSystem = source.systemIdentifier();
         if (dataDir.content() == DataDir.Content.CLUSTER && dataDir.isInitialized()) {
             localSystemIdentifier().ifPresent(local -> {
                 instance.requireSameCluster(local);
@@ -91,12 +93,19 @@ public final class Rejoin {
         for (ReplicaMethod method : remote ? List.of(ReplicaMethod.BASEBACKUP) : instance.config().replicaMethods()) {
             try {
                 if (method.isBasebackup()) {
-                    basebackup(conninfo, remote ? Optional.empty() : slot());
+                    basebackup(conninfo, remote || source.inRecovery() ? Optional.empty() : slot());
                 } else {
                     custom(method, leader);
                 }
-                LOG.info("{} - replica has been created using {}", instance.member(), method.name());
-                instance.files().writeReplica(upstream(leader, remote));
+                LOG.info("{} - replica has been created using {} from {}{}", instance.member(), method.name(), leader,
+                        source.inRecovery() ? " (a replica)" : "");
+                ConfigFiles.Upstream upstream = upstream(leader, remote);
+                if (source.inRecovery() && !remote && !source.hasMySlot()) {
+                    // A clonefrom replica keeps no slot of mine: stream without one until the
+                    // agent follows the leader (or this replica, as replicatefrom, creates it).
+                    upstream = new ConfigFiles.Upstream(leader, Optional.empty());
+                }
+                instance.files().writeReplica(upstream);
                 return;
             } catch (DatabaseUnavailableException e) {
                 LOG.error("{} - error creating replica using method {}: {}", instance.member(), method.name(),
@@ -180,10 +189,12 @@ public final class Rejoin {
         conninfo.put("dbname", "postgres");
         conninfo.put("connect_timeout", "10");
         conninfo.putAll(instance.config().rewindUser().options());
+        List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_rewind"),
+                "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)));
+        // Patroni's postgresql.rewind, after hapg's own as Patroni appends them.
+        command.addAll(instance.config().rewindOptions());
         try {
-            instance.tools().run("pg_rewind", List.of(instance.binaries().tool("pg_rewind"),
-                    "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)),
-                    instance.config().rewindTimeout());
+            instance.tools().run("pg_rewind", command, instance.config().rewindTimeout());
         } catch (DatabaseUnavailableException e) {
             // Patroni counts a pg_rewind as failed only against a healthy primary, and while the
             // local control file still reads (else the attempt may have damaged it).
@@ -210,9 +221,10 @@ public final class Rejoin {
      * control file shows its current timeline (a CHECKPOINT right after a promotion), without which
      * pg_rewind would find nothing to do.
      *
-     * @return the leader's system identifier
+     * @return the leader's system identifier, and whether it is in recovery (a replica, or a
+     *         standby cluster's remote standby)
      */
-    private String leaderSetup(Conninfo.Endpoint leader, boolean remote) {
+    private Source leaderSetup(Conninfo.Endpoint leader, boolean remote) {
         try (Connection c = instance.connect(leader, instance.config().queryTimeout())) {
             List<String> row = Jdbc.query(c, "SELECT (SELECT system_identifier FROM pg_catalog.pg_control_system())::text,"
                     + " pg_catalog.pg_is_in_recovery(), (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()),"
@@ -222,10 +234,13 @@ public final class Rejoin {
                 Jdbc.execute(c, "CHECKPOINT");
             }
             Optional<String> slot = remote ? Optional.<String>empty() : slot();
-            if (slot.isPresent() && "f".equals(row.get(1))) {
+            boolean inRecovery = "t".equals(row.get(1));
+            if (slot.isPresent() && !inRecovery) {
                 Slots.create(c, slot.get());
             }
-            return row.get(0);
+            boolean hasMySlot = slot.isPresent() && (!inRecovery || "t".equals(Jdbc.value(c, "SELECT EXISTS (SELECT 1"
+                    + " FROM pg_catalog.pg_replication_slots WHERE slot_name = " + Jdbc.literal(slot.get()) + ")")));
+            return new Source(row.get(0), inRecovery, hasMySlot);
         } catch (SQLException e) {
             throw new SourceUnavailableException(instance.member() + ": cannot prepare the leader " + leader + ": "
                     + e.getMessage(), e);
@@ -247,6 +262,10 @@ public final class Rejoin {
             LOG.warn("{} - could not create slot {} on {}: {}", instance.member(), slot().get(), leader,
                     e.getMessage());
         }
+    }
+
+    /** What {@link #leaderSetup} learnt of a clone or rewind source. */
+    private record Source(String systemIdentifier, boolean inRecovery, boolean hasMySlot) {
     }
 
     private Optional<String> localSystemIdentifier() {
