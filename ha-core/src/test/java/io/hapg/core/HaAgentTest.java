@@ -178,6 +178,37 @@ class HaAgentTest {
     }
 
     /**
+     * A promotion's roleChanged names the promoted member as the new leader, though the iteration's
+     * view was read while the key was free (CI once heard {@code CANDIDATE -> PRIMARY} with no leader).
+     */
+    @Test
+    void aPromotionNamesThePromotedMemberAsTheNewLeader() {
+        List<String> promotions = new CopyOnWriteArrayList<>();
+        RoleChangeListener recorder = new RoleChangeListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                if (change.newRole() == Role.PRIMARY) {
+                    promotions.add(change.member() + " " + change.newLeader().orElse("-"));
+                }
+            }
+        };
+        cluster = new AgentCluster();
+        cluster.add("n0", recorder);
+        cluster.add("n1", recorder);
+        cluster.startAll();
+        String old = awaitConverged();
+        String next = other(old);
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.databases.get(old).crash();
+        cluster.unreachable.add(old);
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(Optional.of(next)), old);
+
+        await("both promotions heard", () -> promotions.size() == 2);
+        assertThat(promotions).containsExactly(old + " " + old, next + " " + next);
+    }
+
+    /**
      * Strict synchronous mode: the synchronous standby sets the placeholder before it promotes
      * (Patroni sets it before its promote too), so no commit is acknowledged unreplicated before
      * its first loop as leader, whatever setting it kept from its clone.

@@ -451,7 +451,11 @@ public final class HaLoop {
         if (from != Role.UNKNOWN) {
             roleChangedThisIteration = true;
             LOG.info("{}/{}: role {} -> {}", config.scope(), config.name(), from, to);
-            listeners.roleChanged(change(from, to, lastLeader, view.leader().map(l -> l.name())));
+            // A node becomes primary only holding the key, but the iteration's view may predate it (the
+            // key was free when read and taken by the promotion itself): it is the leader now.
+            Optional<String> leader = to == Role.PRIMARY || to == Role.STANDBY_LEADER ? Optional.of(config.name())
+                    : view.leader().map(l -> l.name());
+            listeners.roleChanged(change(from, to, lastLeader, leader));
         }
         if (to != Role.PRIMARY && to != Role.CANDIDATE) {
             watchdog.disarm();
