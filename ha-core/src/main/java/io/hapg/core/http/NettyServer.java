@@ -378,17 +378,25 @@ final class NettyServer implements ApiServer {
         }
 
         private static Request read(ChannelHandlerContext ctx, FullHttpRequest request, InetSocketAddress peer) {
-            URI uri;
-            try {
-                uri = new URI(request.uri());
-            } catch (URISyntaxException e) {
-                throw new Request.BadRequest(400, "Bad request URI");
+            String raw = request.uri();
+            int question = raw.indexOf('?');
+            String path = question < 0 ? raw : raw.substring(0, question);
+            String query = question < 0 ? null : raw.substring(question + 1);
+            // A plain origin-form path (every load balancer's check) needs no URI parser and its garbage.
+            if (!path.startsWith("/") || path.indexOf('%') >= 0 || path.indexOf('#') >= 0
+                    || query != null && query.indexOf('#') >= 0) {
+                try {
+                    URI uri = new URI(raw);
+                    path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
+                    query = uri.getRawQuery();
+                } catch (URISyntaxException e) {
+                    throw new Request.BadRequest(400, "Bad request URI");
+                }
             }
-            String path = uri.getPath() == null ? "/" : uri.getPath();
             byte[] body = request.content().isReadable() ? ByteBufUtil.getBytes(request.content()) : NO_BODY;
             Boolean hasBody = ctx.channel().attr(HAS_BODY).get();
             return new Request(request.method().name().toUpperCase(Locale.ROOT), path,
-                    Request.parseQuery(uri.getRawQuery()),
+                    Request.parseQuery(query),
                     Optional.ofNullable(request.headers().get(HttpHeaderNames.AUTHORIZATION)),
                     hasBody != null && hasBody, body, peer.getAddress(), hasClientCertificate(ctx));
         }

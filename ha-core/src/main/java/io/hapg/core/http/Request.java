@@ -30,7 +30,7 @@ record Request(String method, String path, Map<String, String> query, Optional<S
     Request {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");
-        query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
+        query = query.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(query));
         Objects.requireNonNull(authorization, "authorization");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(client, "client");
