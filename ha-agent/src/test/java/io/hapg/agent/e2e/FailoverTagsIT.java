@@ -3,11 +3,14 @@ package io.hapg.agent.e2e;
 import static io.hapg.agent.e2e.E2e.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.testkit.Pids;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.WriteHistory;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -42,6 +45,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTagsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @RegisterExtension
     final ProcessLogs logs = new ProcessLogs();
 
@@ -181,10 +186,10 @@ class FailoverTagsIT {
         source.terminateAgent();
         assertThat(source.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent exits", source.name()).isTrue();
         source.startAgent();
-        // Only the source has the tag: the leader's /cluster is read from the member keys in etcd.
-        E2e.awaitTrue(source.name() + "'s member key carries clonefrom and it runs as a replica", E2e.CONVERGE,
-                () -> leader.get("/cluster").body().replace(" ", "").contains("\"clonefrom\":true")
-                        && source.status("/replica") == 200);
+        // Only the source has the tag. The copy decides from its own view of the member keys (what its
+        // /cluster shows): the source must be there as running with the tag, else the leader is right.
+        E2e.awaitTrue(copy.name() + " sees " + source.name() + " running with clonefrom", E2e.CONVERGE,
+                () -> runsWithClonefrom(copy, source.name()) && source.status("/replica") == 200);
         cluster.awaitConverged(E2e.CONVERGE);
         long offset = E2e.logSize(copy);
         Instant t0 = Instant.now();
@@ -199,6 +204,21 @@ class FailoverTagsIT {
                 + " from " + leader.name() + " again after " + E2e.millisSince(t0, Instant.now()) + " ms");
         assertThat(log).contains("cloning from " + source.name() + " (clonefrom; leader is " + leader.name() + ")")
                 .contains("from 127.0.0.1:" + source.pgPort() + " (a replica)");
+    }
+
+    private static boolean runsWithClonefrom(ClusterNode reader, String member) {
+        try {
+            for (JsonNode m : JSON.readTree(reader.get("/cluster").body()).path("members")) {
+                if (m.path("name").asText().equals(member)) {
+                    String state = m.path("state").asText();
+                    return m.path("tags").path("clonefrom").asBoolean(false)
+                            && (state.equals("running") || state.equals("streaming"));
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean streamsFrom(ClusterNode primary, ClusterNode replica) {
