@@ -31,7 +31,7 @@ import java.util.OptionalLong;
  *                               this node accepts
  * @param failsafePing           the last {@code POST /failsafe} this node accepted
  * @param slots                  this node's permanent slots as last seen, and the logical ones it copied
- * @param upstreamKnown          this agent has written the local PostgreSQL's upstream itself ({@link #following})
+ * @param upstreamKnown          this agent has written the local PostgreSQL's upstream itself ({@link #following()})
  *                               since it started (a start, clone, follow or rewind); false before: a
  *                               PostgreSQL found running may still stream from whatever its files say
  */
