@@ -178,11 +178,19 @@ public final class PostgresNode implements DatabaseNode {
         });
     }
 
-    /** standby.signal without primary_conninfo, then start; a running server is left as it is. */
+    /**
+     * standby.signal without primary_conninfo, then start. A running replica gets the same settings
+     * and a reload (PostgreSQL 13 and later stop the WAL receiver then); a running primary, or a
+     * server that does not answer, is left as it is.
+     */
     @Override
     public void startReadOnly() {
         exclusive("start read-only", epoch -> {
             if (instance.postmaster().isRunning()) {
+                if (instance.inRecovery().orElse(false)) {
+                    instance.files().writeStandbyWithoutUpstream();
+                    new Promotion(instance, probe).reloadAndAwaitConninfo("");
+                }
                 return;
             }
             requireData();

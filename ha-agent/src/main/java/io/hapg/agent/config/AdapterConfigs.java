@@ -75,7 +75,9 @@ public final class AdapterConfigs {
                 .queryTimeout(ha.bootstrapDcs().retryTimeout())
                 .probeTimeout(probeTimeout(ha.bootstrapDcs().loopWait()))
                 .startTimeout(pg.pgCtlTimeout())
-                .useSlots(ha.bootstrapDcs().useSlots())
+                // A nostream member streams through no slot: the leader keeps none for it and would
+                // drop one a clone created before pg_basebackup attached to it.
+                .useSlots(ha.bootstrapDcs().useSlots() && !ha.tags().nostream())
                 .usePgRewind(usePgRewind(config))
                 .replicaMethods(replicaMethods(ha.scope(), pg))
                 // a hung before_stop must not hold a switchover: at most retry_timeout, as a query

@@ -118,11 +118,6 @@ final class KeyRules {
             }
         }
 
-        // Half of nostream works: a leader keeps no slot for a member tagged so (a Patroni node's tag is
-        // honoured). The tagged member itself would still stream (hapg always writes primary_conninfo),
-        // through a slot its leader drops: refused until the member side recovers from the archive only.
-        refused(m, "tags.nostream", "a nostream member must recover from the WAL archive only (restore_command"
-                + " in postgresql.recovery_conf, without streaming); hapg's replicas always stream", isBool(false));
         return Collections.unmodifiableMap(m);
     }
 

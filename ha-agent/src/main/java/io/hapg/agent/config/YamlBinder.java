@@ -59,7 +59,16 @@ final class YamlBinder {
                 + " from the dynamic configuration is not applied; hapg writes pg_hba.conf from the node's own"
                 + " postgresql.pg_hba (which wins over the dynamic one in Patroni too): set it there"));
         top.section("tags").ifPresent(s -> {
-            b.tags(Tags.of(s.toJavaMap(false)));
+            Tags tags = Tags.of(s.toJavaMap(false));
+            b.tags(tags);
+            if (tags.nostream() && !hasRestoreCommand(root, postgresql)) {
+                // Patroni lets such a member sit (it replays only what lands in pg_wal): loaded, but said.
+                YNode n = s.node().entries.get("nostream");
+                s.warn(n, "'" + n.path + "' (line " + n.line + "): this member does not stream and no"
+                        + " restore_command is set (postgresql.recovery_conf.restore_command, or the dynamic"
+                        + " postgresql.recovery_conf or standby_cluster.restore_command): it replays only WAL copied"
+                        + " into its pg_wal, as in Patroni");
+            }
             s.finish();
         });
         top.section("watchdog").ifPresent(s -> b.watchdog(watchdog(s)));
@@ -73,20 +82,37 @@ final class YamlBinder {
         return new NodeConfig(b.build(), etcd, postgresql, bootstrap, log);
     }
 
-    /** {@code bootstrap.dcs.postgresql.pg_hba} when no local {@code pg_hba} overrides it. */
-    private static Optional<YNode> dynamicPgHba(YNode root, PostgresqlSection pg, BootstrapSection bootstrap) {
-        if (!pg.pgHba().isEmpty() || !bootstrap.pgHba().isEmpty()) {
-            return Optional.empty();
-        }
+    /**
+     * Whether a {@code restore_command} reaches this node from the file: its own
+     * {@code postgresql.recovery_conf}, or the initial dynamic configuration's
+     * {@code postgresql.recovery_conf} or {@code standby_cluster} (a running cluster's {@code config}
+     * key may still set one: this is the start-up check only).
+     */
+    private static boolean hasRestoreCommand(YNode root, PostgresqlSection pg) {
+        return pg.recoveryConf().containsKey("restore_command")
+                || at(root, "bootstrap", "dcs", "postgresql", "recovery_conf", "restore_command").isPresent()
+                || at(root, "bootstrap", "dcs", "standby_cluster", "restore_command").isPresent();
+    }
+
+    /** The non-null node at {@code keys} under {@code root}. */
+    private static Optional<YNode> at(YNode root, String... keys) {
         YNode n = root;
-        for (String key : new String[] {"bootstrap", "dcs", "postgresql", "pg_hba"}) {
+        for (String key : keys) {
             n = n.kind == YNode.Kind.MAP ? n.entries.get(key) : null;
             if (n == null) {
                 return Optional.empty();
             }
         }
-        return n.kind == YNode.Kind.NULL || n.kind == YNode.Kind.LIST && n.items.isEmpty() ? Optional.empty()
-                : Optional.of(n);
+        return n.kind == YNode.Kind.NULL ? Optional.empty() : Optional.of(n);
+    }
+
+    /** {@code bootstrap.dcs.postgresql.pg_hba} when no local {@code pg_hba} overrides it. */
+    private static Optional<YNode> dynamicPgHba(YNode root, PostgresqlSection pg, BootstrapSection bootstrap) {
+        if (!pg.pgHba().isEmpty() || !bootstrap.pgHba().isEmpty()) {
+            return Optional.empty();
+        }
+        return at(root, "bootstrap", "dcs", "postgresql", "pg_hba")
+                .filter(n -> !(n.kind == YNode.Kind.LIST && n.items.isEmpty()));
     }
 
     private static RestApiConfig restApi(Section s) {

@@ -211,14 +211,30 @@ class ConfigLoaderErrorsTest {
         // A standby cluster of a remote primary loads.
         assertThat(ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n"
                 + "      port: 5433\n      primary_slot_name: b\n").warnings()).isEmpty();
-        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "tags:\n  nostream: true\n"))
-                .hasMessage("tags.nostream: not supported by hapg: a nostream member must recover from the WAL archive"
-                        + " only (restore_command in postgresql.recovery_conf, without streaming); hapg's replicas"
-                        + " always stream (line 4)");
         // The value that means what hapg does is accepted.
         assertThat(ConfigLoader.parse(HEAD + "postgresql:\n"
                 + "  create_replica_methods: [basebackup]\nbootstrap:\n  method: initdb\n"
                 + "tags:\n  nostream: false\n  sync_priority: 0\n").warnings()).isEmpty();
+    }
+
+    /**
+     * nostream: true loads (the member recovers from the archive, as Patroni's); without a
+     * restore_command anywhere in the file it loads with a warning naming the key, since Patroni lets
+     * such a member sit replaying only what lands in pg_wal.
+     */
+    @Test
+    void nostreamLoadsAndWarnsWhenNoRestoreCommandIsSet() {
+        assertThat(ConfigLoader.parse(HEAD + "postgresql:\n  recovery_conf:\n    restore_command: cp /arch/%f %p\n"
+                + "tags:\n  nostream: true\n").warnings()).isEmpty();
+        assertThat(ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    postgresql:\n      recovery_conf:\n"
+                + "        restore_command: cp /arch/%f %p\ntags:\n  nostream: true\n").warnings()).isEmpty();
+        assertThat(ConfigLoader.parse(HEAD + "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.0.0.9\n"
+                + "      restore_command: cp /arch/%f %p\ntags:\n  nostream: true\n").warnings()).isEmpty();
+        assertThat(ConfigLoader.parse(HEAD + "tags:\n  nostream: true\n").warnings())
+                .containsExactly(new ConfigWarning("tags.nostream", 4, "'tags.nostream' (line 4): this member does not"
+                        + " stream and no restore_command is set (postgresql.recovery_conf.restore_command, or the"
+                        + " dynamic postgresql.recovery_conf or standby_cluster.restore_command): it replays only WAL"
+                        + " copied into its pg_wal, as in Patroni"));
     }
 
     @Test

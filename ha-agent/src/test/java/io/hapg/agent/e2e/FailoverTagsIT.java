@@ -11,6 +11,9 @@ import io.hapg.testkit.WriteHistory;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -19,10 +22,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,35 +44,46 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of the primary node: a {@code nofailover} replica is never promoted; of two caught-up replicas
  * the higher {@code failover_priority} wins; a replica lagging the leader's last published optime
  * by more than {@code maximum_lag_on_failover} is never promoted. Tags are read from the YAML at
- * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent.
+ * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent. Every node
+ * archives its WAL (cp): scenario 5 tags a replica {@code nostream}, which then replays from the archive only.
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTagsIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @RegisterExtension
     final ProcessLogs logs = new ProcessLogs();
 
     private LocalCluster cluster;
     private WriteHistory writes;
+    private Path archive;
 
     @BeforeAll
-    void startCluster() {
+    void startCluster() throws IOException {
+        // A WAL archive every node writes to and reads from, for the nostream scenario: archive_mode
+        // needs a restart, so it is on from the start. PostgreSQL may run as another OS user.
+        archive = Files.createTempDirectory("hapg-archive");
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxrwxrwx"));
         cluster = E2e.cluster("e2e-tags").tags(1, Map.of("failover_priority", 1)).tags(2, Map.of("nofailover", true))
+                .pgParameter("archive_mode", "on").pgParameter("archive_command", "cp %p " + archive + "/%f")
+                .postgresql("recovery_conf", Map.of("restore_command", "cp " + archive + "/%f %p"))
                 .start();
         logs.watch(cluster);
         cluster.awaitConverged(E2e.BOOT);
     }
 
     @AfterAll
-    void stopCluster() {
+    void stopCluster() throws IOException {
         if (writes != null) {
             writes.close();
         }
         if (cluster != null) {
             cluster.close();
+        }
+        if (archive != null) {
+            try (Stream<Path> files = Files.walk(archive)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
@@ -186,11 +202,17 @@ class FailoverTagsIT {
         source.terminateAgent();
         assertThat(source.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent exits", source.name()).isTrue();
         source.startAgent();
-        // Only the source has the tag. The copy decides from its own view of the member keys (what its
-        // /cluster shows): the source must be there as running with the tag, else the leader is right.
-        E2e.awaitTrue(copy.name() + " sees " + source.name() + " running with clonefrom", E2e.CONVERGE,
-                () -> runsWithClonefrom(copy, source.name()) && source.status("/replica") == 200);
+        // Only the source has the tag: the leader's /cluster is read from the member keys in etcd.
+        E2e.awaitTrue(source.name() + "'s member key carries clonefrom and it runs as a replica", E2e.CONVERGE,
+                () -> leader.get("/cluster").body().replace(" ", "").contains("\"clonefrom\":true")
+                        && source.status("/replica") == 200);
         cluster.awaitConverged(E2e.CONVERGE);
+        // The copy chooses from its own view: wait until it reads the source running (a member key
+        // published by the source's first loop after its start), or it rightly clones from the leader.
+        E2e.awaitTrue(copy.name() + " reads " + source.name() + " running", E2e.CONVERGE, () -> {
+            JsonNode m = clusterMember(copy, source.name());
+            return m != null && List.of("running", "streaming").contains(m.path("state").asText());
+        });
         long offset = E2e.logSize(copy);
         Instant t0 = Instant.now();
 
@@ -206,18 +228,74 @@ class FailoverTagsIT {
                 .contains("from 127.0.0.1:" + source.pgPort() + " (a replica)");
     }
 
-    private static boolean runsWithClonefrom(ClusterNode reader, String member) {
+    /**
+     * Patroni's {@code nostream} tag ({@code _get_node_to_follow} returns None): the replica writes
+     * no {@code primary_conninfo} nor {@code primary_slot_name} and replays WAL from the archive only
+     * ({@code restore_command} in its {@code postgresql.recovery_conf}; every node archives with cp).
+     * No WAL receiver on it, no WAL sender for it on the primary, and a row committed on the primary
+     * reaches it once the primary switches WAL segments.
+     */
+    @Test
+    @Order(5)
+    void aNostreamReplicaReplaysFromTheArchiveOnly() throws Exception {
+        ClusterNode leader = cluster.awaitConverged(E2e.CONVERGE);
+        ClusterNode replica = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        replica.rewriteTags(Map.of("nostream", true, "nofailover", true));
+        replica.terminateAgent();
+        assertThat(replica.awaitAgentExit(Duration.ofSeconds(60))).as("%s's agent exits", replica.name()).isTrue();
+        long offset = E2e.logSize(replica);
+        Instant t0 = Instant.now();
+        replica.startAgent();
+        E2e.awaitTrue(replica.name() + " runs in recovery without streaming", E2e.CONVERGE,
+                () -> E2e.logSince(replica, offset).contains("(nostream tag): replaying WAL from the archive")
+                        && "true".equals(quietly(replica, "select pg_catalog.pg_is_in_recovery()::text"))
+                        && "0".equals(quietly(replica, "select count(*)::text from pg_catalog.pg_stat_wal_receiver")));
+        execute(leader, "create table nostream_probe(id int)");
+        execute(leader, "insert into nostream_probe values (42)");
+        Instant inserted = Instant.now();
+        query(leader, "select pg_catalog.pg_switch_wal()::text");
+        E2e.awaitTrue("the row reaches " + replica.name() + " through the archive", E2e.CONVERGE,
+                () -> "1".equals(quietly(replica, "select count(*)::text from nostream_probe where id = 42")));
+        report("tags: " + replica.name() + " tagged nostream replays from the archive " + E2e.millisSince(t0, inserted)
+                + " ms after its agent's start; a row inserted on " + leader.name() + " arrived "
+                + E2e.millisSince(inserted, Instant.now()) + " ms later (after pg_switch_wal)");
+        assertThat(query(replica, "select count(*)::text from pg_catalog.pg_stat_wal_receiver")).as("no walreceiver")
+                .isEqualTo("0");
+        assertThat(query(leader, "select count(*)::text from pg_catalog.pg_stat_replication where application_name = '"
+                + replica.name() + "'")).as("no walsender for it on the primary").isEqualTo("0");
+        assertThat(query(leader, "select count(*)::text from pg_catalog.pg_replication_slots where slot_name = '"
+                + replica.name() + "'")).as("no slot for it on the primary").isEqualTo("0");
+        assertThat(replica.get("/patroni").body()).contains("in archive recovery");
+        // Patroni's cluster_as_json: state is the replication_state, lag counts from the replay position.
+        E2e.awaitTrue(leader.name() + "'s /cluster shows " + replica.name() + " in archive recovery with a lag",
+                E2e.CONVERGE, () -> {
+                    JsonNode member = clusterMember(leader, replica.name());
+                    return member != null && "in archive recovery".equals(member.path("state").asText())
+                            && member.path("lag").isNumber() && member.path("replay_lag").isNumber();
+                });
+    }
+
+    /** The member called {@code name} in {@code node}'s {@code GET /cluster}, or null. */
+    private static JsonNode clusterMember(ClusterNode node, String name) {
         try {
-            for (JsonNode m : JSON.readTree(reader.get("/cluster").body()).path("members")) {
-                if (m.path("name").asText().equals(member)) {
-                    String state = m.path("state").asText();
-                    return m.path("tags").path("clonefrom").asBoolean(false)
-                            && (state.equals("running") || state.equals("streaming"));
+            for (JsonNode m : new ObjectMapper().readTree(node.get("/cluster").body()).path("members")) {
+                if (name.equals(m.path("name").asText())) {
+                    return m;
                 }
             }
-            return false;
+            return null;
         } catch (IOException e) {
-            return false;
+            return null;
+        }
+    }
+
+    /** {@link #query}, or null when it fails (a replica that is not ready yet). */
+    private static String quietly(ClusterNode node, String sql) {
+        try (Connection c = DriverManager.getConnection(node.jdbcUrl()); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(sql)) {
+            return r.next() ? r.getString(1) : null;
+        } catch (SQLException e) {
+            return null;
         }
     }
 

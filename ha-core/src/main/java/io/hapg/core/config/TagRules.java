@@ -7,10 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/**
- * Patroni's typing of the well-known tags; custom tags are free-form. {@code nostream: true} is
- * refused: hapg does not implement archive-only recovery.
- */
+/** Patroni's typing of the well-known tags; custom tags are free-form. */
 final class TagRules {
     private static final Set<String> BOOLEAN_TAGS = Set.of("nofailover", "clonefrom", "noloadbalance", "nosync",
             "nostream");
@@ -32,12 +29,6 @@ final class TagRules {
                     throw new ConfigException(path, "expected a whole number, got " + describe(value));
                 }
                 Checks.atLeast(n, 0, path);
-            }
-            if (key.equals("nostream") && Tags.of(Map.of(key, value)).nostream()) {
-                // A leader keeps no slot for a nostream member (Patroni's rule, honoured for Patroni
-                // nodes); this member would still stream, through a slot its leader drops.
-                throw new ConfigException(path, "a nostream member recovers from the WAL archive only"
-                        + " (restore_command), which is not implemented; remove the tag or set it false");
             }
             if (key.equals("replicatefrom") && !(value instanceof String)) {
                 throw new ConfigException(path, "expected a member name, got " + describe(value));

@@ -16,6 +16,8 @@ import java.util.Optional;
  * never stream.
  */
 final class Rejoin {
+    private static final String ARCHIVE_ONLY = " (nostream tag): replaying WAL from the archive (restore_command);"
+            + " leader is ";
 
     private Rejoin() {
     }
@@ -34,6 +36,10 @@ final class Rejoin {
         Optional<Decision> notYet = beforeStreaming(s, leader, "yet");
         if (notYet.isPresent()) {
             return notYet.get();
+        }
+        if (s.myTags().nostream()) {
+            return Decision.of(Action.START_REPLICA, "starting PostgreSQL as a replica that does not stream"
+                    + ARCHIVE_ONLY + leader + keptDiverged(s, leader));
         }
         String source = s.replicationSource().orElse(leader);
         return Decision.of(Action.START_REPLICA, source, "starting PostgreSQL as a replica of "
@@ -56,6 +62,9 @@ final class Rejoin {
         if (notYet.isPresent()) {
             return notYet.get();
         }
+        if (s.myTags().nostream()) {
+            return archiveOnly(s, leader);
+        }
         String source = s.replicationSource().orElse(leader);
         if (!local.following().equals(Optional.of(source))) {
             return Decision.of(Action.FOLLOW, source, "following " + Reasons.describeSource(source, leader)
@@ -68,6 +77,28 @@ final class Rejoin {
         }
         return FailoverSlots.copyOrKeep(s, s.replicaSlots(), leader, "no action: streaming from "
                 + Reasons.describeSource(source, leader));
+    }
+
+    /**
+     * A running replica tagged {@code nostream} streams from nobody, as Patroni's
+     * {@code _get_node_to_follow} returns None for it: no {@code primary_conninfo}, no
+     * {@code primary_slot_name}; WAL comes from {@code restore_command} (and {@code pg_wal}). A
+     * FOLLOW without target rewrites the settings so, once: when the agent configured a stream, or
+     * has not configured this PostgreSQL itself yet (it may have been started streaming).
+     */
+    private static Decision archiveOnly(Situation s, String leader) {
+        LocalState local = s.local();
+        if (local.following().isPresent() || !local.upstreamKnown()) {
+            return Decision.of(Action.FOLLOW, "not streaming" + ARCHIVE_ONLY + leader
+                    + local.following().map(old -> " (was streaming from " + old + ")").orElse("")
+                    + keptDiverged(s, leader));
+        }
+        String kept = keptDiverged(s, leader);
+        if (!kept.isEmpty()) {
+            return Decision.of(Action.NONE, "no action: not streaming" + ARCHIVE_ONLY + leader + kept);
+        }
+        return FailoverSlots.copyOrKeep(s, s.replicaSlots(), leader, "no action: not streaming" + ARCHIVE_ONLY
+                + leader);
     }
 
     /** WAIT while the leader has no member record, or a rewind if I diverged; empty when I can stream. */

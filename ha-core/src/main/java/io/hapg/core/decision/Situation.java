@@ -64,6 +64,31 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .filter(name -> view.member(name).map(Member::isRunning).orElse(false));
     }
 
+    /**
+     * Whether WAL reaches me by streaming from the primary, directly or through my
+     * {@code replicatefrom} chain: false when I, or a member on that chain, is tagged
+     * {@code nostream} (Patroni's {@code get_slot_name_on_primary} returns None then), or when the
+     * chain loops. Such a node sends the primary no feedback, so a logical slot on it is unsafe.
+     */
+    boolean streamsFromPrimary() {
+        Set<String> seen = new LinkedHashSet<>();
+        String name = me();
+        Tags tags = myTags();
+        while (seen.add(name)) {
+            if (tags.nostream()) {
+                return false;
+            }
+            String current = name;
+            Optional<Member> upstream = tags.replicatefrom().filter(r -> !r.equals(current)).flatMap(view::member);
+            if (upstream.isEmpty()) {
+                return true;
+            }
+            name = upstream.get().name();
+            tags = upstream.get().tags();
+        }
+        return false;
+    }
+
     /** Other members that could promote now, by Patroni's takeover rule (never a manual failover's exemption). */
     List<String> failoverCandidates(Optional<String> exclude) {
         return otherMembers().stream()
@@ -119,7 +144,9 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
      * permanent physical slots on replicas so that a consumer finds its slot after a failover; a
      * logical one is copied from the primary first: {@link FailoverSlots}). A replica that may
      * never be promoted ({@code nofailover}) keeps no permanent slot, as in Patroni: no consumer
-     * will ever find it there.
+     * will ever find it there. Nor does a node that does not stream from the primary
+     * ({@link #streamsFromPrimary}: {@code nostream}) keep a logical one, as Patroni's
+     * {@code _get_permanent_slots}: without feedback to the primary its catalog rows may be gone.
      */
     SlotPlan replicaSlots() {
         if (!dcs.useSlots()) {
@@ -133,9 +160,10 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
         Map<String, PermanentSlot> configured = myTags().nofailover() ? Map.of() : dcs.permanentSlots();
         Set<String> memberSlotNames = FailoverSlots.memberSlotNames(view);
+        boolean logicalSafe = streamsFromPrimary();
         configured.forEach((name, slot) -> {
             boolean keep = slot.logical()
-                    ? FailoverSlots.supported(db().serverVersion()) && !memberSlotNames.contains(name)
+                    ? logicalSafe && FailoverSlots.supported(db().serverVersion()) && !memberSlotNames.contains(name)
                     : !name.equals(PermanentSlot.slotName(me())) && !members.contains(name);
             if (keep) {
                 permanent.put(name, slot);

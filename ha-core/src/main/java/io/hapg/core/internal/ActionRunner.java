@@ -184,6 +184,13 @@ final class ActionRunner implements AutoCloseable {
             case DEMOTE:
                 return demote(decision, view, local, dynamic);
             case FOLLOW:
+                if (decision.target().isEmpty()) {
+                    // nostream: a replica of nobody, as Patroni's follow(None): recovery from the archive.
+                    return submit("stop streaming (nostream)", null, () -> {
+                        database.startReadOnly();
+                        return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(Optional.empty());
+                    });
+                }
                 return submit("follow " + decision.target().orElse("?"), null, () -> {
                     database.follow(target.orElseThrow(() -> missing(decision)));
                     return Effect.NOTHING.movingTo(Role.REPLICA).streamingFrom(decision.target());
@@ -278,13 +285,18 @@ final class ActionRunner implements AutoCloseable {
 
     /**
      * A restart in place requested through the REST API: fast stop, then start with the same role.
-     * The lease keeps being renewed meanwhile (the loop sees an action in progress).
+     * The lease keeps being renewed meanwhile (the loop sees an action in progress). A replica
+     * without {@code upstream} (nostream, or no leader) starts read-only again, never as a primary.
      */
-    Effect restart(Optional<Member> upstream, CompletableFuture<String> done) {
+    Effect restart(Optional<Member> upstream, boolean replica, CompletableFuture<String> done) {
         return submit("restart PostgreSQL", null, () -> {
             try {
                 database.stop(StopMode.FAST);
-                database.start(upstream);
+                if (replica && upstream.isEmpty()) {
+                    database.startReadOnly();
+                } else {
+                    database.start(upstream);
+                }
                 done.complete("");
             } catch (RuntimeException e) {
                 done.complete("restart failed: " + e.getMessage());

@@ -105,7 +105,7 @@ record Effect(Optional<Role> role, Optional<OptionalLong> leaseDeadline, Optiona
     LocalState apply(LocalState local) {
         LocalState.Builder next = local.toBuilder();
         leaseDeadline.ifPresent(next::leaseDeadline);
-        following.ifPresent(next::following);
+        following.ifPresent(upstream -> next.following(upstream).upstreamKnown(true));
         rewindFailed.ifPresent(next::rewindFailed);
         backoff.ifPresent(b -> next.raceBackoff(Optional.of(b)));
         actionStarted.ifPresent(what -> next.actionInProgress(Optional.of(what)));

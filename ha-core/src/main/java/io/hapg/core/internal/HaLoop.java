@@ -540,7 +540,8 @@ public final class HaLoop {
                 return;
             }
             Optional<Member> upstream = local.following().flatMap(view::member);
-            apply(runner.restart(upstream, done));
+            boolean replica = !local.database().isRunningPrimary() && local.role() != Role.PRIMARY;
+            apply(runner.restart(upstream, replica, done));
             listeners.lifecycle("on_restart", change(local.role(), local.role(), lastLeader, lastLeader));
         });
     }

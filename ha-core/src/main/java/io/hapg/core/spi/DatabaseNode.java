@@ -64,8 +64,10 @@ public interface DatabaseNode extends AutoCloseable {
     /**
      * Starts PostgreSQL in recovery with no upstream (a standby streaming from nobody): read-only
      * until told to {@link #follow} or {@link #promote}. What a node without the leader key does
-     * when the cluster has no leader: like Patroni, never start writable without the key. Returns
-     * once it accepts connections; a running server is left as it is.
+     * when the cluster has no leader: like Patroni, never start writable without the key. Also how
+     * a member tagged {@code nostream} runs: its WAL comes from {@code restore_command} only.
+     * Returns once it accepts connections. A running replica stops streaming (its upstream
+     * settings are removed, applied by a reload); a running primary is left as it is.
      */
     void startReadOnly();
 

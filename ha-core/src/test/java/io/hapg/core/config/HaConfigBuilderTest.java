@@ -90,6 +90,10 @@ class HaConfigBuilderTest {
                 .hasMessage("tags.replicatefrom: expected a member name, got a list");
         assertThat(minimal().tags(Tags.of(Map.of("nofailover", true, "zone", 3))).build().tags().nofailover())
                 .isTrue();
+        // Was refused while hapg's replicas always streamed; a nostream member now recovers from the archive.
+        assertThat(minimal().tags(Tags.of(Map.of("nostream", true))).build().tags().nostream()).isTrue();
+        assertThatThrownBy(() -> minimal().tags(Tags.of(Map.of("nostream", "maybe"))).build())
+                .hasMessage("tags.nostream: expected true or false, got 'maybe'");
     }
 
     @Test

@@ -680,6 +680,15 @@ class DeciderTest {
                     .action(START_REPLICA).target("pg3");
         }
 
+        /** Patroni's _get_node_to_follow returns None for a nostream member: no primary_conninfo. */
+        @Test
+        void stoppedNostreamReplicaStartsWithoutUpstream() {
+            expect(decide("pg2", tag("nostream", true), Clusters.withHealthyLeader(), LocalStates.stopped()))
+                    .action(START_REPLICA).noTarget()
+                    .reason("starting PostgreSQL as a replica that does not stream (nostream tag): replaying WAL"
+                            + " from the archive (restore_command); leader is pg1");
+        }
+
         @Test
         void stoppedNodeWithoutLeaderStartsReadOnly() {
             expect(decide("pg2", Clusters.leaderless().build(), LocalStates.stopped()))
@@ -1658,6 +1667,43 @@ class DeciderTest {
         void replicaFollowingNobodyFollowsTheLeader() {
             expect(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica().following(Optional.empty())))
                     .action(FOLLOW).target("pg1").reason("following leader pg1");
+        }
+
+        @Test
+        void nostreamReplicaStopsStreaming() {
+            expect(decide("pg2", tag("nostream", true), Clusters.withHealthyLeader(), LocalStates.replica()
+                    .following("pg1").upstreamKnown(true)))
+                    .action(FOLLOW).noTarget().reason("not streaming (nostream tag): replaying WAL from the archive"
+                            + " (restore_command); leader is pg1 (was streaming from pg1)");
+        }
+
+        /** Found running at the agent's start: its files may still name an upstream, rewritten once. */
+        @Test
+        void nostreamReplicaFoundRunningIsConfiguredOnce() {
+            LocalState.Builder found = LocalStates.replica().following(Optional.empty()).upstreamKnown(false);
+            expect(decide("pg2", tag("nostream", true), Clusters.withHealthyLeader(), found)).action(FOLLOW).noTarget();
+            expect(decide("pg2", tag("nostream", true), Clusters.withHealthyLeader(), found.upstreamKnown(true)))
+                    .action(NONE).reason("no action: not streaming (nostream tag): replaying WAL from the archive"
+                            + " (restore_command); leader is pg1");
+        }
+
+        /**
+         * Patroni's _get_permanent_slots: a nostream node, and a member cascading from it, keep the
+         * permanent physical slots but no logical one (no feedback reaches the primary).
+         */
+        @Test
+        void nostreamReplicaAndItsCascadeKeepNoLogicalPermanentSlot() {
+            Map<String, Object> slots = Map.of("consumer", Map.of("type", "physical"), "cdc", LOGICAL_CDC);
+            ClusterView view = Clusters.healthy().config("slots", slots)
+                    .member(member("pg2").replica().tag("nostream", true))
+                    .member(member("pg3").replica().tag("replicatefrom", "pg2")).build();
+            LocalState.Builder archiveOnly = LocalStates.replica().following(Optional.empty()).upstreamKnown(true);
+            assertThat(decide("pg2", tag("nostream", true), view, archiveOnly).slots().permanent())
+                    .containsOnlyKeys("consumer");
+            assertThat(decide("pg3", tag("replicatefrom", "pg2"), view, LocalStates.replica().following("pg2"))
+                    .slots().permanent()).containsOnlyKeys("consumer");
+            assertThat(decide("pg2", view, LocalStates.replica()).slots().permanent())
+                    .as("without the tag").containsOnlyKeys("consumer", "cdc");
         }
 
         @Test

@@ -75,6 +75,24 @@ class ConfigFilesIdentRecoveryTest {
                 .contains("recovery_min_apply_delay = '5000'").contains("restore_command = 'cp");
     }
 
+    /**
+     * A nostream member (Patroni's build_recovery_params with no member to follow): standby.signal,
+     * restore_command from recovery_conf, and neither primary_conninfo nor primary_slot_name, even
+     * after it streamed.
+     */
+    @Test
+    void aReplicaOfNobodyRecoversFromTheArchiveOnly() throws IOException {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        ConfigFiles files = files(data, List.of(), Map.of("restore_command", "cp /arch/%f %p"));
+        files.writeReplica(upstream());
+        files.writeStandbyWithoutUpstream();
+        String conf = Files.readString(data.resolve("postgresql.conf"));
+        assertThat(conf).contains("restore_command = 'cp /arch/%f %p'").contains("recovery_target_timeline = 'latest'")
+                .doesNotContain("primary_conninfo").doesNotContain("primary_slot_name");
+        assertThat(data.resolve("standby.signal")).exists();
+        assertThat(data.resolve("recovery.signal")).doesNotExist();
+    }
+
     @Test
     void theStandbyClusterSectionWinsOverRecoveryConf() throws IOException {
         Path data = Files.createDirectory(dir.resolve("data"));
