@@ -31,6 +31,8 @@ import java.util.OptionalLong;
  *                               this node accepts
  * @param failsafePing           the last {@code POST /failsafe} this node accepted
  * @param slots                  this node's permanent slots as last seen, and the logical ones it copied
+ * @param retention              as leader: when each member with a slot here was last seen, for
+ *                               {@code member_slots_ttl}
  */
 public record LocalState(
         Role role,
@@ -47,7 +49,8 @@ public record LocalState(
         boolean rewindFailed,
         Optional<String> lastSeenLeader,
         Optional<FailsafePing> failsafePing,
-        LocalSlots slots) {
+        LocalSlots slots,
+        SlotRetention retention) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -62,13 +65,14 @@ public record LocalState(
         Objects.requireNonNull(lastSeenLeader, "lastSeenLeader");
         Objects.requireNonNull(failsafePing, "failsafePing");
         Objects.requireNonNull(slots, "slots");
+        Objects.requireNonNull(retention, "retention");
     }
 
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
-                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN);
+                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, SlotRetention.NONE);
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -115,6 +119,7 @@ public record LocalState(
         private Optional<String> lastSeenLeader;
         private Optional<FailsafePing> failsafePing;
         private LocalSlots slots;
+        private SlotRetention retention;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -132,6 +137,7 @@ public record LocalState(
             lastSeenLeader = s.lastSeenLeader;
             failsafePing = s.failsafePing;
             slots = s.slots;
+            retention = s.retention;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -151,11 +157,12 @@ public record LocalState(
         public Builder lastSeenLeader(Optional<String> v) { lastSeenLeader = v; return this; }
         public Builder failsafePing(Optional<FailsafePing> v) { failsafePing = v; return this; }
         public Builder slots(LocalSlots v) { slots = v; return this; }
+        public Builder retention(SlotRetention v) { retention = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
-                    rewindFailed, lastSeenLeader, failsafePing, slots);
+                    rewindFailed, lastSeenLeader, failsafePing, slots, retention);
         }
     }
 }
