@@ -52,8 +52,8 @@ class ValidateConfigTest {
     @Test
     void everyProblemIsPrintedWithKeyLineAndReasonAndTheExitIsNonZero(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("node.yml"), VALID.replace("name: n0\n", "")
-                + "  config_dir: /etc/pg\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    member_slots_ttl:"
-                + " 30min\n    primary_race_backoff: 5\n");
+                + "  config_dir: /etc/pg\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    synchronous_mode:"
+                + " quorum\n    primary_race_backoff: 5\n");
         Result r = run(Map.of(), "--validate-config", file.toString());
         assertThat(r.code()).as(r.out()).isEqualTo(1);
         assertThat(r.out()).contains("ERROR: postgresql.config_dir: not supported by hapg: hapg keeps the"

@@ -240,10 +240,10 @@ class ConfigLoaderErrorsTest {
     @Test
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
-                + "bootstrap:\n  dcs:\n    member_slots_ttl: 30min\n    primary_race_backoff: 5\n"
+                + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n    primary_race_backoff: 5\n"
                 + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.member_slots_ttl", "bootstrap.dcs.primary_race_backoff", "bootstrap.users");
+                "bootstrap.dcs.synchronous_mode", "bootstrap.dcs.primary_race_backoff", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

@@ -108,6 +108,21 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
+    /**
+     * The member slots a leader (primary or standby leader) keeps: {@link #memberSlots}, plus the
+     * slots of members seen within {@code member_slots_ttl} whether or not their key is still
+     * there (Patroni's {@code retain_slots} in {@code _get_members_slots}; none on a
+     * {@code nofailover} node, as there).
+     */
+    Set<String> leaderMemberSlots() {
+        Set<String> members = memberSlots();
+        if (!myTags().nofailover()) {
+            local.retention().names().stream().filter(name -> !name.equals(PermanentSlot.slotName(me())))
+                    .forEach(members::add);
+        }
+        return members;
+    }
+
     List<String> otherMembers() {
         return view.members().keySet().stream().filter(name -> !name.equals(me())).sorted()
                 .collect(Collectors.toList());
@@ -119,13 +134,14 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
      * permanent slot named like a member is that member's physical slot, not a logical one. With
      * {@code use_slots: false}, none. A member tagged {@code nostream} gets no slot (Patroni's
      * {@code _get_members_slots}): it never streams, and a slot nobody reads would keep WAL on the
-     * primary forever.
+     * primary forever. A member whose key expired keeps its slot for {@code member_slots_ttl}
+     * ({@link RetainedSlots}).
      */
     SlotPlan slots() {
         if (!dcs.useSlots()) {
             return SlotPlan.NONE;
         }
-        Set<String> members = memberSlots();
+        Set<String> members = leaderMemberSlots();
         Map<String, PermanentSlot> permanent = new LinkedHashMap<>();
         dcs.permanentSlots().forEach((name, slot) -> {
             if (slot.logical() ? !members.contains(name) : !name.equals(PermanentSlot.slotName(me()))) {

@@ -104,15 +104,16 @@ final class StandbyLeader {
     }
 
     /**
-     * The standby leader's slots: one physical slot per other member (not {@code nostream}), as on a primary, but kept on
-     * a server in recovery (the members cascade from it). Permanent slots are the remote cluster's
+     * The standby leader's slots: one physical slot per other member (not {@code nostream}) and
+     * the slots {@code member_slots_ttl} retains, as on a primary, but kept on a server in recovery
+     * (the members cascade from it). Permanent slots are the remote cluster's
      * business.
      */
     private static SlotPlan slots(Situation s) {
         if (!s.dcs().useSlots()) {
             return SlotPlan.NONE;
         }
-        return new SlotPlan(false, s.memberSlots(), Map.of(), s.dcs().ignoreSlots(), Map.of());
+        return new SlotPlan(false, s.leaderMemberSlots(), Map.of(), s.dcs().ignoreSlots(), Map.of());
     }
 
     private static Decision withReason(Decision d, String reason) {

@@ -313,7 +313,8 @@ final class ActionRunner implements AutoCloseable {
     private Effect renew(LocalState local, DynamicConfig dynamic) {
         long sent = lease.sending();
         try {
-            if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), leaderKeys.slotPositions()))) {
+            if (consensus.renewLeader(new ClusterStatus(local.database().walPosition(), leaderKeys.slotPositions(),
+                    List.copyOf(local.retention().names())))) {
                 return Effect.NOTHING.withLease(lease.renewed(sent, dynamic, local.role()));
             }
             LOG.warn("{}/{}: the leader key is no longer mine", config.scope(), config.name());

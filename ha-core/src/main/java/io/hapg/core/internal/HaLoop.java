@@ -4,6 +4,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.FailoverSlots;
+import io.hapg.core.decision.RetainedSlots;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
 import io.hapg.core.http.NodeControl;
@@ -403,6 +404,9 @@ public final class HaLoop {
                 .shutdownRequested(shutdownRequested)
                 .lastSeenLeader(view.leader().map(Leader::name).or(local::lastSeenLeader))
                 .failsafePing(Optional.ofNullable(failsafePing.get()))
+                // A stale view (store unreachable) says nothing new about who is still there.
+                .retention(reachable ? RetainedSlots.next(local.retention(), view, config.name(), dynamic, now)
+                        : local.retention())
                 .build();
     }
 

@@ -79,6 +79,9 @@ public record DynamicConfig(
             "max_locks_per_transaction", "track_commit_timestamp", "max_replication_slots", "max_worker_processes",
             "wal_log_hints");
 
+    /** A duration as Patroni's {@code parse_int} reads it: sign, number, optional unit. */
+    private static final Pattern DURATION = Pattern.compile("\\s*(-)?\\s*(\\d+(?:\\.\\d*)?)\\s*(us|ms|s|min|h|d)?\\s*");
+
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
     /** Patroni's defaults. */
@@ -113,6 +116,7 @@ public record DynamicConfig(
         IgnoreSlot.parse(map.get("ignore_slots"));
         maximumLagOnSyncnode(map);
         maxTimelinesHistory(map);
+        memberSlotsTtl(map);
         StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
@@ -143,6 +147,39 @@ public record DynamicConfig(
                 bool(pg, "use_pg_rewind", true),
                 bool(pg, "use_slots", true),
                 raw);
+    }
+
+    /**
+     * Patroni 4's {@code member_slots_ttl} (default 30 min): how long the leader keeps the slot of
+     * a member whose key expired, so that a replica down for a reboot resumes streaming; 0 drops it
+     * at once (checked by {@link #fromMap}).
+     */
+    public Duration memberSlotsTtl() {
+        return memberSlotsTtl(raw);
+    }
+
+    /**
+     * Patroni's {@code parse_int(value, 's')}: whole seconds, or a number with one of PostgreSQL's
+     * time units ({@code us ms s min h d}, case-sensitive), rounded to seconds. Patroni falls back
+     * to its default on a value it cannot read; hapg refuses it, naming the key, as it does a
+     * negative one (which Patroni would read as 0).
+     */
+    private static Duration memberSlotsTtl(Map<?, ?> map) {
+        Object value = map.get("member_slots_ttl");
+        if (value == null) {
+            return Duration.ofMinutes(30);
+        }
+        java.util.regex.Matcher m = DURATION.matcher(value.toString());
+        if (value instanceof Boolean || !m.matches()) {
+            throw new IllegalArgumentException("member_slots_ttl: expected seconds or a number with a unit (us, ms, s,"
+                    + " min, h, d) such as 30min, got '" + value + "'");
+        }
+        if (m.group(1) != null) {
+            throw new IllegalArgumentException("member_slots_ttl: must be at least 0, got '" + value + "'");
+        }
+        String unit = m.group(3) == null ? "s" : m.group(3);
+        double factor = Map.of("us", 1e-6, "ms", 1e-3, "s", 1.0, "min", 60.0, "h", 3600.0, "d", 86400.0).get(unit);
+        return Duration.ofSeconds(Math.round(Double.parseDouble(m.group(2)) * factor));
     }
 
     /**

@@ -59,8 +59,6 @@ public final class DynamicKeys {
         Map<String, Refusal> m = new LinkedHashMap<>();
         m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
                 + " off", DynamicKeys::onOff));
-        m.put("member_slots_ttl", new Refusal("hapg drops an absent member's slot when its member key expires"
-                + " (Patroni's member_slots_ttl: 0); a retention time is not implemented", DynamicKeys::zero));
         m.put("primary_race_backoff", new Refusal("hapg races as soon as the leader key is gone; only 0"
                 + " (Patroni's default: no backoff) is accepted", DynamicKeys::zero));
         // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,

@@ -34,6 +34,8 @@ import java.util.OptionalLong;
  * @param upstreamKnown          this agent has written the local PostgreSQL's upstream itself ({@link #following()})
  *                               since it started (a start, clone, follow or rewind); false before: a
  *                               PostgreSQL found running may still stream from whatever its files say
+ * @param retention              as leader: when each member with a slot here was last seen, for
+ *                               {@code member_slots_ttl}
  */
 public record LocalState(
         Role role,
@@ -51,7 +53,8 @@ public record LocalState(
         Optional<String> lastSeenLeader,
         Optional<FailsafePing> failsafePing,
         LocalSlots slots,
-        boolean upstreamKnown) {
+        boolean upstreamKnown,
+        SlotRetention retention) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -66,13 +69,14 @@ public record LocalState(
         Objects.requireNonNull(lastSeenLeader, "lastSeenLeader");
         Objects.requireNonNull(failsafePing, "failsafePing");
         Objects.requireNonNull(slots, "slots");
+        Objects.requireNonNull(retention, "retention");
     }
 
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
-                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, false);
+                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, false, SlotRetention.NONE);
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -120,6 +124,7 @@ public record LocalState(
         private Optional<FailsafePing> failsafePing;
         private LocalSlots slots;
         private boolean upstreamKnown;
+        private SlotRetention retention;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -138,6 +143,7 @@ public record LocalState(
             failsafePing = s.failsafePing;
             slots = s.slots;
             upstreamKnown = s.upstreamKnown;
+            retention = s.retention;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -158,11 +164,12 @@ public record LocalState(
         public Builder failsafePing(Optional<FailsafePing> v) { failsafePing = v; return this; }
         public Builder slots(LocalSlots v) { slots = v; return this; }
         public Builder upstreamKnown(boolean v) { upstreamKnown = v; return this; }
+        public Builder retention(SlotRetention v) { retention = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
-                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown);
+                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention);
         }
     }
 }

@@ -37,6 +37,7 @@ import io.hapg.core.model.Tags;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
+import io.hapg.core.model.SlotRetention;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
 import io.hapg.core.testing.LocalStates;
@@ -1169,6 +1170,92 @@ class DeciderTest {
                     .build();
             expect(decide("pg2", view, LocalStates.replica()))
                     .action(PROMOTE).reason("promoting: leader key absent and I am the healthiest candidate (0/5000060)");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    /** Patroni 4's member_slots_ttl: _build_retain_slots, acquire_leader_lock and retain_slots in _get_members_slots. */
+    @Nested
+    class MemberSlotsTtl {
+        private SlotRetention next(SlotRetention previous, ClusterView view, String me, long at) {
+            return RetainedSlots.next(previous, view, me, view.effectiveConfig(DynamicConfig.DEFAULTS), at);
+        }
+
+        private SlotPlan plan(String me, ClusterView view, SlotRetention retention) {
+            return decide(me, view, LocalStates.primary().retention(retention)).slots();
+        }
+
+        @Test
+        void anAbsentMembersSlotIsKeptWhileSeenWithinTheTtlAndDroppedAfter() {
+            ClusterView all = Clusters.healthy().config("member_slots_ttl", "1min").build();
+            ClusterView pg3Gone = Clusters.healthy().config("member_slots_ttl", "1min").without("pg3").build();
+            SlotRetention seen = next(SlotRetention.NONE, all, "pg1", MONO);
+            SlotRetention within = next(seen, pg3Gone, "pg1", MONO + 59 * SECOND);
+            assertThat(within.names()).containsExactly("pg1", "pg2", "pg3");
+            assertThat(plan("pg1", pg3Gone, within).memberSlots()).as("pg1 is mine: no slot for it")
+                    .containsExactlyInAnyOrder("pg2", "pg3");
+            SlotRetention after = next(within, pg3Gone, "pg1", MONO + 60 * SECOND);
+            assertThat(after.names()).containsExactly("pg1", "pg2");
+            assertThat(plan("pg1", pg3Gone, after).memberSlots()).containsExactly("pg2");
+        }
+
+        @Test
+        void theDefaultIsThirtyMinutes() {
+            ClusterView all = Clusters.withHealthyLeader();
+            ClusterView pg3Gone = Clusters.healthy().without("pg3").build();
+            SlotRetention seen = next(SlotRetention.NONE, all, "pg1", MONO);
+            assertThat(next(seen, pg3Gone, "pg1", MONO + 1799 * SECOND).names()).contains("pg3");
+            assertThat(next(seen, pg3Gone, "pg1", MONO + 1800 * SECOND).names()).doesNotContain("pg3");
+        }
+
+        @Test
+        void zeroDropsAnAbsentMembersSlotAtOnceAndPublishesNothing() {
+            ClusterView pg3Gone = Clusters.healthy().config("member_slots_ttl", 0).without("pg3").build();
+            SlotRetention seen = next(SlotRetention.NONE, Clusters.healthy().config("member_slots_ttl", 0).build(),
+                    "pg1", MONO);
+            assertThat(seen.names()).isEmpty();
+            SlotRetention later = next(seen, pg3Gone, "pg1", MONO + SECOND);
+            assertThat(plan("pg1", pg3Gone, later).memberSlots()).containsExactly("pg2");
+        }
+
+        @Test
+        void onlyTheLeaderRemembersAndNothingWithoutUseSlots() {
+            ClusterView view = Clusters.withHealthyLeader();
+            assertThat(next(SlotRetention.NONE, view, "pg2", MONO)).isEqualTo(SlotRetention.NONE);
+            ClusterView noSlots = Clusters.healthy().config("postgresql", Map.of("use_slots", false)).build();
+            assertThat(next(SlotRetention.NONE, noSlots, "pg1", MONO)).isEqualTo(SlotRetention.NONE);
+        }
+
+        @Test
+        void permanentPhysicalSlotsAndNostreamMembersAreNotListed() {
+            ClusterView view = Clusters.healthy().config("slots", Map.of("pg2", Map.of("type", "physical")))
+                    .member(member("pg3").replica().tag("nostream", true)).build();
+            assertThat(next(SlotRetention.NONE, view, "pg1", MONO).names()).containsExactly("pg1");
+        }
+
+        @Test
+        void aNewLeaderKeepsTheSlotsThePreviousLeaderRetainedForAFullTtl() {
+            // pg1 (the old leader, Patroni 4 or hapg) published pg1, pg3 and pg4; pg1 and pg4 are gone now.
+            ClusterView view = Clusters.initialized().leader("pg2", 9).member(member("pg2").primary())
+                    .member(member("pg3").replica()).optime(Clusters.POSITION).retainSlots("pg1", "pg3", "pg4")
+                    .build();
+            SlotRetention stale = new SlotRetention(OptionalLong.of(7), Map.of("pg5", MONO - 3600 * SECOND));
+            SlotRetention seeded = next(stale, view, "pg2", MONO);
+            assertThat(seeded.term()).isEqualTo(OptionalLong.of(9));
+            assertThat(seeded.names()).as("an older term's memory is not this term's").containsExactly("pg1", "pg2",
+                    "pg3", "pg4");
+            assertThat(plan("pg2", view, seeded).memberSlots()).containsExactlyInAnyOrder("pg1", "pg3", "pg4");
+            SlotRetention later = next(seeded, view, "pg2", MONO + 1800 * SECOND);
+            assertThat(later.names()).containsExactly("pg2", "pg3");
+            assertThat(plan("pg2", view, later).memberSlots()).containsExactly("pg3");
+        }
+
+        @Test
+        void aNofailoverLeaderKeepsNoRetainedSlot() {
+            ClusterView pg3Gone = Clusters.healthy().without("pg3").build();
+            SlotRetention retention = new SlotRetention(OptionalLong.of(7), Map.of("pg3", MONO));
+            assertThat(decide("pg1", Tags.NONE.with("nofailover", true), pg3Gone,
+                    LocalStates.primary().retention(retention)).slots().memberSlots()).containsExactly("pg2");
         }
     }
 

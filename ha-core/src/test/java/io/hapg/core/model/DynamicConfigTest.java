@@ -88,12 +88,31 @@ class DynamicConfigTest {
         assertThatThrownBy(() -> DynamicConfig.fromMap(
                 Map.of("postgresql", Map.of("pg_hosts", List.of("host all all 0.0.0.0/0")))))
                 .hasMessageStartingWith("postgresql.pg_hosts: not supported by hapg");
-        assertThatThrownBy(() -> DynamicConfig.fromMap(
-                Map.of("member_slots_ttl", "30min"))).hasMessageStartingWith("member_slots_ttl: not supported");
         // What hapg does anyway is accepted.
         DynamicConfig.fromMap(Map.of("member_slots_ttl", 0, "maximum_lag_on_syncnode", -1, "primary_race_backoff", 0,
                 "max_timelines_history", 0, "primary_stop_timeout", 0, "slots", Map.of(), "ignore_slots", List.of(),
                 "postgresql", Map.of("pg_hba", List.of("host all all 0.0.0.0/0 md5"))));
+    }
+
+    /** Patroni 4: global_config.member_slots_ttl is parse_int(value, 's'), default 1800. */
+    @Test
+    void memberSlotsTtlIsReadAsPatroniDoes() {
+        assertThat(DynamicConfig.DEFAULTS.memberSlotsTtl()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", 0)).memberSlotsTtl()).isZero();
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", 90)).memberSlotsTtl()).hasSeconds(90);
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", "90")).memberSlotsTtl()).hasSeconds(90);
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", "30min")).memberSlotsTtl()).hasSeconds(1800);
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", " 2 h ")).memberSlotsTtl()).hasSeconds(7200);
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", "1d")).memberSlotsTtl()).hasSeconds(86400);
+        assertThat(DynamicConfig.fromMap(Map.of("member_slots_ttl", "1500ms")).memberSlotsTtl()).hasSeconds(2);
+        for (Object bad : List.of("30 minutes", "abc", "30MIN", true, "")) {
+            assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("member_slots_ttl", bad)))
+                    .hasMessageStartingWith("member_slots_ttl: expected seconds or a number with a unit");
+        }
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("member_slots_ttl", -5)))
+                .hasMessage("member_slots_ttl: must be at least 0, got '-5'");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("member_slots_ttl", "-1min")))
+                .hasMessageStartingWith("member_slots_ttl: must be at least 0");
     }
 
     @Test

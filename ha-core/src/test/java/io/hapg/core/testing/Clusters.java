@@ -108,6 +108,7 @@ public final class Clusters {
         private final List<HistoryEntry> history = new ArrayList<>();
         private Optional<Lsn> optime = Optional.empty();
         private final Map<String, Lsn> slotPositions = new LinkedHashMap<>();
+        private final List<String> retainSlots = new ArrayList<>();
         private Optional<Map<String, String>> failsafe = Optional.empty();
 
         private View() {
@@ -211,6 +212,18 @@ public final class Clusters {
             return this;
         }
 
+        /** The status key's {@code retain_slots} (Patroni 4): the member slots its writer retained. */
+        public View retainSlots(String... names) {
+            retainSlots.addAll(Arrays.asList(names));
+            return this;
+        }
+
+        /** The leader key held by {@code name} in term {@code term} (a key created at that revision). */
+        public View leader(String name, long term) {
+            leader = Optional.of(new Leader(name, term));
+            return this;
+        }
+
         public View noOptime() {
             optime = Optional.empty();
             return this;
@@ -229,7 +242,7 @@ public final class Clusters {
         public ClusterView build() {
             Optional<DynamicConfig> dcs = hasConfig ? Optional.of(DynamicConfig.fromMap(config)) : Optional.empty();
             return new ClusterView(42, initialize, leader, members, dcs, hasConfig ? 5 : 0, sync, failover, history,
-                    new ClusterStatus(optime, slotPositions), failsafe);
+                    new ClusterStatus(optime, slotPositions, retainSlots), failsafe);
         }
     }
 

@@ -185,7 +185,10 @@ final class ClusterJson {
 
     // ---- status ----
 
-    /** Patroni: {@code {"optime":<int>}} plus {@code "slots"} when there are any. */
+    /**
+     * Patroni: {@code {"optime":<int>}} plus {@code "slots"} and (Patroni 4) {@code "retain_slots"}
+     * when there are any; Patroni leaves out a field whose value is empty too.
+     */
     static String encodeStatus(ClusterStatus s) {
         Map<String, Object> out = new LinkedHashMap<>();
         s.optime().ifPresent(o -> out.put("optime", o.value()));
@@ -194,6 +197,9 @@ final class ClusterJson {
             s.slots().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .forEach(e -> slots.put(e.getKey(), e.getValue().value()));
             out.put("slots", slots);
+        }
+        if (!s.retainSlots().isEmpty()) {
+            out.put("retain_slots", s.retainSlots().stream().sorted().collect(Collectors.toList()));
         }
         return Json.write(out);
     }
@@ -211,7 +217,33 @@ final class ClusterJson {
                 Json.lsn(s, name).ifPresent(l -> slots.put(name, l));
             }
         }
-        return new ClusterStatus(Json.lsn(node, "optime"), slots);
+        return new ClusterStatus(Json.lsn(node, "optime"), slots, retainSlots(node.get("retain_slots")));
+    }
+
+    /**
+     * Patroni's {@code Status.from_node}: a list (or a JSON text of one) of slot names; anything
+     * else reads as none, and so does a non-text entry, so that a garbled field costs the retention,
+     * not the optime the leader race needs.
+     */
+    private static List<String> retainSlots(JsonNode field) {
+        JsonNode list = field;
+        if (field != null && field.isTextual()) {
+            try {
+                list = Json.MAPPER.readTree(field.asText());
+            } catch (java.io.IOException e) {
+                return List.of();
+            }
+        }
+        if (list == null || !list.isArray()) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        list.forEach(n -> {
+            if (n.isTextual() && !n.asText().isEmpty()) {
+                names.add(n.asText());
+            }
+        });
+        return names;
     }
 
     /** Patroni before 2.1: {@code optime/leader} holds the leader's LSN as a plain integer. */

@@ -108,8 +108,8 @@ class EtcdCodecTest {
     @Test
     void aConfigWithAKeyHapgRefusesIsUnreadableNotSilentlyIgnored() {
         // The agent keeps its last good configuration and warns (LastGoodConfig); it never runs with
-        // a standby_cluster or member_slots_ttl it would ignore, nor with a slots entry it cannot read.
-        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"member_slots_ttl\":\"30min\"}", 3, 3, 0));
+        // a primary_race_backoff it would ignore, nor with a slots entry it cannot read.
+        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"primary_race_backoff\":5}", 3, 3, 0));
         assertThat(view.config()).isEmpty();
         assertThat(view.configUnreadable()).isTrue();
         assertThat(view(new RawKv("config", "{\"slots\":{\"cdc\":{\"type\":\"logical\"}}}", 3, 3, 0))
@@ -118,6 +118,31 @@ class EtcdCodecTest {
                 .get().ignoreSlots()).hasSize(1);
         assertThat(view(new RawKv("config", "{\"ttl\":30,\"master_start_timeout\":0}", 3, 3, 0)).config()
                 .get().primaryStartTimeout()).isZero();
+    }
+
+    /** Patroni 4's retain_slots (Status.from_node): written sorted, read from a list or its JSON text. */
+    @Test
+    void statusCarriesRetainSlotsBothWays() {
+        ClusterStatus status = new ClusterStatus(Optional.of(Lsn.of(5)), Map.of(), List.of("n2", "n0"));
+        String json = codec.encodeStatus(status);
+        assertThat(json).isEqualTo("{\"optime\":5,\"retain_slots\":[\"n0\",\"n2\"]}");
+        assertThat(view(new RawKv("status", json, 3, 3, 0)).status().retainSlots()).containsExactly("n0", "n2");
+        String patroni = "{\"optime\":83886080,\"slots\":{\"n1\":67108864},\"retain_slots\":[\"n1\",\"n2\"],"
+                + "\"later\":true}";
+        ClusterStatus read = view(new RawKv("status", patroni, 3, 3, 0)).status();
+        assertThat(read.optime()).contains(Lsn.of(83886080));
+        assertThat(read.slots()).containsOnlyKeys("n1");
+        assertThat(read.retainSlots()).containsExactly("n1", "n2");
+        assertThat(view(new RawKv("status", "{\"optime\":5,\"retain_slots\":\"[\\\"n1\\\"]\"}", 3, 3, 0))
+                .status().retainSlots()).as("a JSON text of a list, as Patroni accepts").containsExactly("n1");
+        for (String garbled : List.of("\"n1\"", "{}", "[1,null,\"n3\"]", "\"[\"")) {
+            ClusterStatus g = view(new RawKv("status", "{\"optime\":5,\"retain_slots\":" + garbled + "}", 3, 3, 0))
+                    .status();
+            assertThat(g.optime()).as(garbled).contains(Lsn.of(5));
+            assertThat(g.retainSlots()).as(garbled).isEqualTo(garbled.startsWith("[") ? List.of("n3") : List.of());
+        }
+        assertThat(codec.encodeStatus(new ClusterStatus(Optional.of(Lsn.of(5)), Map.of(), List.of())))
+                .as("an old reader sees what it always saw").isEqualTo("{\"optime\":5}");
     }
 
     @Test
