@@ -61,6 +61,11 @@ final class YamlBinder {
         top.section("tags").ifPresent(s -> {
             Tags tags = Tags.of(s.toJavaMap(false));
             b.tags(tags);
+            for (String contradiction : tags.contradictions()) {
+                YNode n = s.node().entries.get(contradiction.startsWith("tags.nofailover") ? "failover_priority"
+                        : "sync_priority");
+                s.warn(n, "'" + n.path + "' (line " + n.line + "): " + contradiction);
+            }
             if (tags.nostream() && !hasRestoreCommand(root, postgresql)) {
                 // Patroni lets such a member sit (it replays only what lands in pg_wal): loaded, but said.
                 YNode n = s.node().entries.get("nostream");

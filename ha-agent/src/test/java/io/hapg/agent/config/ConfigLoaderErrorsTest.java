@@ -141,8 +141,6 @@ class ConfigLoaderErrorsTest {
                 "etcd3: one of host, hosts, url or proxy is required (line 3)");
         assertError(HEAD + "etcd:\n  host: a\netcd3:\n  host: b\n",
                 "etcd3: give only one of 'etcd' and 'etcd3' (line 5)");
-        assertError(HEAD + "tags:\n  nofailover: true\n  failover_priority: 2\n",
-                "tags.failover_priority: give only one of tags.nofailover and tags.failover_priority (line 5)");
         assertError(HEAD + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
                 "bootstrap.dcs.synchronous_mode: not supported by hapg: quorum commit (synchronous_mode: quorum)"
                         + " is not implemented; use on or off (line 5)");
@@ -235,6 +233,22 @@ class ConfigLoaderErrorsTest {
                         + " stream and no restore_command is set (postgresql.recovery_conf.restore_command, or the"
                         + " dynamic postgresql.recovery_conf or standby_cluster.restore_command): it replays only WAL"
                         + " copied into its pg_wal, as in Patroni"));
+    }
+
+    /** A boolean tag beside its priority loads, as in Patroni; a contradiction is warned and the boolean wins. */
+    @Test
+    void aBooleanTagBesideItsPriorityLoadsAndAContradictionIsWarned() {
+        assertThat(ConfigLoader.parse(HEAD + "tags:\n  nofailover: true\n  failover_priority: 0\n").warnings())
+                .isEmpty();
+        LoadedConfig loaded = ConfigLoader.parse(HEAD + "tags:\n  nofailover: true\n  failover_priority: 2\n"
+                + "  nosync: false\n  sync_priority: 0\n");
+        assertThat(loaded.warnings()).containsExactly(
+                new ConfigWarning("tags.failover_priority", 5, "'tags.failover_priority' (line 5): tags.nofailover"
+                        + " (true) contradicts tags.failover_priority (2); as in Patroni, tags.nofailover wins"),
+                new ConfigWarning("tags.sync_priority", 7, "'tags.sync_priority' (line 7): tags.nosync (false)"
+                        + " contradicts tags.sync_priority (0); as in Patroni, tags.nosync wins"));
+        assertThat(loaded.config().ha().tags().nofailover()).isTrue();
+        assertThat(loaded.config().ha().tags().nosync()).isFalse();
     }
 
     @Test

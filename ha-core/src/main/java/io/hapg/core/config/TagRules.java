@@ -34,14 +34,7 @@ final class TagRules {
                 throw new ConfigException(path, "expected a member name, got " + describe(value));
             }
         });
-        atMostOne(tags, "nofailover", "failover_priority");
-        atMostOne(tags, "nosync", "sync_priority");
-    }
-
-    private static void atMostOne(Tags tags, String a, String b) {
-        if (tags.values().containsKey(a) && tags.values().containsKey(b)) {
-            throw new ConfigException("tags." + b, "give only one of tags." + a + " and tags." + b);
-        }
+        // A boolean tag beside its priority loads, as in Patroni: the boolean wins (Tags.contradictions).
     }
 
     private static boolean isBoolean(Object value) {

@@ -1,7 +1,9 @@
 package io.hapg.core.model;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -84,6 +86,26 @@ public record Tags(Map<String, Object> values) {
             return Optional.empty();
         }
         return Optional.of(value instanceof String ? (String) value : value.toString().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * The boolean tags that contradict their priority ({@code nofailover: true} with
+     * {@code failover_priority: 2}, {@code nosync: false} with {@code sync_priority: 0}), as
+     * Patroni's start-up check finds them: it warns and the boolean wins, as in {@link #nofailover}.
+     *
+     * @return one sentence per contradictory pair naming both tags; empty when there is none
+     */
+    public List<String> contradictions() {
+        List<String> found = new ArrayList<>();
+        for (String[] pair : new String[][] {{"nofailover", "failover_priority"}, {"nosync", "sync_priority"}}) {
+            Object flagValue = values.get(pair[0]);
+            OptionalLong priority = wholeNumber(values.get(pair[1]));
+            if (flagValue != null && priority.isPresent() && flag(pair[0]) == priority.getAsLong() > 0) {
+                found.add("tags." + pair[0] + " (" + flagValue + ") contradicts tags." + pair[1] + " ("
+                        + priority.getAsLong() + "); as in Patroni, tags." + pair[0] + " wins");
+            }
+        }
+        return found;
     }
 
     /** Patroni's {@code _bool_tag}: the boolean tag wins when present, else priority 0 or less. */
