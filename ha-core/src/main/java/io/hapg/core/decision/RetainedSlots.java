@@ -69,6 +69,10 @@ public final class RetainedSlots {
         }
         long ttl = dcs.memberSlotsTtl().toNanos();
         seen.values().removeIf(at -> nowNanos - at >= ttl);
+        // Retention is for members that went away: one present with nostream never reads its slot,
+        // which would only hold WAL on the primary for the ttl (Patroni's _get_members_slots skips it).
+        view.members().values().stream().filter(m -> m.tags().nostream() && !m.name().equals(me))
+                .map(Member::name).map(PermanentSlot::slotName).forEach(seen::remove);
         return new SlotRetention(term, seen);
     }
 }

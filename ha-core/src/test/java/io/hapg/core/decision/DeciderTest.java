@@ -1233,6 +1233,17 @@ class DeciderTest {
             assertThat(next(SlotRetention.NONE, view, "pg1", MONO).names()).containsExactly("pg1");
         }
 
+        /** A member that turns nostream is still there: its slot is dropped now, not kept for the ttl. */
+        @Test
+        void aMemberThatTurnsNostreamLosesItsSlotAtOnce() {
+            SlotRetention seen = next(SlotRetention.NONE, Clusters.withHealthyLeader(), "pg1", MONO);
+            assertThat(seen.names()).contains("pg3");
+            ClusterView nostream = Clusters.healthy().member(member("pg3").replica().tag("nostream", true)).build();
+            SlotRetention later = next(seen, nostream, "pg1", MONO + SECOND);
+            assertThat(later.names()).containsExactly("pg1", "pg2");
+            assertThat(plan("pg1", nostream, later).memberSlots()).containsExactly("pg2");
+        }
+
         @Test
         void aNewLeaderKeepsTheSlotsThePreviousLeaderRetainedForAFullTtl() {
             // pg1 (the old leader, Patroni 4 or hapg) published pg1, pg3 and pg4; pg1 and pg4 are gone now.
