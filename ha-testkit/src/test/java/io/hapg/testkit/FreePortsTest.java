@@ -15,4 +15,14 @@ class FreePortsTest {
         }
         assertThat(ports).allSatisfy(port -> assertThat(port).isBetween(1, 65535));
     }
+
+    /** Outgoing connections and other JVMs' bind(0) take ephemeral ports: a test's server port stays out of them. */
+    @Test
+    void portsAreOutsideTheKernelsEphemeralRange() {
+        int[] range = FreePorts.ephemeralRange();
+        for (int i = 0; i < 100; i++) {
+            int port = FreePorts.next();
+            assertThat(port < range[0] || port > range[1]).as("port %d outside %d-%d", port, range[0], range[1]).isTrue();
+        }
+    }
 }
