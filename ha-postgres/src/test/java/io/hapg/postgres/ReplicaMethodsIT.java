@@ -178,7 +178,7 @@ class ReplicaMethodsIT {
         TestNodes.execute(n1, "CREATE TABLE t AS SELECT 1 AS id");
 
         Path etc2 = Files.createDirectories(nodes.base().resolve("etc2/main"));
-        Files.writeString(etc2.resolve("postgresql.conf"), "work_mem = '7MB'\n");
+        Files.writeString(etc2.resolve("postgresql.conf"), "work_mem = '7MB'\ndata_directory = '/nonexistent'\n");
         PostgresNode n2 = nodes.node(nodes.config("n2").configDir(etc2).build());
         n2.cloneFrom(member(n1));
 

@@ -253,6 +253,9 @@ public final class ConfigFiles {
             // Started with --config-file, PostgreSQL would still look for these in the data directory.
             settings.put("hba_file", dir.resolve("pg_hba.conf").toString());
             settings.put("ident_file", dir.resolve("pg_ident.conf").toString());
+            // With --config-file, a data_directory in an included file (Debian's postgresql.conf has
+            // one) would win over -D: the data directory is hapg's, always.
+            settings.put("data_directory", data.toString());
         }
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());

@@ -44,6 +44,7 @@ class ConfigFilesConfigDirTest {
         assertThat(conf).startsWith(ConfigFiles.HEADER).contains("include_if_exists = 'postgresql.base.conf'\n")
                 .contains("hba_file = '" + etc.resolve("pg_hba.conf") + "'\n")
                 .contains("ident_file = '" + etc.resolve("pg_ident.conf") + "'\n")
+                .contains("data_directory = '" + data + "'\n")
                 .contains("port = '5432'");
         assertThat(Files.readString(etc.resolve("postgresql.base.conf"))).isEqualTo("work_mem = '7MB'\n");
         assertThat(etc.resolve("pg_hba.conf")).exists();
