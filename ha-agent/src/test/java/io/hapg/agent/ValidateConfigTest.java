@@ -52,12 +52,12 @@ class ValidateConfigTest {
     @Test
     void everyProblemIsPrintedWithKeyLineAndReasonAndTheExitIsNonZero(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("node.yml"), VALID.replace("name: n0\n", "")
-                + "  config_dir: /etc/pg\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    synchronous_mode:"
+                + "  custom_conf: /nonexistent/custom.conf\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    synchronous_mode:"
                 + " quorum\n    primary_race_backoff: 5\n");
         Result r = run(Map.of(), "--validate-config", file.toString());
         assertThat(r.code()).as(r.out()).isEqualTo(1);
-        assertThat(r.out()).contains("ERROR: postgresql.config_dir: not supported by hapg: hapg keeps the"
-                + " configuration files in the data directory (line 7)")
+        assertThat(r.out()).contains("ERROR: postgresql.custom_conf: /nonexistent/custom.conf does not exist"
+                + " (line 7)")
                 .contains("ERROR: postgresql.pg_hosts: not supported by hapg:")
                 .contains("ERROR: bootstrap.dcs.primary_race_backoff: not supported by hapg: ")
                 .contains("ERROR: name: required")

@@ -77,6 +77,12 @@ import java.util.function.BiConsumer;
  * @param rewindOptions        Patroni's {@code postgresql.rewind}: extra {@code pg_rewind}
  *                             arguments ({@code --debug}), after hapg's own; none of
  *                             {@link #REWIND_OWN_OPTIONS}
+ * @param configDir            Patroni's {@code postgresql.config_dir}: where {@code postgresql.conf},
+ *                             {@code pg_hba.conf} and {@code pg_ident.conf} are written (absolute; the data
+ *                             directory itself or outside it); empty = the data directory
+ * @param customConf           Patroni's {@code postgresql.custom_conf}: a file (absolute) included by
+ *                             {@code postgresql.conf} instead of {@code postgresql.base.conf}; it must exist on
+ *                             the node and be readable by the OS user; hapg never writes it
  */
 public record PostgresConfig(
         String memberName,
@@ -111,7 +117,9 @@ public record PostgresConfig(
         List<String> basebackupOptions,
         List<String> pgIdent,
         Map<String, String> recoveryConf,
-        List<String> rewindOptions) {
+        List<String> rewindOptions,
+        Optional<Path> configDir,
+        Optional<Path> customConf) {
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -148,6 +156,7 @@ public record PostgresConfig(
         for (Object o : new Object[] {binDir, runDir, connectAddress, rewind, osUser, expectedSystemIdentifier}) {
             Objects.requireNonNull(o, "optional fields must not be null");
         }
+        checkConfigDir(dataDir, configDir, customConf);
         binDir.ifPresent(p -> absolute(p, "binDir"));
         runDir.ifPresent(p -> absolute(p, "runDir"));
         require(listenAddresses, "listenAddresses");
@@ -222,6 +231,33 @@ public record PostgresConfig(
         String lower = name.toLowerCase(Locale.ROOT);
         return lower.startsWith("recovery_target") || Set.of("primary_conninfo", "primary_slot_name", "standby_mode",
                 "pause_at_recovery_target").contains(lower);
+    }
+
+    private static void checkConfigDir(Path dataDir, Optional<Path> configDir, Optional<Path> customConf) {
+        Objects.requireNonNull(configDir, "configDir");
+        Objects.requireNonNull(customConf, "customConf");
+        configDir.ifPresent(dir -> {
+            absolute(dir, "configDir");
+            if (dir.normalize().startsWith(dataDir.normalize()) && !dir.normalize().equals(dataDir.normalize())) {
+                // A clone or a failed bootstrap empties the data directory: the files there would go with it.
+                throw new IllegalArgumentException("configDir " + dir + " must be the data directory or outside it,"
+                        + " not inside " + dataDir);
+            }
+        });
+        customConf.ifPresent(file -> {
+            absolute(file, "customConf");
+            noNewline(file.toString(), "customConf");
+        });
+    }
+
+    /** {@link #configDir()}, or the data directory: where postgresql.conf, pg_hba.conf and pg_ident.conf are. */
+    public Path effectiveConfigDir() {
+        return configDir.orElse(dataDir);
+    }
+
+    /** Whether the configuration files are outside the data directory ({@link #configDir()} is elsewhere). */
+    public boolean configOutsideDataDir() {
+        return !effectiveConfigDir().normalize().equals(dataDir.normalize());
     }
 
     /** The role pg_rewind connects as: {@link #rewind()}, else the superuser. */
@@ -370,6 +406,8 @@ public record PostgresConfig(
         private List<String> pgIdent = List.of();
         private Map<String, String> recoveryConf = Map.of();
         private List<String> rewindOptions = List.of();
+        private Path configDir;
+        private Path customConf;
         private String osUser;
         private String expectedSystemIdentifier;
         private Duration probeTimeout = Duration.ofSeconds(2);
@@ -430,6 +468,10 @@ public record PostgresConfig(
         public Builder recoveryConf(Map<String, String> v) { recoveryConf = v; return this; }
         /** Extra {@code pg_rewind} arguments after hapg's own; default none. */
         public Builder rewindOptions(List<String> v) { rewindOptions = v; return this; }
+        /** Where the configuration files are; default the data directory. */
+        public Builder configDir(Path v) { configDir = v; return this; }
+        /** A file included instead of {@code postgresql.base.conf}; default none. */
+        public Builder customConf(Path v) { customConf = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -439,7 +481,8 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions);
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions,
+                    Optional.ofNullable(configDir), Optional.ofNullable(customConf));
         }
     }
 }

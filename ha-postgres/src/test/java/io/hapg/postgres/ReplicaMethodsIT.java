@@ -154,6 +154,50 @@ class ReplicaMethodsIT {
                 .stream().anyMatch(peer -> peer.applicationName().equals("n3") && peer.isStreaming()));
     }
 
+    /**
+     * Patroni's {@code postgresql.config_dir} and {@code custom_conf}: PostgreSQL runs on the
+     * configuration directory's files ({@code config_file}, {@code hba_file}, {@code ident_file}),
+     * the custom file is included, and a clone streams on its own configuration directory, where
+     * an existing {@code postgresql.conf} (Debian's) becomes the base file. The primary's files that
+     * pg_basebackup copies into the clone's data directory are never read.
+     */
+    @Test
+    void configDirHoldsTheConfigurationAndCustomConfIsIncluded() throws IOException {
+        Path custom = Files.writeString(nodes.base().resolve("custom.conf"),
+                "log_min_duration_statement = 12345\nhapg.marker = 'from-custom-conf'\n");
+        Path etc1 = nodes.base().resolve("etc1/main");
+        PostgresNode n1 = nodes.node(nodes.config("n1").configDir(etc1).customConf(custom).build());
+        n1.bootstrap();
+        assertThat(TestNodes.value(n1, "SHOW config_file")).isEqualTo(etc1.resolve("postgresql.conf").toString());
+        assertThat(TestNodes.value(n1, "SHOW hba_file")).isEqualTo(etc1.resolve("pg_hba.conf").toString());
+        assertThat(TestNodes.value(n1, "SHOW ident_file")).isEqualTo(etc1.resolve("pg_ident.conf").toString());
+        assertThat(TestNodes.value(n1, "SHOW log_min_duration_statement")).isEqualTo("12345ms");
+        assertThat(TestNodes.value(n1, "SHOW hapg.marker")).isEqualTo("from-custom-conf");
+        assertThat(etc1.resolve("postgresql.base.conf")).as("initdb's settings, kept but not included")
+                .exists();
+        TestNodes.execute(n1, "CREATE TABLE t AS SELECT 1 AS id");
+
+        Path etc2 = Files.createDirectories(nodes.base().resolve("etc2/main"));
+        Files.writeString(etc2.resolve("postgresql.conf"), "work_mem = '7MB'\ndata_directory = '/nonexistent'\n");
+        PostgresNode n2 = nodes.node(nodes.config("n2").configDir(etc2).build());
+        n2.cloneFrom(member(n1));
+
+        TestNodes.execute(n1, "INSERT INTO t VALUES (2)");
+        awaitCaughtUp(n2, n1);
+        assertThat(TestNodes.value(n2, "SELECT count(*) FROM t")).isEqualTo("2");
+        assertThat(n2.probe().inRecovery()).isTrue();
+        assertThat(TestNodes.value(n2, "SHOW config_file")).isEqualTo(etc2.resolve("postgresql.conf").toString());
+        assertThat(TestNodes.value(n2, "SHOW hba_file")).isEqualTo(etc2.resolve("pg_hba.conf").toString());
+        assertThat(TestNodes.value(n2, "SHOW work_mem")).as("the directory's own postgresql.conf, as the base")
+                .isEqualTo("7MB");
+        assertThat(TestNodes.value(n2, "SHOW log_min_duration_statement")).as("n1's custom_conf is n1's")
+                .isEqualTo("-1");
+        assertThat(TestNodes.value(n2, "SELECT count(*) FROM pg_catalog.pg_file_settings WHERE sourcefile LIKE "
+                + "'" + n2.config().dataDir() + "/%' AND sourcefile <> '" + n2.config().dataDir()
+                + "/postgresql.auto.conf'")).as("nothing read from the data directory's copies").isEqualTo("0");
+        assertThat(n2.config().dataDir().resolve("postgresql.conf")).as("the copy of n1's, left alone").exists();
+    }
+
     @Test
     void whenEveryMethodFailsTheCloneFailsAndTheDataDirectoryIsEmpty() throws IOException {
         PostgresNode n1 = nodes.node("n1");

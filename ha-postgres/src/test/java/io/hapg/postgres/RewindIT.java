@@ -47,10 +47,15 @@ class RewindIT {
         nodes.close();
     }
 
-    /** Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug} output). */
+    /**
+     * Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug}
+     * output); and {@code config_dir} outside the data directory: single-user crash recovery and
+     * the restarted server use its {@code postgresql.conf}, not the copy pg_rewind brings from n2.
+     */
     @Test
     void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() throws IOException {
-        PostgresNode n1 = nodes.node(nodes.config("n1").rewindOptions(List.of("--debug")).build());
+        Path etc = nodes.base().resolve("etc-n1");
+        PostgresNode n1 = nodes.node(nodes.config("n1").rewindOptions(List.of("--debug")).configDir(etc).build());
         PostgresNode n2 = nodes.node("n2");
         diverge(n1, n2);
         n1.stop(StopMode.IMMEDIATE); // a crash: rewind must run crash recovery first
@@ -59,13 +64,18 @@ class RewindIT {
         n1.rewind(member(n2));
 
         assertThat(Files.readString(n1.config().effectiveRunDir().resolve("pg_rewind.log")))
-                .as("pg_rewind ran with --debug").contains("--debug").contains("pg_rewind: Source timeline history:");
+                .as("pg_rewind ran with --debug").contains("--debug").contains("pg_rewind: Source timeline history:")
+                .contains("--config-file=" + etc.resolve("postgresql.conf"));
+        assertThat(Files.readString(n1.config().effectiveRunDir().resolve("postgres-single.log")))
+                .contains("--config-file=" + etc.resolve("postgresql.conf"));
 
         DatabaseState state = n1.probe();
         assertThat(state.isRunning()).isTrue();
         assertThat(state.inRecovery()).isTrue();
         assertThat(Files.exists(n1.config().effectiveRunDir().resolve("postgres-single.log")))
                 .as("single-user crash recovery ran").isTrue();
+        assertThat(TestNodes.value(n1, "SHOW config_file")).isEqualTo(etc.resolve("postgresql.conf").toString());
+        assertThat(TestNodes.value(n1, "SHOW hba_file")).isEqualTo(etc.resolve("pg_hba.conf").toString());
         execute(n2, "INSERT INTO t VALUES ('after rewind')");
         awaitCaughtUp(n1, n2);
         assertThat(rows(n1)).containsExactly("after rewind", "common", "only on n2");

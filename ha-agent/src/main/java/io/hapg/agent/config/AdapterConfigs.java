@@ -86,6 +86,8 @@ public final class AdapterConfigs {
                 m.arguments(), ha.scope(), m.noParams(), m.keepExistingRecoveryConf(), m.recoveryConf())));
         pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
+        pg.configDir().ifPresent(builder::configDir);
+        pg.customConf().ifPresent(builder::customConf);
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);
         pg.osUser().ifPresent(builder::osUser);

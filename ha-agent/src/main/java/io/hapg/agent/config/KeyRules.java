@@ -101,7 +101,6 @@ final class KeyRules {
         refused(m, "bootstrap.users", "bootstrap users are not created (Patroni 4 removed the key); create the"
                 + " roles yourself");
 
-        refused(m, "postgresql.config_dir", "hapg keeps the configuration files in the data directory");
         refused(m, "postgresql.bin_name", "custom binary names are not implemented (hapg would run pg_ctl, initdb..."
                 + " from bin_dir or PATH)");
         warned(m, "postgresql.pgpass", "hapg writes its own password file (mode 0600) in its run directory;"
@@ -109,7 +108,6 @@ final class KeyRules {
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");
         warned(m, "postgresql.use_unix_socket", "hapg connects over TCP", isBool(false));
         warned(m, "postgresql.use_unix_socket_repl", "hapg replicates over TCP", isBool(false));
-        refused(m, "postgresql.custom_conf", "a custom postgresql.conf is not implemented");
         refused(m, "postgresql.krbsrvname", "Kerberos authentication is not implemented");
         refused(m, "postgresql.pg_hosts", "hapg does not write pg_hosts.conf");
         for (String role : List.of("primary", "replica", "standby_leader")) {

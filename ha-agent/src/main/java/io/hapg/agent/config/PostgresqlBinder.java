@@ -6,6 +6,8 @@ import io.hapg.core.config.PgUser;
 import io.hapg.core.config.Secret;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.postgres.PostgresConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +36,11 @@ final class PostgresqlBinder {
         s.string("listen").ifPresent(p::listen);
         s.string("connect_address").ifPresent(p::connectAddress);
         s.string("proxy_address").ifPresent(p::proxyAddress);
-        s.file("data_dir").ifPresent(p::dataDir);
-        s.file("config_dir").ifPresent(p::configDir);
+        Optional<Path> dataDir = s.file("data_dir");
+        dataDir.ifPresent(p::dataDir);
+        Optional<Path> configDir = s.take("config_dir").flatMap(n -> configDir(s, n, dataDir));
+        configDir.ifPresent(p::configDir);
+        s.take("custom_conf").flatMap(n -> customConf(s, n, configDir.or(() -> dataDir))).ifPresent(p::customConf);
         s.file("bin_dir").ifPresent(p::binDir);
         p.binName(s.stringMap("bin_name"));
         s.file("pgpass").ifPresent(p::pgpass);
@@ -70,6 +75,60 @@ final class PostgresqlBinder {
         s.integer("pg_ctl_timeout").ifPresent(v -> p.pgCtlTimeout(Duration.ofSeconds(v)));
         s.finish();
         return p.build();
+    }
+
+    /**
+     * {@code config_dir}: an absolute path, the data directory itself or outside it (a clone
+     * empties the data directory, and the files in it would go with it); created at start if
+     * missing. Blank = the data directory, as Patroni. What depends on this machine is recorded,
+     * not thrown, so that hactl, which runs no node, still reads the file.
+     */
+    private static Optional<Path> configDir(Section s, YNode n, Optional<Path> dataDir) {
+        String text = Section.text(n, "a directory").strip();
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir = Path.of(text).normalize();
+        if (!dir.isAbsolute()) {
+            throw Section.error(n, "must be an absolute path, got '" + text + "'");
+        }
+        Optional<Path> data = dataDir.map(Path::normalize);
+        if (data.isPresent() && dir.startsWith(data.get()) && !dir.equals(data.get())) {
+            throw Section.error(n, dir + " is inside postgresql.data_dir " + dataDir.get() + ": it must be the data"
+                    + " directory or outside it (a clone empties the data directory)");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            s.refuse(n, dir + " is not a directory");
+        }
+        return Optional.of(dir);
+    }
+
+    /**
+     * {@code custom_conf}: a file that must exist (Patroni: on every node, readable by PostgreSQL);
+     * a relative path is taken from the configuration directory, as PostgreSQL reads the
+     * {@code include} that names it. Whether it exists is recorded, not thrown, as in
+     * {@link #configDir}.
+     */
+    private static Optional<Path> customConf(Section s, YNode n, Optional<Path> configDir) {
+        String text = Section.text(n, "a file").strip();
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = Path.of(text);
+        if (!file.isAbsolute()) {
+            if (configDir.isEmpty() || !configDir.get().isAbsolute()) {
+                throw Section.error(n, "must be an absolute path, or postgresql.config_dir (or data_dir) must be set"
+                        + " to read '" + text + "' from");
+            }
+            file = configDir.get().resolve(file);
+        }
+        file = file.normalize();
+        if (!Files.exists(file)) {
+            s.refuse(n, file + " does not exist");
+        } else if (!Files.isRegularFile(file)) {
+            s.refuse(n, file + " is not a regular file");
+        }
+        return Optional.of(file);
     }
 
     /**

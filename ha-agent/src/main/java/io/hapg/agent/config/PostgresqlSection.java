@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param proxyAddress                            {@code host:port} of a pooler next to PostgreSQL (published only)
  * @param dataDir                                 data directory
  * @param configDir                               configuration directory (default: the data directory)
+ * @param customConf                              a file included instead of {@code postgresql.base.conf}
  * @param binDir                                  directory of {@code pg_ctl}, {@code initdb}... (default: PATH)
  * @param binName                                 custom binary names ({@code pg_ctl: my_pg_ctl})
  * @param pgpass                                  the {@code .pgpass} file hapg writes
@@ -55,6 +56,7 @@ public record PostgresqlSection(
         Optional<HostPort> proxyAddress,
         Optional<Path> dataDir,
         Optional<Path> configDir,
+        Optional<Path> customConf,
         Optional<Path> binDir,
         Map<String, String> binName,
         Optional<Path> pgpass,
@@ -83,8 +85,8 @@ public record PostgresqlSection(
             throw new ConfigException("postgresql.listen", "required");
         }
         listenPort(listen);
-        for (Object o : new Object[] {connectAddress, proxyAddress, dataDir, configDir, binDir, pgpass, osUser,
-                authentication, beforeStop, pgCtlTimeout}) {
+        for (Object o : new Object[] {connectAddress, proxyAddress, dataDir, configDir, customConf, binDir, pgpass,
+                osUser, authentication, beforeStop, pgCtlTimeout}) {
             Objects.requireNonNull(o, "postgresql");
         }
         binName = Checks.map(binName, "postgresql.bin_name");
@@ -177,6 +179,7 @@ public record PostgresqlSection(
         private String proxyAddress;
         private Path dataDir;
         private Path configDir;
+        private Path customConf;
         private Path binDir;
         private Map<String, String> binName = Map.of();
         private Path pgpass;
@@ -206,6 +209,7 @@ public record PostgresqlSection(
         public Builder proxyAddress(String v) { proxyAddress = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder configDir(Path v) { configDir = v; return this; }
+        public Builder customConf(Path v) { customConf = v; return this; }
         public Builder binDir(Path v) { binDir = v; return this; }
         public Builder binName(Map<String, String> v) { binName = v; return this; }
         public Builder pgpass(Path v) { pgpass = v; return this; }
@@ -240,8 +244,8 @@ public record PostgresqlSection(
         public PostgresqlSection build() {
             return new PostgresqlSection(listen, address(connectAddress, "postgresql.connect_address"),
                     address(proxyAddress, "postgresql.proxy_address"), Optional.ofNullable(dataDir),
-                    Optional.ofNullable(configDir), Optional.ofNullable(binDir), binName, Optional.ofNullable(pgpass),
-                    Optional.ofNullable(osUser), parameters, pgHba, pgIdent, recoveryConf, authentication,
+                    Optional.ofNullable(configDir), Optional.ofNullable(customConf), Optional.ofNullable(binDir),
+                    binName, Optional.ofNullable(pgpass), Optional.ofNullable(osUser), parameters, pgHba, pgIdent, recoveryConf, authentication,
                     Optional.ofNullable(beforeStop), usePgRewind, useUnixSocket,
                     useUnixSocketRepl, removeDataDirectoryOnRewindFailure, removeDataDirectoryOnDivergedTimelines,
                     createReplicaMethods, replicaMethodOptions, basebackup, rewind, pgCtlTimeout);

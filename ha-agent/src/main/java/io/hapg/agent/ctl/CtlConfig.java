@@ -71,7 +71,7 @@ record CtlConfig(HaConfig cluster, EtcdSection etcd) {
 
     /**
      * The node's file as hactl needs it. Keys a node refuses (a {@code standby_cluster}, a
-     * {@code config_dir}) do not stop hactl, which runs no node and reads only the cluster's
+     * {@code pg_hosts}, a {@code custom_conf} that is not on this machine) do not stop hactl, which runs no node and reads only the cluster's
      * coordinates and credentials, as patronictl reads a Patroni file.
      */
     private static NodeConfig parse(Path file, String text) {

@@ -216,6 +216,37 @@ class ConfigLoaderErrorsTest {
     }
 
     /**
+     * Patroni's {@code config_dir} and {@code custom_conf} load into the node's PostgreSQL settings;
+     * a path that cannot work is refused at load naming the key and line.
+     */
+    @Test
+    void configDirAndCustomConfLoadAndBadPathsAreRefused(@TempDir Path dir) throws Exception {
+        Path etc = java.nio.file.Files.createDirectories(dir.resolve("etc/main"));
+        java.nio.file.Files.writeString(etc.resolve("custom.conf"), "work_mem = '7MB'\n");
+        String pg = HEAD + "postgresql:\n  data_dir: " + dir.resolve("data") + "\n"; // lines 3-4
+        NodeConfig node = ConfigLoader.parse(pg + "  config_dir: " + etc + "\n  custom_conf: custom.conf\n").config();
+        assertThat(node.postgresql().configDir()).contains(etc);
+        assertThat(node.postgresql().customConf()).as("relative to config_dir, as PostgreSQL's include")
+                .contains(etc.resolve("custom.conf"));
+        io.hapg.postgres.PostgresConfig built = AdapterConfigs.postgres(node).build();
+        assertThat(built.effectiveConfigDir()).isEqualTo(etc);
+        assertThat(built.customConf()).contains(etc.resolve("custom.conf"));
+        assertThat(AdapterConfigs.postgres(ConfigLoader.parse(pg).config()).build().effectiveConfigDir())
+                .as("default: the data directory").isEqualTo(dir.resolve("data"));
+
+        assertError(pg + "  custom_conf: /etc/x.conf\n", "postgresql.custom_conf: /etc/x.conf does not exist (line 5)");
+        assertError(pg + "  custom_conf: " + etc + "\n", "postgresql.custom_conf: " + etc
+                + " is not a regular file (line 5)");
+        assertError(pg + "  config_dir: etc/main\n", "postgresql.config_dir: must be an absolute path, got"
+                + " 'etc/main' (line 5)");
+        assertError(pg + "  config_dir: " + dir.resolve("data/conf") + "\n", "postgresql.config_dir: "
+                + dir.resolve("data/conf") + " is inside postgresql.data_dir " + dir.resolve("data") + ": it must be"
+                + " the data directory or outside it (a clone empties the data directory) (line 5)");
+        assertError(pg + "  config_dir: " + etc.resolve("custom.conf") + "\n", "postgresql.config_dir: "
+                + etc.resolve("custom.conf") + " is not a directory (line 5)");
+    }
+
+    /**
      * nostream: true loads (the member recovers from the archive, as Patroni's); without a
      * restore_command anywhere in the file it loads with a warning naming the key, since Patroni lets
      * such a member sit replaying only what lands in pg_wal.

@@ -81,9 +81,11 @@ class EnvOverridesTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("postgresql.listen: ")
                 .hasMessageEndingWith("(from PATRONI_POSTGRESQL_LISTEN)");
-        assertThatThrownBy(() -> ConfigLoader.parse(HEAD, Map.of("PATRONI_POSTGRESQL_CONFIG_DIR", "/etc/pg")))
-                .hasMessageStartingWith("postgresql.config_dir: not supported by hapg")
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD, Map.of("PATRONI_POSTGRESQL_CONFIG_DIR", "etc/pg")))
+                .hasMessageStartingWith("postgresql.config_dir: must be an absolute path, got 'etc/pg'")
                 .hasMessageEndingWith("(from PATRONI_POSTGRESQL_CONFIG_DIR)");
+        assertThat(ConfigLoader.parse(HEAD, Map.of("PATRONI_POSTGRESQL_CONFIG_DIR", "/etc/pg")).config().postgresql()
+                .configDir()).contains(java.nio.file.Path.of("/etc/pg"));
     }
 
     @Test

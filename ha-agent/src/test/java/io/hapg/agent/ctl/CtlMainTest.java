@@ -85,7 +85,7 @@ class CtlMainTest {
     void keysANodeRefusesDoNotStopHactl(@TempDir Path dir) throws Exception {
         // patronictl reads a Patroni file whatever it holds; hactl runs no node, so it does too.
         Path file = Files.writeString(dir.resolve("patroni.yml"), "scope: demo\netcd3:\n  hosts: 127.0.0.1:2379\n"
-                + "postgresql:\n  config_dir: /etc/postgresql/16/main\nbootstrap:\n  dcs:\n"
+                + "postgresql:\n  pg_hosts: [x]\n  custom_conf: /nonexistent/custom.conf\nbootstrap:\n  dcs:\n"
                 + "    standby_cluster:\n      host: 10.0.0.9\n");
         assertThat(CtlConfig.load(file).cluster().scope()).isEqualTo("demo");
     }

@@ -54,6 +54,7 @@ public final class Bootstrap {
                 new CustomBootstrap(instance, config.bootstrapMethod().get()).run(epoch);
             } else {
                 initdb();
+                instance.files().adoptInitdbConf();
                 instance.files().writePrimary();
                 instance.startAndAwait(epoch);
             }

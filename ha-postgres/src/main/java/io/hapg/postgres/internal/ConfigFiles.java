@@ -25,12 +25,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the configuration of the data directory before every start: {@code postgresql.conf}
- * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first),
- * {@code pg_hba.conf}, {@code pg_ident.conf} (when {@link PostgresConfig#pgIdent()} or the
- * cluster's {@link #setClusterFiles pg_ident} is set, as Patroni's {@code replace_pg_ident}), the
- * recovery signal files, and {@code postgresql.auto.conf} cleaned of recovery settings a clone or
- * rewind may have copied from the source. Everything is rewritten because pg_basebackup and
- * pg_rewind copy the source's files, its port included.
+ * (hapg owns it; initdb's original becomes {@code postgresql.base.conf} and is included first, or
+ * {@link PostgresConfig#customConf()} instead when set), {@code pg_hba.conf}, {@code pg_ident.conf}
+ * (when {@link PostgresConfig#pgIdent()} or the cluster's {@link #setClusterFiles pg_ident} is set,
+ * as Patroni's {@code replace_pg_ident}), the recovery signal files, and
+ * {@code postgresql.auto.conf} cleaned of recovery settings a clone or rewind may have copied from
+ * the source. Everything is rewritten because pg_basebackup and pg_rewind copy the source's files,
+ * its port included.
+ *
+ * <p>The first three files go into {@link PostgresConfig#effectiveConfigDir() the configuration
+ * directory} (Patroni's {@code config_dir}); when it is not the data directory, {@code postgresql.conf}
+ * names {@code hba_file} and {@code ident_file} there, and PostgreSQL is started with
+ * {@code --config-file} pointing at it. The copies of the source's {@code postgresql.conf},
+ * {@code pg_hba.conf} and {@code pg_ident.conf} that pg_basebackup or pg_rewind leave in the data
+ * directory are then never read, by PostgreSQL nor by hapg: harmless, and left alone. The signal
+ * files and {@code postgresql.auto.conf} always live in the data directory, as PostgreSQL wants.
  *
  * <p>The settings are hapg's own, then the cluster's dynamic {@code postgresql.parameters}
  * ({@link #setClusterParameters}), then the node's local ones, which win; then the node's
@@ -44,6 +53,7 @@ public final class ConfigFiles {
     public static final String HEADER = "# Managed by hapg";
     private static final Logger LOG = LoggerFactory.getLogger(ConfigFiles.class);
     private static final String BASE_CONF = "postgresql.base.conf";
+    private static final String CONF = "postgresql.conf";
     private static final Set<String> AUTO_CONF_DROPPED = Set.of("primary_conninfo", "primary_slot_name");
 
     private final PostgresConfig config;
@@ -218,10 +228,17 @@ public final class ConfigFiles {
 
     private void write(Optional<Upstream> upstream, boolean standby) {
         Path data = config.dataDir();
-        adoptOriginalConf(data);
+        Path dir = config.effectiveConfigDir();
+        adoptOriginalConf(dir);
         StringBuilder conf = new StringBuilder(HEADER).append(" for member ").append(config.memberName())
                 .append(": rewritten before every start. Set parameters in the hapg configuration.\n");
-        conf.append("include_if_exists = '").append(BASE_CONF).append("'\n");
+        if (config.customConf().isPresent()) {
+            // Patroni's custom_conf: included in place of the base file, which is then not read.
+            conf.append("include = '").append(config.customConf().get().toString().replace("'", "''"))
+                    .append("'\n");
+        } else {
+            conf.append("include_if_exists = '").append(BASE_CONF).append("'\n");
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("listen_addresses", config.listenAddresses());
         settings.put("port", Integer.toString(config.port()));
@@ -232,6 +249,14 @@ public final class ConfigFiles {
         settings.put("max_wal_senders", "10");
         settings.put("max_replication_slots", "10");
         settings.put("wal_keep_size", "128MB");
+        if (config.configOutsideDataDir()) {
+            // Started with --config-file, PostgreSQL would still look for these in the data directory.
+            settings.put("hba_file", dir.resolve("pg_hba.conf").toString());
+            settings.put("ident_file", dir.resolve("pg_ident.conf").toString());
+            // With --config-file, a data_directory in an included file (Debian's postgresql.conf has
+            // one) would win over -D: the data directory is hapg's, always.
+            settings.put("data_directory", data.toString());
+        }
         settings.putAll(clusterParameters);
         settings.putAll(config.parameters());
         // Before hapg's own recovery settings: Patroni's build_recovery_params lets none of them be
@@ -255,17 +280,21 @@ public final class ConfigFiles {
         settings.forEach((k, v) -> {
             // The callers check their settings; a line break getting here would still start a line of its own.
             if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0 || k.indexOf('\n') >= 0 || k.indexOf('\r') >= 0) {
-                throw new IllegalArgumentException("not writing " + data.resolve("postgresql.conf") + ": setting "
+                throw new IllegalArgumentException("not writing " + dir.resolve(CONF) + ": setting "
                         + k.strip() + " has a line break");
             }
             conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n");
         });
-        PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), owner);
-        PassFile.writePrivate(data.resolve("pg_hba.conf"), hba(), owner);
+        PassFile.writePrivate(dir.resolve(CONF), conf.toString(), owner);
+        PassFile.writePrivate(dir.resolve("pg_hba.conf"), hba(), owner);
         if (!pgIdent().isEmpty()) {
             // Only when set, as Patroni: otherwise initdb's (or the clone source's) file stays.
             // ident_file is a managed setting, so PostgreSQL reads this file.
-            PassFile.writePrivate(data.resolve("pg_ident.conf"), ident(), owner);
+            PassFile.writePrivate(dir.resolve("pg_ident.conf"), ident(), owner);
+        } else if (config.configOutsideDataDir()
+                && !Files.exists(dir.resolve("pg_ident.conf"), LinkOption.NOFOLLOW_LINKS)) {
+            // ident_file names it: an empty map, as Patroni's restore_configuration_files creates.
+            PassFile.writePrivate(dir.resolve("pg_ident.conf"), ident(), owner);
         }
         cleanAutoConf(data.resolve("postgresql.auto.conf"));
         delete(data.resolve("recovery.signal"));
@@ -297,10 +326,13 @@ public final class ConfigFiles {
         return String.join("\n", lines) + "\n";
     }
 
-    /** A data directory hapg did not configure yet keeps its own settings as the base file. */
-    private void adoptOriginalConf(Path data) {
-        Path conf = data.resolve("postgresql.conf");
-        Path base = data.resolve(BASE_CONF);
+    /**
+     * A configuration directory hapg did not configure yet keeps its own settings as the base file
+     * (with {@link PostgresConfig#customConf()}, moved aside all the same but not included).
+     */
+    private void adoptOriginalConf(Path dir) {
+        Path conf = dir.resolve(CONF);
+        Path base = dir.resolve(BASE_CONF);
         try {
             // A link is not hapg's file: it is moved aside unread (a root agent reads no link there).
             if (Files.exists(conf, LinkOption.NOFOLLOW_LINKS) && !Files.exists(base, LinkOption.NOFOLLOW_LINKS)
@@ -310,6 +342,29 @@ public final class ConfigFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + conf + " to " + base, e);
         }
+    }
+
+    /**
+     * Right after initdb, with the configuration directory outside the data directory: initdb's
+     * {@code postgresql.conf} (its memory, locale and time zone settings) becomes the base file there,
+     * unless the directory already has a {@code postgresql.conf} or base file of its own (as
+     * Debian's {@code pg_createcluster} leaves). Only then is a file of the data directory read: a
+     * later one may be a clone source's copy. Copied, not moved: a member keeping its configuration
+     * in its data directory that clones from this one adopts initdb's file from the copy.
+     */
+    public synchronized void adoptInitdbConf() {
+        if (!config.configOutsideDataDir()) {
+            return;
+        }
+        Path dir = config.effectiveConfigDir();
+        Path initdbConf = config.dataDir().resolve(CONF);
+        Path base = dir.resolve(BASE_CONF);
+        if (Files.exists(dir.resolve(CONF), LinkOption.NOFOLLOW_LINKS) || Files.exists(base, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(initdbConf, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        PassFile.writePrivate(base, NoFollowFiles.readFrom(initdbConf, 0), owner);
+        LOG.info("{} - initdb's {} copied to {}", config.memberName(), initdbConf, base);
     }
 
     private void cleanAutoConf(Path autoConf) {

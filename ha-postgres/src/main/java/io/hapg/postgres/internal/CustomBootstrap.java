@@ -52,7 +52,7 @@ final class CustomBootstrap {
         // Patroni's _post_restore: a trigger file in the backup would promote the server at once.
         delete(data.resolve("promote"));
         if (!method.recoveryConf().isEmpty()) {
-            writeRecoveryConf(data);
+            writeRecoveryConf();
             kept.add("recovery.signal");
         }
         kept.forEach(signal -> PassFile.writePrivate(data.resolve(signal), "", instance.user()));
@@ -86,12 +86,13 @@ final class CustomBootstrap {
      * {@code postgresql.conf} (a later line wins over hapg's own {@code recovery_target_timeline}),
      * with {@code recovery.signal} written by the caller.
      */
-    private void writeRecoveryConf(Path data) {
-        StringBuilder conf = new StringBuilder(NoFollowFiles.readFrom(data.resolve("postgresql.conf"), 0));
+    private void writeRecoveryConf() {
+        Path file = Instance.configFile(instance.config()); // hapg's own, just written
+        StringBuilder conf = new StringBuilder(NoFollowFiles.readFrom(file, 0));
         conf.append("# bootstrap method ").append(method.name()).append(": recovery_conf, until the first promotion\n");
         method.recoveryConf().forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''"))
                 .append("'\n"));
-        PassFile.writePrivate(data.resolve("postgresql.conf"), conf.toString(), instance.user());
+        PassFile.writePrivate(file, conf.toString(), instance.user());
     }
 
     /** Waits until the server has left recovery, as a primary; a paused recovery is reported once. */

@@ -49,7 +49,8 @@ public final class Instance {
         this.runDir = config.effectiveRunDir();
         this.passFile = runDir.resolve("pgpass");
         this.tools = new ToolRunner(config.memberName(), user, runDir, passFile);
-        this.postmaster = new Postmaster(config.memberName(), config.dataDir(), runDir.resolve("postgres.log"));
+        this.postmaster = new Postmaster(config.memberName(), config.dataDir(), configFile(config),
+                runDir.resolve("postgres.log"));
         this.files = new ConfigFiles(config, user, runDir.resolve("sock"), passFile);
         this.beforeStop = config.beforeStop().map(command -> new BeforeStopScript(command, config.beforeStopTimeout()));
     }
@@ -66,7 +67,55 @@ public final class Instance {
         Instance instance = new Instance(config, user, binaries);
         instance.checkDataDir();
         instance.prepareRunDir();
+        instance.prepareConfigDir();
         return instance;
+    }
+
+    /** The {@code postgresql.conf} PostgreSQL starts with: in the configuration directory. */
+    public static Path configFile(PostgresConfig config) {
+        return config.effectiveConfigDir().resolve("postgresql.conf");
+    }
+
+    /**
+     * A configuration directory outside the data directory (Patroni's {@code config_dir}) is
+     * created if missing, as the data directory (owned by the OS user, mode 0700); an existing
+     * one is kept as it is ({@code /etc/postgresql/16/main}, say) but must be writable here and
+     * reachable by the OS user. {@code customConf} must be a file the OS user can read.
+     */
+    private void prepareConfigDir() {
+        config.customConf().ifPresent(file -> {
+            if (!Files.isRegularFile(file)) {
+                throw new FatalHaException("customConf " + file + (Files.exists(file) ? " is not a regular file"
+                        : " does not exist") + "; it must exist on every member");
+            }
+            if (!Commands.run(user.wrap(List.of("test", "-r", file.toString())), Duration.ofSeconds(10)).succeeded()) {
+                throw new FatalHaException("customConf " + file + " is not readable by " + user
+                        + ", who runs PostgreSQL");
+            }
+        });
+        if (!config.configOutsideDataDir()) {
+            return;
+        }
+        Path dir = config.effectiveConfigDir();
+        try {
+            if (!Files.exists(dir)) {
+                Files.createDirectories(dir);
+                user.chown(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException | UnsupportedOperationException | java.io.UncheckedIOException e) {
+            throw new FatalHaException("cannot create configDir " + dir + ": " + e, e);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new FatalHaException("configDir " + dir + " is not a directory");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new FatalHaException("configDir " + dir + " is not writable by " + OsUser.current()
+                    + ", who writes postgresql.conf there");
+        }
+        if (!user.canTraverse(dir)) {
+            throw new FatalHaException("configDir " + dir + ": " + user + ", who runs PostgreSQL, cannot reach it");
+        }
     }
 
     private static OsUser osUser(PostgresConfig config) {

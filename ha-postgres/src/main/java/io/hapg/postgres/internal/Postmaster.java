@@ -36,13 +36,16 @@ public final class Postmaster {
 
     private final String member;
     private final Path dataDir;
+    private final Path configFile;
     private final Path log;
     private final AtomicLong stopEpoch = new AtomicLong();
     private Process child;
 
-    public Postmaster(String member, Path dataDir, Path log) {
+    /** @param configFile the {@code postgresql.conf} to start with, in the data directory or elsewhere */
+    public Postmaster(String member, Path dataDir, Path configFile, Path log) {
         this.member = member;
         this.dataDir = dataDir;
+        this.configFile = configFile;
         this.log = log;
     }
 
@@ -52,7 +55,8 @@ public final class Postmaster {
     }
 
     /**
-     * Starts {@code postgres -D dataDir} through {@code tools} unless a stop was requested since
+     * Starts {@code postgres -D dataDir --config-file=configFile} (as Patroni) through {@code tools}
+     * unless a stop was requested since
      * {@code epoch} was read.
      *
      * @return the log offset where this run's output starts
@@ -66,7 +70,7 @@ public final class Postmaster {
             throw new DatabaseUnavailableException(member + ": PostgreSQL already runs (pid " + pid().getAsLong() + ")");
         }
         long offset = ToolRunner.append(log, "# " + Instant.now() + " hapg starts postgres\n");
-        child = tools.start(List.of(postgresBinary, "-D", dataDir.toString()), log);
+        child = tools.start(List.of(postgresBinary, "-D", dataDir.toString(), "--config-file=" + configFile), log);
         LOG.info("{} - started postgres, pid {}", member, child.pid());
         return offset;
     }

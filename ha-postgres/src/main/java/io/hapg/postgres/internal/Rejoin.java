@@ -124,6 +124,10 @@ public final class Rejoin {
                 "--pgdata=" + dataDir.path(), "--wal-method=stream", "--checkpoint=fast", "--no-password",
                 "--dbname=" + Conninfo.format(conninfo)));
         slot.ifPresent(s -> command.add("--slot=" + s));
+        // The copy carries the source's postgresql.conf, pg_hba.conf and pg_ident.conf. With the
+        // configuration in the data directory, ConfigFiles rewrites them before the start; with it
+        // elsewhere (config_dir), PostgreSQL starts with --config-file there and the copies are
+        // never read, by PostgreSQL nor by hapg.
         // After hapg's own, so that a user's --checkpoint=spread wins over --checkpoint=fast.
         command.addAll(instance.config().basebackupOptions());
         try {
@@ -178,7 +182,8 @@ public final class Rejoin {
                     instance.member(), control.clusterState());
             instance.files().writePrimary(); // single-user mode cannot run as a standby
             instance.tools().run("postgres-single", List.of(instance.binaries().tool("postgres"), "--single",
-                    "-D", instance.dataDir().path().toString(), "-c", "archive_mode=off", "postgres"),
+                    "-D", instance.dataDir().path().toString(), "--config-file=" + Instance.configFile(instance.config()),
+                    "-c", "archive_mode=off", "postgres"),
                     instance.config().rewindTimeout());
         }
         leaderSetup(leader, false);
@@ -191,6 +196,14 @@ public final class Rejoin {
         conninfo.putAll(instance.config().rewindUser().options());
         List<String> command = new ArrayList<>(List.of(instance.binaries().tool("pg_rewind"),
                 "--target-pgdata=" + instance.dataDir().path(), "--source-server=" + Conninfo.format(conninfo)));
+        if (instance.config().configOutsideDataDir() && instance.binaries().majorVersion() >= 15) {
+            // Should pg_rewind run the target server (PostgreSQL 15 can pass it the file), the
+            // configuration is not in the data directory. pg_rewind copies the source's
+            // postgresql.conf, pg_hba.conf and pg_ident.conf into the data directory: with the
+            // configuration elsewhere, nothing reads those copies, and writeReplica below rewrites
+            // the real ones.
+            command.add("--config-file=" + Instance.configFile(instance.config()));
+        }
         // Patroni's postgresql.rewind, after hapg's own as Patroni appends them.
         command.addAll(instance.config().rewindOptions());
         try {
