@@ -2,7 +2,8 @@
 # Side-by-side numbers for one node, hapg or Patroni, on its own etcd and PostgreSQL (loopback,
 # a temporary directory, everything stopped by PID at the end):
 #   bash scripts/bench/one-node.sh primary hapg|hapg-jdk|hapg-nagle|patroni   GET /primary with wrk, 10 and 100 clients
-#   bash scripts/bench/one-node.sh idle    hapg|patroni [LOOP_WAIT] [SECONDS]   idle CPU and RSS of the agent
+#   bash scripts/bench/one-node.sh idle    hapg|patroni [LOOP_WAIT] [SECONDS] [WARMUP]   idle CPU and RSS of the agent
+#     (measured over SECONDS, from WARMUP seconds (default 20) after the node became primary)
 # hapg runs from ha-agent/target/hapg.jar through ha-agent/bin/hapg (build it first:
 # mvn -B -q -DskipTests -pl ha-agent -am package); hapg-jdk serves the REST API on the JDK's
 # built-in server instead of Netty (-Dhapg.http.transport=jdk), hapg-nagle is hapg-jdk with
@@ -13,7 +14,7 @@ set -euo pipefail
 for tool in curl $([ "${1:-}" = primary ] && echo wrk); do
   command -v "$tool" >/dev/null 2>&1 || { echo "one-node.sh needs $tool: bash scripts/install-deps.sh bench" >&2; exit 2; }
 done
-mode=$1; kind=$2; loop_wait=${3:-2}; seconds=${4:-60}
+mode=$1; kind=$2; loop_wait=${3:-2}; seconds=${4:-60}; warmup=${5:-20}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d /tmp/hapg-bench-XXXX); chmod 755 "$dir"
 pids=()
@@ -97,9 +98,9 @@ case $mode in
       wrk -t2 -c"$c" -d10s --latency "http://127.0.0.1:$rp/primary" | grep -E "Requests/sec|  50%|  99%|Socket errors|Non-2xx"
     done ;;
   idle)
-    sleep 20
+    sleep "$warmup"
     t0=$(awk '{print $14+$15}' "/proc/$agent/stat"); sleep "$seconds"; t1=$(awk '{print $14+$15}' "/proc/$agent/stat")
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent/status")
-    echo "$kind loop_wait=$loop_wait: idle CPU $(python3 -c "print(round(($t1-$t0)/$(getconf CLK_TCK)/$seconds*100,2))") % of a core over ${seconds} s, RSS $((rss / 1024)) MB ($(cat "/proc/$agent/comm"))" ;;
+    echo "$kind loop_wait=$loop_wait: idle CPU $(python3 -c "print(round(($t1-$t0)/$(getconf CLK_TCK)/$seconds*100,2))") % of a core over ${seconds} s after ${warmup} s, RSS $((rss / 1024)) MB ($(cat "/proc/$agent/comm"))" ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
