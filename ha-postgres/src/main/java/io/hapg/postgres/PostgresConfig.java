@@ -77,6 +77,12 @@ import java.util.function.BiConsumer;
  * @param rewindOptions        Patroni's {@code postgresql.rewind}: extra {@code pg_rewind}
  *                             arguments ({@code --debug}), after hapg's own; none of
  *                             {@link #REWIND_OWN_OPTIONS}
+ * @param binNames             Patroni's {@code postgresql.bin_name}: a tool's file name in
+ *                             {@code binDir} (tool to name: {@code postgres: pg-postgres}) for a custom
+ *                             PostgreSQL distribution; an absolute name stands for itself. Keys are
+ *                             {@link #BIN_NAME_TOOLS}; a tool not listed keeps its own name. hapg runs
+ *                             all of them but {@code pg_isready}; every name given must be an
+ *                             executable file ({@link PostgresNode#create} checks)
  */
 public record PostgresConfig(
         String memberName,
@@ -111,7 +117,12 @@ public record PostgresConfig(
         List<String> basebackupOptions,
         List<String> pgIdent,
         Map<String, String> recoveryConf,
-        List<String> rewindOptions) {
+        List<String> rewindOptions,
+        Map<String, String> binNames) {
+
+    /** The tools {@link #binNames()} may rename: the keys of Patroni's {@code postgresql.bin_name}. */
+    public static final List<String> BIN_NAME_TOOLS = List.of("pg_ctl", "initdb", "pg_controldata", "pg_basebackup",
+            "postgres", "pg_isready", "pg_rewind");
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -170,6 +181,7 @@ public record PostgresConfig(
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
         basebackupOptions = toolOptions(basebackupOptions, "basebackupOptions", BASEBACKUP_OWN_OPTIONS, "the clone");
         rewindOptions = toolOptions(rewindOptions, "rewindOptions", REWIND_OWN_OPTIONS, "the rewind");
+        binNames = checkedBinNames(binNames);
         for (String option : initdbOptions) {
             if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
                 throw new IllegalArgumentException("initdbOptions must not set " + option
@@ -345,6 +357,22 @@ public record PostgresConfig(
         }
     }
 
+    private static Map<String, String> checkedBinNames(Map<String, String> names) {
+        require(names, "binNames");
+        Map<String, String> copy = new LinkedHashMap<>();
+        names.forEach((tool, name) -> {
+            if (!BIN_NAME_TOOLS.contains(tool)) {
+                throw new IllegalArgumentException("binNames: '" + tool + "' is not one of " + BIN_NAME_TOOLS);
+            }
+            if (name == null || name.isBlank() || name.indexOf('\0') >= 0 || name.endsWith("/")) {
+                throw new IllegalArgumentException("binNames " + tool + " must be a file name, got '" + name + "'");
+            }
+            noNewline(name, "binNames " + tool);
+            copy.put(tool, name);
+        });
+        return Collections.unmodifiableMap(copy);
+    }
+
     private static void noNewline(String value, String field) {
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
             throw new IllegalArgumentException(field + " must not contain a line break");
@@ -386,6 +414,7 @@ public record PostgresConfig(
         private List<String> postBootstrap = List.of();
         private List<ReplicaMethod> replicaMethods = List.of(ReplicaMethod.BASEBACKUP);
         private BootstrapMethod bootstrapMethod;
+        private Map<String, String> binNames = Map.of();
 
         private Builder() {
         }
@@ -430,6 +459,8 @@ public record PostgresConfig(
         public Builder recoveryConf(Map<String, String> v) { recoveryConf = v; return this; }
         /** Extra {@code pg_rewind} arguments after hapg's own; default none. */
         public Builder rewindOptions(List<String> v) { rewindOptions = v; return this; }
+        /** Tool to file name in binDir ({@code postgres: pg-postgres}); default none (the tools' own names). */
+        public Builder binNames(Map<String, String> v) { binNames = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -439,7 +470,8 @@ public record PostgresConfig(
                     Optional.ofNullable(expectedSystemIdentifier), probeTimeout, queryTimeout, startTimeout,
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
-                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions);
+                    Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions,
+                    binNames);
         }
     }
 }

@@ -86,6 +86,7 @@ public final class AdapterConfigs {
                 m.arguments(), ha.scope(), m.noParams(), m.keepExistingRecoveryConf(), m.recoveryConf())));
         pg.beforeStop().ifPresent(builder::beforeStop);
         pg.binDir().ifPresent(builder::binDir);
+        builder.binNames(pg.binName());
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);
         pg.osUser().ifPresent(builder::osUser);

@@ -102,8 +102,6 @@ final class KeyRules {
                 + " roles yourself");
 
         refused(m, "postgresql.config_dir", "hapg keeps the configuration files in the data directory");
-        refused(m, "postgresql.bin_name", "custom binary names are not implemented (hapg would run pg_ctl, initdb..."
-                + " from bin_dir or PATH)");
         warned(m, "postgresql.pgpass", "hapg writes its own password file (mode 0600) in its run directory;"
                 + " this path is not written");
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");

@@ -49,7 +49,8 @@ public final class Instance {
         this.runDir = config.effectiveRunDir();
         this.passFile = runDir.resolve("pgpass");
         this.tools = new ToolRunner(config.memberName(), user, runDir, passFile);
-        this.postmaster = new Postmaster(config.memberName(), config.dataDir(), runDir.resolve("postgres.log"));
+        this.postmaster = new Postmaster(config.memberName(), config.dataDir(), runDir.resolve("postgres.log"),
+                binaries.postgresProcessName());
         this.files = new ConfigFiles(config, user, runDir.resolve("sock"), passFile);
         this.beforeStop = config.beforeStop().map(command -> new BeforeStopScript(command, config.beforeStopTimeout()));
     }
@@ -62,7 +63,7 @@ public final class Instance {
      */
     public static Instance open(PostgresConfig config) {
         OsUser user = osUser(config);
-        PgBinaries binaries = PgBinaries.locate(config.binDir());
+        PgBinaries binaries = PgBinaries.locate(config.binDir(), config.binNames());
         Instance instance = new Instance(config, user, binaries);
         instance.checkDataDir();
         instance.prepareRunDir();
