@@ -47,11 +47,18 @@ class RewindIT {
         nodes.close();
     }
 
-    /** Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug} output). */
+    /**
+     * Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug}
+     * output). And {@code postgresql.bin_name}: both nodes run from a bin directory of renamed
+     * symlinks only ({@code pg-postgres}...), so initdb, the server, pg_controldata, pg_basebackup,
+     * single-user recovery and pg_rewind all go through the custom names.
+     */
     @Test
     void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() throws IOException {
-        PostgresNode n1 = nodes.node(nodes.config("n1").rewindOptions(List.of("--debug")).build());
-        PostgresNode n2 = nodes.node("n2");
+        PostgresNode n1 = nodes.node(nodes.customBinNames(nodes.config("n1")).rewindOptions(List.of("--debug"))
+                .build());
+        PostgresNode n2 = nodes.node(nodes.customBinNames(nodes.config("n2")).build());
+        assertThat(n1.fenceCommand().orElseThrow()).anySatisfy(arg -> assertThat(arg).endsWith("/pg-ctl"));
         diverge(n1, n2);
         n1.stop(StopMode.IMMEDIATE); // a crash: rewind must run crash recovery first
         assertThat(n1.probe().cleanShutdown()).isFalse();
@@ -59,7 +66,8 @@ class RewindIT {
         n1.rewind(member(n2));
 
         assertThat(Files.readString(n1.config().effectiveRunDir().resolve("pg_rewind.log")))
-                .as("pg_rewind ran with --debug").contains("--debug").contains("pg_rewind: Source timeline history:");
+                .as("pg_rewind ran as pg-rewind, with --debug").contains("/custom-bin/pg-rewind --target-pgdata")
+                .contains("--debug").contains("pg-rewind: Source timeline history:");
 
         DatabaseState state = n1.probe();
         assertThat(state.isRunning()).isTrue();
