@@ -83,6 +83,12 @@ import java.util.function.BiConsumer;
  * @param customConf           Patroni's {@code postgresql.custom_conf}: a file (absolute) included by
  *                             {@code postgresql.conf} instead of {@code postgresql.base.conf}; it must exist on
  *                             the node and be readable by the OS user; hapg never writes it
+ * @param binNames             Patroni's {@code postgresql.bin_name}: a tool's file name in
+ *                             {@code binDir} (tool to name: {@code postgres: pg-postgres}) for a custom
+ *                             PostgreSQL distribution; an absolute name stands for itself. Keys are
+ *                             {@link #BIN_NAME_TOOLS}; a tool not listed keeps its own name. hapg runs
+ *                             all of them but {@code pg_isready}; every name given must be an
+ *                             executable file ({@link PostgresNode#create} checks)
  */
 public record PostgresConfig(
         String memberName,
@@ -119,7 +125,12 @@ public record PostgresConfig(
         Map<String, String> recoveryConf,
         List<String> rewindOptions,
         Optional<Path> configDir,
-        Optional<Path> customConf) {
+        Optional<Path> customConf,
+        Map<String, String> binNames) {
+
+    /** The tools {@link #binNames()} may rename: the keys of Patroni's {@code postgresql.bin_name}. */
+    public static final List<String> BIN_NAME_TOOLS = List.of("pg_ctl", "initdb", "pg_controldata", "pg_basebackup",
+            "postgres", "pg_isready", "pg_rewind");
 
     /**
      * The {@code pg_basebackup} options a clone decides itself, which {@link #basebackupOptions()}
@@ -179,6 +190,7 @@ public record PostgresConfig(
         initdbOptions = List.copyOf(require(initdbOptions, "initdbOptions"));
         basebackupOptions = toolOptions(basebackupOptions, "basebackupOptions", BASEBACKUP_OWN_OPTIONS, "the clone");
         rewindOptions = toolOptions(rewindOptions, "rewindOptions", REWIND_OWN_OPTIONS, "the rewind");
+        binNames = checkedBinNames(binNames);
         for (String option : initdbOptions) {
             if (option.matches("(-D|--pgdata.*|-U|--username.*|--pwfile.*)")) {
                 throw new IllegalArgumentException("initdbOptions must not set " + option
@@ -381,6 +393,22 @@ public record PostgresConfig(
         }
     }
 
+    private static Map<String, String> checkedBinNames(Map<String, String> names) {
+        require(names, "binNames");
+        Map<String, String> copy = new LinkedHashMap<>();
+        names.forEach((tool, name) -> {
+            if (!BIN_NAME_TOOLS.contains(tool)) {
+                throw new IllegalArgumentException("binNames: '" + tool + "' is not one of " + BIN_NAME_TOOLS);
+            }
+            if (name == null || name.isBlank() || name.indexOf('\0') >= 0 || name.endsWith("/")) {
+                throw new IllegalArgumentException("binNames " + tool + " must be a file name, got '" + name + "'");
+            }
+            noNewline(name, "binNames " + tool);
+            copy.put(tool, name);
+        });
+        return Collections.unmodifiableMap(copy);
+    }
+
     private static void noNewline(String value, String field) {
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
             throw new IllegalArgumentException(field + " must not contain a line break");
@@ -424,6 +452,7 @@ public record PostgresConfig(
         private List<String> postBootstrap = List.of();
         private List<ReplicaMethod> replicaMethods = List.of(ReplicaMethod.BASEBACKUP);
         private BootstrapMethod bootstrapMethod;
+        private Map<String, String> binNames = Map.of();
 
         private Builder() {
         }
@@ -472,6 +501,8 @@ public record PostgresConfig(
         public Builder configDir(Path v) { configDir = v; return this; }
         /** A file included instead of {@code postgresql.base.conf}; default none. */
         public Builder customConf(Path v) { customConf = v; return this; }
+        /** Tool to file name in binDir ({@code postgres: pg-postgres}); default none (the tools' own names). */
+        public Builder binNames(Map<String, String> v) { binNames = v; return this; }
 
         /** @throws IllegalArgumentException naming the field that is invalid */
         public PostgresConfig build() {
@@ -482,7 +513,7 @@ public record PostgresConfig(
                     stopTimeout, cloneTimeout, rewindTimeout, Optional.ofNullable(beforeStop), beforeStopTimeout,
                     useSlots, usePgRewind, ignoreSlots, postBootstrap, replicaMethods,
                     Optional.ofNullable(bootstrapMethod), basebackupOptions, pgIdent, recoveryConf, rewindOptions,
-                    Optional.ofNullable(configDir), Optional.ofNullable(customConf));
+                    Optional.ofNullable(configDir), Optional.ofNullable(customConf), binNames);
         }
     }
 }

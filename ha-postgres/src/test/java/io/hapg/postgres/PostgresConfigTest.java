@@ -35,6 +35,18 @@ class PostgresConfigTest {
         assertThat(valid().listenAddresses("::").build().connUrl()).isEqualTo("postgres://[::1]:5432/postgres");
     }
 
+    /** Patroni's bin_name keys only, each a non-blank name; the default renames nothing. */
+    @Test
+    void binNamesAreToolsWithFileNames() {
+        assertThat(valid().build().binNames()).isEmpty();
+        assertThat(valid().binNames(Map.of("postgres", "pg-postgres")).build().binNames())
+                .containsExactly(Map.entry("postgres", "pg-postgres"));
+        assertThatThrownBy(() -> valid().binNames(Map.of("psql", "my-psql")).build())
+                .hasMessageStartingWith("binNames: 'psql' is not one of");
+        assertThatThrownBy(() -> valid().binNames(Map.of("initdb", " ")).build())
+                .hasMessage("binNames initdb must be a file name, got ' '");
+    }
+
     @Test
     void errorsNameTheField() {
         assertThatThrownBy(() -> PostgresConfig.builder().dataDir(Path.of("/d")).build())

@@ -49,14 +49,19 @@ class RewindIT {
 
     /**
      * Also Patroni's {@code postgresql.rewind}: the extra options reach pg_rewind ({@code --debug}
-     * output); and {@code config_dir} outside the data directory: single-user crash recovery and
-     * the restarted server use its {@code postgresql.conf}, not the copy pg_rewind brings from n2.
+     * output); {@code config_dir} outside the data directory: single-user crash recovery and the
+     * restarted server use its {@code postgresql.conf}, not the copy pg_rewind brings from n2; and
+     * {@code postgresql.bin_name}: both nodes run from a bin directory of renamed symlinks only
+     * ({@code pg-postgres}...), so initdb, the server, pg_controldata, pg_basebackup, single-user
+     * recovery and pg_rewind all go through the custom names.
      */
     @Test
     void aCrashedDivergedFormerPrimaryIsRewoundAndStreamsFromTheNewLeader() throws IOException {
         Path etc = nodes.base().resolve("etc-n1");
-        PostgresNode n1 = nodes.node(nodes.config("n1").rewindOptions(List.of("--debug")).configDir(etc).build());
-        PostgresNode n2 = nodes.node("n2");
+        PostgresNode n1 = nodes.node(nodes.customBinNames(nodes.config("n1")).rewindOptions(List.of("--debug"))
+                .configDir(etc).build());
+        PostgresNode n2 = nodes.node(nodes.customBinNames(nodes.config("n2")).build());
+        assertThat(n1.fenceCommand().orElseThrow()).anySatisfy(arg -> assertThat(arg).endsWith("/pg-ctl"));
         diverge(n1, n2);
         n1.stop(StopMode.IMMEDIATE); // a crash: rewind must run crash recovery first
         assertThat(n1.probe().cleanShutdown()).isFalse();
@@ -64,7 +69,8 @@ class RewindIT {
         n1.rewind(member(n2));
 
         assertThat(Files.readString(n1.config().effectiveRunDir().resolve("pg_rewind.log")))
-                .as("pg_rewind ran with --debug").contains("--debug").contains("pg_rewind: Source timeline history:")
+                .as("pg_rewind ran as pg-rewind, with --debug").contains("/custom-bin/pg-rewind --target-pgdata")
+                .contains("--debug").contains("pg-rewind: Source timeline history:")
                 .contains("--config-file=" + etc.resolve("postgresql.conf"));
         assertThat(Files.readString(n1.config().effectiveRunDir().resolve("postgres-single.log")))
                 .contains("--config-file=" + etc.resolve("postgresql.conf"));

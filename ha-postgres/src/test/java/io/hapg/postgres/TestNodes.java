@@ -72,6 +72,30 @@ final class TestNodes implements AutoCloseable {
         return builder;
     }
 
+    /**
+     * Patroni's {@code postgresql.bin_name} on {@code builder}: a bin directory of symlinks only, each
+     * tool renamed {@code pg-<tool>} (no file has a tool's own name, so a default name would fail).
+     */
+    PostgresConfig.Builder customBinNames(PostgresConfig.Builder builder) {
+        Path real = io.hapg.process.PgInstallation.findBinDir(java.util.Optional.empty()).orElseThrow();
+        Path bin = base.resolve("custom-bin");
+        Map<String, String> names = new java.util.LinkedHashMap<>();
+        try {
+            Files.createDirectories(bin);
+            for (String tool : List.of("postgres", "initdb", "pg_controldata", "pg_basebackup", "pg_rewind",
+                    "pg_ctl", "pg_isready")) {
+                String name = "pg-" + tool.replace("pg_", "");
+                if (!Files.exists(bin.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createSymbolicLink(bin.resolve(name), real.resolve(tool));
+                }
+                names.put(tool, name);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return builder.binDir(bin).binNames(names);
+    }
+
     PostgresNode node(String name) {
         return node(config(name).build());
     }

@@ -33,11 +33,13 @@ public final class PgInstallation {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path binDir;
+    private final Path postgres;
     private final int majorVersion;
     private final String version;
 
-    private PgInstallation(Path binDir, int majorVersion, String version) {
+    private PgInstallation(Path binDir, Path postgres, int majorVersion, String version) {
         this.binDir = binDir;
+        this.postgres = postgres;
         this.majorVersion = majorVersion;
         this.version = version;
     }
@@ -66,7 +68,17 @@ public final class PgInstallation {
      * @throws IllegalStateException when interrupted while {@code postgres --version} runs
      */
     public static PgInstallation inspect(Path binDir, Function<String, ? extends RuntimeException> unreadable) {
-        Path postgres = binDir.resolve("postgres");
+        return inspect(binDir, "postgres", unreadable);
+    }
+
+    /**
+     * {@link #inspect(Path, Function)} for a server whose file in {@code binDir} is named
+     * {@code postgresName} (Patroni's {@code postgresql.bin_name.postgres}; an absolute name stands
+     * for itself, as Patroni's {@code os.path.join}).
+     */
+    public static PgInstallation inspect(Path binDir, String postgresName,
+            Function<String, ? extends RuntimeException> unreadable) {
+        Path postgres = binDir.resolve(postgresName);
         Commands.Result result = Commands.run(List.of(postgres.toString(), "--version"), COMMAND_TIMEOUT);
         Matcher matcher = VERSION.matcher(result.output());
         if (!result.succeeded() || !matcher.find()) {
@@ -75,7 +87,8 @@ public final class PgInstallation {
         }
         String major = matcher.group(1);
         String minor = matcher.group(2);
-        return new PgInstallation(binDir, Integer.parseInt(major), minor == null ? major : major + "." + minor);
+        return new PgInstallation(binDir, postgres, Integer.parseInt(major),
+                minor == null ? major : major + "." + minor);
     }
 
     /** The bin directory, as given to {@link #inspect}. */
@@ -83,9 +96,9 @@ public final class PgInstallation {
         return binDir;
     }
 
-    /** The {@code postgres} executable in {@link #binDir()}. */
+    /** The {@code postgres} executable in {@link #binDir()}, under the name given to {@link #inspect}. */
     public Path postgres() {
-        return binDir.resolve("postgres");
+        return postgres;
     }
 
     /** The major version, for example {@code 15}. */

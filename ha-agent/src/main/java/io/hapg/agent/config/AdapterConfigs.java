@@ -88,6 +88,7 @@ public final class AdapterConfigs {
         pg.binDir().ifPresent(builder::binDir);
         pg.configDir().ifPresent(builder::configDir);
         pg.customConf().ifPresent(builder::customConf);
+        builder.binNames(pg.binName());
         pg.connectAddress().ifPresent(a -> builder.connectAddress(a.host() + ":" + a.port()));
         pg.authentication().rewind().ifPresent(builder::rewind);
         pg.osUser().ifPresent(builder::osUser);

@@ -101,8 +101,6 @@ final class KeyRules {
         refused(m, "bootstrap.users", "bootstrap users are not created (Patroni 4 removed the key); create the"
                 + " roles yourself");
 
-        refused(m, "postgresql.bin_name", "custom binary names are not implemented (hapg would run pg_ctl, initdb..."
-                + " from bin_dir or PATH)");
         warned(m, "postgresql.pgpass", "hapg writes its own password file (mode 0600) in its run directory;"
                 + " this path is not written");
         warned(m, "postgresql.proxy_address", "not published (no proxy_url in the member key)");

@@ -3,6 +3,8 @@ package io.hapg.agent.config;
 import io.hapg.core.config.Checks;
 import io.hapg.core.config.ConfigException;
 import io.hapg.core.config.HostPort;
+import io.hapg.postgres.PostgresConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +92,7 @@ public record PostgresqlSection(
             Objects.requireNonNull(o, "postgresql");
         }
         binName = Checks.map(binName, "postgresql.bin_name");
+        checkBinNames(binName, binDir);
         parameters = Checks.map(parameters, "postgresql.parameters");
         pgHba = Checks.list(pgHba, "postgresql.pg_hba");
         pgIdent = Checks.list(pgIdent, "postgresql.pg_ident");
@@ -254,5 +257,29 @@ public record PostgresqlSection(
         private static Optional<HostPort> address(String value, String path) {
             return Optional.ofNullable(value).map(v -> Checks.hostPort(v, path, 0, false));
         }
+    }
+
+    /**
+     * Patroni's {@code validate_binary_name}: each {@code bin_name} value is a tool the loader can
+     * name; with {@code bin_dir} set, {@code bin_dir/<value>} (an absolute value alone) must be an
+     * executable file now. Without {@code bin_dir} the directory is found at start, and checked then.
+     */
+    private static void checkBinNames(Map<String, String> binName, Optional<Path> binDir) {
+        binName.forEach((tool, name) -> {
+            String key = "postgresql.bin_name." + tool;
+            if (!PostgresConfig.BIN_NAME_TOOLS.contains(tool)) {
+                throw new ConfigException(key, "not a tool Patroni renames (one of "
+                        + PostgresConfig.BIN_NAME_TOOLS + ")");
+            }
+            if (name.isBlank()) {
+                throw new ConfigException(key, "is an empty string");
+            }
+            binDir.ifPresent(dir -> {
+                Path path = dir.resolve(name);
+                if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+                    throw new ConfigException(key, path + " is not an executable file");
+                }
+            });
+        });
     }
 }

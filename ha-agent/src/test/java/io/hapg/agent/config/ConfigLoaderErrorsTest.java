@@ -247,6 +247,35 @@ class ConfigLoaderErrorsTest {
     }
 
     /**
+     * postgresql.bin_name loads (Patroni's custom binary names): with bin_dir set, each name must be an
+     * executable file there (an absolute name stands for itself), checked at load and named by key.
+     */
+    @Test
+    void binNamesLoadAndABadOneIsRefusedNamingTheKey(@TempDir Path bin) throws Exception {
+        Path pgPostgres = bin.resolve("pg-postgres");
+        java.nio.file.Files.createFile(pgPostgres);
+        pgPostgres.toFile().setExecutable(true);
+        java.nio.file.Files.createFile(bin.resolve("pg-initdb")); // not executable
+        LoadedConfig ok = ConfigLoader.parse(HEAD + "postgresql:\n  listen: 127.0.0.1:5432\n  bin_dir: " + bin
+                + "\n  bin_name:\n    postgres: pg-postgres\n    pg_rewind: " + pgPostgres + "\n");
+        assertThat(ok.warnings()).isEmpty();
+        assertThat(ok.config().postgresql().binName())
+                .containsExactly(Map.entry("postgres", "pg-postgres"), Map.entry("pg_rewind", pgPostgres.toString()));
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  listen: 127.0.0.1:5432\n  bin_dir: " + bin
+                + "\n  bin_name:\n    initdb: pg-initdb\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("postgresql.bin_name.initdb: " + bin.resolve("pg-initdb")
+                        + " is not an executable file");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  listen: 127.0.0.1:5432\n  bin_dir: " + bin
+                + "\n  bin_name:\n    postgres: pg-nothere\n"))
+                .hasMessageStartingWith("postgresql.bin_name.postgres: " + bin.resolve("pg-nothere")
+                        + " is not an executable file");
+        assertThatThrownBy(() -> ConfigLoader.parse(HEAD + "postgresql:\n  listen: 127.0.0.1:5432\n  bin_name:\n"
+                + "    psql: my-psql\n"))
+                .hasMessageStartingWith("postgresql.bin_name.psql: not a tool Patroni renames");
+    }
+
+    /**
      * nostream: true loads (the member recovers from the archive, as Patroni's); without a
      * restore_command anywhere in the file it loads with a warning naming the key, since Patroni lets
      * such a member sit replaying only what lands in pg_wal.

@@ -50,7 +50,7 @@ public final class Instance {
         this.passFile = runDir.resolve("pgpass");
         this.tools = new ToolRunner(config.memberName(), user, runDir, passFile);
         this.postmaster = new Postmaster(config.memberName(), config.dataDir(), configFile(config),
-                runDir.resolve("postgres.log"));
+                runDir.resolve("postgres.log"), binaries.postgresProcessName());
         this.files = new ConfigFiles(config, user, runDir.resolve("sock"), passFile);
         this.beforeStop = config.beforeStop().map(command -> new BeforeStopScript(command, config.beforeStopTimeout()));
     }
@@ -63,7 +63,7 @@ public final class Instance {
      */
     public static Instance open(PostgresConfig config) {
         OsUser user = osUser(config);
-        PgBinaries binaries = PgBinaries.locate(config.binDir());
+        PgBinaries binaries = PgBinaries.locate(config.binDir(), config.binNames());
         Instance instance = new Instance(config, user, binaries);
         instance.checkDataDir();
         instance.prepareRunDir();

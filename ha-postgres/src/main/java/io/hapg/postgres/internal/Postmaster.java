@@ -38,15 +38,22 @@ public final class Postmaster {
     private final Path dataDir;
     private final Path configFile;
     private final Path log;
+    private final String processName;
     private final AtomicLong stopEpoch = new AtomicLong();
     private Process child;
 
-    /** @param configFile the {@code postgresql.conf} to start with, in the data directory or elsewhere */
-    public Postmaster(String member, Path dataDir, Path configFile, Path log) {
+    /**
+     * @param configFile  the {@code postgresql.conf} to start with, in the data directory or elsewhere
+     * @param processName the postmaster's {@code /proc/<pid>/comm} when started under a custom
+     *     name ({@link PgBinaries#postgresProcessName()}); {@code postgres} is accepted too (a
+     *     wrapper script that execs the server)
+     */
+    public Postmaster(String member, Path dataDir, Path configFile, Path log, String processName) {
         this.member = member;
         this.dataDir = dataDir;
         this.configFile = configFile;
         this.log = log;
+        this.processName = processName;
     }
 
     /** The current stop epoch; pass it to {@link #launch} to detect a stop in between. */
@@ -179,7 +186,9 @@ public final class Postmaster {
                 return OptionalLong.empty();
             }
             long pid = Long.parseLong(lines.get(0).strip());
-            return isAlive(pid) && "postgres".equals(comm(pid)) ? OptionalLong.of(pid) : OptionalLong.empty();
+            String comm = comm(pid);
+            return isAlive(pid) && ("postgres".equals(comm) || processName.equals(comm)) ? OptionalLong.of(pid)
+                    : OptionalLong.empty();
         } catch (UncheckedIOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
