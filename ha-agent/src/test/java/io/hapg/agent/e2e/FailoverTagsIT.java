@@ -207,11 +207,13 @@ class FailoverTagsIT {
                 () -> leader.get("/cluster").body().replace(" ", "").contains("\"clonefrom\":true")
                         && source.status("/replica") == 200);
         cluster.awaitConverged(E2e.CONVERGE);
-        // The copy chooses from its own view: wait until it reads the source running (a member key
-        // published by the source's first loop after its start), or it rightly clones from the leader.
-        E2e.awaitTrue(copy.name() + " reads " + source.name() + " running", E2e.CONVERGE, () -> {
+        // The copy chooses from its own view, which may lag the leader's by a loop: wait until it
+        // reads the source running with the tag (a member key published by the source's first loop
+        // after its start, not the one from before the restart), or it rightly clones from the leader.
+        E2e.awaitTrue(copy.name() + " reads " + source.name() + " running with clonefrom", E2e.CONVERGE, () -> {
             JsonNode m = clusterMember(copy, source.name());
-            return m != null && List.of("running", "streaming").contains(m.path("state").asText());
+            return m != null && List.of("running", "streaming").contains(m.path("state").asText())
+                    && m.path("tags").path("clonefrom").asBoolean(false);
         });
         long offset = E2e.logSize(copy);
         Instant t0 = Instant.now();
