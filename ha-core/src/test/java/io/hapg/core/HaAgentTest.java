@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hapg.core.model.DatabaseState.ProcessState;
 import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.Role;
+import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.FatalHaException;
 import io.hapg.core.spi.NodeStatus;
 import io.hapg.core.spi.RoleChange;
@@ -215,15 +216,8 @@ class HaAgentTest {
      */
     @Test
     void strictSynchronousStandbySetsThePlaceholderBeforePromoting() {
-        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "synchronous_mode", true,
-                "synchronous_mode_strict", true));
-        cluster.add("n0");
-        cluster.add("n1");
-        cluster.startAll();
-        String old = awaitConverged();
+        String old = syncPairWithTheReplicaInTheSyncKey(true);
         String next = other(old);
-        cluster.advanceUntil(next + " in the sync key", LOOP, Duration.ofMinutes(2),
-                () -> cluster.store.member("reader").read().sync().syncStandbys().contains(next));
         FakeDatabaseNode db = cluster.databases.get(next);
         int before = db.calls().size();
         cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
@@ -241,6 +235,47 @@ class HaAgentTest {
         cluster.advance(LOOP, old);
         cluster.advance(LOOP, old);
         assertThat(db.count("setSynchronousStandbys") - calls).as("calls in two iterations").isLessThanOrEqualTo(4);
+    }
+
+    /** Two members in synchronous mode, converged, the replica named in the sync key; returns the leader. */
+    private String syncPairWithTheReplicaInTheSyncKey(boolean strict) {
+        cluster = new AgentCluster(Map.of("ttl", 30, "loop_wait", 10, "retry_timeout", 10, "synchronous_mode", true,
+                "synchronous_mode_strict", strict));
+        cluster.add("n0");
+        cluster.add("n1");
+        cluster.startAll();
+        String old = awaitConverged();
+        String next = other(old);
+        cluster.advanceUntil(next + " in the sync key", LOOP, Duration.ofMinutes(2),
+                () -> cluster.store.member("reader").read().sync().syncStandbys().contains(next));
+        return old;
+    }
+
+    /**
+     * Synchronous mode (not strict): the standby that wins writes the sync key naming itself alone
+     * before it promotes, as Patroni does. Promoted with no synchronous standby, it acknowledges
+     * commits alone; a key still naming the old leader and its standbys would let them win without
+     * those commits if it died before its first loop as leader.
+     */
+    @Test
+    void aSynchronousStandbyNamesItselfAloneInTheSyncKeyBeforeItPromotes() {
+        String old = syncPairWithTheReplicaInTheSyncKey(false);
+        String next = other(old);
+        FakeDatabaseNode db = cluster.databases.get(next);
+        db.hangNext("promote", Duration.ofSeconds(30));
+        cluster.consensus.get(old).setBlocked(Duration.ofMinutes(5));
+        cluster.databases.get(old).crash();
+        cluster.unreachable.add(old);
+        cluster.advanceUntil(next + " promoting", LOOP, Duration.ofMinutes(2), () -> role(next) == Role.CANDIDATE,
+                old);
+        assertThat(db.awaitHanging("promote", Duration.ofSeconds(5))).isTrue();
+
+        SyncState sync = cluster.store.member("reader").read().sync();
+        db.release("promote");
+        assertThat(sync.leader()).as("the sync key's leader while PostgreSQL is being promoted").contains(next);
+        assertThat(sync.syncStandbys()).isEmpty();
+        cluster.advanceUntil(next + " promoted", LOOP, Duration.ofMinutes(2),
+                () -> cluster.healthyPrimary().equals(Optional.of(next)), old);
     }
 
     /**

@@ -115,6 +115,11 @@ final class NettyServer implements ApiServer {
             t.setDaemon(true);
             return t;
         }, NioIoHandler.newFactory());
+        // Netty 4.2's event loop, with no task scheduled, wakes every second anyway (its select
+        // waits SingleThreadEventExecutor's 1 s purge interval): 60 wake-ups a minute, about 4 CPU
+        // ticks of an idle agent. A far-future task lets the select wait for I/O or a connection's
+        // own deadline (those are scheduled tasks and wake it earlier).
+        group.forEach(loop -> loop.scheduleAtFixedRate(() -> { }, 1, 1, TimeUnit.HOURS));
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(s.maxThreads(), s.maxThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(s.maxConnections()), r -> {

@@ -18,6 +18,7 @@ import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.RaceBackoff;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.StandbyCluster;
+import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -451,6 +452,11 @@ final class ActionRunner implements AutoCloseable {
                         "pre_promote vetoed my last promotion", view.clusterTimeline());
                 return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(backoff);
             }
+            if (dynamic.synchronousMode() && !claimSyncKey(view)) {
+                // Patroni's "Postponing promotion because synchronous replication state was updated
+                // by somebody else": the key is still ours, the next iteration promotes on a fresh view.
+                return Effect.NOTHING;
+            }
             if (dynamic.synchronousMode() && dynamic.synchronousModeStrict()) {
                 // Patroni sets its placeholder before promoting: until this node's first loop as
                 // leader names its standbys, its commits wait instead of going through unreplicated.
@@ -467,6 +473,36 @@ final class ActionRunner implements AutoCloseable {
             return Effect.NOTHING.movingTo(Role.PRIMARY).streamingFrom(Optional.empty()).probed(promoted);
         });
         return started.withLease(heldUntil);
+    }
+
+    /**
+     * Synchronous mode, before PostgreSQL is promoted: the sync key names this member as the leader
+     * and no standby, as Patroni's {@code enforce_primary_role} writes it. Until then the key still
+     * names the old leader and its standbys, all of them allowed to race, while this primary,
+     * promoted with no synchronous standby yet (non-strict), acknowledges commits they never
+     * received: had it died before its first loop as leader rewrote the key, one of them could win
+     * without those commits. The write is conditioned on this term and on the revision of the key the
+     * promotion was decided on (a newer key postpones the promotion, as in Patroni).
+     *
+     * @return false when not written: the key changed since {@code view}, this member no longer
+     *         leads, or the store is unreachable
+     */
+    private boolean claimSyncKey(ClusterView view) {
+        try {
+            // A member that just took the key is not its holder in the view it decided on.
+            ClusterView current = leaderKeys.term(view).isPresent() ? view : consensus.read();
+            Optional<Long> term = leaderKeys.term(current);
+            if (term.isPresent() && consensus.compareAndSetAsLeader(term.get(), ClusterKey.SYNC,
+                    view.sync().revision(), Optional.of(new SyncState(Optional.of(config.name()), List.of(), 0)))) {
+                return true;
+            }
+            LOG.warn("{}/{}: postponing the promotion: {}", config.scope(), config.name(), term.isPresent()
+                    ? "the sync key changed since this iteration read it" : "the leader key is no longer mine");
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: postponing the promotion: cannot write the sync key: {}", config.scope(), config.name(),
+                    e.getMessage());
+        }
+        return false;
     }
 
     private boolean approved(RoleChange context) {

@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hapg.core.config.HaConfig;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.LocalStates;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,6 +44,43 @@ class LifecycleTest {
             Thread.onSpinWait();
         }
         assertThat(httpThreads("lifecycle1")).isEmpty();
+    }
+
+    /**
+     * An idle Netty I/O thread sleeps until there is I/O: every wake-up of an idle agent costs CPU
+     * (Netty 4.2 woke it each second). Counted as the thread's voluntary context switches.
+     */
+    @Test
+    void anIdleNettyServerDoesNotWakeItsIoThread() throws Exception {
+        HttpApi api = HttpApi.builder(HaConfig.builder().scope("demo").name("z").build())
+                .transport(HttpApi.Transport.NETTY).bindAddress(new InetSocketAddress("127.0.0.1", 0)).build();
+        try {
+            api.start();
+            Thread.sleep(300);
+            Path io = ioTask("ha-http-z-io");
+            long before = voluntarySwitches(io);
+            Thread.sleep(3_500);
+            assertThat(voluntarySwitches(io) - before).as("wake-ups of the idle I/O thread in 3.5 s")
+                    .isLessThanOrEqualTo(1);
+        } finally {
+            api.close();
+        }
+    }
+
+    private static Path ioTask(String name) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                    return task;
+                }
+            }
+        }
+        throw new AssertionError("no thread " + name);
+    }
+
+    private static long voluntarySwitches(Path task) throws IOException {
+        return Files.readAllLines(task.resolve("status")).stream().filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElseThrow();
     }
 
     @Test
