@@ -4,6 +4,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.FailoverSlots;
+import io.hapg.core.decision.PrimaryRaceBackoff;
 import io.hapg.core.decision.RetainedSlots;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
@@ -394,8 +395,9 @@ public final class HaLoop {
         Optional<Boolean> failsafe = !reachable && dynamic.failsafeMode() && db.isRunningPrimary()
                 && local.role() == Role.PRIMARY
                 ? Optional.of(peers.failsafe(others, config.name(), PEER_TIMEOUT)) : Optional.empty();
-        return local.toBuilder()
+        LocalState next = local.toBuilder()
                 .database(db)
+                .previousReceiveLsn(local.database().receiveLsn())
                 .consensusReachable(reachable)
                 .primaryDownSince(downSince)
                 .actionInProgress(runner.inProgress())
@@ -408,6 +410,9 @@ public final class HaLoop {
                 .retention(reachable ? RetainedSlots.next(local.retention(), view, config.name(), dynamic, now)
                         : local.retention())
                 .build();
+        // A stale view (store unreachable) says nothing about the leader key: the back-off stays as it was.
+        return next.toBuilder().primaryRaceBackoffSince(reachable
+                ? PrimaryRaceBackoff.since(view, dynamic, next, now) : local.primaryRaceBackoffSince()).build();
     }
 
     private Role initialRole(DatabaseState db) {
