@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.hapg.testkit.Pids;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.WriteHistory;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,9 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the higher {@code failover_priority} wins; a replica lagging the leader's last published optime
  * by more than {@code maximum_lag_on_failover} is never promoted. Tags are read from the YAML at
  * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent. Every node
- * archives its WAL (cp): scenario 5 tags a replica {@code nostream}, which then replays from the archive only.
+ * archives its WAL (cp): scenario 6 tags a replica {@code nostream}, which then replays from the archive only.
+ * Scenario 5 holds a race back with {@code primary_race_backoff} while the old primary still streams.
  */
-@Timeout(value = 420, unit = TimeUnit.SECONDS)
+@Timeout(value = 480, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTagsIT {
@@ -237,8 +241,82 @@ class FailoverTagsIT {
      * No WAL receiver on it, no WAL sender for it on the primary, and a row committed on the primary
      * reaches it once the primary switches WAL segments.
      */
+    /**
+     * Patroni's {@code primary_race_backoff} (its {@code frozen_patroni.feature}, "check primary race
+     * backoff"): the primary's agent frozen and its leader key deleted by hand while its PostgreSQL,
+     * not fenced yet, keeps committing and streaming. The replica logs the back-off and does not
+     * promote while WAL still arrives; once the fence stops the old PostgreSQL (the frozen agent's
+     * lease runs out, as a real expiry would find it), WAL stops and the replica promotes, long
+     * before the back-off is over. The old primary rejoins as a replica when thawed.
+     */
     @Test
     @Order(5)
+    void primaryRaceBackoffWaitsWhileTheOldPrimaryStillStreams() throws Exception {
+        int backoff = 60;
+        ClusterNode old = cluster.awaitConverged(E2e.CONVERGE);
+        ClusterNode candidate = old == cluster.node(0) ? cluster.node(1) : cluster.node(0);
+        assertThat(old.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
+                .isEqualTo(200);
+        try (Client etcd = Client.builder().endpoints(cluster.etcd().clientEndpoints().toArray(String[]::new))
+                .build()) {
+            E2e.awaitTrue("every node reads primary_race_backoff " + backoff, Duration.ofSeconds(20),
+                    () -> cluster.nodes().stream().allMatch(n -> n.get("/config").body().replace(" ", "")
+                            .contains("\"primary_race_backoff\":" + backoff)));
+            execute(old, "create table if not exists race_backoff(id bigserial primary key, at timestamptz"
+                    + " default now())");
+            String lsn = query(old, "select pg_catalog.pg_current_wal_lsn()::text");
+            E2e.awaitTrue(candidate.name() + " streams from " + old.name(), E2e.CONVERGE,
+                    () -> caughtUp(candidate, lsn, false));
+            long offset = E2e.logSize(candidate);
+            old.freezeAgent();
+            Instant t0;
+            Instant lastCommit;
+            long commits = 0;
+            try {
+                etcd.getKVClient().delete(ByteSequence.from("/service/" + cluster.scope() + "/leader",
+                        StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+                t0 = Instant.now();
+                lastCommit = t0;
+                // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
+                while (true) {
+                    try {
+                        execute(old, "insert into race_backoff default values");
+                        lastCommit = Instant.now();
+                        commits++;
+                    } catch (SQLException e) {
+                        break;
+                    }
+                    assertThat(candidate.status("/primary")).as("%s on /primary while %s still commits",
+                            candidate.name(), old.name()).isNotEqualTo(200);
+                    assertThat(Duration.between(t0, Instant.now())).as("%s fenced", old.name())
+                            .isLessThan(Duration.ofSeconds(3L * E2e.TTL));
+                    LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+                }
+                ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+                Instant promoted = Instant.now();
+                report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent frozen, leader key"
+                        + " deleted; " + commits + " commits on it for " + E2e.millisSince(t0, lastCommit)
+                        + " ms until its fence, " + next.name() + " promoted " + E2e.millisSince(lastCommit, promoted)
+                        + " ms after the last one");
+                assertThat(next).as("the new primary").isEqualTo(candidate);
+                assertThat(commits).as("commits on %s after its key went", old.name()).isPositive();
+                assertThat(E2e.logSince(candidate, offset)).as("%s's reasons", candidate.name())
+                        .contains("WAL position moved since the last heart beat loop")
+                        .contains("(primary_race_backoff " + backoff + " s)");
+                assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
+                        .isLessThan(Duration.ofSeconds(backoff));
+            } finally {
+                old.thawAgent();
+            }
+        } finally {
+            cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"primary_race_backoff\": null}"));
+        }
+        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
+        assertThat(primary).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+    }
+
+    @Test
+    @Order(6)
     void aNostreamReplicaReplaysFromTheArchiveOnly() throws Exception {
         ClusterNode leader = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode replica = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
