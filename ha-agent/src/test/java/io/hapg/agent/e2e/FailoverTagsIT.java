@@ -48,10 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the higher {@code failover_priority} wins; a replica lagging the leader's last published optime
  * by more than {@code maximum_lag_on_failover} is never promoted. Tags are read from the YAML at
  * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent. Every node
- * archives its WAL (cp): scenario 6 tags a replica {@code nostream}, which then replays from the archive only.
- * Scenario 5 holds a race back with {@code primary_race_backoff} while the old primary still streams.
+ * archives its WAL (cp): scenario 7 tags a replica {@code nostream}, which then replays from the archive only.
+ * Scenarios 5 and 6 hold a race back with {@code primary_race_backoff} while the old primary still streams.
  */
-@Timeout(value = 480, unit = TimeUnit.SECONDS)
+@Timeout(value = 540, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTagsIT {
@@ -254,69 +254,138 @@ class FailoverTagsIT {
     void primaryRaceBackoffWaitsWhileTheOldPrimaryStillStreams() throws Exception {
         int backoff = 60;
         ClusterNode old = cluster.awaitConverged(E2e.CONVERGE);
-        ClusterNode candidate = old == cluster.node(0) ? cluster.node(1) : cluster.node(0);
-        assertThat(old.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
-                .isEqualTo(200);
-        try (Client etcd = Client.builder().endpoints(cluster.etcd().clientEndpoints().toArray(String[]::new))
-                .build()) {
-            E2e.awaitTrue("every node reads primary_race_backoff " + backoff, Duration.ofSeconds(20),
-                    () -> cluster.nodes().stream().allMatch(n -> n.get("/config").body().replace(" ", "")
-                            .contains("\"primary_race_backoff\":" + backoff)));
-            execute(old, "create table if not exists race_backoff(id bigserial primary key, at timestamptz"
-                    + " default now())");
-            String lsn = query(old, "select pg_catalog.pg_current_wal_lsn()::text");
-            E2e.awaitTrue(candidate.name() + " streams from " + old.name(), E2e.CONVERGE,
-                    () -> caughtUp(candidate, lsn, false));
-            long offset = E2e.logSize(candidate);
-            old.freezeAgent();
-            Instant t0;
-            Instant lastCommit;
-            long commits = 0;
-            try {
-                etcd.getKVClient().delete(ByteSequence.from("/service/" + cluster.scope() + "/leader",
-                        StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
-                t0 = Instant.now();
-                lastCommit = t0;
-                // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
-                while (true) {
-                    try {
-                        execute(old, "insert into race_backoff default values");
-                        lastCommit = Instant.now();
-                        commits++;
-                    } catch (SQLException e) {
-                        break;
-                    }
-                    assertThat(candidate.status("/primary")).as("%s on /primary while %s still commits",
-                            candidate.name(), old.name()).isNotEqualTo(200);
-                    assertThat(Duration.between(t0, Instant.now())).as("%s fenced", old.name())
-                            .isLessThan(Duration.ofSeconds(3L * E2e.TTL));
-                    LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-                }
-                ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
-                Instant promoted = Instant.now();
-                report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent frozen, leader key"
-                        + " deleted; " + commits + " commits on it for " + E2e.millisSince(t0, lastCommit)
-                        + " ms until its fence, " + next.name() + " promoted " + E2e.millisSince(lastCommit, promoted)
-                        + " ms after the last one");
-                assertThat(next).as("the new primary").isEqualTo(candidate);
-                assertThat(commits).as("commits on %s after its key went", old.name()).isPositive();
-                assertThat(E2e.logSince(candidate, offset)).as("%s's reasons", candidate.name())
-                        .contains("WAL position moved since the last heart beat loop")
-                        .contains("(primary_race_backoff " + backoff + " s)");
-                assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
-                        .isLessThan(Duration.ofSeconds(backoff));
-            } finally {
-                old.thawAgent();
-            }
+        ClusterNode candidate = raceBackoffCandidate(old, backoff);
+        long offset = E2e.logSize(candidate);
+        old.freezeAgent();
+        try {
+            Instant t0 = deleteLeaderKey();
+            // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
+            Commits commits = commitOn(old, candidate, Duration.ofSeconds(3L * E2e.TTL));
+            assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("fenced");
+            ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+            Instant promoted = Instant.now();
+            report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent frozen, leader key deleted; "
+                    + commits.count() + " commits on it for " + E2e.millisSince(t0, commits.last()) + " ms until its"
+                    + " fence, " + next.name() + " promoted " + E2e.millisSince(commits.last(), promoted)
+                    + " ms after the last one");
+            assertThat(next).as("the new primary").isEqualTo(candidate);
+            assertBackoffLogged(candidate, offset, backoff);
+            assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
+                    .isLessThan(Duration.ofSeconds(backoff));
         } finally {
+            old.thawAgent();
             cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"primary_race_backoff\": null}"));
         }
-        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
-        assertThat(primary).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+        assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+    }
+
+    /**
+     * The same with the old primary's fence process frozen too (as {@code watchdog.mode: off} would
+     * leave it): its PostgreSQL outlives the key and keeps streaming, and the replica races anyway
+     * once {@code primary_race_backoff} has run out, as Patroni's does. Thawed, the old primary
+     * is fenced or demoted and rejoins.
+     */
+    @Test
+    @Order(6)
+    void primaryRaceBackoffEndsAfterItsTimeThoughTheOldPrimaryStillStreams() throws Exception {
+        int backoff = 10;
+        ClusterNode old = cluster.awaitConverged(E2e.CONVERGE);
+        ClusterNode candidate = raceBackoffCandidate(old, backoff);
+        long agent = old.agentPid().orElseThrow();
+        List<Long> keeper = Pids.descendants(agent).stream()
+                .filter(pid -> Pids.commandLine(pid).contains("hapg-fence-" + old.name())).toList();
+        assertThat(keeper).as("%s's fence process", old.name()).isNotEmpty();
+        List<Long> frozen = Stream.concat(keeper.stream(), keeper.stream().flatMap(pid -> Pids.descendants(pid)
+                .stream())).distinct().toList();
+        long offset = E2e.logSize(candidate);
+        old.freezeAgent();
+        frozen.forEach(pid -> Pids.signal(pid, "STOP"));
+        try {
+            Instant t0 = deleteLeaderKey();
+            Commits commits = commitOn(old, candidate, Duration.ofSeconds(backoff + 4L * E2e.TTL));
+            Instant promoted = Instant.now();
+            report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent and fence frozen, leader key"
+                    + " deleted; " + candidate.name() + " promoted " + E2e.millisSince(t0, promoted) + " ms after, "
+                    + commits.count() + " commits on " + old.name() + " until then");
+            assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("promoted");
+            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", candidate.name())
+                    .isGreaterThan(Duration.ofSeconds(backoff).minusMillis(500));
+            assertThat(Duration.between(commits.last(), promoted)).as("WAL still moved when it raced")
+                    .isLessThan(Duration.ofSeconds(2));
+            assertBackoffLogged(candidate, offset, backoff);
+        } finally {
+            frozen.forEach(pid -> Pids.signal(pid, "CONT"));
+            old.thawAgent();
+            cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"primary_race_backoff\": null}"));
+        }
+        assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+    }
+
+    /**
+     * Sets {@code primary_race_backoff} and returns the replica that races (not the nofailover
+     * one), streaming from {@code primary}.
+     */
+    private ClusterNode raceBackoffCandidate(ClusterNode primary, int backoff) throws SQLException {
+        ClusterNode candidate = primary == cluster.node(0) ? cluster.node(1) : cluster.node(0);
+        assertThat(primary.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
+                .isEqualTo(200);
+        E2e.awaitTrue("every node reads primary_race_backoff " + backoff, Duration.ofSeconds(20),
+                () -> cluster.nodes().stream().allMatch(n -> n.get("/config").body().replace(" ", "")
+                        .contains("\"primary_race_backoff\":" + backoff)));
+        execute(primary, "create table if not exists race_backoff(id bigserial primary key, at timestamptz"
+                + " default now())");
+        String lsn = query(primary, "select pg_catalog.pg_current_wal_lsn()::text");
+        E2e.awaitTrue(candidate.name() + " streams from " + primary.name(), E2e.CONVERGE,
+                () -> caughtUp(candidate, lsn, false));
+        return candidate;
+    }
+
+    /** Deletes the leader key as another etcd client would; returns when it was gone. */
+    private Instant deleteLeaderKey() throws Exception {
+        try (Client etcd = Client.builder().endpoints(cluster.etcd().clientEndpoints().toArray(String[]::new))
+                .build()) {
+            etcd.getKVClient().delete(ByteSequence.from("/service/" + cluster.scope() + "/leader",
+                    StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+        }
+        return Instant.now();
+    }
+
+    private record Commits(long count, Instant last, String stoppedBy) {
+    }
+
+    /**
+     * Commits on {@code old} every 100 ms until it fails ("fenced") or {@code candidate} answers 200
+     * on {@code /primary} ("promoted"); fails after {@code limit}.
+     */
+    private static Commits commitOn(ClusterNode old, ClusterNode candidate, Duration limit) {
+        Instant t0 = Instant.now();
+        Instant last = t0;
+        long count = 0;
+        while (Duration.between(t0, Instant.now()).compareTo(limit) < 0) {
+            if (candidate.status("/primary") == 200) {
+                return new Commits(count, last, "promoted");
+            }
+            try {
+                execute(old, "insert into race_backoff default values");
+                last = Instant.now();
+                count++;
+            } catch (SQLException e) {
+                return new Commits(count, last, "fenced");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        throw new AssertionError(old.name() + " still commits and " + candidate.name() + " is not primary after "
+                + limit.toSeconds() + " s");
+    }
+
+    private static void assertBackoffLogged(ClusterNode candidate, long offset, int backoff) {
+        assertThat(E2e.logSince(candidate, offset)).as("%s's reasons", candidate.name())
+                .contains("WAL position moved since the last heart beat loop")
+                .contains("(primary_race_backoff " + backoff + " s)");
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aNostreamReplicaReplaysFromTheArchiveOnly() throws Exception {
         ClusterNode leader = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode replica = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();

@@ -66,6 +66,20 @@ public final class PrimaryRaceBackoff {
         return OptionalLong.of(nowNanos);
     }
 
+    /**
+     * How long until the back-off is over, when it began and has not run out yet: the loop sleeps
+     * no longer than that, so the race comes on time rather than up to a {@code loop_wait} late
+     * (Patroni's {@code Ha.watch} shortens its timeout the same way).
+     */
+    public static OptionalLong nanosLeft(LocalState local, DynamicConfig dcs, long nowNanos) {
+        OptionalLong since = local.primaryRaceBackoffSince();
+        if (since.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long left = since.getAsLong() + dcs.primaryRaceBackoff().toNanos() - nowNanos;
+        return left > 0 ? OptionalLong.of(left) : OptionalLong.empty();
+    }
+
     /** Why this leaderless replica does not race yet, if the back-off holds it back. */
     static Optional<Decision> holdsBack(Situation s) {
         DynamicConfig dcs = s.dcs();

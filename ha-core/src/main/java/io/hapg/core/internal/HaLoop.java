@@ -261,7 +261,13 @@ public final class HaLoop {
     private void awaitNext(long started) {
         Duration wait = shutdownRequested ? SHUTDOWN_TICK
                 : failoverDue() ? FAILOVER_TICK : effectiveConfig().loopWait();
-        long left = wait.toNanos() - (time.nanoTime() - started);
+        long now = time.nanoTime();
+        long left = wait.toNanos() - (now - started);
+        OptionalLong backoffLeft = view.leader().isPresent() ? OptionalLong.empty()
+                : PrimaryRaceBackoff.nanosLeft(local, effectiveConfig(), now);
+        if (backoffLeft.isPresent()) {
+            left = Math.min(left, backoffLeft.getAsLong());
+        }
         try {
             if (left > 0 && wakeups.tryAcquire(left, TimeUnit.NANOSECONDS)) {
                 wakeups.drainPermits();

@@ -1243,6 +1243,15 @@ class DeciderTest {
             assertThat(PrimaryRaceBackoff.since(Clusters.leaderless().config("primary_race_backoff", 30).pause()
                     .build(), dcs.with("pause", true), fresh, MONO)).as("paused").isEmpty();
         }
+
+        @Test
+        void theLoopSleepsNoLongerThanTheBackoffHasLeft() {
+            DynamicConfig dcs = DynamicConfig.DEFAULTS.with("primary_race_backoff", 30);
+            LocalState held = replica("0/5000000", 25).build();
+            assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO)).hasValue(5 * SECOND);
+            assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO + 5 * SECOND)).isEmpty();
+            assertThat(PrimaryRaceBackoff.nanosLeft(LocalStates.replica().build(), dcs, MONO)).isEmpty();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
