@@ -253,14 +253,13 @@ class FailoverTagsIT {
     @Order(5)
     void primaryRaceBackoffWaitsWhileTheOldPrimaryStillStreams() throws Exception {
         int backoff = 60;
-        ClusterNode old = cluster.awaitConverged(E2e.CONVERGE);
-        ClusterNode candidate = raceBackoffCandidate(old, backoff);
-        long offset = E2e.logSize(candidate);
+        Race race = prepareRace(backoff);
+        ClusterNode old = race.old();
         old.freezeAgent();
         try {
             Instant t0 = deleteLeaderKey();
             // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
-            Commits commits = commitOn(old, candidate, Duration.ofSeconds(3L * E2e.TTL));
+            Commits commits = commitOn(old, race.candidate(), Duration.ofSeconds(3L * E2e.TTL));
             assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("fenced");
             ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
             Instant promoted = Instant.now();
@@ -268,8 +267,8 @@ class FailoverTagsIT {
                     + commits.count() + " commits on it for " + E2e.millisSince(t0, commits.last()) + " ms until its"
                     + " fence, " + next.name() + " promoted " + E2e.millisSince(commits.last(), promoted)
                     + " ms after the last one");
-            assertThat(next).as("the new primary").isEqualTo(candidate);
-            assertBackoffLogged(candidate, offset, backoff);
+            assertThat(next).as("the new primary").isEqualTo(race.candidate());
+            race.assertBackoffLogged(backoff);
             assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
                     .isLessThan(Duration.ofSeconds(backoff));
         } finally {
@@ -289,30 +288,29 @@ class FailoverTagsIT {
     @Order(6)
     void primaryRaceBackoffEndsAfterItsTimeThoughTheOldPrimaryStillStreams() throws Exception {
         int backoff = 10;
-        ClusterNode old = cluster.awaitConverged(E2e.CONVERGE);
-        ClusterNode candidate = raceBackoffCandidate(old, backoff);
+        Race race = prepareRace(backoff);
+        ClusterNode old = race.old();
         long agent = old.agentPid().orElseThrow();
         List<Long> keeper = Pids.descendants(agent).stream()
                 .filter(pid -> Pids.commandLine(pid).contains("hapg-fence-" + old.name())).toList();
         assertThat(keeper).as("%s's fence process", old.name()).isNotEmpty();
         List<Long> frozen = Stream.concat(keeper.stream(), keeper.stream().flatMap(pid -> Pids.descendants(pid)
                 .stream())).distinct().toList();
-        long offset = E2e.logSize(candidate);
         old.freezeAgent();
         frozen.forEach(pid -> Pids.signal(pid, "STOP"));
         try {
             Instant t0 = deleteLeaderKey();
-            Commits commits = commitOn(old, candidate, Duration.ofSeconds(backoff + 4L * E2e.TTL));
+            Commits commits = commitOn(old, race.candidate(), Duration.ofSeconds(backoff + 4L * E2e.TTL));
             Instant promoted = Instant.now();
             report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent and fence frozen, leader key"
-                    + " deleted; " + candidate.name() + " promoted " + E2e.millisSince(t0, promoted) + " ms after, "
-                    + commits.count() + " commits on " + old.name() + " until then");
+                    + " deleted; " + race.candidate().name() + " promoted " + E2e.millisSince(t0, promoted)
+                    + " ms after, " + commits.count() + " commits on " + old.name() + " until then");
             assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("promoted");
-            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", candidate.name())
+            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", race.candidate().name())
                     .isGreaterThan(Duration.ofSeconds(backoff).minusMillis(500));
             assertThat(Duration.between(commits.last(), promoted)).as("WAL still moved when it raced")
                     .isLessThan(Duration.ofSeconds(2));
-            assertBackoffLogged(candidate, offset, backoff);
+            race.assertBackoffLogged(backoff);
         } finally {
             frozen.forEach(pid -> Pids.signal(pid, "CONT"));
             old.thawAgent();
@@ -321,11 +319,18 @@ class FailoverTagsIT {
         assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
     }
 
-    /**
-     * Sets {@code primary_race_backoff} and returns the replica that races (not the nofailover
-     * one), streaming from {@code primary}.
-     */
-    private ClusterNode raceBackoffCandidate(ClusterNode primary, int backoff) throws SQLException {
+    /** The primary, the replica that races (not the nofailover one) and where its log stood. */
+    private record Race(ClusterNode old, ClusterNode candidate, long logOffset) {
+        void assertBackoffLogged(int backoff) {
+            assertThat(E2e.logSince(candidate, logOffset)).as("%s's reasons", candidate.name())
+                    .contains("WAL position moved since the last heart beat loop")
+                    .contains("(primary_race_backoff " + backoff + " s)");
+        }
+    }
+
+    /** Sets {@code primary_race_backoff} and waits until the racing replica streams from the primary. */
+    private Race prepareRace(int backoff) throws SQLException {
+        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode candidate = primary == cluster.node(0) ? cluster.node(1) : cluster.node(0);
         assertThat(primary.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
                 .isEqualTo(200);
@@ -337,7 +342,7 @@ class FailoverTagsIT {
         String lsn = query(primary, "select pg_catalog.pg_current_wal_lsn()::text");
         E2e.awaitTrue(candidate.name() + " streams from " + primary.name(), E2e.CONVERGE,
                 () -> caughtUp(candidate, lsn, false));
-        return candidate;
+        return new Race(primary, candidate, E2e.logSize(candidate));
     }
 
     /** Deletes the leader key as another etcd client would; returns when it was gone. */
@@ -378,11 +383,6 @@ class FailoverTagsIT {
                 + limit.toSeconds() + " s");
     }
 
-    private static void assertBackoffLogged(ClusterNode candidate, long offset, int backoff) {
-        assertThat(E2e.logSince(candidate, offset)).as("%s's reasons", candidate.name())
-                .contains("WAL position moved since the last heart beat loop")
-                .contains("(primary_race_backoff " + backoff + " s)");
-    }
 
     @Test
     @Order(7)
