@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -259,7 +260,7 @@ class FailoverTagsIT {
         try {
             Instant t0 = deleteLeaderKey();
             // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
-            Commits commits = commitOn(old, race.candidate(), Duration.ofSeconds(3L * E2e.TTL));
+            Commits commits = race.commitOnOld(Duration.ofSeconds(3L * E2e.TTL));
             assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("fenced");
             ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
             Instant promoted = Instant.now();
@@ -267,8 +268,7 @@ class FailoverTagsIT {
                     + commits.count() + " commits on it for " + E2e.millisSince(t0, commits.last()) + " ms until its"
                     + " fence, " + next.name() + " promoted " + E2e.millisSince(commits.last(), promoted)
                     + " ms after the last one");
-            assertThat(next).as("the new primary").isEqualTo(race.candidate());
-            race.assertBackoffLogged(backoff);
+            race.assertBackoffLogged(next, backoff);
             assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
                     .isLessThan(Duration.ofSeconds(backoff));
         } finally {
@@ -300,17 +300,17 @@ class FailoverTagsIT {
         frozen.forEach(pid -> Pids.signal(pid, "STOP"));
         try {
             Instant t0 = deleteLeaderKey();
-            Commits commits = commitOn(old, race.candidate(), Duration.ofSeconds(backoff + 4L * E2e.TTL));
+            Commits commits = race.commitOnOld(Duration.ofSeconds(backoff + 4L * E2e.TTL));
             Instant promoted = Instant.now();
+            ClusterNode next = commits.promoted().orElseThrow(() -> new AssertionError(old.name() + " was fenced"));
             report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent and fence frozen, leader key"
-                    + " deleted; " + race.candidate().name() + " promoted " + E2e.millisSince(t0, promoted)
-                    + " ms after, " + commits.count() + " commits on " + old.name() + " until then");
-            assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("promoted");
-            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", race.candidate().name())
+                    + " deleted; " + next.name() + " promoted " + E2e.millisSince(t0, promoted) + " ms after, "
+                    + commits.count() + " commits on " + old.name() + " until then");
+            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", next.name())
                     .isGreaterThan(Duration.ofSeconds(backoff).minusMillis(500));
             assertThat(Duration.between(commits.last(), promoted)).as("WAL still moved when it raced")
                     .isLessThan(Duration.ofSeconds(2));
-            race.assertBackoffLogged(backoff);
+            race.assertBackoffLogged(next, backoff);
         } finally {
             frozen.forEach(pid -> Pids.signal(pid, "CONT"));
             old.thawAgent();
@@ -319,19 +319,45 @@ class FailoverTagsIT {
         assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
     }
 
-    /** The primary, the replica that races (not the nofailover one) and where its log stood. */
-    private record Race(ClusterNode old, ClusterNode candidate, long logOffset) {
-        void assertBackoffLogged(int backoff) {
-            assertThat(E2e.logSince(candidate, logOffset)).as("%s's reasons", candidate.name())
+    /** The primary and where each other node's log stood. */
+    private record Race(ClusterNode old, Map<ClusterNode, Long> logOffsets) {
+        void assertBackoffLogged(ClusterNode promoted, int backoff) {
+            assertThat(E2e.logSince(promoted, logOffsets.get(promoted))).as("%s's reasons", promoted.name())
                     .contains("WAL position moved since the last heart beat loop")
                     .contains("(primary_race_backoff " + backoff + " s)");
         }
+
+        /**
+         * Commits on the old primary every 100 ms until that fails ("fenced") or another node answers
+         * 200 on {@code /primary} ("promoted"); fails after {@code limit}.
+         */
+        Commits commitOnOld(Duration limit) {
+            Instant t0 = Instant.now();
+            Instant last = t0;
+            long count = 0;
+            while (Duration.between(t0, Instant.now()).compareTo(limit) < 0) {
+                Optional<ClusterNode> promoted = logOffsets.keySet().stream().filter(n -> n.status("/primary") == 200)
+                        .findFirst();
+                if (promoted.isPresent()) {
+                    return new Commits(count, last, "promoted", promoted);
+                }
+                try {
+                    execute(old, "insert into race_backoff default values");
+                    last = Instant.now();
+                    count++;
+                } catch (SQLException e) {
+                    return new Commits(count, last, "fenced", Optional.empty());
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+            throw new AssertionError(old.name() + " still commits and no other node is primary after "
+                    + limit.toSeconds() + " s");
+        }
     }
 
-    /** Sets {@code primary_race_backoff} and waits until the racing replica streams from the primary. */
+    /** Sets {@code primary_race_backoff} and waits until every replica has what the primary wrote. */
     private Race prepareRace(int backoff) throws SQLException {
         ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
-        ClusterNode candidate = primary == cluster.node(0) ? cluster.node(1) : cluster.node(0);
         assertThat(primary.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
                 .isEqualTo(200);
         E2e.awaitTrue("every node reads primary_race_backoff " + backoff, Duration.ofSeconds(20),
@@ -340,9 +366,15 @@ class FailoverTagsIT {
         execute(primary, "create table if not exists race_backoff(id bigserial primary key, at timestamptz"
                 + " default now())");
         String lsn = query(primary, "select pg_catalog.pg_current_wal_lsn()::text");
-        E2e.awaitTrue(candidate.name() + " streams from " + primary.name(), E2e.CONVERGE,
-                () -> caughtUp(candidate, lsn, false));
-        return new Race(primary, candidate, E2e.logSize(candidate));
+        Map<ClusterNode, Long> offsets = new java.util.LinkedHashMap<>();
+        for (ClusterNode replica : cluster.nodes()) {
+            if (replica != primary) {
+                E2e.awaitTrue(replica.name() + " streams from " + primary.name(), E2e.CONVERGE,
+                        () -> caughtUp(replica, lsn, false));
+                offsets.put(replica, E2e.logSize(replica));
+            }
+        }
+        return new Race(primary, offsets);
     }
 
     /** Deletes the leader key as another etcd client would; returns when it was gone. */
@@ -355,34 +387,8 @@ class FailoverTagsIT {
         return Instant.now();
     }
 
-    private record Commits(long count, Instant last, String stoppedBy) {
+    private record Commits(long count, Instant last, String stoppedBy, Optional<ClusterNode> promoted) {
     }
-
-    /**
-     * Commits on {@code old} every 100 ms until it fails ("fenced") or {@code candidate} answers 200
-     * on {@code /primary} ("promoted"); fails after {@code limit}.
-     */
-    private static Commits commitOn(ClusterNode old, ClusterNode candidate, Duration limit) {
-        Instant t0 = Instant.now();
-        Instant last = t0;
-        long count = 0;
-        while (Duration.between(t0, Instant.now()).compareTo(limit) < 0) {
-            if (candidate.status("/primary") == 200) {
-                return new Commits(count, last, "promoted");
-            }
-            try {
-                execute(old, "insert into race_backoff default values");
-                last = Instant.now();
-                count++;
-            } catch (SQLException e) {
-                return new Commits(count, last, "fenced");
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        throw new AssertionError(old.name() + " still commits and " + candidate.name() + " is not primary after "
-                + limit.toSeconds() + " s");
-    }
-
 
     @Test
     @Order(7)
