@@ -53,13 +53,13 @@ class ValidateConfigTest {
     void everyProblemIsPrintedWithKeyLineAndReasonAndTheExitIsNonZero(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("node.yml"), VALID.replace("name: n0\n", "")
                 + "  custom_conf: /nonexistent/custom.conf\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    synchronous_mode:"
-                + " quorum\n    primary_race_backoff: 5\n");
+                + " quorum\n    postgresql:\n      pg_hba_primary: [x]\n");
         Result r = run(Map.of(), "--validate-config", file.toString());
         assertThat(r.code()).as(r.out()).isEqualTo(1);
         assertThat(r.out()).contains("ERROR: postgresql.custom_conf: /nonexistent/custom.conf does not exist"
                 + " (line 7)")
                 .contains("ERROR: postgresql.pg_hosts: not supported by hapg:")
-                .contains("ERROR: bootstrap.dcs.primary_race_backoff: not supported by hapg: ")
+                .contains("ERROR: bootstrap.dcs.postgresql.pg_hba_primary: not supported by hapg: ")
                 .contains("ERROR: name: required")
                 .contains("5 error(s), 1 warning(s)");
     }

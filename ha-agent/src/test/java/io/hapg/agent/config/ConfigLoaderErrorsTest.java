@@ -314,10 +314,10 @@ class ConfigLoaderErrorsTest {
     @Test
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
-                + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n    primary_race_backoff: 5\n"
+                + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n    postgresql:\n      pg_hosts: [x]\n"
                 + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.synchronous_mode", "bootstrap.dcs.primary_race_backoff", "bootstrap.users");
+                "bootstrap.dcs.synchronous_mode", "bootstrap.dcs.postgresql.pg_hosts", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

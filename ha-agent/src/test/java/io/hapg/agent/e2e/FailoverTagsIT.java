@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.hapg.testkit.Pids;
 import io.hapg.testkit.ProcessLogs;
 import io.hapg.testkit.WriteHistory;
 import io.hapg.testkit.cluster.ClusterNode;
 import io.hapg.testkit.cluster.LocalCluster;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,6 +28,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -45,9 +49,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the higher {@code failover_priority} wins; a replica lagging the leader's last published optime
  * by more than {@code maximum_lag_on_failover} is never promoted. Tags are read from the YAML at
  * start (hapg does not reload them), so scenario 2 rewrites n2's and restarts its agent. Every node
- * archives its WAL (cp): scenario 5 tags a replica {@code nostream}, which then replays from the archive only.
+ * archives its WAL (cp): scenario 7 tags a replica {@code nostream}, which then replays from the archive only.
+ * Scenarios 5 and 6 hold a race back with {@code primary_race_backoff} while the old primary still streams.
  */
-@Timeout(value = 420, unit = TimeUnit.SECONDS)
+@Timeout(value = 540, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTagsIT {
@@ -237,8 +242,156 @@ class FailoverTagsIT {
      * No WAL receiver on it, no WAL sender for it on the primary, and a row committed on the primary
      * reaches it once the primary switches WAL segments.
      */
+    /**
+     * Patroni's {@code primary_race_backoff} (its {@code frozen_patroni.feature}, "check primary race
+     * backoff"): the primary's agent frozen and its leader key deleted by hand while its PostgreSQL,
+     * not fenced yet, keeps committing and streaming. The replica logs the back-off and does not
+     * promote while WAL still arrives; once the fence stops the old PostgreSQL (the frozen agent's
+     * lease runs out, as a real expiry would find it), WAL stops and the replica promotes, long
+     * before the back-off is over. The old primary rejoins as a replica when thawed.
+     */
     @Test
     @Order(5)
+    void primaryRaceBackoffWaitsWhileTheOldPrimaryStillStreams() throws Exception {
+        int backoff = 60;
+        Race race = prepareRace(backoff);
+        ClusterNode old = race.old();
+        old.freezeAgent();
+        try {
+            Instant t0 = deleteLeaderKey();
+            // The old PostgreSQL commits until the fence stops it; meanwhile nobody else may be primary.
+            Commits commits = race.commitOnOld(Duration.ofSeconds(3L * E2e.TTL));
+            assertThat(commits.stoppedBy()).as("what ended the commits on %s", old.name()).isEqualTo("fenced");
+            ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+            Instant promoted = Instant.now();
+            report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent frozen, leader key deleted; "
+                    + commits.count() + " commits on it for " + E2e.millisSince(t0, commits.last()) + " ms until its"
+                    + " fence, " + next.name() + " promoted " + E2e.millisSince(commits.last(), promoted)
+                    + " ms after the last one");
+            race.assertBackoffLogged(next, backoff);
+            assertThat(Duration.between(t0, promoted)).as("promoted once the WAL stopped, not after the back-off")
+                    .isLessThan(Duration.ofSeconds(backoff));
+        } finally {
+            old.thawAgent();
+            cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"primary_race_backoff\": null}"));
+        }
+        assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+    }
+
+    /**
+     * The same with the old primary's fence process frozen too (as {@code watchdog.mode: off} would
+     * leave it): its PostgreSQL outlives the key and keeps streaming, and the replica races anyway
+     * once {@code primary_race_backoff} has run out, as Patroni's does. Thawed, the old primary
+     * is fenced or demoted and rejoins.
+     */
+    @Test
+    @Order(6)
+    void primaryRaceBackoffEndsAfterItsTimeThoughTheOldPrimaryStillStreams() throws Exception {
+        int backoff = 10;
+        Race race = prepareRace(backoff);
+        ClusterNode old = race.old();
+        long agent = old.agentPid().orElseThrow();
+        List<Long> keeper = Pids.descendants(agent).stream()
+                .filter(pid -> Pids.commandLine(pid).contains("hapg-fence-" + old.name())).toList();
+        assertThat(keeper).as("%s's fence process", old.name()).isNotEmpty();
+        List<Long> frozen = Stream.concat(keeper.stream(), keeper.stream().flatMap(pid -> Pids.descendants(pid)
+                .stream())).distinct().toList();
+        old.freezeAgent();
+        frozen.forEach(pid -> Pids.signal(pid, "STOP"));
+        try {
+            Instant t0 = deleteLeaderKey();
+            Commits commits = race.commitOnOld(Duration.ofSeconds(backoff + 4L * E2e.TTL));
+            Instant promoted = Instant.now();
+            ClusterNode next = commits.promoted().orElseThrow(() -> new AssertionError(old.name() + " was fenced"));
+            report("primary_race_backoff " + backoff + " s: " + old.name() + "'s agent and fence frozen, leader key"
+                    + " deleted; " + next.name() + " promoted " + E2e.millisSince(t0, promoted) + " ms after, "
+                    + commits.count() + " commits on " + old.name() + " until then");
+            assertThat(Duration.between(t0, promoted)).as("%s held back for the back-off", next.name())
+                    .isGreaterThan(Duration.ofSeconds(backoff).minusMillis(500));
+            assertThat(Duration.between(commits.last(), promoted)).as("WAL still moved when it raced")
+                    .isLessThan(Duration.ofSeconds(2));
+            race.assertBackoffLogged(next, backoff);
+        } finally {
+            frozen.forEach(pid -> Pids.signal(pid, "CONT"));
+            old.thawAgent();
+            cluster.primary().ifPresent(p -> p.request("PATCH", "/config", "{\"primary_race_backoff\": null}"));
+        }
+        assertThat(cluster.awaitConverged(E2e.CONVERGE)).as(old.name() + " rejoined as a replica").isNotEqualTo(old);
+    }
+
+    /** The primary and where each other node's log stood. */
+    private record Race(ClusterNode old, Map<ClusterNode, Long> logOffsets) {
+        void assertBackoffLogged(ClusterNode promoted, int backoff) {
+            assertThat(E2e.logSince(promoted, logOffsets.get(promoted))).as("%s's reasons", promoted.name())
+                    .contains("WAL position moved since the last heart beat loop")
+                    .contains("(primary_race_backoff " + backoff + " s)");
+        }
+
+        /**
+         * Commits on the old primary every 100 ms until that fails ("fenced") or another node answers
+         * 200 on {@code /primary} ("promoted"); fails after {@code limit}.
+         */
+        Commits commitOnOld(Duration limit) {
+            Instant t0 = Instant.now();
+            Instant last = t0;
+            long count = 0;
+            while (Duration.between(t0, Instant.now()).compareTo(limit) < 0) {
+                Optional<ClusterNode> promoted = logOffsets.keySet().stream().filter(n -> n.status("/primary") == 200)
+                        .findFirst();
+                if (promoted.isPresent()) {
+                    return new Commits(count, last, "promoted", promoted);
+                }
+                try {
+                    execute(old, "insert into race_backoff default values");
+                    last = Instant.now();
+                    count++;
+                } catch (SQLException e) {
+                    return new Commits(count, last, "fenced", Optional.empty());
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+            throw new AssertionError(old.name() + " still commits and no other node is primary after "
+                    + limit.toSeconds() + " s");
+        }
+    }
+
+    /** Sets {@code primary_race_backoff} and waits until every replica has what the primary wrote. */
+    private Race prepareRace(int backoff) throws SQLException {
+        ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
+        assertThat(primary.request("PATCH", "/config", "{\"primary_race_backoff\": " + backoff + "}").status())
+                .isEqualTo(200);
+        E2e.awaitTrue("every node reads primary_race_backoff " + backoff, Duration.ofSeconds(20),
+                () -> cluster.nodes().stream().allMatch(n -> n.get("/config").body().replace(" ", "")
+                        .contains("\"primary_race_backoff\":" + backoff)));
+        execute(primary, "create table if not exists race_backoff(id bigserial primary key, at timestamptz"
+                + " default now())");
+        String lsn = query(primary, "select pg_catalog.pg_current_wal_lsn()::text");
+        Map<ClusterNode, Long> offsets = new java.util.LinkedHashMap<>();
+        for (ClusterNode replica : cluster.nodes()) {
+            if (replica != primary) {
+                E2e.awaitTrue(replica.name() + " streams from " + primary.name(), E2e.CONVERGE,
+                        () -> caughtUp(replica, lsn, false));
+                offsets.put(replica, E2e.logSize(replica));
+            }
+        }
+        return new Race(primary, offsets);
+    }
+
+    /** Deletes the leader key as another etcd client would; returns when it was gone. */
+    private Instant deleteLeaderKey() throws Exception {
+        try (Client etcd = Client.builder().endpoints(cluster.etcd().clientEndpoints().toArray(String[]::new))
+                .build()) {
+            etcd.getKVClient().delete(ByteSequence.from("/service/" + cluster.scope() + "/leader",
+                    StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+        }
+        return Instant.now();
+    }
+
+    private record Commits(long count, Instant last, String stoppedBy, Optional<ClusterNode> promoted) {
+    }
+
+    @Test
+    @Order(7)
     void aNostreamReplicaReplaysFromTheArchiveOnly() throws Exception {
         ClusterNode leader = cluster.awaitConverged(E2e.CONVERGE);
         ClusterNode replica = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();

@@ -21,7 +21,8 @@ import java.util.Optional;
  *   <li>the data directory belongs to another cluster</li>
  *   <li>PostgreSQL is not running: on the leader (7a: restart in place or hand over), elsewhere
  *       (7b: start, rewind)</li>
- *   <li>the leader key is absent: the leader race</li>
+ *   <li>the leader key is absent: the leader race, which {@link PrimaryRaceBackoff} may put off
+ *       while WAL still streams in</li>
  *   <li>I hold the leader key: promote, switchover (9a), synchronous standbys (9b), renew</li>
  *   <li>another member holds the key: demote, rewind, follow</li>
  * </ol>

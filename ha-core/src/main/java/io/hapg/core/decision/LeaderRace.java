@@ -40,6 +40,10 @@ final class LeaderRace {
             return Decision.of(Action.ACQUIRE_LEASE, "taking the free leader key: PostgreSQL already runs as "
                     + "primary here (timeline " + db.timeline() + ", " + Reasons.lsn(db.walPosition()) + ")");
         }
+        Optional<Decision> heldBack = PrimaryRaceBackoff.holdsBack(s);
+        if (heldBack.isPresent()) {
+            return heldBack.get();
+        }
         Optional<FailsafePing> ping = local.failsafePing();
         if (s.dcs().failsafeMode() && ping.isPresent() && nowNanos - ping.get().receivedAt() < s.dcs().ttl().toNanos()) {
             // The leader, cut from the store, still runs as primary: every member confirmed it, me included.

@@ -4,6 +4,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.FailoverSlots;
+import io.hapg.core.decision.PrimaryRaceBackoff;
 import io.hapg.core.decision.RetainedSlots;
 import io.hapg.core.decision.Now;
 import io.hapg.core.decision.Self;
@@ -260,7 +261,13 @@ public final class HaLoop {
     private void awaitNext(long started) {
         Duration wait = shutdownRequested ? SHUTDOWN_TICK
                 : failoverDue() ? FAILOVER_TICK : effectiveConfig().loopWait();
-        long left = wait.toNanos() - (time.nanoTime() - started);
+        long now = time.nanoTime();
+        long left = wait.toNanos() - (now - started);
+        OptionalLong backoffLeft = view.leader().isPresent() ? OptionalLong.empty()
+                : PrimaryRaceBackoff.nanosLeft(local, effectiveConfig(), now);
+        if (backoffLeft.isPresent()) {
+            left = Math.min(left, backoffLeft.getAsLong());
+        }
         try {
             if (left > 0 && wakeups.tryAcquire(left, TimeUnit.NANOSECONDS)) {
                 wakeups.drainPermits();
@@ -394,8 +401,9 @@ public final class HaLoop {
         Optional<Boolean> failsafe = !reachable && dynamic.failsafeMode() && db.isRunningPrimary()
                 && local.role() == Role.PRIMARY
                 ? Optional.of(peers.failsafe(others, config.name(), PEER_TIMEOUT)) : Optional.empty();
-        return local.toBuilder()
+        LocalState next = local.toBuilder()
                 .database(db)
+                .previousReceiveLsn(local.database().receiveLsn())
                 .consensusReachable(reachable)
                 .primaryDownSince(downSince)
                 .actionInProgress(runner.inProgress())
@@ -408,6 +416,9 @@ public final class HaLoop {
                 .retention(reachable ? RetainedSlots.next(local.retention(), view, config.name(), dynamic, now)
                         : local.retention())
                 .build();
+        // A stale view (store unreachable) says nothing about the leader key: the back-off stays as it was.
+        return next.toBuilder().primaryRaceBackoffSince(reachable
+                ? PrimaryRaceBackoff.since(view, dynamic, next, now) : local.primaryRaceBackoffSince()).build();
     }
 
     private Role initialRole(DatabaseState db) {

@@ -116,6 +116,7 @@ public record DynamicConfig(
         IgnoreSlot.parse(map.get("ignore_slots"));
         maximumLagOnSyncnode(map);
         maxTimelinesHistory(map);
+        primaryRaceBackoff(map);
         memberSlotsTtl(map);
         StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
@@ -245,6 +246,21 @@ public record DynamicConfig(
 
     private static long maximumLagOnSyncnode(Map<?, ?> map) {
         return number(map, "maximum_lag_on_syncnode", -1, Long.MIN_VALUE);
+    }
+
+    /**
+     * Patroni's {@code primary_race_backoff} (default 0, off), whole seconds: how long a replica
+     * whose WAL position still moves may put off the leader race after the leader key vanished
+     * (the primary probably still runs and streams, only its agent is stuck). Checked by
+     * {@link #fromMap}: a whole number of seconds, at least 0. See
+     * {@code io.hapg.core.decision.PrimaryRaceBackoff} for the rule and how it meets hapg's fence.
+     */
+    public Duration primaryRaceBackoff() {
+        return primaryRaceBackoff(raw);
+    }
+
+    private static Duration primaryRaceBackoff(Map<?, ?> map) {
+        return seconds(map, "primary_race_backoff", 0, 0);
     }
 
     /**

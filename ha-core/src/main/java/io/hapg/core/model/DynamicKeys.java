@@ -59,8 +59,6 @@ public final class DynamicKeys {
         Map<String, Refusal> m = new LinkedHashMap<>();
         m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
                 + " off", DynamicKeys::onOff));
-        m.put("primary_race_backoff", new Refusal("hapg races as soon as the leader key is gone; only 0"
-                + " (Patroni's default: no backoff) is accepted", DynamicKeys::zero));
         // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,
         // and the YAML binder refuses a node file that would leave it to the dynamic one.
         m.put("postgresql.pg_hosts", new Refusal("hapg does not write pg_hosts.conf", DynamicKeys::empty));
@@ -85,24 +83,5 @@ public final class DynamicKeys {
     private static boolean onOff(Object value) {
         return value instanceof Boolean || List.of("on", "off", "true", "false", "yes", "no")
                 .contains(value.toString().strip().toLowerCase(Locale.ROOT));
-    }
-
-    private static boolean zero(Object value) {
-        Long n = number(value);
-        return n != null && n == 0;
-    }
-
-    /** A whole number given as a number or text ({@code 0}, {@code "0"}, {@code "0s"}); null otherwise. */
-    private static Long number(Object value) {
-        if (value instanceof Number) {
-            return ((Number) value).longValue();
-        }
-        String text = value.toString().strip().toLowerCase(Locale.ROOT);
-        text = text.replaceAll("(ms|s|min|h|d)$", "").strip();
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }

@@ -36,6 +36,12 @@ import java.util.OptionalLong;
  *                               PostgreSQL found running may still stream from whatever its files say
  * @param retention              as leader: when each member with a slot here was last seen, for
  *                               {@code member_slots_ttl}
+ * @param previousReceiveLsn     the receive LSN of the previous iteration's probe (Patroni's
+ *                               {@code _prev_wal_lsn}): whether WAL still streams in, for
+ *                               {@code primary_race_backoff}
+ * @param primaryRaceBackoffSince when {@code primary_race_backoff} first held this node's leader
+ *                               race back (Patroni's {@code _primary_race_backoff_timestamp}); empty
+ *                               once a leader key is seen again
  */
 public record LocalState(
         Role role,
@@ -54,7 +60,9 @@ public record LocalState(
         Optional<FailsafePing> failsafePing,
         LocalSlots slots,
         boolean upstreamKnown,
-        SlotRetention retention) {
+        SlotRetention retention,
+        Optional<Lsn> previousReceiveLsn,
+        OptionalLong primaryRaceBackoffSince) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -70,13 +78,16 @@ public record LocalState(
         Objects.requireNonNull(failsafePing, "failsafePing");
         Objects.requireNonNull(slots, "slots");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(previousReceiveLsn, "previousReceiveLsn");
+        Objects.requireNonNull(primaryRaceBackoffSince, "primaryRaceBackoffSince");
     }
 
     /** A freshly started agent that has probed its database once. */
     public static LocalState initial(DatabaseState database) {
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
-                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, false, SlotRetention.NONE);
+                Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, false, SlotRetention.NONE, Optional.empty(),
+                OptionalLong.empty());
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -125,6 +136,8 @@ public record LocalState(
         private LocalSlots slots;
         private boolean upstreamKnown;
         private SlotRetention retention;
+        private Optional<Lsn> previousReceiveLsn;
+        private OptionalLong primaryRaceBackoffSince;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -144,6 +157,8 @@ public record LocalState(
             slots = s.slots;
             upstreamKnown = s.upstreamKnown;
             retention = s.retention;
+            previousReceiveLsn = s.previousReceiveLsn;
+            primaryRaceBackoffSince = s.primaryRaceBackoffSince;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -165,11 +180,14 @@ public record LocalState(
         public Builder slots(LocalSlots v) { slots = v; return this; }
         public Builder upstreamKnown(boolean v) { upstreamKnown = v; return this; }
         public Builder retention(SlotRetention v) { retention = v; return this; }
+        public Builder previousReceiveLsn(Optional<Lsn> v) { previousReceiveLsn = v; return this; }
+        public Builder primaryRaceBackoffSince(OptionalLong v) { primaryRaceBackoffSince = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
-                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention);
+                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention, previousReceiveLsn,
+                    primaryRaceBackoffSince);
         }
     }
 }

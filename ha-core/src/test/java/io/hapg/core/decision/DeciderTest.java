@@ -1174,6 +1174,87 @@ class DeciderTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    /** Patroni's primary_race_backoff: process_unhealthy_cluster, _prev_wal_lsn, load_cluster_from_dcs. */
+    @Nested
+    class PrimaryRaceBackoffRule {
+        ClusterView leaderless(int backoff) {
+            return Clusters.leaderless().config("primary_race_backoff", backoff).build();
+        }
+
+        /** A replica at 0/5000060 that received {@code previous} one loop ago, held back since {@code secondsAgo}. */
+        LocalState.Builder replica(String previous, long secondsAgo) {
+            return LocalStates.replica().peers(peers(peer("pg3", "0/5000000")))
+                    .previousReceiveLsn(Optional.of(Lsn.parse(previous)))
+                    .primaryRaceBackoffSince(OptionalLong.of(MONO - secondsAgo * SECOND));
+        }
+
+        @Test
+        void waitsWhileTheWalStillMoves() {
+            expect(decide("pg2", leaderless(30), replica("0/5000000", 12)))
+                    .action(NONE).reason("not racing: my (pg2) WAL position moved since the last heart beat loop"
+                            + " (received 0/5000000 -> 0/5000060): the primary may still run; 18 s until the leader"
+                            + " race (primary_race_backoff 30 s)");
+        }
+
+        @Test
+        void racesOnceTheBackoffHasElapsedThoughTheWalStillMoves() {
+            expect(decide("pg2", leaderless(30), replica("0/5000000", 30))).action(PROMOTE);
+        }
+
+        @Test
+        void racesWhenTheWalDoesNotMove() {
+            expect(decide("pg2", leaderless(30), replica("0/5000060", 12))).action(PROMOTE);
+        }
+
+        @Test
+        void waitsOneLoopWaitEvenWhenTheWalDoesNotMove() {
+            // The key may have expired just after the previous probe (Patroni: time_left > backoff - loop_wait).
+            expect(decide("pg2", leaderless(30), replica("0/5000060", 3)))
+                    .action(NONE).reason("not racing: the leader key went away 3 s ago, less than loop_wait (10 s):"
+                            + " waiting a loop to see whether my WAL position still moves (primary_race_backoff 30 s)");
+        }
+
+        @Test
+        void offAtZero() {
+            expect(decide("pg2", leaderless(0), replica("0/5000000", 0))).action(PROMOTE);
+            expect(decide("pg2", Clusters.leaderless().build(), replica("0/5000000", 0))).action(PROMOTE);
+        }
+
+        @Test
+        void aFailoverRequestNamingACandidateIsNotHeldBack() {
+            ClusterView view = Clusters.leaderless().config("primary_race_backoff", 30).failoverTo("pg2").build();
+            expect(decide("pg2", view, replica("0/5000000", 0))).action(PROMOTE);
+        }
+
+        @Test
+        void theBackoffStartsWhenTheKeyIsGoneAndResetsWhenALeaderIsBack() {
+            DynamicConfig dcs = DynamicConfig.DEFAULTS.with("primary_race_backoff", 30);
+            LocalState fresh = LocalStates.replica().previousReceiveLsn(Optional.of(Lsn.parse("0/5000000"))).build();
+            LocalState held = fresh.toBuilder().primaryRaceBackoffSince(OptionalLong.of(MONO - 5 * SECOND)).build();
+            ClusterView leaderless = leaderless(30);
+            assertThat(PrimaryRaceBackoff.since(leaderless, dcs, fresh, MONO)).hasValue(MONO);
+            assertThat(PrimaryRaceBackoff.since(leaderless, dcs, held, MONO)).as("kept while the key stays away")
+                    .hasValue(MONO - 5 * SECOND);
+            assertThat(PrimaryRaceBackoff.since(Clusters.withHealthyLeader(), dcs, held, MONO)).isEmpty();
+            assertThat(PrimaryRaceBackoff.since(leaderless, DynamicConfig.DEFAULTS, fresh, MONO)).as("off at 0")
+                    .isEmpty();
+            assertThat(PrimaryRaceBackoff.since(leaderless, dcs, fresh.toBuilder()
+                    .previousReceiveLsn(Optional.empty()).build(), MONO)).as("no previous position").isEmpty();
+            assertThat(PrimaryRaceBackoff.since(Clusters.leaderless().config("primary_race_backoff", 30).pause()
+                    .build(), dcs.with("pause", true), fresh, MONO)).as("paused").isEmpty();
+        }
+
+        @Test
+        void theLoopSleepsNoLongerThanTheBackoffHasLeft() {
+            DynamicConfig dcs = DynamicConfig.DEFAULTS.with("primary_race_backoff", 30);
+            LocalState held = replica("0/5000000", 25).build();
+            assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO)).hasValue(5 * SECOND);
+            assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO + 5 * SECOND)).isEmpty();
+            assertThat(PrimaryRaceBackoff.nanosLeft(LocalStates.replica().build(), dcs, MONO)).isEmpty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     /** Patroni 4's member_slots_ttl: _build_retain_slots, acquire_leader_lock and retain_slots in _get_members_slots. */
     @Nested
     class MemberSlotsTtl {

@@ -309,9 +309,12 @@ class ManagementEndpointsTest {
     void patchConfigRefusesAKeyHapgDoesNotImplementNamingIt() {
         primary(Clusters.withHealthyLeader());
         h.control.cluster = Clusters.healthy().config("ttl", 30).build();
-        ApiHarness.Response r = h.send("PATCH", "/config", "{\"primary_race_backoff\":5}", null);
+        ApiHarness.Response r = h.send("PATCH", "/config", "{\"postgresql\":{\"pg_hosts\":[\"x\"]}}", null);
         assertThat(r.status()).isEqualTo(400);
-        assertThat(r.body()).startsWith("invalid configuration: primary_race_backoff: not supported by hapg:");
+        assertThat(r.body()).startsWith("invalid configuration: postgresql.pg_hosts: not supported by hapg:");
+        r = h.send("PATCH", "/config", "{\"primary_race_backoff\":-5}", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).startsWith("invalid configuration: primary_race_backoff: must be at least 0");
         r = h.send("PATCH", "/config", "{\"member_slots_ttl\":\"-1min\"}", null);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.body()).startsWith("invalid configuration: member_slots_ttl: must be at least 0");

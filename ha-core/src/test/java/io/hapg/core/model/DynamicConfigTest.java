@@ -94,6 +94,18 @@ class DynamicConfigTest {
                 "postgresql", Map.of("pg_hba", List.of("host all all 0.0.0.0/0 md5"))));
     }
 
+    /** Patroni: global_config.primary_race_backoff is get_int('primary_race_backoff', 0), whole seconds. */
+    @Test
+    void primaryRaceBackoffIsWholeSecondsAndOffByDefault() {
+        assertThat(DynamicConfig.DEFAULTS.primaryRaceBackoff()).isZero();
+        assertThat(DynamicConfig.fromMap(Map.of("primary_race_backoff", 6)).primaryRaceBackoff()).hasSeconds(6);
+        assertThat(DynamicConfig.fromMap(Map.of("primary_race_backoff", " 30 ")).primaryRaceBackoff()).hasSeconds(30);
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("primary_race_backoff", -1)))
+                .hasMessage("primary_race_backoff: must be at least 0, got -1");
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("primary_race_backoff", "5s")))
+                .hasMessage("primary_race_backoff: expected a whole number, got '5s'");
+    }
+
     /** Patroni 4: global_config.member_slots_ttl is parse_int(value, 's'), default 1800. */
     @Test
     void memberSlotsTtlIsReadAsPatroniDoes() {

@@ -108,8 +108,8 @@ class EtcdCodecTest {
     @Test
     void aConfigWithAKeyHapgRefusesIsUnreadableNotSilentlyIgnored() {
         // The agent keeps its last good configuration and warns (LastGoodConfig); it never runs with
-        // a primary_race_backoff it would ignore, nor with a slots entry it cannot read.
-        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"primary_race_backoff\":5}", 3, 3, 0));
+        // a pg_hosts it would ignore, nor with a slots entry it cannot read.
+        ClusterView view = view(new RawKv("config", "{\"ttl\":30,\"postgresql\":{\"pg_hosts\":[\"x\"]}}", 3, 3, 0));
         assertThat(view.config()).isEmpty();
         assertThat(view.configUnreadable()).isTrue();
         assertThat(view(new RawKv("config", "{\"slots\":{\"cdc\":{\"type\":\"logical\"}}}", 3, 3, 0))
