@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code ensureSlots} on a real primary: member and permanent slots are created (a logical one in
  * its database with its plugin), a physical slot nobody wants is dropped unless {@code ignore_slots}
  * matches it, a logical slot outside the plan is never dropped, a permanent slot of the wrong type
- * is re-created, and the permanent slots' positions are returned for the {@code status} key.
+ * is re-created, and the member and permanent slots' positions are returned for the {@code status} key.
  */
 @Timeout(120)
 class SlotsIT {
@@ -56,7 +56,7 @@ class SlotsIT {
 
         assertThat(slots(n1)).containsExactlyInAnyOrder("n2 physical", "barman physical", "consumer physical",
                 "cdc logical postgres test_decoding", "someone_elses logical postgres test_decoding");
-        assertThat(positions).as("the permanent slots' positions").containsOnlyKeys("consumer", "cdc");
+        assertThat(positions).as("the member and permanent slots' positions").containsOnlyKeys("n2", "consumer", "cdc");
 
         // Not ignored any more: dropped on the next call; the logical one nobody listed stays.
         positions = n1.ensureSlots(new SlotPlan(true, Set.of("n2"), plan.permanent(), List.of(), Map.of()));

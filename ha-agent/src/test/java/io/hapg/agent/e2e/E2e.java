@@ -164,6 +164,45 @@ final class E2e {
         }
     }
 
+    /**
+     * {@link #awaitTrue}, failing with {@code diagnosis} of {@code node} (its replication state and
+     * the tails of its agent and PostgreSQL logs) so a red CI run says why.
+     */
+    static void awaitTrue(String what, Duration timeout, ClusterNode node,
+                          java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " within " + timeout + "; " + diagnosis(node));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    /** What a failed wait on {@code node} should print: replication state, then log tails. */
+    static String diagnosis(ClusterNode node) {
+        String state;
+        try {
+            state = String.join(" | ", node.query("SELECT concat_ws(' ', 'recovery=' || pg_is_in_recovery(),"
+                    + " 'receive=' || pg_last_wal_receive_lsn(), 'replay=' || pg_last_wal_replay_lsn(),"
+                    + " (SELECT 'walreceiver=' || status || ' from port ' || sender_port || ' tli ' || received_tli"
+                    + " FROM pg_stat_wal_receiver))"));
+        } catch (RuntimeException e) {
+            state = "unreachable: " + e.getMessage();
+        }
+        return node.name() + ": " + state + "\n----- agent log tail -----\n" + tail(node.agentLog(), 40)
+                + "\n----- postgres log tail -----\n" + tail(node.postgresLog(), 20);
+    }
+
+    private static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(" + file + " unreadable: " + e + ")";
+        }
+    }
+
     /** Waits until {@code replica} replayed everything {@code primary} has written so far. */
     static void awaitReplayed(ClusterNode replica, ClusterNode primary) {
         String lsn = primary.query("SELECT pg_current_wal_lsn()").get(0);

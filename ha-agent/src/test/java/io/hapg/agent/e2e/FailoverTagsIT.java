@@ -369,8 +369,8 @@ class FailoverTagsIT {
         Map<ClusterNode, Long> offsets = new java.util.LinkedHashMap<>();
         for (ClusterNode replica : cluster.nodes()) {
             if (replica != primary) {
-                E2e.awaitTrue(replica.name() + " streams from " + primary.name(), E2e.CONVERGE,
-                        () -> caughtUp(replica, lsn, false));
+                E2e.awaitTrue(replica.name() + " streams from " + primary.name() + " up to " + lsn, E2e.CONVERGE,
+                        replica, () -> caughtUp(replica, lsn, false));
                 offsets.put(replica, E2e.logSize(replica));
             }
         }

@@ -156,11 +156,38 @@ class PermanentSlotsIT {
         cluster = E2e.cluster("member-slots").start();
         logs.watch(cluster);
         ClusterNode primary = cluster.awaitConverged(E2e.BOOT);
+        replicasKeepEveryMembersSlot(primary);
         primary.killNode();
         ClusterNode next = cluster.awaitPrimary(n -> n != primary, E2e.FAILOVER.multipliedBy(3));
         ClusterNode replica = cluster.nodes().stream().filter(n -> n != primary && n != next).findFirst()
                 .orElseThrow();
         memberSlotsTtl(next, primary, replica);
+    }
+
+    /**
+     * Patroni 4 on PostgreSQL 11+ with {@code member_slots_ttl} above 0: every replica keeps an
+     * unused physical slot for each other member, the leader's included, advanced to the positions
+     * the leader publishes in the {@code status} key, so that a promoted replica already holds
+     * each member's WAL (the failover that follows then streams the other replica through it).
+     */
+    private void replicasKeepEveryMembersSlot(ClusterNode primary) {
+        long t0 = System.nanoTime();
+        primary.execute("CREATE TABLE member_slots AS SELECT g FROM generate_series(1, 1000) g");
+        String lsn = primary.query("SELECT pg_catalog.pg_current_wal_lsn()").get(0);
+        for (ClusterNode replica : cluster.nodes()) {
+            for (ClusterNode member : cluster.nodes()) {
+                if (replica == primary || member == replica) {
+                    continue;
+                }
+                String slot = PermanentSlot.slotName(member.name());
+                E2e.awaitTrue(replica.name() + " keeps " + member.name() + "'s slot, advanced past " + lsn,
+                        E2e.CONVERGE, replica, () -> "t".equals(tryQuery(replica, "SELECT restart_lsn >= '" + lsn
+                                + "'::pg_lsn AND NOT active FROM pg_catalog.pg_replication_slots WHERE slot_name = '"
+                                + slot + "' AND slot_type = 'physical'")));
+            }
+        }
+        report("member_slots_ttl: each replica keeps every other member's slot, advanced past " + lsn + " within "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms of the write");
     }
 
     /**

@@ -163,6 +163,8 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
      * will ever find it there. Nor does a node that does not stream from the primary
      * ({@link #streamsFromPrimary}: {@code nostream}) keep a logical one, as Patroni's
      * {@code _get_permanent_slots}: without feedback to the primary its catalog rows may be gone.
+     * With {@code member_slots_ttl} above 0 it also keeps, as physical slots advanced the same way,
+     * one for every other member ({@link #keptMemberSlots}).
      */
     SlotPlan replicaSlots() {
         if (!dcs.useSlots()) {
@@ -185,9 +187,35 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 permanent.put(name, slot);
             }
         });
+        keptMemberSlots(members).forEach(name -> permanent.putIfAbsent(name, PermanentSlot.physical(name)));
         Map<String, Lsn> positions = new LinkedHashMap<>(view.status().slots());
         positions.keySet().retainAll(permanent.keySet());
         return new SlotPlan(false, members, permanent, dcs.ignoreSlots(), positions);
+    }
+
+    /**
+     * The slots a replica keeps for members that do not stream from it, so that whichever node is
+     * promoted already holds every member's WAL (Patroni 4's {@code _get_members_slots} when
+     * {@code member_slots_ttl} is above 0 and PostgreSQL can advance slots, 11 and later): one per
+     * other member (the leader's too) except a {@code nostream} one, plus the names the leader
+     * retains in the {@code status} key; a {@code nofailover} replica, never promoted, keeps none.
+     * They are advanced like permanent physical slots, to the positions the leader publishes.
+     *
+     * @param streaming the slots of members streaming from me, kept (and used) already
+     */
+    private Set<String> keptMemberSlots(Set<String> streaming) {
+        if (dcs.memberSlotsTtl().isZero() || !FailoverSlots.supported(db().serverVersion())
+                || myTags().nofailover()) {
+            return Set.of();
+        }
+        String mine = PermanentSlot.slotName(me());
+        Set<String> kept = new LinkedHashSet<>(memberSlots());
+        kept.addAll(view.status().retainSlots());
+        kept.remove(mine);
+        kept.removeAll(streaming);
+        view.members().values().stream().filter(m -> m.tags().nostream()).map(m -> PermanentSlot.slotName(m.name()))
+                .forEach(kept::remove);
+        return kept;
     }
 
     String nofailoverWhy() {

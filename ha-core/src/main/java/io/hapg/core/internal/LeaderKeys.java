@@ -8,6 +8,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
+import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.SyncState;
@@ -53,12 +54,13 @@ final class LeaderKeys {
         // The slots made in an earlier term may be gone when this node leads again: pg_rewind and a
         // re-clone drop them. So they are ensured afresh in every new term, not only when the set
         // changes (CI: a leader rewound and promoted again left a replica waiting for its slot for good).
-        // With permanent slots, every iteration: their positions are published in the status key
-        // (replicas advance their copies to them), and one dropped by hand is re-created.
+        // With permanent slots, or member slots kept on replicas too (member_slots_ttl), every
+        // iteration: their positions are published in the status key (replicas advance their
+        // copies to them), and one dropped by hand is re-created.
         Optional<Long> term = term(view);
-        boolean permanent = !decision.slots().permanent().isEmpty();
-        if (dynamic.useSlots() && (permanent || !decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
-            slotPositions = database.ensureSlots(decision.slots());
+        boolean published = !decision.slots().permanent().isEmpty() || publishesMemberSlots(dynamic);
+        if (dynamic.useSlots() && (published || !decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
+            slotPositions = published(database.ensureSlots(decision.slots()), decision.slots(), db, dynamic);
             lastSlots = decision.slots();
             lastSlotsTerm = term;
         }
@@ -82,7 +84,33 @@ final class LeaderKeys {
     }
 
     /**
-     * The permanent slots' positions the last {@link #keep} found on this primary, for the
+     * Patroni 4 publishes every slot's position, members' included, once members' slots outlive
+     * their keys ({@code member_slots_ttl} above 0): replicas then keep a slot for every member
+     * and advance it to that position, so that a new primary already holds each member's WAL.
+     */
+    private static boolean publishesMemberSlots(DynamicConfig dynamic) {
+        return !dynamic.memberSlotsTtl().isZero();
+    }
+
+    /**
+     * What the status key gets of {@code positions}: the permanent slots', plus, when
+     * {@link #publishesMemberSlots}, the members' and mine at this primary's WAL position (replicas
+     * keep a slot for the leader too, Patroni's {@code update_lock}).
+     */
+    private Map<String, Lsn> published(Map<String, Lsn> positions, SlotPlan plan, DatabaseState db,
+                                       DynamicConfig dynamic) {
+        Map<String, Lsn> out = new TreeMap<>(positions);
+        if (!publishesMemberSlots(dynamic)) {
+            out.keySet().retainAll(plan.permanent().keySet());
+            return Map.copyOf(out);
+        }
+        String mine = PermanentSlot.slotName(config.name());
+        db.walPosition().ifPresent(lsn -> out.putIfAbsent(mine, lsn));
+        return Map.copyOf(out);
+    }
+
+    /**
+     * The slots' positions the last {@link #keep} published from this primary, for the
      * {@code status} key (Patroni's {@code slots} in {@code /status}); empty when not primary.
      */
     Map<String, Lsn> slotPositions() {

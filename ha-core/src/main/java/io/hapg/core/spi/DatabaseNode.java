@@ -127,9 +127,9 @@ public interface DatabaseNode extends AutoCloseable {
      * replica) as it is. A failure to advance one slot is logged and retried on the next call.
      * Bounded by the query timeout.
      *
-     * @return the positions of the plan's permanent slots as they are now (a physical slot's
-     *         {@code restart_lsn}, a logical one's {@code confirmed_flush_lsn}), for the leader to
-     *         publish in the {@code status} key; slots without a position are left out, and so
+     * @return the positions of the plan's slots, member and permanent, as they are now (a
+     *         physical slot's {@code restart_lsn}, a logical one's {@code confirmed_flush_lsn}), for
+     *         the leader to publish in the {@code status} key; slots without a position are left out, and so
      *         is, on a replica, a logical slot whose advance found the WAL it needs gone (a stale
      *         copy: Patroni copies it again)
      * @throws DatabaseUnavailableException when PostgreSQL does not answer or refuses

@@ -35,6 +35,7 @@ import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.model.RaceBackoff;
+import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.model.SlotRetention;
@@ -1738,8 +1739,9 @@ class DeciderTest {
             slots.put("consumer", Map.of("type", "physical"));
             slots.put("pg2", Map.of("type", "physical"));
             slots.put("cdc", Map.of("type", "logical", "database", "app", "plugin", "pgoutput"));
-            ClusterView view = Clusters.healthy().config("slots", slots).slotPosition("consumer", "0/5000000")
-                    .slotPosition("cdc", "0/5000100").slotPosition("gone", "0/1").build();
+            ClusterView view = Clusters.healthy().config("slots", slots).config("member_slots_ttl", 0)
+                    .slotPosition("consumer", "0/5000000").slotPosition("cdc", "0/5000100").slotPosition("gone", "0/1")
+                    .build();
             Decision d = decide("pg2", view, LocalStates.replica());
             expect(d).action(NONE).reason("no action: streaming from leader pg1");
             assertThat(d.slots().primary()).isFalse();
@@ -1748,8 +1750,9 @@ class DeciderTest {
             assertThat(d.slots().positions()).containsOnly(Map.entry("consumer", Lsn.parse("0/5000000")),
                     Map.entry("cdc", Lsn.parse("0/5000100")));
             assertThat(d.slots().memberSlots()).isEmpty();
-            assertThat(decide("pg2", Clusters.withHealthyLeader(), LocalStates.replica()).slots().isEmpty())
-                    .as("no permanent slots: a replica leaves its slots alone").isTrue();
+            assertThat(decide("pg2", Clusters.healthy().config("member_slots_ttl", 0).build(), LocalStates.replica())
+                    .slots().isEmpty()).as("no permanent slots, member_slots_ttl 0: a replica leaves its slots alone")
+                    .isTrue();
             assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
                     .as("a replica that is never promoted keeps none").isEmpty();
         }
@@ -1829,6 +1832,34 @@ class DeciderTest {
                     "pg2", Tags.NONE)).as("physical slots only").isFalse();
         }
 
+        /**
+         * Patroni 4's _get_members_slots with member_slots_ttl above 0 on PostgreSQL 11+: a replica
+         * keeps a slot for every other member, the leader's too, and for the names retained in the
+         * status key, advanced to the positions the leader publishes, so that whichever node is
+         * promoted already holds each member's WAL. Not for nostream members, not on a nofailover
+         * replica, not with member_slots_ttl 0; a member cascading from me keeps its (used) slot.
+         */
+        @Test
+        void aReplicaKeepsASlotForEveryMemberAtThePublishedPositions() {
+            ClusterView view = Clusters.healthy().member(member("pg4").replica().tag("nostream", true))
+                    .member(member("pg5").replica().tag("replicatefrom", "pg2"))
+                    .slotPosition("pg1", "0/7000000").slotPosition("pg3", "0/6000000").slotPosition("pg2", "0/1")
+                    .retainSlots("pg1", "pg2", "pg9").build();
+            Decision d = decide("pg2", view, LocalStates.replica());
+            expect(d).action(NONE).reason("no action: streaming from leader pg1");
+            assertThat(d.slots().permanent()).containsOnlyKeys("pg1", "pg3", "pg9");
+            assertThat(d.slots().permanent().values()).noneMatch(PermanentSlot::logical);
+            assertThat(d.slots().positions()).containsOnly(Map.entry("pg1", Lsn.parse("0/7000000")),
+                    Map.entry("pg3", Lsn.parse("0/6000000")));
+            assertThat(d.slots().memberSlots()).containsExactly("pg5");
+            assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
+                    .as("never promoted: only its cascade's slot").isEmpty();
+            ClusterView off = Clusters.healthy().config("member_slots_ttl", 0).build();
+            assertThat(decide("pg2", off, LocalStates.replica()).slots().isEmpty()).as("member_slots_ttl 0").isTrue();
+            assertThat(decide("pg2", Clusters.healthy().build(), LocalStates.of(Databases.replica().build()
+                    .withServer(100000, false)).role(Role.REPLICA).following("pg1")).slots().isEmpty()).as("PostgreSQL 10 cannot advance them").isTrue();
+        }
+
         @Test
         void replicaKeepsTheSlotOfAMemberCascadingFromIt() {
             ClusterView view = Clusters.healthy().member(member("pg3").replica().tag("replicatefrom", "pg2"))
@@ -1873,7 +1904,7 @@ class DeciderTest {
         @Test
         void nostreamReplicaAndItsCascadeKeepNoLogicalPermanentSlot() {
             Map<String, Object> slots = Map.of("consumer", Map.of("type", "physical"), "cdc", LOGICAL_CDC);
-            ClusterView view = Clusters.healthy().config("slots", slots)
+            ClusterView view = Clusters.healthy().config("slots", slots).config("member_slots_ttl", 0)
                     .member(member("pg2").replica().tag("nostream", true))
                     .member(member("pg3").replica().tag("replicatefrom", "pg2")).build();
             LocalState.Builder archiveOnly = LocalStates.replica().following(Optional.empty()).upstreamKnown(true);

@@ -89,22 +89,49 @@ class LeaderKeysTest {
      */
     @Test
     void slotsAreEnsuredAgainWhenTheNodeLeadsAgain() {
-        n0.tryAcquireLeader();
-        FakeDatabaseNode db = FakeDatabaseNode.standalone("n0");
-        db.bootstrap();
+        FakeDatabaseNode db = leadingDatabase();
         LeaderKeys keys = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, db);
-        Decision renew = Decision.renew(SlotPlan.ofMembers(Set.of("n1", "n2")), "no action: I am the leader with the lock");
+        DynamicConfig noRetention = DynamicConfig.fromMap(Map.of("member_slots_ttl", 0));
 
-        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
-        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
+        keys.keep(RENEW, n0.read(), LocalStates.primary().build(), noRetention);
+        keys.keep(RENEW, n0.read(), LocalStates.primary().build(), noRetention);
         assertThat(db.count("ensureSlots")).as("an unchanged set is not ensured every loop").isEqualTo(1);
+        assertThat(keys.slotPositions()).as("member slots' positions are not published").isEmpty();
 
         // The loop calls keep() only while this node leads: losing and winning the key again is a new term.
         assertThat(n0.releaseLeader()).isTrue();
         assertThat(n0.tryAcquireLeader()).isTrue();
-        keys.keep(renew, n0.read(), LocalStates.primary().build(), DynamicConfig.DEFAULTS);
+        keys.keep(RENEW, n0.read(), LocalStates.primary().build(), noRetention);
         assertThat(db.count("ensureSlots")).as("leading again, in a new term").isEqualTo(2);
     }
+
+    /**
+     * With member_slots_ttl above 0 (Patroni 4) replicas keep every member's slot at the positions
+     * the leader publishes: so it keeps its slots every loop and publishes its own slot at its WAL
+     * position, which replicas keep for it.
+     */
+    @Test
+    void withMemberSlotsTtlTheLeaderPublishesItsOwnSlotEveryLoop() {
+        FakeDatabaseNode db = leadingDatabase();
+        LeaderKeys keys = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, db);
+        LocalState primary = LocalStates.primary().build();
+
+        keys.keep(RENEW, n0.read(), primary, DynamicConfig.DEFAULTS);
+        keys.keep(RENEW, n0.read(), primary, DynamicConfig.DEFAULTS);
+        assertThat(db.count("ensureSlots")).as("every loop: positions move").isEqualTo(2);
+        assertThat(keys.slotPositions()).containsOnly(Map.entry("n0", primary.database().walPosition().orElseThrow()));
+    }
+
+    /** n0 leading, with a running database; keeping its members' slots n1 and n2. */
+    private FakeDatabaseNode leadingDatabase() {
+        n0.tryAcquireLeader();
+        FakeDatabaseNode db = FakeDatabaseNode.standalone("n0");
+        db.bootstrap();
+        return db;
+    }
+
+    private static final Decision RENEW = Decision.renew(SlotPlan.ofMembers(Set.of("n1", "n2")),
+            "no action: I am the leader with the lock");
 
     private void handOverTo(InMemoryConsensus next) {
         assertThat(n0.releaseLeader()).isTrue();

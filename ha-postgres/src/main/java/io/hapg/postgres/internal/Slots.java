@@ -80,8 +80,9 @@ public final class Slots {
      *
      * @param databases opens a connection to a database, for creating a logical slot (primary) or
      *                  advancing one (replica)
-     * @return the positions of the plan's permanent slots present afterwards; on a replica, a
-     *         logical slot whose advance found its WAL gone is left out (it must be copied again)
+     * @return the positions of the plan's slots (member and permanent) present afterwards; on a
+     *         replica, a logical slot whose advance found its WAL gone is left out (it must be
+     *         copied again)
      */
     public static Map<String, Lsn> ensure(Connection connection, DatabaseConnector databases, String member,
                                           SlotPlan plan, Set<String> ignored) throws SQLException {
@@ -135,7 +136,8 @@ public final class Slots {
         Map<String, Lsn> positions = new LinkedHashMap<>();
         for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
             Present slot = Present.of(row);
-            if (plan.permanent().containsKey(slot.name()) && !stale.contains(slot.name())) {
+            boolean kept = plan.permanent().containsKey(slot.name()) || members.contains(slot.name());
+            if (kept && !stale.contains(slot.name())) {
                 slot.position().ifPresent(lsn -> positions.put(slot.name(), lsn));
             }
         }
