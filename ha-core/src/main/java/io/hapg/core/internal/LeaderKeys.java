@@ -34,6 +34,8 @@ final class LeaderKeys {
     private final DatabaseNode database;
     private SlotPlan lastSlots;
     private Optional<Long> lastSlotsTerm = Optional.empty();
+    /** What the last {@code ensureSlots} returned; {@link #slotPositions} is what of it gets published. */
+    private Map<String, Lsn> ensuredPositions = Map.of();
     private Map<String, Lsn> slotPositions = Map.of();
 
     LeaderKeys(HaConfig config, Consensus consensus, DatabaseNode database) {
@@ -48,6 +50,7 @@ final class LeaderKeys {
         boolean standbyLeader = local.role() == Role.STANDBY_LEADER && db.isRunning() && db.inRecovery();
         if (!db.isRunningPrimary() && !standbyLeader) {
             lastSlots = null;
+            ensuredPositions = Map.of();
             slotPositions = Map.of();
             return;
         }
@@ -58,12 +61,14 @@ final class LeaderKeys {
         // iteration: their positions are published in the status key (replicas advance their
         // copies to them), and one dropped by hand is re-created.
         Optional<Long> term = term(view);
-        boolean published = !decision.slots().permanent().isEmpty() || publishesMemberSlots(dynamic);
-        if (dynamic.useSlots() && (published || !decision.slots().equals(lastSlots) || !term.equals(lastSlotsTerm))) {
-            slotPositions = published(database.ensureSlots(decision.slots()), decision.slots(), db, dynamic);
-            lastSlots = decision.slots();
+        SlotPlan plan = decision.slots();
+        boolean moving = !plan.permanent().isEmpty() || publishesMemberSlots(dynamic) && !plan.memberSlots().isEmpty();
+        if (dynamic.useSlots() && (moving || !plan.equals(lastSlots) || !term.equals(lastSlotsTerm))) {
+            ensuredPositions = database.ensureSlots(plan);
+            lastSlots = plan;
             lastSlotsTerm = term;
         }
+        slotPositions = dynamic.useSlots() ? published(ensuredPositions, plan, db, dynamic) : Map.of();
         Optional<String> init = view.initialize();
         if (view.systemIdentifier().isEmpty() && db.systemIdentifier().isPresent()) {
             // Absent, empty (initdb finished here) or garbage: the leader's data is the cluster's (Patroni too).

@@ -120,6 +120,16 @@ class LeaderKeysTest {
         keys.keep(RENEW, n0.read(), primary, DynamicConfig.DEFAULTS);
         assertThat(db.count("ensureSlots")).as("every loop: positions move").isEqualTo(2);
         assertThat(keys.slotPositions()).containsOnly(Map.entry("n0", primary.database().walPosition().orElseThrow()));
+
+        // Alone (no member slots, no permanent ones): nothing moves, so no query each loop.
+        FakeDatabaseNode alone = FakeDatabaseNode.standalone("n0");
+        alone.bootstrap();
+        LeaderKeys single = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, alone);
+        Decision renewAlone = Decision.renew(SlotPlan.ofMembers(Set.of()), "no action: I am the leader with the lock");
+        single.keep(renewAlone, n0.read(), primary, DynamicConfig.DEFAULTS);
+        single.keep(renewAlone, n0.read(), primary, DynamicConfig.DEFAULTS);
+        assertThat(alone.count("ensureSlots")).isEqualTo(1);
+        assertThat(single.slotPositions()).containsOnlyKeys("n0");
     }
 
     /** n0 leading, with a running database; keeping its members' slots n1 and n2. */
