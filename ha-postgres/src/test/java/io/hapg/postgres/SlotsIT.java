@@ -65,6 +65,38 @@ class SlotsIT {
         assertThat(positions.get("consumer")).isNotNull();
     }
 
+    /**
+     * Patroni's {@code _ensure_physical_slots}: a member's slot kept for after a failover, which
+     * nobody streams through here, is dropped and made again when it carries an {@code xmin} (left
+     * by a standby with {@code hot_standby_feedback} while this node was primary): the frozen
+     * {@code xmin} would reach the primary in this node's own feedback and hold back its vacuum.
+     */
+    @Test
+    void anIdleMemberSlotWithAnXminIsMadeAgain() {
+        PostgresNode n1 = nodes.node("n1");
+        PostgresNode n2 = nodes.node("n2");
+        n1.bootstrap();
+        n1.ensureSlots(Set.of("n2"));
+        n2.cloneFrom(TestNodes.member(n1));
+        TestNodes.execute(n2, "ALTER SYSTEM SET hot_standby_feedback = on");
+        TestNodes.execute(n2, "SELECT pg_catalog.pg_reload_conf()");
+        TestNodes.await("n2's feedback sets the xmin of its slot on n1", java.time.Duration.ofSeconds(60),
+                () -> "t".equals(TestNodes.value(n1, "SELECT xmin IS NOT NULL FROM pg_catalog.pg_replication_slots"
+                        + " WHERE slot_name = 'n2'")));
+        n2.stop(StopMode.FAST);
+        Map<String, PermanentSlot> kept = Map.of("n2", PermanentSlot.physical("n2"));
+
+        n1.ensureSlots(new SlotPlan(true, Set.of(), kept, List.of(), Map.of()));
+        assertThat(xmin(n1, "n2")).as("a permanent slot keeps its xmin").isEqualTo("t");
+        n1.ensureSlots(new SlotPlan(true, Set.of(), kept, List.of(), Map.of(), Set.of("n2")));
+        assertThat(xmin(n1, "n2")).as("an idle member slot is made again without it").isEqualTo("f");
+    }
+
+    private static String xmin(PostgresNode node, String slot) {
+        return TestNodes.value(node, "SELECT xmin IS NOT NULL FROM pg_catalog.pg_replication_slots WHERE slot_name = '"
+                + slot + "'");
+    }
+
     private static List<String> slots(PostgresNode node) {
         return TestNodes.query(node, "SELECT concat_ws(' ', slot_name, slot_type, database, plugin)"
                 + " FROM pg_catalog.pg_replication_slots").stream().map(r -> r.get(0)).collect(Collectors.toList());

@@ -187,10 +187,12 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
                 permanent.put(name, slot);
             }
         });
-        keptMemberSlots(members).forEach(name -> permanent.putIfAbsent(name, PermanentSlot.physical(name)));
+        Set<String> idle = new LinkedHashSet<>();
+        keptMemberSlots(members).stream().filter(name -> permanent.putIfAbsent(name, PermanentSlot.physical(name)) == null)
+                .forEach(idle::add);
         Map<String, Lsn> positions = new LinkedHashMap<>(view.status().slots());
         positions.keySet().retainAll(permanent.keySet());
-        return new SlotPlan(false, members, permanent, dcs.ignoreSlots(), positions);
+        return new SlotPlan(false, members, permanent, dcs.ignoreSlots(), positions, idle);
     }
 
     /**

@@ -19,9 +19,15 @@ import java.util.Set;
  * @param positions   on a replica: how far the primary's permanent slots are (the {@code status}
  *                    key); a local permanent slot is advanced to it (at most to replay); for
  *                    {@code COPY_SLOTS}: the positions published when the copy was decided
+ * @param idleMemberSlots on a replica: the entries of {@link #permanent} that are other members'
+ *                    slots kept for after a failover ({@code member_slots_ttl}), which nobody
+ *                    streams through here. One found inactive with an {@code xmin} (left from a
+ *                    time this node was primary, with {@code hot_standby_feedback}) is dropped and
+ *                    made again, as Patroni does: its frozen {@code xmin} would travel upstream in
+ *                    this node's feedback and hold back the primary's vacuum for good.
  */
 public record SlotPlan(boolean primary, Set<String> memberSlots, Map<String, PermanentSlot> permanent,
-                       List<IgnoreSlot> ignore, Map<String, Lsn> positions) {
+                       List<IgnoreSlot> ignore, Map<String, Lsn> positions, Set<String> idleMemberSlots) {
     /** Nothing to keep and nothing to drop. */
     public static final SlotPlan NONE = new SlotPlan(false, Set.of(), Map.of(), List.of(), Map.of());
 
@@ -30,6 +36,13 @@ public record SlotPlan(boolean primary, Set<String> memberSlots, Map<String, Per
         permanent = Map.copyOf(permanent);
         ignore = List.copyOf(ignore);
         positions = Map.copyOf(positions);
+        idleMemberSlots = Set.copyOf(idleMemberSlots);
+    }
+
+    /** A plan without {@link #idleMemberSlots}. */
+    public SlotPlan(boolean primary, Set<String> memberSlots, Map<String, PermanentSlot> permanent,
+                    List<IgnoreSlot> ignore, Map<String, Lsn> positions) {
+        this(primary, memberSlots, permanent, ignore, positions, Set.of());
     }
 
     /** A primary's plan with one slot per member named and nothing else (members' slot names are derived). */

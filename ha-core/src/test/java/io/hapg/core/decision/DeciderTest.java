@@ -1852,6 +1852,8 @@ class DeciderTest {
             assertThat(d.slots().positions()).containsOnly(Map.entry("pg1", Lsn.parse("0/7000000")),
                     Map.entry("pg3", Lsn.parse("0/6000000")));
             assertThat(d.slots().memberSlots()).containsExactly("pg5");
+            assertThat(d.slots().idleMemberSlots()).as("made again should they carry an xmin")
+                    .containsOnly("pg1", "pg3", "pg9");
             assertThat(decide("pg2", tag("nofailover", true), view, LocalStates.replica()).slots().permanent())
                     .as("never promoted: only its cascade's slot").isEmpty();
             ClusterView off = Clusters.healthy().config("member_slots_ttl", 0).build();

@@ -34,7 +34,8 @@ public final class Slots {
     /** {@code undefined_file}: what advancing a slot says when the WAL it needs is gone. */
     private static final String WAL_GONE = "58P01";
     private static final String SLOTS_SQL = "SELECT slot_name, slot_type, database, plugin, active,"
-            + " restart_lsn::text, confirmed_flush_lsn::text FROM pg_catalog.pg_replication_slots WHERE NOT temporary";
+            + " restart_lsn::text, confirmed_flush_lsn::text, xmin IS NOT NULL"
+            + " FROM pg_catalog.pg_replication_slots WHERE NOT temporary";
 
     /** Opens a connection to one database of the local server, for a logical slot. */
     @FunctionalInterface
@@ -48,11 +49,11 @@ public final class Slots {
     }
 
     private record Present(String name, String type, Optional<String> database, Optional<String> plugin,
-                           boolean active, Optional<Lsn> restartLsn, Optional<Lsn> confirmedFlushLsn) {
+                           boolean active, Optional<Lsn> restartLsn, Optional<Lsn> confirmedFlushLsn, boolean xmin) {
         static Present of(List<String> row) {
             return new Present(row.get(0), row.get(1), Optional.ofNullable(row.get(2)), Optional.ofNullable(row.get(3)),
                     "t".equals(row.get(4)), Optional.ofNullable(row.get(5)).map(Lsn::parse),
-                    Optional.ofNullable(row.get(6)).map(Lsn::parse));
+                    Optional.ofNullable(row.get(6)).map(Lsn::parse), "t".equals(row.get(7)));
         }
 
         /** Patroni's {@code compare_slots}: same type, and for a logical one the same database and plugin. */
@@ -95,7 +96,10 @@ public final class Slots {
         for (Present slot : List.copyOf(present.values())) {
             PermanentSlot permanent = plan.permanent().get(slot.name());
             String why;
-            if (permanent != null) {
+            if (permanent != null && plan.idleMemberSlots().contains(slot.name()) && slot.xmin() && !slot.active()) {
+                why = "nobody streams through it here but it has an xmin, which would hold back the primary's"
+                        + " vacuum; it is made again";
+            } else if (permanent != null) {
                 if (slot.sameAs(permanent)) {
                     continue;
                 }
