@@ -14,6 +14,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.hapg.core.config.Secret;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -22,6 +23,7 @@ import io.hapg.etcd.internal.ClientFactory;
 import io.hapg.etcd.internal.Deadline;
 import io.hapg.etcd.internal.EtcdCodec;
 import io.hapg.etcd.internal.EtcdErrors;
+import io.hapg.etcd.internal.HeartbeatKey;
 import io.hapg.etcd.internal.KeyLayout;
 import io.hapg.etcd.internal.LeaderKey;
 import io.hapg.etcd.internal.LeaseKeeper;
@@ -66,6 +68,7 @@ public final class EtcdConsensus implements Consensus {
     private final EtcdCodec codec;
     private final LeaseKeeper lease;
     private final LeaderKey leaderKey;
+    private final HeartbeatKey heartbeat;
     private final Watches watches;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object published = new Object();
@@ -87,6 +90,7 @@ public final class EtcdConsensus implements Consensus {
         this.codec = new EtcdCodec(context);
         this.lease = new LeaseKeeper(client.getLeaseClient(), config.ttl().toSeconds(), errors, context);
         this.leaderKey = new LeaderKey(kv, errors, layout, config.member(), context);
+        this.heartbeat = new HeartbeatKey(kv, errors, leaderKey, layout, config.member());
         this.watches = new Watches(client.getWatchClient(), layout, this::snapshot, context);
         LOG.info("{} - etcd consensus on {} under {} (ttl {} s, retry_timeout {})", context, config.endpoints(),
                 layout.prefix(), config.ttl().toSeconds(), config.retryTimeout());
@@ -263,6 +267,22 @@ public final class EtcdConsensus implements Consensus {
                     "{} - not writing {} as the leader of term {}: {}", context, key.name(), term, why));
         }
         return false;
+    }
+
+    /** {@inheritDoc} One transaction on {@code /<namespace>/.hapg/<scope>/heartbeat}. */
+    @Override
+    public boolean writeHeartbeat(long term) {
+        ensureOpen();
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be a positive create revision of the leader key, got " + term);
+        }
+        return heartbeat.write(term, deadline());
+    }
+
+    @Override
+    public Heartbeat readHeartbeat() {
+        ensureOpen();
+        return heartbeat.read(deadline());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.hapg.core.spi;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Member;
 import java.time.Duration;
 import java.util.Optional;
@@ -119,6 +120,40 @@ public interface Consensus extends AutoCloseable {
      * @throws ConsensusUnavailableException when the store cannot answer within the deadline
      */
     <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value);
+
+    /**
+     * Fast failover (dormant until {@code fast_failover} is accepted; see {@code FAST-FAILOVER.md}):
+     * rewrites the heartbeat key with this member's name and {@code term}, in one atomic
+     * transaction only while the leader key still names this member and was created at
+     * {@code term}. Each successful call moves the key's modification revision, which a standby
+     * compares in its takeover transaction. The key lies outside the cluster's key prefix, so
+     * Patroni tools and {@link #watch} never see it. Does not touch the lease.
+     *
+     * <p>Called by the leader's own heartbeat thread, never the HA loop; it takes at most the
+     * implementation's call deadline (derived from {@code retry_timeout}).
+     *
+     * @param term the leader key's create revision this member holds; positive
+     * @return true if written; false if the term moved on (the caller stops beating in that term)
+     * @throws IllegalArgumentException when {@code term} is not positive
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline (a
+     *         missed beat: the caller tries again at its next beat)
+     * @throws UnsupportedOperationException by default: this implementation has no fast failover
+     */
+    default boolean writeHeartbeat(long term) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support fast_failover");
+    }
+
+    /**
+     * Fast failover: one linearizable read of the heartbeat key ({@link #writeHeartbeat}).
+     * An unparseable value reads with its revision but no leader and term 0.
+     *
+     * @return the key as stored, or {@link Heartbeat#ABSENT}
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     * @throws UnsupportedOperationException by default: this implementation has no fast failover
+     */
+    default Heartbeat readHeartbeat() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support fast_failover");
+    }
 
     /**
      * Calls {@code onChange} after a key that can change a member's decision changes: the leader

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
@@ -406,6 +407,78 @@ public abstract class ConsensusContract {
         assertThat(key.read().apply(n0.read())).contains(key.second());
         assertThat(n0.compareAndSet(key.key(), r2, Optional.empty())).isTrue();
         assertThat(key.read().apply(n0.read())).isEmpty();
+    }
+
+    // ---- fast failover: the heartbeat key ----
+
+    @Test
+    void heartbeatIsAbsentUntilALeaderWritesIt() {
+        assertThat(member("n0").readHeartbeat()).isEqualTo(Heartbeat.ABSENT);
+    }
+
+    @Test
+    void eachHeartbeatOfTheLeaderMovesTheRevisionAndNamesItsTerm() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        n0.tryAcquireLeader();
+        Leader leader = n1.read().leader().orElseThrow();
+
+        assertThat(n0.writeHeartbeat(leader.term())).isTrue();
+        Heartbeat first = n1.readHeartbeat();
+        assertThat(n0.writeHeartbeat(leader.term())).isTrue();
+        Heartbeat second = n1.readHeartbeat();
+
+        assertThat(first.revision()).isPositive();
+        assertThat(second.revision()).isGreaterThan(first.revision());
+        assertThat(second.leader()).contains("n0");
+        assertThat(second.term()).isEqualTo(leader.term());
+        assertThat(second.writtenIn(leader)).isTrue();
+    }
+
+    @Test
+    void heartbeatIsRefusedToAMemberThatDoesNotHoldTheTerm() {
+        Consensus n0 = member("n0");
+        long term = lead(n0);
+
+        assertThat(member("n1").writeHeartbeat(term)).as("not the holder").isFalse();
+        assertThat(n0.writeHeartbeat(term + 1)).as("not my term").isFalse();
+        assertThat(n0.readHeartbeat()).isEqualTo(Heartbeat.ABSENT);
+    }
+
+    @Test
+    void heartbeatOfALostTermIsRefusedAndTheNewLeadersHeartbeatNamesItsOwn() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        long oldTerm = lead(n0);
+        assertThat(n0.writeHeartbeat(oldTerm)).isTrue();
+        n0.releaseLeader();
+        n1.tryAcquireLeader();
+        Leader now = n1.read().leader().orElseThrow();
+
+        assertThat(n0.writeHeartbeat(oldTerm)).isFalse();
+        assertThat(n1.readHeartbeat().writtenIn(now)).as("still the old term's heartbeat").isFalse();
+        assertThat(n1.writeHeartbeat(now.term())).isTrue();
+        assertThat(n0.readHeartbeat().writtenIn(now)).isTrue();
+    }
+
+    @Test
+    void heartbeatIsNotAClusterKey() {
+        Consensus n0 = member("n0");
+        n0.tryAcquireLeader();
+        ClusterView before = n0.read();
+        assertThat(n0.writeHeartbeat(before.leader().orElseThrow().term())).isTrue();
+        ClusterView after = n0.read();
+
+        assertThat(after.members()).isEqualTo(before.members());
+        assertThat(after.leader()).isEqualTo(before.leader());
+        assertThat(after.sync()).isEqualTo(before.sync());
+        assertThat(after.status()).isEqualTo(before.status());
+    }
+
+    /** {@code leader} takes the free leader key; its term. */
+    private static long lead(Consensus leader) {
+        assertThat(leader.tryAcquireLeader()).isTrue();
+        return leader.read().leader().orElseThrow().term();
     }
 
     // ---- watch and close ----

@@ -2,6 +2,7 @@ package io.hapg.core.testing;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -28,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class InMemoryConsensus implements Consensus {
     static final String OPERATION_NAMES =
             "read, tryAcquireLeader, renewLeader, releaseLeader, publishMember, compareAndSet, compareAndSetAsLeader, "
-                    + "watch, close";
+                    + "writeHeartbeat, readHeartbeat, watch, close";
     /** The operation names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> OPERATIONS = Set.of(OPERATION_NAMES.split(", "));
 
@@ -139,6 +140,22 @@ public final class InMemoryConsensus implements Consensus {
         }
         enter("compareAndSetAsLeader");
         return store.compareAndSetAsLeader(name, term, key, expectedRevision, value);
+    }
+
+    /** etcd's "leader value == name and create revision == term → put heartbeat"; never wakes watchers. */
+    @Override
+    public boolean writeHeartbeat(long term) {
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be positive, got " + term);
+        }
+        enter("writeHeartbeat");
+        return store.writeHeartbeat(name, term);
+    }
+
+    @Override
+    public Heartbeat readHeartbeat() {
+        enter("readHeartbeat");
+        return store.readHeartbeat();
     }
 
     /**
