@@ -15,6 +15,8 @@ import io.hapg.core.config.Secret;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
+import io.hapg.core.model.SyncState;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -283,6 +285,38 @@ public final class EtcdConsensus implements Consensus {
     public Heartbeat readHeartbeat() {
         ensureOpen();
         return heartbeat.read(deadline());
+    }
+
+    /** {@inheritDoc} One transaction over the leader, {@code sync} and heartbeat keys. */
+    @Override
+    public boolean takeOverEarly(Leader leader, long syncRevision, long heartbeatRevision) {
+        ensureOpen();
+        Objects.requireNonNull(leader, "leader");
+        if (syncRevision <= 0 || heartbeatRevision <= 0) {
+            throw new IllegalArgumentException("syncRevision and heartbeatRevision must be positive, got "
+                    + syncRevision + " and " + heartbeatRevision);
+        }
+        if (leader.name().equals(config.member())) {
+            throw new IllegalArgumentException("leader: cannot take over from myself (" + leader.name() + ")");
+        }
+        Deadline deadline = deadline();
+        String sync = codec.encode(io.hapg.core.spi.ClusterKey.SYNC,
+                new SyncState(Optional.of(config.member()), List.of(), 0));
+        long id = lease.refresh(deadline);
+        boolean won;
+        try {
+            won = heartbeat.takeOver(leader, syncRevision, heartbeatRevision, id, sync, deadline);
+        } catch (EtcdErrors.LeaseNotFoundException e) {
+            lease.forget(id);
+            id = lease.refresh(deadline);
+            won = heartbeat.takeOver(leader, syncRevision, heartbeatRevision, id, sync, deadline);
+        }
+        if (won) {
+            heldOn(id);
+            LOG.warn("{} - took the leader key from {} (term {}) before its lease expired: fast failover", context,
+                    leader.name(), leader.term());
+        }
+        return won;
     }
 
     @Override

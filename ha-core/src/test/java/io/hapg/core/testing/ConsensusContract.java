@@ -8,6 +8,8 @@ import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SyncState;
+import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.testing.ConsensusContractValues.KeyCase;
 import java.time.Duration;
@@ -473,6 +475,89 @@ public abstract class ConsensusContract {
         assertThat(after.leader()).isEqualTo(before.leader());
         assertThat(after.sync()).isEqualTo(before.sync());
         assertThat(after.status()).isEqualTo(before.status());
+    }
+
+    // ---- fast failover: the early takeover transaction ----
+
+    @Test
+    void earlyTakeoverMovesTheLeaderKeyAndEmptiesTheSyncKeyInOneStep() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        Leader old = seen.leader().orElseThrow();
+
+        assertThat(n1.takeOverEarly(old, seen.sync().revision(), n1.readHeartbeat().revision())).isTrue();
+
+        ClusterView now = n0.read();
+        assertThat(now.leader().map(Leader::name)).contains("n1");
+        assertThat(now.sync().leader()).contains("n1");
+        assertThat(now.sync().syncStandbys()).isEmpty();
+        assertThat(n0.compareAndSetAsLeader(old.term(), ClusterKey.SYNC, -1,
+                Optional.of(new SyncState(Optional.of("n0"), List.of("n1"), 0)))).as("the old leader's write").isFalse();
+        assertThat(n0.writeHeartbeat(old.term())).as("the old leader's heartbeat").isFalse();
+        assertThat(n0.renewLeader(ClusterStatus.EMPTY)).as("the old leader's renewal").isFalse();
+        assertThat(n1.renewLeader(ClusterStatus.EMPTY)).as("the new leader's renewal").isTrue();
+    }
+
+    @Test
+    void aHeartbeatWrittenAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        long heartbeat = n1.readHeartbeat().revision();
+        assertThat(n0.writeHeartbeat(seen.leader().orElseThrow().term())).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(), heartbeat)).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+        assertThat(n1.read().sync().syncStandbys()).containsExactly("n1");
+    }
+
+    @Test
+    void aSyncKeyRewrittenAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        long term = seen.leader().orElseThrow().term();
+        assertThat(n0.compareAndSetAsLeader(term, ClusterKey.SYNC, seen.sync().revision(),
+                Optional.of(new SyncState(Optional.of("n0"), List.of(), 0)))).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+    }
+
+    @Test
+    void aLeaderKeyRenewedOrRecreatedAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        n0.releaseLeader();
+        assertThat(n0.tryAcquireLeader()).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+    }
+
+    @Test
+    void theTakenKeyLivesOnTheNewHoldersLease() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isTrue();
+
+        expireLease("n1");
+        awaitTrue("the leader key is gone with n1's lease", () -> n0.read().leader().isEmpty());
+    }
+
+    /** n0 ({@code leader}) leads, names n1 ({@code standby}) in {@code sync}, writes one heartbeat; n1's view after. */
+    private static ClusterView leadWithSyncAndHeartbeat(Consensus leader, Consensus standby) {
+        long term = lead(leader);
+        assertThat(leader.compareAndSetAsLeader(term, ClusterKey.SYNC, 0,
+                Optional.of(new SyncState(Optional.of("n0"), List.of("n1"), 0)))).isTrue();
+        assertThat(leader.writeHeartbeat(term)).isTrue();
+        return standby.read();
     }
 
     /** {@code leader} takes the free leader key; its term. */

@@ -3,6 +3,7 @@ package io.hapg.core.testing;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -298,6 +299,10 @@ public final class InMemoryStore implements AutoCloseable {
 
     boolean writeHeartbeat(String name, long term) {
         return call(s -> s.writeHeartbeat(name, term));
+    }
+
+    boolean takeOverEarly(MemberLease member, Leader leader, long syncRevision, long heartbeatRevision) {
+        return call(s -> s.takeOverEarly(member, leader, syncRevision, heartbeatRevision));
     }
 
     Heartbeat readHeartbeat() {

@@ -243,6 +243,25 @@ final class KeyValueState {
         return true;
     }
 
+    /**
+     * Fast failover's transaction: "leader value, mod and create revision, sync mod revision and
+     * heartbeat mod revision unchanged → put leader on my lease and sync = {me, []}".
+     */
+    boolean takeOverEarly(MemberLease member, Leader seen, long syncRevision, long heartbeatRevision) {
+        keepAlive(member);
+        Entry leader = keys.get(LEADER);
+        boolean unchanged = leader != null && seen.name().equals(leader.value())
+                && leader.modRevision() == seen.revision() && leader.createRevision() == seen.term()
+                && modRevision(ClusterKey.SYNC.name()) == syncRevision && modRevision(HEARTBEAT) == heartbeatRevision;
+        if (!unchanged) {
+            return false;
+        }
+        put(LEADER, member.owner, member.id); // a put: the create revision stays, as in etcd
+
+        put(ClusterKey.SYNC.name(), new SyncState(Optional.of(member.owner), List.of(), 0), 0);
+        return true;
+    }
+
     /** The heartbeat key with its modification revision, or {@link Heartbeat#ABSENT}. */
     Heartbeat heartbeat() {
         Entry e = keys.get(HEARTBEAT);

@@ -5,7 +5,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.hapg.core.model.Leader;
 import io.etcd.jetcd.options.PutOption;
 import io.hapg.core.model.Heartbeat;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +28,8 @@ public final class HeartbeatKey {
     private final EtcdErrors errors;
     private final LeaderKey leaderKey;
     private final ByteSequence key;
+    private final ByteSequence leaderKey2;
+    private final ByteSequence syncKey;
     private final String member;
 
     public HeartbeatKey(KV kv, EtcdErrors errors, LeaderKey leaderKey, KeyLayout layout, String member) {
@@ -31,6 +37,8 @@ public final class HeartbeatKey {
         this.errors = errors;
         this.leaderKey = leaderKey;
         this.key = KeyLayout.bytes(layout.heartbeat());
+        this.leaderKey2 = layout.keyBytes(KeyLayout.LEADER);
+        this.syncKey = layout.keyBytes(KeyLayout.SYNC);
         this.member = member;
     }
 
@@ -49,6 +57,38 @@ public final class HeartbeatKey {
         TxnResponse r = errors.call("write heartbeat", deadline, n -> kv.txn().If(leaderKey.heldIn(term))
                 .Then(Op.put(key, bytes, PutOption.DEFAULT)).commit());
         return r.isSucceeded();
+    }
+
+    /**
+     * Fast failover's one transaction: if the leader key still has {@code seen}'s value, create and
+     * modification revision, {@code sync} its {@code syncRevision} and the heartbeat its
+     * {@code heartbeatRevision}, put the leader key with my name on {@code lease} and
+     * {@code sync = syncJson}. After a retry, my name on my lease means my earlier attempt won.
+     *
+     * @throws EtcdErrors.LeaseNotFoundException when etcd does not know {@code lease}
+     */
+    public boolean takeOver(Leader seen, long syncRevision, long heartbeatRevision, long lease, String syncJson,
+                            Deadline deadline) {
+        Cmp[] unchanged = {new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.value(KeyLayout.bytes(seen.name()))),
+                new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.revision())),
+                new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.createRevision(seen.term())),
+                new Cmp(syncKey, Cmp.Op.EQUAL, CmpTarget.modRevision(syncRevision)),
+                new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(heartbeatRevision))};
+        PutOption withLease = PutOption.builder().withLeaseId(lease).build();
+        ByteSequence me = KeyLayout.bytes(member);
+        int[] attempt = {0};
+        TxnResponse r = errors.call("take over the leader key", deadline, n -> {
+            attempt[0] = n;
+            return kv.txn().If(unchanged)
+                    .Then(Op.put(leaderKey2, me, withLease),
+                            Op.put(syncKey, KeyLayout.bytes(syncJson), PutOption.DEFAULT))
+                    .Else(Op.get(leaderKey2, GetOption.DEFAULT)).commit();
+        });
+        if (r.isSucceeded()) {
+            return true;
+        }
+        return attempt[0] > 0 && r.getGetResponses().stream().flatMap(g -> g.getKvs().stream())
+                .anyMatch(k -> k.getValue().equals(me) && k.getLease() == lease);
     }
 
     /** One linearizable read; {@link Heartbeat#ABSENT} when the key is absent. */
