@@ -2,8 +2,10 @@ package io.hapg.core.internal;
 
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.core.spi.TimeSource;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ final class HeartbeatWriter implements AutoCloseable {
     private static final Duration MAX_INTERVAL = Duration.ofMillis(500);
 
     private final Consensus consensus;
+    private final TimeSource time;
     private final String context;
     private final String member;
     private final Duration interval;
@@ -37,15 +40,19 @@ final class HeartbeatWriter implements AutoCloseable {
     private ScheduledExecutorService executor; // guarded by this; created on the first lead()
     private boolean closed; // guarded by this
     private volatile boolean failing;
+    /** When the last successful beat was sent (monotonic), {@link Long#MIN_VALUE} before the first. */
+    private volatile long lastWrittenAt = Long.MIN_VALUE;
 
     /**
+     * @param time     the monotonic clock {@link #lastWrittenAt} is measured on
      * @param context  {@code scope/member}, in front of every log line
      * @param member   names the thread
      * @param interval between the starts of two beats; positive
      * @throws IllegalArgumentException when {@code interval} is not positive
      */
-    HeartbeatWriter(Consensus consensus, String context, String member, Duration interval) {
+    HeartbeatWriter(Consensus consensus, TimeSource time, String context, String member, Duration interval) {
         this.consensus = Objects.requireNonNull(consensus, "consensus");
+        this.time = Objects.requireNonNull(time, "time");
         this.context = Objects.requireNonNull(context, "context");
         this.member = Objects.requireNonNull(member, "member");
         if (interval.isZero() || interval.isNegative()) {
@@ -103,6 +110,17 @@ final class HeartbeatWriter implements AutoCloseable {
         return term.get();
     }
 
+    /**
+     * When the last beat that the store accepted was <em>sent</em>, on the monotonic clock; empty
+     * before the first. Measured from the send, not the answer, so a slow answer never makes the
+     * heartbeat look younger than it is: the old side of fast failover stops answering
+     * {@code /primary} 200 once this is older than T_early minus a margin.
+     */
+    OptionalLong lastWrittenAt() {
+        long at = lastWrittenAt;
+        return at == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(at);
+    }
+
     /** One beat; never throws, so the schedule survives every failure. */
     private void beat() {
         long t = term.get();
@@ -110,7 +128,11 @@ final class HeartbeatWriter implements AutoCloseable {
             return;
         }
         try {
+            long sent = time.nanoTime();
             boolean written = consensus.writeHeartbeat(t);
+            if (written) {
+                lastWrittenAt = sent;
+            }
             if (failing) {
                 failing = false;
                 LOG.info("{} - heartbeat written again", context);

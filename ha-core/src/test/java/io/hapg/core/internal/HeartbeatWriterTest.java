@@ -3,6 +3,7 @@ package io.hapg.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.testing.InMemoryConsensus;
+import io.hapg.core.spi.TimeSource;
 import io.hapg.core.testing.InMemoryStore;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ class HeartbeatWriterTest {
     private final InMemoryStore store = InMemoryStore.create();
     private final InMemoryConsensus n0 = store.member("n0");
     private final InMemoryConsensus n1 = store.member("n1");
-    private final HeartbeatWriter writer = new HeartbeatWriter(n0, "shop/n0", "n0", BEAT);
+    private final HeartbeatWriter writer = new HeartbeatWriter(n0, TimeSource.system(), "shop/n0", "n0", BEAT);
 
     @AfterEach
     void close() {
@@ -49,6 +50,20 @@ class HeartbeatWriterTest {
         long stopped = n1.readHeartbeat().revision();
         waitBeats(5);
         assertThat(n1.readHeartbeat().revision()).as("no beat after stop").isEqualTo(stopped);
+    }
+
+    @Test
+    void remembersWhenTheLastAcceptedBeatWasSent() {
+        assertThat(writer.lastWrittenAt()).isEmpty();
+        long before = System.nanoTime();
+        lead();
+        awaitHeartbeatAfter(0);
+        assertThat(writer.lastWrittenAt().orElseThrow()).isBetween(before, System.nanoTime());
+
+        n0.setPartitioned(true);
+        long afterCut = System.nanoTime() + BEAT.toNanos();
+        waitBeats(3);
+        assertThat(writer.lastWrittenAt().orElseThrow()).as("no accepted beat while cut off").isLessThan(afterCut);
     }
 
     @Test
