@@ -65,6 +65,10 @@ public record EtcdConfig(
         }
         requireText(namespace, "namespace");
         requireName(scope, "scope");
+        if (scope.equals(RESERVED_SCOPE)) {
+            // hapg's own keys (the fast-failover heartbeats) live under /<namespace>/.hapg/.
+            throw new IllegalArgumentException("scope: '" + RESERVED_SCOPE + "' is reserved for hapg's own keys");
+        }
         requireName(member, "member");
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.toNanos() % 1_000_000_000L != 0) {
@@ -110,6 +114,9 @@ public record EtcdConfig(
             throw new IllegalArgumentException(field + ": required");
         }
     }
+
+    /** The one scope refused: {@code /<namespace>/.hapg/} holds hapg's keys outside every cluster's prefix. */
+    static final String RESERVED_SCOPE = ".hapg";
 
     private static void requireName(String value, String field) {
         requireText(value, field);

@@ -14,6 +14,9 @@ import io.etcd.jetcd.options.PutOption;
 import io.hapg.core.config.Secret;
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
+import io.hapg.core.model.SyncState;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -22,6 +25,7 @@ import io.hapg.etcd.internal.ClientFactory;
 import io.hapg.etcd.internal.Deadline;
 import io.hapg.etcd.internal.EtcdCodec;
 import io.hapg.etcd.internal.EtcdErrors;
+import io.hapg.etcd.internal.HeartbeatKey;
 import io.hapg.etcd.internal.KeyLayout;
 import io.hapg.etcd.internal.LeaderKey;
 import io.hapg.etcd.internal.LeaseKeeper;
@@ -66,6 +70,7 @@ public final class EtcdConsensus implements Consensus {
     private final EtcdCodec codec;
     private final LeaseKeeper lease;
     private final LeaderKey leaderKey;
+    private final HeartbeatKey heartbeat;
     private final Watches watches;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object published = new Object();
@@ -87,6 +92,7 @@ public final class EtcdConsensus implements Consensus {
         this.codec = new EtcdCodec(context);
         this.lease = new LeaseKeeper(client.getLeaseClient(), config.ttl().toSeconds(), errors, context);
         this.leaderKey = new LeaderKey(kv, errors, layout, config.member(), context);
+        this.heartbeat = new HeartbeatKey(kv, errors, leaderKey, layout, config.member());
         this.watches = new Watches(client.getWatchClient(), layout, this::snapshot, context);
         LOG.info("{} - etcd consensus on {} under {} (ttl {} s, retry_timeout {})", context, config.endpoints(),
                 layout.prefix(), config.ttl().toSeconds(), config.retryTimeout());
@@ -263,6 +269,54 @@ public final class EtcdConsensus implements Consensus {
                     "{} - not writing {} as the leader of term {}: {}", context, key.name(), term, why));
         }
         return false;
+    }
+
+    /** {@inheritDoc} One transaction on {@code /<namespace>/.hapg/<scope>/heartbeat}. */
+    @Override
+    public boolean writeHeartbeat(long term) {
+        ensureOpen();
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be a positive create revision of the leader key, got " + term);
+        }
+        return heartbeat.write(term, deadline());
+    }
+
+    @Override
+    public Heartbeat readHeartbeat() {
+        ensureOpen();
+        return heartbeat.read(deadline());
+    }
+
+    /** {@inheritDoc} One transaction over the leader, {@code sync} and heartbeat keys. */
+    @Override
+    public boolean takeOverEarly(Leader leader, long syncRevision, long heartbeatRevision) {
+        ensureOpen();
+        Objects.requireNonNull(leader, "leader");
+        if (syncRevision <= 0 || heartbeatRevision <= 0) {
+            throw new IllegalArgumentException("syncRevision and heartbeatRevision must be positive, got "
+                    + syncRevision + " and " + heartbeatRevision);
+        }
+        if (leader.name().equals(config.member())) {
+            throw new IllegalArgumentException("leader: cannot take over from myself (" + leader.name() + ")");
+        }
+        Deadline deadline = deadline();
+        String sync = codec.encode(io.hapg.core.spi.ClusterKey.SYNC,
+                new SyncState(Optional.of(config.member()), List.of(), 0));
+        long id = lease.refresh(deadline);
+        boolean won;
+        try {
+            won = heartbeat.takeOver(leader, syncRevision, heartbeatRevision, id, sync, deadline);
+        } catch (EtcdErrors.LeaseNotFoundException e) {
+            lease.forget(id);
+            id = lease.refresh(deadline);
+            won = heartbeat.takeOver(leader, syncRevision, heartbeatRevision, id, sync, deadline);
+        }
+        if (won) {
+            heldOn(id);
+            LOG.warn("{} - took the leader key from {} (term {}) before its lease expired: fast failover", context,
+                    leader.name(), leader.term());
+        }
+        return won;
     }
 
     @Override

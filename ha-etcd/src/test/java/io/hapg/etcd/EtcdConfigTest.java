@@ -50,5 +50,7 @@ class EtcdConfigTest {
                 .retryTimeout(Duration.ZERO).build()).hasMessageStartingWith("retryTimeout");
         assertThatThrownBy(() -> EtcdConfig.builder().endpoints("http://e:1", "https://f:1").scope("pg").member("n0")
                 .build()).hasMessageContaining("mixes");
+        assertThatThrownBy(() -> EtcdConfig.builder().endpoints("e:1").scope(".hapg").member("n0").build())
+                .hasMessageStartingWith("scope").hasMessageContaining("reserved");
     }
 }

@@ -65,6 +65,24 @@ class EtcdConsensusContractIT extends ConsensusContract {
         }
     }
 
+    /** Fast failover: the heartbeat lives outside the cluster prefix, so patronictl and the prefix watch never see it. */
+    @Test
+    void heartbeatKeyLiesOutsideTheClusterPrefix() throws Exception {
+        Consensus n0 = member("n0");
+        assertThat(n0.tryAcquireLeader()).isTrue();
+        assertThat(n0.writeHeartbeat(n0.read().leader().orElseThrow().term())).isTrue();
+
+        var heartbeat = admin.getKVClient().get(EtcdTestSupport.bytes("/service/.hapg/" + scope + "/heartbeat"))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(heartbeat.getCount()).isEqualTo(1);
+        assertThat(heartbeat.getKvs().get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"leader\":\"n0\"");
+        var cluster = admin.getKVClient().get(EtcdTestSupport.bytes("/service/" + scope + "/"),
+                io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS);
+        assertThat(cluster.getKvs()).noneMatch(kv -> kv.getKey().toString(java.nio.charset.StandardCharsets.UTF_8)
+                .contains("heartbeat"));
+    }
+
     @Override
     protected Consensus newMember(String name) {
         EtcdConsensus consensus = new EtcdConsensus(EtcdTestSupport.config(etcd, scope, name).ttl(TTL).build());

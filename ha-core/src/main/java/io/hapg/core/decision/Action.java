@@ -62,7 +62,18 @@ public enum Action {
      * the key. The loop does not stop the agent because of this action; shutdown is driven by
      * {@code LocalState.shutdownRequested}.
      */
-    RELEASE_LEASE(false);
+    RELEASE_LEASE(false),
+    /**
+     * Fast failover (not produced yet: {@code fast_failover} is refused): the leader {@code target}
+     * looks dead; probe its PostgreSQL and ask the other members to, recording the evidence for
+     * the next decision.
+     */
+    PROBE_LEADER(false),
+    /**
+     * Fast failover (not produced yet): the leader {@code target} is confirmed dead; take the
+     * leader key and {@code sync} in one transaction, then promote as {@link #PROMOTE} does.
+     */
+    TAKE_OVER_EARLY(false);
 
     private final boolean keepsLease;
 

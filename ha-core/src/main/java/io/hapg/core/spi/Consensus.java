@@ -2,6 +2,8 @@ package io.hapg.core.spi;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.Member;
 import java.time.Duration;
 import java.util.Optional;
@@ -119,6 +121,69 @@ public interface Consensus extends AutoCloseable {
      * @throws ConsensusUnavailableException when the store cannot answer within the deadline
      */
     <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value);
+
+    /**
+     * Fast failover (dormant until {@code fast_failover} is accepted; see {@code FAST-FAILOVER.md}):
+     * rewrites the heartbeat key with this member's name and {@code term}, in one atomic
+     * transaction only while the leader key still names this member and was created at
+     * {@code term}. Each successful call moves the key's modification revision, which a standby
+     * compares in its takeover transaction. The key lies outside the cluster's key prefix, so
+     * Patroni tools and {@link #watch} never see it. Does not touch the lease.
+     *
+     * <p>Called by the leader's own heartbeat thread, never the HA loop; it takes at most the
+     * implementation's call deadline (derived from {@code retry_timeout}).
+     *
+     * @param term the leader key's create revision this member holds; positive
+     * @return true if written; false if the term moved on (the caller stops beating in that term)
+     * @throws IllegalArgumentException when {@code term} is not positive
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline (a
+     *         missed beat: the caller tries again at its next beat)
+     * @throws UnsupportedOperationException by default: this implementation has no fast failover
+     */
+    default boolean writeHeartbeat(long term) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support fast_failover");
+    }
+
+    /**
+     * Fast failover: one linearizable read of the heartbeat key ({@link #writeHeartbeat}).
+     * An unparseable value reads with its revision but no leader and term 0.
+     *
+     * @return the key as stored, or {@link Heartbeat#ABSENT}
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline
+     * @throws UnsupportedOperationException by default: this implementation has no fast failover
+     */
+    default Heartbeat readHeartbeat() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support fast_failover");
+    }
+
+    /**
+     * Fast failover (dormant; see {@code FAST-FAILOVER.md}): takes the leader key from a leader
+     * confirmed dead before its lease expired, in one atomic transaction that compares what the
+     * evidence was gathered on: the leader key's value, modification and create revision
+     * ({@code leader}), the {@code sync} key's modification revision and the heartbeat key's
+     * modification revision (a heartbeat written since means the leader lives). When all still
+     * match, it puts the leader key with this member's name on this member's lease (refreshed
+     * first) and {@code sync = {leader: me, standbys: []}}, so the old leader, should it come back,
+     * is no longer named in {@code sync} and no other standby may promote before this member
+     * rewrites it. Then the caller promotes as usual.
+     *
+     * <p>The leader key is overwritten, not re-created (etcd refuses a delete and a put of one key
+     * in one transaction), so its create revision, the {@link Leader#term()}, stays the old
+     * leader's: a term is the pair (holder, create revision). Every write conditioned on the old
+     * leader's term compares the holder's name as well and is refused from now on.
+     *
+     * @param leader            the leader key as read when the evidence was gathered
+     * @param syncRevision      the {@code sync} key's modification revision then; positive
+     * @param heartbeatRevision the heartbeat key's modification revision then; positive
+     * @return true if this member now holds the key; false if anything compared had moved
+     * @throws IllegalArgumentException when a revision is not positive or {@code leader} names me
+     * @throws ConsensusUnavailableException when the store cannot answer within the deadline (the
+     *         transaction may or may not have been applied: the caller re-reads)
+     * @throws UnsupportedOperationException by default: this implementation has no fast failover
+     */
+    default boolean takeOverEarly(Leader leader, long syncRevision, long heartbeatRevision) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support fast_failover");
+    }
 
     /**
      * Calls {@code onChange} after a key that can change a member's decision changes: the leader

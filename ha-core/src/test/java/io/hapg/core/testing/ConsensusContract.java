@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.Leader;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
+import io.hapg.core.model.SyncState;
+import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.testing.ConsensusContractValues.KeyCase;
 import java.time.Duration;
@@ -406,6 +409,161 @@ public abstract class ConsensusContract {
         assertThat(key.read().apply(n0.read())).contains(key.second());
         assertThat(n0.compareAndSet(key.key(), r2, Optional.empty())).isTrue();
         assertThat(key.read().apply(n0.read())).isEmpty();
+    }
+
+    // ---- fast failover: the heartbeat key ----
+
+    @Test
+    void heartbeatIsAbsentUntilALeaderWritesIt() {
+        assertThat(member("n0").readHeartbeat()).isEqualTo(Heartbeat.ABSENT);
+    }
+
+    @Test
+    void eachHeartbeatOfTheLeaderMovesTheRevisionAndNamesItsTerm() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        n0.tryAcquireLeader();
+        Leader leader = n1.read().leader().orElseThrow();
+
+        assertThat(n0.writeHeartbeat(leader.term())).isTrue();
+        Heartbeat first = n1.readHeartbeat();
+        assertThat(n0.writeHeartbeat(leader.term())).isTrue();
+        Heartbeat second = n1.readHeartbeat();
+
+        assertThat(first.revision()).isPositive();
+        assertThat(second.revision()).isGreaterThan(first.revision());
+        assertThat(second.leader()).contains("n0");
+        assertThat(second.term()).isEqualTo(leader.term());
+        assertThat(second.writtenIn(leader)).isTrue();
+    }
+
+    @Test
+    void heartbeatIsRefusedToAMemberThatDoesNotHoldTheTerm() {
+        Consensus n0 = member("n0");
+        long term = lead(n0);
+
+        assertThat(member("n1").writeHeartbeat(term)).as("not the holder").isFalse();
+        assertThat(n0.writeHeartbeat(term + 1)).as("not my term").isFalse();
+        assertThat(n0.readHeartbeat()).isEqualTo(Heartbeat.ABSENT);
+    }
+
+    @Test
+    void heartbeatOfALostTermIsRefusedAndTheNewLeadersHeartbeatNamesItsOwn() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        long oldTerm = lead(n0);
+        assertThat(n0.writeHeartbeat(oldTerm)).isTrue();
+        n0.releaseLeader();
+        n1.tryAcquireLeader();
+        Leader now = n1.read().leader().orElseThrow();
+
+        assertThat(n0.writeHeartbeat(oldTerm)).isFalse();
+        assertThat(n1.readHeartbeat().writtenIn(now)).as("still the old term's heartbeat").isFalse();
+        assertThat(n1.writeHeartbeat(now.term())).isTrue();
+        assertThat(n0.readHeartbeat().writtenIn(now)).isTrue();
+    }
+
+    @Test
+    void heartbeatIsNotAClusterKey() {
+        Consensus n0 = member("n0");
+        n0.tryAcquireLeader();
+        ClusterView before = n0.read();
+        assertThat(n0.writeHeartbeat(before.leader().orElseThrow().term())).isTrue();
+        ClusterView after = n0.read();
+
+        assertThat(after.members()).isEqualTo(before.members());
+        assertThat(after.leader()).isEqualTo(before.leader());
+        assertThat(after.sync()).isEqualTo(before.sync());
+        assertThat(after.status()).isEqualTo(before.status());
+    }
+
+    // ---- fast failover: the early takeover transaction ----
+
+    @Test
+    void earlyTakeoverMovesTheLeaderKeyAndEmptiesTheSyncKeyInOneStep() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        Leader old = seen.leader().orElseThrow();
+
+        assertThat(n1.takeOverEarly(old, seen.sync().revision(), n1.readHeartbeat().revision())).isTrue();
+
+        ClusterView now = n0.read();
+        assertThat(now.leader().map(Leader::name)).contains("n1");
+        assertThat(now.sync().leader()).contains("n1");
+        assertThat(now.sync().syncStandbys()).isEmpty();
+        assertThat(n0.compareAndSetAsLeader(old.term(), ClusterKey.SYNC, -1,
+                Optional.of(new SyncState(Optional.of("n0"), List.of("n1"), 0)))).as("the old leader's write").isFalse();
+        assertThat(n0.writeHeartbeat(old.term())).as("the old leader's heartbeat").isFalse();
+        assertThat(n0.renewLeader(ClusterStatus.EMPTY)).as("the old leader's renewal").isFalse();
+        assertThat(n1.renewLeader(ClusterStatus.EMPTY)).as("the new leader's renewal").isTrue();
+    }
+
+    @Test
+    void aHeartbeatWrittenAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        long heartbeat = n1.readHeartbeat().revision();
+        assertThat(n0.writeHeartbeat(seen.leader().orElseThrow().term())).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(), heartbeat)).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+        assertThat(n1.read().sync().syncStandbys()).containsExactly("n1");
+    }
+
+    @Test
+    void aSyncKeyRewrittenAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        long term = seen.leader().orElseThrow().term();
+        assertThat(n0.compareAndSetAsLeader(term, ClusterKey.SYNC, seen.sync().revision(),
+                Optional.of(new SyncState(Optional.of("n0"), List.of(), 0)))).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+    }
+
+    @Test
+    void aLeaderKeyRenewedOrRecreatedAfterTheEvidenceMakesTheTakeoverFail() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        n0.releaseLeader();
+        assertThat(n0.tryAcquireLeader()).isTrue();
+
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isFalse();
+        assertThat(n1.read().leader().map(Leader::name)).contains("n0");
+    }
+
+    @Test
+    void theTakenKeyLivesOnTheNewHoldersLease() {
+        Consensus n0 = member("n0");
+        Consensus n1 = member("n1");
+        ClusterView seen = leadWithSyncAndHeartbeat(n0, n1);
+        assertThat(n1.takeOverEarly(seen.leader().orElseThrow(), seen.sync().revision(),
+                n1.readHeartbeat().revision())).isTrue();
+
+        expireLease("n1");
+        awaitTrue("the leader key is gone with n1's lease", () -> n0.read().leader().isEmpty());
+    }
+
+    /** n0 ({@code leader}) leads, names n1 ({@code standby}) in {@code sync}, writes one heartbeat; n1's view after. */
+    private static ClusterView leadWithSyncAndHeartbeat(Consensus leader, Consensus standby) {
+        long term = lead(leader);
+        assertThat(leader.compareAndSetAsLeader(term, ClusterKey.SYNC, 0,
+                Optional.of(new SyncState(Optional.of("n0"), List.of("n1"), 0)))).isTrue();
+        assertThat(leader.writeHeartbeat(term)).isTrue();
+        return standby.read();
+    }
+
+    /** {@code leader} takes the free leader key; its term. */
+    private static long lead(Consensus leader) {
+        assertThat(leader.tryAcquireLeader()).isTrue();
+        return leader.read().leader().orElseThrow().term();
     }
 
     // ---- watch and close ----

@@ -2,6 +2,8 @@ package io.hapg.core.testing;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -28,7 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class InMemoryConsensus implements Consensus {
     static final String OPERATION_NAMES =
             "read, tryAcquireLeader, renewLeader, releaseLeader, publishMember, compareAndSet, compareAndSetAsLeader, "
-                    + "watch, close";
+                    + "writeHeartbeat, readHeartbeat, takeOverEarly, watch, close";
     /** The operation names {@link #calls} and {@link #failNext} accept. */
     public static final Set<String> OPERATIONS = Set.of(OPERATION_NAMES.split(", "));
 
@@ -139,6 +141,37 @@ public final class InMemoryConsensus implements Consensus {
         }
         enter("compareAndSetAsLeader");
         return store.compareAndSetAsLeader(name, term, key, expectedRevision, value);
+    }
+
+    /** etcd's "leader value == name and create revision == term → put heartbeat"; never wakes watchers. */
+    @Override
+    public boolean writeHeartbeat(long term) {
+        if (term <= 0) {
+            throw new IllegalArgumentException("term must be positive, got " + term);
+        }
+        enter("writeHeartbeat");
+        return store.writeHeartbeat(name, term);
+    }
+
+    @Override
+    public Heartbeat readHeartbeat() {
+        enter("readHeartbeat");
+        return store.readHeartbeat();
+    }
+
+    /** etcd's "leader, sync and heartbeat unchanged → put leader on my lease, sync = {me, []}". */
+    @Override
+    public boolean takeOverEarly(Leader leader, long syncRevision, long heartbeatRevision) {
+        Objects.requireNonNull(leader, "leader");
+        if (syncRevision <= 0 || heartbeatRevision <= 0) {
+            throw new IllegalArgumentException("revisions must be positive, got " + syncRevision + " and "
+                    + heartbeatRevision);
+        }
+        if (leader.name().equals(name)) {
+            throw new IllegalArgumentException("leader: cannot take over from myself");
+        }
+        enter("takeOverEarly");
+        return store.takeOverEarly(lease, leader, syncRevision, heartbeatRevision);
     }
 
     /**

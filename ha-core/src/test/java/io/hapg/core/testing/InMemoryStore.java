@@ -2,6 +2,8 @@ package io.hapg.core.testing;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.ConsensusUnavailableException;
@@ -293,6 +295,18 @@ public final class InMemoryStore implements AutoCloseable {
     <T> boolean compareAndSetAsLeader(String name, long term, ClusterKey<T> key, long expectedRevision,
             Optional<T> value) {
         return call(s -> s.compareAndSetAsLeader(name, term, key, expectedRevision, value));
+    }
+
+    boolean writeHeartbeat(String name, long term) {
+        return call(s -> s.writeHeartbeat(name, term));
+    }
+
+    boolean takeOverEarly(MemberLease member, Leader leader, long syncRevision, long heartbeatRevision) {
+        return call(s -> s.takeOverEarly(member, leader, syncRevision, heartbeatRevision));
+    }
+
+    Heartbeat readHeartbeat() {
+        return call(KeyValueState::heartbeat);
     }
 
     AutoCloseable watch(InMemoryConsensus owner, Runnable onChange) {

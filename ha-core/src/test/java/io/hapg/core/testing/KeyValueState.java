@@ -2,6 +2,7 @@ package io.hapg.core.testing;
 
 import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.Heartbeat;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.HistoryEntry;
@@ -29,6 +30,8 @@ final class KeyValueState {
     static final String LEADER = "leader";
     static final String STATUS = "status";
     static final String MEMBERS = "members/";
+    /** The fast-failover heartbeat: outside the cluster prefix in etcd, so never in {@link #view()} nor watched. */
+    static final String HEARTBEAT = "../.hapg/heartbeat";
     /** The keys whose changes wake watchers (Consensus#watch): every member rewrites the others each iteration. */
     static final Set<String> WATCHED = Set.of(LEADER, ClusterKey.CONFIG.name(), ClusterKey.INITIALIZE.name(),
             ClusterKey.SYNC.name(), ClusterKey.FAILOVER.name());
@@ -228,6 +231,45 @@ final class KeyValueState {
             return false;
         }
         return compareAndSet(key, expectedRevision, value);
+    }
+
+    /** etcd's "leader value == name and create revision == term → put heartbeat {name, term}". */
+    boolean writeHeartbeat(String name, long term) {
+        Entry leader = keys.get(LEADER);
+        if (leader == null || !name.equals(leader.value()) || leader.createRevision() != term) {
+            return false;
+        }
+        put(HEARTBEAT, new Heartbeat(0, Optional.of(name), term), 0);
+        return true;
+    }
+
+    /**
+     * Fast failover's transaction: "leader value, mod and create revision, sync mod revision and
+     * heartbeat mod revision unchanged → put leader on my lease and sync = {me, []}".
+     */
+    boolean takeOverEarly(MemberLease member, Leader seen, long syncRevision, long heartbeatRevision) {
+        keepAlive(member);
+        Entry leader = keys.get(LEADER);
+        boolean unchanged = leader != null && seen.name().equals(leader.value())
+                && leader.modRevision() == seen.revision() && leader.createRevision() == seen.term()
+                && modRevision(ClusterKey.SYNC.name()) == syncRevision && modRevision(HEARTBEAT) == heartbeatRevision;
+        if (!unchanged) {
+            return false;
+        }
+        put(LEADER, member.owner, member.id); // a put: the create revision stays, as in etcd
+
+        put(ClusterKey.SYNC.name(), new SyncState(Optional.of(member.owner), List.of(), 0), 0);
+        return true;
+    }
+
+    /** The heartbeat key with its modification revision, or {@link Heartbeat#ABSENT}. */
+    Heartbeat heartbeat() {
+        Entry e = keys.get(HEARTBEAT);
+        if (e == null) {
+            return Heartbeat.ABSENT;
+        }
+        Heartbeat stored = (Heartbeat) e.value();
+        return new Heartbeat(e.modRevision(), stored.leader(), stored.term());
     }
 
     /** Values are stored as given, except collections, which are copied so a caller cannot change them later. */

@@ -25,17 +25,28 @@ public final class KeyLayout {
     public static final String LEGACY_OPTIME = "optime/leader";
 
     private final String prefix;
+    private final String heartbeat;
 
     public KeyLayout(String namespace, String scope) {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(scope, "scope");
         String base = ("/" + namespace + "/" + scope).replaceAll("/+", "/");
         this.prefix = base + "/";
+        this.heartbeat = ("/" + namespace + "/.hapg/" + scope + "/heartbeat").replaceAll("/+", "/");
     }
 
     /** {@code /<namespace>/<scope>/}: every key of the cluster starts with it. */
     public String prefix() {
         return prefix;
+    }
+
+    /**
+     * {@code /<namespace>/.hapg/<scope>/heartbeat}: the fast-failover heartbeat key, outside
+     * {@link #prefix()} so that Patroni tools (which read the cluster prefix) and the prefix watch
+     * never see it.
+     */
+    public String heartbeat() {
+        return heartbeat;
     }
 
     public ByteSequence prefixBytes() {
