@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -184,6 +183,6 @@ final class EarlyTakeover {
     }
 
     private static String millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
+        return java.time.Duration.ofNanos(nanos).toMillis() + " ms";
     }
 }
