@@ -215,7 +215,11 @@ final class ActionRunner implements AutoCloseable {
                     }
                 });
             case SET_SYNC_STANDBYS:
-                database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
+                if (dynamic.quorumCommit()) {
+                    database.setQuorumStandbys(decision.syncCount(), decision.syncStandbys());
+                } else {
+                    database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
+                }
                 return wakeSoon();
             case WRITE_SYNC_KEY:
                 leaderKeys.writeSync(decision, view, dynamic);
