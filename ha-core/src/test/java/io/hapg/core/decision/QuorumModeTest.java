@@ -8,9 +8,11 @@ import static io.hapg.core.decision.DeciderTest.expect;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.PeerStatus;
 import io.hapg.core.testing.Clusters;
 import io.hapg.core.testing.Databases;
 import io.hapg.core.testing.LocalStates;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +91,39 @@ class QuorumModeTest {
         // Quorum 0 of two with ANY 1: a commit on pg2 alone, a race won by pg3 seeing nobody: lost.
         expect(asLeader(quorum().syncQuorum("pg1", 0, "pg2", "pg3"), anyOneOfTwo(CHANGE)))
                 .action(WRITE_SYNC_KEY).syncStandbys("pg2", "pg3").syncCount(1);
+    }
+
+    // ---- the leader race (the leader key is gone; pg1 was the primary) ----
+
+    /** {@code me}'s decision at {@code Clusters.POSITION} in a leaderless quorum cluster, with the peers that answered. */
+    private static Decision racing(String me, int quorum, List<String> voters, PeerStatus... answered) {
+        return decide(me, Clusters.leaderless().quorumMode().syncQuorum("pg1", quorum, voters.toArray(String[]::new))
+                .build(), LocalStates.replica(Clusters.POSITION).peers(LocalStates.peers(answered)));
+    }
+
+    @Test
+    void aVoterWinsWithTheQuorumOfVotersNotAheadOfIt() {
+        expect(racing("pg2", 1, List.of("pg2", "pg3"), LocalStates.peer("pg3", BEHIND))).action(Action.PROMOTE);
+    }
+
+    @Test
+    void aVoterThatSeesTooFewVotersDoesNotRace() {
+        // ANY 1 of pg2, pg3: the last commits may be on pg3 alone, which did not answer.
+        expect(racing("pg2", 1, List.of("pg2", "pg3"))).action(Action.NONE)
+                .reasonContains("quorum commit: 0 of the voters [pg2, pg3] confirmed", "quorum is 1");
+    }
+
+    @Test
+    void aVoterAheadOfMeWins() {
+        expect(racing("pg2", 1, List.of("pg2", "pg3"), LocalStates.peer("pg3", "0/6000000"))).action(Action.NONE)
+                .reasonContains("pg3 is ahead of me");
+    }
+
+    @Test
+    void aNonVoterMayWinWithOneVoteMore() {
+        expect(racing("pg3", 0, List.of("pg2"), LocalStates.peer("pg2", BEHIND))).action(Action.PROMOTE);
+        expect(racing("pg3", 0, List.of("pg2"))).action(Action.NONE)
+                .reasonContains("0 of the voters [pg2]", "and I am no voter myself");
     }
 
     @Test
