@@ -153,8 +153,6 @@ public record DynamicConfig(
     /**
      * Whether {@code synchronous_mode} is {@code quorum} (Patroni 4's quorum commit, QUORUM.md):
      * {@link #synchronousMode()} is then true as well, as Patroni's {@code is_synchronous_mode()}.
-     * {@link DynamicKeys} refuses the value until quorum commit is complete, so {@link #fromMap}
-     * never returns a config where this is true yet.
      */
     public boolean quorumCommit() {
         Object value = raw.get("synchronous_mode");

@@ -5,6 +5,7 @@ import static io.hapg.core.decision.Action.SET_SYNC_STANDBYS;
 import static io.hapg.core.decision.Action.WRITE_SYNC_KEY;
 import static io.hapg.core.decision.DeciderTest.decide;
 import static io.hapg.core.decision.DeciderTest.expect;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hapg.core.model.DynamicConfig;
@@ -127,8 +128,12 @@ class QuorumModeTest {
     }
 
     @Test
-    void quorumModeIsStillRefusedInTheConfig() {
-        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("synchronous_mode", "quorum")))
-                .hasMessageContaining("synchronous_mode");
+    void quorumModeIsReadFromTheConfigAsSynchronousModeToo() {
+        DynamicConfig quorum = DynamicConfig.fromMap(Map.of("synchronous_mode", "quorum"));
+        assertThat(quorum.quorumCommit()).isTrue();
+        assertThat(quorum.synchronousMode()).isTrue();
+        assertThat(DynamicConfig.fromMap(Map.of("synchronous_mode", "on")).quorumCommit()).isFalse();
+        assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("synchronous_mode", "sometimes")))
+                .hasMessage("synchronous_mode: expected on, off or quorum, got 'sometimes'");
     }
 }

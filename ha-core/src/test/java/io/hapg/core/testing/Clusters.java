@@ -165,10 +165,7 @@ public final class Clusters {
             return config("synchronous_mode", true);
         }
 
-        /**
-         * {@code synchronous_mode: quorum}. {@link io.hapg.core.model.DynamicKeys} refuses it until quorum
-         * commit is complete (QUORUM.md), so {@link #build} makes this config without that check.
-         */
+        /** {@code synchronous_mode: quorum} (QUORUM.md). */
         public View quorumMode() {
             return config("synchronous_mode", "quorum");
         }
@@ -253,22 +250,8 @@ public final class Clusters {
             return this;
         }
 
-        /** {@link DynamicConfig#fromMap}, but {@code synchronous_mode: quorum} is not refused (see {@link #quorumMode}). */
-        private static DynamicConfig dynamicConfig(Map<String, Object> config) {
-            if (!"quorum".equals(config.get("synchronous_mode"))) {
-                return DynamicConfig.fromMap(config);
-            }
-            Map<String, Object> on = new java.util.LinkedHashMap<>(config);
-            on.put("synchronous_mode", true);
-            DynamicConfig d = DynamicConfig.fromMap(on);
-            return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
-                    d.primaryStartTimeout(), d.primaryStopTimeout(), true, d.synchronousModeStrict(),
-                    d.synchronousNodeCount(), d.failsafeMode(), d.checkTimeline(), d.pause(), d.usePgRewind(),
-                    d.useSlots(), config);
-        }
-
         public ClusterView build() {
-            Optional<DynamicConfig> dcs = hasConfig ? Optional.of(dynamicConfig(config)) : Optional.empty();
+            Optional<DynamicConfig> dcs = hasConfig ? Optional.of(DynamicConfig.fromMap(config)) : Optional.empty();
             return new ClusterView(42, initialize, leader, members, dcs, hasConfig ? 5 : 0, sync, failover, history,
                     new ClusterStatus(optime, slotPositions, retainSlots), failsafe);
         }

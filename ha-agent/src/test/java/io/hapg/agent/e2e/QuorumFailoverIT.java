@@ -1,0 +1,73 @@
+package io.hapg.agent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hapg.testkit.ProcessLogs;
+import io.hapg.testkit.WriteHistory;
+import io.hapg.testkit.cluster.ClusterNode;
+import io.hapg.testkit.cluster.LocalCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Quorum commit end to end ({@code synchronous_mode: quorum}, QUORUM.md): three real agents,
+ * PostgreSQL and etcd. The primary sets {@code ANY 1 (...)} over both replicas and publishes them
+ * as voters with quorum 1; kill -9 of the primary's node (agent and postmaster) under write load
+ * promotes a replica that saw the other voter, no acknowledged commit is lost, and the old primary
+ * rejoins as a voter.
+ */
+@Timeout(value = 360, unit = TimeUnit.SECONDS)
+class QuorumFailoverIT {
+    @RegisterExtension
+    final ProcessLogs logs = new ProcessLogs();
+
+    @Test
+    void killOfThePrimaryNodeLosesNoAcknowledgedCommit() {
+        try (LocalCluster cluster = E2e.cluster("e2e-quorum").dcs("synchronous_mode", "quorum").start()) {
+            logs.watch(cluster);
+            ClusterNode old = cluster.awaitConverged(E2e.BOOT);
+            awaitQuorumStandbys(cluster, old);
+            assertThat(old.get("/patroni").body()).doesNotContain("sync_standby");
+            try (WriteHistory writes = E2e.writes(cluster)) {
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (writes.acknowledged().size() < 500) { // enough commits in flight for a loss to show
+                    assertThat(System.nanoTime()).as("500 commits on %s within 30 s", old.name()).isLessThan(until);
+                    LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+                }
+                Instant t0 = Instant.now();
+                old.killNode();
+                ClusterNode next = cluster.awaitPrimary(n -> n != old, E2e.FAILOVER);
+                WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.FAILOVER);
+                E2e.report("[quorum] kill -9 of " + old.name() + " -> first commit on " + first.node() + " after "
+                        + E2e.millisSince(t0, first.ackedAt()) + " ms (" + E2e.timings() + ")");
+                assertThat(first.node()).isEqualTo(next.name());
+
+                old.startAgent();
+                ClusterNode primary = cluster.awaitConverged(E2e.CONVERGE);
+                assertThat(primary).as("the old primary rejoined as a replica").isNotEqualTo(old);
+                awaitQuorumStandbys(cluster, primary);
+                writes.awaitAcknowledged(n -> n.equals(primary.name()), Instant.now(), Duration.ofSeconds(20));
+                writes.stop();
+                E2e.report(writes.summary());
+                writes.assertAtMostOnePrimaryAtATime();
+                assertThat(writes.awaitConverged(Duration.ofSeconds(30))).isEqualTo(primary.name());
+                writes.assertNoAcknowledgedCommitLost();
+            }
+        }
+    }
+
+    /** Waits until both replicas answer 200 on /quorum (voters in the key) and the primary on /read-only-quorum. */
+    private static void awaitQuorumStandbys(LocalCluster cluster, ClusterNode primary) {
+        long deadline = System.nanoTime() + E2e.CONVERGE.toNanos();
+        while (cluster.nodes().stream().filter(n -> n.status("/quorum") == 200).count() < 2
+                || primary.status("/read-only-quorum") != 200) {
+            assertThat(System.nanoTime() - deadline).as("2 quorum standbys within %s", E2e.CONVERGE).isNegative();
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+    }
+}
