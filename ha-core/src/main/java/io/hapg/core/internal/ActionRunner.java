@@ -215,9 +215,11 @@ final class ActionRunner implements AutoCloseable {
                     }
                 });
             case SET_SYNC_STANDBYS:
-                if (dynamic.quorumCommit()) {
+                if (dynamic.quorumCommit() && !(decision.syncStandbys().isEmpty() && dynamic.synchronousModeStrict())) {
                     database.setQuorumStandbys(decision.syncCount(), decision.syncStandbys());
                 } else {
+                    // Strict quorum commit with no standby left: the placeholder, commits wait (Patroni's
+                    // min_synchronous_nodes keeps the replication factor at 1 at least).
                     database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
                 }
                 return wakeSoon();
