@@ -28,10 +28,8 @@ class QuorumFailoverIT {
 
     @Test
     void killOfThePrimaryNodeLosesNoAcknowledgedCommit() {
-        try (LocalCluster cluster = E2e.cluster("e2e-quorum").dcs("synchronous_mode", "quorum").start()) {
-            logs.watch(cluster);
-            ClusterNode old = cluster.awaitConverged(E2e.BOOT);
-            awaitQuorumStandbys(cluster, old);
+        try (LocalCluster cluster = started("e2e-quorum")) {
+            ClusterNode old = primaryWithVoters(cluster);
             assertThat(old.get("/patroni").body()).doesNotContain("sync_standby");
             try (WriteHistory writes = E2e.writes(cluster)) {
                 long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -59,6 +57,54 @@ class QuorumFailoverIT {
                 writes.assertNoAcknowledgedCommitLost();
             }
         }
+    }
+
+    /**
+     * A voter's node dies: commits go on (ANY 1 of the other), the primary drops it from the key
+     * (quorum 0 of the survivor); then the primary's node dies and the survivor, the only voter,
+     * takes over with no acknowledged commit lost.
+     */
+    @Test
+    void aDeadVoterLeavesTheKeyAndTheLastVoterTakesOver() {
+        try (LocalCluster cluster = started("e2e-quorum2")) {
+            ClusterNode old = primaryWithVoters(cluster);
+            ClusterNode gone = cluster.nodes().stream().filter(n -> n != old).findFirst().orElseThrow();
+            ClusterNode last = cluster.nodes().stream().filter(n -> n != old && n != gone).findFirst().orElseThrow();
+            try (WriteHistory writes = E2e.writes(cluster)) {
+                gone.killNode();
+                long deadline = System.nanoTime() + E2e.CONVERGE.toNanos();
+                while (gone.status("/quorum") == 200 || last.status("/quorum") != 200
+                        || writes.acknowledged().size() < 300) {
+                    assertThat(System.nanoTime() - deadline).as("%s dropped, commits going on", gone.name())
+                            .isNegative();
+                    LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                }
+                Instant t0 = Instant.now();
+                old.killNode();
+                ClusterNode next = cluster.awaitPrimary(n -> n != old && n != gone, E2e.FAILOVER);
+                assertThat(next).isEqualTo(last);
+                writes.awaitAcknowledged(n -> n.equals(last.name()), t0, E2e.FAILOVER);
+                writes.stop();
+                E2e.report("[quorum] voter " + gone.name() + " then primary " + old.name() + " killed: "
+                        + writes.summary());
+                writes.assertAtMostOnePrimaryAtATime();
+                writes.assertNoAcknowledgedCommitLost();
+            }
+        }
+    }
+
+    /** A three-node cluster in quorum commit, its processes' logs watched. */
+    private LocalCluster started(String scope) {
+        LocalCluster cluster = E2e.cluster(scope).dcs("synchronous_mode", "quorum").start();
+        logs.watch(cluster);
+        return cluster;
+    }
+
+    /** The primary once the cluster converged and both replicas are voters. */
+    private static ClusterNode primaryWithVoters(LocalCluster cluster) {
+        ClusterNode primary = cluster.awaitConverged(E2e.BOOT);
+        awaitQuorumStandbys(cluster, primary);
+        return primary;
     }
 
     /** Waits until both replicas answer 200 on /quorum (voters in the key) and the primary on /read-only-quorum. */
