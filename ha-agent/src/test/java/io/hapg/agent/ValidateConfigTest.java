@@ -52,8 +52,8 @@ class ValidateConfigTest {
     @Test
     void everyProblemIsPrintedWithKeyLineAndReasonAndTheExitIsNonZero(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("node.yml"), VALID.replace("name: n0\n", "")
-                + "  custom_conf: /nonexistent/custom.conf\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    synchronous_mode:"
-                + " quorum\n    postgresql:\n      pg_hba_primary: [x]\n");
+                + "  custom_conf: /nonexistent/custom.conf\n  pg_hosts: [x]\nbootstrap:\n  dcs:\n    postgresql:\n"
+                + "      parameters_primary: {a: b}\n      pg_hba_primary: [x]\n");
         Result r = run(Map.of(), "--validate-config", file.toString());
         assertThat(r.code()).as(r.out()).isEqualTo(1);
         assertThat(r.out()).contains("ERROR: postgresql.custom_conf: /nonexistent/custom.conf does not exist"

@@ -271,6 +271,16 @@ public final class PostgresNode implements DatabaseNode {
     }
 
     /**
+     * {@code ALTER SYSTEM SET synchronous_standby_names = 'ANY n (...)'} and reload, then waits
+     * (query timeout) until a new session shows the value (see
+     * {@link DatabaseNode#setQuorumStandbys}). May run while a lifecycle operation runs.
+     */
+    @Override
+    public void setQuorumStandbys(int count, List<String> members) {
+        new SyncSetting(instance).setQuorum(count, List.copyOf(members));
+    }
+
+    /**
      * Keeps the slots of {@code plan} (see {@link DatabaseNode#ensureSlots(SlotPlan)}); the
      * node's own {@link PostgresConfig#ignoreSlots()} are never dropped either. A primary's plan
      * on a server that is in recovery, or a replica's on one that is not, does nothing (the role

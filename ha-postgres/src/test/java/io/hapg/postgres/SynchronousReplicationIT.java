@@ -5,11 +5,13 @@ import static io.hapg.postgres.TestNodes.awaitCaughtUp;
 import static io.hapg.postgres.TestNodes.member;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hapg.core.model.SynchronousStandbyNames.Method;
 import io.hapg.core.spi.DatabaseNode.StopMode;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -20,8 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Commits wait for the synchronous standby; in strict mode they block until another one is named. */
-@Timeout(120)
+/**
+ * Commits wait for the synchronous standby; in strict mode they block until another one is named.
+ * In quorum commit ({@code ANY n}) they wait for any n of the named standbys.
+ */
+@Timeout(240)
 class SynchronousReplicationIT {
     private static final Duration BLOCKED_FOR = Duration.ofMillis(1500);
 
@@ -39,14 +44,10 @@ class SynchronousReplicationIT {
 
     @Test
     void commitsWaitForTheSyncStandbyBlockWithoutItAndResumeWithAnother() throws Exception {
-        PostgresNode n1 = nodes.node("n1");
-        PostgresNode n2 = nodes.node("n2");
-        PostgresNode n3 = nodes.node("n3");
-        n1.bootstrap();
-        n1.ensureSlots(Set.of("n1", "n2", "n3"));
-        n2.cloneFrom(member(n1));
-        n3.cloneFrom(member(n1));
-        TestNodes.execute(n1, "CREATE TABLE t (v int)");
+        List<PostgresNode> cluster = cluster("n1", "n2", "n3");
+        PostgresNode n1 = cluster.get(0);
+        PostgresNode n2 = cluster.get(1);
+        PostgresNode n3 = cluster.get(2);
 
         n1.setSynchronousStandbys(List.of("n2"), true);
         assertThat(n1.probe().synchronousStandbys()).containsExactly("n2");
@@ -77,6 +78,64 @@ class SynchronousReplicationIT {
         assertThat(placeholder).as("strict with no standby: commits wait").isNotDone();
         n1.setSynchronousStandbys(List.of(), false);
         placeholder.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Quorum commit ({@link PostgresNode#setQuorumStandbys}): with {@code ANY 2 (n2,n3,n4)} a commit
+     * returns while any two of the three standbys stream, waits when only one is left, and returns
+     * once a standby comes back or the setting asks for fewer.
+     */
+    @Test
+    void anyTwoOfThreeStandbysConfirmEachCommit() throws Exception {
+        List<PostgresNode> cluster = cluster("n1", "n2", "n3", "n4");
+        PostgresNode n1 = cluster.get(0);
+        PostgresNode n3 = cluster.get(2);
+        PostgresNode n4 = cluster.get(3);
+
+        n1.setQuorumStandbys(2, List.of("n4", "n2", "n3"));
+        assertThat(TestNodes.value(n1, "SHOW synchronous_standby_names")).isEqualTo("ANY 2 (\"n2\",\"n3\",\"n4\")");
+        assertThat(n1.probe().synchronousSetting().isAnyOf(2, List.of("n2", "n3", "n4"))).isTrue();
+        assertThat(n1.probe().synchronousSetting().method()).isEqualTo(Method.ANY);
+        await("the three standbys are quorum standbys", Duration.ofSeconds(10), () -> n1.probe().replication()
+                .stream().filter(p -> p.syncState().equals("quorum")).count() == 3);
+        commit(n1, 1).get(10, TimeUnit.SECONDS);
+
+        cluster.get(1).stop(StopMode.FAST);
+        commit(n1, 2).get(10, TimeUnit.SECONDS); // n3 and n4 still make two
+        n3.stop(StopMode.FAST);
+        CompletableFuture<Void> blocked = commit(n1, 3);
+        Thread.sleep(BLOCKED_FOR.toMillis()); // proving that something does NOT happen takes a wait
+        assertThat(blocked).as("ANY 2 with only n4 streaming: the commit waits").isNotDone();
+
+        n3.start(Optional.of(member(n1)));
+        blocked.get(30, TimeUnit.SECONDS);
+        awaitCaughtUp(n4, n1);
+        assertThat(TestNodes.value(n4, "SELECT count(*) FROM t")).isEqualTo("3");
+
+        n3.stop(StopMode.FAST);
+        CompletableFuture<Void> again = commit(n1, 4);
+        Thread.sleep(BLOCKED_FOR.toMillis());
+        assertThat(again).as("one standby again: the commit waits").isNotDone();
+        n1.setQuorumStandbys(1, List.of("n2", "n3", "n4"));
+        again.get(10, TimeUnit.SECONDS);
+        assertThat(TestNodes.value(n1, "SHOW synchronous_standby_names")).isEqualTo("ANY 1 (\"n2\",\"n3\",\"n4\")");
+
+        n1.setQuorumStandbys(0, List.of());
+        assertThat(n1.probe().synchronousSetting().names()).isEmpty();
+    }
+
+    /** The first name bootstrapped as primary with table {@code t}, the others cloned from it and streaming. */
+    private List<PostgresNode> cluster(String... names) {
+        List<PostgresNode> out = new java.util.ArrayList<>();
+        for (String name : names) {
+            out.add(nodes.node(name));
+        }
+        PostgresNode primary = out.get(0);
+        primary.bootstrap();
+        primary.ensureSlots(Set.of(names));
+        out.subList(1, out.size()).forEach(standby -> standby.cloneFrom(member(primary)));
+        TestNodes.execute(primary, "CREATE TABLE t (v int)");
+        return out;
     }
 
     private CompletableFuture<Void> commit(PostgresNode primary, int v) {

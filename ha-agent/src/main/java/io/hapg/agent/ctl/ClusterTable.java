@@ -160,15 +160,15 @@ public final class ClusterTable {
     }
 
     /**
-     * {@code Leader} ({@code Standby Leader} in a standby cluster), {@code Sync Standby} or
-     * {@code Replica} (Patroni's role, title-cased).
+     * {@code Leader} ({@code Standby Leader} in a standby cluster), {@code Sync Standby},
+     * {@code Quorum Standby} (a voter in quorum commit) or {@code Replica} (Patroni's role, title-cased).
      */
     String role(Member m) {
         if (view.isLeader(m.name())) {
             return config.standbyCluster().isPresent() ? "Standby Leader" : "Leader";
         }
         if (config.synchronousMode() && view.sync().syncStandbys().contains(m.name())) {
-            return "Sync Standby";
+            return config.quorumCommit() ? "Quorum Standby" : "Sync Standby";
         }
         return "Replica";
     }

@@ -141,9 +141,8 @@ class ConfigLoaderErrorsTest {
                 "etcd3: one of host, hosts, url or proxy is required (line 3)");
         assertError(HEAD + "etcd:\n  host: a\netcd3:\n  host: b\n",
                 "etcd3: give only one of 'etcd' and 'etcd3' (line 5)");
-        assertError(HEAD + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
-                "bootstrap.dcs.synchronous_mode: not supported by hapg: quorum commit (synchronous_mode: quorum)"
-                        + " is not implemented; use on or off (line 5)");
+        assertError(HEAD + "bootstrap:\n  dcs:\n    synchronous_mode: sometimes\n",
+                "bootstrap.dcs.synchronous_mode: expected on, off or quorum, got 'sometimes' (line 5)");
     }
 
     @Test
@@ -314,10 +313,10 @@ class ConfigLoaderErrorsTest {
     @Test
     void everyRefusedKeyIsReportedNotOnlyTheFirst() {
         ConfigLoader.Validation v = ConfigLoader.validate(new StringReader(HEAD
-                + "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n    postgresql:\n      pg_hosts: [x]\n"
+                + "bootstrap:\n  dcs:\n    postgresql:\n      parameters_replica: {a: b}\n      pg_hosts: [x]\n"
                 + "  users:\n    admin: {password: x}\n"), Map.of());
         assertThat(v.errors()).extracting(ConfigException::keyPath).containsExactlyInAnyOrder(
-                "bootstrap.dcs.synchronous_mode", "bootstrap.dcs.postgresql.pg_hosts", "bootstrap.users");
+                "bootstrap.dcs.postgresql.parameters_replica", "bootstrap.dcs.postgresql.pg_hosts", "bootstrap.users");
         assertThat(v.errors()).allSatisfy(e -> assertThat(e.line()).isPresent());
     }
 

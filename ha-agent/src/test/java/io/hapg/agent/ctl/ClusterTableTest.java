@@ -58,6 +58,15 @@ class ClusterTableTest {
         assertThat(lines[4]).isEqualTo("| pg2    | pg2  | Replica | streaming |  2 |         0 | 2026-12-03T16:00:00+00:00 |");
     }
 
+    /** patronictl 4 names the sync key's voters Quorum Standby in quorum commit. */
+    @Test
+    void votersAreQuorumStandbysInQuorumCommit() {
+        ClusterView view = Clusters.healthy().quorumMode().syncQuorum("pg1", 1, "pg2", "pg3").build();
+        String[] lines = ClusterTable.pretty(Clusters.SCOPE, view).split("\n");
+        assertThat(lines[4]).contains("| Quorum Standby |");
+        assertThat(lines[5]).contains("| Quorum Standby |");
+    }
+
     @Test
     void syncStandbyLagUnknownStateAndMaintenanceNotes() {
         ClusterView view = Clusters.healthy().synchronousMode().pause().sync("pg1", "pg2")

@@ -44,12 +44,16 @@ public enum Action {
     REWIND(false),
     /** Wipe the data directory and clone from {@code target} again (rewind failed or impossible). */
     REINITIALIZE(false),
-    /** Set {@code synchronous_standby_names} to {@code syncStandbys} (before publishing additions). Keeps the lease. */
+    /**
+     * Set {@code synchronous_standby_names} to {@code syncStandbys} (before publishing additions); in
+     * quorum commit to {@code ANY syncCount (syncStandbys)}. Keeps the lease.
+     */
     SET_SYNC_STANDBYS(true),
     /**
      * Publish {@code syncStandbys} in the {@code sync} key with this member as its leader (additions after
      * the setting, removals before it). An empty list with {@code synchronous_mode} off means "clean up":
-     * the loop may delete the key instead. Keeps the lease.
+     * the loop may delete the key instead. In quorum commit the key also gets {@code "quorum": syncCount}.
+     * Keeps the lease.
      */
     WRITE_SYNC_KEY(true),
     /** Delete a failover request that cannot or need not be carried out. Keeps the lease. */

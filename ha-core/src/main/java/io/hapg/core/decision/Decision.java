@@ -16,13 +16,24 @@ import java.util.Optional;
  *                      from; the candidate of a switchover
  * @param demoteMode    for {@link Action#DEMOTE}
  * @param syncStandbys  for {@link Action#SET_SYNC_STANDBYS} and {@link Action#WRITE_SYNC_KEY}
+ * @param syncCount     quorum commit only (else 0): for {@link Action#SET_SYNC_STANDBYS} the n of
+ *                      {@code ANY n (syncStandbys)}; for {@link Action#WRITE_SYNC_KEY} the key's {@code quorum}
  * @param slots         for {@link Action#RENEW_LEASE}: the slots the primary keeps; for
  *                      {@link Action#NONE} on a streaming replica: the slots it keeps; for
  *                      {@link Action#COPY_SLOTS}: the logical slots to copy
  */
 public record Decision(Action action, String reason, Optional<String> target, Optional<DemoteMode> demoteMode,
-                       List<String> syncStandbys, SlotPlan slots) {
+                       List<String> syncStandbys, int syncCount, SlotPlan slots) {
 
+    /** A decision outside quorum commit (syncCount 0). */
+    public Decision(Action action, String reason, Optional<String> target, Optional<DemoteMode> demoteMode,
+                    List<String> syncStandbys, SlotPlan slots) {
+        this(action, reason, target, demoteMode, syncStandbys, 0, slots);
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code syncCount} is negative
+     */
     public Decision {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(reason, "reason");
@@ -30,6 +41,9 @@ public record Decision(Action action, String reason, Optional<String> target, Op
         Objects.requireNonNull(demoteMode, "demoteMode");
         syncStandbys = List.copyOf(syncStandbys);
         Objects.requireNonNull(slots, "slots");
+        if (syncCount < 0) {
+            throw new IllegalArgumentException("syncCount must be >= 0, was " + syncCount);
+        }
     }
 
     public static Decision of(Action action, String reason) {
@@ -46,6 +60,14 @@ public record Decision(Action action, String reason, Optional<String> target, Op
 
     public static Decision sync(Action action, List<String> standbys, String reason) {
         return new Decision(action, reason, Optional.empty(), Optional.empty(), standbys, SlotPlan.NONE);
+    }
+
+    /**
+     * A quorum commit step: {@link Action#SET_SYNC_STANDBYS} to {@code ANY count (standbys)}, or
+     * {@link Action#WRITE_SYNC_KEY} with {@code standbys} as voters and {@code count} as quorum.
+     */
+    public static Decision quorum(Action action, int count, List<String> standbys, String reason) {
+        return new Decision(action, reason, Optional.empty(), Optional.empty(), standbys, count, SlotPlan.NONE);
     }
 
     public static Decision renew(SlotPlan slots, String reason) {

@@ -95,7 +95,8 @@ final class LeaderRace {
             return notRacing("the failsafe key lists "
                     + String.join(", ", Reasons.sorted(view.failsafe().get().keySet())) + " but not me");
         }
-        if (s.syncActive() && !view.sync().allowsPromotionOf(s.me())) {
+        // In quorum commit a member outside the key may race too: the votes decide (QuorumRace).
+        if (s.syncActive() && !s.quorumActive() && !view.sync().allowsPromotionOf(s.me())) {
             return notRacing("synchronous mode and the sync key " + Reasons.describe(view.sync())
                     + " does not name me");
         }
@@ -123,6 +124,10 @@ final class LeaderRace {
         Optional<String> lostTo = betterPeer(s, mine, excluded);
         if (lostTo.isPresent()) {
             return notRacing(lostTo.get());
+        }
+        Optional<String> noQuorum = s.quorumActive() ? QuorumRace.lacksVotes(s, mine, excluded) : Optional.empty();
+        if (noQuorum.isPresent()) {
+            return notRacing(noQuorum.get());
         }
         String context = manual.isPresent() ? "leader key absent, " + Reasons.describe(manual.get())
                 + " candidate not available, and I am the healthiest candidate ("

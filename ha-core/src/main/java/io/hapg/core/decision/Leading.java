@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Section 9, I hold the leader key and PostgreSQL runs: promote if it is still in recovery, then
- * a due switchover, then one synchronous-standby step; otherwise renew the lease.
+ * a due switchover, then one synchronous-standby step ({@link SynchronousMode}, or
+ * {@link QuorumMode} in quorum commit); otherwise renew the lease.
  */
 final class Leading {
 
@@ -31,7 +32,14 @@ final class Leading {
             steady += "; " + Reasons.describe(request) + " scheduled at " + request.scheduledAt().get() + " (in "
                     + Duration.between(s.now().wall(), request.scheduledAt().get()).toSeconds() + " s)";
         }
-        if (dcs.synchronousMode()) {
+        if (dcs.quorumCommit()) {
+            Optional<Decision> step = QuorumMode.step(s);
+            if (step.isPresent()) {
+                return step.get();
+            }
+            steady += "; quorum commit: " + s.db().synchronousSetting() + ", sync key quorum " + view.sync().quorum()
+                    + " of " + view.sync().syncStandbys();
+        } else if (dcs.synchronousMode()) {
             Optional<Decision> step = SynchronousMode.step(s);
             if (step.isPresent()) {
                 return step.get();

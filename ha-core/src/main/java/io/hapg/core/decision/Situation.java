@@ -52,6 +52,11 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
         return dcs.synchronousMode() && !view.sync().isEmpty();
     }
 
+    /** Quorum commit is on and active: the leader has published a sync key (Patroni quorum_commit_mode_is_active). */
+    boolean quorumActive() {
+        return dcs.quorumCommit() && !view.sync().isEmpty();
+    }
+
     /** Who synchronous mode lets take over: the sync key's members while it is active, else anyone. */
     Predicate<String> synchronousGate() {
         return syncActive() ? view.sync()::allowsPromotionOf : name -> true;

@@ -115,8 +115,28 @@ final class SyncStandbys {
     }
 
     private static boolean caughtUp(ReplicationPeer p, DatabaseState db) {
-        return "sync".equals(p.syncState()) && db.syncChangeLsn().isPresent() && p.flushLsn().isPresent()
+        return "sync".equals(p.syncState()) && flushedSinceChange(p, db);
+    }
+
+    private static boolean flushedSinceChange(ReplicationPeer p, DatabaseState db) {
+        return db.syncChangeLsn().isPresent() && p.flushLsn().isPresent()
                 && p.flushLsn().get().compareTo(db.syncChangeLsn().get()) >= 0;
+    }
+
+    /**
+     * Quorum commit's {@code numsync_confirmed} (Patroni {@code sync.py}): how many of {@code names}
+     * {@code pg_stat_replication} shows as {@code quorum} (or {@code sync}) standbys whose flush
+     * position reached the primary's flush position at the last change of the setting; 0 when
+     * that position is unknown.
+     */
+    static int confirmed(DatabaseState db, Set<String> names) {
+        return (int) db.replication().stream()
+                .filter(p -> names.contains(p.applicationName()))
+                .filter(p -> "quorum".equals(p.syncState()) || "sync".equals(p.syncState()))
+                .filter(p -> flushedSinceChange(p, db))
+                .map(ReplicationPeer::applicationName)
+                .distinct()
+                .count();
     }
 
     /** {@code list} without the names not in {@code keep}, order preserved. */

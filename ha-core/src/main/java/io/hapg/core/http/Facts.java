@@ -143,9 +143,15 @@ final class Facts {
         return !clusterAvailable() || status.cluster().leader().isEmpty();
     }
 
-    /** A running replica named in the {@code sync} key while synchronous mode is on. */
+    /** A running replica named in the {@code sync} key while synchronous mode is on (not quorum commit). */
     boolean syncStandby() {
-        return runningReplica() && config.synchronousMode()
+        return runningReplica() && config.synchronousMode() && !config.quorumCommit()
+                && status.cluster().sync().syncStandbys().contains(status.member());
+    }
+
+    /** A running replica among the {@code sync} key's voters in quorum commit (Patroni's {@code quorum_standby}). */
+    boolean quorumStandby() {
+        return runningReplica() && config.quorumCommit()
                 && status.cluster().sync().syncStandbys().contains(status.member());
     }
 

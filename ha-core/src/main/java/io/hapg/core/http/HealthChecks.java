@@ -85,16 +85,18 @@ final class HealthChecks {
 
     private static int syncCode(String p, Facts f, int primary, int replica) {
         boolean sync = f.syncStandby();
+        boolean quorum = f.quorumStandby();
         switch (p) {
             case "/sync": case "/synchronous":
                 return sync ? replica : 503;
+            case "/quorum":
+                return quorum ? replica : 503;
             case "/async": case "/asynchronous":
-                return sync ? 503 : replica;
+                return sync || quorum ? 503 : replica;
             case "/read-only-sync": case "/read-only-synchronous":
                 return primary == 200 ? 200 : sync ? replica : 503;
             case "/read-only-quorum":
-                // Quorum commit is not supported: only the primary qualifies.
-                return primary == 200 ? 200 : 503;
+                return primary == 200 ? 200 : quorum ? replica : 503;
             default:
                 return 503;
         }

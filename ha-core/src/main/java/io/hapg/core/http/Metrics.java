@@ -31,7 +31,8 @@ final class Metrics {
                 bit(f.role().equals("standby_leader")));
         m.gauge("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", bit(f.role().equals("replica")));
         m.gauge("patroni_sync_standby", "Value is 1 if this node is a sync standby, 0 otherwise.", bit(f.syncStandby()));
-        m.gauge("patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.", "0");
+        m.gauge("patroni_quorum_standby", "Value is 1 if this node is a quorum standby, 0 otherwise.",
+                bit(f.quorumStandby()));
         boolean replica = f.runningReplica();
         m.metric("patroni_xlog_received_location", "Current location of the received Postgres transaction log, 0 if"
                 + " this node is not a replica.", "counter", replica ? Long.toString(f.received()) : "0");

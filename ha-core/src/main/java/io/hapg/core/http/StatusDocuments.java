@@ -47,6 +47,9 @@ final class StatusDocuments {
             if (f.syncStandby()) {
                 doc.put("sync_standby", true);
             }
+            if (f.quorumStandby()) {
+                doc.put("quorum_standby", true);
+            }
             doc.put("timeline", db.timeline());
             f.replicationState().ifPresent(s -> doc.put("replication_state", s));
             if (!db.replication().isEmpty()) {
@@ -126,8 +129,8 @@ final class StatusDocuments {
             boolean isLeader = m.name().equals(leader);
             // Patroni's cluster_as_json: the leader of a standby cluster is its standby_leader.
             String role = isLeader ? config.standbyCluster().isPresent() ? "standby_leader" : "leader"
-                    : config.synchronousMode() && view.sync().syncStandbys().contains(m.name()) ? "sync_standby"
-                    : "replica";
+                    : !config.synchronousMode() || !view.sync().syncStandbys().contains(m.name()) ? "replica"
+                    : config.quorumCommit() ? "quorum_standby" : "sync_standby";
             String state = isLeader ? m.state() : m.replicationState().filter(s -> !s.isEmpty())
                     .orElse(m.state());
             Map<String, Object> member = new LinkedHashMap<>();

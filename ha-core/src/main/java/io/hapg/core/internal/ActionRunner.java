@@ -215,7 +215,13 @@ final class ActionRunner implements AutoCloseable {
                     }
                 });
             case SET_SYNC_STANDBYS:
-                database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
+                if (dynamic.quorumCommit() && !(decision.syncStandbys().isEmpty() && dynamic.synchronousModeStrict())) {
+                    database.setQuorumStandbys(decision.syncCount(), decision.syncStandbys());
+                } else {
+                    // Strict quorum commit with no standby left: the placeholder, commits wait (Patroni's
+                    // min_synchronous_nodes keeps the replication factor at 1 at least).
+                    database.setSynchronousStandbys(decision.syncStandbys(), dynamic.synchronousModeStrict());
+                }
                 return wakeSoon();
             case WRITE_SYNC_KEY:
                 leaderKeys.writeSync(decision, view, dynamic);

@@ -157,10 +157,16 @@ final class LeaderKeys {
         return members;
     }
 
+    /**
+     * The sync key of {@code decision}, naming me as its leader, conditioned on the revision
+     * {@code view} read; in quorum commit with the decision's quorum ({@link Decision#syncCount}).
+     * Deleted instead when synchronous mode is off and no standby is left.
+     */
     void writeSync(Decision decision, ClusterView view, DynamicConfig dynamic) {
+        int quorum = dynamic.quorumCommit() ? decision.syncCount() : 0;
         Optional<SyncState> value = decision.syncStandbys().isEmpty() && !dynamic.synchronousMode()
                 ? Optional.empty()
-                : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), 0));
+                : Optional.of(new SyncState(Optional.of(config.name()), decision.syncStandbys(), quorum, 0));
         write(view, ClusterKey.SYNC, view.sync().revision(), value);
     }
 

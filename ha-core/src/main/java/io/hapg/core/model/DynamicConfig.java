@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * @param primaryStopTimeout    how long a demotion waits for PostgreSQL to stop before SIGKILL, in
  *                              synchronous mode only ({@code primary_stop_timeout}, 0: does not apply;
  *                              a negative value reads as 0); see {@link #demoteStopTimeout()}
- * @param synchronousMode       {@code synchronous_mode}
+ * @param synchronousMode       {@code synchronous_mode}: on, or quorum ({@link #quorumCommit()})
  * @param synchronousModeStrict {@code synchronous_mode_strict}: block commits rather than go standalone
  * @param synchronousNodeCount  {@code synchronous_node_count} (1)
  * @param failsafeMode          {@code failsafe_mode}
@@ -148,6 +148,15 @@ public record DynamicConfig(
                 bool(pg, "use_pg_rewind", true),
                 bool(pg, "use_slots", true),
                 raw);
+    }
+
+    /**
+     * Whether {@code synchronous_mode} is {@code quorum} (Patroni 4's quorum commit, QUORUM.md):
+     * {@link #synchronousMode()} is then true as well, as Patroni's {@code is_synchronous_mode()}.
+     */
+    public boolean quorumCommit() {
+        Object value = raw.get("synchronous_mode");
+        return synchronousMode && value != null && "quorum".equalsIgnoreCase(value.toString().strip());
     }
 
     /**
@@ -368,13 +377,13 @@ public record DynamicConfig(
         }
         String s = value.toString().strip().toLowerCase(Locale.ROOT);
         switch (s) {
-            case "true": case "on": case "yes":
+            case "true": case "on": case "yes": case "quorum":
                 return true;
             case "false": case "off": case "no":
                 return false;
             default:
-                throw new IllegalArgumentException("synchronous_mode: expected on or off, got '" + value
-                        + "' (quorum mode is not supported)");
+                throw new IllegalArgumentException("synchronous_mode: expected on, off or quorum, got '" + value
+                        + "'");
         }
     }
 }

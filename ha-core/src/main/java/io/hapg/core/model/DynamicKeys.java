@@ -3,8 +3,6 @@ package io.hapg.core.model;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -57,8 +55,7 @@ public final class DynamicKeys {
 
     private static Map<String, Refusal> table() {
         Map<String, Refusal> m = new LinkedHashMap<>();
-        m.put("synchronous_mode", new Refusal("quorum commit (synchronous_mode: quorum) is not implemented; use on or"
-                + " off", DynamicKeys::onOff));
+        // synchronous_mode: on, off and quorum all work (QUORUM.md); DynamicConfig names a bad value.
         // postgresql.pg_hba is accepted: as in Patroni, a node's own postgresql.pg_hba wins over it,
         // and the YAML binder refuses a node file that would leave it to the dynamic one.
         m.put("postgresql.pg_hosts", new Refusal("hapg does not write pg_hosts.conf", DynamicKeys::empty));
@@ -78,10 +75,5 @@ public final class DynamicKeys {
         return value instanceof Map && ((Map<?, ?>) value).isEmpty()
                 || value instanceof Collection && ((Collection<?>) value).isEmpty()
                 || value instanceof String && ((String) value).isBlank();
-    }
-
-    private static boolean onOff(Object value) {
-        return value instanceof Boolean || List.of("on", "off", "true", "false", "yes", "no")
-                .contains(value.toString().strip().toLowerCase(Locale.ROOT));
     }
 }

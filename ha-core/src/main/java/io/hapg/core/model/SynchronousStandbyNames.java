@@ -45,6 +45,37 @@ public record SynchronousStandbyNames(Method method, int count, List<String> nam
     }
 
     /**
+     * Quorum commit's form ({@code synchronous_mode: quorum}): {@code ANY count (members)}, any
+     * {@code count} of {@code members} confirm each commit; off when {@code members} is empty.
+     *
+     * @throws IllegalArgumentException when {@code count} is below 1 or above the number of members
+     *                                  (with members), naming the bound
+     */
+    public static SynchronousStandbyNames anyOf(int count, List<String> members) {
+        if (members.isEmpty()) {
+            return OFF;
+        }
+        if (count < 1 || count > members.size()) {
+            throw new IllegalArgumentException("count must be between 1 and " + members.size() + " (the number of "
+                    + "members), was " + count);
+        }
+        return new SynchronousStandbyNames(Method.ANY, count, members);
+    }
+
+    /**
+     * Whether this value is {@code ANY count (members)} with exactly {@code members}, in any order
+     * (what {@link #anyOf} writes); for no members, whether it is off. Names compare exactly.
+     */
+    public boolean isAnyOf(int count, List<String> members) {
+        Set<String> mine = new HashSet<>(names);
+        if (members.isEmpty()) {
+            return mine.isEmpty();
+        }
+        return method == Method.ANY && this.count == count && names.size() == mine.size()
+                && mine.equals(new HashSet<>(members));
+    }
+
+    /**
      * Whether this value makes every commit wait for exactly {@code members} (in any order) and
      * nobody else: what {@link #allOf} writes. Names compare exactly, although PostgreSQL matches
      * them case-insensitively: a differently-cased hand-set name is rewritten (harmless), and the

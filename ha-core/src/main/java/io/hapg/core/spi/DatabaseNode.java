@@ -115,6 +115,26 @@ public interface DatabaseNode extends AutoCloseable {
     void setSynchronousStandbys(List<String> members, boolean strict);
 
     /**
+     * Quorum commit ({@code synchronous_mode: quorum}): sets {@code synchronous_standby_names} to
+     * {@code ANY count (members)} (names sorted, as Patroni 4 writes it; empty for no members) and
+     * reloads; returns once a new session shows the value, so every commit from then on waits for
+     * {@code count} of {@code members}. Not atomic with anything else; runs on the loop thread,
+     * bounded by the query timeout; may run while a lifecycle operation runs. The default refuses:
+     * an implementation without quorum commit never gets a quorum-mode decision to carry out.
+     *
+     * @throws IllegalArgumentException     when {@code count} is not between 1 and the number of
+     *                                      members (0 with no members)
+     * @throws DatabaseUnavailableException when the server could not be asked, or the value was not
+     *                                      in effect within the query timeout (the old value may
+     *                                      still be in effect: the caller re-reads it next iteration)
+     * @throws UnsupportedOperationException (default) always
+     */
+    default void setQuorumStandbys(int count, List<String> members) {
+        throw new UnsupportedOperationException("quorum commit (ANY " + count + " " + members + ") is not "
+                + "supported by " + getClass().getSimpleName());
+    }
+
+    /**
      * Keeps the slots of {@code plan} (Patroni's {@code sync_replication_slots}): creates the
      * missing ones (a logical one on a primary only, in its database: a replica gets it from
      * {@link #copyLogicalSlots}), drops every physical slot outside the plan that

@@ -124,6 +124,11 @@ class DeciderTest {
             return this;
         }
 
+        Expect syncCount(int n) {
+            assertThat(d.syncCount()).as("sync count of %s", d).isEqualTo(n);
+            return this;
+        }
+
         Expect reason(String r) {
             assertThat(d.reason()).isEqualTo(r);
             return this;

@@ -276,6 +276,30 @@ class HealthEndpointsTest {
         assertThat(h.get("/replica").status()).isEqualTo(200);
     }
 
+    /** Patroni 4: in quorum commit the key's voters are quorum standbys, never sync standbys. */
+    @Test
+    void quorumAndReadOnlyQuorumFollowTheVotersInQuorumCommit() {
+        h = ApiHarness.start("pg2");
+        h.report(LocalStates.replica().build(), Clusters.healthy().quorumMode().syncQuorum("pg1", 1, "pg2", "pg3")
+                .build(), false);
+        assertThat(h.get("/quorum").status()).isEqualTo(200);
+        assertThat(h.get("/read-only-quorum").status()).isEqualTo(200);
+        assertThat(h.get("/sync").status()).isEqualTo(503);
+        assertThat(h.get("/read-only-sync").status()).isEqualTo(503);
+        assertThat(h.get("/async").status()).isEqualTo(503);
+        assertThat(h.get("/patroni").body()).contains("\"quorum_standby\":true").doesNotContain("sync_standby");
+        assertThat(h.get("/metrics").body()).contains("patroni_quorum_standby{scope=");
+        assertThat(h.get("/cluster").body()).contains("\"role\":\"quorum_standby\"");
+        h.report(LocalStates.replica().build(), Clusters.healthy().quorumMode().syncQuorum("pg1", 0, "pg3").build(),
+                false);
+        assertThat(h.get("/quorum").status()).as("not a voter").isEqualTo(503);
+        assertThat(h.get("/read-only-quorum").status()).isEqualTo(503);
+        assertThat(h.get("/async").status()).isEqualTo(200);
+        h.report(LocalStates.replica().build(), Clusters.healthy().synchronousMode().sync("pg1", "pg2").build(),
+                false);
+        assertThat(h.get("/quorum").status()).as("synchronous_mode on: no quorum standbys").isEqualTo(503);
+    }
+
     @Test
     void livenessAllowsTtlOnAPrimaryAndTwiceTtlOnAReplica() {
         h = ApiHarness.start("pg2");

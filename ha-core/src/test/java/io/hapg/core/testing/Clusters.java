@@ -165,6 +165,17 @@ public final class Clusters {
             return config("synchronous_mode", true);
         }
 
+        /** {@code synchronous_mode: quorum} (QUORUM.md). */
+        public View quorumMode() {
+            return config("synchronous_mode", "quorum");
+        }
+
+        /** A quorum commit sync key: {@code quorum} of {@code voters}, published by {@code syncLeader}. */
+        public View syncQuorum(String syncLeader, int quorum, String... voters) {
+            sync = new SyncState(Optional.of(syncLeader), Arrays.asList(voters), quorum, 11);
+            return this;
+        }
+
         public View sync(String syncLeader, String... standbys) {
             sync = new SyncState(Optional.of(syncLeader), Arrays.asList(standbys), 11);
             return this;

@@ -57,9 +57,10 @@ final class ConsensusContractValues {
 
     static KeyCase<SyncState> sync() {
         return new KeyCase<>(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of("n1"), 0),
-                new SyncState(Optional.of("n0"), List.of("n1", "n2"), 0),
+                new SyncState(Optional.of("n0"), List.of("n1", "n2"), 1, 0),
                 v -> v.sync().isEmpty() ? Optional.empty()
-                        : Optional.of(new SyncState(v.sync().leader(), v.sync().syncStandbys(), 0)),
+                        : Optional.of(new SyncState(v.sync().leader(), v.sync().syncStandbys(),
+                                v.sync().quorum(), 0)),
                 v -> v.sync().revision());
     }
 

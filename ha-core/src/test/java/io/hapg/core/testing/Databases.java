@@ -137,6 +137,22 @@ public final class Databases {
             return this;
         }
 
+        /**
+         * A {@code pg_stat_replication} row of a quorum commit standby ({@code sync_state quorum}),
+         * flushed up to {@code flushLsn}.
+         */
+        public Db quorum(String member, String flushLsn) {
+            replication.add(new ReplicationPeer(member, "streaming", "quorum", Optional.of(Lsn.parse(flushLsn)),
+                    Optional.of(Lsn.parse(flushLsn))));
+            return this;
+        }
+
+        /** {@code synchronous_standby_names = ANY count (names)}, quorum commit's form. */
+        public Db anyOf(int count, String... names) {
+            syncStandbys(names);
+            return syncSetting(SynchronousStandbyNames.anyOf(count, Arrays.asList(names)));
+        }
+
         /** The full parsed {@code synchronous_standby_names} (default: hapg's form over {@link #syncStandbys}). */
         public Db syncSetting(SynchronousStandbyNames setting) {
             syncSetting = Optional.of(setting);

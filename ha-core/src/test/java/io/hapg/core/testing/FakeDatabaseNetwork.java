@@ -135,7 +135,8 @@ public final class FakeDatabaseNetwork {
         states.values().stream().filter(r -> streamingUpstreamLocked(r) == node)
                 .sorted((a, b) -> a.name.compareTo(b.name))
                 .forEach(r -> rows.add(new ReplicationPeer(r.name, "streaming",
-                        node.synchronousStandbys.contains(r.name) ? "sync" : "async", Optional.of(r.flushed),
+                        !node.synchronousStandbys.contains(r.name) ? "async"
+                                : node.synchronousAny > 0 ? "quorum" : "sync", Optional.of(r.flushed),
                         Optional.of(r.replayed))));
         return rows;
     }

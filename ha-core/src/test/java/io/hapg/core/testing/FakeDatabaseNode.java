@@ -5,6 +5,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.SlotPlan;
+import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.spi.DatabaseNode;
 import io.hapg.core.spi.DatabaseUnavailableException;
 import java.time.Duration;
@@ -42,7 +43,7 @@ import java.util.TreeSet;
 public final class FakeDatabaseNode implements DatabaseNode {
     /** The operation names {@link #failNext}, {@link #hangNext} and {@link #count} accept. */
     public static final Set<String> OPERATIONS = Set.of("probe", "bootstrap", "cloneFrom", "start", "stop", "promote",
-            "follow", "rewind", "setSynchronousStandbys", "ensureSlots", "reload", "startReadOnly", "close");
+            "follow", "rewind", "setSynchronousStandbys", "setQuorumStandbys", "ensureSlots", "reload", "startReadOnly", "close");
     /** Where a freshly bootstrapped cluster's WAL ends. */
     public static final Lsn INITIAL_LSN = NodeState.INITIAL_LSN;
 
@@ -167,6 +168,24 @@ public final class FakeDatabaseNode implements DatabaseNode {
             }
             state.synchronousStandbys = List.copyOf(members);
             state.synchronousStrict = strict;
+            state.synchronousAny = 0;
+        }
+    }
+
+    /** {@code ANY count (members)}: the probe then reports that form (see {@link DatabaseNode#setQuorumStandbys}). */
+    @Override
+    public void setQuorumStandbys(int count, List<String> members) {
+        Objects.requireNonNull(members, "members");
+        recorder.enter("setQuorumStandbys", "setQuorumStandbys(" + count + ", " + members + ")");
+        SynchronousStandbyNames.anyOf(count, members); // the real node's argument check
+        synchronized (lock) {
+            state.requireData("setQuorumStandbys");
+            if (!state.synchronousStandbys.equals(members) || state.synchronousAny != count) {
+                state.synchronousChange = state.flushed;
+            }
+            state.synchronousStandbys = List.copyOf(members);
+            state.synchronousStrict = false;
+            state.synchronousAny = members.isEmpty() ? 0 : count;
         }
     }
 

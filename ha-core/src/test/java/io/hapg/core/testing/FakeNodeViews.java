@@ -43,7 +43,8 @@ final class FakeNodeViews {
         return new DatabaseState(DataDirectory.INITIALIZED, ProcessState.RUNNING, false, Optional.of(n.flushed),
                 Optional.empty(), Optional.empty(), n.timeline, sysid, network.replicationRowsLocked(n),
                 n.synchronousStandbys, Optional.empty(), false, "running as primary")
-                .withSync(SynchronousStandbyNames.allOf(n.synchronousStandbys), Optional.of(n.synchronousChange));
+                .withSync(n.synchronousAny > 0 ? SynchronousStandbyNames.anyOf(n.synchronousAny, n.synchronousStandbys)
+                        : SynchronousStandbyNames.allOf(n.synchronousStandbys), Optional.of(n.synchronousChange));
     }
 
     static Member member(NodeState n, FakeDatabaseNetwork network) {

@@ -136,7 +136,7 @@ final class KeyValueState {
         Entry leader = keys.get(LEADER);
         Entry config = keys.get(ClusterKey.CONFIG.name());
         Optional<SyncState> sync = value(ClusterKey.SYNC).map(s -> new SyncState(s.leader(), s.syncStandbys(),
-                modRevision(ClusterKey.SYNC.name())));
+                s.quorum(), modRevision(ClusterKey.SYNC.name())));
         Optional<FailoverRequest> failover = value(ClusterKey.FAILOVER).map(f -> new FailoverRequest(f.leader(),
                 f.candidate(), f.scheduledAt(), modRevision(ClusterKey.FAILOVER.name())));
         Entry status = keys.get(STATUS);

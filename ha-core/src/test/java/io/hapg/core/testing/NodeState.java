@@ -35,6 +35,8 @@ final class NodeState {
     boolean cleanShutdown;
     List<String> synchronousStandbys = List.of();
     boolean synchronousStrict;
+    /** n of {@code ANY n (synchronousStandbys)} when set by quorum commit; 0 for hapg's FIRST form. */
+    int synchronousAny;
     /** The flush position when {@code synchronousStandbys} last changed, as the real probe reports it. */
     Lsn synchronousChange = Lsn.ZERO;
     SortedSet<String> slots = new TreeSet<>();
@@ -216,6 +218,7 @@ final class NodeState {
         unresponsive = false;
         synchronousStandbys = List.of();
         synchronousStrict = false;
+        synchronousAny = 0;
         synchronousChange = position;
         slots = new TreeSet<>();
     }

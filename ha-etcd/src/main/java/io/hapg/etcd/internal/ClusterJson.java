@@ -78,10 +78,18 @@ final class ClusterJson {
 
     // ---- sync ----
 
-    /** Patroni: {@code {"leader":"n0","sync_standby":"n1,n2"}}, {@code null} for an empty list. */
+    /**
+     * Patroni: {@code {"leader":"n0","sync_standby":"n1,n2"}}, {@code null} for an empty list; with
+     * a quorum (Patroni 4's quorum commit) {@code {"leader":"n0","quorum":1,"sync_standby":"n1,n2"}}.
+     * A quorum of 0 is left out: Patroni reads an absent quorum as 0, and Patroni 3 nodes and the
+     * keys of {@code synchronous_mode: on} keep their exact former value.
+     */
     static String encodeSync(SyncState s) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", s.leader().orElse(null));
+        if (s.quorum() > 0) {
+            out.put("quorum", s.quorum());
+        }
         // Sorted, as Patroni's sync_state() joins them: the same set is the same value.
         out.put("sync_standby", s.syncStandbys().isEmpty() ? null
                 : s.syncStandbys().stream().sorted().collect(Collectors.joining(",")));
@@ -94,7 +102,23 @@ final class ClusterJson {
                 .map(t -> Arrays.stream(t.split(",")).map(String::strip).filter(n -> !n.isEmpty())
                         .collect(Collectors.toList()))
                 .orElse(List.of());
-        return new SyncState(Json.text(node, "leader"), standbys, revision);
+        return new SyncState(Json.text(node, "leader"), standbys, quorum(node), revision);
+    }
+
+    /** Patroni 4's {@code quorum}: a non-negative integer (or its text); absent, null or garbage read as 0. */
+    private static int quorum(JsonNode node) {
+        JsonNode q = node.get("quorum");
+        if (q == null || q.isNull()) {
+            return 0;
+        }
+        if (q.canConvertToInt()) {
+            return Math.max(0, q.asInt());
+        }
+        try {
+            return Math.max(0, Integer.parseInt(q.asText().strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     // ---- failover ----

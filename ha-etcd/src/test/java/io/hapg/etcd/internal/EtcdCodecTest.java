@@ -72,6 +72,9 @@ class EtcdCodecTest {
                 .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":\"n1,n2\"}");
         assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of(), 0)))
                 .isEqualTo("{\"leader\":\"n0\",\"sync_standby\":null}");
+        // Patroni 4's quorum commit key, in the order its sync_state() builds it.
+        assertThat(codec.encode(ClusterKey.SYNC, new SyncState(Optional.of("n0"), List.of("n2", "n1"), 1, 0)))
+                .isEqualTo("{\"leader\":\"n0\",\"quorum\":1,\"sync_standby\":\"n1,n2\"}");
         assertThat(codec.encode(ClusterKey.FAILOVER, new FailoverRequest(Optional.of("n0"), Optional.of("n1"),
                 Optional.of(Instant.parse("2030-01-02T03:04:05Z")), 0)))
                 .isEqualTo("{\"leader\":\"n0\",\"member\":\"n1\",\"scheduled_at\":\"2030-01-02T03:04:05+00:00\"}");
@@ -163,6 +166,7 @@ class EtcdCodecTest {
         assertThat(v.initialize()).contains("7300000000000000001");
         assertThat(v.sync().syncStandbys()).containsExactly("n2", "n1");
         assertThat(v.sync().revision()).isEqualTo(8);
+        assertThat(v.sync().quorum()).isEqualTo(1);
         assertThat(v.failover().get().candidate()).contains("n1");
         assertThat(v.failover().get().scheduledAt()).contains(Instant.parse("2016-01-14T10:09:57.1394Z"));
         assertThat(v.history()).singleElement().satisfies(h -> assertThat(h.lsn()).isEqualTo(Lsn.of(25165984)));

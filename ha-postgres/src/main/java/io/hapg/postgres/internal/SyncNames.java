@@ -33,6 +33,22 @@ public final class SyncNames {
                 + members.stream().sorted().map(Jdbc::identifier).collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * Quorum commit's value, as Patroni 4 writes it: {@code ANY n (a,b,c)}, names sorted and
+     * quoted (as {@link #format} quotes them), commas without a space, {@code ANY} even for one name; {@code ''} for none.
+     *
+     * @throws IllegalArgumentException when {@code count} is not between 1 and the number of members
+     *                                  (0 with none)
+     */
+    public static String formatAny(int count, List<String> members) {
+        if (members.isEmpty() && count == 0) {
+            return "";
+        }
+        SynchronousStandbyNames.anyOf(count, members); // validates the count against the names
+        return "ANY " + count + " (" + members.stream().sorted().map(Jdbc::identifier)
+                .collect(Collectors.joining(",")) + ")";
+    }
+
     /** The standby names in a {@code synchronous_standby_names} value, without {@code *} or the placeholder. */
     public static List<String> parse(String value) {
         SynchronousStandbyNames setting = parseSetting(value);

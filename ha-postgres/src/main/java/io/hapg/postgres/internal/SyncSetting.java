@@ -32,7 +32,15 @@ public final class SyncSetting {
 
     /** Sets the value for {@code members} and returns once a new session shows it. */
     public void set(List<String> members, boolean strict) {
-        String value = SyncNames.format(members, strict);
+        apply(SyncNames.format(members, strict));
+    }
+
+    /** Sets {@code ANY count (members)} ({@link SyncNames#formatAny}) and returns once a new session shows it. */
+    public void setQuorum(int count, List<String> members) {
+        apply(SyncNames.formatAny(count, members));
+    }
+
+    private void apply(String value) {
         Duration timeout = instance.config().queryTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         try {

@@ -56,6 +56,17 @@ class SyncNamesTest {
                 .isEqualTo(SyncNames.format(List.of("n0", "n1"), false));
     }
 
+    /** Quorum commit's value as Patroni 4 writes it, read back as ANY n of the same names. */
+    @Test
+    void quorumValueIsAnyNSortedWithoutSpaces() {
+        assertThat(SyncNames.formatAny(2, List.of("n3", "n1", "n2"))).isEqualTo("ANY 2 (\"n1\",\"n2\",\"n3\")");
+        assertThat(SyncNames.formatAny(1, List.of("n1"))).isEqualTo("ANY 1 (\"n1\")");
+        assertThat(SyncNames.formatAny(0, List.of())).isEmpty();
+        assertThat(SyncNames.parseSetting(SyncNames.formatAny(2, List.of("n3", "n1", "n2")))
+                .isAnyOf(2, List.of("n1", "n2", "n3"))).isTrue();
+        assertThatThrownBy(() -> SyncNames.formatAny(3, List.of("n1", "n2"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void whatHapgWritesReadsBackAsItsOwnForm() {
         List<String> odd = List.of("Pg-1", "a,b", "quote\"d");
