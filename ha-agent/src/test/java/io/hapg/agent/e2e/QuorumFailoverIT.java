@@ -117,8 +117,11 @@ class QuorumFailoverIT {
             ClusterNode primary = primaryWithVoters(cluster);
             try (WriteHistory writes = E2e.startWrites(cluster, primary)) {
                 // 1. quorum -> on -> quorum, live
-                switchMode(cluster, primary, "on", "FIRST 1 ", 1, 0);
-                switchMode(cluster, primary, "quorum", "ANY 1 ", 0, 2);
+                switchMode(cluster, primary, "{\"synchronous_mode\": \"on\"}", "FIRST 1 ", 1, 0);
+                switchMode(cluster, primary, "{\"synchronous_mode\": \"quorum\"}", "ANY 1 ", 0, 2);
+                // replication factor 2 of 2 voters (quorum 0), then back to the default 1
+                switchMode(cluster, primary, "{\"synchronous_node_count\": 2}", "ANY 2 ", 0, 2);
+                switchMode(cluster, primary, "{\"synchronous_node_count\": null}", "ANY 1 ", 0, 2);
                 writes.awaitAcknowledged(n -> n.equals(primary.name()), Instant.now(), Duration.ofSeconds(20));
 
                 // 3. switchover to a voter
@@ -150,7 +153,10 @@ class QuorumFailoverIT {
                         + E2e.millisSince(t3, Instant.now()) + " ms");
                 restartWithTags(voter, Map.of());
                 awaitQuorumStandbys(cluster, candidate);
-                assertThat(guc(candidate)).startsWith("ANY 1 ").contains(voter.name()).contains(other.name());
+                // voters are added to the key first (higher quorum), then to the GUC
+                E2e.awaitTrue(voter.name() + " back in the ANY list", E2e.CONVERGE, candidate,
+                        () -> guc(candidate).startsWith("ANY 1 ") && guc(candidate).contains(voter.name())
+                                && guc(candidate).contains(other.name()));
                 E2e.finishWrites(writes, candidate);
                 writes.assertNoAcknowledgedCommitLost();
             }
@@ -188,17 +194,17 @@ class QuorumFailoverIT {
     }
 
     /**
-     * PATCHes {@code synchronous_mode} and waits until the primary's GUC starts with {@code form}
+     * PATCHes {@code json} into /config and waits until the primary's GUC starts with {@code form}
      * and {@code sync} nodes answer 200 on /sync, {@code voters} on /quorum (the sync key's form).
      */
-    private static void switchMode(LocalCluster cluster, ClusterNode primary, String mode, String form, int sync,
+    private static void switchMode(LocalCluster cluster, ClusterNode primary, String json, String form, int sync,
                                    int voters) {
         Instant t0 = Instant.now();
-        patchConfig(primary, "{\"synchronous_mode\": \"" + mode + "\"}");
-        E2e.awaitTrue("synchronous_mode " + mode + ": '" + form + "...', " + sync + " /sync, " + voters + " /quorum",
+        patchConfig(primary, json);
+        E2e.awaitTrue(json + ": '" + form + "...', " + sync + " /sync, " + voters + " /quorum",
                 E2e.CONVERGE, primary, () -> guc(primary).startsWith(form) && count(cluster, "/sync") == sync
                         && count(cluster, "/quorum") == voters);
-        E2e.report("[quorum] PATCH synchronous_mode " + mode + " -> '" + guc(primary) + "', " + sync + " /sync, "
+        E2e.report("[quorum] PATCH " + json + " -> '" + guc(primary) + "', " + sync + " /sync, "
                 + voters + " /quorum after " + E2e.millisSince(t0, Instant.now()) + " ms");
     }
 
