@@ -9,6 +9,7 @@ import io.hapg.core.testing.LocalStates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -70,12 +71,21 @@ class LifecycleTest {
     private static Path ioTask(String name) throws IOException {
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
-                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                if (name.equals(comm(task))) {
                     return task;
                 }
             }
         }
         throw new AssertionError("no thread " + name);
+    }
+
+    /** A thread of another test may end between the listing and this read: it is then not the one sought. */
+    private static String comm(Path task) throws IOException {
+        try {
+            return Files.readString(task.resolve("comm")).strip();
+        } catch (NoSuchFileException ended) {
+            return null;
+        }
     }
 
     private static long voluntarySwitches(Path task) throws IOException {
