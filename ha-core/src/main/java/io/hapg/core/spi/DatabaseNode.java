@@ -2,6 +2,7 @@ package io.hapg.core.spi;
 
 import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PermanentSlot;
@@ -274,6 +275,24 @@ public interface DatabaseNode extends AutoCloseable {
      */
     default Optional<List<String>> fenceCommand() {
         return Optional.empty();
+    }
+
+    /**
+     * Fast failover's death probe ({@code FAST-FAILOVER.md}): one full protocol round trip
+     * (connect, log in, {@code SELECT 1}) to <em>another</em> member's PostgreSQL, never a bare TCP
+     * connect, since the kernel of a frozen postmaster still accepts connections.
+     *
+     * <p>{@link LeaderProbe.Outcome#NOT_ANSWERING} only when no answer came: refused, or every wait
+     * ran out. Anything the server answers, even an error, is {@link LeaderProbe.Outcome#ANSWERED}.
+     * Blocks the calling thread for at most about three times {@code timeout}; never throws for a
+     * failed probe. The default answers {@link LeaderProbe.Outcome#ANSWERED} without probing: an
+     * implementation that cannot probe never lets this node, or a node asking it, take over early.
+     *
+     * @param member  the member whose PostgreSQL to probe (its {@link Member#connUrl()})
+     * @param timeout bound for each wait (connect, login, the query)
+     */
+    default LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        return LeaderProbe.Outcome.ANSWERED;
     }
 
     /** Releases connections and threads. Does not stop PostgreSQL. Idempotent. */

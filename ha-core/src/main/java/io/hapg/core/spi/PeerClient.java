@@ -1,9 +1,11 @@
 package io.hapg.core.spi;
 
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -25,6 +27,22 @@ public interface PeerClient extends AutoCloseable {
      * @return true only if every member accepted within {@code timeout}
      */
     boolean failsafe(Collection<Member> members, String leaderName, Duration timeout);
+
+    /**
+     * Fast failover ({@code FAST-FAILOVER.md}): asks every member of {@code voters} in parallel to
+     * probe {@code leader}'s PostgreSQL ({@code POST /hapg/probe-leader}, authenticated like the
+     * other unsafe calls) and waits at most {@code timeout} in total. A voter probes only the
+     * member its own view names as leader, so a caller cannot point it elsewhere.
+     *
+     * @return each voter's outcome; a voter that did not answer in time, refused, or answered
+     *         garbage is {@link LeaderProbe.Outcome#VOTER_UNREACHABLE} (counts as "alive"); never
+     *         throws. The default reports every voter unreachable.
+     */
+    default Map<String, LeaderProbe.Outcome> probeLeader(Collection<Member> voters, String leader, Duration timeout) {
+        Map<String, LeaderProbe.Outcome> out = new LinkedHashMap<>();
+        voters.forEach(v -> out.put(v.name(), LeaderProbe.Outcome.VOTER_UNREACHABLE));
+        return out;
+    }
 
     @Override
     void close();
