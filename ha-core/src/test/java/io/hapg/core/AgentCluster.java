@@ -6,6 +6,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.spi.PeerClient;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.Tags;
@@ -203,6 +204,25 @@ final class AgentCluster implements AutoCloseable {
         @Override
         public boolean failsafe(Collection<Member> members, String leaderName, Duration timeout) {
             return false;
+        }
+
+        /**
+         * Each voter probes the leader its own view names with its fake database's
+         * {@code probeOther}, as {@code POST /hapg/probe-leader} would; an unreachable voter, or one
+         * whose view names another leader, answers nothing.
+         */
+        @Override
+        public Map<String, LeaderProbe.Outcome> probeLeader(Collection<Member> voters, String leader,
+                                                            Duration timeout) {
+            Map<String, LeaderProbe.Outcome> answers = new LinkedHashMap<>();
+            io.hapg.core.model.ClusterView view = observer.read();
+            Optional<Member> target = view.leader().filter(l -> l.name().equals(leader)).flatMap(l -> view.member(leader));
+            for (Member voter : voters) {
+                FakeDatabaseNode db = databases.get(voter.name());
+                answers.put(voter.name(), db == null || unreachable.contains(voter.name()) || target.isEmpty()
+                        ? LeaderProbe.Outcome.VOTER_UNREACHABLE : db.probeOther(target.get(), timeout));
+            }
+            return answers;
         }
 
         @Override
