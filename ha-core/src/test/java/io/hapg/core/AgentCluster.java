@@ -39,6 +39,8 @@ final class AgentCluster implements AutoCloseable {
     final Map<String, InMemoryConsensus> consensus = new LinkedHashMap<>();
     final Map<String, FakeDatabaseNode> databases = new LinkedHashMap<>();
     final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    /** Members whose pre_promote vetoes every promotion (members without a pre_promote script only). */
+    final Set<String> vetoes = ConcurrentHashMap.newKeySet();
     private final InMemoryConsensus observer;
 
     AgentCluster(Map<String, ?> dynamicConfig) {
@@ -68,6 +70,9 @@ final class AgentCluster implements AutoCloseable {
                 .apiUrl("http://127.0.0.1:8008/" + name);
         for (RoleChangeListener listener : listeners) {
             builder.listener(listener);
+        }
+        if (config.prePromote().isEmpty()) {
+            builder.prePromote(change -> !vetoes.contains(name));
         }
         HaAgent agent = builder.build();
         agents.put(name, agent);

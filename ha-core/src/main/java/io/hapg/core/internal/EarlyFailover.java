@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the leader's {@link HeartbeatWriter} ({@code hapg-heartbeat-<member>}), beating while the
  *       view shows this member holding the key and {@code fast_failover} is in force;</li>
- *   <li>the monitor {@code hapg-heartbeat-monitor-<member>}: on a member that does not lead, one
+ *   <li>the monitor {@code hapg-heartbeat-monitor-<member>}: on a member the {@code sync} key names
+ *       (the only ones that may take over early) while another member leads, one
  *       read of the heartbeat key every heartbeat interval ({@link HeartbeatMonitor}), so that a
  *       candidate notices a stale heartbeat between loop iterations (at {@code loop_wait} 10 s it
  *       would otherwise notice it up to 10 s late); it wakes the loop once per revision that has
@@ -112,7 +113,7 @@ final class EarlyFailover implements AutoCloseable {
     /**
      * After each cluster read, on the loop thread: beats while {@code view} shows this member
      * holding the key with fast failover in force, watches the heartbeat while another member
-     * holds it. A stale view (the store unreachable) changes nothing: the writer's beats fail or
+     * holds it and the {@code sync} key names this one. A stale view (the store unreachable) changes nothing: the writer's beats fail or
      * are refused on their own, and the monitor's reads fail and keep the last observation.
      */
     void keep(ClusterView view, DynamicConfig dynamic, boolean reachable) {
@@ -128,7 +129,8 @@ final class EarlyFailover implements AutoCloseable {
         } else {
             stopBeating();
         }
-        if (ff.enabled() && leader.isPresent() && mine.isEmpty()) {
+        // Only a member the sync key names can take over early: the others need no reads.
+        if (ff.enabled() && leader.isPresent() && mine.isEmpty() && view.sync().syncStandbys().contains(me)) {
             watch(ff, FastFailover.heartbeatInterval(dynamic.ttl()));
         } else {
             watching = false;
