@@ -78,6 +78,8 @@ class FastFailoverIT {
     private Client etcd;
     private Observer observer;
     private WriteHistory writes;
+    /** The acknowledged commits of the last finished scenario. */
+    private List<WriteHistory.Commit> finished = List.of();
     /** When the running scenario started its writes (monotonic). */
     private long scenarioStart;
 
@@ -207,12 +209,13 @@ class FastFailoverIT {
         // Demoted: its PostgreSQL read-only or stopped, and its agent no longer says primary.
         E2e.awaitTrue(old.name() + " demoted after its thaw", E2e.CONVERGE, old,
                 () -> !writable(old) && old.status("/primary") != 200);
-        report("[fast] " + old.name() + " demoted " + E2e.millisSince(thawedAt, Instant.now()) + " ms after SIGCONT;"
-                + " its /primary answers after the thaw: " + observer.answersSince(old.name(), thawed));
-        assertThat(writes.acknowledged().stream().filter(c -> c.node().equals(old.name())
-                && c.ackedAt().isAfter(thawedAt)).toList()).as("commits %s acknowledged after its thaw", old.name())
-                .isEmpty();
+        long demoted = E2e.millisSince(thawedAt, Instant.now());
         finish(old);
+        assertThat(writes().stream().filter(c -> c.node().equals(old.name()) && c.ackedAt().isAfter(thawedAt))
+                .toList()).as("commits %s acknowledged after its thaw", old.name()).isEmpty();
+        report("[fast] " + old.name() + " neither writable nor /primary 200 " + demoted + " ms after SIGCONT, streaming"
+                + " from " + cluster.awaitConverged(E2e.CONVERGE).name() + " again; its /primary answers since the"
+                + " thaw: " + observer.answersSince(old.name(), thawed));
     }
 
     /**
@@ -330,8 +333,14 @@ class FastFailoverIT {
         }
         E2e.finishWrites(writes, primary);
         writes.assertNoAcknowledgedCommitLost();
+        finished = writes.acknowledged();
         writes = null;
         assertThat(observer.violationsSince(scenarioStart)).as("/primary 200 while the leader key named another member").isEmpty();
+    }
+
+    /** The running scenario's acknowledged commits, or the last finished one's. */
+    private List<WriteHistory.Commit> writes() {
+        return writes != null ? writes.acknowledged() : finished;
     }
 
     private ClusterNode third(ClusterNode a, ClusterNode b) {
