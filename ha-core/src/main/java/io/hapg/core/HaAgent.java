@@ -14,6 +14,8 @@ import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.LeaderProbe;
+import io.hapg.core.model.Member;
 import io.hapg.core.model.Version;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
@@ -173,6 +175,11 @@ public final class HaAgent implements NodeControl, AutoCloseable {
     @Override
     public void failsafePinged(FailsafePing ping) {
         loop.failsafePinged(ping);
+    }
+
+    @Override
+    public LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        return database.probeOther(member, timeout);
     }
 
     @Override

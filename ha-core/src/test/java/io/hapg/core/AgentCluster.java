@@ -6,6 +6,7 @@ import io.hapg.core.config.HaConfig;
 import io.hapg.core.spi.PeerClient;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
 import io.hapg.core.model.Tags;
@@ -38,6 +39,8 @@ final class AgentCluster implements AutoCloseable {
     final Map<String, InMemoryConsensus> consensus = new LinkedHashMap<>();
     final Map<String, FakeDatabaseNode> databases = new LinkedHashMap<>();
     final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    /** Members whose pre_promote vetoes every promotion (members without a pre_promote script only). */
+    final Set<String> vetoes = ConcurrentHashMap.newKeySet();
     private final InMemoryConsensus observer;
 
     AgentCluster(Map<String, ?> dynamicConfig) {
@@ -67,6 +70,9 @@ final class AgentCluster implements AutoCloseable {
                 .apiUrl("http://127.0.0.1:8008/" + name);
         for (RoleChangeListener listener : listeners) {
             builder.listener(listener);
+        }
+        if (config.prePromote().isEmpty()) {
+            builder.prePromote(change -> !vetoes.contains(name));
         }
         HaAgent agent = builder.build();
         agents.put(name, agent);
@@ -203,6 +209,25 @@ final class AgentCluster implements AutoCloseable {
         @Override
         public boolean failsafe(Collection<Member> members, String leaderName, Duration timeout) {
             return false;
+        }
+
+        /**
+         * Each voter probes the leader its own view names with its fake database's
+         * {@code probeOther}, as {@code POST /hapg/probe-leader} would; an unreachable voter, or one
+         * whose view names another leader, answers nothing.
+         */
+        @Override
+        public Map<String, LeaderProbe.Outcome> probeLeader(Collection<Member> voters, String leader,
+                                                            Duration timeout) {
+            Map<String, LeaderProbe.Outcome> answers = new LinkedHashMap<>();
+            io.hapg.core.model.ClusterView view = observer.read();
+            Optional<Member> target = view.leader().filter(l -> l.name().equals(leader)).flatMap(l -> view.member(leader));
+            for (Member voter : voters) {
+                FakeDatabaseNode db = databases.get(voter.name());
+                answers.put(voter.name(), db == null || unreachable.contains(voter.name()) || target.isEmpty()
+                        ? LeaderProbe.Outcome.VOTER_UNREACHABLE : db.probeOther(target.get(), timeout));
+            }
+            return answers;
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.hapg.postgres;
 
 import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PermanentSlot;
@@ -434,6 +435,48 @@ public final class PostgresNode implements DatabaseNode {
     public Optional<List<String>> fenceCommand() {
         return Optional.of(instance.user().wrap(List.of(instance.binaries().tool("pg_ctl"), "stop", "-D",
                 instance.dataDir().path().toString(), "-m", "immediate", "-w", "-t", "10")));
+    }
+
+    /**
+     * Fast failover's death probe of {@code member}'s PostgreSQL ({@link DeathProbe}), logged in as
+     * {@code postgresql.authentication.superuser}, at the host and port of its {@code conn_url}.
+     * Runs on the calling thread, concurrently with anything else, and blocks for at most about
+     * three times {@code timeout} rounded up to whole seconds (pgjdbc counts whole seconds).
+     *
+     * <p>Bad input never counts as death: a {@code conn_url} that is not
+     * {@code postgres://host[:port]/...} with a port in 1–65535, or a {@code timeout} that is not
+     * positive, is {@link LeaderProbe.Outcome#ANSWERED} with a warning and no probe. Never throws
+     * for a failed probe.
+     */
+    @Override
+    public LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        Objects.requireNonNull(member, "member");
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+            LOG.warn("{} - not probing {}: timeout {} is not positive; counted as answering", member(),
+                    member.name(), timeout);
+            return LeaderProbe.Outcome.ANSWERED;
+        }
+        Conninfo.Endpoint endpoint;
+        try {
+            endpoint = Conninfo.endpoint(member.connUrl());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{} - not probing {}: unusable conn_url ({}); counted as answering", member(), member.name(),
+                    e.getMessage());
+            return LeaderProbe.Outcome.ANSWERED;
+        }
+        if (endpoint.port() < 1 || endpoint.port() > 65535) {
+            LOG.warn("{} - not probing {}: port {} of conn_url '{}' is out of range; counted as answering",
+                    member(), member.name(), endpoint.port(), member.connUrl());
+            return LeaderProbe.Outcome.ANSWERED;
+        }
+        LeaderProbe.Outcome outcome = new DeathProbe(instance.config().superuser(), timeout)
+                .probe(endpoint.host(), endpoint.port());
+        if (outcome == LeaderProbe.Outcome.ANSWERED) {
+            LOG.debug("{} - death probe of {} at {}: answered", member(), member.name(), endpoint);
+        } else {
+            LOG.info("{} - death probe of {} at {}: {}", member(), member.name(), endpoint, outcome);
+        }
+        return outcome;
     }
 
     /** Marks the node closed and closes the probe's connection. PostgreSQL keeps running. */

@@ -25,7 +25,7 @@ final class Section {
             "maximum_lag_on_failover", "maximum_lag_on_syncnode", "max_timelines_history", "primary_start_timeout",
             "primary_stop_timeout", "synchronous_mode", "synchronous_mode_strict", "synchronous_node_count",
             "failsafe_mode", "check_timeline", "pause", "postgresql", "standby_cluster", "member_slots_ttl", "slots",
-            "ignore_slots", "master_start_timeout", "master_stop_timeout");
+            "ignore_slots", "master_start_timeout", "master_stop_timeout", "fast_failover");
 
     private final YNode node;
     private final List<ConfigWarning> warnings;

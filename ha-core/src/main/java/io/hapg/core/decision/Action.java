@@ -68,14 +68,16 @@ public enum Action {
      */
     RELEASE_LEASE(false),
     /**
-     * Fast failover (not produced yet: {@code fast_failover} is refused): the leader {@code target}
-     * looks dead; probe its PostgreSQL and ask the other members to, recording the evidence for
-     * the next decision.
+     * Fast failover ({@code fast_failover}): the leader {@code target} looks dead; probe its
+     * PostgreSQL and ask the other members to (off the loop thread), recording the evidence for
+     * the next decisions; the loop iterates quickly meanwhile.
      */
     PROBE_LEADER(false),
     /**
-     * Fast failover (not produced yet): the leader {@code target} is confirmed dead; take the
-     * leader key and {@code sync} in one transaction, then promote as {@link #PROMOTE} does.
+     * Fast failover ({@code fast_failover}): the leader {@code target} is confirmed dead; take the
+     * leader key and {@code sync} in one transaction, comparing the revisions the evidence was
+     * gathered on (the view's leader key and {@code sync}, the heartbeat observed), then promote
+     * as {@link #PROMOTE} does.
      */
     TAKE_OVER_EARLY(false);
 

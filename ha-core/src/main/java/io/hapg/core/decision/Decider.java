@@ -1,6 +1,10 @@
 package io.hapg.core.decision;
 
 import io.hapg.core.model.ClusterView;
+import io.hapg.core.model.DeathEvidence;
+import io.hapg.core.model.FastFailover;
+import io.hapg.core.model.HeartbeatSeen;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,7 +28,8 @@ import java.util.Optional;
  *   <li>the leader key is absent: the leader race, which {@link PrimaryRaceBackoff} may put off
  *       while WAL still streams in</li>
  *   <li>I hold the leader key: promote, switchover (9a), synchronous standbys (9b), renew</li>
- *   <li>another member holds the key: demote, rewind, follow</li>
+ *   <li>another member holds the key: with {@code fast_failover}, take over early from a leader
+ *       confirmed dead ({@link EarlyTakeover}); else demote, rewind, follow</li>
  * </ol>
  * In a standby cluster ({@code standby_cluster}) the key holder follows the remote primary instead
  * of promoting: {@link StandbyLeader} turns every decision above that would promote into
@@ -90,7 +95,24 @@ public final class Decider {
             return s.dcs().standbyCluster().map(remote -> StandbyLeader.leading(s, remote))
                     .orElseGet(() -> Leading.leading(s));
         }
-        return Rejoin.following(s);
+        return earlyTakeover(s).orElseGet(() -> Rejoin.following(s));
+    }
+
+    /**
+     * Section 10, fast failover first ({@code FAST-FAILOVER.md}): with {@code fast_failover} in
+     * force and the leader's heartbeat observed, {@link EarlyTakeover} may answer
+     * {@link Action#PROBE_LEADER} or {@link Action#TAKE_OVER_EARLY}; otherwise the usual decision.
+     */
+    private static Optional<Decision> earlyTakeover(Situation s) {
+        FastFailover ff = s.dcs().fastFailover();
+        Optional<HeartbeatSeen> seen = s.local().early().seen();
+        if (!ff.enabled() || seen.isEmpty()) {
+            return Optional.empty();
+        }
+        Leader leader = s.view().leader().orElseThrow();
+        DeathEvidence evidence = s.local().early().probes()
+                .orElseGet(() -> DeathEvidence.none(leader.name(), leader.term()));
+        return EarlyTakeover.evaluate(s, ff, seen.get(), evidence).decision(leader.name());
     }
 
     /**

@@ -35,8 +35,9 @@ import java.util.stream.Collectors;
  * until it is no longer fresh. A probe is fresh when made after the heartbeat went stale and at
  * most T_early ago.
  *
- * <p>Not yet called by {@link Decider}: {@code fast_failover} is refused until the takeover
- * transaction and the old side's {@code /primary} 503 exist.
+ * <p>Called by {@link Decider} in section 10 (another member holds the key) when
+ * {@code fast_failover} is in force ({@code DynamicConfig.fastFailover()}) and this node has
+ * observed the heartbeat.
  */
 final class EarlyTakeover {
 

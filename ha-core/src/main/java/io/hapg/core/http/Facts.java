@@ -175,6 +175,22 @@ final class Facts {
         return nowNanos - status.loopNanos() < config.ttl().toNanos();
     }
 
+    /**
+     * Fast failover's old side ({@code FAST-FAILOVER.md}): with {@code fast_failover} in force, this
+     * leader's last accepted heartbeat write is older than T_early minus a margin
+     * ({@link io.hapg.core.model.FastFailover#primaryHealthyFor()}), or it never wrote one, so a
+     * synchronous standby may soon take its key without waiting for its lease. Judged at the
+     * request's time: the heartbeat is written between loop iterations.
+     */
+    boolean heartbeatStale() {
+        io.hapg.core.model.FastFailover ff = config.fastFailover();
+        if (!ff.enabled()) {
+            return false;
+        }
+        java.util.OptionalLong at = status.heartbeat().lastWrittenAt();
+        return at.isEmpty() || nowNanos - at.getAsLong() >= ff.primaryHealthyFor().toNanos();
+    }
+
     /** Nanoseconds since the loop published this status. */
     long age() {
         return nowNanos - status.loopNanos();

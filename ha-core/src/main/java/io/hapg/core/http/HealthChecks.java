@@ -13,6 +13,14 @@ import java.util.regex.Pattern;
  * <p>Like Patroni, a path is classified by the words it contains ({@code leader},
  * {@code primary}, {@code replica}, ...), so any GET path that names no JSON endpoint gets a
  * health answer, and an unrecognised one gets 503.
+ *
+ * <p>hapg's fast failover ({@code fast_failover}, {@code FAST-FAILOVER.md}) lets a synchronous
+ * standby take the key before this leader's lease ends once its heartbeat stands still: a leader
+ * whose heartbeat is stale ({@link Facts#heartbeatStale()}) therefore no longer claims the lock.
+ * {@code /leader}, {@code /primary} (and its aliases {@code /master}, {@code /read-write}, {@code /}),
+ * {@code /read-only} as a primary and {@code /readiness} answer 503 then, as they would for a
+ * member without the lock. {@code /health} and {@code /liveness} are about the node, not the lock,
+ * and stay as they are.
  */
 final class HealthChecks {
     private static final Pattern SIZE = Pattern.compile("\\s*(\\d+)\\s*(B|kB|MB|GB|TB)?\\s*");
@@ -47,6 +55,11 @@ final class HealthChecks {
             primary = 503;
             replica = 503;
             standbyLeader = f.role().equals("replica") || f.role().equals("standby_leader") ? 200 : 503;
+        } else if (f.holdsLock() && f.heartbeatStale()) {
+            // hapg fast failover: the key may be taken before the lease ends (class comment).
+            leader = 503;
+            primary = 503;
+            standbyLeader = 503;
         } else if (f.holdsLock()) {
             leader = 200;
             // hapg: unlike Patroni, not while PostgreSQL is down (a crashed primary restarting).
@@ -150,7 +163,7 @@ final class HealthChecks {
         }
         Facts f = facts.get();
         if (f.holdsLock()) {
-            return 200;
+            return f.heartbeatStale() ? 503 : 200;
         }
         if (!f.running() || !f.replicationState().orElse("").equals("streaming")) {
             return 503;

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * status line only; {@code /patroni}, {@code /cluster}, {@code /history}, {@code /config},
  * {@code /metrics}; {@code POST /switchover}, {@code /failover}, {@code /restart},
  * {@code /reload}, {@code /reinitialize}, {@code /failsafe}, {@code DELETE /switchover},
- * {@code /restart}, {@code PATCH|PUT /config}. Decisions where hapg differs on purpose:
+ * {@code /restart}, {@code PATCH|PUT /config}; and hapg's own {@code POST /hapg/probe-leader}
+ * (fast failover: a death probe of the leader's PostgreSQL on another member's behalf; see
+ * {@code ProbeLeaderEndpoint}). Decisions where hapg differs on purpose:
  * <ul>
  *   <li>{@code /primary} ({@code /}, {@code /read-write}, {@code /master}) is 200 only on the lock
  *       holder whose PostgreSQL runs as a primary. Patroni keeps answering 200 while a crashed

@@ -5,6 +5,8 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.LeaderProbe;
+import io.hapg.core.model.Member;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.core.spi.NodeStatus;
 import java.time.Duration;
@@ -15,14 +17,15 @@ import java.util.Optional;
 /**
  * What the REST API's mutating endpoints ask of the agent ({@code POST /switchover},
  * {@code /failover}, {@code /restart}, {@code /reload}, {@code /reinitialize},
- * {@code PATCH|PUT /config}). The HTTP layer validates the request against the latest
+ * {@code PATCH|PUT /config}, {@code POST /hapg/probe-leader}). The HTTP layer validates the request against the latest
  * {@link NodeStatus} first, as Patroni's {@code api.py} does, and calls these methods only with
  * well-formed arguments; the implementation ({@link io.hapg.core.HaAgent}) carries them out.
  *
  * <p><b>Threads.</b> Every method is called on an HTTP request thread, never on the HA loop
  * thread, and may run concurrently with the loop and with other calls. None may block longer than
  * the consensus deadline ({@code retry_timeout}), except {@link #restart}, which waits for the
- * restart (bounded by its {@code timeout}).
+ * restart (bounded by its {@code timeout}), and {@link #probeOther} (bounded by about three times
+ * its {@code timeout}).
  *
  * <p><b>Outcomes.</b> As in the SPIs: losing a compare-and-set is a {@code false} return; a store
  * that cannot answer is a {@link ConsensusUnavailableException} (the API answers 503). A
@@ -98,6 +101,23 @@ public interface NodeControl {
      * of it the agent does not race for the leader key. Immediate; never blocks.
      */
     void failsafePinged(FailsafePing ping);
+
+    /**
+     * Fast failover ({@code FAST-FAILOVER.md}), for {@code POST /hapg/probe-leader}: one death probe
+     * of {@code member}'s PostgreSQL from this node, as {@link io.hapg.core.spi.DatabaseNode#probeOther}.
+     * The HTTP layer has already checked that {@code member} holds the leader key in this node's
+     * latest view and took it, with its {@code conn_url}, from that view, never from the request.
+     * Blocks the request thread for at most about three times {@code timeout}; never throws for a
+     * failed probe.
+     *
+     * <p>The default answers {@link LeaderProbe.Outcome#ANSWERED} without probing, so an embedding
+     * that does not implement it never helps another member take over early.
+     *
+     * @param timeout bound for each wait of the probe, already bounded by the HTTP layer
+     */
+    default LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        return LeaderProbe.Outcome.ANSWERED;
+    }
 
     /**
      * {@code POST /restart}'s body, validated: every field has Patroni's meaning.

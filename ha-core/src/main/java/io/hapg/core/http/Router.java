@@ -34,6 +34,7 @@ final class Router {
     private final Switchovers switchovers;
     private final NodeActions actions;
     private final ConfigEdits configs;
+    private final ProbeLeaderEndpoint probes;
 
     Router(ApiContext ctx, AccessControl access, Map<String, String> extraHeaders, Duration pollInterval) {
         this.ctx = ctx;
@@ -42,6 +43,7 @@ final class Router {
         this.switchovers = new Switchovers(ctx, pollInterval);
         this.actions = new NodeActions(ctx);
         this.configs = new ConfigEdits(ctx);
+        this.probes = new ProbeLeaderEndpoint(ctx);
     }
 
     /** Reads one request; a transport's way of turning its bytes into a {@link Request}. */
@@ -125,6 +127,9 @@ final class Router {
                 return statusOnly(r, endpoint);
             default:
                 break;
+        }
+        if (r.method().equals("POST") && r.path().equals(ProbeLeaderEndpoint.PATH)) {
+            return guarded(r, true, () -> probes.post(r));
         }
         String key = r.method() + " " + endpoint;
         switch (key) {

@@ -8,7 +8,9 @@ import io.hapg.core.model.ClusterStatus;
 import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
+import io.hapg.core.model.HeartbeatSeen;
 import io.hapg.core.model.HistoryEntry;
+import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalSlots;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Lsn;
@@ -72,11 +74,12 @@ final class ActionRunner implements AutoCloseable {
     private final Runnable wakeLoop;
     private final ExecutorService executor;
     private final LeaderKeys leaderKeys;
+    private final EarlyFailover early;
     private Future<Effect> inFlight;
     private String inFlightWhat = "";
 
     ActionRunner(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
-                 PrePromoteHook prePromote, LeaseWatchdog watchdog, Runnable wakeLoop) {
+                 PrePromoteHook prePromote, LeaseWatchdog watchdog, Runnable wakeLoop, EarlyFailover early) {
         this.config = config;
         this.consensus = consensus;
         this.database = database;
@@ -86,6 +89,7 @@ final class ActionRunner implements AutoCloseable {
         this.lease = new LeaseDeadline(time, watchdog);
         this.wakeLoop = wakeLoop;
         this.leaderKeys = new LeaderKeys(config, consensus, database);
+        this.early = early;
         this.executor = Executors.newSingleThreadExecutor(r -> ListenerDispatcher.daemon(r,
                 "ha-action-" + config.name()));
     }
@@ -238,12 +242,9 @@ final class ActionRunner implements AutoCloseable {
                 lease.dropped();
                 return Effect.NOTHING.withoutLease().finishingShutdown(true);
             case PROBE_LEADER:
+                return probeLeader(decision, view, dynamic);
             case TAKE_OVER_EARLY:
-                // Fast failover is not built yet: the decision engine never chooses these while the
-                // fast_failover key is refused (FAST-FAILOVER.md).
-                LOG.warn("{}/{}: {} is not implemented yet; doing nothing", config.scope(), config.name(),
-                        decision.action());
-                return Effect.NOTHING;
+                return takeOverEarly(decision, view, local, dynamic);
             default:
                 throw new IllegalStateException("unhandled action " + decision.action());
         }
@@ -441,6 +442,61 @@ final class ActionRunner implements AutoCloseable {
         return view.member(name);
     }
 
+    /**
+     * Fast failover's {@code PROBE_LEADER}: starts this node's probe of the leader's PostgreSQL and
+     * a round of the other members' probes on the prober threads ({@link EarlyFailover#probe});
+     * returns at once. The results reach the next decisions through the loop's memory.
+     */
+    private Effect probeLeader(Decision decision, ClusterView view, DynamicConfig dynamic) {
+        Optional<Leader> leader = view.leader().filter(l -> decision.target().equals(Optional.of(l.name())));
+        Optional<Member> leaderMember = leader.flatMap(l -> view.member(l.name()));
+        if (leaderMember.isEmpty()) {
+            LOG.warn("{}/{}: cannot probe {}: no member key to connect with", config.scope(), config.name(),
+                    decision.target().orElse("?"));
+            return Effect.NOTHING;
+        }
+        List<Member> voters = view.members().values().stream()
+                .filter(m -> !m.name().equals(config.name()) && !m.name().equals(leader.get().name()))
+                .collect(Collectors.toList());
+        early.probe(leader.get(), leaderMember.get(), voters, dynamic.fastFailover());
+        return Effect.NOTHING;
+    }
+
+    /**
+     * Fast failover's {@code TAKE_OVER_EARLY}: one transaction takes the leader key and empties
+     * {@code sync}, compared against what the evidence was gathered on (this view's leader key and
+     * {@code sync} revision, the heartbeat revision this node saw standing still); then the usual
+     * promotion ({@code pre_promote} included, a veto releases the key), without claiming
+     * {@code sync} again: the transaction wrote it. The key keeps the old leader's create revision,
+     * so the term this node now beats and writes in is that number under its own name.
+     */
+    private Effect takeOverEarly(Decision decision, ClusterView view, LocalState local, DynamicConfig dynamic) {
+        Optional<Leader> leader = view.leader().filter(l -> decision.target().equals(Optional.of(l.name())));
+        Optional<HeartbeatSeen> seen = local.early().seen();
+        if (leader.isEmpty() || seen.isEmpty() || seen.get().revision() <= 0 || view.sync().revision() <= 0) {
+            LOG.warn("{}/{}: not taking over early: the leader key, sync key or heartbeat seen is missing",
+                    config.scope(), config.name());
+            return Effect.NOTHING;
+        }
+        long sent = lease.sending();
+        try {
+            if (!consensus.takeOverEarly(leader.get(), view.sync().revision(), seen.get().revision())) {
+                LOG.info("{}/{}: not taking over early: the leader key, sync key or heartbeat moved since the"
+                        + " evidence was gathered", config.scope(), config.name());
+                return Effect.NOTHING.wakingAtOnce();
+            }
+        } catch (ConsensusUnavailableException e) {
+            LOG.warn("{}/{}: early takeover not confirmed (the next read shows whether it happened): {}",
+                    config.scope(), config.name(), e.getMessage());
+            return Effect.NOTHING.wakingAtOnce();
+        }
+        long deadline = lease.renewed(sent, dynamic, Role.PRIMARY);
+        LOG.warn("{}/{}: took the leader key from {} before its lease expired (fast failover, term {}): promoting",
+                config.scope(), config.name(), leader.get().name(), leader.get().term());
+        early.lead(leader.get().term(), dynamic.ttl());
+        return promoteHolding(view, local, dynamic, OptionalLong.of(deadline), false);
+    }
+
     private Effect promote(ClusterView view, LocalState local, DynamicConfig dynamic, boolean holder) {
         OptionalLong deadline = local.leaseDeadline();
         if (!holder) {
@@ -450,7 +506,15 @@ final class ActionRunner implements AutoCloseable {
             }
             deadline = OptionalLong.of(acquired.get());
         }
-        OptionalLong heldUntil = deadline;
+        return promoteHolding(view, local, dynamic, deadline, true);
+    }
+
+    /**
+     * Promotes while holding the key until {@code heldUntil}; {@code claimSync}: write
+     * {@code sync = {me, []}} first in synchronous mode (an early takeover wrote it already).
+     */
+    private Effect promoteHolding(ClusterView view, LocalState local, DynamicConfig dynamic, OptionalLong heldUntil,
+                                  boolean claimSync) {
         Lsn switchPoint = local.database().walPosition().orElse(Lsn.ZERO);
         int oldTimeline = local.database().timeline();
         List<HistoryEntry> history = view.history();
@@ -465,7 +529,7 @@ final class ActionRunner implements AutoCloseable {
                         "pre_promote vetoed my last promotion", view.clusterTimeline());
                 return Effect.NOTHING.movingTo(Role.REPLICA).withoutLease().backingOff(backoff);
             }
-            if (dynamic.synchronousMode() && !claimSyncKey(view)) {
+            if (dynamic.synchronousMode() && claimSync && !claimSyncKey(view)) {
                 // Patroni's "Postponing promotion because synchronous replication state was updated
                 // by somebody else": the key is still ours, the next iteration promotes on a fresh view.
                 return Effect.NOTHING;

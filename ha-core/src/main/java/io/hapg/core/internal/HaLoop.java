@@ -69,6 +69,12 @@ public final class HaLoop {
      * that position is only as fresh as the replica's last iteration (2 s old at loop_wait 2).
      */
     private static final Duration FAILOVER_TICK = Duration.ofMillis(100);
+    /**
+     * The iteration interval while fast failover gathers evidence ({@code PROBE_LEADER}), instead
+     * of {@code loop_wait}: the rule wants two probes of this node a probe timeout (500 ms) apart
+     * and fresh probes of the others, and every result also wakes the loop.
+     */
+    private static final Duration PROBE_TICK = Duration.ofMillis(100);
 
     private final HaConfig config;
     private final Consensus consensus;
@@ -80,6 +86,7 @@ public final class HaLoop {
     private final LeaseWatchdog watchdog;
     private final ActionRunner runner;
     private final MemberPublisher publisher;
+    private final EarlyFailover early;
     private final Semaphore wakeups = new Semaphore(0);
     private final Queue<Runnable> requests = new ConcurrentLinkedQueue<>();
     private final AtomicReference<NodeControl.RestartRequest> scheduledRestart = new AtomicReference<>();
@@ -111,6 +118,8 @@ public final class HaLoop {
     private boolean repeatLogged;
     private long fastTicksFor = -1;
     private long fastTicksUntil;
+    /** The last decision was {@code PROBE_LEADER}: iterate every {@link #PROBE_TICK}. */
+    private boolean probing;
 
     public HaLoop(HaConfig config, Consensus consensus, DatabaseNode database, TimeSource time, PeerClient peers,
                   ListenerDispatcher listeners, List<HealthReporter> reporters, PrePromoteHook prePromote,
@@ -126,8 +135,9 @@ public final class HaLoop {
         this.lastGoodConfig = new LastGoodConfig(config.scope(), config.name());
         this.watchdog = new LeaseWatchdog(config.name(), database, time, fencingMargin,
                 config.watchdog().mode());
+        this.early = new EarlyFailover(config, consensus, database, time, peers, this::wake);
         this.runner = new ActionRunner(config, consensus, database, time, peers, prePromote, watchdog,
-                this::wake);
+                this::wake, early);
         this.thread = new Thread(this::run, "ha-loop-" + config.name());
     }
 
@@ -177,6 +187,7 @@ public final class HaLoop {
             Thread.currentThread().interrupt();
         }
         runner.close();
+        early.close();
         watchdog.close();
     }
 
@@ -195,6 +206,8 @@ public final class HaLoop {
             // An Error (StackOverflowError, OutOfMemoryError): no iteration can be trusted any more.
             died = e;
         } finally {
+            // Nothing acts on the heartbeat's promise any more: a candidate may take over early.
+            early.close();
             died = died != null ? died : fatal;
             if (died == null) {
                 watchdog.disarm();
@@ -260,7 +273,7 @@ public final class HaLoop {
 
     private void awaitNext(long started) {
         Duration wait = shutdownRequested ? SHUTDOWN_TICK
-                : failoverDue() ? FAILOVER_TICK : effectiveConfig().loopWait();
+                : failoverDue() ? FAILOVER_TICK : probing ? PROBE_TICK : effectiveConfig().loopWait();
         long now = time.nanoTime();
         long left = wait.toNanos() - (now - started);
         OptionalLong backoffLeft = view.leader().isPresent() ? OptionalLong.empty()
@@ -322,6 +335,7 @@ public final class HaLoop {
             }
         }
         boolean reachable = readCluster();
+        early.keep(view, effectiveConfig(), reachable);
         applyClusterParameters();
         applyStandbyCluster();
         applyClusterFiles();
@@ -342,6 +356,7 @@ public final class HaLoop {
                 config.dataRemoval());
         Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
+        probing = decision.action() == io.hapg.core.decision.Action.PROBE_LEADER;
         Effect result = runner.execute(decision, view, local);
         apply(result);
         publish(db, reachable, decision);
@@ -412,6 +427,7 @@ public final class HaLoop {
                 .shutdownRequested(shutdownRequested)
                 .lastSeenLeader(view.leader().map(Leader::name).or(local::lastSeenLeader))
                 .failsafePing(Optional.ofNullable(failsafePing.get()))
+                .early(early.next(local.early(), view))
                 // A stale view (store unreachable) says nothing new about who is still there.
                 .retention(reachable ? RetainedSlots.next(local.retention(), view, config.name(), dynamic, now)
                         : local.retention())
@@ -525,7 +541,7 @@ public final class HaLoop {
         long now = time.nanoTime();
         NodeStatus status = new NodeStatus(config.scope(), config.name(), local, view,
                 local.holdsLease(now) || (reachable && view.isLeader(config.name())), reason,
-                time.now(), now, lastRead, !watchdog.isHealthy());
+                time.now(), now, lastRead, !watchdog.isHealthy(), early::lastWrittenAt);
         lastStatus.set(status);
         for (HealthReporter reporter : reporters) {
             try {

@@ -13,7 +13,8 @@ import java.util.Optional;
  * when, on this node's monotonic clock, it first read it, so that the decision engine's "stale for
  * T_early" is a pure comparison with its {@code now}.
  *
- * <p>Called on the HA loop's thread once per iteration (the caller's only state): not thread-safe.
+ * <p>Called on one thread only, the monitor thread of {@code EarlyFailover} (one read every
+ * heartbeat interval): not thread-safe.
  * A read that fails keeps the last observation: the store being unreachable is no evidence about
  * the leader, and the takeover transaction needs the store anyway. {@link #forget} drops it (this
  * member leads, or the leader changed), so a new leader's heartbeat is counted from its first read.

@@ -1,5 +1,6 @@
 package io.hapg.core.internal;
 
+import io.hapg.core.model.FastFailover;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
 import io.hapg.core.spi.TimeSource;
@@ -27,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HeartbeatWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatWriter.class);
-    private static final Duration MIN_INTERVAL = Duration.ofMillis(250);
-    private static final Duration MAX_INTERVAL = Duration.ofMillis(500);
 
     private final Consensus consensus;
     private final TimeSource time;
@@ -67,8 +66,7 @@ final class HeartbeatWriter implements AutoCloseable {
      * etcd's p99) stays a small fraction of the ttl.
      */
     static Duration interval(Duration ttl) {
-        Duration d = ttl.dividedBy(100);
-        return d.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : d.compareTo(MAX_INTERVAL) > 0 ? MAX_INTERVAL : d;
+        return FastFailover.heartbeatInterval(ttl);
     }
 
     /**
@@ -103,6 +101,11 @@ final class HeartbeatWriter implements AutoCloseable {
         if (was != 0) {
             LOG.info("{} - stopped the fast-failover heartbeat of term {}", context, was);
         }
+    }
+
+    /** Between the starts of two beats. */
+    Duration interval() {
+        return interval;
     }
 
     /** The term being beaten; 0 when not beating. */
@@ -144,6 +147,11 @@ final class HeartbeatWriter implements AutoCloseable {
             if (!failing) {
                 failing = true;
                 LOG.warn("{} - heartbeat not written: {}", context, e.getMessage());
+            }
+        } catch (UnsupportedOperationException e) {
+            if (term.compareAndSet(t, 0)) {
+                LOG.error("{} - fast_failover is on but the consensus store cannot write heartbeats ({});"
+                        + " stopped", context, e.getMessage());
             }
         } catch (RuntimeException e) {
             LOG.error("{} - heartbeat failed unexpectedly", context, e);

@@ -3,6 +3,7 @@ package io.hapg.core.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hapg.core.config.Credentials;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link PeerClient} over HTTP with the JDK client. Reads Patroni's {@code /patroni} document:
  * {@code role}, {@code state}, {@code xlog.location} or {@code xlog.received_location} /
- * {@code xlog.replayed_location}, {@code timeline}, {@code tags}.
+ * {@code xlog.replayed_location}, {@code timeline}, {@code tags}. {@code POST /failsafe} and
+ * hapg's {@code POST /hapg/probe-leader} carry the {@code Authorization} header when credentials
+ * are configured; every call uses the TLS context given.
  */
 public final class HttpPeerClient implements PeerClient {
     private static final Logger LOG = LoggerFactory.getLogger(HttpPeerClient.class);
@@ -125,6 +128,96 @@ public final class HttpPeerClient implements PeerClient {
             }
         }
         return all;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code POST /hapg/probe-leader {"leader": <leader>, "timeout_ms": <t>}} to each voter's
+     * {@code api_url} host and port, all sent at once; {@code t} is {@code timeout / 4}, within
+     * 100–5000 ms, leaving room for the voter's up to three waits (pgjdbc rounds each up to whole
+     * seconds, so pass {@code timeout} of at least four times the probe timeout wanted). An outcome
+     * counts only from a 200 whose JSON names the outcome ({@code ANSWERED} or
+     * {@code NOT_ANSWERING}), this {@code leader}, and the voter itself in {@code by} (an
+     * {@code api_url} that reaches another member must not count twice); anything else, an
+     * unusable {@code api_url}, or no answer by the deadline is
+     * {@link LeaderProbe.Outcome#VOTER_UNREACHABLE}. Calls still running at the deadline are
+     * cancelled.
+     */
+    @Override
+    public Map<String, LeaderProbe.Outcome> probeLeader(Collection<Member> voters, String leader, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long probeMs = Math.max(100, Math.min(5000, timeout.toMillis() / 4));
+        String body;
+        try {
+            body = json.writeValueAsString(Map.of("leader", leader, "timeout_ms", probeMs));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot serialise a probe request", e);
+        }
+        Map<String, CompletableFuture<LeaderProbe.Outcome>> calls = new LinkedHashMap<>();
+        for (Member voter : voters) {
+            Optional<URI> uri = endpoint(voter, "/hapg/probe-leader");
+            if (uri.isEmpty() || timeout.isNegative() || timeout.isZero()) {
+                LOG.debug("voter {}: no usable api_url ({}) or no time to ask", voter.name(), voter.apiUrl());
+                calls.put(voter.name(), CompletableFuture.completedFuture(LeaderProbe.Outcome.VOTER_UNREACHABLE));
+                continue;
+            }
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri.get()).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            authorization.ifPresent(value -> request.header("Authorization", value));
+            calls.put(voter.name(), http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+                    .thenApply(response -> probeOutcome(voter.name(), leader, response.statusCode(), response.body())));
+        }
+        Map<String, LeaderProbe.Outcome> outcomes = new LinkedHashMap<>();
+        boolean interrupted = false;
+        for (Map.Entry<String, CompletableFuture<LeaderProbe.Outcome>> call : calls.entrySet()) {
+            LeaderProbe.Outcome outcome = LeaderProbe.Outcome.VOTER_UNREACHABLE;
+            if (!interrupted) {
+                try {
+                    outcome = call.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    LOG.debug("voter {} did not answer the probe of {} within {}", call.getKey(), leader, timeout);
+                } catch (Exception e) {
+                    LOG.debug("voter {} unreachable for the probe of {}: {}", call.getKey(), leader, e.toString());
+                }
+            }
+            call.getValue().cancel(true);
+            outcomes.put(call.getKey(), outcome);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return outcomes;
+    }
+
+    /** A voter's answer to {@code POST /hapg/probe-leader}, or {@code VOTER_UNREACHABLE} when it is not a valid one. */
+    LeaderProbe.Outcome probeOutcome(String voter, String leader, int status, String body) {
+        if (status != 200) {
+            LOG.debug("voter {} refused the probe of {}: {} {}", voter, leader, status, body);
+            return LeaderProbe.Outcome.VOTER_UNREACHABLE;
+        }
+        try {
+            JsonNode doc = json.readTree(body);
+            String outcome = doc.path("outcome").asText("");
+            if (!leader.equals(doc.path("leader").asText(null)) || !voter.equals(doc.path("by").asText(null))) {
+                LOG.warn("voter {} answered the probe of {} for leader {} by {}: not counted", voter, leader,
+                        doc.path("leader").asText("?"), doc.path("by").asText("?"));
+                return LeaderProbe.Outcome.VOTER_UNREACHABLE;
+            }
+            if (outcome.equals(LeaderProbe.Outcome.ANSWERED.name())) {
+                return LeaderProbe.Outcome.ANSWERED;
+            }
+            if (outcome.equals(LeaderProbe.Outcome.NOT_ANSWERING.name())) {
+                return LeaderProbe.Outcome.NOT_ANSWERING;
+            }
+        } catch (Exception e) {
+            // Below: not a probe answer.
+        }
+        LOG.warn("voter {} answered the probe of {} with something that is not a probe outcome", voter, leader);
+        return LeaderProbe.Outcome.VOTER_UNREACHABLE;
     }
 
     private CompletableFuture<Optional<PeerStatus>> get(Member member, Duration timeout) {

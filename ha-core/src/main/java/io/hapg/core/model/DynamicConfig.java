@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
  * @param pause                 {@code pause}: maintenance mode
  * @param usePgRewind           {@code postgresql.use_pg_rewind}
  * @param useSlots              {@code postgresql.use_slots} (true)
+ *                              (hapg's own {@code fast_failover} is read from {@code raw}: {@link #fastFailover()})
  * @param raw                   every key as read
  */
 public record DynamicConfig(
@@ -84,6 +85,9 @@ public record DynamicConfig(
 
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
+    /** hapg's own key (not Patroni's): failover on confirmed death in synchronous mode, {@code FAST-FAILOVER.md}. */
+    public static final String FAST_FAILOVER = "fast_failover";
+
     /** Patroni's defaults. */
     public static final DynamicConfig DEFAULTS = fromMap(Map.of());
 
@@ -118,6 +122,7 @@ public record DynamicConfig(
         maxTimelinesHistory(map);
         primaryRaceBackoff(map);
         memberSlotsTtl(map);
+        bool(map, FAST_FAILOVER, false);
         StandbyCluster.parse(map.get("standby_cluster"));
         Map<String, Object> raw = new LinkedHashMap<>(map);
         Map<?, ?> pg = map.get("postgresql") instanceof Map ? (Map<?, ?>) map.get("postgresql") : Map.of();
@@ -157,6 +162,28 @@ public record DynamicConfig(
     public boolean quorumCommit() {
         Object value = raw.get("synchronous_mode");
         return synchronousMode && value != null && "quorum".equalsIgnoreCase(value.toString().strip());
+    }
+
+    /**
+     * hapg's {@code fast_failover} as set (default false; checked by {@link #fromMap}: a boolean),
+     * whether or not it is in force ({@link #fastFailover()}).
+     */
+    public boolean fastFailoverRequested() {
+        return bool(raw, FAST_FAILOVER, false);
+    }
+
+    /**
+     * The fast-failover settings in force ({@code FAST-FAILOVER.md}): on, with
+     * {@link FastFailover#on(Duration)} for this {@code ttl}, only when {@code fast_failover} is
+     * true and {@code synchronous_mode} is on (true, strict or not), in a normal cluster; else
+     * {@link FastFailover#OFF}. Quorum commit ({@code synchronous_mode: quorum}) is left out: a
+     * voter of a quorum is not known to hold every acknowledged commit (it takes {@code n} of them
+     * to), so no single voter may take over on its own evidence. Nor does a standby cluster (its
+     * leader never writes). The agent warns when the key is set but not in force.
+     */
+    public FastFailover fastFailover() {
+        return fastFailoverRequested() && synchronousMode && !quorumCommit() && standbyCluster().isEmpty()
+                ? FastFailover.on(ttl) : FastFailover.OFF;
     }
 
     /**

@@ -8,9 +8,10 @@ import java.util.Objects;
  * @param name     the member that holds it
  * @param revision the store's modification revision of the key, for compare-and-set
  * @param term     the store's create revision of the key: it changes only when the key is created
- *                 anew (acquired, or re-created after it expired or was deleted), so it names one
- *                 leadership. Every write the leader makes is conditioned on it
- *                 ({@link io.hapg.core.spi.Consensus#compareAndSetAsLeader})
+ *                 anew (acquired, or re-created after it expired or was deleted). A fast-failover
+ *                 takeover ({@link io.hapg.core.spi.Consensus#takeOverEarly}) overwrites the key
+ *                 and keeps it, so one leadership is the pair (name, term). Every write the leader
+ *                 makes is conditioned on both ({@link io.hapg.core.spi.Consensus#compareAndSetAsLeader})
  */
 public record Leader(String name, long revision, long term) {
     public Leader {

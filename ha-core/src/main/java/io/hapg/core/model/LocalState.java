@@ -42,6 +42,9 @@ import java.util.OptionalLong;
  * @param primaryRaceBackoffSince when {@code primary_race_backoff} first held this node's leader
  *                               race back (Patroni's {@code _primary_race_backoff_timestamp}); empty
  *                               once a leader key is seen again
+ * @param early                  fast failover, on a member that does not lead: the leader's
+ *                               heartbeat as last observed and the probes of its PostgreSQL
+ *                               gathered so far ({@link EarlyEvidence#NONE} otherwise)
  */
 public record LocalState(
         Role role,
@@ -62,7 +65,8 @@ public record LocalState(
         boolean upstreamKnown,
         SlotRetention retention,
         Optional<Lsn> previousReceiveLsn,
-        OptionalLong primaryRaceBackoffSince) {
+        OptionalLong primaryRaceBackoffSince,
+        EarlyEvidence early) {
 
     public LocalState {
         Objects.requireNonNull(role, "role");
@@ -80,6 +84,7 @@ public record LocalState(
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(previousReceiveLsn, "previousReceiveLsn");
         Objects.requireNonNull(primaryRaceBackoffSince, "primaryRaceBackoffSince");
+        Objects.requireNonNull(early, "early");
     }
 
     /** A freshly started agent that has probed its database once. */
@@ -87,7 +92,7 @@ public record LocalState(
         return new LocalState(Role.UNKNOWN, database, true, OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), Map.of(), Optional.empty(), false, Optional.empty(), false,
                 Optional.empty(), Optional.empty(), LocalSlots.UNKNOWN, false, SlotRetention.NONE, Optional.empty(),
-                OptionalLong.empty());
+                OptionalLong.empty(), EarlyEvidence.NONE);
     }
 
     /** True when the agent believes it holds the leader lease at {@code now}. */
@@ -138,6 +143,7 @@ public record LocalState(
         private SlotRetention retention;
         private Optional<Lsn> previousReceiveLsn;
         private OptionalLong primaryRaceBackoffSince;
+        private EarlyEvidence early;
 
         private Builder(LocalState s) {
             role = s.role;
@@ -159,6 +165,7 @@ public record LocalState(
             retention = s.retention;
             previousReceiveLsn = s.previousReceiveLsn;
             primaryRaceBackoffSince = s.primaryRaceBackoffSince;
+            early = s.early;
         }
 
         public Builder role(Role v) { role = v; return this; }
@@ -182,12 +189,13 @@ public record LocalState(
         public Builder retention(SlotRetention v) { retention = v; return this; }
         public Builder previousReceiveLsn(Optional<Lsn> v) { previousReceiveLsn = v; return this; }
         public Builder primaryRaceBackoffSince(OptionalLong v) { primaryRaceBackoffSince = v; return this; }
+        public Builder early(EarlyEvidence v) { early = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
                     rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention, previousReceiveLsn,
-                    primaryRaceBackoffSince);
+                    primaryRaceBackoffSince, early);
         }
     }
 }

@@ -123,7 +123,7 @@ public interface Consensus extends AutoCloseable {
     <T> boolean compareAndSetAsLeader(long term, ClusterKey<T> key, long expectedRevision, Optional<T> value);
 
     /**
-     * Fast failover (dormant until {@code fast_failover} is accepted; see {@code FAST-FAILOVER.md}):
+     * Fast failover (the {@code fast_failover} key; see {@code FAST-FAILOVER.md}):
      * rewrites the heartbeat key with this member's name and {@code term}, in one atomic
      * transaction only while the leader key still names this member and was created at
      * {@code term}. Each successful call moves the key's modification revision, which a standby
@@ -157,7 +157,7 @@ public interface Consensus extends AutoCloseable {
     }
 
     /**
-     * Fast failover (dormant; see {@code FAST-FAILOVER.md}): takes the leader key from a leader
+     * Fast failover (see {@code FAST-FAILOVER.md}): takes the leader key from a leader
      * confirmed dead before its lease expired, in one atomic transaction that compares what the
      * evidence was gathered on: the leader key's value, modification and create revision
      * ({@code leader}), the {@code sync} key's modification revision and the heartbeat key's

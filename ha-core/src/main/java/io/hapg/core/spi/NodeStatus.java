@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param lastConsensusRead wall-clock time of the last successful cluster read
  * @param watchdogFailed {@code watchdog.mode} is required and the watchdog (hapg's fence process)
  *                      cannot fence: Patroni's {@code watchdog_failed}
+ * @param heartbeat     fast failover: this node's heartbeat writes as a leader, read live at
+ *                      request time ({@link LeaderHeartbeat#NONE} when it never wrote one)
  */
 public record NodeStatus(String scope, String member, LocalState local, ClusterView cluster, boolean holdsLock,
                          String reason, Instant loopAt, long loopNanos, Optional<Instant> lastConsensusRead,
-                         boolean watchdogFailed) {
+                         boolean watchdogFailed, LeaderHeartbeat heartbeat) {
     public NodeStatus {
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(member, "member");
@@ -33,6 +35,15 @@ public record NodeStatus(String scope, String member, LocalState local, ClusterV
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(loopAt, "loopAt");
         Objects.requireNonNull(lastConsensusRead, "lastConsensusRead");
+        Objects.requireNonNull(heartbeat, "heartbeat");
+    }
+
+    /** A status without a heartbeat ({@link LeaderHeartbeat#NONE}). */
+    public NodeStatus(String scope, String member, LocalState local, ClusterView cluster, boolean holdsLock,
+                      String reason, Instant loopAt, long loopNanos, Optional<Instant> lastConsensusRead,
+                      boolean watchdogFailed) {
+        this(scope, member, local, cluster, holdsLock, reason, loopAt, loopNanos, lastConsensusRead, watchdogFailed,
+                LeaderHeartbeat.NONE);
     }
 
     /** A status whose watchdog has not failed. */

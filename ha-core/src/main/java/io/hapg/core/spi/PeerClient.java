@@ -32,7 +32,9 @@ public interface PeerClient extends AutoCloseable {
      * Fast failover ({@code FAST-FAILOVER.md}): asks every member of {@code voters} in parallel to
      * probe {@code leader}'s PostgreSQL ({@code POST /hapg/probe-leader}, authenticated like the
      * other unsafe calls) and waits at most {@code timeout} in total. A voter probes only the
-     * member its own view names as leader, so a caller cannot point it elsewhere.
+     * member its own view names as leader, so a caller cannot point it elsewhere. {@code timeout}
+     * bounds the whole exchange, the voters' own probes included, so leave them room: the HTTP
+     * implementation asks each voter to probe with a quarter of it (100 ms to 5 s).
      *
      * @return each voter's outcome; a voter that did not answer in time, refused, or answered
      *         garbage is {@link LeaderProbe.Outcome#VOTER_UNREACHABLE} (counts as "alive"); never

@@ -1995,4 +1995,62 @@ class DeciderTest {
             expect(d).action(RENEW_LEASE).reason("no action: I am the leader with the lock");
         }
     }
+
+    /**
+     * Section 10 with fast failover ({@code FAST-FAILOVER.md}): pg2, pg1's synchronous standby,
+     * sees pg1's heartbeat of its term stand still for 4 s (T_early is 2 s at ttl 30).
+     */
+    @Nested
+    class FastFailoverSection {
+        private ClusterView view(boolean fastFailover) {
+            Clusters.View v = Clusters.healthy().synchronousMode().sync("pg1", "pg2");
+            return (fastFailover ? v.config("fast_failover", true) : v).build();
+        }
+
+        private LocalState.Builder replica(io.hapg.core.model.DeathEvidence evidence) {
+            return LocalStates.replica().early(new io.hapg.core.model.EarlyEvidence(
+                    Optional.of(EarlyTakeoverTest.STALE), Optional.of(evidence)));
+        }
+
+        @Test
+        void aStaleHeartbeatWithoutEvidenceProbesTheLeader() {
+            Decision d = decide("pg2", view(true), replica(io.hapg.core.model.DeathEvidence.none("pg1", 7)));
+            expect(d).action(Action.PROBE_LEADER).target("pg1").reasonContains("has not moved", "probing");
+        }
+
+        @Test
+        void confirmedDeathTakesOverEarly() {
+            Decision d = decide("pg2", view(true), replica(EarlyTakeoverTest.CONFIRMED));
+            expect(d).action(Action.TAKE_OVER_EARLY).target("pg1").reasonContains("confirmed down");
+        }
+
+        @Test
+        void withoutTheKeyTheUsualDecision() {
+            Decision d = decide("pg2", view(false), replica(EarlyTakeoverTest.CONFIRMED));
+            expect(d).action(NONE).reasonContains("streaming from leader pg1");
+        }
+
+        @Test
+        void inQuorumModeTheKeyIsNotInForce() {
+            ClusterView quorum = Clusters.healthy().quorumMode().syncQuorum("pg1", 1, "pg2", "pg3")
+                    .config("fast_failover", true).build();
+            Decision d = decide("pg2", quorum, replica(EarlyTakeoverTest.CONFIRMED));
+            assertThat(d.action()).as(d.toString()).isNotIn(Action.PROBE_LEADER, Action.TAKE_OVER_EARLY);
+        }
+
+        @Test
+        void noHeartbeatObservedYetIsTheUsualDecision() {
+            Decision d = decide("pg2", view(true), LocalStates.replica());
+            expect(d).action(NONE).reasonContains("streaming from leader pg1");
+        }
+
+        @Test
+        void aMovingHeartbeatIsTheUsualDecision() {
+            io.hapg.core.model.HeartbeatSeen fresh = new io.hapg.core.model.HeartbeatSeen(101, Optional.of("pg1"), 7,
+                    MONO - SECOND / 2);
+            Decision d = decide("pg2", view(true), LocalStates.replica().early(new io.hapg.core.model.EarlyEvidence(
+                    Optional.of(fresh), Optional.of(EarlyTakeoverTest.CONFIRMED))));
+            expect(d).action(NONE).reasonContains("streaming from leader pg1");
+        }
+    }
 }

@@ -47,6 +47,19 @@ class ConfigSettingsTest {
         assertThat(h.control.config).as("nothing written").isNull();
     }
 
+    /** hapg's {@code fast_failover} is a boolean: anything else is refused naming the key, true is written. */
+    @Test
+    void fastFailoverMustBeABoolean() {
+        ApiHarness.Response r = h.send("PATCH", "/config", "{\"fast_failover\":\"soon\"}", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("fast_failover: expected true or false, got 'soon'");
+        assertThat(h.control.config).as("nothing written").isNull();
+
+        assertThat(h.send("PATCH", "/config", "{\"fast_failover\":true,\"synchronous_mode\":true}", null).status())
+                .isEqualTo(200);
+        assertThat(h.control.config.fastFailover().enabled()).isTrue();
+    }
+
     /**
      * Patroni demotes a running primary when standby_cluster appears; hapg refuses the change
      * instead, while removing the section (promoting a standby cluster) or editing it passes.

@@ -4,7 +4,10 @@ import io.hapg.core.model.ClusterView;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailsafePing;
 import io.hapg.core.model.FailoverRequest;
+import io.hapg.core.model.LeaderProbe;
+import io.hapg.core.model.Member;
 import io.hapg.core.testing.Clusters;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,6 +39,13 @@ final class FakeNodeControl implements NodeControl {
     /** Runs inside {@link #reload()} before it returns: a slow endpoint. */
     volatile Runnable duringReload = () -> { };
     volatile FailsafePing failsafePing;
+    /** What {@link #probeOther} answers. */
+    volatile LeaderProbe.Outcome probeOutcome = LeaderProbe.Outcome.ANSWERED;
+    /** Runs inside {@link #probeOther} before it answers: a slow probe. */
+    volatile Runnable duringProbe = () -> { };
+    volatile Member probed;
+    volatile Duration probeTimeout;
+    volatile String probeThread;
 
     @Override
     public ClusterView readCluster() {
@@ -66,6 +76,16 @@ final class FakeNodeControl implements NodeControl {
     public void failsafePinged(FailsafePing ping) {
         calls.add("failsafePinged");
         failsafePing = ping;
+    }
+
+    @Override
+    public LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        calls.add("probeOther");
+        probed = member;
+        probeTimeout = timeout;
+        probeThread = Thread.currentThread().getName();
+        duringProbe.run();
+        return probeOutcome;
     }
 
     @Override

@@ -84,6 +84,26 @@ class PeerTlsTest {
     }
 
     @Test
+    void theLeaderProbeGoesOverTheSameTlsWithTheClientCertificate() throws Exception {
+        Member pg2 = peer(VerifyClient.REQUIRED);
+        peer.control.probeOutcome = io.hapg.core.model.LeaderProbe.Outcome.NOT_ANSWERING;
+        HaConfig config = agent(RestApiConfig.builder().certfile(certs.serverCert).keyfile(certs.serverKey)
+                .cafile(certs.caCert).build(), CtlConfig.NONE);
+        try (HttpPeerClient client = new HttpPeerClient("pg1", ClientTls.credentials(config),
+                ClientTls.context(config))) {
+            assertThat(client.probeLeader(List.of(pg2), "pg1", Duration.ofSeconds(5)))
+                    .containsExactly(Map.entry("pg2", io.hapg.core.model.LeaderProbe.Outcome.NOT_ANSWERING));
+        }
+        HaConfig caOnly = agent(RestApiConfig.DEFAULTS, new CtlConfig(Optional.empty(), Optional.of(certs.caCert),
+                Optional.empty(), Optional.empty(), Optional.empty(), false));
+        try (HttpPeerClient client = new HttpPeerClient("pg1", ClientTls.credentials(caOnly),
+                ClientTls.context(caOnly))) {
+            assertThat(client.probeLeader(List.of(pg2), "pg1", Duration.ofSeconds(5))).as("no client certificate")
+                    .containsExactly(Map.entry("pg2", io.hapg.core.model.LeaderProbe.Outcome.VOTER_UNREACHABLE));
+        }
+    }
+
+    @Test
     void ctlCacertAndCertfileTakePrecedence() throws Exception {
         Member pg2 = peer(VerifyClient.REQUIRED);
         HaConfig config = agent(RestApiConfig.DEFAULTS, new CtlConfig(Optional.empty(), Optional.of(certs.caCert),

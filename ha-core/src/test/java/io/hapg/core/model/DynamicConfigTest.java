@@ -217,4 +217,30 @@ class DynamicConfigTest {
         assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("primary_stop_timeout", "soon")))
                 .hasMessage("primary_stop_timeout: expected a whole number, got 'soon'");
     }
+
+    @Test
+    void fastFailoverIsABooleanInForceOnlyWithSynchronousModeOn() {
+        assertThat(DynamicConfig.DEFAULTS.fastFailover()).isEqualTo(FastFailover.OFF);
+        assertThat(DynamicConfig.fromMap(Map.of("fast_failover", true)).fastFailover().enabled())
+                .as("synchronous_mode off").isFalse();
+        DynamicConfig on = DynamicConfig.fromMap(Map.of("fast_failover", "on", "synchronous_mode", true, "ttl", 30));
+        assertThat(on.fastFailover()).isEqualTo(FastFailover.on(java.time.Duration.ofMillis(300),
+                FastFailover.PROBE_TIMEOUT));
+        assertThat(on.fastFailover().earlyAfter()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(DynamicConfig.fromMap(Map.of("fast_failover", true, "synchronous_mode", "quorum")).fastFailover()
+                .enabled()).as("quorum commit").isFalse();
+        assertThat(DynamicConfig.fromMap(Map.of("fast_failover", true, "synchronous_mode", true,
+                "synchronous_mode_strict", true)).fastFailover().enabled()).as("strict").isTrue();
+        assertThat(DynamicConfig.fromMap(Map.of("fast_failover", true, "synchronous_mode", true))
+                .fastFailoverRequested()).isTrue();
+    }
+
+    @Test
+    void aFastFailoverThatIsNoBooleanIsRefusedNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamicConfig.fromMap(Map.of("fast_failover", "soon")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("fast_failover: expected true or false, got 'soon'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamicConfig.DEFAULTS.with("fast_failover", 7))
+                .hasMessageStartingWith("fast_failover:");
+    }
 }

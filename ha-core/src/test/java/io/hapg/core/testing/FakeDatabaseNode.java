@@ -2,6 +2,7 @@ package io.hapg.core.testing;
 
 import io.hapg.core.model.ClusterPgFiles;
 import io.hapg.core.model.DatabaseState;
+import io.hapg.core.model.LeaderProbe;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.SlotPlan;
@@ -43,7 +44,8 @@ import java.util.TreeSet;
 public final class FakeDatabaseNode implements DatabaseNode {
     /** The operation names {@link #failNext}, {@link #hangNext} and {@link #count} accept. */
     public static final Set<String> OPERATIONS = Set.of("probe", "bootstrap", "cloneFrom", "start", "stop", "promote",
-            "follow", "rewind", "setSynchronousStandbys", "setQuorumStandbys", "ensureSlots", "reload", "startReadOnly", "close");
+            "follow", "rewind", "setSynchronousStandbys", "setQuorumStandbys", "ensureSlots", "reload", "startReadOnly", "close",
+            "probeOther");
     /** Where a freshly bootstrapped cluster's WAL ends. */
     public static final Lsn INITIAL_LSN = NodeState.INITIAL_LSN;
 
@@ -228,6 +230,25 @@ public final class FakeDatabaseNode implements DatabaseNode {
     @Override
     public void close() {
         recorder.enter("close", "close()");
+    }
+
+    /**
+     * Fast failover's death probe of another member: {@code NOT_ANSWERING} when its PostgreSQL is
+     * stopped (crashed), not answering ({@link #setUnresponsive}) or not on this network;
+     * {@code ANSWERED} when it runs.
+     */
+    @Override
+    public LeaderProbe.Outcome probeOther(Member member, Duration timeout) {
+        Objects.requireNonNull(member, "member");
+        recorder.enter("probeOther", null);
+        synchronized (lock) {
+            try {
+                network.reachableLocked(member, state, "probeOther");
+                return LeaderProbe.Outcome.ANSWERED;
+            } catch (DatabaseUnavailableException e) {
+                return LeaderProbe.Outcome.NOT_ANSWERING;
+            }
+        }
     }
 
     // ---- test controls ----

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * {@code java -jar hapg-demo.jar bench [--repetitions N] [--ttl S] [--loop-wait S] [--sync on|off]
+ * {@code java -jar hapg-demo.jar bench [--repetitions N] [--ttl S] [--loop-wait S] [--sync on|off] [--fast-failover on|off]
  * [--against patroni] [--output DIR]}: the demo's local cluster (three etcd members, three agents
  * with PostgreSQL, on loopback), each agent started by the shipped launcher {@code ha-agent/bin/hapg};
  * with {@code --against patroni} the same on Patroni (same YAML, etcd, PostgreSQL and timings), one
@@ -110,6 +110,9 @@ public final class BenchMain {
                 .removeDataDirectoryWhenDiverged()
                 // The 100 pools hold one connection each, beside the agents', the locators' and the storefront's.
                 .pgParameter("max_connections", Integer.toString(PoolRetarget.POOLS * 3));
+        if (args.fastFailover() && system.equals(BenchReport.HAPG)) {
+            builder.dcs("fast_failover", true);
+        }
         Optional<String> launcher = system.equals(BenchReport.HAPG) ? launcher() : Optional.of(PATRONI);
         if (launcher.isPresent()) {
             String pgBin = PgInstallation.findBinDir(Optional.empty()).map(Path::toString).orElse("");

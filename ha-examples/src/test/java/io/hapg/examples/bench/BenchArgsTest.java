@@ -15,16 +15,16 @@ class BenchArgsTest {
     @Test
     void defaultsAreIssue14sTimings() {
         assertThat(BenchArgs.parse(new String[0]))
-                .isEqualTo(new BenchArgs(3, 10, 2, 4, false, false, Path.of("bench-out")));
+                .isEqualTo(new BenchArgs(3, 10, 2, 4, false, false, false, Path.of("bench-out")));
     }
 
     @Test
     void parsesEveryFlag() {
         BenchArgs a = BenchArgs.parse(new String[] {"--repetitions", "5", "--ttl", "30", "--loop-wait", "1",
-            "--retry-timeout", "10", "--sync", "on", "--against", "patroni", "--output", "/tmp/b"});
-        assertThat(a).isEqualTo(new BenchArgs(5, 30, 1, 10, true, true, Path.of("/tmp/b")));
+            "--retry-timeout", "10", "--sync", "on", "--fast-failover", "on", "--against", "patroni", "--output", "/tmp/b"});
+        assertThat(a).isEqualTo(new BenchArgs(5, 30, 1, 10, true, true, true, Path.of("/tmp/b")));
         assertThat(a.describe()).isEqualTo("ttl 30 s, loop_wait 1 s, retry_timeout 10 s, synchronous mode,"
-                + " 5 repetitions, side by side with Patroni");
+                + " fast_failover on (hapg), 5 repetitions, side by side with Patroni");
     }
 
     @ParameterizedTest
@@ -34,6 +34,7 @@ class BenchArgsTest {
         "--ttl -3                   | --ttl needs a whole number from 1 to 3600, got '-3'",
         "--loop-wait 1.5            | --loop-wait needs a whole number from 1 to 3600, got '1.5'",
         "--sync yes                 | --sync needs on or off, got 'yes'",
+        "--fast-failover on         | --fast-failover on needs --sync on: fast failover works only in synchronous mode",
         "--against stolon           | --against needs patroni (the only other system), got 'stolon'",
         "--output                   | --output needs a value",
         "--repetition 3             | unknown argument '--repetition'",

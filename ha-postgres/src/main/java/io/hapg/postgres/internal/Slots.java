@@ -5,6 +5,7 @@ import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.SlotPlan;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,10 +90,7 @@ public final class Slots {
                                           SlotPlan plan, Set<String> ignored) throws SQLException {
         Set<String> members = new TreeSet<>(plan.memberSlots());
         members.remove(slotName(member));
-        Map<String, Present> present = new LinkedHashMap<>();
-        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
-            present.put(row.get(0), Present.of(row));
-        }
+        Map<String, Present> present = read(connection);
         for (Present slot : List.copyOf(present.values())) {
             PermanentSlot permanent = plan.permanent().get(slot.name());
             String why;
@@ -118,9 +116,11 @@ public final class Slots {
                 present.remove(slot.name());
             }
         }
+        boolean created = false;
         for (String slot : members) {
             if (!present.containsKey(slot)) {
                 create(connection, slot);
+                created = true;
                 LOG.info("{} - created replication slot {} for member", member, slot);
             }
         }
@@ -130,16 +130,21 @@ public final class Slots {
             }
             if (!slot.logical()) {
                 create(connection, slot.name());
+                created = true;
                 LOG.info("{} - created permanent replication slot {}", member, slot.name());
             } else if (plan.primary()) {
                 createLogical(databases, slot);
+                created = true;
                 LOG.info("{} - created permanent replication slot {} ({})", member, slot.name(), describe(slot));
             }
         }
-        Set<String> stale = plan.primary() ? Set.of() : advance(connection, databases, member, plan);
+        Advanced advanced = plan.primary() ? Advanced.NOTHING : advance(connection, databases, member,
+                plan, present);
+        Set<String> stale = advanced.stale();
+        // Read again only when something moved: an idle replica reads pg_replication_slots once per loop.
+        Collection<Present> after = created || advanced.moved() ? read(connection).values() : present.values();
         Map<String, Lsn> positions = new LinkedHashMap<>();
-        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
-            Present slot = Present.of(row);
+        for (Present slot : after) {
             boolean kept = plan.permanent().containsKey(slot.name()) || members.contains(slot.name());
             if (kept && !stale.contains(slot.name())) {
                 slot.position().ifPresent(lsn -> positions.put(slot.name(), lsn));
@@ -156,15 +161,16 @@ public final class Slots {
      * only place PostgreSQL allows it), which decodes the WAL in between. A failure is logged
      * and retried next time.
      *
-     * @return the slots whose advance found the WAL they need gone: copies that must be made again
+     * <p>A slot created in this iteration is not in {@code now}: the next iteration advances it.
+     *
+     * @param now the slots present, as read in this iteration
+     * @return the slots whose advance found the WAL they need gone (copies that must be made
+     *         again), and whether any slot was advanced
      */
-    private static Set<String> advance(Connection connection, DatabaseConnector databases, String member,
-                                       SlotPlan plan) throws SQLException {
+    private static Advanced advance(Connection connection, DatabaseConnector databases, String member,
+                                    SlotPlan plan, Map<String, Present> now) {
         Set<String> stale = new TreeSet<>();
-        Map<String, Present> now = new LinkedHashMap<>();
-        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
-            now.put(row.get(0), Present.of(row));
-        }
+        boolean[] moved = {false};
         plan.positions().forEach((name, target) -> {
             Present slot = now.get(name);
             PermanentSlot permanent = plan.permanent().get(name);
@@ -182,6 +188,7 @@ public final class Slots {
                 } else {
                     Jdbc.execute(connection, sql);
                 }
+                moved[0] = true;
                 LOG.debug("{} - advanced replication slot {} towards {}", member, name, target);
             } catch (SQLException e) {
                 // Patroni's words, so that the same alerts match
@@ -192,7 +199,20 @@ public final class Slots {
                 }
             }
         });
-        return stale;
+        return new Advanced(stale, moved[0]);
+    }
+
+    /** What {@link #advance} did. */
+    private record Advanced(Set<String> stale, boolean moved) {
+        static final Advanced NOTHING = new Advanced(Set.of(), false);
+    }
+
+    private static Map<String, Present> read(Connection connection) throws SQLException {
+        Map<String, Present> present = new LinkedHashMap<>();
+        for (List<String> row : Jdbc.query(connection, SLOTS_SQL)) {
+            present.put(row.get(0), Present.of(row));
+        }
+        return present;
     }
 
     private static String describe(PermanentSlot slot) {
