@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code java -jar hapg-demo.jar demo [--short | --interactive | --exit-when-ready] [--sync on|off]}:
- * three etcd members and three agents, each with its PostgreSQL, on loopback, from generated
- * Patroni-style configs in a temporary directory ({@link LocalCluster}), synchronous mode unless
- * {@code --sync off}. It prints the cluster table whenever the leader, a role, a state or a
+ * {@code java -jar hapg-demo.jar demo [--short | --interactive | --exit-when-ready] [--sync on|off]
+ * [--fast-failover on|off]}: three etcd members and three agents, each with its PostgreSQL, on
+ * loopback, from generated Patroni-style configs in a temporary directory ({@link LocalCluster}),
+ * synchronous mode unless {@code --sync off}, and in synchronous mode hapg's {@code fast_failover}
+ * (FAST-FAILOVER.md: a dead primary is taken over once confirmed dead, not when its lease expires)
+ * unless {@code --fast-failover off}. It prints the cluster table whenever the leader, a role, a state or a
  * timeline changes. On Ctrl-C it stops every process it started, by PID.
  *
  * <p>By default a storefront ({@link StorefrontRun}) runs through the article's faults and the
@@ -47,7 +49,7 @@ public final class DemoMain {
     }
 
     static final String USAGE = "usage: java -jar hapg-demo.jar demo [--short | --interactive | --exit-when-ready]"
-            + " [--sync on|off]";
+            + " [--sync on|off] [--fast-failover on|off]";
 
     /** What the demo does once the cluster has converged. */
     enum Mode {
@@ -65,6 +67,7 @@ public final class DemoMain {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Mode mode = Mode.STOREFRONT;
         boolean synchronous = true;
+        Boolean fastFailover = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             Mode chosen = switch (a) {
@@ -78,15 +81,24 @@ public final class DemoMain {
             } else if (a.equals("--sync") && i + 1 < args.length
                     && (args[i + 1].equals("on") || args[i + 1].equals("off"))) {
                 synchronous = args[++i].equals("on");
+            } else if (a.equals("--fast-failover") && i + 1 < args.length
+                    && (args[i + 1].equals("on") || args[i + 1].equals("off"))) {
+                fastFailover = args[++i].equals("on");
             } else if (a.equals("-h") || a.equals("--help")) {
                 out.println(USAGE);
                 return 0;
             } else {
-                err.println("hapg demo: " + (a.equals("--sync") ? "--sync takes on or off" : "unknown argument '" + a
-                        + "'") + "; " + USAGE);
+                err.println("hapg demo: " + (a.equals("--sync") || a.equals("--fast-failover") ? a
+                        + " takes on or off" : "unknown argument '" + a + "'") + "; " + USAGE);
                 return 2;
             }
         }
+        if (Boolean.TRUE.equals(fastFailover) && !synchronous) {
+            err.println("hapg demo: --fast-failover on needs --sync on: fast failover works only in synchronous mode; "
+                    + USAGE);
+            return 2;
+        }
+        boolean fast = synchronous && !Boolean.FALSE.equals(fastFailover);
         // The demo's output is the table and the how-to; the agents log to their own files. The
         // storefront counts its failed orders; HikariCP's stack trace per broken connection would bury them.
         if (System.getProperty(HIKARI_LOG_LEVEL) == null) {
@@ -95,12 +107,14 @@ public final class DemoMain {
         QuietLogging.apply();
         out.println("hapg demo: starting 3 etcd members and 3 agents with PostgreSQL on 127.0.0.1"
                 + (synchronous ? ", synchronous mode" : ", asynchronous mode")
+                + (fast ? ", fast failover on" : "")
                 + (OsUser.current().isRoot() ? " (PostgreSQL runs as OS user '" + OsUser.unprivileged().name() + "')"
                 : "") + " ...");
         LocalCluster cluster;
         try {
             cluster = LocalCluster.builder().scope(SCOPE).nodes(3).etcdMembers(3).ttl(TTL).loopWait(2).retryTimeout(3)
                     .synchronousMode(synchronous).etcdProxies(true).restApiAuthentication(API_USER, API_PASSWORD)
+                    .dcs("fast_failover", fast)
                     .removeDataDirectoryWhenDiverged().start(); // killed nodes come back on their own
         } catch (MissingBinaryException e) {
             err.println("hapg demo: " + e.getMessage() + " (bash scripts/install-deps.sh installs what is missing)");

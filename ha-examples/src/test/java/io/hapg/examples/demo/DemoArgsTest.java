@@ -15,6 +15,8 @@ class DemoArgsTest {
         "--sync maybe   | --sync takes on or off",
         "--sync         | --sync takes on or off",
         "--storefront   | unknown argument '--storefront'",
+        "--fast-failover yes | --fast-failover takes on or off",
+        "--sync off --fast-failover on | --fast-failover on needs --sync on",
     })
     void aWrongFlagIsNamedAndNothingStarts(String args, String message) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
