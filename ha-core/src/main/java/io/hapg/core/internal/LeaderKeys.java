@@ -15,6 +15,7 @@ import io.hapg.core.model.SyncState;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.DatabaseNode;
+import io.hapg.core.spi.DatabaseUnavailableException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -64,9 +65,16 @@ final class LeaderKeys {
         SlotPlan plan = decision.slots();
         boolean moving = !plan.permanent().isEmpty() || publishesMemberSlots(dynamic) && !plan.memberSlots().isEmpty();
         if (dynamic.useSlots() && (moving || !plan.equals(lastSlots) || !term.equals(lastSlotsTerm))) {
-            ensuredPositions = database.ensureSlots(plan);
-            lastSlots = plan;
-            lastSlotsTerm = term;
+            try {
+                ensuredPositions = database.ensureSlots(plan);
+                lastSlots = plan;
+                lastSlotsTerm = term;
+            } catch (DatabaseUnavailableException e) {
+                // PostgreSQL busy or just thawed: the keys below do not depend on the slots, and the
+                // next iteration ensures them again (lastSlots unchanged).
+                LOG.warn("{}/{}: cannot keep the replication slots this iteration: {}", config.scope(),
+                        config.name(), e.getMessage());
+            }
         }
         slotPositions = dynamic.useSlots() ? published(ensuredPositions, plan, db, dynamic) : Map.of();
         Optional<String> init = view.initialize();

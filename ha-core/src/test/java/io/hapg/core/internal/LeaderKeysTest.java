@@ -10,6 +10,7 @@ import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.SlotPlan;
 import io.hapg.core.spi.ClusterKey;
+import io.hapg.core.spi.DatabaseUnavailableException;
 import io.hapg.core.testing.FakeDatabaseNode;
 import io.hapg.core.testing.InMemoryConsensus;
 import io.hapg.core.testing.InMemoryStore;
@@ -146,6 +147,30 @@ class LeaderKeysTest {
     private void handOverTo(InMemoryConsensus next) {
         assertThat(n0.releaseLeader()).isTrue();
         assertThat(next.tryAcquireLeader()).isTrue();
+    }
+
+    /**
+     * PostgreSQL that cannot be reached for the slots this iteration (just thawed, overloaded) costs
+     * the slots, not the leader's other keys, and the next iteration ensures them again
+     * (FastFailoverIT logged "unexpected error in the HA loop" for it, and wrote no key that loop).
+     */
+    @Test
+    void slotsThatCannotBeKeptThisIterationLeaveTheOtherKeysAndAreTriedAgain() {
+        n0.tryAcquireLeader();
+        FakeDatabaseNode db = FakeDatabaseNode.standalone("n0");
+        LeaderKeys keys = new LeaderKeys(HaConfig.builder().scope("term").name("n0").build(), n0, db);
+        DynamicConfig slotsOn = DynamicConfig.fromMap(Map.of("failsafe_mode", true));
+        LocalState primary = LocalStates.primary().build();
+        Decision renew = Decision.renew(SlotPlan.ofMembers(Set.of("n1")), "no action: I am the leader with the lock");
+        db.failNext("ensureSlots", new DatabaseUnavailableException("n0: connection attempt timed out"));
+
+        keys.keep(renew, n0.read(), primary, slotsOn);
+        assertThat(n0.read().initialize()).as("the leader's keys, slots or not").isPresent();
+        assertThat(n0.read().failsafe()).isPresent();
+        int calls = db.count("ensureSlots");
+
+        keys.keep(renew, n0.read(), primary, slotsOn);
+        assertThat(db.count("ensureSlots")).as("tried again next iteration").isEqualTo(calls + 1);
     }
 
     private static LeaderKeys keys(String name, InMemoryConsensus consensus) {
