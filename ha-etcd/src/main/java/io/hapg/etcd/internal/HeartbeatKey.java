@@ -28,7 +28,7 @@ public final class HeartbeatKey {
     private final EtcdErrors errors;
     private final LeaderKey leaderKey;
     private final ByteSequence key;
-    private final ByteSequence leaderKey2;
+    private final ByteSequence leaderKeyBytes;
     private final ByteSequence syncKey;
     private final String member;
 
@@ -37,7 +37,7 @@ public final class HeartbeatKey {
         this.errors = errors;
         this.leaderKey = leaderKey;
         this.key = KeyLayout.bytes(layout.heartbeat());
-        this.leaderKey2 = layout.keyBytes(KeyLayout.LEADER);
+        this.leaderKeyBytes = layout.keyBytes(KeyLayout.LEADER);
         this.syncKey = layout.keyBytes(KeyLayout.SYNC);
         this.member = member;
     }
@@ -69,9 +69,9 @@ public final class HeartbeatKey {
      */
     public boolean takeOver(Leader seen, long syncRevision, long heartbeatRevision, long lease, String syncJson,
                             Deadline deadline) {
-        Cmp[] unchanged = {new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.value(KeyLayout.bytes(seen.name()))),
-                new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.revision())),
-                new Cmp(leaderKey2, Cmp.Op.EQUAL, CmpTarget.createRevision(seen.term())),
+        Cmp[] unchanged = {new Cmp(leaderKeyBytes, Cmp.Op.EQUAL, CmpTarget.value(KeyLayout.bytes(seen.name()))),
+                new Cmp(leaderKeyBytes, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.revision())),
+                new Cmp(leaderKeyBytes, Cmp.Op.EQUAL, CmpTarget.createRevision(seen.term())),
                 new Cmp(syncKey, Cmp.Op.EQUAL, CmpTarget.modRevision(syncRevision)),
                 new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(heartbeatRevision))};
         PutOption withLease = PutOption.builder().withLeaseId(lease).build();
@@ -80,9 +80,9 @@ public final class HeartbeatKey {
         TxnResponse r = errors.call("take over the leader key", deadline, n -> {
             attempt[0] = n;
             return kv.txn().If(unchanged)
-                    .Then(Op.put(leaderKey2, me, withLease),
+                    .Then(Op.put(leaderKeyBytes, me, withLease),
                             Op.put(syncKey, KeyLayout.bytes(syncJson), PutOption.DEFAULT))
-                    .Else(Op.get(leaderKey2, GetOption.DEFAULT)).commit();
+                    .Else(Op.get(leaderKeyBytes, GetOption.DEFAULT)).commit();
         });
         if (r.isSucceeded()) {
             return true;
