@@ -58,7 +58,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       lease ends, it is still the leader;</li>
  *   <li>the etcd raft leader killed (-9) together with the primary's agent and postmaster: the
  *       synchronous standby still takes over early (less than ttl / 2); the etcd member is
- *       restarted.</li>
+ *       restarted;</li>
+ *   <li>kill -9 of the primary and the synchronous standby's agent frozen right after its first
+ *       death probe (while it gathers evidence), thawed after the old primary's lease ran out.</li>
  * </ol>
  * Every scenario ends with the invariants: never two writable primaries, no acknowledged commit
  * lost, one primary with both others streaming from it, no {@code /primary} 200 from a node while
@@ -378,6 +380,74 @@ class FastFailoverIT {
         }
         report("[fast] etcd member " + etcdLeader + " restarted, raft leader now member " + etcdLeader());
         assertThat(cluster.awaitPrimary(n -> n != old, E2e.CONVERGE)).isEqualTo(sync);
+        old.startAgent();
+        finish(old);
+    }
+
+    /**
+     * kill -9 of the primary's agent and postmaster, and the synchronous standby's agent frozen
+     * (SIGSTOP) as soon as its first own death probe is logged, while it is still gathering
+     * evidence; thawed once the old primary's lease has run out. The evidence it gathered before
+     * the freeze is stale by then and the leader key it saw is gone: whoever takes over, never two
+     * writable primaries, no acknowledged commit lost, and the cluster converges.
+     */
+    @Test
+    @Order(8)
+    void candidateFrozenWhileGatheringEvidenceThenThawedAfterTheLease() throws Exception {
+        ClusterNode old = startWrites();
+        ClusterNode sync = E2e.syncStandby(cluster);
+        long syncLog = E2e.logSize(sync);
+        String probed = "my probe of " + old.name() + "'s PostgreSQL: NOT_ANSWERING";
+        Instant t0 = Instant.now();
+        long from = System.nanoTime();
+        old.killNode();
+        long frozenAt;
+        try {
+            long deadline = from + Duration.ofSeconds(TTL - 10).toNanos();
+            try (java.io.RandomAccessFile log = new java.io.RandomAccessFile(E2e.agentLog(sync).toFile(), "r")) {
+                StringBuilder seen = new StringBuilder();
+                long offset = syncLog;
+                while (seen.indexOf(probed) < 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError(sync.name() + " logged no '" + probed + "' within "
+                                + (TTL - 10) + " s of the kill; its log since: " + seen);
+                    }
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+                    long length = log.length();
+                    if (length > offset) {
+                        byte[] more = new byte[(int) (length - offset)];
+                        log.seek(offset);
+                        log.readFully(more);
+                        offset = length;
+                        seen.append(new String(more, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            sync.freezeAgent();
+            frozenAt = System.nanoTime();
+            report("[fast] kill -9 of " + old.name() + "; " + sync.name() + "'s agent frozen "
+                    + TimeUnit.NANOSECONDS.toMillis(frozenAt - from) + " ms later, after its first own probe");
+            assertThat(observer.holdersSince(from)).as("leader key holders until %s was frozen (it was still"
+                    + " gathering evidence)", sync.name()).containsOnly(old.name());
+            // The old primary's lease (ttl) has run out, with a margin for its last renewal and etcd.
+            LockSupport.parkNanos(from + Duration.ofSeconds(TTL + 3).toNanos() - System.nanoTime());
+        } finally {
+            sync.thawAgent();
+        }
+        long thawed = System.nanoTime();
+        List<String> whileFrozen = observer.holdersSince(from);
+        report("[fast] " + sync.name() + " thawed " + TimeUnit.NANOSECONDS.toMillis(thawed - from)
+                + " ms after the kill; leader key holders until then: " + whileFrozen);
+        // Synchronous mode: only the member the sync key names may take over, frozen or not.
+        assertThat(whileFrozen).as("leader key holders while %s's agent was frozen", sync.name())
+                .containsOnly(old.name(), "");
+        Observer.Change moved = observer.awaitMoveFrom(old.name(), from, E2e.CONVERGE);
+        WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.CONVERGE);
+        report("[fast] leader key on " + moved.holder() + " " + TimeUnit.NANOSECONDS.toMillis(moved.nanos() - from)
+                + " ms after the kill (" + TimeUnit.NANOSECONDS.toMillis(moved.nanos() - thawed) + " ms after the"
+                + " thaw), first commit on " + first.node() + " " + E2e.millisSince(t0, first.ackedAt())
+                + " ms after the kill");
+        assertThat(moved.holder()).as("the new leader").isEqualTo(sync.name());
         old.startAgent();
         finish(old);
     }
