@@ -448,6 +448,9 @@ class FastFailoverIT {
                 + " thaw), first commit on " + first.node() + " " + E2e.millisSince(t0, first.ackedAt())
                 + " ms after the kill");
         assertThat(moved.holder()).as("the new leader").isEqualTo(sync.name());
+        // The usual path (leader key absent), not the evidence gathered before the freeze.
+        assertThat(E2e.logSince(sync, syncLog)).as("%s's log since the kill", sync.name())
+                .doesNotContain("took the leader key from " + old.name());
         old.startAgent();
         finish(old);
     }
