@@ -51,7 +51,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *   <li>a {@code sync} key naming another leader (stale or hand-edited), then kill -9 of the
  *       primary: no early takeover;</li>
  *   <li>one replica gone (fewer than three member keys), then kill -9 of the primary: no early
- *       takeover, the usual failover once the lease ran out.</li>
+ *       takeover, the usual failover once the lease ran out;</li>
+ *   <li>the primary cut from etcd (its agent's etcd paths go through per-node proxies), its
+ *       PostgreSQL reachable: the candidates' probes answer, so no early takeover; its own
+ *       {@code /primary} turns 503 within about T_early (the time is printed); healed before the
+ *       lease ends, it is still the leader;</li>
+ *   <li>the etcd raft leader killed (-9) together with the primary's agent and postmaster: the
+ *       synchronous standby still takes over early (less than ttl / 2); the etcd member is
+ *       restarted;</li>
+ *   <li>kill -9 of the primary and the synchronous standby's agent frozen right after its first
+ *       death probe (while it gathers evidence), thawed after the old primary's lease ran out.</li>
  * </ol>
  * Every scenario ends with the invariants: never two writable primaries, no acknowledged commit
  * lost, one primary with both others streaming from it, no {@code /primary} 200 from a node while
@@ -86,7 +95,7 @@ class FastFailoverIT {
     @BeforeAll
     void startCluster() {
         cluster = E2e.cluster(SCOPE).ttl(TTL).loopWait(1).retryTimeout(10).synchronousMode(true)
-                .dcs("fast_failover", true).start();
+                .dcs("fast_failover", true).etcdProxies(true).start();
         logs.watch(cluster);
         etcd = Client.builder().endpoints(cluster.etcd().clientEndpoints().toArray(String[]::new)).build();
         cluster.awaitConverged(E2e.BOOT);
@@ -117,7 +126,18 @@ class FastFailoverIT {
             writes.close();
             writes = null;
         }
+        boolean etcdRestarted = false;
+        for (int i = 0; i < cluster.etcd().memberCount(); i++) {
+            if (!cluster.etcd().isRunning(i)) {
+                cluster.etcd().restart(i);
+                etcdRestarted = true;
+            }
+        }
+        if (etcdRestarted) {
+            cluster.etcd().awaitMembersHealthy(Duration.ofSeconds(60), allEtcdMembers());
+        }
         for (ClusterNode n : cluster.nodes()) {
+            n.healEtcd();
             n.thawPostgres();
             n.thawAgent();
             if (!n.isAgentRunning()) {
@@ -283,6 +303,159 @@ class FastFailoverIT {
     }
 
     /**
+     * The primary cut from etcd (every path of its agent to every etcd member closed, new ones
+     * refused) while clients and the other members still reach its PostgreSQL: the candidates see
+     * its heartbeat go stale, but its PostgreSQL answers their probes, so nobody takes over early;
+     * the cut primary's own {@code /primary} turns 503 within about T_early (2 s at ttl 30) as its
+     * heartbeat writes fail. Healed before the lease ends (and before retry_timeout), it is still the
+     * leader, answers {@code /primary} 200 again and commits go on.
+     */
+    @Test
+    @Order(6)
+    void primaryCutFromEtcdIsNotTakenOverEarlyAndStopsAnsweringAsPrimary() {
+        ClusterNode old = startWrites();
+        ClusterNode sync = E2e.syncStandby(cluster);
+        long syncLog = E2e.logSize(sync);
+        Duration cut = Duration.ofSeconds(8);
+        long from = System.nanoTime();
+        old.cutFromEtcd();
+        long healed;
+        try {
+            LockSupport.parkNanos(cut.toNanos());
+            assertThat(observer.holdersSince(from)).as("leader key holders while %s was cut from etcd", old.name())
+                    .containsOnly(old.name());
+        } finally {
+            old.healEtcd();
+            healed = System.nanoTime();
+        }
+        Instant healedAt = Instant.now();
+        Observer.Answer first = observer.firstAnswerSince(old.name(), from, status -> status != 200)
+                .orElseThrow(() -> new AssertionError(old.name() + " answered /primary 200 throughout its etcd cut: "
+                        + observer.answersSince(old.name(), from)));
+        long ms = TimeUnit.NANOSECONDS.toMillis(first.answeredNanos() - from);
+        List<Observer.Answer> after = observer.answersBetween(old.name(), first.answeredNanos(), healed);
+        report("[fast] " + old.name() + " cut from etcd for " + cut.toMillis() + " ms: /primary " + first.status()
+                + " " + ms + " ms after the cut (T_early 2 s), its answers until the heal: "
+                + observer.answersSince(old.name(), from) + "; no early takeover");
+        assertThat(ms).as("ms from the etcd cut to %s's /primary not answering 200", old.name()).isLessThan(10_000);
+        assertThat(after.stream().filter(a -> a.status() == 200 && a.answeredNanos() - healed < 0).toList())
+                .as("/primary 200 from %s after its first 503 and before the heal", old.name()).isEmpty();
+        // The candidate did see the heartbeat stale and probed: the PostgreSQL answered.
+        assertThat(E2e.logSince(sync, syncLog)).as("%s's log during the cut", sync.name())
+                .contains("my probe of " + old.name() + "'s PostgreSQL: ANSWERED");
+        E2e.awaitTrue(old.name() + " answers /primary 200 again after the heal", Duration.ofSeconds(30), old,
+                () -> old.status("/primary") == 200);
+        long back = E2e.millisSince(healedAt, Instant.now());
+        WriteHistory.Commit commit = writes.awaitAcknowledged(n -> n.equals(old.name()), healedAt, Duration.ofSeconds(20));
+        assertThat(observer.holdersSince(from)).as("leader key holders until after the heal").containsOnly(old.name());
+        report("[fast] " + old.name() + " healed: /primary 200 again within " + back + " ms, commit "
+                + E2e.millisSince(healedAt, commit.ackedAt()) + " ms after the heal, still the leader");
+        finish(null);
+    }
+
+    /**
+     * The etcd member that is raft leader killed (-9) together with the primary's agent and
+     * postmaster: etcd elects a new leader (and refreshes every lease), the heartbeat stops moving,
+     * and the synchronous standby still takes over well before the lease would end. The etcd
+     * member is restarted afterwards, so the cluster is whole again.
+     */
+    @Test
+    @Order(7)
+    void etcdLeaderDyingWithThePrimaryIsStillTakenOverEarly() throws Exception {
+        ClusterNode old = startWrites();
+        ClusterNode sync = E2e.syncStandby(cluster);
+        int etcdLeader = etcdLeader();
+        Instant t0 = Instant.now();
+        long from = System.nanoTime();
+        java.util.concurrent.CompletableFuture<Void> etcdKilled = java.util.concurrent.CompletableFuture
+                .runAsync(() -> cluster.etcd().kill(etcdLeader));
+        old.killNode();
+        etcdKilled.get(30, TimeUnit.SECONDS);
+        try {
+            awaitEarlyTakeover(old, sync, t0, from, "kill -9 of etcd raft leader member " + etcdLeader
+                    + " and of " + old.name() + " (agent + postmaster)");
+        } finally {
+            cluster.etcd().restart(etcdLeader);
+            cluster.etcd().awaitMembersHealthy(Duration.ofSeconds(60), allEtcdMembers());
+        }
+        report("[fast] etcd member " + etcdLeader + " restarted, raft leader now member " + etcdLeader());
+        assertThat(cluster.awaitPrimary(n -> n != old, E2e.CONVERGE)).isEqualTo(sync);
+        old.startAgent();
+        finish(old);
+    }
+
+    /**
+     * kill -9 of the primary's agent and postmaster, and the synchronous standby's agent frozen
+     * (SIGSTOP) as soon as its first own death probe is logged, while it is still gathering
+     * evidence; thawed once the old primary's lease has run out. The evidence it gathered before
+     * the freeze is stale by then and the leader key it saw is gone: whoever takes over, never two
+     * writable primaries, no acknowledged commit lost, and the cluster converges.
+     */
+    @Test
+    @Order(8)
+    void candidateFrozenWhileGatheringEvidenceThenThawedAfterTheLease() throws Exception {
+        ClusterNode old = startWrites();
+        ClusterNode sync = E2e.syncStandby(cluster);
+        long syncLog = E2e.logSize(sync);
+        String probed = "my probe of " + old.name() + "'s PostgreSQL: NOT_ANSWERING";
+        Instant t0 = Instant.now();
+        long from = System.nanoTime();
+        old.killNode();
+        long frozenAt;
+        try {
+            long deadline = from + Duration.ofSeconds(TTL - 10).toNanos();
+            try (java.io.RandomAccessFile log = new java.io.RandomAccessFile(E2e.agentLog(sync).toFile(), "r")) {
+                StringBuilder seen = new StringBuilder();
+                long offset = syncLog;
+                while (seen.indexOf(probed) < 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError(sync.name() + " logged no '" + probed + "' within "
+                                + (TTL - 10) + " s of the kill; its log since: " + seen);
+                    }
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+                    long length = log.length();
+                    if (length > offset) {
+                        byte[] more = new byte[(int) (length - offset)];
+                        log.seek(offset);
+                        log.readFully(more);
+                        offset = length;
+                        seen.append(new String(more, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            sync.freezeAgent();
+            frozenAt = System.nanoTime();
+            report("[fast] kill -9 of " + old.name() + "; " + sync.name() + "'s agent frozen "
+                    + TimeUnit.NANOSECONDS.toMillis(frozenAt - from) + " ms later, after its first own probe");
+            assertThat(observer.holdersSince(from)).as("leader key holders until %s was frozen (it was still"
+                    + " gathering evidence)", sync.name()).containsOnly(old.name());
+            // The old primary's lease (ttl) has run out, with a margin for its last renewal and etcd.
+            LockSupport.parkNanos(from + Duration.ofSeconds(TTL + 3).toNanos() - System.nanoTime());
+        } finally {
+            sync.thawAgent();
+        }
+        long thawed = System.nanoTime();
+        List<String> whileFrozen = observer.holdersSince(from);
+        report("[fast] " + sync.name() + " thawed " + TimeUnit.NANOSECONDS.toMillis(thawed - from)
+                + " ms after the kill; leader key holders until then: " + whileFrozen);
+        // Synchronous mode: only the member the sync key names may take over, frozen or not.
+        assertThat(whileFrozen).as("leader key holders while %s's agent was frozen", sync.name())
+                .containsOnly(old.name(), "");
+        Observer.Change moved = observer.awaitMoveFrom(old.name(), from, E2e.CONVERGE);
+        WriteHistory.Commit first = writes.awaitAcknowledged(n -> !n.equals(old.name()), t0, E2e.CONVERGE);
+        report("[fast] leader key on " + moved.holder() + " " + TimeUnit.NANOSECONDS.toMillis(moved.nanos() - from)
+                + " ms after the kill (" + TimeUnit.NANOSECONDS.toMillis(moved.nanos() - thawed) + " ms after the"
+                + " thaw), first commit on " + first.node() + " " + E2e.millisSince(t0, first.ackedAt())
+                + " ms after the kill");
+        assertThat(moved.holder()).as("the new leader").isEqualTo(sync.name());
+        // The usual path (leader key absent), not the evidence gathered before the freeze.
+        assertThat(E2e.logSince(sync, syncLog)).as("%s's log since the kill", sync.name())
+                .doesNotContain("took the leader key from " + old.name());
+        old.startAgent();
+        finish(old);
+    }
+
+    /**
      * Waits until the leader key left {@code old} (faulted at {@code t0}, monotonic {@code from}) and
      * {@code sync} acknowledged a commit, prints both times and checks the key went to {@code sync}
      * in less than ttl / 2. Gives up after ttl - 10 s: a frozen PostgreSQL is fenced before the
@@ -375,6 +548,22 @@ class FastFailoverIT {
         }
         throw new AssertionError("fast_failover is not on: " + primary.name() + "'s heartbeat " + HEARTBEAT
                 + " did not move within 20 s (last: " + last + ")\n" + E2e.diagnosis(primary));
+    }
+
+    /** The index of the etcd member that is raft leader now. */
+    private int etcdLeader() throws Exception {
+        for (int i = 0; i < cluster.etcd().memberCount(); i++) {
+            io.etcd.jetcd.maintenance.StatusResponse s = etcd.getMaintenanceClient()
+                    .statusMember(cluster.etcd().clientEndpoint(i)).get(10, TimeUnit.SECONDS);
+            if (s.getLeader() == s.getHeader().getMemberId()) {
+                return i;
+            }
+        }
+        throw new AssertionError("no etcd member is raft leader");
+    }
+
+    private int[] allEtcdMembers() {
+        return java.util.stream.IntStream.range(0, cluster.etcd().memberCount()).toArray();
     }
 
     private static boolean writable(ClusterNode node) {
@@ -502,6 +691,18 @@ class FastFailoverIT {
                 }
                 LockSupport.parkNanos(POLL.toNanos());
             }
+        }
+
+        /** {@code node}'s first /primary answer to a request sent after {@code nanos} with a matching status. */
+        Optional<Answer> firstAnswerSince(String node, long nanos, java.util.function.IntPredicate status) {
+            return answers.stream().filter(a -> a.node().equals(node) && a.sentNanos() - nanos > 0
+                    && status.test(a.status())).findFirst();
+        }
+
+        /** {@code node}'s /primary answers to requests sent after {@code from} and before {@code to}. */
+        List<Answer> answersBetween(String node, long from, long to) {
+            return answers.stream().filter(a -> a.node().equals(node) && a.sentNanos() - from > 0
+                    && a.sentNanos() - to < 0).toList();
         }
 
         /** {@code node}'s /primary status codes answered after {@code nanos}, counted. */
