@@ -256,12 +256,17 @@ public final class ClusterNode {
     // ----- PostgreSQL stopped behind the agent's back -----
 
     /**
-     * {@code pg_ctl stop -D <data> -m <mode> -w} with the binaries of the running postmaster, as
-     * its OS user: PostgreSQL stopped behind the agent's back, as an administrator would.
+     * {@code pg_ctl stop -D <data> -m <mode> -W} with the binaries of the running postmaster, as
+     * its OS user: PostgreSQL stopped behind the agent's back, as an administrator would; then
+     * waits up to 60 s for <em>that</em> postmaster to exit. pg_ctl's own {@code -w} would wait
+     * for whatever PID {@code postmaster.pid} names, and an agent that restarts the server in place
+     * within pg_ctl's 100 ms poll leaves a new, running postmaster there: pg_ctl then waits its
+     * whole timeout and reports "server does not shut down".
      *
      * @param mode {@code smart}, {@code fast} or {@code immediate}
      * @return pg_ctl's output
-     * @throws IllegalStateException when no postmaster runs or pg_ctl fails (the message holds its output)
+     * @throws IllegalStateException when no postmaster runs, pg_ctl fails (the message holds its
+     *     output) or the postmaster still runs after 60 s
      */
     public String stopPostgres(String mode) {
         long pid = postmasterPid().orElseThrow(() -> new IllegalStateException(name + ": no postmaster runs"));
@@ -271,13 +276,20 @@ public final class ClusterNode {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(name + ": cannot find the binaries of postmaster " + pid + ": " + e, e);
         }
-        List<String> command = List.of(pgCtl.toString(), "stop", "-D", dataDir.toString(), "-m", mode, "-w",
-                "-t", "60");
+        List<String> command = List.of(pgCtl.toString(), "stop", "-D", dataDir.toString(), "-m", mode, "-W");
         io.hapg.process.OsUser user = io.hapg.process.OsUser.current().isRoot()
                 ? io.hapg.process.OsUser.unprivileged() : io.hapg.process.OsUser.current();
-        io.hapg.process.Commands.Result r = io.hapg.process.Commands.run(user.wrap(command), Duration.ofSeconds(70));
+        io.hapg.process.Commands.Result r = io.hapg.process.Commands.run(user.wrap(command), Duration.ofSeconds(30));
         if (!r.succeeded()) {
             throw new IllegalStateException(name + ": " + String.join(" ", command) + " failed: " + r.output());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (Pids.isAlive(pid)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(name + ": postmaster " + pid + " still runs 60 s after "
+                        + String.join(" ", command) + ": " + r.output());
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
         return r.output();
     }
