@@ -3,7 +3,8 @@
 # a temporary directory, everything stopped by PID at the end):
 #   bash scripts/bench/one-node.sh primary hapg|hapg-jdk|hapg-nagle|patroni   GET /primary with wrk, 10 and 100 clients
 #   bash scripts/bench/one-node.sh idle    hapg|patroni [LOOP_WAIT] [SECONDS] [WARMUP]   idle CPU and RSS of the agent
-#     (measured over SECONDS, from WARMUP seconds (default 20) after the node became primary)
+#     (measured over SECONDS, from WARMUP seconds (default 20) after the node became primary;
+#     HAPG_BENCH_THREADS=1 also prints the CPU ticks per thread name over the window)
 # hapg runs from ha-agent/target/hapg.jar through ha-agent/bin/hapg (build it first:
 # mvn -B -q -DskipTests -pl ha-agent -am package); hapg-jdk serves the REST API on the JDK's
 # built-in server instead of Netty (-Dhapg.http.transport=jdk), hapg-nagle is hapg-jdk with
@@ -99,7 +100,28 @@ case $mode in
     done ;;
   idle)
     sleep "$warmup"
+    threads() { for t in /proc/"$agent"/task/*; do echo "$(cat "$t/comm" 2>/dev/null | tr ' ' _) $(awk '{print $14+$15}' "$t/stat" 2>/dev/null)"; done; }
+    [ -n "${HAPG_BENCH_THREADS:-}" ] && threads > "$dir/threads0"
     t0=$(awk '{print $14+$15}' "/proc/$agent/stat"); sleep "$seconds"; t1=$(awk '{print $14+$15}' "/proc/$agent/stat")
+    if [ -n "${HAPG_BENCH_THREADS:-}" ]; then
+      # Per-thread CPU ticks over the window, summed by thread name (a thread that started in the
+      # window counts whole): where the idle CPU goes.
+      threads > "$dir/threads1"
+      python3 - "$dir/threads0" "$dir/threads1" <<'PY'
+import sys, collections
+def load(f):
+    d = collections.Counter()
+    for line in open(f):
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            d[parts[0]] += int(parts[1])
+    return d
+a, b = load(sys.argv[1]), load(sys.argv[2])
+for name, ticks in sorted(((n, b[n] - a.get(n, 0)) for n in b), key=lambda x: -x[1]):
+    if ticks > 0:
+        print(f"  {ticks:5d} ticks  {name}")
+PY
+    fi
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent/status")
     echo "$kind loop_wait=$loop_wait: idle CPU $(python3 -c "print(round(($t1-$t0)/$(getconf CLK_TCK)/$seconds*100,2))") % of a core over ${seconds} s after ${warmup} s, RSS $((rss / 1024)) MB ($(cat "/proc/$agent/comm"))" ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>One lease per agent (TTL = {@code ttl}) carries {@code members/<name>} and, while this
  * agent leads, {@code leader}. The lease is renewed only when the caller calls
  * {@link #renewLeader}, {@link #publishMember} or {@link #tryAcquireLeader} (one
- * {@code keepAliveOnce} each), never in the background: whether a primary may keep accepting writes
+ * {@code keepAliveOnce} each; {@link #publishMember} reuses a keepalive less than a second old,
+ * the leader's renewal of the same loop iteration), never in the background: whether a primary may keep accepting writes
  * is decided by the caller's own deadline, measured from when it sent its last successful renewal
  * (etcd may keep a lease alive past its TTL across an etcd leader change).
  *
@@ -60,6 +61,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EtcdConsensus implements Consensus {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdConsensus.class);
+    /**
+     * A member key write reuses a keepalive younger than this: the leader's renewal just before it,
+     * in the same loop iteration. A replica's only keepalive is its member write, made every loop.
+     */
+    private static final Duration MEMBER_KEEPALIVE_REUSE = Duration.ofSeconds(1);
+    /** A renewal confirms the term from this agent's own cluster read younger than this. */
+    private static final Duration READ_CONFIRMS_TERM = Duration.ofSeconds(1);
 
     private final EtcdConfig config;
     private final String context;
@@ -78,6 +86,15 @@ public final class EtcdConsensus implements Consensus {
     private long lastMemberLease; // guarded by published
     private String lastStatusJson; // guarded by published
     private long leaderLease; // the lease I last held the leader key on, 0 if none; guarded by published
+    /**
+     * The leader key as my last {@link #read} saw it naming me, for the one renewal that follows
+     * it; null when that read showed another holder or none, or was used, or I changed the key since.
+     */
+    private volatile SeenLeader seenLeader;
+
+    /** The leader key naming me in a cluster read sent at {@code sentNanos} (monotonic). */
+    private record SeenLeader(long lease, long term, long sentNanos) {
+    }
 
     public EtcdConsensus(EtcdConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -106,7 +123,10 @@ public final class EtcdConsensus implements Consensus {
     /** {@inheritDoc} One linearizable range read of the cluster prefix. */
     @Override
     public ClusterView read() {
+        long sent = System.nanoTime();
         RangeSnapshot s = snapshot();
+        seenLeader = s.kvs().stream().filter(k -> k.key().equals(KeyLayout.LEADER) && k.value().equals(config.member()))
+                .findFirst().map(k -> new SeenLeader(k.lease(), k.createRevision(), sent)).orElse(null);
         String mine = layout.member(config.member()).substring(layout.prefix().length());
         String stored = s.kvs().stream().filter(k -> k.key().equals(mine)).map(RawKv::value).findFirst().orElse(null);
         synchronized (published) {
@@ -139,6 +159,7 @@ public final class EtcdConsensus implements Consensus {
     public boolean tryAcquireLeader() {
         ensureOpen();
         Deadline deadline = deadline();
+        seenLeader = null;
         long id = lease.refresh(deadline);
         boolean won;
         try {
@@ -154,19 +175,28 @@ public final class EtcdConsensus implements Consensus {
         return won;
     }
 
+    /**
+     * {@inheritDoc} One keepalive; the term is confirmed from this agent's own {@link #read} when
+     * that read was sent less than a second before and showed the key naming this member on the
+     * lease just renewed (each read confirms one renewal), else by reading the key.
+     */
     @Override
     public boolean renewLeader(ClusterStatus status) {
         ensureOpen();
         Objects.requireNonNull(status, "status");
         Deadline deadline = deadline();
+        SeenLeader seen = seenLeader;
+        seenLeader = null;
         long id = lease.refresh(deadline);
-        long term;
-        try {
-            term = leaderKey.hold(id, lostWithLease(id), deadline);
-        } catch (EtcdErrors.LeaseNotFoundException e) {
-            lease.forget(id);
-            id = lease.refresh(deadline);
-            term = leaderKey.hold(id, lostWithLease(id), deadline);
+        long term = termSeen(seen, id);
+        if (term == 0) {
+            try {
+                term = leaderKey.hold(id, lostWithLease(id), deadline);
+            } catch (EtcdErrors.LeaseNotFoundException e) {
+                lease.forget(id);
+                id = lease.refresh(deadline);
+                term = leaderKey.hold(id, lostWithLease(id), deadline);
+            }
         }
         // A status write refused for the term means the key moved on right after it was confirmed.
         boolean held = term > 0 && heldOn(id) && writeStatus(status, term, deadline);
@@ -179,6 +209,7 @@ public final class EtcdConsensus implements Consensus {
     @Override
     public boolean releaseLeader() {
         ensureOpen();
+        seenLeader = null;
         boolean released = leaderKey.delete(deadline());
         heldOn(0);
         if (released) {
@@ -196,7 +227,7 @@ public final class EtcdConsensus implements Consensus {
         }
         Deadline deadline = deadline();
         String json = codec.encodeMember(member);
-        long id = lease.refresh(deadline);
+        long id = lease.refreshUnlessRenewedWithin(MEMBER_KEEPALIVE_REUSE, deadline);
         synchronized (published) {
             if (json.equals(lastMemberJson) && id == lastMemberLease) {
                 return; // unchanged: the keepalive above was all that was needed
@@ -302,6 +333,7 @@ public final class EtcdConsensus implements Consensus {
         Deadline deadline = deadline();
         String sync = codec.encode(io.hapg.core.spi.ClusterKey.SYNC,
                 new SyncState(Optional.of(config.member()), List.of(), 0));
+        seenLeader = null;
         long id = lease.refresh(deadline);
         boolean won;
         try {
@@ -398,6 +430,21 @@ public final class EtcdConsensus implements Consensus {
             LOG.warn("{} - leader key renewed, but the status key was not written: {}", context, e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * The term my last cluster read showed me holding on {@code lease}, when that read was sent
+     * less than {@link #READ_CONFIRMS_TERM} ago (before the keepalive that just renewed
+     * {@code lease}); else 0, and the renewal reads the key. The HA loop reads, decides and renews
+     * within milliseconds: reading the key again would confirm what the read just did, at one more
+     * RPC per iteration. A key taken from me in between is seen by the next read, as one taken right
+     * after a fresh read would be; every leader write stays conditioned on the term.
+     */
+    private static long termSeen(SeenLeader seen, long lease) {
+        if (seen == null || seen.lease() != lease || System.nanoTime() - seen.sentNanos() >= READ_CONFIRMS_TERM.toNanos()) {
+            return 0;
+        }
+        return seen.term();
     }
 
     /** Whether the leader key I held was on a lease that etcd has since dropped. */

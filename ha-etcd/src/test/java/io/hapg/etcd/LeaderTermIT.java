@@ -110,6 +110,26 @@ class LeaderTermIT {
         }
     }
 
+    /**
+     * The renewal confirms the term from the read just before it (RpcBudgetIT), but only when that
+     * read showed this member on the lease it renews: a key changed in place is refused at once.
+     */
+    @Test
+    void aRenewalRightAfterAReadThatShowsAnotherHolderIsRefused() throws Exception {
+        try (LocalEtcd etcd = LocalEtcd.start(1); Client admin = EtcdTestSupport.admin(etcd.clientEndpoints());
+             EtcdConsensus n0 = member(etcd, "n0")) {
+            logs.watch(etcd);
+            String leaderKey = new KeyLayout("service", n0.config().scope()).key(KeyLayout.LEADER);
+            assertThat(n0.tryAcquireLeader()).isTrue();
+            n0.read();
+            assertThat(n0.renewLeader(ClusterStatus.EMPTY)).isTrue();
+            EtcdTestSupport.put(admin, leaderKey, "intruder");
+            assertThat(n0.read().leader().orElseThrow().name()).isEqualTo("intruder");
+            assertThat(n0.renewLeader(ClusterStatus.EMPTY)).as("the read showed another holder").isFalse();
+            assertThat(n0.read().leader().orElseThrow().name()).isEqualTo("intruder");
+        }
+    }
+
     @Test
     void statusIsWrittenOnlyInTheTermTheRenewalConfirmed() {
         try (LocalEtcd etcd = LocalEtcd.start(1); EtcdConsensus n0 = member(etcd, "n0");

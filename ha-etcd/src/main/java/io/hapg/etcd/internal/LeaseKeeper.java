@@ -3,6 +3,7 @@ package io.hapg.etcd.internal;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ public final class LeaseKeeper {
     private long leaseTtlSeconds;
     /** The lease last replaced because the ttl changed: it was alive, not lost, when replaced. */
     private long retiredId;
+    /** {@link System#nanoTime()} when the current lease was last granted or renewed. */
+    private long renewedAtNanos;
 
     public LeaseKeeper(Lease lease, long ttlSeconds, EtcdErrors errors, String context) {
         this.lease = lease;
@@ -89,7 +92,9 @@ public final class LeaseKeeper {
         if (leaseId != 0) {
             long id = leaseId;
             try {
+                long sent = System.nanoTime();
                 LeaseKeepAliveResponse r = errors.call("keep lease alive", deadline, n -> lease.keepAliveOnce(id));
+                renewedAtNanos = sent;
                 LOG.trace("{} - lease {} renewed, ttl {}", context, Long.toHexString(id), r.getTTL());
                 return id;
             } catch (EtcdErrors.LeaseNotFoundException e) {
@@ -99,6 +104,19 @@ public final class LeaseKeeper {
             }
         }
         return grant(deadline);
+    }
+
+    /**
+     * {@link #refresh}, unless the current lease (of the ttl asked for) was granted or renewed less
+     * than {@code maxAge} ago on the monotonic clock: then the current lease, with no call to etcd.
+     * For the member key's write right after the leader's renewal in the same loop iteration: one
+     * keepalive per iteration is enough, and a keepalive is a gRPC stream of its own.
+     */
+    public synchronized long refreshUnlessRenewedWithin(Duration maxAge, Deadline deadline) {
+        if (leaseId != 0 && leaseTtlSeconds == ttlSeconds && System.nanoTime() - renewedAtNanos < maxAge.toNanos()) {
+            return leaseId;
+        }
+        return refresh(deadline);
     }
 
     /** Drops {@code id} if it is still the current lease, after etcd said it does not know it. */
@@ -116,6 +134,7 @@ public final class LeaseKeeper {
 
     private long grant(Deadline deadline) {
         long ttl = ttlSeconds;
+        long sent = System.nanoTime();
         LeaseGrantResponse r = errors.call("grant lease", deadline, n -> lease.grant(ttl));
         if (r.getTTL() < ttl) { // etcd raises a ttl below its minimum, never lowers one
             throw new IllegalStateException("etcd granted lease " + Long.toHexString(r.getID()) + " a ttl of "
@@ -123,6 +142,7 @@ public final class LeaseKeeper {
         }
         leaseId = r.getID();
         leaseTtlSeconds = ttl;
+        renewedAtNanos = sent;
         LOG.info("{} - granted lease {} with ttl {} s", context, Long.toHexString(leaseId), r.getTTL());
         return leaseId;
     }
