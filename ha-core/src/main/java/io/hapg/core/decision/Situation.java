@@ -220,6 +220,7 @@ record Situation(ClusterView view, LocalState local, Self self, DynamicConfig dc
         kept.addAll(view.status().retainSlots());
         kept.remove(mine);
         kept.removeAll(streaming);
+        // memberSlots() already leaves nostream members out; the leader's retain_slots names may not.
         view.members().values().stream().filter(m -> m.tags().nostream()).map(m -> PermanentSlot.slotName(m.name()))
                 .forEach(kept::remove);
         return kept;

@@ -1,6 +1,7 @@
 package io.hapg.core.internal;
 
 import io.hapg.core.config.HaConfig;
+import io.hapg.core.decision.Action;
 import io.hapg.core.decision.Decider;
 import io.hapg.core.decision.Decision;
 import io.hapg.core.decision.FailoverSlots;
@@ -356,7 +357,7 @@ public final class HaLoop {
                 config.dataRemoval());
         Decision decision = Decider.decide(view, local, self, new Now(now, time.now()));
         LOG.info("{}/{}: {}", config.scope(), config.name(), decision.reason());
-        probing = decision.action() == io.hapg.core.decision.Action.PROBE_LEADER;
+        probing = decision.action() == Action.PROBE_LEADER;
         Effect result = runner.execute(decision, view, local);
         apply(result);
         publish(db, reachable, decision);
