@@ -60,7 +60,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       synchronous standby still takes over early (less than ttl / 2); the etcd member is
  *       restarted;</li>
  *   <li>kill -9 of the primary and the synchronous standby's agent frozen right after its first
- *       death probe (while it gathers evidence), thawed after the old primary's lease ran out.</li>
+ *       death probe (while it gathers evidence), thawed after the old primary's lease ran out;</li>
+ *   <li>the synchronous standby killed (-9) and restarted behind, the third member killed so it
+ *       rejoins the {@code sync} key, that member restarted, then kill -9 of the primary: the
+ *       rejoined member takes over early (the restarted voter's probe is the majority).</li>
  * </ol>
  * Every scenario ends with the invariants: never two writable primaries, no acknowledged commit
  * lost, one primary with both others streaming from it, no {@code /primary} 200 from a node while
@@ -451,6 +454,61 @@ class FastFailoverIT {
         // The usual path (leader key absent), not the evidence gathered before the freeze.
         assertThat(E2e.logSince(sync, syncLog)).as("%s's log since the kill", sync.name())
                 .doesNotContain("took the leader key from " + old.name());
+        old.startAgent();
+        finish(old);
+    }
+
+    /**
+     * The synchronous standby killed (-9), the sync key moved to the third member, the killed one
+     * restarted (behind by a few seconds of commits, it catches up as an asynchronous replica), then
+     * the new synchronous standby killed so the primary names the first one again once it caught
+     * up, and restarted; kill -9 of the primary as soon as that restarted agent answers. The member
+     * that just rejoined the sync key holds every acknowledged commit, and the restarted voter
+     * answers the probes, so it takes over early.
+     */
+    @Test
+    @Order(9)
+    void laggingMemberRejoiningSyncThenPrimaryKilledIsTakenOverEarly() {
+        ClusterNode old = startWrites();
+        ClusterNode rejoining = E2e.syncStandby(cluster);
+        ClusterNode other = third(old, rejoining);
+        long from = System.nanoTime();
+        rejoining.killNode();
+        awaitSyncKey(old, other);
+        long movedAway = System.nanoTime();
+        // Commits that the killed member lacks when it comes back.
+        writes.awaitAcknowledged(n -> n.equals(old.name()), Instant.now().plusSeconds(3), Duration.ofSeconds(20));
+        rejoining.startAgent();
+        E2e.awaitTrue(rejoining.name() + " streams again as an asynchronous replica", E2e.CONVERGE, rejoining,
+                () -> rejoining.status("/replica?replication_state=streaming") == 200);
+        long streaming = System.nanoTime();
+        other.killNode();
+        awaitSyncKey(old, rejoining);
+        long rejoined = System.nanoTime();
+        other.startAgent();
+        // Its HA loop has run: from then on it answers the candidate's probe requests (before, a 503
+        // that counts as "alive").
+        E2e.awaitTrue(other.name() + "'s agent answers /patroni 200", E2e.CONVERGE, other,
+                () -> other.status("/patroni") == 200);
+        long voterUp = System.nanoTime();
+        report("[fast] " + rejoining.name() + " killed; sync key on " + other.name() + " after "
+                + TimeUnit.NANOSECONDS.toMillis(movedAway - from) + " ms; " + rejoining.name() + " streaming again "
+                + TimeUnit.NANOSECONDS.toMillis(streaming - from) + " ms after its kill; " + other.name() + " killed,"
+                + " sync key back on " + rejoining.name() + " after "
+                + TimeUnit.NANOSECONDS.toMillis(rejoined - streaming) + " ms; " + other.name() + "'s agent restarted, its loop running after "
+                + TimeUnit.NANOSECONDS.toMillis(voterUp - rejoined) + " ms");
+        long rejoiningLog = E2e.logSize(rejoining);
+        Instant t0 = Instant.now();
+        long killed = System.nanoTime();
+        old.killNode();
+        awaitEarlyTakeover(old, rejoining, t0, killed, "kill -9 of " + old.name() + " (agent + postmaster) "
+                + TimeUnit.NANOSECONDS.toMillis(killed - rejoined) + " ms after " + rejoining.name()
+                + " rejoined the sync key");
+        // The restarted voter's probe is the majority: without it the takeover would wait for the lease.
+        assertThat(E2e.logSince(rejoining, rejoiningLog)).as("%s's log since the kill", rejoining.name())
+                .containsPattern("confirmed down \\(my probes \\d+ not answering, 1 of 1 other members\\):"
+                        + " taking over");
+        assertThat(cluster.awaitPrimary(n -> n != old, E2e.CONVERGE)).isEqualTo(rejoining);
         old.startAgent();
         finish(old);
     }
