@@ -83,6 +83,7 @@ public final class EtcdConsensus implements Consensus {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object published = new Object();
     private String lastMemberJson; // guarded by published
+    private Member lastMember; // what lastMemberJson encodes; guarded by published
     private long lastMemberLease; // guarded by published
     private String lastStatusJson; // guarded by published
     private long leaderLease; // the lease I last held the leader key on, 0 if none; guarded by published
@@ -91,6 +92,16 @@ public final class EtcdConsensus implements Consensus {
      * it; null when that read showed another holder or none, or was used, or I changed the key since.
      */
     private volatile SeenLeader seenLeader;
+
+    /**
+     * The keys of the last cluster read and the view decoded from them: an idle cluster's keys do
+     * not change from one read to the next, and decoding every key's JSON again each loop
+     * iteration would be work for nothing.
+     */
+    private volatile Decoded lastDecoded;
+
+    private record Decoded(List<RawKv> kvs, ClusterView view) {
+    }
 
     /** The leader key naming me in a cluster read sent at {@code sentNanos} (monotonic). */
     private record SeenLeader(long lease, long term, long sentNanos) {
@@ -134,7 +145,21 @@ public final class EtcdConsensus implements Consensus {
                 lastMemberJson = null; // someone removed or changed my key: the next publish rewrites it
             }
         }
-        return codec.decodeView(s.revision(), s.kvs());
+        return decode(s);
+    }
+
+    /** The view of {@code s}, decoded again only when its keys differ from the last read's. */
+    private ClusterView decode(RangeSnapshot s) {
+        Decoded last = lastDecoded;
+        if (last != null && last.kvs().equals(s.kvs())) {
+            ClusterView v = last.view();
+            return v.revision() == s.revision() ? v : new ClusterView(s.revision(), v.initialize(), v.leader(),
+                    v.members(), v.config(), v.configRevision(), v.sync(), v.failover(), v.history(), v.status(),
+                    v.failsafe());
+        }
+        ClusterView view = codec.decodeView(s.revision(), s.kvs());
+        lastDecoded = new Decoded(s.kvs(), view);
+        return view;
     }
 
     /**
@@ -226,7 +251,13 @@ public final class EtcdConsensus implements Consensus {
                     + "', got '" + member.name() + "'");
         }
         Deadline deadline = deadline();
-        String json = codec.encodeMember(member);
+        String json;
+        synchronized (published) {
+            json = lastMemberJson != null && member.equals(lastMember) ? lastMemberJson : null;
+        }
+        if (json == null) {
+            json = codec.encodeMember(member);
+        }
         long id = lease.refreshUnlessRenewedWithin(MEMBER_KEEPALIVE_REUSE, deadline);
         synchronized (published) {
             if (json.equals(lastMemberJson) && id == lastMemberLease) {
@@ -243,6 +274,7 @@ public final class EtcdConsensus implements Consensus {
         }
         synchronized (published) {
             lastMemberJson = json;
+            lastMember = member;
             lastMemberLease = id;
         }
     }
