@@ -86,6 +86,7 @@ public final class EtcdConsensus implements Consensus {
     private Member lastMember; // what lastMemberJson encodes; guarded by published
     private long lastMemberLease; // guarded by published
     private String lastStatusJson; // guarded by published
+    private ClusterStatus lastStatus; // what lastStatusJson encodes; guarded by published
     private long leaderLease; // the lease I last held the leader key on, 0 if none; guarded by published
     /**
      * The leader key as my last {@link #read} saw it naming me, for the one renewal that follows
@@ -440,6 +441,11 @@ public final class EtcdConsensus implements Consensus {
         if (status.optime().isEmpty() && status.slots().isEmpty()) {
             return true;
         }
+        synchronized (published) {
+            if (lastStatusJson != null && status.equals(lastStatus)) {
+                return true;
+            }
+        }
         String json = codec.encodeStatus(status);
         synchronized (published) {
             if (json.equals(lastStatusJson)) {
@@ -457,6 +463,7 @@ public final class EtcdConsensus implements Consensus {
             }
             synchronized (published) {
                 lastStatusJson = json;
+                lastStatus = status;
             }
         } catch (ConsensusUnavailableException e) {
             LOG.warn("{} - leader key renewed, but the status key was not written: {}", context, e.getMessage());
@@ -496,6 +503,7 @@ public final class EtcdConsensus implements Consensus {
         synchronized (published) {
             if (id != leaderLease) {
                 lastStatusJson = null;
+                lastStatus = null;
             }
             leaderLease = id;
         }
