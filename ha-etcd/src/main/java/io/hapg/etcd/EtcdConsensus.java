@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * agent leads, {@code leader}. The lease is renewed only when the caller calls
  * {@link #renewLeader}, {@link #publishMember} or {@link #tryAcquireLeader} (one
  * {@code keepAliveOnce} each; {@link #publishMember} reuses a keepalive less than a second old,
- * the leader's renewal of the same loop iteration), never in the background: whether a primary may keep accepting writes
- * is decided by the caller's own deadline, measured from when it sent its last successful renewal
- * (etcd may keep a lease alive past its TTL across an etcd leader change).
+ * the leader's renewal of the same loop iteration), never in the background: whether a primary
+ * may keep accepting writes is decided by the caller's own deadline, measured from when it sent its
+ * last successful renewal (etcd may keep a lease alive past its TTL across an etcd leader change).
  *
  * <p>Every method takes at most {@code retryTimeout}: failures that may heal (a member down, no
  * etcd leader yet) are retried inside that budget; when it runs out the method throws
@@ -137,8 +137,9 @@ public final class EtcdConsensus implements Consensus {
     public ClusterView read() {
         long sent = System.nanoTime();
         RangeSnapshot s = snapshot();
-        seenLeader = s.kvs().stream().filter(k -> k.key().equals(KeyLayout.LEADER) && k.value().equals(config.member()))
-                .findFirst().map(k -> new SeenLeader(k.lease(), k.createRevision(), sent)).orElse(null);
+        seenLeader = s.kvs().stream()
+                .filter(k -> k.key().equals(KeyLayout.LEADER) && k.value().equals(config.member())).findFirst()
+                .map(k -> new SeenLeader(k.lease(), k.createRevision(), sent)).orElse(null);
         String mine = layout.member(config.member()).substring(layout.prefix().length());
         String stored = s.kvs().stream().filter(k -> k.key().equals(mine)).map(RawKv::value).findFirst().orElse(null);
         synchronized (published) {
@@ -480,10 +481,8 @@ public final class EtcdConsensus implements Consensus {
      * after a fresh read would be; every leader write stays conditioned on the term.
      */
     private static long termSeen(SeenLeader seen, long lease) {
-        if (seen == null || seen.lease() != lease || System.nanoTime() - seen.sentNanos() >= READ_CONFIRMS_TERM.toNanos()) {
-            return 0;
-        }
-        return seen.term();
+        boolean fresh = seen != null && System.nanoTime() - seen.sentNanos() < READ_CONFIRMS_TERM.toNanos();
+        return fresh && seen.lease() == lease ? seen.term() : 0;
     }
 
     /** Whether the leader key I held was on a lease that etcd has since dropped. */

@@ -495,8 +495,9 @@ class FastFailoverIT {
                 + TimeUnit.NANOSECONDS.toMillis(movedAway - from) + " ms; " + rejoining.name() + " streaming again "
                 + TimeUnit.NANOSECONDS.toMillis(streaming - from) + " ms after its kill; " + other.name() + " killed,"
                 + " sync key back on " + rejoining.name() + " after "
-                + TimeUnit.NANOSECONDS.toMillis(rejoined - streaming) + " ms; " + other.name() + "'s agent restarted, its loop running after "
-                + TimeUnit.NANOSECONDS.toMillis(voterUp - rejoined) + " ms");
+                + TimeUnit.NANOSECONDS.toMillis(rejoined - streaming) + " ms; " + other.name()
+                + "'s agent restarted, its loop running after " + TimeUnit.NANOSECONDS.toMillis(voterUp - rejoined)
+                + " ms");
         long rejoiningLog = E2e.logSize(rejoining);
         Instant t0 = Instant.now();
         long killed = System.nanoTime();

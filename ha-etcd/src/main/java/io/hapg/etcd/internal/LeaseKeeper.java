@@ -113,10 +113,8 @@ public final class LeaseKeeper {
      * keepalive per iteration is enough, and a keepalive is a gRPC stream of its own.
      */
     public synchronized long refreshUnlessRenewedWithin(Duration maxAge, Deadline deadline) {
-        if (leaseId != 0 && leaseTtlSeconds == ttlSeconds && System.nanoTime() - renewedAtNanos < maxAge.toNanos()) {
-            return leaseId;
-        }
-        return refresh(deadline);
+        boolean recent = System.nanoTime() - renewedAtNanos < maxAge.toNanos();
+        return leaseId != 0 && leaseTtlSeconds == ttlSeconds && recent ? leaseId : refresh(deadline);
     }
 
     /** Drops {@code id} if it is still the current lease, after etcd said it does not know it. */
