@@ -5,7 +5,7 @@ import io.hapg.core.model.DatabaseState;
 import io.hapg.core.model.DynamicConfig;
 import io.hapg.core.model.FailoverRequest;
 import io.hapg.core.model.LocalState;
-import io.hapg.core.model.Lsn;
+import io.hapg.core.model.ReceivedWal;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -21,10 +21,14 @@ import java.util.OptionalLong;
  *   <li>0 (the default) turns it off; it never applies in maintenance mode ({@code pause}), in a
  *       standby cluster, or while a failover request names a candidate (a switchover or manual
  *       failover must not wait);</li>
- *   <li>it needs the previous iteration's position ({@code _prev_wal_lsn}); "moved" means the
- *       receive LSN grew since that probe. Patroni compares the larger of receive and replay and
- *       asks that the WAL receiver be {@code streaming}; only streaming moves the receive LSN, so
- *       both say "WAL from the primary arrived since the last loop";</li>
+ *   <li>"moved" means WAL arrived within the last {@code loop_wait}: the receive LSN changed at
+ *       a probe less than {@code loop_wait} ago ({@link ReceivedWal}). Patroni compares the larger
+ *       of receive and replay with the previous iteration's ({@code _prev_wal_lsn}) and asks that
+ *       the WAL receiver be {@code streaming}; only streaming moves the receive LSN, so both say
+ *       "WAL from the primary arrived since the last loop". Different on purpose: two iterations
+ *       can run milliseconds apart (a wake-up by a watch event or a peer's answer), too close for
+ *       a primary committing every 100 ms to show anything, and Patroni's comparison would then
+ *       call a live primary dead;</li>
  *   <li>for the first {@code loop_wait} after the back-off began the node waits even when nothing
  *       moved: the key may have expired just after the previous probe, leaving no time for WAL to
  *       show up (Patroni: {@code time_left > primary_race_backoff - loop_wait});</li>
@@ -54,7 +58,7 @@ public final class PrimaryRaceBackoff {
      *
      * @param view the cluster as read this iteration
      * @param dcs  the dynamic configuration in force
-     * @param next this iteration's local state, its database probe and previous receive LSN set
+     * @param next this iteration's local state, its database probe and received position set
      */
     public static OptionalLong since(ClusterView view, DynamicConfig dcs, LocalState next, long nowNanos) {
         if (view.leader().isPresent()) {
@@ -91,14 +95,15 @@ public final class PrimaryRaceBackoff {
         long elapsed = s.now().monotonicNanos() - since.getAsLong();
         long backoff = dcs.primaryRaceBackoff().toNanos();
         String limit = "primary_race_backoff " + dcs.primaryRaceBackoff().toSeconds() + " s";
-        Optional<Lsn> was = local.previousReceiveLsn();
-        Optional<Lsn> now = s.db().receiveLsn();
-        if (elapsed < backoff && moved(was, now)) {
-            return Optional.of(LeaderRace.notRacing("my (" + s.me() + ") WAL position moved since the last heart "
-                    + "beat loop (received " + was.get() + " -> " + now.get() + "): the primary may still run; "
-                    + secondsUp(backoff - elapsed) + " s until the leader race (" + limit + ")"));
-        }
         long loopWait = dcs.loopWait().toNanos();
+        ReceivedWal received = local.received().orElseThrow();
+        long still = received.stillForNanos(s.now().monotonicNanos());
+        if (elapsed < backoff && still < loopWait) {
+            return Optional.of(LeaderRace.notRacing("my (" + s.me() + ") WAL position moved since the last heart "
+                    + "beat loop (received up to " + received.lsn() + " " + Duration.ofNanos(still).toMillis()
+                    + " ms ago, less than loop_wait " + dcs.loopWait().toSeconds() + " s): the primary may still"
+                    + " run; " + secondsUp(backoff - elapsed) + " s until the leader race (" + limit + ")"));
+        }
         if (elapsed < loopWait) {
             return Optional.of(LeaderRace.notRacing("the leader key went away " + Reasons.seconds(elapsed)
                     + " s ago, less than loop_wait (" + dcs.loopWait().toSeconds() + " s): waiting a loop to see"
@@ -107,16 +112,12 @@ public final class PrimaryRaceBackoff {
         return Optional.empty();
     }
 
-    /** Patroni's gate: on, not paused, no standby cluster, no named candidate, a previous position. */
+    /** Patroni's gate: on, not paused, no standby cluster, no named candidate, a received position. */
     private static boolean applies(ClusterView view, DynamicConfig dcs, LocalState local) {
         DatabaseState db = local.database();
         return !dcs.primaryRaceBackoff().isZero() && !dcs.pause() && dcs.standbyCluster().isEmpty()
                 && view.failover().flatMap(FailoverRequest::candidate).isEmpty()
-                && local.previousReceiveLsn().isPresent() && db.isRunning() && !db.isRunningPrimary();
-    }
-
-    private static boolean moved(Optional<Lsn> was, Optional<Lsn> now) {
-        return was.isPresent() && now.isPresent() && now.get().isAfter(was.get());
+                && local.received().isPresent() && db.isRunning() && !db.isRunningPrimary();
     }
 
     private static long secondsUp(long nanos) {

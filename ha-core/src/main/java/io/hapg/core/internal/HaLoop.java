@@ -19,6 +19,7 @@ import io.hapg.core.model.Leader;
 import io.hapg.core.model.LocalState;
 import io.hapg.core.model.Member;
 import io.hapg.core.model.PeerStatus;
+import io.hapg.core.model.ReceivedWal;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.StandbyCluster;
 import io.hapg.core.model.RoleTransitions;
@@ -419,7 +420,7 @@ public final class HaLoop {
                 ? Optional.of(peers.failsafe(others, config.name(), PEER_TIMEOUT)) : Optional.empty();
         LocalState next = local.toBuilder()
                 .database(db)
-                .previousReceiveLsn(local.database().receiveLsn())
+                .received(ReceivedWal.next(local.received(), db.receiveLsn(), now))
                 .consensusReachable(reachable)
                 .primaryDownSince(downSince)
                 .actionInProgress(runner.inProgress())

@@ -36,9 +36,9 @@ import java.util.OptionalLong;
  *                               PostgreSQL found running may still stream from whatever its files say
  * @param retention              as leader: when each member with a slot here was last seen, for
  *                               {@code member_slots_ttl}
- * @param previousReceiveLsn     the receive LSN of the previous iteration's probe (Patroni's
- *                               {@code _prev_wal_lsn}): whether WAL still streams in, for
- *                               {@code primary_race_backoff}
+ * @param received               the receive LSN of the latest probe and since when it stands there
+ *                               (Patroni keeps {@code _prev_wal_lsn}): whether WAL still streams in,
+ *                               for {@code primary_race_backoff}
  * @param primaryRaceBackoffSince when {@code primary_race_backoff} first held this node's leader
  *                               race back (Patroni's {@code _primary_race_backoff_timestamp}); empty
  *                               once a leader key is seen again
@@ -64,7 +64,7 @@ public record LocalState(
         LocalSlots slots,
         boolean upstreamKnown,
         SlotRetention retention,
-        Optional<Lsn> previousReceiveLsn,
+        Optional<ReceivedWal> received,
         OptionalLong primaryRaceBackoffSince,
         EarlyEvidence early) {
 
@@ -82,7 +82,7 @@ public record LocalState(
         Objects.requireNonNull(failsafePing, "failsafePing");
         Objects.requireNonNull(slots, "slots");
         Objects.requireNonNull(retention, "retention");
-        Objects.requireNonNull(previousReceiveLsn, "previousReceiveLsn");
+        Objects.requireNonNull(received, "received");
         Objects.requireNonNull(primaryRaceBackoffSince, "primaryRaceBackoffSince");
         Objects.requireNonNull(early, "early");
     }
@@ -141,7 +141,7 @@ public record LocalState(
         private LocalSlots slots;
         private boolean upstreamKnown;
         private SlotRetention retention;
-        private Optional<Lsn> previousReceiveLsn;
+        private Optional<ReceivedWal> received;
         private OptionalLong primaryRaceBackoffSince;
         private EarlyEvidence early;
 
@@ -163,7 +163,7 @@ public record LocalState(
             slots = s.slots;
             upstreamKnown = s.upstreamKnown;
             retention = s.retention;
-            previousReceiveLsn = s.previousReceiveLsn;
+            received = s.received;
             primaryRaceBackoffSince = s.primaryRaceBackoffSince;
             early = s.early;
         }
@@ -187,14 +187,14 @@ public record LocalState(
         public Builder slots(LocalSlots v) { slots = v; return this; }
         public Builder upstreamKnown(boolean v) { upstreamKnown = v; return this; }
         public Builder retention(SlotRetention v) { retention = v; return this; }
-        public Builder previousReceiveLsn(Optional<Lsn> v) { previousReceiveLsn = v; return this; }
+        public Builder received(Optional<ReceivedWal> v) { received = v; return this; }
         public Builder primaryRaceBackoffSince(OptionalLong v) { primaryRaceBackoffSince = v; return this; }
         public Builder early(EarlyEvidence v) { early = v; return this; }
 
         public LocalState build() {
             return new LocalState(role, database, consensusReachable, leaseDeadline, following, primaryDownSince,
                     actionInProgress, peers, failsafeAccepted, shutdownRequested, raceBackoff,
-                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention, previousReceiveLsn,
+                    rewindFailed, lastSeenLeader, failsafePing, slots, upstreamKnown, retention, received,
                     primaryRaceBackoffSince, early);
         }
     }

@@ -35,6 +35,7 @@ import io.hapg.core.model.SynchronousStandbyNames;
 import io.hapg.core.model.Lsn;
 import io.hapg.core.model.Tags;
 import io.hapg.core.model.RaceBackoff;
+import io.hapg.core.model.ReceivedWal;
 import io.hapg.core.model.PermanentSlot;
 import io.hapg.core.model.Role;
 import io.hapg.core.model.SlotPlan;
@@ -1187,55 +1188,87 @@ class DeciderTest {
             return Clusters.leaderless().config("primary_race_backoff", backoff).build();
         }
 
-        /** A replica at 0/5000060 that received {@code previous} one loop ago, held back since {@code secondsAgo}. */
-        LocalState.Builder replica(String previous, long secondsAgo) {
+        /**
+         * A replica at 0/5000060 whose received position last moved {@code movedMillisAgo} ago,
+         * held back since {@code secondsAgo}; loop_wait is 10 s.
+         */
+        LocalState.Builder replica(long movedMillisAgo, long secondsAgo) {
             return LocalStates.replica().peers(peers(peer("pg3", "0/5000000")))
-                    .previousReceiveLsn(Optional.of(Lsn.parse(previous)))
+                    .received(Optional.of(new ReceivedWal(Lsn.parse("0/5000060"), MONO - movedMillisAgo * 1_000_000)))
                     .primaryRaceBackoffSince(OptionalLong.of(MONO - secondsAgo * SECOND));
         }
 
         @Test
         void waitsWhileTheWalStillMoves() {
-            expect(decide("pg2", leaderless(30), replica("0/5000000", 12)))
+            expect(decide("pg2", leaderless(30), replica(2000, 12)))
                     .action(NONE).reason("not racing: my (pg2) WAL position moved since the last heart beat loop"
-                            + " (received 0/5000000 -> 0/5000060): the primary may still run; 18 s until the leader"
-                            + " race (primary_race_backoff 30 s)");
+                            + " (received up to 0/5000060 2000 ms ago, less than loop_wait 10 s): the primary may"
+                            + " still run; 18 s until the leader race (primary_race_backoff 30 s)");
         }
 
         @Test
         void racesOnceTheBackoffHasElapsedThoughTheWalStillMoves() {
-            expect(decide("pg2", leaderless(30), replica("0/5000000", 30))).action(PROMOTE);
+            expect(decide("pg2", leaderless(30), replica(0, 30))).action(PROMOTE);
         }
 
         @Test
-        void racesWhenTheWalDoesNotMove() {
-            expect(decide("pg2", leaderless(30), replica("0/5000060", 12))).action(PROMOTE);
+        void racesOnceTheWalHasStoodStillForALoopWait() {
+            expect(decide("pg2", leaderless(30), replica(10_000, 12))).action(PROMOTE);
+        }
+
+        /**
+         * CI failure (stop 28): an iteration woken 17 ms after one that saw new WAL found none (the
+         * old primary commits every 100 ms) and raced 2 s before the back-off was over. What counts
+         * is how long the position has stood still, not what the previous iteration saw.
+         */
+        @Test
+        void anIterationRightAfterOneThatSawNewWalStillWaits() {
+            Optional<ReceivedWal> moved = ReceivedWal.next(Optional.of(new ReceivedWal(Lsn.parse("0/5000000"),
+                    MONO - 2 * SECOND)), Optional.of(Lsn.parse("0/5000060")), MONO - 17_000_000);
+            Optional<ReceivedWal> same = ReceivedWal.next(moved, Optional.of(Lsn.parse("0/5000060")), MONO);
+            assertThat(same).as("unchanged since the probe that saw it move").isEqualTo(moved);
+            expect(decide("pg2", leaderless(30), replica(0, 12).received(same)))
+                    .action(NONE).reasonContains("WAL position moved", "17 ms ago", "18 s until the leader race");
+        }
+
+        @Test
+        void theReceivedPositionRestartsItsClockWhenItMovesAndIsForgottenWhenUnknown() {
+            Optional<ReceivedWal> at = Optional.of(new ReceivedWal(Lsn.parse("0/5000000"), MONO - 5 * SECOND));
+            assertThat(ReceivedWal.next(at, Optional.of(Lsn.parse("0/5000000")), MONO)).isEqualTo(at);
+            assertThat(ReceivedWal.next(at, Optional.of(Lsn.parse("0/5000060")), MONO))
+                    .contains(new ReceivedWal(Lsn.parse("0/5000060"), MONO));
+            assertThat(ReceivedWal.next(at, Optional.of(Lsn.parse("0/4000000")), MONO)).as("moved back: a re-clone")
+                    .contains(new ReceivedWal(Lsn.parse("0/4000000"), MONO));
+            assertThat(ReceivedWal.next(at, Optional.empty(), MONO)).isEmpty();
+            assertThat(ReceivedWal.next(Optional.empty(), Optional.of(Lsn.parse("0/5000000")), MONO))
+                    .contains(new ReceivedWal(Lsn.parse("0/5000000"), MONO));
         }
 
         @Test
         void waitsOneLoopWaitEvenWhenTheWalDoesNotMove() {
             // The key may have expired just after the previous probe (Patroni: time_left > backoff - loop_wait).
-            expect(decide("pg2", leaderless(30), replica("0/5000060", 3)))
+            expect(decide("pg2", leaderless(30), replica(60_000, 3)))
                     .action(NONE).reason("not racing: the leader key went away 3 s ago, less than loop_wait (10 s):"
                             + " waiting a loop to see whether my WAL position still moves (primary_race_backoff 30 s)");
         }
 
         @Test
         void offAtZero() {
-            expect(decide("pg2", leaderless(0), replica("0/5000000", 0))).action(PROMOTE);
-            expect(decide("pg2", Clusters.leaderless().build(), replica("0/5000000", 0))).action(PROMOTE);
+            expect(decide("pg2", leaderless(0), replica(0, 0))).action(PROMOTE);
+            expect(decide("pg2", Clusters.leaderless().build(), replica(0, 0))).action(PROMOTE);
         }
 
         @Test
         void aFailoverRequestNamingACandidateIsNotHeldBack() {
             ClusterView view = Clusters.leaderless().config("primary_race_backoff", 30).failoverTo("pg2").build();
-            expect(decide("pg2", view, replica("0/5000000", 0))).action(PROMOTE);
+            expect(decide("pg2", view, replica(0, 0))).action(PROMOTE);
         }
 
         @Test
         void theBackoffStartsWhenTheKeyIsGoneAndResetsWhenALeaderIsBack() {
             DynamicConfig dcs = DynamicConfig.DEFAULTS.with("primary_race_backoff", 30);
-            LocalState fresh = LocalStates.replica().previousReceiveLsn(Optional.of(Lsn.parse("0/5000000"))).build();
+            LocalState fresh = LocalStates.replica()
+                    .received(Optional.of(new ReceivedWal(Lsn.parse("0/5000060"), MONO - SECOND))).build();
             LocalState held = fresh.toBuilder().primaryRaceBackoffSince(OptionalLong.of(MONO - 5 * SECOND)).build();
             ClusterView leaderless = leaderless(30);
             assertThat(PrimaryRaceBackoff.since(leaderless, dcs, fresh, MONO)).hasValue(MONO);
@@ -1245,7 +1278,7 @@ class DeciderTest {
             assertThat(PrimaryRaceBackoff.since(leaderless, DynamicConfig.DEFAULTS, fresh, MONO)).as("off at 0")
                     .isEmpty();
             assertThat(PrimaryRaceBackoff.since(leaderless, dcs, fresh.toBuilder()
-                    .previousReceiveLsn(Optional.empty()).build(), MONO)).as("no previous position").isEmpty();
+                    .received(Optional.empty()).build(), MONO)).as("no received position").isEmpty();
             assertThat(PrimaryRaceBackoff.since(Clusters.leaderless().config("primary_race_backoff", 30).pause()
                     .build(), dcs.with("pause", true), fresh, MONO)).as("paused").isEmpty();
         }
@@ -1253,7 +1286,7 @@ class DeciderTest {
         @Test
         void theLoopSleepsNoLongerThanTheBackoffHasLeft() {
             DynamicConfig dcs = DynamicConfig.DEFAULTS.with("primary_race_backoff", 30);
-            LocalState held = replica("0/5000000", 25).build();
+            LocalState held = replica(0, 25).build();
             assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO)).hasValue(5 * SECOND);
             assertThat(PrimaryRaceBackoff.nanosLeft(held, dcs, MONO + 5 * SECOND)).isEmpty();
             assertThat(PrimaryRaceBackoff.nanosLeft(LocalStates.replica().build(), dcs, MONO)).isEmpty();
