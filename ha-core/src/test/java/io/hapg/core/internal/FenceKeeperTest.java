@@ -44,6 +44,15 @@ class FenceKeeperTest {
     }
 
     @Test
+    void theArmMessageGivesTheBudgetInSecondsWithThreeDecimals() {
+        assertThat(FenceKeeper.armMessage(1_000_000L)).isEqualTo("arm 0.001");
+        assertThat(FenceKeeper.armMessage(42_000_000L)).isEqualTo("arm 0.042");
+        assertThat(FenceKeeper.armMessage(2_000_000_000L)).isEqualTo("arm 2.000");
+        assertThat(FenceKeeper.armMessage(12_345_678_901L)).isEqualTo("arm 12.345");
+        assertThat(FenceKeeper.armMessage(123_450_000L)).isEqualTo("arm 0.123");
+    }
+
+    @Test
     void firesWhenNotRearmedInTimeAndStartsAgainOnTheNextArm() throws Exception {
         try (FenceKeeper keeper = FenceKeeper.start("t", fenceCommand())) {
             long first = keeper.pid();

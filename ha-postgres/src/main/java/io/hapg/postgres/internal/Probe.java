@@ -170,7 +170,7 @@ public final class Probe {
     }
 
     private DatabaseState query(boolean hasData, Connection c) throws SQLException {
-        return running(hasData, Jdbc.query(c, STATUS_SQL).get(0), Jdbc.query(c, REPLICATION_SQL));
+        return running(hasData, Jdbc.queryRepeated(c, STATUS_SQL).get(0), Jdbc.queryRepeated(c, REPLICATION_SQL));
     }
 
     private DatabaseState failure(boolean hasData, SQLException e) {
