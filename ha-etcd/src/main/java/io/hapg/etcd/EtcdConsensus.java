@@ -10,6 +10,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.hapg.core.config.Secret;
 import io.hapg.core.model.ClusterStatus;
@@ -21,11 +22,14 @@ import io.hapg.core.model.Member;
 import io.hapg.core.spi.ClusterKey;
 import io.hapg.core.spi.Consensus;
 import io.hapg.core.spi.ConsensusUnavailableException;
+import io.hapg.etcd.internal.ChannelTap;
 import io.hapg.etcd.internal.ClientFactory;
 import io.hapg.etcd.internal.Deadline;
+import io.hapg.etcd.internal.DirectRange;
 import io.hapg.etcd.internal.EtcdCodec;
 import io.hapg.etcd.internal.EtcdErrors;
 import io.hapg.etcd.internal.HeartbeatKey;
+import io.hapg.etcd.internal.KeepAliveStream;
 import io.hapg.etcd.internal.KeyLayout;
 import io.hapg.etcd.internal.LeaderKey;
 import io.hapg.etcd.internal.LeaseKeeper;
@@ -46,8 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One lease per agent (TTL = {@code ttl}) carries {@code members/<name>} and, while this
  * agent leads, {@code leader}. The lease is renewed only when the caller calls
- * {@link #renewLeader}, {@link #publishMember} or {@link #tryAcquireLeader} (one
- * {@code keepAliveOnce} each; {@link #publishMember} reuses a keepalive less than a second old,
+ * {@link #renewLeader}, {@link #publishMember} or {@link #tryAcquireLeader} (one keepalive
+ * request each, on a stream kept open between them; {@link #publishMember} reuses a keepalive less than a second old,
  * the leader's renewal of the same loop iteration), never in the background: whether a primary
  * may keep accepting writes is decided by the caller's own deadline, measured from when it sent its
  * last successful renewal (etcd may keep a lease alive past its TTL across an etcd leader change).
@@ -76,6 +80,9 @@ public final class EtcdConsensus implements Consensus {
     private final KV kv;
     private final EtcdErrors errors;
     private final EtcdCodec codec;
+    private final KeepAliveStream keepAlives;
+    private final DirectRange direct;
+    private final ByteSequence prefixEnd;
     private final LeaseKeeper lease;
     private final LeaderKey leaderKey;
     private final HeartbeatKey heartbeat;
@@ -112,14 +119,18 @@ public final class EtcdConsensus implements Consensus {
         this.config = Objects.requireNonNull(config, "config");
         this.context = config.context();
         this.layout = new KeyLayout(config.namespace(), config.scope());
+        ChannelTap tap = new ChannelTap();
         this.client = ClientFactory.build(config.endpoints(), config.retryTimeout(), config.caCert(),
                 config.clientCert(), config.clientKey(),
                 config.credentials().map(c -> c.username()),
-                config.credentials().map(c -> c.password()).map(Secret::reveal));
+                config.credentials().map(c -> c.password()).map(Secret::reveal), tap);
         this.kv = client.getKVClient();
         this.errors = new EtcdErrors(context);
         this.codec = new EtcdCodec(context);
-        this.lease = new LeaseKeeper(client.getLeaseClient(), config.ttl().toSeconds(), errors, context);
+        this.keepAlives = new KeepAliveStream(tap, client.getLeaseClient(), context);
+        this.direct = new DirectRange(tap);
+        this.prefixEnd = OptionsUtil.prefixEndOf(layout.prefixBytes());
+        this.lease = new LeaseKeeper(client.getLeaseClient(), keepAlives, config.ttl().toSeconds(), errors, context);
         this.leaderKey = new LeaderKey(kv, errors, layout, config.member(), context);
         this.heartbeat = new HeartbeatKey(kv, errors, leaderKey, layout, config.member());
         this.watches = new Watches(client.getWatchClient(), layout, this::snapshot, context);
@@ -412,15 +423,20 @@ public final class EtcdConsensus implements Consensus {
             return;
         }
         watches.close();
+        keepAlives.close();
         client.close();
         LOG.info("{} - etcd consensus closed", context);
     }
 
-    /** One linearizable range read of every key under the cluster prefix. */
+    /** One linearizable range read of every key under the cluster prefix ({@link DirectRange} first). */
     private RangeSnapshot snapshot() {
         ensureOpen();
         GetOption prefix = GetOption.builder().isPrefix(true).build();
-        GetResponse r = errors.call("read cluster", deadline(), n -> kv.get(layout.prefixBytes(), prefix));
+        Deadline deadline = deadline();
+        // Retries go through jetcd: it refreshes an expired auth token when a call fails with it.
+        GetResponse r = errors.call("read cluster", deadline, n -> n > 0 ? kv.get(layout.prefixBytes(), prefix)
+                : direct.range(layout.prefixBytes(), prefixEnd)
+                        .orElseGet(() -> kv.get(layout.prefixBytes(), prefix)));
         List<RawKv> kvs = new ArrayList<>();
         r.getKvs().forEach(x -> RawKv.of(layout, x).ifPresent(kvs::add));
         return new RangeSnapshot(r.getHeader().getRevision(), kvs);

@@ -57,10 +57,9 @@ class ServerFactsIT {
     /** A promoted replica's configuration loses the replica-only settings: none may need a restart. */
     @Test
     void aPromotedReplicaHasNoPendingRestartAfterAReload() {
-        PostgresNode n1 = nodes.node("n1");
-        n1.bootstrap();
-        PostgresNode n2 = nodes.node("n2");
-        n2.cloneFrom(TestNodes.member(n1));
+        PrimaryAndReplica pair = primaryAndReplica();
+        PostgresNode n1 = pair.primary();
+        PostgresNode n2 = pair.replica();
         n1.stop(StopMode.FAST);
         n2.promote();
         n2.reload();
@@ -70,6 +69,32 @@ class ServerFactsIT {
         assertThat(TestNodes.value(n2, "SELECT string_agg(name, ',') FROM pg_catalog.pg_settings WHERE pending_restart"))
                 .isNull();
         assertThat(n2.probe().pendingRestart()).isFalse();
+    }
+
+    /**
+     * The probe's two queries go in one round trip on its kept connection, and pgjdbc prepares
+     * them on the server after five runs: the answers stay whole past that point, on a primary
+     * (its standbys) and on a replica (its position).
+     */
+    @Test
+    void theProbeAnswersWholeRunAfterRunOnItsKeptConnection() {
+        PrimaryAndReplica pair = primaryAndReplica();
+        PostgresNode n1 = pair.primary();
+        PostgresNode n2 = pair.replica();
+        TestNodes.await("n2 streams from n1", java.time.Duration.ofSeconds(30), () -> n1.probe().replication()
+                .stream().anyMatch(p -> p.applicationName().equals("n2") && p.flushLsn().isPresent()));
+        for (int run = 1; run <= 12; run++) {
+            DatabaseState primary = n1.probe();
+            assertThat(primary.inRecovery()).as("run %d", run).isFalse();
+            assertThat(primary.writeLsn()).as("run %d", run).isPresent();
+            assertThat(primary.replication()).as("run %d", run).extracting(p -> p.applicationName())
+                    .containsExactly("n2");
+            assertThat(primary.replication().get(0).flushLsn()).as("run %d", run).isPresent();
+            DatabaseState replica = n2.probe();
+            assertThat(replica.inRecovery()).as("run %d", run).isTrue();
+            assertThat(replica.receiveLsn()).as("run %d", run).isPresent();
+            assertThat(replica.replication()).as("run %d", run).isEmpty();
+        }
     }
 
     @Test
@@ -100,5 +125,17 @@ class ServerFactsIT {
         DatabaseState restarted = n1.probe();
         assertThat(restarted.pendingRestart()).isFalse();
         assertThat(TestNodes.value(n1, "SHOW max_connections")).isEqualTo(Integer.toString(connections + 1));
+    }
+
+    private record PrimaryAndReplica(PostgresNode primary, PostgresNode replica) {
+    }
+
+    /** n1 bootstrapped, n2 cloned from it and streaming. */
+    private PrimaryAndReplica primaryAndReplica() {
+        PostgresNode n1 = nodes.node("n1");
+        n1.bootstrap();
+        PostgresNode n2 = nodes.node("n2");
+        n2.cloneFrom(TestNodes.member(n1));
+        return new PrimaryAndReplica(n1, n2);
     }
 }

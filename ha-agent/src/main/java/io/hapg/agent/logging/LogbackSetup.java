@@ -139,6 +139,8 @@ final class LogbackSetup {
         PatternLayout layout = new PatternLayout();
         layout.setContext(context);
         layout.getInstanceConverterMap().put(TRACEBACK_WORD, TracebackConverter::new);
+        layout.getInstanceConverterMap().put("d", SecondCachingDateConverter::new);
+        layout.getInstanceConverterMap().put("date", SecondCachingDateConverter::new);
         layout.setPattern(pattern);
         layout.start();
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();

@@ -33,12 +33,13 @@ public final class ClientFactory {
 
     /**
      * @param callTimeout the gRPC deadline of one call (the SPI call budget)
+     * @param tap          told jetcd's channel at the first call, for {@link KeepAliveStream}
      * @throws ConfigException naming {@code etcd3.cacert}, {@code etcd3.cert} or {@code etcd3.key} when
      *                         a certificate or key file cannot be read or used
      */
     public static Client build(List<URI> endpoints, Duration callTimeout, Optional<Path> caCert,
                                Optional<Path> clientCert, Optional<Path> clientKey,
-                               Optional<String> user, Optional<String> password) {
+                               Optional<String> user, Optional<String> password, ChannelTap tap) {
         ClientBuilder builder = Client.builder()
                 .endpoints(endpoints.toArray(URI[]::new))
                 .loadBalancerPolicy("round_robin")
@@ -51,7 +52,9 @@ public final class ClientFactory {
                 .retryChronoUnit(ChronoUnit.MILLIS)
                 .retryMaxDuration(callTimeout)
                 .connectTimeout(callTimeout)
-                .interceptor(new DeadlineInterceptor(callTimeout));
+                // The tap first: gRPC runs the last interceptor added first, so the tap sees the
+                // channel below the deadline interceptor, and a stream opened on it has no deadline.
+                .interceptor(tap, new DeadlineInterceptor(callTimeout));
         boolean tls = caCert.isPresent() || clientCert.isPresent()
                 || endpoints.stream().anyMatch(u -> "https".equals(u.getScheme()));
         if (tls) {

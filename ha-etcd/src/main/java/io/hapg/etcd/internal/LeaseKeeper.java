@@ -2,7 +2,6 @@ package io.hapg.etcd.internal;
 
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,9 +13,10 @@ import org.slf4j.LoggerFactory;
  * the keys onto it, as Patroni's etcd3 backend does on {@code set_ttl}. Without that, a raised
  * ttl leaves a primary believing it holds the leader key longer than etcd keeps it.
  *
- * <p>Renewal is driven by the caller, one {@code keepAliveOnce} per call, never by jetcd's
- * background keepalive stream: that stream does not heal after an etcd outage (STACK.md G2), and
- * the agent's own deadline, not this lease, decides when a primary demotes.
+ * <p>Renewal is driven by the caller, one keepalive request per call on a stream kept open
+ * between calls ({@link KeepAliveStream}), never by jetcd's background keepalive: that stream does
+ * not heal after an etcd outage (STACK.md G2), and the agent's own deadline, not this lease,
+ * decides when a primary demotes.
  * A lease etcd no longer knows (expired, revoked) is replaced by a freshly granted one.
  *
  * <p>Thread-safety: all methods are synchronized; each blocks for at most its deadline.
@@ -25,6 +25,7 @@ public final class LeaseKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
 
     private final Lease lease;
+    private final KeepAliveStream keepAlives;
     private final EtcdErrors errors;
     private final String context;
     private long ttlSeconds;
@@ -36,8 +37,10 @@ public final class LeaseKeeper {
     /** {@link System#nanoTime()} when the current lease was last granted or renewed. */
     private long renewedAtNanos;
 
-    public LeaseKeeper(Lease lease, long ttlSeconds, EtcdErrors errors, String context) {
+    public LeaseKeeper(Lease lease, KeepAliveStream keepAlives, long ttlSeconds, EtcdErrors errors,
+                       String context) {
         this.lease = lease;
+        this.keepAlives = keepAlives;
         this.ttlSeconds = checkTtl(ttlSeconds);
         this.errors = errors;
         this.context = context;
@@ -74,7 +77,7 @@ public final class LeaseKeeper {
     }
 
     /**
-     * Renews the current lease once ({@code keepAliveOnce}); grants a new one when there is none,
+     * Renews the current lease once (one keepalive request); grants a new one when there is none,
      * etcd no longer knows it, or it was granted with another ttl than {@link #setTtl} asks for.
      *
      * @return the live lease
@@ -93,9 +96,9 @@ public final class LeaseKeeper {
             long id = leaseId;
             try {
                 long sent = System.nanoTime();
-                LeaseKeepAliveResponse r = errors.call("keep lease alive", deadline, n -> lease.keepAliveOnce(id));
+                long ttl = errors.call("keep lease alive", deadline, n -> keepAlives.keepAlive(id));
                 renewedAtNanos = sent;
-                LOG.trace("{} - lease {} renewed, ttl {}", context, Long.toHexString(id), r.getTTL());
+                LOG.trace("{} - lease {} renewed, ttl {}", context, Long.toHexString(id), ttl);
                 return id;
             } catch (EtcdErrors.LeaseNotFoundException e) {
                 LOG.warn("{} - lease {} is gone from etcd (expired or revoked); granting a new one", context,
@@ -110,7 +113,7 @@ public final class LeaseKeeper {
      * {@link #refresh}, unless the current lease (of the ttl asked for) was granted or renewed less
      * than {@code maxAge} ago on the monotonic clock: then the current lease, with no call to etcd.
      * For the member key's write right after the leader's renewal in the same loop iteration: one
-     * keepalive per iteration is enough, and a keepalive is a gRPC stream of its own.
+     * keepalive per iteration is enough.
      */
     public synchronized long refreshUnlessRenewedWithin(Duration maxAge, Deadline deadline) {
         boolean recent = System.nanoTime() - renewedAtNanos < maxAge.toNanos();

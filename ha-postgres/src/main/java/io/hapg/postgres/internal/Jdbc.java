@@ -116,6 +116,28 @@ public final class Jdbc {
         }
     }
 
+    /**
+     * {@link #queryRepeated} for {@code sql} of several queries separated by {@code ;}: pgjdbc sends
+     * them together and reads every answer in one round trip (one write and one read on each side
+     * instead of one per query). The rows of each query, in order.
+     */
+    public static List<List<List<String>>> queryRepeatedEach(Connection connection, String sql)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            List<List<List<String>>> results = new ArrayList<>();
+            boolean isResultSet = statement.execute();
+            while (isResultSet || statement.getUpdateCount() != -1) {
+                if (isResultSet) {
+                    try (ResultSet rs = statement.getResultSet()) {
+                        results.add(rows(rs));
+                    }
+                }
+                isResultSet = statement.getMoreResults();
+            }
+            return Collections.unmodifiableList(results);
+        }
+    }
+
     private static List<List<String>> rows(ResultSet rs) throws SQLException {
         int columns = rs.getMetaData().getColumnCount();
         List<List<String>> rows = new ArrayList<>();

@@ -52,6 +52,8 @@ public final class Probe {
             + " CASE WHEN rec THEN NULL ELSE pg_catalog.pg_current_wal_flush_lsn()::text END FROM r";
     private static final String REPLICATION_SQL = "SELECT application_name, state, sync_state, flush_lsn::text,"
             + " replay_lsn::text FROM pg_catalog.pg_stat_replication ORDER BY application_name";
+    /** Both, in one round trip: Patroni's loop asks PostgreSQL once too. */
+    private static final String PROBE_SQL = STATUS_SQL + "; " + REPLICATION_SQL;
 
     private final Instance instance;
     /**
@@ -170,7 +172,8 @@ public final class Probe {
     }
 
     private DatabaseState query(boolean hasData, Connection c) throws SQLException {
-        return running(hasData, Jdbc.queryRepeated(c, STATUS_SQL).get(0), Jdbc.queryRepeated(c, REPLICATION_SQL));
+        List<List<List<String>>> results = Jdbc.queryRepeatedEach(c, PROBE_SQL);
+        return running(hasData, results.get(0).get(0), results.get(1));
     }
 
     private DatabaseState failure(boolean hasData, SQLException e) {
